@@ -1,0 +1,53 @@
+/**
+ * The Greenlight Worker: hono in front, tRPC at /trpc, one Durable Object per
+ * workspace behind. The web client is served from static assets; API routes run
+ * the Worker first and never touch the asset lookup.
+ */
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { LIMITS } from '@greenlight/core';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { appRouter } from './router.ts';
+
+export { Workspace } from './workspace/object.ts';
+export { Registry } from './registry.ts';
+export type { AppRouter } from './router.ts';
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.get('/healthz', (c) => c.json({ ok: true }));
+
+// Checked before tRPC reads a byte, for declared and streamed bodies alike.
+app.use(
+  '/trpc/*',
+  bodyLimit({
+    maxSize: LIMITS.requestBytes,
+    onError: (c) =>
+      c.json(
+        {
+          error: {
+            code: -32413,
+            message: `request body is over the ${LIMITS.requestBytes / 1024 / 1024} MiB limit`,
+            data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 },
+          },
+        },
+        413,
+      ),
+  }),
+);
+
+app.all('/trpc/*', (c) =>
+  fetchRequestHandler({
+    endpoint: '/trpc',
+    req: c.req.raw,
+    router: appRouter,
+    createContext: () => ({ env: c.env, authorization: c.req.header('authorization') ?? null }),
+    // A batch is bounded so one request cannot carry unbounded work.
+    maxBatchSize: 50,
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`trpc ${path ?? '?'}:`, error.cause ?? error);
+    },
+  }),
+);
+
+export default app;

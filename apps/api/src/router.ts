@@ -1,0 +1,21 @@
+/** The API: every procedure of SPEC section 6. `AppRouter` is what the SDK and the web page type against. */
+import { approvalsRouter } from './trpc/routers/approvals.ts';
+import { eventsRouter } from './trpc/routers/events.ts';
+import { keysRouter } from './trpc/routers/keys.ts';
+import { policyRouter } from './trpc/routers/policy.ts';
+import { stepsRouter } from './trpc/routers/steps.ts';
+import { tasksRouter } from './trpc/routers/tasks.ts';
+import { workspacesRouter } from './trpc/routers/workspaces.ts';
+import { router } from './trpc/init.ts';
+
+export const appRouter = router({
+  workspaces: workspacesRouter,
+  keys: keysRouter,
+  policy: policyRouter,
+  tasks: tasksRouter,
+  approvals: approvalsRouter,
+  steps: stepsRouter,
+  events: eventsRouter,
+});
+
+export type AppRouter = typeof appRouter;

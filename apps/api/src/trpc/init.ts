@@ -1,0 +1,82 @@
+/**
+ * tRPC at the edge: authenticate, validate with the core's schemas, forward to the
+ * workspace's object. The tenant comes from the key, never from the input.
+ */
+import { initTRPC, TRPCError } from '@trpc/server';
+import { parseKey, type CoreError, type Result } from '@greenlight/core';
+import { ZodError } from 'zod';
+import type { Cred, Workspace } from '../workspace/object.ts';
+import { constantTimeEqual } from '../auth.ts';
+
+export type Context = { env: Env; authorization: string | null };
+
+/** Carries the core's reason and issues from an error to the formatter. */
+export class CoreErrorCause extends Error {
+  readonly reason: string | undefined;
+  readonly issues: CoreError['issues'];
+  constructor(e: CoreError) {
+    super(e.message);
+    this.reason = e.reason;
+    this.issues = e.issues;
+  }
+}
+
+const firstIssue = (e: ZodError): string => {
+  const i = e.issues[0];
+  return i ? `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}` : 'invalid input';
+};
+
+const t = initTRPC.context<Context>().create({
+  // Clients see a code, a readable message and, for bad input, the issues; never a stack.
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const zod = cause instanceof ZodError ? cause : undefined;
+    const core = cause instanceof CoreErrorCause ? cause : undefined;
+    const internal = error.code === 'INTERNAL_SERVER_ERROR';
+    return {
+      code: shape.code,
+      message: internal ? 'internal error' : zod ? `invalid input: ${firstIssue(zod)}` : shape.message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        ...(shape.data.path ? { path: shape.data.path } : {}),
+        ...(zod ? { issues: zod.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message, code: i.code })) } : {}),
+        ...(core?.issues ? { issues: core.issues } : {}),
+        ...(core?.reason ? { reason: core.reason } : {}),
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure;
+
+function bearer(ctx: Context): string {
+  const m = /^Bearer\s+(\S+)$/i.exec(ctx.authorization ?? '');
+  if (!m) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing Authorization: Bearer <key>' });
+  return m[1]!;
+}
+
+/** The root token: creates and lists workspaces, nothing else. */
+export const rootProcedure = t.procedure.use(({ ctx, next }) => {
+  const token = bearer(ctx);
+  const root = ctx.env.GREENLIGHT_ROOT_TOKEN;
+  if (!root || !constantTimeEqual(token, root)) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'this needs the root token' });
+  return next();
+});
+
+/** A workspace key: routes to the workspace's object by the key's prefix; the object checks the secret. */
+export const workspaceProcedure = t.procedure.use(({ ctx, next }) => {
+  const parsed = parseKey(bearer(ctx));
+  if (!parsed) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'malformed key: expected gl_<workspace>_<secret>' });
+  const stub = ctx.env.WORKSPACE.get(ctx.env.WORKSPACE.idFromName(parsed.workspaceId));
+  const cred: Cred = parsed;
+  return next({ ctx: { ws: stub, cred } });
+});
+
+/** A core Result as a tRPC answer: the value, or a TRPCError with the same code. */
+export async function unwrap<T>(result: Promise<Result<T>> | Result<T>): Promise<T> {
+  const r = await result;
+  if (r.ok) return r.value;
+  throw new TRPCError({ code: r.error.code, message: r.error.message, cause: new CoreErrorCause(r.error) });
+}

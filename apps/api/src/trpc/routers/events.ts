@@ -1,0 +1,10 @@
+/** events.*: the audit log, a page at a time from a sequence number. */
+import { Event, ListEventsInput, page } from '@greenlight/core';
+import { router, unwrap, workspaceProcedure } from '../init.ts';
+
+export const eventsRouter = router({
+  list: workspaceProcedure
+    .input(ListEventsInput.default({ limit: 50 }))
+    .output(page(Event))
+    .query(({ ctx, input }) => unwrap(ctx.ws.listEvents(ctx.cred, input))),
+});

@@ -1,0 +1,50 @@
+/**
+ * Workspace keys. A secret is shown once and stored only as its SHA-256; the lookup
+ * is by that hash and the final comparison is constant-time.
+ */
+import { formatKey, sha256Hex, type Key, type Role } from '@greenlight/core';
+
+type KeyRow = { id: string; principal: string; role: string; secret_hash: string; created_at: number; revoked_at: number | null; last_used_at: number | null };
+
+const toKey = (r: KeyRow): Key => ({
+  id: r.id,
+  principal: r.principal,
+  role: r.role as Role,
+  createdAt: r.created_at,
+  ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
+  ...(r.last_used_at !== null ? { lastUsedAt: r.last_used_at } : {}),
+});
+
+/** 32 random bytes, base64url: the secret part of `gl_<workspace>_<secret>`. */
+export function newSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export async function mintKey(workspaceId: string): Promise<{ key: string; secretHash: string }> {
+  const secret = newSecret();
+  return { key: formatKey(workspaceId, secret), secretHash: await sha256Hex(secret) };
+}
+
+export function insertKey(sql: SqlStorage, k: { id: string; principal: string; role: Role; secretHash: string; now: number }): Key {
+  sql.exec(`INSERT INTO keys (id, principal, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)`, k.id, k.principal, k.role, k.secretHash, k.now);
+  return { id: k.id, principal: k.principal, role: k.role, createdAt: k.now };
+}
+
+const encoder = new TextEncoder();
+
+/** The live key whose secret hashes to `secretHash`, compared in constant time. */
+export function findKey(sql: SqlStorage, secretHash: string): Key | undefined {
+  const row = sql.exec<KeyRow>(`SELECT * FROM keys WHERE secret_hash = ? AND revoked_at IS NULL`, secretHash).toArray()[0];
+  if (!row) return undefined;
+  const a = encoder.encode(row.secret_hash);
+  const b = encoder.encode(secretHash);
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b) ? toKey(row) : undefined;
+}
+
+export const listKeys = (sql: SqlStorage): Key[] => sql.exec<KeyRow>(`SELECT * FROM keys ORDER BY created_at, id`).toArray().map(toKey);
+
+export function revokeKey(sql: SqlStorage, id: string, now: number): Key | undefined {
+  const row = sql.exec<KeyRow>(`UPDATE keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *`, now, id).toArray()[0];
+  return row ? toKey(row) : undefined;
+}

@@ -1,0 +1,71 @@
+/**
+ * The workspace object's SQLite schema, as numbered, append-only migrations run in
+ * blockConcurrencyWhile at start-up; the last one applied is recorded in `meta`.
+ * Times are INTEGER epoch ms everywhere. Every list the API serves has its index.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* 1: the foundation */ `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE keys (
+    id TEXT PRIMARY KEY,
+    principal TEXT NOT NULL,
+    role TEXT NOT NULL,
+    secret_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    last_used_at INTEGER
+  );
+  CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX tasks_by_status ON tasks (status, id);
+  CREATE TABLE steps (
+    id TEXT PRIMARY KEY,
+    task_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    awaiting_since INTEGER,
+    deadline INTEGER,
+    data TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX steps_by_task ON steps (task_id, idx);
+  CREATE INDEX steps_awaiting ON steps (awaiting_since, id) WHERE awaiting_since IS NOT NULL;
+  CREATE INDEX steps_approved ON steps (task_id) WHERE status = 'approved';
+  CREATE INDEX steps_by_deadline ON steps (deadline) WHERE deadline IS NOT NULL;
+  CREATE TABLE approvals (approval_id TEXT PRIMARY KEY, task_id TEXT NOT NULL, step_id TEXT NOT NULL);
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    task_id TEXT,
+    step_id TEXT,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX events_by_task ON events (task_id, seq) WHERE task_id IS NOT NULL;
+  CREATE TABLE idempotency (
+    principal TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (principal, key)
+  );
+  `,
+];
+
+export function migrate(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+  const row = sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).toArray()[0];
+  const applied = row ? Number(row.value) : 0;
+  for (let v = applied; v < MIGRATIONS.length; v++) {
+    // The first migration creates meta itself; the bootstrap table above is the same shape.
+    sql.exec(MIGRATIONS[v]!.replace('CREATE TABLE meta ', 'CREATE TABLE IF NOT EXISTS meta '));
+    sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`, String(v + 1));
+  }
+}

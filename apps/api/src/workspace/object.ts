@@ -1,0 +1,222 @@
+/**
+ * The Workspace Durable Object: one per tenant, SQLite-backed, the only owner of its
+ * tasks, approvals, keys, policy and events. Every call goes through `call`: the
+ * async work first (hashing), then one synchronous transaction that authenticates,
+ * checks the role, loads, asks the core, and writes the result with its events.
+ * Because that part never awaits, two calls can never interleave inside it.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import {
+  canonicalJson, fail, ok, paramsHash, sha256Hex,
+  type Capability, type ClaimInput, type CompleteInput, type CreateKeyInput, type DecideInput, type DecideManyInput, type EvaluateInput,
+  type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListEventsInput, type ListTasksInput,
+  type PlanInput, type Policy, type Result, type CoreError, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
+  can,
+} from '@greenlight/core';
+import { monotonicFactory } from 'ulid';
+import { findKey, insertKey, mintKey } from './keys.ts';
+import { readMeta, writeMeta } from './meta.ts';
+import { migrate } from './migrations.ts';
+import { earliestDeadline, tasksDueBy } from './store.ts';
+import { SYSTEM_ACTOR, Tx } from './tx.ts';
+import * as admin from './ops/admin.ts';
+import * as approvals from './ops/approvals.ts';
+import * as steps from './ops/steps.ts';
+import * as tasks from './ops/tasks.ts';
+
+/** How the Worker presents a caller: the workspace named by the key, and its secret. */
+export type Cred = { workspaceId: string; secret: string };
+
+/** Thrown inside the transaction to roll it back and answer with the error. */
+class Rollback {
+  readonly error: CoreError;
+  constructor(error: CoreError) {
+    this.error = error;
+  }
+}
+
+const SYSTEM_KEY: Key = { id: 'system', principal: SYSTEM_ACTOR, role: 'admin', createdAt: 0 };
+
+export class Workspace extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly newId = monotonicFactory();
+  private alarmAt: number | null | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => {
+      ctx.storage.transactionSync(() => migrate(this.sql));
+    });
+  }
+
+  /** Called once by workspaces.create (root token checked by the Worker). */
+  async init(input: { id: string; name: string }): Promise<Result<{ workspace: WorkspaceInfo; adminKey: string }>> {
+    const minted = await mintKey(input.id);
+    return this.ctx.storage.transactionSync(() => {
+      if (readMeta(this.sql)) return fail('CONFLICT', `workspace ${input.id} already exists`);
+      const now = Date.now();
+      writeMeta(this.sql, 'workspace', { id: input.id, name: input.name, createdAt: now });
+      const key = insertKey(this.sql, { id: crypto.randomUUID(), principal: 'admin', role: 'admin', secretHash: minted.secretHash, now });
+      const meta = readMeta(this.sql)!;
+      const tx = new Tx(this.sql, meta, key, now, this.newId);
+      tx.emit([{ type: 'workspace.created', data: { id: input.id, name: input.name } }, { type: 'key.created', data: { id: key.id, principal: key.principal, role: key.role } }]);
+      const { usage: _usage, ...workspace } = meta;
+      return ok({ workspace, adminKey: minted.key });
+    });
+  }
+
+  // --- reads -------------------------------------------------------------------------
+
+  getWorkspace(cred: Cred) {
+    return this.call(cred, 'read', undefined, (tx) => ok(admin.workspaceDetail(tx)));
+  }
+  listKeys(cred: Cred) {
+    return this.call(cred, 'admin', undefined, (tx) => ok(admin.keys(tx)));
+  }
+  getPolicy(cred: Cred) {
+    return this.call(cred, 'read', undefined, (tx) => ok(admin.policy(tx)));
+  }
+  evaluatePolicy(cred: Cred, input: EvaluateInput) {
+    return this.call(cred, 'read', undefined, (tx) => ok(admin.evaluate(tx, input)));
+  }
+  getTask(cred: Cred, taskId: string) {
+    return this.call(cred, 'read', undefined, (tx) => tasks.get(tx, taskId));
+  }
+  listTasks(cred: Cred, input: ListTasksInput) {
+    return this.call(cred, 'read', undefined, (tx) => ok(tasks.list(tx, input)));
+  }
+  listApprovals(cred: Cred, input: ListApprovalsInput) {
+    return this.call(cred, 'read', undefined, (tx) => ok(approvals.list(tx, input)));
+  }
+  listEvents(cred: Cred, input: ListEventsInput) {
+    return this.call(cred, 'read', undefined, (tx) => ok(admin.events(tx, input)));
+  }
+
+  // --- mutations ---------------------------------------------------------------------
+
+  async createKey(cred: Cred, input: CreateKeyInput & { idempotencyKey?: string }) {
+    const minted = await mintKey(cred.workspaceId);
+    return this.call(cred, 'admin', { op: 'keys.create', input }, (tx) => admin.createKey(tx, input, minted));
+  }
+  revokeKey(cred: Cred, input: { id: string; idempotencyKey?: string }) {
+    return this.call(cred, 'admin', { op: 'keys.revoke', input }, (tx) => admin.revoke(tx, input.id));
+  }
+  setPolicy(cred: Cred, input: { policy: Policy; idempotencyKey?: string }) {
+    return this.call(cred, 'admin', { op: 'policy.set', input }, (tx) => ok(admin.setPolicy(tx, input.policy)));
+  }
+
+  async plan(cred: Cred, input: PlanInput) {
+    const hashes = await Promise.all(input.steps.map((s) => paramsHash(s.params)));
+    return this.call(cred, 'plan', { op: 'tasks.plan', input }, (tx) => tasks.plan(tx, input, hashes));
+  }
+  async revise(cred: Cred, input: ReviseInput) {
+    const hash = await paramsHash(input.params);
+    return this.call(cred, 'plan', { op: 'tasks.revise', input }, (tx) => tasks.reviseStep(tx, input, hash));
+  }
+  setMode(cred: Cred, input: SetModeInput) {
+    return this.call(cred, 'set_mode', { op: 'tasks.setMode', input }, (tx) => tasks.setTaskMode(tx, input));
+  }
+  cancel(cred: Cred, input: CancelInput) {
+    return this.call(cred, 'cancel_own', { op: 'tasks.cancel', input }, (tx) => tasks.cancel(tx, input));
+  }
+
+  async decide(cred: Cred, input: DecideInput) {
+    const hash = input.params ? await paramsHash(input.params) : undefined;
+    return this.call(cred, 'decide', { op: 'approvals.decide', input }, (tx) => approvals.decide(tx, input, hash));
+  }
+  async decideMany(cred: Cred, input: DecideManyInput) {
+    const hashes = await Promise.all(input.items.map((i) => (i.params ? paramsHash(i.params) : undefined)));
+    return this.call(cred, 'decide', { op: 'approvals.decideMany', input }, (tx) => approvals.decideMany(tx, input, hashes));
+  }
+
+  claim(cred: Cred, input: ClaimInput) {
+    return this.call(cred, 'execute', undefined, (tx) => ok(steps.claim(tx, input)));
+  }
+  heartbeat(cred: Cred, input: HeartbeatInput) {
+    return this.call(cred, 'execute', undefined, (tx) => steps.heartbeat(tx, input));
+  }
+  complete(cred: Cred, input: CompleteInput) {
+    return this.call(cred, 'execute', { op: 'steps.complete', input }, (tx) => steps.complete(tx, input));
+  }
+  fail(cred: Cred, input: FailInput) {
+    return this.call(cred, 'execute', { op: 'steps.fail', input }, (tx) => steps.failed(tx, input));
+  }
+
+  // --- time --------------------------------------------------------------------------
+
+  /** Alarms are at-least-once: applying deadlines is idempotent, so a second run finds nothing due. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    this.alarmAt = undefined;
+    const events = this.ctx.storage.transactionSync(() => {
+      const meta = readMeta(this.sql);
+      if (!meta) return [];
+      const tx = new Tx(this.sql, meta, SYSTEM_KEY, now, this.newId);
+      for (const taskId of tasksDueBy(this.sql, now)) tx.load(taskId);
+      return tx.events;
+    });
+    await this.afterCommit(events, true);
+  }
+
+  // --- the pipeline ------------------------------------------------------------------
+
+  /**
+   * Authenticate, authorize, honour the idempotency key, run `apply` in one
+   * transaction. An error from `apply` rolls back everything, deadlines included.
+   */
+  private async call<T>(
+    cred: Cred,
+    capability: Capability,
+    mutation: { op: string; input: { idempotencyKey?: string | undefined } } | undefined,
+    apply: (tx: Tx) => Result<T>,
+  ): Promise<Result<T>> {
+    const secretHash = await sha256Hex(cred.secret);
+    const idem = mutation?.input.idempotencyKey;
+    const requestHash = idem ? await sha256Hex(canonicalJson({ op: mutation.op, input: mutation.input })) : undefined;
+    let events: Event[] = [];
+    try {
+      const result = this.ctx.storage.transactionSync((): Result<T> => {
+        const meta = readMeta(this.sql);
+        // The object checks that the key names it: an object does not know the name it was created by.
+        if (!meta || meta.id !== cred.workspaceId) return fail('UNAUTHORIZED', 'unknown or revoked key');
+        const key = findKey(this.sql, secretHash);
+        if (!key) return fail('UNAUTHORIZED', 'unknown or revoked key');
+        if (!can(key.role, capability)) return fail('FORBIDDEN', `a ${key.role} key may not do this`);
+        if (idem && requestHash) {
+          const prior = this.sql
+            .exec<{ request_hash: string; response: string }>(`SELECT request_hash, response FROM idempotency WHERE principal = ? AND key = ?`, key.principal, idem)
+            .toArray()[0];
+          if (prior) {
+            if (prior.request_hash !== requestHash) return fail('CONFLICT', `idempotency key ${idem} was already used with other input`);
+            return ok(JSON.parse(prior.response) as T);
+          }
+        }
+        const tx = new Tx(this.sql, meta, key, Date.now(), this.newId);
+        const r = apply(tx);
+        if (!r.ok) throw new Rollback(r.error);
+        if (idem && requestHash) {
+          this.sql.exec(`INSERT INTO idempotency (principal, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)`, key.principal, idem, requestHash, JSON.stringify(r.value), tx.now);
+        }
+        events = tx.events;
+        return r;
+      });
+      await this.afterCommit(events, false);
+      return result;
+    } catch (e) {
+      if (e instanceof Rollback) return { ok: false, error: e.error };
+      throw e;
+    }
+  }
+
+  /** Keep one alarm at the earliest deadline; later, push the events to live sockets. */
+  private async afterCommit(events: Event[], fromAlarm: boolean): Promise<void> {
+    if (events.length === 0 && !fromAlarm) return;
+    const next = earliestDeadline(this.sql) ?? null;
+    if (next === this.alarmAt) return;
+    this.alarmAt = next;
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    // An alarm set for "now" from inside alarm() can be dropped: always aim slightly ahead.
+    else await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 5));
+  }
+}

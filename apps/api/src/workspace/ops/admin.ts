@@ -1,0 +1,51 @@
+/** Workspace administration: the workspace itself, keys, policy; and the event log. */
+import {
+  evaluatePolicy, fail, ok,
+  type EvaluateInput, type Event, type Key, type ListEventsInput, type Policy, type PolicyVerdict, type Result, type Role, type WorkspaceDetail,
+} from '@greenlight/core';
+import { insertKey, listKeys, revokeKey } from '../keys.ts';
+import { writeMeta } from '../meta.ts';
+import { listEvents } from '../store.ts';
+import type { Tx } from '../tx.ts';
+
+export function workspaceDetail(tx: Tx): WorkspaceDetail {
+  const { usage, ...meta } = tx.meta;
+  const tasks = Object.fromEntries(
+    tx.sql.exec<{ status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM tasks GROUP BY status`).toArray().map((r) => [r.status, r.n]),
+  );
+  const openApprovals = tx.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM steps WHERE awaiting_since IS NOT NULL`).one().n;
+  const events = tx.sql.exec<{ n: number }>(`SELECT COALESCE(MAX(seq), 0) AS n FROM events`).one().n;
+  return { ...meta, counts: { tasks, openApprovals, events }, usage };
+}
+
+export function createKey(tx: Tx, input: { principal: string; role: Role }, minted: { key: string; secretHash: string }): Result<{ key: string; id: string; principal: string; role: Role }> {
+  const k = insertKey(tx.sql, { id: crypto.randomUUID(), principal: input.principal, role: input.role, secretHash: minted.secretHash, now: tx.now });
+  tx.emit([{ type: 'key.created', data: { id: k.id, principal: k.principal, role: k.role } }]);
+  return ok({ key: minted.key, id: k.id, principal: k.principal, role: k.role });
+}
+
+export const keys = (tx: Tx): { items: Key[] } => ({ items: listKeys(tx.sql) });
+
+export function revoke(tx: Tx, id: string): Result<Key> {
+  const k = revokeKey(tx.sql, id, tx.now);
+  if (!k) return fail('NOT_FOUND', `key ${id} not found`);
+  if (k.revokedAt === tx.now) tx.emit([{ type: 'key.revoked', data: { id: k.id, principal: k.principal } }]);
+  return ok(k);
+}
+
+export const policy = (tx: Tx): { policy: Policy; version: number } => ({ policy: tx.meta.policy, version: tx.meta.policyVersion });
+
+export function setPolicy(tx: Tx, next: Policy): { policy: Policy; version: number } {
+  const version = tx.meta.policyVersion + 1;
+  writeMeta(tx.sql, 'policy', { policy: next, policyVersion: version });
+  tx.emit([{ type: 'policy.set', data: { version, policy: next } }]);
+  return { policy: next, version };
+}
+
+export const evaluate = (tx: Tx, input: EvaluateInput): PolicyVerdict =>
+  evaluatePolicy(tx.meta.policy, input.step, input.mode === undefined || input.mode === tx.meta.policy.mode ? undefined : input.mode);
+
+export function events(tx: Tx, input: ListEventsInput): { items: Event[]; nextCursor?: string } {
+  const items = listEvents(tx.sql, input);
+  return { items, ...(items.length === input.limit ? { nextCursor: String(items.at(-1)!.seq) } : {}) };
+}

@@ -1,0 +1,74 @@
+/** The executor protocol: claim under a lease, heartbeat, complete, fail. */
+import {
+  claim as coreClaim, claimableSteps, complete as coreComplete, failStep, heartbeat as coreHeartbeat, ok, fail, ZERO_USAGE,
+  type ClaimedStep, type ClaimInput, type CompleteInput, type FailInput, type Heartbeat, type HeartbeatInput, type Result, type StepReport, type Task, type Usage,
+} from '@greenlight/core';
+import { taskIdOfStep, tasksWithApprovedSteps } from '../store.ts';
+import type { Tx } from '../tx.ts';
+
+const fullUsage = (u: Partial<Usage> | undefined): Usage | undefined => (u ? { ...ZERO_USAGE, ...u } : undefined);
+
+/** Claim up to `max` claimable steps, oldest task first, each under a new lease. */
+export function claim(tx: Tx, input: ClaimInput): { steps: ClaimedStep[] } {
+  const leaseMs = (input.leaseSeconds ?? tx.meta.policy.leaseSeconds) * 1000;
+  const claimed: ClaimedStep[] = [];
+  // Bounded scan: tasks with an approved step, a page at a time is enough for `max`.
+  for (const taskId of tasksWithApprovedSteps(tx.sql, input.taskId, 100)) {
+    if (claimed.length >= input.max) break;
+    const t = tx.load(taskId);
+    if (!t.ok) continue;
+    const ids = claimableSteps(t.value).slice(0, input.max - claimed.length).map((s) => s.id);
+    if (ids.length === 0) continue;
+    const r = coreClaim(t.value, { stepIds: ids, holder: tx.actor, leaseMs }, tx.ctx());
+    if (!r.ok) continue;
+    tx.commit(r.value);
+    for (const id of ids) {
+      const s = r.value.task.steps.find((x) => x.id === id)!;
+      claimed.push({
+        taskId: s.taskId, stepId: s.id, key: s.key, kind: s.kind, title: s.title, params: s.params, paramsHash: s.paramsHash,
+        revision: s.revision, attempt: s.attempt, idempotent: s.idempotent, ...(s.baseHash ? { baseHash: s.baseHash } : {}),
+        leaseId: s.lease!.leaseId, leaseExpiresAt: s.lease!.expiresAt,
+      });
+    }
+  }
+  return { steps: claimed };
+}
+
+function loadByStep(tx: Tx, stepId: string) {
+  const taskId = taskIdOfStep(tx.sql, stepId);
+  return taskId ? tx.load(taskId) : fail('NOT_FOUND', `step ${stepId} not found`);
+}
+
+export function heartbeat(tx: Tx, input: HeartbeatInput): Result<Heartbeat> {
+  const t = loadByStep(tx, input.stepId);
+  if (!t.ok) return t;
+  const leaseMs = (input.leaseSeconds ?? tx.meta.policy.leaseSeconds) * 1000;
+  const r = coreHeartbeat(t.value, { stepId: input.stepId, leaseId: input.leaseId, leaseMs }, tx.ctx());
+  if (!r.ok) return r;
+  tx.commit(r.value);
+  return ok(r.value.heartbeat);
+}
+
+export function complete(tx: Tx, input: CompleteInput): Result<StepReport> {
+  const t = loadByStep(tx, input.stepId);
+  if (!t.ok) return t;
+  const usage = fullUsage(input.usage);
+  const r = coreComplete(t.value, { stepId: input.stepId, leaseId: input.leaseId, output: input.output, ...(usage ? { usage } : {}) }, tx.ctx());
+  if (!r.ok) return r;
+  tx.commit(r.value);
+  return ok(report(r.value.task, input.stepId));
+}
+
+export function failed(tx: Tx, input: FailInput): Result<StepReport> {
+  const t = loadByStep(tx, input.stepId);
+  if (!t.ok) return t;
+  const usage = fullUsage(input.usage);
+  const r = failStep(t.value, { stepId: input.stepId, leaseId: input.leaseId, error: input.error, ...(usage ? { usage } : {}) }, tx.meta.policy.maxAttempts, tx.ctx());
+  if (!r.ok) return r;
+  tx.commit(r.value);
+  return ok(report(r.value.task, input.stepId));
+}
+
+function report(task: Task, stepId: string): StepReport {
+  return { stepId, stepStatus: task.steps.find((s) => s.id === stepId)!.status, taskId: task.id, taskStatus: task.status };
+}

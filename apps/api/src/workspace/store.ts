@@ -1,0 +1,133 @@
+/**
+ * Rows in and out of the workspace's SQLite. No rules here: the core decides, this
+ * file only reads what a transition needs and writes what it returned.
+ */
+import {
+  approvalView, countByStatus, type Approval, type Event, type NewEvent, type Outcome, type Step, type Task,
+  type TaskRecord, type TaskSummary,
+} from '@greenlight/core';
+
+type TaskRow = { data: string };
+type StepRow = { data: string };
+
+export function loadTask(sql: SqlStorage, taskId: string): Task | undefined {
+  const row = sql.exec<TaskRow>(`SELECT data FROM tasks WHERE id = ?`, taskId).toArray()[0];
+  if (!row) return undefined;
+  const steps = sql.exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? ORDER BY idx`, taskId).toArray().map((r) => JSON.parse(r.data) as Step);
+  const { counts: _counts, ...record } = JSON.parse(row.data) as TaskSummary;
+  return { ...record, steps };
+}
+
+/** The deadline the alarm watches for a step: its lease, or its open approval's expiry. */
+const stepDeadline = (s: Step): number | null =>
+  (s.status === 'executing' ? s.lease?.expiresAt : s.status === 'awaiting_approval' ? s.approval?.expiresAt : undefined) ?? null;
+
+/** Write a transition's result: the task row, the steps it touched, and their approvals. */
+export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touched'>, isNew: boolean): void {
+  const { steps, ...record } = outcome.task;
+  const summary: TaskSummary = { ...record, counts: countByStatus(steps) };
+  sql.exec(
+    `INSERT INTO tasks (id, status, created_by, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, data = excluded.data`,
+    record.id, record.status, record.createdBy, record.createdAt, record.updatedAt, JSON.stringify(summary),
+  );
+  const touched = isNew ? steps : steps.filter((s) => outcome.touched.includes(s.id));
+  for (const s of touched) {
+    sql.exec(
+      `INSERT INTO steps (id, task_id, idx, status, awaiting_since, deadline, data) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, awaiting_since = excluded.awaiting_since,
+         deadline = excluded.deadline, data = excluded.data`,
+      s.id, s.taskId, s.index, s.status,
+      s.status === 'awaiting_approval' ? (s.approval?.requestedAt ?? null) : null,
+      stepDeadline(s), JSON.stringify(s),
+    );
+    // Every approval ever opened stays findable, so a late decision is a CONFLICT, not a NOT_FOUND.
+    if (s.approval) sql.exec(`INSERT OR IGNORE INTO approvals (approval_id, task_id, step_id) VALUES (?, ?, ?)`, s.approval.id, s.taskId, s.id);
+  }
+}
+
+export function findApproval(sql: SqlStorage, approvalId: string): { taskId: string; stepId: string } | undefined {
+  const row = sql.exec<{ task_id: string; step_id: string }>(`SELECT task_id, step_id FROM approvals WHERE approval_id = ?`, approvalId).toArray()[0];
+  return row ? { taskId: row.task_id, stepId: row.step_id } : undefined;
+}
+
+export function taskIdOfStep(sql: SqlStorage, stepId: string): string | undefined {
+  return sql.exec<{ task_id: string }>(`SELECT task_id FROM steps WHERE id = ?`, stepId).toArray()[0]?.task_id;
+}
+
+/** Append events; seq is the rowid, so a rolled-back transaction leaves no gap. */
+export function appendEvents(sql: SqlStorage, events: NewEvent[], actor: string, at: number): Event[] {
+  return events.map((e) => {
+    const data = JSON.stringify(e.data);
+    const { seq } = sql
+      .exec<{ seq: number }>(
+        `INSERT INTO events (at, type, actor, task_id, step_id, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq`,
+        at, e.type, actor, e.taskId ?? null, e.stepId ?? null, data,
+      )
+      .one();
+    return { seq, at, type: e.type, actor, ...(e.taskId ? { taskId: e.taskId } : {}), ...(e.stepId ? { stepId: e.stepId } : {}), data: e.data };
+  });
+}
+
+type EventRow = { seq: number; at: number; type: string; actor: string; task_id: string | null; step_id: string | null; data: string };
+const toEvent = (r: EventRow): Event =>
+  ({
+    seq: r.seq, at: r.at, type: r.type, actor: r.actor,
+    ...(r.task_id ? { taskId: r.task_id } : {}), ...(r.step_id ? { stepId: r.step_id } : {}),
+    data: JSON.parse(r.data),
+  }) as Event;
+
+export function listEvents(sql: SqlStorage, q: { after?: number | undefined; taskId?: string | undefined; limit: number }): Event[] {
+  const after = q.after ?? 0;
+  const rows = q.taskId
+    ? sql.exec<EventRow>(`SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?`, q.taskId, after, q.limit)
+    : sql.exec<EventRow>(`SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, after, q.limit);
+  return rows.toArray().map(toEvent);
+}
+
+export function listTasks(sql: SqlStorage, q: { status?: string | undefined; cursor?: string | undefined; limit: number }): TaskSummary[] {
+  const cursor = q.cursor ?? '\uffff';
+  const rows = q.status
+    ? sql.exec<TaskRow>(`SELECT data FROM tasks WHERE status = ? AND id < ? ORDER BY id DESC LIMIT ?`, q.status, cursor, q.limit)
+    : sql.exec<TaskRow>(`SELECT data FROM tasks WHERE id < ? ORDER BY id DESC LIMIT ?`, cursor, q.limit);
+  return rows.toArray().map((r) => JSON.parse(r.data) as TaskSummary);
+}
+
+/** Open approvals, oldest request first; the cursor is `<requestedAt>:<stepId>`. */
+export function listOpenApprovals(sql: SqlStorage, q: { taskId?: string | undefined; cursor?: string | undefined; limit: number }): Approval[] {
+  const [since, id] = q.cursor ? [Number(q.cursor.split(':')[0]), q.cursor.split(':')[1] ?? ''] : [-1, ''];
+  const where = `s.awaiting_since IS NOT NULL AND (s.awaiting_since > ? OR (s.awaiting_since = ? AND s.id > ?))`;
+  const rows = q.taskId
+    ? sql.exec<{ step: string; task: string }>(
+        `SELECT s.data AS step, t.data AS task FROM steps s JOIN tasks t ON t.id = s.task_id
+         WHERE ${where} AND s.task_id = ? ORDER BY s.awaiting_since, s.id LIMIT ?`, since, since, id, q.taskId, q.limit)
+    : sql.exec<{ step: string; task: string }>(
+        `SELECT s.data AS step, t.data AS task FROM steps s JOIN tasks t ON t.id = s.task_id
+         WHERE ${where} ORDER BY s.awaiting_since, s.id LIMIT ?`, since, since, id, q.limit);
+  return rows.toArray().flatMap((r) => {
+    const a = approvalView(JSON.parse(r.task) as TaskRecord, JSON.parse(r.step) as Step);
+    return a ? [a] : [];
+  });
+}
+
+export const approvalCursor = (a: Approval): string => `${a.requestedAt}:${a.stepId}`;
+
+/** Tasks with a step that is approved: candidates for claim, oldest first. */
+export function tasksWithApprovedSteps(sql: SqlStorage, taskId: string | undefined, limit: number): string[] {
+  const rows = taskId
+    ? sql.exec<{ task_id: string }>(`SELECT DISTINCT task_id FROM steps WHERE status = 'approved' AND task_id = ?`, taskId)
+    : sql.exec<{ task_id: string }>(`SELECT DISTINCT task_id FROM steps WHERE status = 'approved' ORDER BY task_id LIMIT ?`, limit);
+  return rows.toArray().map((r) => r.task_id);
+}
+
+export function earliestDeadline(sql: SqlStorage): number | undefined {
+  const row = sql.exec<{ t: number | null }>(`SELECT MIN(deadline) AS t FROM steps WHERE deadline IS NOT NULL`).one();
+  return row.t ?? undefined;
+}
+
+export function tasksDueBy(sql: SqlStorage, now: number): string[] {
+  return sql
+    .exec<{ task_id: string }>(`SELECT DISTINCT task_id FROM steps WHERE deadline IS NOT NULL AND deadline <= ?`, now)
+    .toArray()
+    .map((r) => r.task_id);
+}

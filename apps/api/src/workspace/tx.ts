@@ -1,0 +1,67 @@
+/**
+ * One call's unit of work inside the object: loads tasks (applying any deadline that
+ * fell due, so a late alarm never matters), saves outcomes, and appends their events.
+ * Everything a Tx does runs inside one transactionSync: all of it lands, or none.
+ */
+import { addUsage, applyDeadlines, fail, ok, type Ctx, type Event, type Key, type NewEvent, type Outcome, type Result, type Task, type Usage } from '@greenlight/core';
+import { writeMeta, type WorkspaceMeta } from './meta.ts';
+import { appendEvents, loadTask, saveTask } from './store.ts';
+
+export const SYSTEM_ACTOR = 'system';
+
+export class Tx {
+  readonly events: Event[] = [];
+  readonly sql: SqlStorage;
+  readonly meta: WorkspaceMeta;
+  readonly key: Key;
+  readonly now: number;
+  private readonly newId: () => string;
+  private readonly usageBefore = new Map<string, Usage>();
+
+  constructor(sql: SqlStorage, meta: WorkspaceMeta, key: Key, now: number, newId: () => string) {
+    this.sql = sql;
+    this.meta = meta;
+    this.key = key;
+    this.now = now;
+    this.newId = newId;
+  }
+
+  get actor(): string {
+    return this.key.principal;
+  }
+
+  ctx(actor = this.actor): Ctx {
+    return { now: this.now, actor, newId: this.newId };
+  }
+
+  /** A task, brought up to date with its deadlines. Unknown ids are NOT_FOUND. */
+  load(taskId: string): Result<Task> {
+    const stored = loadTask(this.sql, taskId);
+    if (!stored) return fail('NOT_FOUND', `task ${taskId} not found`);
+    if (!this.usageBefore.has(taskId)) this.usageBefore.set(taskId, stored.usage);
+    const due = applyDeadlines(stored, this.meta.policy.maxAttempts, this.ctx(SYSTEM_ACTOR));
+    if (!due) return ok(stored);
+    this.commit(due, { actor: SYSTEM_ACTOR });
+    return ok(due.task);
+  }
+
+  /** Save a transition's outcome and append its events; usage flows into the workspace total. */
+  commit(outcome: Outcome, opts: { isNew?: boolean; actor?: string } = {}): void {
+    if (!opts.isNew && outcome.touched.length === 0 && outcome.events.length === 0) return;
+    saveTask(this.sql, outcome, opts.isNew ?? false);
+    this.emit(outcome.events, opts.actor);
+    const before = this.usageBefore.get(outcome.task.id);
+    const after = outcome.task.usage;
+    if (before && (before.inputTokens !== after.inputTokens || before.outputTokens !== after.outputTokens || before.costUsd !== after.costUsd)) {
+      const delta = { inputTokens: after.inputTokens - before.inputTokens, outputTokens: after.outputTokens - before.outputTokens, costUsd: after.costUsd - before.costUsd };
+      this.meta.usage = addUsage(this.meta.usage, delta);
+      writeMeta(this.sql, 'usage', this.meta.usage);
+    }
+    this.usageBefore.set(outcome.task.id, after);
+  }
+
+  emit(events: NewEvent[], actor = this.actor): void {
+    this.events.push(...appendEvents(this.sql, events, actor, this.now));
+  }
+}
+

@@ -1,0 +1,81 @@
+/**
+ * Every enum of the domain, defined once. The database, the API, the SDK and the
+ * web page import these; nothing redeclares them (a status enum that differed
+ * between code and database is exactly how an earlier system broke).
+ */
+import { z } from 'zod';
+
+export const Role = z.enum(['viewer', 'agent', 'approver', 'admin']);
+export type Role = z.infer<typeof Role>;
+
+export const StepKind = z.enum(['read', 'edit_file', 'delete_file', 'run_command', 'execute_code', 'network', 'clarify', 'custom']);
+export type StepKind = z.infer<typeof StepKind>;
+
+export const Checkpoint = z.enum([
+  'none', 'before_file_edit', 'before_file_delete', 'before_command_execution',
+  'before_code_execution', 'before_network', 'clarification', 'custom',
+]);
+export type Checkpoint = z.infer<typeof Checkpoint>;
+
+export const CHECKPOINT_OF: Record<StepKind, Checkpoint> = {
+  read: 'none',
+  edit_file: 'before_file_edit',
+  delete_file: 'before_file_delete',
+  run_command: 'before_command_execution',
+  execute_code: 'before_code_execution',
+  network: 'before_network',
+  clarify: 'clarification',
+  custom: 'custom',
+};
+
+export const StepStatus = z.enum([
+  'awaiting_approval', 'changes_requested', 'approved', 'executing',
+  'completed', 'failed', 'skipped', 'rejected', 'blocked', 'cancelled',
+]);
+export type StepStatus = z.infer<typeof StepStatus>;
+
+export const TERMINAL_STEP_STATUSES: ReadonlySet<StepStatus> = new Set([
+  'completed', 'failed', 'skipped', 'rejected', 'blocked', 'cancelled',
+]);
+export const isTerminalStep = (s: StepStatus): boolean => TERMINAL_STEP_STATUSES.has(s);
+
+/** A dependency in one of these states can never be satisfied: its dependents are blocked. */
+export const BLOCKING_STEP_STATUSES: ReadonlySet<StepStatus> = new Set(['failed', 'rejected', 'blocked', 'cancelled']);
+/** A dependency in one of these states lets its dependents run. */
+export const SATISFYING_STEP_STATUSES: ReadonlySet<StepStatus> = new Set(['completed', 'skipped']);
+
+export const TaskStatus = z.enum(['active', 'completed', 'completed_with_errors', 'failed', 'cancelled']);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+export const Mode = z.enum(['manual', 'copilot', 'autopilot']);
+export type Mode = z.infer<typeof Mode>;
+
+export const Decision = z.enum(['approve', 'request_changes', 'reject', 'modify', 'skip', 'answer']);
+export type Decision = z.infer<typeof Decision>;
+
+export const Risk = z.enum(['low', 'medium', 'high']);
+export type Risk = z.infer<typeof Risk>;
+
+export const PolicyAction = z.enum(['allow', 'ask', 'deny']);
+export type PolicyAction = z.infer<typeof PolicyAction>;
+
+export const DefaultOnTimeout = z.enum(['reject', 'approve', 'skip', 'cancel_task']);
+export type DefaultOnTimeout = z.infer<typeof DefaultOnTimeout>;
+
+export const ApprovalOption = z.enum(['approve', 'request_changes', 'reject', 'modify', 'skip', 'submit', 'cancel']);
+export type ApprovalOption = z.infer<typeof ApprovalOption>;
+
+export const EventType = z.enum([
+  'workspace.created', 'key.created', 'key.revoked', 'policy.set',
+  'task.planned', 'task.mode_changed', 'task.cancelled', 'task.finished',
+  'approval.requested', 'approval.voted', 'approval.expired',
+  'step.approved', 'step.changes_requested', 'step.revised', 'step.rejected', 'step.skipped',
+  'step.claimed', 'step.completed', 'step.failed', 'step.blocked', 'step.cancelled',
+]);
+export type EventType = z.infer<typeof EventType>;
+
+/** Error codes the core returns; each is a tRPC code of the same name. */
+export const ErrorCode = z.enum([
+  'BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -1,0 +1,17 @@
+/** Size limits of SPEC section 6, in one place so schemas, the Worker and the docs agree. */
+export const LIMITS = {
+  stepsPerPlan: 200,
+  paramsBytes: 256 * 1024,
+  requestBytes: 1024 * 1024,
+  titleChars: 500,
+  textChars: 20_000,
+  keyChars: 100,
+  dependsOn: 200,
+  metadataBytes: 16 * 1024,
+  outputBytes: 64 * 1024,
+  pageSize: 200,
+  defaultPageSize: 50,
+  idempotencyKeyChars: 200,
+  batchItems: 200,
+  clarifyQuestions: 20,
+} as const;

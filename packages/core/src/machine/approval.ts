@@ -1,0 +1,62 @@
+/** Opening an approval request on a step's current revision, and the view a reviewer gets. */
+import { CHECKPOINT_OF, type ApprovalOption } from '../enums.ts';
+import type { Approval } from '../schemas/approval.ts';
+import type { Step } from '../schemas/step.ts';
+import type { Task, TaskRecord } from '../schemas/task.ts';
+import type { Draft } from './draft.ts';
+
+/** Ask for a decision on the step's current revision: a fresh approval id, no votes. */
+export function requestApproval(d: Draft, step: Step, data: Record<string, unknown> = {}, type?: 'step.revised'): void {
+  const { now } = d.ctx;
+  const v = step.policy;
+  step.approvals = [];
+  delete step.decision;
+  step.approval = {
+    id: d.ctx.newId(),
+    requestedAt: now,
+    requiredApprovals: v.requiredApprovals,
+    defaultOnTimeout: v.defaultOnTimeout,
+    ...(v.timeoutSeconds !== undefined ? { expiresAt: now + v.timeoutSeconds * 1000 } : {}),
+  };
+  d.move(step, 'awaiting_approval', { approvalId: step.approval.id, ...data }, type);
+}
+
+const CLARIFY_OPTIONS: ApprovalOption[] = ['submit', 'cancel'];
+const CHANGE_OPTIONS: ApprovalOption[] = ['approve', 'request_changes', 'reject', 'modify', 'skip'];
+
+export function approvalView(task: TaskRecord, step: Step): Approval | undefined {
+  const a = step.approval;
+  if (step.status !== 'awaiting_approval' || !a) return undefined;
+  const clarify = step.kind === 'clarify';
+  const placeholder = clarify && typeof step.params.placeholder === 'string' ? step.params.placeholder : undefined;
+  return {
+    approvalId: a.id,
+    taskId: task.id,
+    taskTitle: task.title,
+    stepId: step.id,
+    stepKey: step.key,
+    revision: step.revision,
+    kind: step.kind,
+    checkpoint: CHECKPOINT_OF[step.kind],
+    title: step.title,
+    ...(step.explanation !== undefined ? { explanation: step.explanation } : {}),
+    ...(step.risk !== undefined ? { risk: step.risk } : {}),
+    params: step.params,
+    paramsHash: step.paramsHash,
+    options: clarify ? CLARIFY_OPTIONS : CHANGE_OPTIONS,
+    requiresTextInput: clarify,
+    ...(placeholder !== undefined ? { inputPlaceholder: placeholder } : {}),
+    requiredApprovals: a.requiredApprovals,
+    votes: step.approvals,
+    requestedAt: a.requestedAt,
+    ...(a.expiresAt !== undefined ? { expiresAt: a.expiresAt } : {}),
+    defaultOnTimeout: a.defaultOnTimeout,
+    createdBy: task.createdBy,
+  };
+}
+
+export const openApprovals = (task: Task): Approval[] =>
+  task.steps.flatMap((s) => {
+    const a = approvalView(task, s);
+    return a ? [a] : [];
+  });

@@ -1,0 +1,162 @@
+/**
+ * Planning: a plan is checked whole (shapes per kind, unique keys, known
+ * dependencies, no cycles, sizes) before anything exists, then becomes a task whose
+ * steps the policy has already sorted into approved, asking and rejected.
+ */
+import type { Mode } from '../enums.ts';
+import { LIMITS } from '../limits.ts';
+import { evaluatePolicy, higherMode } from '../policy.ts';
+import { badRequest, fail, ok, type Issue, type Result } from '../result.ts';
+import { ZERO_USAGE } from '../schemas/common.ts';
+import { parseParams } from '../schemas/params.ts';
+import type { Policy } from '../schemas/policy.ts';
+import type { Step, StepInput } from '../schemas/step.ts';
+import type { PlanInput, Task } from '../schemas/task.ts';
+import { requestApproval } from './approval.ts';
+import { Draft, type Ctx, type Outcome } from './draft.ts';
+import { settle } from './settle.ts';
+
+const zodIssues = (prefix: (string | number)[], issues: { path: PropertyKey[]; message: string }[]): Issue[] =>
+  issues.map((i) => ({ path: [...prefix, ...i.path.map((p) => (typeof p === 'number' ? p : String(p)))], message: i.message }));
+
+/** Check one step's params against its kind. */
+export function checkStepParams(step: Pick<StepInput, 'kind' | 'params' | 'baseHash'>, at: (string | number)[]): Issue[] {
+  const parsed = parseParams(step.kind, step.params);
+  const issues = parsed.success ? [] : zodIssues([...at, 'params'], parsed.error.issues);
+  if (step.baseHash !== undefined && step.kind !== 'edit_file' && step.kind !== 'delete_file') {
+    issues.push({ path: [...at, 'baseHash'], message: 'baseHash applies to edit_file and delete_file steps only' });
+  }
+  return issues;
+}
+
+/** The whole-plan check. Returns every problem found, not just the first. */
+export function validatePlan(steps: StepInput[]): Result<void> {
+  const issues: Issue[] = [];
+  if (steps.length === 0) issues.push({ path: ['steps'], message: 'a plan needs at least one step' });
+  if (steps.length > LIMITS.stepsPerPlan) issues.push({ path: ['steps'], message: `a plan has at most ${LIMITS.stepsPerPlan} steps` });
+  const keys = new Map<string, number>();
+  steps.forEach((s, i) => {
+    if (keys.has(s.key)) issues.push({ path: ['steps', i, 'key'], message: `duplicate step key "${s.key}"` });
+    else keys.set(s.key, i);
+    issues.push(...checkStepParams(s, ['steps', i]));
+  });
+  steps.forEach((s, i) => {
+    s.dependsOn.forEach((dep, j) => {
+      if (dep === s.key) issues.push({ path: ['steps', i, 'dependsOn', j], message: `step "${s.key}" depends on itself` });
+      else if (!keys.has(dep)) issues.push({ path: ['steps', i, 'dependsOn', j], message: `unknown step key "${dep}"` });
+    });
+    if (new Set(s.dependsOn).size !== s.dependsOn.length) issues.push({ path: ['steps', i, 'dependsOn'], message: 'duplicate dependency' });
+  });
+  if (issues.length === 0) {
+    const cycle = findCycle(steps);
+    if (cycle) issues.push({ path: ['steps'], message: `dependency cycle: ${cycle.join(' -> ')}` });
+  }
+  return issues.length > 0 ? badRequest(`invalid plan: ${issues[0]!.message}`, issues) : ok(undefined);
+}
+
+/** A cycle in the dependency graph, as the keys along it, or undefined (Kahn's algorithm). */
+export function findCycle(steps: Pick<StepInput, 'key' | 'dependsOn'>[]): string[] | undefined {
+  const indegree = new Map(steps.map((s) => [s.key, s.dependsOn.length]));
+  const dependents = new Map<string, string[]>();
+  for (const s of steps) for (const d of s.dependsOn) dependents.set(d, [...(dependents.get(d) ?? []), s.key]);
+  const ready = steps.filter((s) => s.dependsOn.length === 0).map((s) => s.key);
+  let seen = 0;
+  while (ready.length > 0) {
+    const k = ready.pop()!;
+    seen++;
+    for (const dep of dependents.get(k) ?? []) {
+      const n = indegree.get(dep)! - 1;
+      indegree.set(dep, n);
+      if (n === 0) ready.push(dep);
+    }
+  }
+  if (seen === steps.length) return undefined;
+  // Walk back along unresolved dependencies until a key repeats: that loop is the cycle.
+  const byKey = new Map(steps.map((s) => [s.key, s]));
+  let key = [...indegree].find(([, n]) => n > 0)![0];
+  const path: string[] = [];
+  while (!path.includes(key)) {
+    path.push(key);
+    key = byKey.get(key)!.dependsOn.find((d) => (indegree.get(d) ?? 0) > 0)!;
+  }
+  return [...path.slice(path.indexOf(key)), key].reverse();
+}
+
+export type PreparedPlan = { input: PlanInput; paramsHashes: string[] };
+
+/** Create the task. The plan must have passed validatePlan; hashes come from the shell. */
+export function planTask(plan: PreparedPlan, policy: Policy, ctx: Ctx): Result<Outcome> {
+  const checked = validatePlan(plan.input.steps);
+  if (!checked.ok) return checked;
+  const { input } = plan;
+  const taskId = ctx.newId();
+  const mode: Mode = input.mode ?? policy.mode;
+  // An agent may plan stricter than the workspace, never looser: raising a task's
+  // mode is an approver's call (tasks.setMode).
+  if (mode !== policy.mode && higherMode(mode, policy.mode) === mode) {
+    return fail('FORBIDDEN', `mode ${mode} is looser than the workspace's ${policy.mode}; an approver can raise it with tasks.setMode`);
+  }
+  const steps: Step[] = input.steps.map((s, index) => {
+    const paramsHash = plan.paramsHashes[index]!;
+    const policyVerdict = evaluatePolicy(policy, s, mode === policy.mode ? undefined : mode);
+    return {
+      id: ctx.newId(),
+      taskId,
+      key: s.key,
+      index,
+      kind: s.kind,
+      title: s.title,
+      params: s.params,
+      paramsHash,
+      revision: 1,
+      dependsOn: s.dependsOn,
+      // Every step starts here for one instant; its first move below is its first event.
+      status: 'awaiting_approval',
+      ...(s.explanation !== undefined ? { explanation: s.explanation } : {}),
+      ...(s.risk !== undefined ? { risk: s.risk } : {}),
+      idempotent: s.idempotent ?? false,
+      ...(s.baseHash !== undefined ? { baseHash: s.baseHash } : {}),
+      ...(s.metadata !== undefined ? { metadata: s.metadata } : {}),
+      policy: policyVerdict,
+      approvals: [],
+      attempt: 0,
+      history: [{ revision: 1, params: s.params, paramsHash, by: ctx.actor, at: ctx.now, via: 'plan' }],
+      updatedAt: ctx.now,
+    };
+  });
+  const task: Task = {
+    id: taskId,
+    title: input.title,
+    ...(input.goal !== undefined ? { goal: input.goal } : {}),
+    createdBy: ctx.actor,
+    mode,
+    status: 'active',
+    usage: ZERO_USAGE,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+    ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
+    steps,
+  };
+  const d = new Draft(task, ctx);
+  d.emit('task.planned', { title: task.title, steps: steps.length, mode });
+  for (const step of d.task.steps) applyVerdict(d, step);
+  settle(d);
+  return ok(d.done());
+}
+
+/** Put a step where the policy says: approved, asking, or rejected. */
+export function applyVerdict(d: Draft, step: Step, data: Record<string, unknown> = {}, type?: 'step.revised'): void {
+  const v = step.policy;
+  if (v.action === 'allow') {
+    step.approvals = [];
+    step.decision = { decision: 'policy', by: [`policy:${v.rule ?? 'default'}`], at: d.ctx.now, ...(v.rule ? { rule: v.rule } : {}) };
+    d.move(step, 'approved', { by: step.decision.by[0], rule: v.rule, ...data }, type);
+  } else if (v.action === 'deny') {
+    const reason = v.reason ?? `denied by ${v.rule}`;
+    step.approvals = [];
+    step.decision = { decision: 'policy', by: [`policy:${v.rule ?? 'default'}`], at: d.ctx.now, reason, ...(v.rule ? { rule: v.rule } : {}) };
+    d.move(step, 'rejected', { by: step.decision.by[0], rule: v.rule, reason, ...data }, type);
+  } else {
+    requestApproval(d, step, { rule: v.rule, ...data }, type);
+  }
+}

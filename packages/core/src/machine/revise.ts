@@ -1,0 +1,53 @@
+/**
+ * Revisions: the agent answers requested changes (or rethinks a step not yet
+ * started) with new params. The revision gets a new hash and a fresh approval; every
+ * step built on top of it that has not started is asked again.
+ */
+import { fail, ok, type Result } from '../result.ts';
+import type { Policy } from '../schemas/policy.ts';
+import type { Step } from '../schemas/step.ts';
+import type { Task } from '../schemas/task.ts';
+import { evaluatePolicy } from '../policy.ts';
+import { checkStepParams, applyVerdict } from './plan.ts';
+import { requestApproval } from './approval.ts';
+import { Draft, type Ctx, type Outcome } from './draft.ts';
+import { dependentsOf, settle } from './settle.ts';
+
+export type ReviseCommand = { stepId: string; params: Record<string, unknown>; paramsHash: string };
+
+const REVISABLE = new Set(['awaiting_approval', 'changes_requested', 'approved']);
+
+export function revise(task: Task, cmd: ReviseCommand, policy: Policy, ctx: Ctx): Result<Outcome> {
+  if (task.status !== 'active') return fail('CONFLICT', `task ${task.id} is ${task.status}`, { reason: task.status === 'cancelled' ? 'cancelled' : 'finished' });
+  const d = new Draft(task, ctx);
+  const step = d.step(cmd.stepId);
+  if (!step) return fail('NOT_FOUND', `step ${cmd.stepId} not found`);
+  if (!REVISABLE.has(step.status)) {
+    return fail('CONFLICT', `step ${step.key} is ${step.status} and can no longer be revised`, { reason: 'not_revisable' });
+  }
+  const issues = checkStepParams({ kind: step.kind, params: cmd.params, baseHash: step.baseHash }, ['params']).map((i) => ({ ...i, path: i.path.slice(1) }));
+  if (issues.length > 0) return fail('BAD_REQUEST', `params do not fit a ${step.kind} step: ${issues[0]!.message}`, { issues });
+  const { now, actor } = d.ctx;
+  step.revision += 1;
+  step.params = cmd.params;
+  step.paramsHash = cmd.paramsHash;
+  step.history = [...step.history, { revision: step.revision, params: cmd.params, paramsHash: cmd.paramsHash, by: actor, at: now, via: 'revise' }];
+  step.policy = evaluatePolicy(policy, step, task.mode === policy.mode ? undefined : task.mode);
+  applyVerdict(d, step, { paramsHash: cmd.paramsHash }, 'step.revised');
+  voidDependents(d, step);
+  settle(d);
+  return ok(d.done());
+}
+
+/**
+ * Approvals given in the context of the old plan are void: unstarted dependents that
+ * were approved by a person, or hold votes, are asked again. A policy's approval does
+ * not depend on context, so a dependent the policy allowed stays approved.
+ */
+export function voidDependents(d: Draft, changed: Step): void {
+  for (const dep of dependentsOf(d.task, changed.key)) {
+    const humanApproved = dep.status === 'approved' && dep.decision?.decision !== 'policy';
+    const hasVotes = dep.status === 'awaiting_approval' && dep.approvals.length > 0;
+    if (humanApproved || hasVotes) requestApproval(d, dep, { reason: `dependency ${changed.key} changed (revision ${changed.revision})` });
+  }
+}

@@ -1,0 +1,112 @@
+/** Inputs of the API's procedures (SPEC section 6); outputs are the domain schemas. */
+import { z } from 'zod';
+import { Mode, Role, StepKind, StepStatus, TaskStatus } from '../enums.ts';
+import { LIMITS } from '../limits.ts';
+import { Id, IdempotencyKey, Limit, Text, Usage } from './common.ts';
+import { AnyParams } from './params.ts';
+import { DecideInput } from './approval.ts';
+import { StepError, StepInput } from './step.ts';
+import { Policy } from './policy.ts';
+
+const Cursor = z.string().min(1).max(200);
+
+export const TaskIdInput = z.strictObject({ taskId: Id });
+export const ListTasksInput = z.strictObject({ status: TaskStatus.optional(), cursor: Cursor.optional(), limit: Limit });
+export const ReviseInput = z.strictObject({ taskId: Id, stepId: Id, params: AnyParams, idempotencyKey: IdempotencyKey.optional() });
+export const SetModeInput = z.strictObject({ taskId: Id, mode: Mode, idempotencyKey: IdempotencyKey.optional() });
+export const CancelInput = z.strictObject({ taskId: Id, reason: Text.optional(), idempotencyKey: IdempotencyKey.optional() });
+
+export const ListApprovalsInput = z.strictObject({
+  status: z.literal('open').default('open'),
+  taskId: Id.optional(),
+  cursor: Cursor.optional(),
+  limit: Limit,
+});
+export const DecideManyInput = z.strictObject({
+  items: z.array(DecideInput.omit({ idempotencyKey: true })).min(1).max(LIMITS.batchItems),
+  idempotencyKey: IdempotencyKey.optional(),
+});
+
+export const ClaimInput = z.strictObject({
+  taskId: Id.optional(),
+  max: z.number().int().min(1).max(50).default(1),
+  leaseSeconds: z.number().int().min(5).max(3600).optional(),
+});
+export const HeartbeatInput = z.strictObject({ stepId: Id, leaseId: Id, leaseSeconds: z.number().int().min(5).max(3600).optional() });
+export const CompleteInput = z.strictObject({
+  stepId: Id,
+  leaseId: Id,
+  output: z.unknown().optional(),
+  usage: Usage.partial().optional(),
+  idempotencyKey: IdempotencyKey.optional(),
+});
+export const FailInput = z.strictObject({
+  stepId: Id,
+  leaseId: Id,
+  error: StepError,
+  usage: Usage.partial().optional(),
+  idempotencyKey: IdempotencyKey.optional(),
+});
+
+export const ListEventsInput = z.strictObject({
+  after: z.number().int().nonnegative().optional(),
+  taskId: Id.optional(),
+  limit: Limit,
+});
+
+export const SetPolicyInput = z.strictObject({ policy: Policy, idempotencyKey: IdempotencyKey.optional() });
+export const EvaluateInput = z.strictObject({ step: StepInput, mode: Mode.optional() });
+export const RevokeKeyInput = z.strictObject({ id: Id, idempotencyKey: IdempotencyKey.optional() });
+
+export type ListTasksInput = z.infer<typeof ListTasksInput>;
+export type ReviseInput = z.infer<typeof ReviseInput>;
+export type SetModeInput = z.infer<typeof SetModeInput>;
+export type CancelInput = z.infer<typeof CancelInput>;
+export type ListApprovalsInput = z.infer<typeof ListApprovalsInput>;
+export type DecideManyInput = z.infer<typeof DecideManyInput>;
+export type ClaimInput = z.infer<typeof ClaimInput>;
+export type HeartbeatInput = z.infer<typeof HeartbeatInput>;
+export type CompleteInput = z.infer<typeof CompleteInput>;
+export type FailInput = z.infer<typeof FailInput>;
+export type ListEventsInput = z.infer<typeof ListEventsInput>;
+
+/** One page of a list: items, and the cursor of the next page when there is one. */
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().optional() });
+
+/** A step handed to an executor: exactly the approved revision, and the lease to report with. */
+export const ClaimedStep = z.object({
+  taskId: Id,
+  stepId: Id,
+  key: z.string(),
+  kind: StepKind,
+  title: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  paramsHash: z.string(),
+  revision: z.number().int(),
+  attempt: z.number().int(),
+  idempotent: z.boolean(),
+  baseHash: z.string().optional(),
+  leaseId: Id,
+  leaseExpiresAt: z.number().int(),
+});
+export type ClaimedStep = z.infer<typeof ClaimedStep>;
+
+export const DecideResult = z.object({
+  approvalId: Id,
+  taskId: Id,
+  stepId: Id,
+  stepStatus: StepStatus,
+  taskStatus: TaskStatus,
+});
+export type DecideResult = z.infer<typeof DecideResult>;
+
+export const StepReport = z.object({ stepId: Id, stepStatus: StepStatus, taskId: Id, taskStatus: TaskStatus });
+export type StepReport = z.infer<typeof StepReport>;
+
+export const HeartbeatResult = z.object({ cancelled: z.boolean(), leaseExpiresAt: z.number().int().optional() });
+
+export const CreatedKey = z.object({ key: z.string(), id: Id, principal: z.string(), role: Role });
+
+export const PolicyState = z.object({ policy: Policy, version: z.number().int() });
+export type EvaluateInput = z.infer<typeof EvaluateInput>;

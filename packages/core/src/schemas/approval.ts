@@ -1,0 +1,43 @@
+/** The approval a reviewer sees: the open request on one revision of one step. */
+import { z } from 'zod';
+import { ApprovalOption, Checkpoint, Decision, DefaultOnTimeout, Risk, StepKind } from '../enums.ts';
+import { EpochMs, Id, IdempotencyKey, Sha256Hex, Text } from './common.ts';
+import { AnyParams } from './params.ts';
+import { Vote } from './step.ts';
+
+export const Approval = z.object({
+  approvalId: Id,
+  taskId: Id,
+  taskTitle: z.string(),
+  stepId: Id,
+  stepKey: z.string(),
+  revision: z.number().int(),
+  kind: StepKind,
+  checkpoint: Checkpoint,
+  title: z.string(),
+  explanation: z.string().optional(),
+  risk: Risk.optional(),
+  params: z.record(z.string(), z.unknown()),
+  paramsHash: Sha256Hex,
+  options: z.array(ApprovalOption),
+  requiresTextInput: z.boolean(),
+  inputPlaceholder: z.string().optional(),
+  requiredApprovals: z.number().int(),
+  votes: z.array(Vote),
+  requestedAt: EpochMs,
+  expiresAt: EpochMs.optional(),
+  defaultOnTimeout: DefaultOnTimeout,
+  createdBy: z.string(),
+});
+export type Approval = z.infer<typeof Approval>;
+
+export const DecideInput = z.strictObject({
+  approvalId: Id,
+  decision: Decision,
+  paramsHash: Sha256Hex,
+  feedback: Text.optional(),
+  answer: Text.optional(),
+  params: AnyParams.optional(),
+  idempotencyKey: IdempotencyKey.optional(),
+});
+export type DecideInput = z.infer<typeof DecideInput>;

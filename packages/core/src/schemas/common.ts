@@ -1,0 +1,37 @@
+/** Small shared schema pieces: ids, bounded strings, JSON-ish metadata, usage. */
+import { z } from 'zod';
+import { LIMITS } from '../limits.ts';
+
+export const Id = z.string().min(1).max(64);
+export const WorkspaceId = z.string().regex(/^[a-z0-9-]{3,40}$/, 'workspace id: 3-40 characters of a-z, 0-9 and -');
+export const Title = z.string().trim().min(1).max(LIMITS.titleChars);
+export const Text = z.string().max(LIMITS.textChars);
+export const EpochMs = z.number().int().nonnegative();
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 as 64 lowercase hex characters');
+export const IdempotencyKey = z.string().min(1).max(LIMITS.idempotencyKeyChars);
+export const Principal = z.string().trim().min(1).max(200);
+
+const byteLength = (v: unknown): number => new TextEncoder().encode(JSON.stringify(v) ?? '').length;
+
+/** Free-form JSON object for the audit log, bounded in size. */
+export const Metadata = z
+  .record(z.string().max(200), z.unknown())
+  .refine((v) => byteLength(v) <= LIMITS.metadataBytes, { message: `metadata is over ${LIMITS.metadataBytes} bytes` });
+export type Metadata = z.infer<typeof Metadata>;
+
+export const Usage = z.object({
+  inputTokens: z.number().int().nonnegative().max(1e12).default(0),
+  outputTokens: z.number().int().nonnegative().max(1e12).default(0),
+  costUsd: z.number().nonnegative().max(1e9).default(0),
+});
+export type Usage = z.infer<typeof Usage>;
+export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+
+export const addUsage = (a: Usage, b: Usage): Usage => ({
+  inputTokens: a.inputTokens + b.inputTokens,
+  outputTokens: a.outputTokens + b.outputTokens,
+  costUsd: Math.round((a.costUsd + b.costUsd) * 1e6) / 1e6,
+});
+
+export const Limit = z.number().int().min(1).max(LIMITS.pageSize).default(LIMITS.defaultPageSize);
+export const jsonBytes = byteLength;

@@ -1,0 +1,110 @@
+/** Steps: what an agent proposes (StepInput) and what the workspace stores and serves (Step). */
+import { z } from 'zod';
+import { Decision, DefaultOnTimeout, Risk, Role, StepKind, StepStatus } from '../enums.ts';
+import { LIMITS } from '../limits.ts';
+import { EpochMs, Id, Metadata, Principal, Sha256Hex, Text, Title, Usage } from './common.ts';
+import { AnyParams } from './params.ts';
+import { PolicyVerdict } from './policy.ts';
+
+export const StepKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'step key: 1-100 of A-Z a-z 0-9 _ . : -');
+
+export const StepInput = z.strictObject({
+  key: StepKey,
+  kind: StepKind,
+  title: Title,
+  params: AnyParams,
+  dependsOn: z.array(StepKey).max(LIMITS.dependsOn).default([]),
+  explanation: Text.optional(),
+  risk: Risk.optional(),
+  idempotent: z.boolean().optional(),
+  baseHash: Sha256Hex.optional(),
+  metadata: Metadata.optional(),
+});
+export type StepInput = z.infer<typeof StepInput>;
+
+export const Vote = z.object({ principal: z.string(), decision: Decision, at: EpochMs });
+export type Vote = z.infer<typeof Vote>;
+
+/** How a step left awaiting_approval (or was decided by the policy). */
+export const StepDecision = z.object({
+  decision: z.union([Decision, z.literal('policy'), z.literal('timeout')]),
+  by: z.array(z.string()),
+  at: EpochMs,
+  rule: z.string().optional(),
+  reason: z.string().optional(),
+  feedback: z.string().optional(),
+  answer: z.string().optional(),
+});
+export type StepDecision = z.infer<typeof StepDecision>;
+
+/** The open request for a decision on the step's current revision. */
+export const OpenApproval = z.object({
+  id: Id,
+  requestedAt: EpochMs,
+  requiredApprovals: z.number().int().min(1),
+  expiresAt: EpochMs.optional(),
+  defaultOnTimeout: DefaultOnTimeout,
+});
+export type OpenApproval = z.infer<typeof OpenApproval>;
+
+export const StepError = z.object({
+  message: z.string().max(LIMITS.textChars),
+  code: z.string().max(100).optional(),
+  retryable: z.boolean().optional(),
+});
+export type StepError = z.infer<typeof StepError>;
+
+export const StepResult = z.object({
+  output: z.unknown().optional(),
+  error: StepError.optional(),
+  usage: Usage.optional(),
+});
+export type StepResult = z.infer<typeof StepResult>;
+
+export const Lease = z.object({ leaseId: Id, holder: z.string(), expiresAt: EpochMs });
+export type Lease = z.infer<typeof Lease>;
+
+/** An earlier version of the params: revise and modify keep both versions. */
+export const Revision = z.object({
+  revision: z.number().int(),
+  params: z.record(z.string(), z.unknown()),
+  paramsHash: Sha256Hex,
+  by: z.string(),
+  at: EpochMs,
+  via: z.enum(['plan', 'revise', 'modify']),
+});
+export type Revision = z.infer<typeof Revision>;
+
+export const Step = z.object({
+  id: Id,
+  taskId: Id,
+  key: StepKey,
+  index: z.number().int().nonnegative(),
+  kind: StepKind,
+  title: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  paramsHash: Sha256Hex,
+  revision: z.number().int().min(1),
+  dependsOn: z.array(StepKey),
+  status: StepStatus,
+  explanation: z.string().optional(),
+  risk: Risk.optional(),
+  idempotent: z.boolean(),
+  baseHash: Sha256Hex.optional(),
+  metadata: Metadata.optional(),
+  policy: PolicyVerdict,
+  approval: OpenApproval.optional(),
+  approvals: z.array(Vote),
+  decision: StepDecision.optional(),
+  result: StepResult.optional(),
+  attempt: z.number().int().nonnegative(),
+  startedAt: EpochMs.optional(),
+  completedAt: EpochMs.optional(),
+  lease: Lease.optional(),
+  history: z.array(Revision),
+  updatedAt: EpochMs,
+});
+export type Step = z.infer<typeof Step>;
+
+export const Actor = z.object({ principal: Principal, role: Role });
+export type Actor = z.infer<typeof Actor>;

@@ -1,0 +1,48 @@
+/** One error class for every failure the SDK reports, carrying the tRPC code. */
+import { TRPCClientError } from '@trpc/client';
+
+export type ErrorCode =
+  | 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE' | 'TOO_MANY_REQUESTS'
+  | 'INTERNAL_SERVER_ERROR' | 'TIMEOUT' | 'CLIENT_CLOSED_REQUEST' | 'NETWORK_ERROR' | (string & {});
+
+export type ErrorIssue = { path: (string | number)[]; message: string };
+
+type ErrorData = { code?: string; httpStatus?: number; reason?: string; issues?: ErrorIssue[]; path?: string };
+
+export class GreenlightError extends Error {
+  override readonly name = 'GreenlightError';
+  /** The tRPC code: CONFLICT, FORBIDDEN, ... or NETWORK_ERROR when the server was not reached. */
+  readonly code: ErrorCode;
+  readonly httpStatus: number | undefined;
+  /** A machine-readable detail, e.g. stale_params_hash, lost_lease, cancelled. */
+  readonly reason: string | undefined;
+  readonly issues: ErrorIssue[];
+  readonly path: string | undefined;
+
+  constructor(message: string, opts: { code: ErrorCode; httpStatus?: number; reason?: string; issues?: ErrorIssue[]; path?: string; cause?: unknown }) {
+    super(message, { cause: opts.cause });
+    this.code = opts.code;
+    this.httpStatus = opts.httpStatus;
+    this.reason = opts.reason;
+    this.issues = opts.issues ?? [];
+    this.path = opts.path;
+  }
+
+  static from(err: unknown): GreenlightError {
+    if (err instanceof GreenlightError) return err;
+    if (err instanceof TRPCClientError) {
+      const data = (err.data ?? {}) as ErrorData;
+      if (!data.code) return new GreenlightError(err.message, { code: 'NETWORK_ERROR', cause: err });
+      return new GreenlightError(err.message, {
+        code: data.code,
+        ...(data.httpStatus !== undefined ? { httpStatus: data.httpStatus } : {}),
+        ...(data.reason !== undefined ? { reason: data.reason } : {}),
+        ...(data.issues !== undefined ? { issues: data.issues } : {}),
+        ...(data.path !== undefined ? { path: data.path } : {}),
+        cause: err,
+      });
+    }
+    if (err instanceof DOMException && err.name === 'AbortError') return new GreenlightError('aborted', { code: 'CLIENT_CLOSED_REQUEST', cause: err });
+    return new GreenlightError(err instanceof Error ? err.message : String(err), { code: 'NETWORK_ERROR', cause: err });
+  }
+}

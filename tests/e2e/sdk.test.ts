@@ -1,0 +1,70 @@
+/**
+ * The SDK against a real `wrangler dev` that this test starts and stops: the README's
+ * quick start runs unchanged, and typed errors come back over real HTTP.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, GreenlightError } from '@greenlight/sdk';
+import { call, freePort, ROOT_DIR, startServer, type Server } from '../../scripts/server.ts';
+
+const ROOT = 'e2e-root-token';
+let dir: string;
+let server: Server;
+let keys: { admin: string; agent: string; approver: string };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'greenlight-e2e-'));
+  writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${ROOT}\n`);
+  server = await startServer({ port: await freePort(), persistTo: join(dir, 'state'), envFile: join(dir, 'env') });
+  const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'e2e', name: 'E2E' });
+  const mk = async (principal: string, role: string) => (await call<{ key: string }>(server.url, adminKey, 'keys.create', { principal, role })).key;
+  keys = { admin: adminKey, agent: await mk('agent', 'agent'), approver: await mk('reviewer', 'approver') };
+});
+
+afterAll(async () => {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SDK against wrangler dev', () => {
+  it('runs the README quick start: plan, approve, claim, complete', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['examples/quickstart.ts'], {
+      cwd: ROOT_DIR,
+      env: { ...process.env, GREENLIGHT_URL: server.url, AGENT_KEY: keys.agent, APPROVER_KEY: keys.approver },
+    });
+    expect(stdout.trim()).toBe('completed');
+  });
+
+  it('reports failures as GreenlightError with the tRPC code', async () => {
+    const agent = createClient({ url: server.url, key: keys.agent });
+    const err = await agent.approvals.decide.mutate({ approvalId: 'nope', decision: 'approve', paramsHash: 'a'.repeat(64) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GreenlightError);
+    expect((err as GreenlightError).code).toBe('FORBIDDEN');
+
+    const bad = await agent.plan({ title: '', steps: [] }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(GreenlightError);
+    expect((bad as GreenlightError).code).toBe('BAD_REQUEST');
+    expect((bad as GreenlightError).issues.length).toBeGreaterThan(0);
+
+    const nobody = createClient({ url: server.url, key: 'gl_e2e_' + 'x'.repeat(43) });
+    expect(((await nobody.tasks.list.query({}).catch((e: unknown) => e)) as GreenlightError).code).toBe('UNAUTHORIZED');
+
+    const offline = createClient({ url: 'http://127.0.0.1:9', key: keys.agent });
+    expect(((await offline.tasks.list.query({}).catch((e: unknown) => e)) as GreenlightError).code).toBe('NETWORK_ERROR');
+  });
+
+  it('keeps state across a server restart (SQLite on disk)', async () => {
+    const agent = createClient({ url: server.url, key: keys.agent });
+    const task = await agent.plan({ title: 'survive a restart', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] });
+    await server.stop();
+    server = await startServer({ port: await freePort(), persistTo: join(dir, 'state'), envFile: join(dir, 'env') });
+    const again = createClient({ url: server.url, key: keys.agent });
+    const reloaded = await again.tasks.get.query({ taskId: task.id });
+    expect(reloaded.steps[0]!.status).toBe('awaiting_approval');
+    expect(reloaded.steps[0]!.paramsHash).toBe(task.steps[0]!.paramsHash);
+  });
+});

@@ -57,6 +57,41 @@ describe('SDK against wrangler dev', () => {
     expect(((await offline.tasks.list.query({}).catch((e: unknown) => e)) as GreenlightError).code).toBe('NETWORK_ERROR');
   });
 
+  it('waitForDecision resolves from live events when a reviewer decides, and at once when already decided', async () => {
+    const agent = createClient({ url: server.url, key: keys.agent });
+    const reviewer = createClient({ url: server.url, key: keys.approver });
+    const task = await agent.plan({ title: 'wait', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] });
+    const step = task.steps[0]!;
+    const waiting = agent.waitForDecision(step.id, { timeoutMs: 20_000 });
+    const [approval] = (await reviewer.approvals.list.query({ taskId: task.id })).items;
+    await reviewer.approvals.decide.mutate({ approvalId: approval!.approvalId, decision: 'approve', paramsHash: approval!.paramsHash });
+    const outcome = await waiting;
+    expect(outcome.status).toBe('approved');
+    expect(outcome.step.decision?.by).toEqual(['reviewer']);
+    expect((await agent.waitForDecision(step.id)).status).toBe('approved');
+  });
+
+  it('waitForDecision times out with a typed error, and watch() resumes after a seq', async () => {
+    const agent = createClient({ url: server.url, key: keys.agent });
+    const task = await agent.plan({ title: 'nobody answers', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] });
+    const err = await agent.waitForDecision(task.steps[0]!.id, { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect((err as GreenlightError).code).toBe('TIMEOUT');
+
+    const ctrl = new AbortController();
+    const seen: number[] = [];
+    for await (const e of agent.watch({ taskId: task.id, signal: ctrl.signal })) {
+      seen.push(e.seq);
+      if (e.type === 'approval.requested') ctrl.abort();
+    }
+    expect(seen.length).toBe(2);
+    const after = seen[0]!;
+    const ctrl2 = new AbortController();
+    for await (const e of agent.watch({ taskId: task.id, after, signal: ctrl2.signal })) {
+      expect(e.seq).toBe(seen[1]);
+      ctrl2.abort();
+    }
+  });
+
   it('keeps state across a server restart (SQLite on disk)', async () => {
     const agent = createClient({ url: server.url, key: keys.agent });
     const task = await agent.plan({ title: 'survive a restart', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] });

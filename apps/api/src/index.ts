@@ -4,7 +4,7 @@
  * the Worker first and never touch the asset lookup.
  */
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { LIMITS } from '@greenlight/core';
+import { LIMITS, TICKET_PATTERN } from '@greenlight/core';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { appRouter } from './router.ts';
@@ -16,6 +16,14 @@ export type { AppRouter } from './router.ts';
 const app = new Hono<{ Bindings: Env }>();
 
 app.get('/healthz', (c) => c.json({ ok: true }));
+
+// Live events: the ticket names the workspace; its object checks the ticket and keeps the socket.
+app.get('/ws', (c) => {
+  const m = TICKET_PATTERN.exec(c.req.query('ticket') ?? '');
+  if (!m) return c.text('missing or malformed ticket: get one from events.ticket', 401);
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.text('expected a WebSocket upgrade', 426);
+  return c.env.WORKSPACE.get(c.env.WORKSPACE.idFromName(m[1]!)).fetch(c.req.raw);
+});
 
 // Checked before tRPC reads a byte, for declared and streamed bodies alike.
 app.use(

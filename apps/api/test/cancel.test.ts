@@ -84,12 +84,14 @@ describe('races', () => {
     const approvals = await Promise.all(tasks.map((task) => openApproval(t.approver, task.id, 'edit')));
 
     const results = await Promise.all(
-      tasks.map((task, i) =>
-        Promise.allSettled([
-          t.approver.approvals.decide.mutate({ approvalId: approvals[i]!.approvalId, decision: 'approve', paramsHash: approvals[i]!.paramsHash }),
-          t.agent.tasks.cancel.mutate({ taskId: task.id, reason: 'race' }),
-        ]),
-      ),
+      tasks.map(async (task, i) => {
+        const decide = () => t.approver.approvals.decide.mutate({ approvalId: approvals[i]!.approvalId, decision: 'approve', paramsHash: approvals[i]!.paramsHash });
+        const cancel = () => t.agent.tasks.cancel.mutate({ taskId: task.id, reason: 'race' });
+        // Alternate which request leaves first, so both orders reach the object.
+        if (i % 2 === 0) return Promise.allSettled([decide(), cancel()]);
+        const [c, d] = await Promise.allSettled([cancel(), decide()]);
+        return [d, c] as const;
+      }),
     );
 
     const outcomes = new Set<string>();

@@ -25,3 +25,4 @@ export * from './machine/revise.ts';
 export * from './machine/cancel.ts';
 export * from './machine/execute.ts';
 export * from './machine/deadlines.ts';
+export * from './schemas/live.ts';

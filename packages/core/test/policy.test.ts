@@ -208,10 +208,26 @@ describe('a worked example: writes under apps/, packages/, docs/, tests/; never 
     expect(evaluatePolicy(p, edit(path), 'autopilot').action).toBe('deny');
   });
 
-  it('asks for writes elsewhere, and for escapes out of the allowed folders', () => {
-    for (const path of ['README.md', 'scripts/start.mjs', 'apps/../memory/notes.md', '/etc/passwd', 'appsx/a.ts']) {
+  it('asks for writes elsewhere', () => {
+    for (const path of ['README.md', 'scripts/start.mjs', '/etc/passwd', 'appsx/a.ts', 'apps/../scripts/x.sh']) {
       expect(evaluatePolicy(p, edit(path)).action, path).toBe('ask');
     }
+  });
+
+  it('an allow glob is never satisfied by a path that climbs out of its folder', () => {
+    expect(evaluatePolicy(p, edit('apps/../scripts/x.sh')).action).not.toBe('allow');
+    expect(evaluatePolicy(p, edit('apps/a/../../b.ts')).action).not.toBe('allow');
+  });
+
+  // BUG (src/policy.ts line 18, normalizePath, used at line 59): paths are matched as written;
+  // only a leading './' is stripped. A path that resolves into a protected folder through '..'
+  // or '.' segments misses the deny glob: with mode autopilot, editing 'apps/../memory/notes.md'
+  // (which is memory/notes.md) is 'allow', and in copilot it is merely 'ask'. SPEC section 3:
+  // "deny rules still hold". Expected: 'deny' (normalize '.'/'..' segments before matching, or
+  // refuse such paths); actual: 'allow' in autopilot, 'ask' in copilot.
+  it.each(['apps/../memory/notes.md', 'memory/./notes.md', 'docs/../.git/config'])('a path that resolves into a protected folder is denied: %s', (path) => {
+    expect(evaluatePolicy(p, edit(path)).action).toBe('deny');
+    expect(evaluatePolicy(policy({ mode: 'autopilot', rules: p.rules }), edit(path)).action).toBe('deny');
   });
 
   it('reads everywhere except protected paths, and a read that touches one is denied', () => {

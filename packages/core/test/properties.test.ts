@@ -119,7 +119,7 @@ const policyArb = fc
 
 const ACTORS = ['agent', 'alice', 'bob', 'carol'] as const;
 const STALE_HASH = '0'.repeat(64);
-const LEASE_MS = 20_000;
+const LEASE_MS = 60_000;
 
 type Cmd = { advance: number } & (
   | { t: 'decide'; step: number; decision: Decision; actor: number; stale: boolean; text: number; variant: number }
@@ -210,7 +210,10 @@ async function apply(task: Task, cmd: Cmd, policy: Policy, env: Env): Promise<Ap
         ...(text !== undefined ? { feedback: text, answer: text } : {}),
         ...(cmd.decision === 'modify' ? { params: newParams, newParamsHash: await cachedHash(newParams) } : {}),
       };
-      return from(decide(task, decideCmd, policy, env.ctx(ACTORS[cmd.actor])));
+      const r = decide(task, decideCmd, policy, env.ctx(ACTORS[cmd.actor]));
+      // a stale hash never gets through
+      if (cmd.stale) expect(r.ok, 'decide with a stale paramsHash accepted').toBe(false);
+      return from(r);
     }
     case 'decideMany': {
       const items = task.steps
@@ -224,6 +227,7 @@ async function apply(task: Task, cmd: Cmd, policy: Policy, env: Env): Promise<Ap
           paramsHash: cmd.stale && s.index % 2 === 1 ? STALE_HASH : s.paramsHash,
         }));
       const r = decideMany([task], items, policy, env.ctx(ACTORS[cmd.actor]));
+      if (items.some((i) => i.paramsHash === STALE_HASH)) expect(r.ok, 'decideMany with a stale paramsHash accepted').toBe(false);
       if (!r.ok) return { kind: 'error', error: r.error };
       if (r.value.length === 0) return { kind: 'nothing' };
       expect(r.value).toHaveLength(1);
@@ -240,18 +244,23 @@ async function apply(task: Task, cmd: Cmd, policy: Policy, env: Env): Promise<Ap
       const s = stepAt(cmd.step, executing);
       const leaseId = cmd.wrongLease ? 'wrong-lease' : (s.lease?.leaseId ?? 'no-lease');
       const usage = cmd.usage ? { inputTokens: 10, outputTokens: 5, costUsd: 0.01 } : undefined;
-      return from(complete(task, { stepId: s.id, leaseId, output: { ok: true }, ...(usage ? { usage } : {}) }, env.ctx('runner')));
+      const r = complete(task, { stepId: s.id, leaseId, output: { ok: true }, ...(usage ? { usage } : {}) }, env.ctx('runner'));
+      if (cmd.wrongLease) expect(r.ok, 'complete with a wrong lease accepted').toBe(false);
+      return from(r);
     }
     case 'fail': {
       const s = stepAt(cmd.step, executing);
       const leaseId = cmd.wrongLease ? 'wrong-lease' : (s.lease?.leaseId ?? 'no-lease');
-      return from(failStep(task, { stepId: s.id, leaseId, error: { message: 'boom', retryable: cmd.retryable } }, policy.maxAttempts, env.ctx('runner')));
+      const r = failStep(task, { stepId: s.id, leaseId, error: { message: 'boom', retryable: cmd.retryable } }, policy.maxAttempts, env.ctx('runner'));
+      if (cmd.wrongLease) expect(r.ok, 'fail with a wrong lease accepted').toBe(false);
+      return from(r);
     }
     case 'heartbeat': {
       const s = stepAt(cmd.step, executing);
       const leaseId = cmd.wrongLease ? 'wrong-lease' : (s.lease?.leaseId ?? 'no-lease');
       const r = heartbeat(task, { stepId: s.id, leaseId, leaseMs: LEASE_MS }, env.ctx('runner'));
       if (!r.ok) return { kind: 'error', error: r.error };
+      if (cmd.wrongLease) expect(r.value.heartbeat.cancelled, 'heartbeat with a wrong lease extended it').toBe(true);
       return { kind: 'ok', outcome: r.value, cancelledHeartbeat: r.value.heartbeat.cancelled };
     }
     case 'cancel':
@@ -296,13 +305,55 @@ function approvedRevision(log: NewEvent[], stepId: string): unknown {
   return undefined;
 }
 
+/** Position in the log of the last approving event for the step (retries excluded), or -1. */
+function lastApprovalAt(log: NewEvent[], stepId: string): number {
+  for (let i = log.length - 1; i >= 0; i--) {
+    const e = log[i]!;
+    if (e.stepId === stepId && e.data.to === 'approved' && e.data.from !== 'executing') return i;
+  }
+  return -1;
+}
+
+/** Position in the log of the last event that gave the step a new revision, or -1. */
+function lastRevisionAt(log: NewEvent[], stepId: string): number {
+  let revision: unknown = 1;
+  let at = -1;
+  log.forEach((e, i) => {
+    if (e.stepId === stepId && e.data.revision !== undefined && e.data.revision !== revision) {
+      revision = e.data.revision;
+      at = i;
+    }
+  });
+  return at;
+}
+
+/** Every step `step` depends on, directly or not. */
+function ancestorsOf(task: Task, step: Step): Step[] {
+  const byKey = new Map(task.steps.map((s) => [s.key, s]));
+  const out = new Set<Step>();
+  const frontier = [...step.dependsOn];
+  while (frontier.length > 0) {
+    const dep = byKey.get(frontier.pop()!);
+    if (dep && !out.has(dep)) {
+      out.add(dep);
+      frontier.push(...dep.dependsOn);
+    }
+  }
+  return [...out];
+}
+
 /** Invariants of one task state, on its own. */
-function checkState(task: Task, log: NewEvent[]): void {
+function checkState(task: Task, log: NewEvent[], policy: Policy): void {
   const byKey = new Map(task.steps.map((s) => [s.key, s]));
   // (e) the status is the derived one; finishedAt iff finished
   expect(task.status).toBe(deriveTaskStatus(task));
   expect(task.finishedAt !== undefined).toBe(task.status !== 'active');
   expect(log.filter((e) => e.type === 'task.finished')).toHaveLength(task.status === 'active' ? 0 : 1);
+  // a cancelled task has nothing left open
+  if (task.status === 'cancelled') {
+    expect(task.cancel).toBeDefined();
+    for (const s of task.steps) expect(isTerminalStep(s.status), `${s.key} still ${s.status} in a cancelled task`).toBe(true);
+  }
   for (const s of task.steps) {
     // (a) nothing executes unapproved
     if ((s.status === 'executing' || s.status === 'completed') && !answeredClarify(s)) {
@@ -314,7 +365,22 @@ function checkState(task: Task, log: NewEvent[]): void {
         (d?.decision === 'timeout' && d.reason?.endsWith(': approve') === true);
       expect(approving, `${s.key} ${s.status} with decision ${JSON.stringify(d)}`).toBe(true);
       expect(d?.by.length).toBeGreaterThan(0);
+      if (d?.decision === 'approve') expect(d.by.length, `${s.key} approved by ${d.by.join(', ')}`).toBeGreaterThanOrEqual(s.approval?.requiredApprovals ?? 1);
       expect(approvedRevision(log, s.id), `${s.key} runs revision ${s.revision}`).toBe(s.revision);
+    }
+    // one approval, one execution: a step that is not retry-safe is handed out at most once;
+    // a retry-safe one at most maxAttempts times
+    const claims = log.filter((e) => e.stepId === s.id && e.type === 'step.claimed').length;
+    expect(claims).toBe(s.attempt);
+    expect(s.attempt, `${s.key} (${s.kind}, idempotent ${s.idempotent}) claimed ${s.attempt} times`).toBeLessThanOrEqual(
+      s.kind === 'read' || s.idempotent ? policy.maxAttempts : 1,
+    );
+    // an approval given by people (or a timeout) before a dependency was revised is void
+    if (s.status === 'approved' && s.attempt === 0 && s.decision?.decision !== 'policy') {
+      const approvedAt = lastApprovalAt(log, s.id);
+      for (const dep of ancestorsOf(task, s)) {
+        expect(lastRevisionAt(log, dep.id), `${s.key} approved before its dependency ${dep.key} was revised`).toBeLessThan(approvedAt);
+      }
     }
     // (f) timestamps and leases
     if (isTerminalStep(s.status)) expect(s.completedAt, `${s.key} ${s.status} without completedAt`).toBeDefined();
@@ -326,9 +392,16 @@ function checkState(task: Task, log: NewEvent[]): void {
     } else {
       expect(s.lease).toBeUndefined();
     }
-    // an open request on every waiting step, never already satisfied
+    // the same for approvals by people that have not reached the executor yet
+    if (s.status === 'approved' && s.decision?.decision === 'approve') {
+      expect(s.decision.by.length).toBeGreaterThanOrEqual(s.approval?.requiredApprovals ?? 1);
+    }
+    // clarify steps are never decided by the policy
+    if (s.kind === 'clarify') expect(s.decision?.decision).not.toBe('policy');
+    // an open request on every waiting step, no decision yet, never already satisfied
     if (s.status === 'awaiting_approval') {
       expect(s.approval).toBeDefined();
+      expect(s.decision, `${s.key} waits with a decision`).toBeUndefined();
       const approvers = s.approvals.filter((v) => v.decision === 'approve' || v.decision === 'modify');
       expect(approvers.length).toBeLessThan(s.approval?.requiredApprovals ?? 1);
     }
@@ -402,7 +475,7 @@ describe('state machine properties', () => {
         expect(planned.events[0]?.type).toBe('task.planned');
         const log: NewEvent[] = [...planned.events];
         checkTransition(undefined, planned);
-        checkState(planned.task, log);
+        checkState(planned.task, log, policy);
         let task = planned.task;
         for (const cmd of cmds) {
           env.advance(cmd.advance);
@@ -422,7 +495,7 @@ describe('state machine properties', () => {
           }
           checkTransition(task, r.outcome);
           log.push(...r.outcome.events);
-          checkState(r.outcome.task, log);
+          checkState(r.outcome.task, log, policy);
           task = r.outcome.task;
         }
       }),

@@ -16,6 +16,8 @@ export type ClientOptions = {
   fetch?: typeof fetch;
   /** Batch calls made in the same tick into one request (default true). */
   batch?: boolean;
+  /** WebSocket implementation for live events; defaults to the global one (Node 22+, browsers, Workers). */
+  WebSocket?: typeof WebSocket;
 };
 
 export type Api = TRPCClient<AppRouter>;

@@ -1,20 +1,29 @@
 /** @greenlight/sdk: the typed client for agents and tools. */
-import type { PlanRequest, TaskView } from '@greenlight/core';
+import type { Event, PlanRequest, TaskView } from '@greenlight/core';
 import { createApi, type Api, type ClientOptions } from './client.ts';
+import { waitForDecision, watch, type DecisionOutcome, type WatchOptions } from './live.ts';
 
 export { GreenlightError, type ErrorCode, type ErrorIssue } from './errors.ts';
 export type { ClientOptions, Api } from './client.ts';
+export type { DecisionOutcome, WatchOptions } from './live.ts';
 export type * from '@greenlight/core';
 
 export type GreenlightClient = Api & {
   /** Propose a plan; the policy sorts its steps before this returns. */
   plan(input: PlanRequest): Promise<TaskView>;
+  /** The workspace's events as they happen, resuming after `after`; reconnects by itself. */
+  watch(opts?: WatchOptions): AsyncGenerator<Event, void, undefined>;
+  /** Resolves when reviewers (or a timeout default) decide the step; from live events, not polling. */
+  waitForDecision(stepId: string, opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DecisionOutcome>;
 };
 
 export function createClient(opts: ClientOptions): GreenlightClient {
   const api = createApi(opts);
+  const live = { url: opts.url, api, ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}) };
   const helpers: Record<string, unknown> = {
     plan: (input: PlanRequest) => api.tasks.plan.mutate(input),
+    watch: (o?: WatchOptions) => watch(live, o),
+    waitForDecision: (stepId: string, o?: { signal?: AbortSignal; timeoutMs?: number }) => waitForDecision(live, stepId, o),
   };
   // The helpers sit beside the procedures; anything else is a procedure path.
   return new Proxy(helpers, {

@@ -48,3 +48,8 @@ export function revokeKey(sql: SqlStorage, id: string, now: number): Key | undef
   const row = sql.exec<KeyRow>(`UPDATE keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *`, now, id).toArray()[0];
   return row ? toKey(row) : undefined;
 }
+
+export function liveKeyById(sql: SqlStorage, id: string): Key | undefined {
+  const row = sql.exec<KeyRow>(`SELECT * FROM keys WHERE id = ? AND revoked_at IS NULL`, id).toArray()[0];
+  return row ? toKey(row) : undefined;
+}

@@ -57,6 +57,15 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (principal, key)
   );
   `,
+  /* 2: live-event tickets: short-lived and single-use */ `
+  CREATE TABLE tickets (
+    id TEXT PRIMARY KEY,
+    key_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+  );
+  CREATE INDEX tickets_by_expiry ON tickets (expires_at);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -11,10 +11,11 @@ import {
   type Capability, type ClaimInput, type CompleteInput, type CreateKeyInput, type DecideInput, type DecideManyInput, type EvaluateInput,
   type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListEventsInput, type ListTasksInput,
   type PlanInput, type Policy, type Result, type CoreError, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
-  can,
+  can, CLOSE_BEHIND, CLOSE_REVOKED, LiveQuery, TICKET_PATTERN,
 } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
-import { findKey, insertKey, mintKey } from './keys.ts';
+import { findKey, insertKey, liveKeyById, mintKey } from './keys.ts';
+import { broadcast, catchUp, issueTicket, redeemTicket, send, type SocketState } from './live.ts';
 import { readMeta, writeMeta } from './meta.ts';
 import { migrate } from './migrations.ts';
 import { earliestDeadline, tasksDueBy } from './store.ts';
@@ -48,6 +49,8 @@ export class Workspace extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.transactionSync(() => migrate(this.sql));
     });
+    // Pings are answered without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
   }
 
   /** Called once by workspaces.create (root token checked by the Worker). */
@@ -93,14 +96,25 @@ export class Workspace extends DurableObject<Env> {
     return this.call(cred, 'read', undefined, (tx) => ok(admin.events(tx, input)));
   }
 
+  getStep(cred: Cred, stepId: string) {
+    return this.call(cred, 'read', undefined, (tx) => steps.get(tx, stepId));
+  }
+  /** A single-use ticket for the live socket: the key itself never goes in a URL. */
+  ticket(cred: Cred) {
+    return this.call(cred, 'read', undefined, (tx) => ok(issueTicket(this.sql, tx.meta.id, tx.key, tx.now)));
+  }
+
   // --- mutations ---------------------------------------------------------------------
 
   async createKey(cred: Cred, input: CreateKeyInput & { idempotencyKey?: string }) {
     const minted = await mintKey(cred.workspaceId);
     return this.call(cred, 'admin', { op: 'keys.create', input }, (tx) => admin.createKey(tx, input, minted));
   }
-  revokeKey(cred: Cred, input: { id: string; idempotencyKey?: string }) {
-    return this.call(cred, 'admin', { op: 'keys.revoke', input }, (tx) => admin.revoke(tx, input.id));
+  async revokeKey(cred: Cred, input: { id: string; idempotencyKey?: string }) {
+    const r = await this.call(cred, 'admin', { op: 'keys.revoke', input }, (tx) => admin.revoke(tx, input.id));
+    // A revoked key's live sockets close at once.
+    if (r.ok) for (const ws of this.ctx.getWebSockets(input.id)) ws.close(CLOSE_REVOKED, 'key revoked');
+    return r;
   }
   setPolicy(cred: Cred, input: { policy: Policy; idempotencyKey?: string }) {
     return this.call(cred, 'admin', { op: 'policy.set', input }, (tx) => ok(admin.setPolicy(tx, input.policy)));
@@ -143,6 +157,54 @@ export class Workspace extends DurableObject<Env> {
     return this.call(cred, 'execute', { op: 'steps.fail', input }, (tx) => steps.failed(tx, input));
   }
 
+  // --- live events -------------------------------------------------------------------
+
+  /** The WebSocket upgrade for live events; the Worker forwards `/ws` here. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    const url = new URL(request.url);
+    const q = LiveQuery.safeParse(Object.fromEntries(url.searchParams));
+    if (!q.success) return new Response(`bad live query: ${q.error.issues[0]?.message ?? 'invalid'}`, { status: 400 });
+    const [, workspaceId, ticketId] = TICKET_PATTERN.exec(q.data.ticket)!;
+    const state = this.ctx.storage.transactionSync((): SocketState | undefined => {
+      const meta = readMeta(this.sql);
+      if (!meta || meta.id !== workspaceId) return undefined;
+      const keyId = redeemTicket(this.sql, ticketId!, Date.now());
+      const key = keyId ? liveKeyById(this.sql, keyId) : undefined;
+      return key ? { keyId: key.id, principal: key.principal, taskId: q.data.taskId } : undefined;
+    });
+    if (!state) return new Response('unknown, used or expired ticket', { status: 401 });
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [state.keyId]);
+    server.serializeAttachment(state);
+    if (!catchUp(this.sql, server, state, q.data)) server.close(CLOSE_BEHIND, 'too far behind: page events.list, then reconnect');
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Clients only listen; anything they send besides "ping" is answered with an error and ignored. */
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const text = typeof message === 'string' ? message : '(binary)';
+    send(ws, { type: 'error', code: 'BAD_MESSAGE', message: `unexpected message ${JSON.stringify(text.slice(0, 100))}: this stream only sends; send "ping" to get "pong"` });
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // Complete the closing handshake (codes 1005/1006 cannot be sent back).
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    try {
+      ws.close(1011, 'socket error');
+    } catch {
+      // already closed
+    }
+  }
+
   // --- time --------------------------------------------------------------------------
 
   /** Alarms are at-least-once: applying deadlines is idempotent, so a second run finds nothing due. */
@@ -156,6 +218,7 @@ export class Workspace extends DurableObject<Env> {
       for (const taskId of tasksDueBy(this.sql, now)) tx.load(taskId);
       return tx.events;
     });
+    broadcast(this.ctx.getWebSockets(), events);
     await this.afterCommit(events, true);
   }
 
@@ -201,6 +264,8 @@ export class Workspace extends DurableObject<Env> {
         events = tx.events;
         return r;
       });
+      // Broadcast before any await, so sockets see commits in commit order.
+      broadcast(this.ctx.getWebSockets(), events);
       await this.afterCommit(events, false);
       return result;
     } catch (e) {

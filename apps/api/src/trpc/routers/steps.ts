@@ -1,9 +1,10 @@
 /** steps.*: the executor protocol. */
-import { ClaimedStep, ClaimInput, CompleteInput, FailInput, HeartbeatInput, HeartbeatResult, StepReport } from '@greenlight/core';
+import { ClaimedStep, ClaimInput, CompleteInput, FailInput, HeartbeatInput, HeartbeatResult, Id, Step, StepReport } from '@greenlight/core';
 import { z } from 'zod';
 import { router, unwrap, workspaceProcedure } from '../init.ts';
 
 export const stepsRouter = router({
+  get: workspaceProcedure.input(z.strictObject({ stepId: Id })).output(Step).query(({ ctx, input }) => unwrap(ctx.ws.getStep(ctx.cred, input.stepId))),
   claim: workspaceProcedure
     .input(ClaimInput.default({ max: 1 }))
     .output(z.object({ steps: z.array(ClaimedStep) }))

@@ -1,7 +1,7 @@
 /** The executor protocol: claim under a lease, heartbeat, complete, fail. */
 import {
   claim as coreClaim, claimableSteps, complete as coreComplete, failStep, heartbeat as coreHeartbeat, ok, fail, ZERO_USAGE,
-  type ClaimedStep, type ClaimInput, type CompleteInput, type FailInput, type Heartbeat, type HeartbeatInput, type Result, type StepReport, type Task, type Usage,
+  type ClaimedStep, type ClaimInput, type CompleteInput, type FailInput, type Heartbeat, type HeartbeatInput, type Result, type Step, type StepReport, type Task, type Usage,
 } from '@greenlight/core';
 import { taskIdOfStep, tasksWithApprovedSteps } from '../store.ts';
 import type { Tx } from '../tx.ts';
@@ -71,4 +71,10 @@ export function failed(tx: Tx, input: FailInput): Result<StepReport> {
 
 function report(task: Task, stepId: string): StepReport {
   return { stepId, stepStatus: task.steps.find((s) => s.id === stepId)!.status, taskId: task.id, taskStatus: task.status };
+}
+
+export function get(tx: Tx, stepId: string): Result<Step> {
+  const t = loadByStep(tx, stepId);
+  if (!t.ok) return t;
+  return ok(t.value.steps.find((s) => s.id === stepId)!);
 }

@@ -1,0 +1,68 @@
+/**
+ * Live events over hibernating WebSockets. A socket is accepted with a single-use
+ * ticket, catches up from the events table, then receives every new event as it is
+ * committed. Its filter and cursor live in the socket's attachment, so the object can
+ * sleep between events and wake with nothing lost.
+ */
+import {
+  LIVE_CATCH_UP_LIMIT, TICKET_TTL_MS, type Event, type Key, type LiveMessage, type LiveQuery, type Ticket,
+} from '@greenlight/core';
+import { newSecret } from './keys.ts';
+import { listEvents } from './store.ts';
+
+export type SocketState = { keyId: string; principal: string; taskId?: string | undefined };
+
+export function issueTicket(sql: SqlStorage, workspaceId: string, key: Key, now: number): Ticket {
+  // Expired tickets are dropped as new ones are made: the table stays small.
+  sql.exec(`DELETE FROM tickets WHERE expires_at < ?`, now - TICKET_TTL_MS);
+  const id = newSecret();
+  const expiresAt = now + TICKET_TTL_MS;
+  sql.exec(`INSERT INTO tickets (id, key_id, expires_at) VALUES (?, ?, ?)`, id, key.id, expiresAt);
+  const ticket = `glt_${workspaceId}_${id}`;
+  return { ticket, expiresAt, path: `/ws?ticket=${ticket}` };
+}
+
+/** The key a ticket was issued to, if the ticket is live and unused; it is used up here. */
+export function redeemTicket(sql: SqlStorage, ticketId: string, now: number): string | undefined {
+  const row = sql
+    .exec<{ key_id: string }>(`UPDATE tickets SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ? RETURNING key_id`, now, ticketId, now)
+    .toArray()[0];
+  return row?.key_id;
+}
+
+export const send = (ws: WebSocket, msg: LiveMessage): void => ws.send(JSON.stringify(msg));
+
+const visible = (state: SocketState, e: Event): boolean => state.taskId === undefined || e.taskId === state.taskId;
+
+/**
+ * Catch up from `after`, then mark the socket ready. This runs synchronously right
+ * after the socket is accepted, so no commit can fall between catch-up and live.
+ */
+export function catchUp(sql: SqlStorage, ws: WebSocket, state: SocketState, q: LiveQuery): boolean {
+  const backlog = listEvents(sql, { after: q.after, taskId: q.taskId, limit: LIVE_CATCH_UP_LIMIT + 1 });
+  const lastSeq = sql.exec<{ n: number }>(`SELECT COALESCE(MAX(seq), 0) AS n FROM events`).one().n;
+  if (backlog.length > LIVE_CATCH_UP_LIMIT) {
+    send(ws, { type: 'behind', after: q.after, lastSeq });
+    return false;
+  }
+  for (const event of backlog) if (visible(state, event)) send(ws, { type: 'event', event });
+  send(ws, { type: 'ready', lastSeq });
+  return true;
+}
+
+/** Push committed events to every socket that may see them, in commit order. */
+export function broadcast(sockets: WebSocket[], events: Event[]): void {
+  if (events.length === 0) return;
+  for (const ws of sockets) {
+    const state = ws.deserializeAttachment() as SocketState | null;
+    if (!state) continue;
+    for (const event of events) {
+      if (!visible(state, event)) continue;
+      try {
+        send(ws, { type: 'event', event });
+      } catch {
+        // A socket closing under us is cleaned up by webSocketClose.
+      }
+    }
+  }
+}

@@ -6,6 +6,11 @@ import { allEvents, gaplessSeqs, openApproval, team, threeStepPlan, type Team } 
 
 const stubOf = (workspaceId: string) => env.WORKSPACE.get(env.WORKSPACE.idFromName(workspaceId));
 
+/** Instances seen so far (tests run in the Worker's isolate), to prove an eviction made a new one. */
+const seen = new WeakSet<object>();
+const markInstance = (workspaceId: string) => runInDurableObject(stubOf(workspaceId), (instance) => void seen.add(instance));
+const isNewInstance = (workspaceId: string) => runInDurableObject(stubOf(workspaceId), (instance) => !seen.has(instance));
+
 /** Move a step's lease (and the deadline the alarm watches) into the past, as if time had passed. */
 async function expireLease(workspaceId: string, stepId: string): Promise<void> {
   const past = Date.now() - 1_000;
@@ -50,9 +55,12 @@ describe('eviction', () => {
     const wsBefore = await t.viewer.workspaces.get.query();
     const inboxBefore = await t.viewer.approvals.list.query();
 
+    await markInstance(t.id);
+    expect(await isNewInstance(t.id)).toBe(false);
     await evictDurableObject(stubOf(t.id));
 
     expect(await t.viewer.tasks.get.query({ taskId: task.id })).toEqual(before);
+    expect(await isNewInstance(t.id)).toBe(true);
     expect(await allEvents(t.viewer)).toEqual(eventsBefore);
     expect(await t.viewer.workspaces.get.query()).toEqual(wsBefore);
     expect(await t.viewer.approvals.list.query()).toEqual(inboxBefore);

@@ -294,6 +294,41 @@ describe('applyDeadlines: leases', () => {
   });
 });
 
+describe('applyDeadlines: a late alarm', () => {
+  /** Run A (not retry-safe) under a 30 s lease while B, which depends on A, waits on a 60 s approval. */
+  async function leaseThenApproval(defaultOnTimeout: 'reject' | 'cancel_task') {
+    const policy = Policy.parse({ rules: [{ match: { kind: 'edit_file' }, action: 'ask', timeoutSeconds: 60, defaultOnTimeout }] });
+    const { env, task } = await setup([commandStep('a'), editStep('b', ['a'])], policy);
+    const approved = unwrap(decide(task, decision(stepOf(task, 'a'), 'approve'), policy, env.ctx('alice'))).task;
+    const claimed = claimOne(approved, stepOf(approved, 'a'), env, 30_000).task;
+    return claimed;
+  }
+  const statuses = (t: Task) => [t.status, ...t.steps.map((s) => `${s.key}:${s.status}`)];
+
+  it('on time: the lease runs out first, so B is blocked before its approval can expire', async () => {
+    const t = await leaseThenApproval('cancel_task');
+    const at30 = applyDeadlines(t, MAX, makeEnv().ctx('system', T0 + 30_000))?.task ?? t;
+    expect(statuses(at30)).toEqual(['failed', 'a:failed', 'b:blocked']);
+    expect(applyDeadlines(at30, MAX, makeEnv().ctx('system', T0 + 90_000))).toBeUndefined();
+  });
+
+  // BUG (src/machine/deadlines.ts lines 16-22, applyDeadlines): due deadlines are applied by
+  // kind, not in time order: every expired lease first, then every expired approval, with
+  // blocking propagated only at the end (settle). When the alarm runs late, a dependent whose
+  // dependency's lease ran out earlier (so it was already blocked) still has its approval
+  // expire: with defaultOnTimeout cancel_task the whole task is cancelled, with reject the step
+  // ends 'rejected' instead of 'blocked'. The module promises "a late or doubled alarm changes
+  // nothing". Input: A (run_command, approved) claimed at T0 with a 30 s lease; B (edit_file,
+  // depends on A) asking with timeoutSeconds 60. applyDeadlines once at T0+90 s.
+  // Expected (as on time): task failed, A failed, B blocked. Actual: task cancelled, B cancelled
+  // (cancel_task) / task failed, B rejected (reject).
+  it.each(['cancel_task', 'reject'] as const)('late (defaultOnTimeout %s): gives the same outcome as alarms on time', async (outcome) => {
+    const t = await leaseThenApproval(outcome);
+    const late = applyDeadlines(t, MAX, makeEnv().ctx('system', T0 + 90_000))?.task ?? t;
+    expect(statuses(late)).toEqual(['failed', 'a:failed', 'b:blocked']);
+  });
+});
+
 describe('applyDeadlines: approval expiry', () => {
   const policyWith = (defaultOnTimeout: 'reject' | 'approve' | 'skip' | 'cancel_task') =>
     Policy.parse({ rules: [{ match: { kind: 'edit_file' }, action: 'ask', timeoutSeconds: 60, defaultOnTimeout }] });

@@ -26,3 +26,5 @@ export * from './machine/cancel.ts';
 export * from './machine/execute.ts';
 export * from './machine/deadlines.ts';
 export * from './schemas/live.ts';
+export * from './simulate.ts';
+export * from './policies/coding-agent.ts';

@@ -15,7 +15,20 @@ export const higherMode = (a: Mode, b: Mode): Mode => (MODE_RANK[a] >= MODE_RANK
 export const ruleName = (rule: PolicyRule, index: number): string => rule.name ?? `rules[${index}]`;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const normalizePath = (p: string): string => p.replace(/^\.\/+/, '');
+/**
+ * Paths are matched in normal form: `apps/../memory/x` is `memory/x`, so dot segments
+ * can never slip a write past a deny rule. A path that climbs above the root keeps
+ * its leading `..`, which no allow glob matches.
+ */
+export function normalizePath(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.replace(/\\/g, '/').split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else out.push(seg);
+  }
+  return out.join('/');
+}
 
 /** The paths a step touches, for `path` rules. */
 export function subjectPaths(s: PolicySubject): string[] {
@@ -96,6 +109,7 @@ export function evaluatePolicy(policy: Policy, s: PolicySubject, taskMode?: Mode
   } else {
     verdict = { action: modeAction(mode, policy, s), rule: `mode:${mode}`, ...base, ...withTimeout(policy.timeoutSeconds) };
   }
-  if (s.kind === 'clarify' && verdict.action !== 'ask') return { ...verdict, action: 'ask' };
+  // A question is never answered by the policy; a deny rule still holds.
+  if (s.kind === 'clarify' && verdict.action === 'allow') return { ...verdict, action: 'ask' };
   return verdict;
 }

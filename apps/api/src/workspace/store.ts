@@ -3,7 +3,7 @@
  * file only reads what a transition needs and writes what it returned.
  */
 import {
-  approvalView, countByStatus, type Approval, type Event, type NewEvent, type Outcome, type Step, type Task,
+  approvalView, countByStatus, stepDeadline, type Approval, type Event, type NewEvent, type Outcome, type Step, type Task,
   type TaskRecord, type TaskSummary,
 } from '@greenlight/core';
 
@@ -18,9 +18,6 @@ export function loadTask(sql: SqlStorage, taskId: string): Task | undefined {
   return { ...record, steps };
 }
 
-/** The deadline the alarm watches for a step: its lease, or its open approval's expiry. */
-const stepDeadline = (s: Step): number | null =>
-  (s.status === 'executing' ? s.lease?.expiresAt : s.status === 'awaiting_approval' ? s.approval?.expiresAt : undefined) ?? null;
 
 /** Write a transition's result: the task row, the steps it touched, and their approvals. */
 export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touched'>, isNew: boolean): void {
@@ -39,7 +36,7 @@ export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touch
          deadline = excluded.deadline, data = excluded.data`,
       s.id, s.taskId, s.index, s.status,
       s.status === 'awaiting_approval' ? (s.approval?.requestedAt ?? null) : null,
-      stepDeadline(s), JSON.stringify(s),
+      stepDeadline(s) ?? null, JSON.stringify(s),
     );
     // Every approval ever opened stays findable, so a late decision is a CONFLICT, not a NOT_FOUND.
     if (s.approval) sql.exec(`INSERT OR IGNORE INTO approvals (approval_id, task_id, step_id) VALUES (?, ?, ?)`, s.approval.id, s.taskId, s.id);

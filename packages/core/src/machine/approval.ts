@@ -15,7 +15,8 @@ export function requestApproval(d: Draft, step: Step, data: Record<string, unkno
     id: d.ctx.newId(),
     requestedAt: now,
     requiredApprovals: v.requiredApprovals,
-    defaultOnTimeout: v.defaultOnTimeout,
+    // Nobody can approve an answer into existence: an unanswered question is skipped instead.
+    defaultOnTimeout: step.kind === 'clarify' && v.defaultOnTimeout === 'approve' ? 'skip' : v.defaultOnTimeout,
     ...(v.timeoutSeconds !== undefined ? { expiresAt: now + v.timeoutSeconds * 1000 } : {}),
   };
   d.move(step, 'awaiting_approval', { approvalId: step.approval.id, ...data }, type);

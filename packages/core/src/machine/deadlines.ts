@@ -1,34 +1,49 @@
 /**
  * Time-driven transitions: expired leases and expired approvals. The object's alarm
- * calls this, and so does every operation on a task before it acts, so a late or
- * doubled alarm changes nothing: what is due is applied once, what is not stays.
+ * calls this, and so does every operation on a task before it acts. Deadlines are
+ * applied one at a time in the order they fell due, each at its own time, so a late
+ * or doubled alarm reaches exactly the state timely alarms would have.
  */
+import type { Step } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
 import { expireApproval } from './decide.ts';
 import { Draft, type Ctx, type Outcome } from './draft.ts';
-import { expireLeasesInDraft } from './execute.ts';
+import { expireLease } from './execute.ts';
 import { settle } from './settle.ts';
 
-export function applyDeadlines(task: Task, maxAttempts: number, ctx: Ctx): Outcome | undefined {
-  const next = nextDeadline(task);
-  if (task.status !== 'active' || next === undefined || next > ctx.now) return undefined;
-  const d = new Draft(task, ctx);
-  expireLeasesInDraft(d, maxAttempts);
-  for (const step of d.task.steps) {
-    if (d.task.status !== 'active') break;
-    const a = step.approval;
-    if (step.status === 'awaiting_approval' && a?.expiresAt !== undefined && a.expiresAt <= ctx.now) expireApproval(d, step, a.defaultOnTimeout);
-  }
-  settle(d);
-  return d.done();
+/** The deadline a step is waiting on: its lease while executing, its approval's expiry while asking. */
+export function stepDeadline(s: Step): number | undefined {
+  if (s.status === 'executing') return s.lease?.expiresAt;
+  if (s.status === 'awaiting_approval') return s.approval?.expiresAt;
+  return undefined;
 }
 
 /** The earliest lease or approval deadline of a task, for the object's alarm. */
 export function nextDeadline(task: Task): number | undefined {
   let next: number | undefined;
   for (const s of task.steps) {
-    const t = s.status === 'executing' ? s.lease?.expiresAt : s.status === 'awaiting_approval' ? s.approval?.expiresAt : undefined;
+    const t = stepDeadline(s);
     if (t !== undefined && (next === undefined || t < next)) next = t;
   }
   return next;
+}
+
+export function applyDeadlines(task: Task, maxAttempts: number, ctx: Ctx): Outcome | undefined {
+  let current = task;
+  const events: Outcome['events'] = [];
+  const touched = new Set<string>();
+  for (;;) {
+    const at = nextDeadline(current);
+    if (current.status !== 'active' || at === undefined || at > ctx.now) break;
+    const d = new Draft(current, { ...ctx, now: at });
+    const step = d.task.steps.find((s) => stepDeadline(s) === at)!;
+    if (step.status === 'executing') expireLease(d, step, maxAttempts);
+    else expireApproval(d, step, step.approval!.defaultOnTimeout);
+    settle(d);
+    const o = d.done();
+    events.push(...o.events);
+    for (const id of o.touched) touched.add(id);
+    current = o.task;
+  }
+  return events.length > 0 ? { task: current, events, touched: [...touched] } : undefined;
 }

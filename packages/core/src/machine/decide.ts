@@ -88,11 +88,13 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
 
 /** N-of-M: distinct principals; the same principal twice counts once. */
 function approveVote(d: Draft, step: Step, vote: Step['approvals'][number]): Result<void> {
-  if (step.approvals.some((v) => v.principal === vote.principal && v.decision === 'approve')) {
+  const approves = (v: Step['approvals'][number]) => v.decision === 'approve' || v.decision === 'modify';
+  // A modify is its author's approval of the new revision: it counts once, like any vote.
+  if (step.approvals.some((v) => v.principal === vote.principal && approves(v))) {
     return fail('CONFLICT', `${vote.principal} has already approved this revision`, { reason: 'already_voted' });
   }
   step.approvals = [...step.approvals, vote];
-  const approvers = step.approvals.filter((v) => v.decision === 'approve' || v.decision === 'modify').map((v) => v.principal);
+  const approvers = [...new Set(step.approvals.filter(approves).map((v) => v.principal))];
   const required = step.approval!.requiredApprovals;
   if (approvers.length >= required) {
     step.decision = { decision: 'approve', by: approvers, at: d.ctx.now };

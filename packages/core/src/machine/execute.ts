@@ -95,17 +95,14 @@ export function failStep(
 }
 
 /**
- * Leases that ran out by `now`. Retry-safe steps go back to approved until
- * maxAttempts; every other step fails with lease_expired and is never handed out again.
+ * A lease that ran out. A retry-safe step goes back to approved until maxAttempts;
+ * any other step fails with lease_expired and is never handed out again.
  */
-export function expireLeasesInDraft(d: Draft, maxAttempts: number): void {
-  for (const step of d.task.steps) {
-    if (step.status !== 'executing' || !step.lease || step.lease.expiresAt > d.ctx.now) continue;
-    if (isRetrySafe(step) && step.attempt < maxAttempts) {
-      d.move(step, 'approved', { reason: 'lease_expired', retry: true, attempt: step.attempt });
-    } else {
-      step.result = { error: { message: 'the lease ran out before the step reported back', code: 'lease_expired', retryable: false } };
-      d.move(step, 'failed', { reason: 'lease_expired', attempt: step.attempt });
-    }
+export function expireLease(d: Draft, step: Step, maxAttempts: number): void {
+  if (isRetrySafe(step) && step.attempt < maxAttempts) {
+    d.move(step, 'approved', { reason: 'lease_expired', retry: true, attempt: step.attempt });
+  } else {
+    step.result = { error: { message: 'the lease ran out before the step reported back', code: 'lease_expired', retryable: false } };
+    d.move(step, 'failed', { reason: 'lease_expired', attempt: step.attempt });
   }
 }

@@ -110,3 +110,12 @@ export const CreatedKey = z.object({ key: z.string(), id: Id, principal: z.strin
 
 export const PolicyState = z.object({ policy: Policy, version: z.number().int() });
 export type EvaluateInput = z.infer<typeof EvaluateInput>;
+
+export const SimulateInput = z.strictObject({
+  policy: Policy,
+  /** Replay the steps of tasks created at or after this time (epoch ms)... */
+  since: z.number().int().nonnegative().optional(),
+  /** ...and at most this many of the most recent tasks. */
+  limit: z.number().int().min(1).max(500).default(100),
+});
+export type SimulateInput = z.infer<typeof SimulateInput>;

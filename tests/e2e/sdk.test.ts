@@ -102,4 +102,28 @@ describe('SDK against wrangler dev', () => {
     expect(reloaded.steps[0]!.status).toBe('awaiting_approval');
     expect(reloaded.steps[0]!.paramsHash).toBe(task.steps[0]!.paramsHash);
   });
+
+  it('fires an approval deadline that fell due while the server was down, on restart', async () => {
+    const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'e2e-deadline', name: 'Deadline' });
+    const agentKey = (await call<{ key: string }>(server.url, adminKey, 'keys.create', { principal: 'agent', role: 'agent' })).key;
+    await call(server.url, adminKey, 'policy.set', { policy: { timeoutSeconds: 2 } });
+    const agent = createClient({ url: server.url, key: agentKey });
+    const task = await agent.plan({ title: 'expires while down', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] });
+    await server.stop();
+    await new Promise((r) => setTimeout(r, 2_500)); // the deadline passes while nothing runs
+    server = await startServer({ port: await freePort(), persistTo: join(dir, 'state'), envFile: join(dir, 'env') });
+    // Watch the log only (it never loads the task), so what we see is the alarm's work.
+    const again = createClient({ url: server.url, key: agentKey });
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(), 10_000);
+    let expired: { actor: string; data: Record<string, unknown> } | undefined;
+    for await (const e of again.watch({ taskId: task.id, signal: ctrl.signal })) {
+      if (e.type === 'approval.expired') {
+        expired = e;
+        ctrl.abort();
+      }
+    }
+    clearTimeout(timer);
+    expect(expired).toMatchObject({ actor: 'system', data: { to: 'rejected', defaultOnTimeout: 'reject' } });
+  });
 });

@@ -10,7 +10,7 @@ import {
   canonicalJson, fail, ok, paramsHash, sha256Hex,
   type Capability, type ClaimInput, type CompleteInput, type CreateKeyInput, type DecideInput, type DecideManyInput, type EvaluateInput,
   type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListEventsInput, type ListTasksInput,
-  type PlanInput, type Policy, type Result, type CoreError, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
+  type PlanInput, type Policy, type Result, type CoreError, type SimulateInput, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
   can, CLOSE_BEHIND, CLOSE_REVOKED, LiveQuery, TICKET_PATTERN,
 } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
@@ -96,6 +96,9 @@ export class Workspace extends DurableObject<Env> {
     return this.call(cred, 'read', undefined, (tx) => ok(admin.events(tx, input)));
   }
 
+  simulatePolicy(cred: Cred, input: SimulateInput) {
+    return this.call(cred, 'admin', undefined, (tx) => ok(admin.simulate(tx, input)));
+  }
   getStep(cred: Cred, stepId: string) {
     return this.call(cred, 'read', undefined, (tx) => steps.get(tx, stepId));
   }

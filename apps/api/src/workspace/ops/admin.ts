@@ -1,6 +1,7 @@
 /** Workspace administration: the workspace itself, keys, policy; and the event log. */
 import {
-  evaluatePolicy, fail, ok,
+  evaluatePolicy, fail, ok, simulatePolicy,
+  type SimulateInput, type SimulationReport, type Step,
   type EvaluateInput, type Event, type Key, type ListEventsInput, type Policy, type PolicyVerdict, type Result, type Role, type WorkspaceDetail,
 } from '@greenlight/core';
 import { insertKey, listKeys, revokeKey } from '../keys.ts';
@@ -48,4 +49,17 @@ export const evaluate = (tx: Tx, input: EvaluateInput): PolicyVerdict =>
 export function events(tx: Tx, input: ListEventsInput): { items: Event[]; nextCursor?: string } {
   const items = listEvents(tx.sql, input);
   return { items, ...(items.length === input.limit ? { nextCursor: String(items.at(-1)!.seq) } : {}) };
+}
+
+/** Replay the steps of recent tasks through a candidate policy; nothing is written. */
+export function simulate(tx: Tx, input: SimulateInput): SimulationReport {
+  const rows = tx.sql
+    .exec<{ data: string }>(
+      `SELECT s.data FROM steps s
+       WHERE s.task_id IN (SELECT id FROM tasks WHERE created_at >= ? ORDER BY id DESC LIMIT ?)
+       ORDER BY s.task_id, s.idx`,
+      input.since ?? 0, input.limit,
+    )
+    .toArray();
+  return simulatePolicy(input.policy, rows.map((r) => JSON.parse(r.data) as Step));
 }

@@ -8,6 +8,7 @@ import { LIMITS, TICKET_PATTERN } from '@greenlight/core';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { appRouter } from './router.ts';
+import { mountBench } from './bench.ts';
 
 export { Workspace } from './workspace/object.ts';
 export { Registry } from './registry.ts';
@@ -16,6 +17,9 @@ export type { AppRouter } from './router.ts';
 const app = new Hono<{ Bindings: Env }>();
 
 app.get('/healthz', (c) => c.json({ ok: true }));
+
+// Bench-only floors and seeding (npm run bench): 404 unless GREENLIGHT_BENCH=1 is bound.
+mountBench(app);
 
 // Live events: the ticket names the workspace; its object checks the ticket and keeps the socket.
 app.get('/ws', (c) => {

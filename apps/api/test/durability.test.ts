@@ -85,6 +85,38 @@ describe('eviction', () => {
   });
 });
 
+describe('approval expiry by alarm', () => {
+  it('an approval that runs out while the object is evicted applies its defaultOnTimeout when the alarm fires', async () => {
+    const t = await team();
+    await t.admin.policy.set.mutate({
+      policy: { rules: [{ name: 'commands', match: { kind: 'run_command' }, action: 'ask', timeoutSeconds: 600, defaultOnTimeout: 'cancel_task' }] },
+    });
+    const task = await t.agent.tasks.plan.mutate(threeStepPlan());
+    const test = task.steps[2]!;
+    expect(test.approval?.expiresAt).toBeTypeOf('number');
+    expect(test.approval?.defaultOnTimeout).toBe('cancel_task');
+    // The alarm is already set for the expiry.
+    expect(await runInDurableObject(stubOf(t.id), (_i, state) => state.storage.getAlarm())).toBe(test.approval?.expiresAt);
+
+    await evictDurableObject(stubOf(t.id));
+    const past = Date.now() - 1_000;
+    await runInDurableObject(stubOf(t.id), (_i, state) => {
+      state.storage.sql.exec(`UPDATE steps SET deadline = ?, data = json_set(data, '$.approval.expiresAt', ?) WHERE id = ?`, past, past, test.id);
+    });
+    await evictDurableObject(stubOf(t.id));
+
+    expect(await runDurableObjectAlarm(stubOf(t.id))).toBe(true);
+    expect(await storedStatus(t.id, test.id)).toBe('cancelled');
+    const after = await t.viewer.tasks.get.query({ taskId: task.id });
+    expect(after.status).toBe('cancelled');
+    expect(after.cancel?.by).toBe('system');
+    expect(after.steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    const types = (await allEvents(t.viewer, task.id)).filter((e) => e.actor === 'system').map((e) => e.type);
+    expect(types).toEqual(['approval.expired', 'step.cancelled', 'step.cancelled', 'task.cancelled', 'task.finished']);
+    expect(gaplessSeqs(await allEvents(t.viewer))).toBe(true);
+  });
+});
+
 describe('lease expiry by alarm', () => {
   it('a non-idempotent step whose lease ran out is failed with lease_expired and never handed out again', async () => {
     const t = await team();
@@ -173,5 +205,29 @@ describe('lease expiry by alarm', () => {
 
     const hb = await t.agent.steps.heartbeat.mutate({ stepId: liveClaim.stepId, leaseId: liveClaim.leaseId });
     expect(hb.cancelled).toBe(false);
+  });
+});
+
+describe('alarm scheduling', () => {
+  const alarmOf = (workspaceId: string) => runInDurableObject(stubOf(workspaceId), (_i, state) => state.storage.getAlarm());
+
+  it('the alarm is never later than the earliest lease, also when a heartbeat shortens the lease', async () => {
+    const t = await team();
+    const task = await t.agent.tasks.plan.mutate({ title: 'long job', steps: [{ key: 'r', kind: 'read', title: 'Index the repo', params: { tool: 'search', query: 'TODO' } }] });
+    const claimed = (await t.agent.steps.claim.mutate({ taskId: task.id, leaseSeconds: 3600 })).steps[0]!;
+    const afterClaim = await alarmOf(t.id);
+    expect(afterClaim).not.toBeNull();
+    expect(afterClaim!).toBeLessThanOrEqual(claimed.leaseExpiresAt);
+
+    // A heartbeat without leaseSeconds renews for the policy's default (60 s): the lease now ends much sooner.
+    const hb = await t.agent.steps.heartbeat.mutate({ stepId: claimed.stepId, leaseId: claimed.leaseId });
+    expect(hb.leaseExpiresAt).toBeLessThan(claimed.leaseExpiresAt);
+    const afterHeartbeat = await alarmOf(t.id);
+    expect(afterHeartbeat).not.toBeNull();
+    expect(afterHeartbeat!).toBeLessThanOrEqual(hb.leaseExpiresAt!);
+
+    await t.agent.steps.complete.mutate({ stepId: claimed.stepId, leaseId: claimed.leaseId });
+    // Nothing left to watch.
+    expect(await alarmOf(t.id)).toBeNull();
   });
 });

@@ -55,7 +55,7 @@ function approveAll(task: Task, env: Env): Task {
 }
 
 const claimOne = (task: Task, step: Step, env: Env, leaseMs = LEASE) =>
-  unwrap(claim(task, { stepIds: [step.id], holder: 'runner-1', leaseMs }, env.ctx('runner-1')));
+  unwrap(claim(task, { stepIds: [step.id], leaseMs }, env.ctx('runner-1')));
 
 const leaseOf = (task: Task, key: string): string => {
   const l = stepOf(task, key).lease;
@@ -74,10 +74,10 @@ describe('claim', () => {
     const { env, task } = await setup([readStep('r'), readStep('after', ['r']), editStep('e')]);
     expect(claimableSteps(task).map((s) => s.key)).toEqual(['r']);
     const before = snapshot(task);
-    expectError(claim(task, { stepIds: [stepOf(task, 'after').id], holder: 'x', leaseMs: LEASE }, env.ctx('x')), 'CONFLICT', 'not_claimable');
-    expectError(claim(task, { stepIds: [stepOf(task, 'e').id], holder: 'x', leaseMs: LEASE }, env.ctx('x')), 'CONFLICT', 'not_claimable');
-    expectError(claim(task, { stepIds: ['nope'], holder: 'x', leaseMs: LEASE }, env.ctx('x')), 'CONFLICT', 'not_claimable');
-    expectError(claim(task, { stepIds: [stepOf(task, 'r').id, stepOf(task, 'r').id], holder: 'x', leaseMs: LEASE }, env.ctx('x')), 'CONFLICT');
+    expectError(claim(task, { stepIds: [stepOf(task, 'after').id], leaseMs: LEASE }, env.ctx('runner-1')), 'CONFLICT', 'not_claimable');
+    expectError(claim(task, { stepIds: [stepOf(task, 'e').id], leaseMs: LEASE }, env.ctx('runner-1')), 'CONFLICT', 'not_claimable');
+    expectError(claim(task, { stepIds: ['nope'], leaseMs: LEASE }, env.ctx('runner-1')), 'CONFLICT', 'not_claimable');
+    expectError(claim(task, { stepIds: [stepOf(task, 'r').id, stepOf(task, 'r').id], leaseMs: LEASE }, env.ctx('runner-1')), 'CONFLICT');
     expect(snapshot(task)).toBe(before);
 
     const done = run(task, 'r', env);
@@ -96,15 +96,16 @@ describe('claim', () => {
     expect(events).toEqual([
       {
         type: 'step.claimed', taskId: task.id, stepId: r.id,
-        data: { from: 'approved', to: 'executing', revision: 1, attempt: 1, leaseId: r.lease?.leaseId, holder: 'runner-1', leaseExpiresAt: T0 + 5 + LEASE },
+        data: { from: 'approved', to: 'executing', revision: 1, attempt: 1, holder: 'runner-1', leaseExpiresAt: T0 + 5 + LEASE },
       },
     ]);
+    expect(JSON.stringify(events)).not.toContain(r.lease!.leaseId);
     expect(claimableSteps(after)).toEqual([]);
   });
 
   it('independent steps can be claimed together', async () => {
     const { env, task } = await setup([readStep('a'), readStep('b')]);
-    const { task: after } = unwrap(claim(task, { stepIds: task.steps.map((s) => s.id), holder: 'h', leaseMs: LEASE }, env.ctx('h')));
+    const { task: after } = unwrap(claim(task, { stepIds: task.steps.map((s) => s.id), leaseMs: LEASE }, env.ctx('runner-1')));
     expect(after.steps.map((s) => s.status)).toEqual(['executing', 'executing']);
     expect(stepOf(after, 'a').lease?.leaseId).not.toBe(stepOf(after, 'b').lease?.leaseId);
   });
@@ -113,11 +114,11 @@ describe('claim', () => {
 describe('complete', () => {
   it('with the live lease: completed, output kept, usage summed into the task', async () => {
     const { env, task } = await setup([readStep('a'), readStep('b')]);
-    const claimed = unwrap(claim(task, { stepIds: task.steps.map((s) => s.id), holder: 'h', leaseMs: LEASE }, env.ctx('h'))).task;
+    const claimed = unwrap(claim(task, { stepIds: task.steps.map((s) => s.id), leaseMs: LEASE }, env.ctx('runner-1'))).task;
     env.advance(1500);
     const usageA = { inputTokens: 100, outputTokens: 20, costUsd: 0.1 };
     const usageB = { inputTokens: 5, outputTokens: 7, costUsd: 0.2 };
-    const one = unwrap(complete(claimed, { stepId: stepOf(claimed, 'a').id, leaseId: leaseOf(claimed, 'a'), output: { lines: 3 }, usage: usageA }, env.ctx('h')));
+    const one = unwrap(complete(claimed, { stepId: stepOf(claimed, 'a').id, leaseId: leaseOf(claimed, 'a'), output: { lines: 3 }, usage: usageA }, env.ctx('runner-1')));
     const a = stepOf(one.task, 'a');
     expect(a.status).toBe('completed');
     expect(a.completedAt).toBe(T0 + 1500);
@@ -126,7 +127,7 @@ describe('complete', () => {
     expect(one.events[0]).toMatchObject({ type: 'step.completed', data: { from: 'executing', to: 'completed', attempt: 1, durationMs: 1500 } });
     expect(one.task.status).toBe('active');
 
-    const two = unwrap(complete(one.task, { stepId: stepOf(claimed, 'b').id, leaseId: leaseOf(claimed, 'b'), usage: usageB }, env.ctx('h')));
+    const two = unwrap(complete(one.task, { stepId: stepOf(claimed, 'b').id, leaseId: leaseOf(claimed, 'b'), usage: usageB }, env.ctx('runner-1')));
     expect(two.task.usage).toEqual({ inputTokens: 105, outputTokens: 27, costUsd: 0.3 });
     expect(two.task.status).toBe('completed');
     expect(two.task.finishedAt).toBe(T0 + 1500);
@@ -137,9 +138,11 @@ describe('complete', () => {
     const { env, task } = await setup([readStep('r')]);
     const claimed = claimOne(task, stepOf(task, 'r'), env).task;
     const before = snapshot(claimed);
-    expectError(complete(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: 'not-my-lease' }, env.ctx('h')), 'CONFLICT', 'lost_lease');
-    expectError(failStep(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: 'not-my-lease', error: { message: 'x' } }, MAX, env.ctx('h')), 'CONFLICT', 'lost_lease');
-    expectError(complete(claimed, { stepId: 'nope', leaseId: leaseOf(claimed, 'r') }, env.ctx('h')), 'NOT_FOUND');
+    expectError(complete(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: 'not-my-lease' }, env.ctx('runner-1')), 'CONFLICT', 'lost_lease');
+    expectError(failStep(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: 'not-my-lease', error: { message: 'x' } }, MAX, env.ctx('runner-1')), 'CONFLICT', 'lost_lease');
+    expectError(complete(claimed, { stepId: 'nope', leaseId: leaseOf(claimed, 'r') }, env.ctx('runner-1')), 'NOT_FOUND');
+    // A lease id is no use to anyone but its holder.
+    expectError(complete(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: leaseOf(claimed, 'r') }, env.ctx('runner-2')), 'CONFLICT', 'lost_lease');
     expect(snapshot(claimed)).toBe(before);
   });
 
@@ -147,15 +150,15 @@ describe('complete', () => {
     const { env, task } = await setup([readStep('r')]);
     const claimed = claimOne(task, stepOf(task, 'r'), env).task;
     const lease = leaseOf(claimed, 'r');
-    const done = unwrap(complete(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: lease }, env.ctx('h'))).task;
-    expectError(complete(done, { stepId: stepOf(done, 'r').id, leaseId: lease }, env.ctx('h')), 'CONFLICT', 'lost_lease');
+    const done = unwrap(complete(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: lease }, env.ctx('runner-1'))).task;
+    expectError(complete(done, { stepId: stepOf(done, 'r').id, leaseId: lease }, env.ctx('runner-1')), 'CONFLICT', 'lost_lease');
   });
 
   it('with an expired lease: CONFLICT lease_expired', async () => {
     const { env, task } = await setup([readStep('r')]);
     const claimed = claimOne(task, stepOf(task, 'r'), env).task;
     env.advance(LEASE);
-    expectError(complete(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: leaseOf(claimed, 'r') }, env.ctx('h')), 'CONFLICT', 'lease_expired');
+    expectError(complete(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: leaseOf(claimed, 'r') }, env.ctx('runner-1')), 'CONFLICT', 'lease_expired');
   });
 });
 
@@ -164,27 +167,27 @@ describe('heartbeat', () => {
     const { env, task } = await setup([readStep('r')]);
     const claimed = claimOne(task, stepOf(task, 'r'), env).task;
     env.advance(LEASE - 1);
-    const hb = unwrap(heartbeat(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: leaseOf(claimed, 'r'), leaseMs: LEASE }, env.ctx('h')));
+    const hb = unwrap(heartbeat(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: leaseOf(claimed, 'r'), leaseMs: LEASE }, env.ctx('runner-1')));
     expect(hb.heartbeat).toEqual({ cancelled: false, leaseExpiresAt: env.now + LEASE });
     expect(stepOf(hb.task, 'r').lease?.expiresAt).toBe(env.now + LEASE);
     expect(hb.events).toEqual([]);
     env.advance(LEASE - 1);
-    expect(stepOf(unwrap(complete(hb.task, { stepId: stepOf(hb.task, 'r').id, leaseId: leaseOf(hb.task, 'r') }, env.ctx('h'))).task, 'r').status).toBe('completed');
+    expect(stepOf(unwrap(complete(hb.task, { stepId: stepOf(hb.task, 'r').id, leaseId: leaseOf(hb.task, 'r') }, env.ctx('runner-1'))).task, 'r').status).toBe('completed');
   });
 
   it('refuses a wrong or expired lease', async () => {
     const { env, task } = await setup([readStep('r')]);
     const claimed = claimOne(task, stepOf(task, 'r'), env).task;
-    expectError(heartbeat(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: 'other', leaseMs: LEASE }, env.ctx('h')), 'CONFLICT', 'lost_lease');
+    expectError(heartbeat(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: 'other', leaseMs: LEASE }, env.ctx('runner-1')), 'CONFLICT', 'lost_lease');
     env.advance(LEASE);
-    expectError(heartbeat(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: leaseOf(claimed, 'r'), leaseMs: LEASE }, env.ctx('h')), 'CONFLICT', 'lease_expired');
+    expectError(heartbeat(claimed, { stepId: stepOf(claimed, 'r').id, leaseId: leaseOf(claimed, 'r'), leaseMs: LEASE }, env.ctx('runner-1')), 'CONFLICT', 'lease_expired');
   });
 
   it('answers { cancelled: true } after cancelTask', async () => {
     const { env, task } = await setup([readStep('r')]);
     const claimed = claimOne(task, stepOf(task, 'r'), env).task;
     const cancelled = unwrap(cancelTask(claimed, 'stop', env.ctx('alice'))).task;
-    const hb = unwrap(heartbeat(cancelled, { stepId: stepOf(claimed, 'r').id, leaseId: leaseOf(claimed, 'r'), leaseMs: LEASE }, env.ctx('h')));
+    const hb = unwrap(heartbeat(cancelled, { stepId: stepOf(claimed, 'r').id, leaseId: leaseOf(claimed, 'r'), leaseMs: LEASE }, env.ctx('runner-1')));
     expect(hb.heartbeat.cancelled).toBe(true);
     expect(hb.events).toEqual([]);
   });
@@ -197,7 +200,7 @@ describe('failStep', () => {
     for (let attempt = 1; attempt <= MAX; attempt++) {
       t = claimOne(t, stepOf(t, 'c'), env).task;
       expect(stepOf(t, 'c').attempt).toBe(attempt);
-      const out = unwrap(failStep(t, { stepId: stepOf(t, 'c').id, leaseId: leaseOf(t, 'c'), error: { message: 'flaky', retryable: true } }, MAX, env.ctx('h')));
+      const out = unwrap(failStep(t, { stepId: stepOf(t, 'c').id, leaseId: leaseOf(t, 'c'), error: { message: 'flaky', retryable: true } }, MAX, env.ctx('runner-1')));
       t = out.task;
       const c = stepOf(t, 'c');
       if (attempt < MAX) {
@@ -217,7 +220,7 @@ describe('failStep', () => {
   it('retryable on a read step: approved again', async () => {
     const { env, task } = await setup([readStep('r')]);
     const t = claimOne(task, stepOf(task, 'r'), env).task;
-    const after = unwrap(failStep(t, { stepId: stepOf(t, 'r').id, leaseId: leaseOf(t, 'r'), error: { message: 'io', retryable: true } }, MAX, env.ctx('h'))).task;
+    const after = unwrap(failStep(t, { stepId: stepOf(t, 'r').id, leaseId: leaseOf(t, 'r'), error: { message: 'io', retryable: true } }, MAX, env.ctx('runner-1'))).task;
     expect(stepOf(after, 'r').status).toBe('approved');
   });
 
@@ -225,7 +228,7 @@ describe('failStep', () => {
     const { env, task } = await setup([commandStep('c'), readStep('r', ['c'])]);
     const t = claimOne(approveAll(task, env), stepOf(task, 'c'), env).task;
     env.advance(300);
-    const out = unwrap(failStep(t, { stepId: stepOf(t, 'c').id, leaseId: leaseOf(t, 'c'), error: { message: 'boom', retryable: true }, usage: { inputTokens: 1, outputTokens: 2, costUsd: 0 } }, MAX, env.ctx('h')));
+    const out = unwrap(failStep(t, { stepId: stepOf(t, 'c').id, leaseId: leaseOf(t, 'c'), error: { message: 'boom', retryable: true }, usage: { inputTokens: 1, outputTokens: 2, costUsd: 0 } }, MAX, env.ctx('runner-1')));
     const c = stepOf(out.task, 'c');
     expect(c.status).toBe('failed');
     expect(c.completedAt).toBe(env.now);
@@ -237,7 +240,7 @@ describe('failStep', () => {
   it('not retryable: failed on the first attempt, even for a read step', async () => {
     const { env, task } = await setup([readStep('r')]);
     const t = claimOne(task, stepOf(task, 'r'), env).task;
-    const after = unwrap(failStep(t, { stepId: stepOf(t, 'r').id, leaseId: leaseOf(t, 'r'), error: { message: 'nope' } }, MAX, env.ctx('h'))).task;
+    const after = unwrap(failStep(t, { stepId: stepOf(t, 'r').id, leaseId: leaseOf(t, 'r'), error: { message: 'nope' } }, MAX, env.ctx('runner-1'))).task;
     expect(stepOf(after, 'r').status).toBe('failed');
   });
 });
@@ -246,7 +249,7 @@ describe('applyDeadlines: leases', () => {
   it('a non-idempotent step whose lease ran out fails with lease_expired; a read step goes back to approved with its attempt kept', async () => {
     const { env, task } = await setup([commandStep('c'), readStep('r')]);
     const approved = approveAll(task, env);
-    const claimed = unwrap(claim(approved, { stepIds: approved.steps.map((s) => s.id), holder: 'h', leaseMs: LEASE }, env.ctx('h'))).task;
+    const claimed = unwrap(claim(approved, { stepIds: approved.steps.map((s) => s.id), leaseMs: LEASE }, env.ctx('runner-1'))).task;
     expect(nextDeadline(claimed)).toBe(T0 + LEASE);
     expect(applyDeadlines(claimed, MAX, env.ctx('system', T0 + LEASE - 1))).toBeUndefined();
 
@@ -285,7 +288,7 @@ describe('applyDeadlines: leases', () => {
   it('called twice at the same time: the second call changes nothing (undefined)', async () => {
     const { env, task } = await setup([commandStep('c'), readStep('r'), editStep('e')], Policy.parse({ timeoutSeconds: 30 }));
     const approved = unwrap(decide(task, decision(stepOf(task, 'c'), 'approve'), DEFAULT_POLICY, env.ctx('alice'))).task;
-    const claimed = unwrap(claim(approved, { stepIds: [stepOf(task, 'c').id, stepOf(task, 'r').id], holder: 'h', leaseMs: LEASE }, env.ctx('h'))).task;
+    const claimed = unwrap(claim(approved, { stepIds: [stepOf(task, 'c').id, stepOf(task, 'r').id], leaseMs: LEASE }, env.ctx('runner-1'))).task;
     const at = T0 + LEASE;
     const first = applyDeadlines(claimed, MAX, env.ctx('system', at));
     expect(first).toBeDefined();
@@ -439,9 +442,9 @@ describe('cancelTask', () => {
     const before = snapshot(t);
     const e = stepOf(task, 'e');
     expectError(decide(t, decision(e, 'approve'), DEFAULT_POLICY, env.ctx('alice')), 'CONFLICT', 'cancelled');
-    expectError(claim(t, { stepIds: [e.id], holder: 'h', leaseMs: LEASE }, env.ctx('h')), 'CONFLICT');
-    expectError(complete(t, { stepId: stepOf(t, 'r').id, leaseId: lease }, env.ctx('h')), 'CONFLICT', 'cancelled');
-    expectError(failStep(t, { stepId: stepOf(t, 'r').id, leaseId: lease, error: { message: 'x' } }, MAX, env.ctx('h')), 'CONFLICT', 'cancelled');
+    expectError(claim(t, { stepIds: [e.id], leaseMs: LEASE }, env.ctx('runner-1')), 'CONFLICT');
+    expectError(complete(t, { stepId: stepOf(t, 'r').id, leaseId: lease }, env.ctx('runner-1')), 'CONFLICT', 'cancelled');
+    expectError(failStep(t, { stepId: stepOf(t, 'r').id, leaseId: lease, error: { message: 'x' } }, MAX, env.ctx('runner-1')), 'CONFLICT', 'cancelled');
     expectError(revise(t, { stepId: e.id, params: e.params, paramsHash: e.paramsHash }, DEFAULT_POLICY, env.ctx('agent')), 'CONFLICT', 'cancelled');
     expectError(setMode(t, 'autopilot', DEFAULT_POLICY, env.ctx('alice')), 'CONFLICT', 'cancelled');
     expectError(cancelTask(t, 'again', env.ctx('alice')), 'CONFLICT', 'cancelled');

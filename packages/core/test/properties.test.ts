@@ -239,7 +239,7 @@ async function apply(task: Task, cmd: Cmd, policy: Policy, env: Env): Promise<Ap
       return from(revise(task, { stepId: s.id, params, paramsHash: await cachedHash(params) }, policy, env.ctx('agent')));
     }
     case 'claim':
-      return from(claim(task, { stepIds: [stepAt(cmd.step, (x) => claimableSteps(task).includes(x)).id], holder: 'runner', leaseMs: LEASE_MS }, env.ctx('runner')));
+      return from(claim(task, { stepIds: [stepAt(cmd.step, (x) => claimableSteps(task).includes(x)).id], leaseMs: LEASE_MS }, env.ctx('runner')));
     case 'complete': {
       const s = stepAt(cmd.step, executing);
       const leaseId = cmd.wrongLease ? 'wrong-lease' : (s.lease?.leaseId ?? 'no-lease');

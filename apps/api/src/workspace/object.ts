@@ -15,6 +15,7 @@ import {
 } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
 import { findKey, insertKey, liveKeyById, mintKey } from './keys.ts';
+import { runBench, type BenchOp } from './bench.ts';
 import { broadcast, catchUp, issueTicket, redeemTicket, send, type SocketState } from './live.ts';
 import { readMeta, writeMeta } from './meta.ts';
 import { migrate } from './migrations.ts';
@@ -160,6 +161,17 @@ export class Workspace extends DurableObject<Env> {
     return this.call(cred, 'execute', { op: 'steps.fail', input }, (tx) => steps.failed(tx, input));
   }
 
+  // --- benchmarks (npm run bench; the Worker routes here only with GREENLIGHT_BENCH=1) ---
+
+  /** The floor of every figure: a Worker -> object round trip that does nothing. */
+  ping(): string {
+    return 'pong';
+  }
+  /** Bench-only seeding, bare writes and query plans (./bench.ts); refused unless GREENLIGHT_BENCH=1. */
+  bench(op: BenchOp) {
+    return runBench(this.ctx.storage, this.env, op);
+  }
+
   // --- live events -------------------------------------------------------------------
 
   /** The WebSocket upgrade for live events; the Worker forwards `/ws` here. */
@@ -222,7 +234,7 @@ export class Workspace extends DurableObject<Env> {
       return tx.events;
     });
     broadcast(this.ctx.getWebSockets(), events);
-    await this.afterCommit(events, true);
+    await this.aimAlarm();
   }
 
   // --- the pipeline ------------------------------------------------------------------
@@ -241,6 +253,7 @@ export class Workspace extends DurableObject<Env> {
     const idem = mutation?.input.idempotencyKey;
     const requestHash = idem ? await sha256Hex(canonicalJson({ op: mutation.op, input: mutation.input })) : undefined;
     let events: Event[] = [];
+    let dirty = false;
     try {
       const result = this.ctx.storage.transactionSync((): Result<T> => {
         const meta = readMeta(this.sql);
@@ -265,11 +278,12 @@ export class Workspace extends DurableObject<Env> {
           this.sql.exec(`INSERT INTO idempotency (principal, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)`, key.principal, idem, requestHash, JSON.stringify(r.value), tx.now);
         }
         events = tx.events;
+        dirty = tx.dirty;
         return r;
       });
       // Broadcast before any await, so sockets see commits in commit order.
       broadcast(this.ctx.getWebSockets(), events);
-      await this.afterCommit(events, false);
+      if (dirty) await this.aimAlarm();
       return result;
     } catch (e) {
       if (e instanceof Rollback) return { ok: false, error: e.error };
@@ -277,9 +291,8 @@ export class Workspace extends DurableObject<Env> {
     }
   }
 
-  /** Keep one alarm at the earliest deadline; later, push the events to live sockets. */
-  private async afterCommit(events: Event[], fromAlarm: boolean): Promise<void> {
-    if (events.length === 0 && !fromAlarm) return;
+  /** Keep one alarm at the earliest deadline of any step (leases and approvals). */
+  private async aimAlarm(): Promise<void> {
     const next = earliestDeadline(this.sql) ?? null;
     if (next === this.alarmAt) return;
     this.alarmAt = next;

@@ -109,11 +109,14 @@ export function listOpenApprovals(sql: SqlStorage, q: { taskId?: string | undefi
 
 export const approvalCursor = (a: Approval): string => `${a.requestedAt}:${a.stepId}`;
 
-/** Tasks with a step that is approved: candidates for claim, oldest first. */
-export function tasksWithApprovedSteps(sql: SqlStorage, taskId: string | undefined, limit: number): string[] {
-  const rows = taskId
-    ? sql.exec<{ task_id: string }>(`SELECT DISTINCT task_id FROM steps WHERE status = 'approved' AND task_id = ?`, taskId)
-    : sql.exec<{ task_id: string }>(`SELECT DISTINCT task_id FROM steps WHERE status = 'approved' ORDER BY task_id LIMIT ?`, limit);
+/** A page of tasks with an approved step, oldest first, after `afterTaskId`: candidates for claim. */
+export function tasksWithApprovedSteps(sql: SqlStorage, q: { taskId?: string | undefined; afterTaskId: string; limit: number }): string[] {
+  const rows = q.taskId
+    ? sql.exec<{ task_id: string }>(`SELECT DISTINCT task_id FROM steps WHERE status = 'approved' AND task_id = ?`, q.taskId)
+    : sql.exec<{ task_id: string }>(
+        `SELECT DISTINCT task_id FROM steps WHERE status = 'approved' AND task_id > ? ORDER BY task_id LIMIT ?`,
+        q.afterTaskId, q.limit,
+      );
   return rows.toArray().map((r) => r.task_id);
 }
 

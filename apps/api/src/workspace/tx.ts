@@ -11,6 +11,8 @@ export const SYSTEM_ACTOR = 'system';
 
 export class Tx {
   readonly events: Event[] = [];
+  /** Whether this call wrote any task or step: deadlines may have moved even without an event (a heartbeat). */
+  dirty = false;
   readonly sql: SqlStorage;
   readonly meta: WorkspaceMeta;
   readonly key: Key;
@@ -49,6 +51,7 @@ export class Tx {
   commit(outcome: Outcome, opts: { isNew?: boolean; actor?: string } = {}): void {
     if (!opts.isNew && outcome.touched.length === 0 && outcome.events.length === 0) return;
     saveTask(this.sql, outcome, opts.isNew ?? false);
+    this.dirty = true;
     this.emit(outcome.events, opts.actor);
     const before = this.usageBefore.get(outcome.task.id);
     const after = outcome.task.usage;

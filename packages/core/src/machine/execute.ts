@@ -12,7 +12,8 @@ import { isClaimable, settle } from './settle.ts';
 
 export const isRetrySafe = (step: Pick<Step, 'kind' | 'idempotent'>): boolean => step.kind === 'read' || step.idempotent;
 
-export type ClaimCommand = { stepIds: string[]; holder: string; leaseMs: number };
+/** The claimer is the calling principal (ctx.actor): only it may heartbeat, complete or fail the lease. */
+export type ClaimCommand = { stepIds: string[]; leaseMs: number };
 
 /** Claim the given steps (the shell picks them from claimableSteps). Each gets a lease id. */
 export function claim(task: Task, cmd: ClaimCommand, ctx: Ctx): Result<Outcome> {
@@ -22,8 +23,9 @@ export function claim(task: Task, cmd: ClaimCommand, ctx: Ctx): Result<Outcome> 
     if (!step || !isClaimable(d.task, step)) return fail('CONFLICT', `step ${id} is not claimable`, { reason: 'not_claimable' });
     step.attempt += 1;
     step.startedAt = ctx.now;
-    step.lease = { leaseId: ctx.newId(), holder: cmd.holder, expiresAt: ctx.now + cmd.leaseMs };
-    d.move(step, 'executing', { attempt: step.attempt, leaseId: step.lease.leaseId, holder: cmd.holder, leaseExpiresAt: step.lease.expiresAt });
+    step.lease = { leaseId: ctx.newId(), holder: ctx.actor, expiresAt: ctx.now + cmd.leaseMs };
+    // The lease id is the executor's proof of the claim: it goes back to the claimer only, never into the log.
+    d.move(step, 'executing', { attempt: step.attempt, holder: ctx.actor, leaseExpiresAt: step.lease.expiresAt });
   }
   return ok(d.done());
 }
@@ -38,6 +40,7 @@ function liveLease(d: Draft, stepId: string, leaseId: string): LeaseCheck {
   if (step.status !== 'executing' || !step.lease || step.lease.leaseId !== leaseId) {
     return fail('CONFLICT', `lease ${leaseId} on step ${step.key} is not live (step is ${step.status})`, { reason: 'lost_lease' });
   }
+  if (step.lease.holder !== d.ctx.actor) return fail('CONFLICT', `lease ${leaseId} on step ${step.key} is held by another executor`, { reason: 'lost_lease' });
   if (step.lease.expiresAt <= d.ctx.now) return fail('CONFLICT', `lease ${leaseId} on step ${step.key} has expired`, { reason: 'lease_expired' });
   return { ok: true, step };
 }

@@ -12,14 +12,15 @@ const fullUsage = (u: Partial<Usage> | undefined): Usage | undefined => (u ? { .
 export function claim(tx: Tx, input: ClaimInput): { steps: ClaimedStep[] } {
   const leaseMs = (input.leaseSeconds ?? tx.meta.policy.leaseSeconds) * 1000;
   const claimed: ClaimedStep[] = [];
-  // Bounded scan: tasks with an approved step, a page at a time is enough for `max`.
-  for (const taskId of tasksWithApprovedSteps(tx.sql, input.taskId, 100)) {
+  // Tasks with an approved step, a page at a time, until `max` is filled: approved steps
+  // still waiting on their dependencies must not hide claimable work behind them.
+  for (const taskId of approvedTaskIds(tx, input.taskId)) {
     if (claimed.length >= input.max) break;
     const t = tx.load(taskId);
     if (!t.ok) continue;
     const ids = claimableSteps(t.value).slice(0, input.max - claimed.length).map((s) => s.id);
     if (ids.length === 0) continue;
-    const r = coreClaim(t.value, { stepIds: ids, holder: tx.actor, leaseMs }, tx.ctx());
+    const r = coreClaim(t.value, { stepIds: ids, leaseMs }, tx.ctx());
     if (!r.ok) continue;
     tx.commit(r.value);
     for (const id of ids) {
@@ -32,6 +33,16 @@ export function claim(tx: Tx, input: ClaimInput): { steps: ClaimedStep[] } {
     }
   }
   return { steps: claimed };
+}
+
+function* approvedTaskIds(tx: Tx, taskId: string | undefined): Generator<string> {
+  let afterTaskId = '';
+  for (;;) {
+    const page = tasksWithApprovedSteps(tx.sql, { taskId, afterTaskId, limit: 100 });
+    yield* page;
+    if (taskId !== undefined || page.length < 100) return;
+    afterTaskId = page.at(-1)!;
+  }
 }
 
 function loadByStep(tx: Tx, stepId: string) {

@@ -1,0 +1,54 @@
+/**
+ * Bench-only routes for `npm run bench`: bare Worker -> Durable Object calls that give
+ * each figure its floor, and seeding / query plans for the scale check. They exist only
+ * when the Worker is started with GREENLIGHT_BENCH=1 (the bench sets it); otherwise
+ * every /bench path is a 404, as in production, where the variable is never bound.
+ *
+ * Mounted twice: at /bench (listed in run_worker_first, so it skips the asset lookup,
+ * like /trpc) and at /bench-via-assets (not listed: the asset layer looks first), so the
+ * bench can show what run_worker_first saves.
+ */
+import { parseKey, type PlanInput } from '@greenlight/core';
+import { Hono, type Context } from 'hono';
+import { benchEnabled, type BenchOp } from './workspace/bench.ts';
+import type { Cred, Workspace } from './workspace/object.ts';
+
+type App = Hono<{ Bindings: Env }>;
+
+/** The workspace the bearer key names; the bare floor does not check the secret. */
+function target(c: Context<{ Bindings: Env }>): { stub: DurableObjectStub<Workspace>; cred: Cred } | undefined {
+  const key = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  const cred = key ? parseKey(key) : undefined;
+  return cred ? { stub: c.env.WORKSPACE.get(c.env.WORKSPACE.idFromName(cred.workspaceId)), cred } : undefined;
+}
+
+function routes(): App {
+  const bench: App = new Hono();
+  bench.use('*', async (c, next) => (benchEnabled(c.env) ? next() : c.notFound()));
+  bench.use('*', async (c, next) => (target(c) ? next() : c.text('bench routes need Authorization: Bearer <workspace key>', 401)));
+  bench.post('/ping', async (c) => c.json({ pong: await target(c)!.stub.ping() }));
+  bench.post('/write', async (c) => c.json(await target(c)!.stub.bench({ op: 'write' })));
+  // The same object methods the tRPC procedures call, without tRPC or zod in front.
+  bench.post('/ticket', async (c) => {
+    const { stub, cred } = target(c)!;
+    return c.json(await stub.ticket(cred));
+  });
+  bench.post('/plan', async (c) => {
+    const { stub, cred } = target(c)!;
+    return c.json(await stub.plan(cred, await c.req.json<PlanInput>()));
+  });
+  bench.post('/seed', async (c) => {
+    const { tasks } = await c.req.json<{ tasks: number }>();
+    return c.json(await target(c)!.stub.bench({ op: 'seed', tasks }));
+  });
+  for (const op of ['explain', 'stats'] as const satisfies BenchOp['op'][]) {
+    bench.get(`/${op}`, async (c) => c.json(await target(c)!.stub.bench({ op })));
+  }
+  return bench;
+}
+
+export function mountBench(app: App): void {
+  const bench = routes();
+  app.route('/bench', bench);
+  app.route('/bench-via-assets', bench);
+}

@@ -5,6 +5,7 @@ import { keysRouter } from './trpc/routers/keys.ts';
 import { policyRouter } from './trpc/routers/policy.ts';
 import { stepsRouter } from './trpc/routers/steps.ts';
 import { tasksRouter } from './trpc/routers/tasks.ts';
+import { webhooksRouter } from './trpc/routers/webhooks.ts';
 import { workspacesRouter } from './trpc/routers/workspaces.ts';
 import { router } from './trpc/init.ts';
 
@@ -16,6 +17,7 @@ export const appRouter = router({
   approvals: approvalsRouter,
   steps: stepsRouter,
   events: eventsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

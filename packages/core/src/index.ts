@@ -28,3 +28,5 @@ export * from './machine/deadlines.ts';
 export * from './schemas/live.ts';
 export * from './simulate.ts';
 export * from './policies/coding-agent.ts';
+export * from './schemas/webhook.ts';
+export * from './webhooks.ts';

@@ -10,7 +10,7 @@ import {
   canonicalJson, fail, ok, paramsHash, sha256Hex,
   type Capability, type ClaimInput, type CompleteInput, type CreateKeyInput, type DecideInput, type DecideManyInput, type EvaluateInput,
   type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListEventsInput, type ListTasksInput,
-  type PlanInput, type Policy, type Result, type CoreError, type SimulateInput, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
+  type PlanInput, type Policy, type Result, type CoreError, type SimulateInput, type CreateWebhookInput, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
   can, CLOSE_BEHIND, CLOSE_REVOKED, LiveQuery, TICKET_PATTERN,
 } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
@@ -25,6 +25,8 @@ import * as admin from './ops/admin.ts';
 import * as approvals from './ops/approvals.ts';
 import * as steps from './ops/steps.ts';
 import * as tasks from './ops/tasks.ts';
+import * as webhooks from './ops/webhooks.ts';
+import { deliverDue, earliestDelivery } from './webhooks.ts';
 
 /** How the Worker presents a caller: the workspace named by the key, and its secret. */
 export type Cred = { workspaceId: string; secret: string };
@@ -148,6 +150,20 @@ export class Workspace extends DurableObject<Env> {
     return this.call(cred, 'decide', { op: 'approvals.decideMany', input }, (tx) => approvals.decideMany(tx, input, hashes));
   }
 
+  createWebhook(cred: Cred, input: CreateWebhookInput) {
+    const id = crypto.randomUUID();
+    return this.call(cred, 'admin', { op: 'webhooks.create', input }, (tx) => webhooks.create(tx, input, id));
+  }
+  listWebhooks(cred: Cred) {
+    return this.call(cred, 'admin', undefined, (tx) => ok(webhooks.list(tx)));
+  }
+  deleteWebhook(cred: Cred, input: { id: string; idempotencyKey?: string }) {
+    return this.call(cred, 'admin', { op: 'webhooks.delete', input }, (tx) => webhooks.remove(tx, input.id));
+  }
+  listDeliveries(cred: Cred, input: { webhookId?: string | undefined; limit: number }) {
+    return this.call(cred, 'admin', undefined, (tx) => ok(webhooks.deliveries(tx, input)));
+  }
+
   claim(cred: Cred, input: ClaimInput) {
     return this.call(cred, 'execute', undefined, (tx) => ok(steps.claim(tx, input)));
   }
@@ -234,6 +250,7 @@ export class Workspace extends DurableObject<Env> {
       return tx.events;
     });
     broadcast(this.ctx.getWebSockets(), events);
+    await deliverDue(this.sql, Date.now(), Number(this.env.WEBHOOK_RETRY_BASE_MS ?? 1000));
     await this.aimAlarm();
   }
 
@@ -291,9 +308,10 @@ export class Workspace extends DurableObject<Env> {
     }
   }
 
-  /** Keep one alarm at the earliest deadline of any step (leases and approvals). */
+  /** Keep one alarm at the earliest deadline: a lease, an approval, or a webhook delivery due. */
   private async aimAlarm(): Promise<void> {
-    const next = earliestDeadline(this.sql) ?? null;
+    const times = [earliestDeadline(this.sql), earliestDelivery(this.sql)].filter((t): t is number => t !== undefined);
+    const next = times.length > 0 ? Math.min(...times) : null;
     if (next === this.alarmAt) return;
     this.alarmAt = next;
     if (next === null) await this.ctx.storage.deleteAlarm();

@@ -6,6 +6,7 @@
 import { addUsage, applyDeadlines, fail, ok, type Ctx, type Event, type Key, type NewEvent, type Outcome, type Result, type Task, type Usage } from '@greenlight/core';
 import { writeMeta, type WorkspaceMeta } from './meta.ts';
 import { appendEvents, loadTask, saveTask } from './store.ts';
+import { enqueueDeliveries } from './webhooks.ts';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -63,8 +64,11 @@ export class Tx {
     this.usageBefore.set(outcome.task.id, after);
   }
 
+  /** Append events, and queue the webhook deliveries they call for in the same transaction. */
   emit(events: NewEvent[], actor = this.actor): void {
-    this.events.push(...appendEvents(this.sql, events, actor, this.now));
+    const appended = appendEvents(this.sql, events, actor, this.now);
+    this.events.push(...appended);
+    if (enqueueDeliveries(this.sql, this.meta.id, appended, this.now, this.newId) > 0) this.dirty = true;
   }
 }
 

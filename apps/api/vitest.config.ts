@@ -6,7 +6,7 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: fileURLToPath(new URL('../../wrangler.toml', import.meta.url)) },
-      miniflare: { bindings: { GREENLIGHT_ROOT_TOKEN: 'test-root-token' } },
+      miniflare: { bindings: { GREENLIGHT_ROOT_TOKEN: 'test-root-token', CORS_ORIGINS: 'https://review.example.com' } },
     }),
   ],
   test: { name: 'api', include: ['test/**/*.test.ts'] },

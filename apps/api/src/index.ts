@@ -7,7 +7,10 @@ import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { LIMITS, TICKET_PATTERN } from '@greenlight/core';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
 import { appRouter } from './router.ts';
+import { CoreErrorCause } from './trpc/init.ts';
 import { mountBench } from './bench.ts';
 
 export { Workspace } from './workspace/object.ts';
@@ -15,6 +18,20 @@ export { Registry } from './registry.ts';
 export type { AppRouter } from './router.ts';
 
 const app = new Hono<{ Bindings: Env }>();
+
+// Everything the Worker answers over HTTP carries the same hardening as the page
+// (not /ws: a 101 upgrade's headers cannot be changed).
+const hardened = secureHeaders({ referrerPolicy: 'no-referrer', xFrameOptions: 'DENY', crossOriginResourcePolicy: 'same-origin' });
+app.use('/trpc/*', hardened);
+app.use('/healthz', hardened);
+
+// The API answers CORS only for the origins an operator configured (CORS_ORIGINS, comma-separated);
+// the web page is same-origin and needs none.
+app.use('/trpc/*', async (c, next) => {
+  const allowed = (c.env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  if (allowed.length === 0) return next();
+  return cors({ origin: allowed, allowHeaders: ['authorization', 'content-type', 'trpc-accept'], maxAge: 600 })(c, next);
+});
 
 app.get('/healthz', (c) => c.json({ ok: true }));
 
@@ -56,6 +73,11 @@ app.all('/trpc/*', (c) =>
     createContext: () => ({ env: c.env, authorization: c.req.header('authorization') ?? null }),
     // A batch is bounded so one request cannot carry unbounded work.
     maxBatchSize: 50,
+    // A client told to slow down is told for how long.
+    responseMeta: ({ errors }) => {
+      const wait = errors.map((e) => (e.cause instanceof CoreErrorCause ? e.cause.retryAfterMs : undefined)).find((ms) => ms !== undefined);
+      return wait === undefined ? {} : { headers: new Headers({ 'retry-after': String(Math.max(1, Math.ceil(wait / 1000))) }) };
+    },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`trpc ${path ?? '?'}:`, error.cause ?? error);
     },

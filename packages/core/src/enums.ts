@@ -66,7 +66,7 @@ export const ApprovalOption = z.enum(['approve', 'request_changes', 'reject', 'm
 export type ApprovalOption = z.infer<typeof ApprovalOption>;
 
 export const EventType = z.enum([
-  'workspace.created', 'key.created', 'key.revoked', 'policy.set', 'webhook.created', 'webhook.deleted',
+  'workspace.created', 'key.created', 'key.revoked', 'policy.set', 'limits.set', 'webhook.created', 'webhook.deleted',
   'task.planned', 'task.mode_changed', 'task.cancelled', 'task.finished',
   'approval.requested', 'approval.voted', 'approval.expired',
   'step.approved', 'step.changes_requested', 'step.revised', 'step.rejected', 'step.skipped',

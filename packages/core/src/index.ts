@@ -30,3 +30,4 @@ export * from './simulate.ts';
 export * from './policies/coding-agent.ts';
 export * from './schemas/webhook.ts';
 export * from './webhooks.ts';
+export * from './ratelimit.ts';

@@ -14,10 +14,12 @@ export type Context = { env: Env; authorization: string | null };
 export class CoreErrorCause extends Error {
   readonly reason: string | undefined;
   readonly issues: CoreError['issues'];
+  readonly retryAfterMs: number | undefined;
   constructor(e: CoreError) {
     super(e.message);
     this.reason = e.reason;
     this.issues = e.issues;
+    this.retryAfterMs = e.retryAfterMs;
   }
 }
 
@@ -43,6 +45,7 @@ const t = initTRPC.context<Context>().create({
         ...(zod ? { issues: zod.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message, code: i.code })) } : {}),
         ...(core?.issues ? { issues: core.issues } : {}),
         ...(core?.reason ? { reason: core.reason } : {}),
+        ...(core?.retryAfterMs !== undefined ? { retryAfterMs: core.retryAfterMs } : {}),
       },
     };
   },

@@ -31,11 +31,12 @@ export type BenchReply =
 const AGENT: Key = { id: 'bench-agent', principal: 'bench-agent', role: 'agent', createdAt: 0 };
 const REVIEWER: Key = { id: 'bench-reviewer', principal: 'bench-reviewer', role: 'approver', createdAt: 0 };
 
-/** A three-step plan: a read the policy allows, then an edit and a command that ask. */
+/** Two reads the policy allows, then an edit and a command that ask. */
 const SEED_PLAN: PlanInput = {
   title: 'bench: fix the flaky test',
   steps: [
     { key: 'read', kind: 'read', title: 'Read the test', params: { tool: 'read_file', paths: ['src/app.test.ts'] }, dependsOn: [] },
+    { key: 'grep', kind: 'read', title: 'Find the callers', params: { tool: 'search', query: 'flaky' }, dependsOn: [] },
     { key: 'edit', kind: 'edit_file', title: 'Fix the timeout', params: { path: 'src/app.test.ts', content: 'test("x", () => {});\n' }, dependsOn: ['read'] },
     { key: 'test', kind: 'run_command', title: 'Run the tests', params: { command: 'npm test' }, dependsOn: ['edit'] },
   ],
@@ -66,9 +67,9 @@ export async function runBench(storage: DurableObjectStorage, env: BenchEnv, op:
 }
 
 /**
- * `n` tasks in one transaction, each through the real operations: plan, then the read
- * runs, the edit is approved and runs, and the command is left waiting in the inbox.
- * About ten events a task, like a real agent's.
+ * `n` tasks in one transaction, each through the real operations: plan, then the reads
+ * run, the edit is approved and runs, and the command is left waiting in the inbox.
+ * Twelve events a task, like a real agent's.
  */
 async function seed(storage: DurableObjectStorage, meta: WorkspaceMeta, n: number): Promise<SeedReport> {
   const hashes = await Promise.all(SEED_PLAN.steps.map((s) => paramsHash(s.params)));
@@ -85,7 +86,7 @@ async function seed(storage: DurableObjectStorage, meta: WorkspaceMeta, n: numbe
       const as = (key: Key) => new Tx(storage.sql, meta, key, now, newId);
       const agent = as(AGENT);
       const task = must(tasks.plan(agent, SEED_PLAN, hashes));
-      for (const step of steps.claim(agent, { taskId: task.id, max: 1 }).steps) must(steps.complete(agent, { stepId: step.stepId, leaseId: step.leaseId, output: { ok: true } }));
+      for (const step of steps.claim(agent, { taskId: task.id, max: 2 }).steps) must(steps.complete(agent, { stepId: step.stepId, leaseId: step.leaseId, output: { ok: true } }));
       const reviewer = as(REVIEWER);
       const edit = task.steps.find((s) => s.key === 'edit')!;
       if (edit.approval) must(approvals.decide(reviewer, { approvalId: edit.approval.id, decision: 'approve', paramsHash: edit.paramsHash }, undefined));

@@ -53,3 +53,9 @@ export function liveKeyById(sql: SqlStorage, id: string): Key | undefined {
   const row = sql.exec<KeyRow>(`SELECT * FROM keys WHERE id = ? AND revoked_at IS NULL`, id).toArray()[0];
   return row ? toKey(row) : undefined;
 }
+
+/** Record use, at most once a minute per key, so reads do not each cost a write. */
+export function touchKey(sql: SqlStorage, key: Key, now: number): void {
+  if (key.lastUsedAt !== undefined && now - key.lastUsedAt < 60_000) return;
+  sql.exec(`UPDATE keys SET last_used_at = ? WHERE id = ?`, now, key.id);
+}

@@ -11,10 +11,10 @@ import {
   type Capability, type ClaimInput, type CompleteInput, type CreateKeyInput, type DecideInput, type DecideManyInput, type EvaluateInput,
   type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListEventsInput, type ListTasksInput,
   type PlanInput, type Policy, type Result, type CoreError, type SimulateInput, type CreateWebhookInput, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
-  can, CLOSE_BEHIND, CLOSE_REVOKED, LiveQuery, TICKET_PATTERN,
+  can, CLOSE_BEHIND, CLOSE_REVOKED, LiveQuery, TICKET_PATTERN, takeToken, type Bucket, type RateLimits,
 } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
-import { findKey, insertKey, liveKeyById, mintKey } from './keys.ts';
+import { findKey, insertKey, liveKeyById, mintKey, touchKey } from './keys.ts';
 import { runBench, type BenchOp } from './bench.ts';
 import { broadcast, catchUp, issueTicket, redeemTicket, send, type SocketState } from './live.ts';
 import { readMeta, writeMeta } from './meta.ts';
@@ -45,6 +45,8 @@ export class Workspace extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly newId = monotonicFactory();
   private alarmAt: number | null | undefined;
+  /** Token buckets per key id, and one for the whole workspace ('*'). Memory only: an eviction forgives. */
+  private readonly buckets = new Map<string, Bucket>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -121,6 +123,9 @@ export class Workspace extends DurableObject<Env> {
     // A revoked key's live sockets close at once.
     if (r.ok) for (const ws of this.ctx.getWebSockets(input.id)) ws.close(CLOSE_REVOKED, 'key revoked');
     return r;
+  }
+  setLimits(cred: Cred, input: { limits: RateLimits; idempotencyKey?: string }) {
+    return this.call(cred, 'admin', { op: 'workspaces.setLimits', input }, (tx) => ok(admin.setLimits(tx, input.limits)));
   }
   setPolicy(cred: Cred, input: { policy: Policy; idempotencyKey?: string }) {
     return this.call(cred, 'admin', { op: 'policy.set', input }, (tx) => ok(admin.setPolicy(tx, input.policy)));
@@ -279,6 +284,9 @@ export class Workspace extends DurableObject<Env> {
         const key = findKey(this.sql, secretHash);
         if (!key) return fail('UNAUTHORIZED', 'unknown or revoked key');
         if (!can(key.role, capability)) return fail('FORBIDDEN', `a ${key.role} key may not do this`);
+        const limited = this.rateLimit(key, meta.limits);
+        if (limited) return limited;
+        touchKey(this.sql, key, Date.now());
         if (idem && requestHash) {
           const prior = this.sql
             .exec<{ request_hash: string; response: string }>(`SELECT request_hash, response FROM idempotency WHERE principal = ? AND key = ?`, key.principal, idem)
@@ -306,6 +314,24 @@ export class Workspace extends DurableObject<Env> {
       if (e instanceof Rollback) return { ok: false, error: e.error };
       throw e;
     }
+  }
+
+  /**
+   * One token per procedure call (a batch of ten is ten calls), from the key's bucket
+   * and the workspace's. Kept in this object, so one noisy workspace never slows another.
+   */
+  private rateLimit(key: Key, limits: RateLimits): { ok: false; error: CoreError } | undefined {
+    const now = Date.now();
+    const mine = takeToken(this.buckets.get(key.id), limits.perKey, now);
+    const all = takeToken(this.buckets.get('*'), limits.perWorkspace, now);
+    if (mine.ok && all.ok) {
+      this.buckets.set(key.id, mine.bucket);
+      this.buckets.set('*', all.bucket);
+      return undefined;
+    }
+    const retryAfterMs = Math.max(mine.retryAfterMs, all.retryAfterMs);
+    const which = mine.ok ? 'this workspace' : 'this key';
+    return fail('TOO_MANY_REQUESTS', `rate limit for ${which} reached: retry in ${Math.ceil(retryAfterMs / 1000)} s`, { reason: 'rate_limited', retryAfterMs });
   }
 
   /** Keep one alarm at the earliest deadline: a lease, an approval, or a webhook delivery due. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Role } from '../enums.ts';
 import { EpochMs, Id, Principal, Title, Usage, WorkspaceId } from './common.ts';
 import { Policy } from './policy.ts';
+import { RateLimits } from '../ratelimit.ts';
 
 export const Workspace = z.object({
   id: WorkspaceId,
@@ -10,6 +11,7 @@ export const Workspace = z.object({
   createdAt: EpochMs,
   policy: Policy,
   policyVersion: z.number().int(),
+  limits: RateLimits,
 });
 export type Workspace = z.infer<typeof Workspace>;
 
@@ -45,3 +47,6 @@ export function parseKey(key: string): { workspaceId: string; secret: string } |
 }
 export const formatKey = (workspaceId: string, secret: string): string => `gl_${workspaceId}_${secret}`;
 export type CreateKeyInput = z.infer<typeof CreateKeyInput>;
+
+export const SetLimitsInput = z.strictObject({ limits: RateLimits, idempotencyKey: z.string().min(1).max(200).optional() });
+export type SetLimitsInput = z.infer<typeof SetLimitsInput>;

@@ -1,5 +1,5 @@
 /** workspaces.*: create and list with the root token; get with a workspace key. */
-import { CreateWorkspaceInput, Limit, WorkspaceDetail, Workspace, page } from '@greenlight/core';
+import { CreateWorkspaceInput, Limit, RateLimits, SetLimitsInput, WorkspaceDetail, Workspace, page } from '@greenlight/core';
 import { z } from 'zod';
 import type { Registry } from '../../registry.ts';
 import type { Workspace as WorkspaceObject } from '../../workspace/object.ts';
@@ -24,4 +24,6 @@ export const workspacesRouter = router({
     .output(page(z.object({ id: z.string(), name: z.string(), createdAt: z.number() })))
     .query(({ ctx, input }) => registryOf(ctx.env).list(input)),
   get: workspaceProcedure.output(WorkspaceDetail).query(({ ctx }) => unwrap(ctx.ws.getWorkspace(ctx.cred))),
+  /** Admin: the workspace's rate limits, per key and for the whole workspace. */
+  setLimits: workspaceProcedure.input(SetLimitsInput).output(RateLimits).mutation(({ ctx, input }) => unwrap(ctx.ws.setLimits(ctx.cred, input))),
 });

@@ -2,7 +2,7 @@
 import {
   evaluatePolicy, fail, ok, simulatePolicy,
   type SimulateInput, type SimulationReport, type Step,
-  type EvaluateInput, type Event, type Key, type ListEventsInput, type Policy, type PolicyVerdict, type Result, type Role, type WorkspaceDetail,
+  type EvaluateInput, type Event, type RateLimits, type Key, type ListEventsInput, type Policy, type PolicyVerdict, type Result, type Role, type WorkspaceDetail,
 } from '@greenlight/core';
 import { insertKey, listKeys, revokeKey } from '../keys.ts';
 import { writeMeta } from '../meta.ts';
@@ -62,4 +62,10 @@ export function simulate(tx: Tx, input: SimulateInput): SimulationReport {
     )
     .toArray();
   return simulatePolicy(input.policy, rows.map((r) => JSON.parse(r.data) as Step));
+}
+
+export function setLimits(tx: Tx, limits: RateLimits): RateLimits {
+  writeMeta(tx.sql, 'limits', limits);
+  tx.emit([{ type: 'limits.set', data: { limits } }]);
+  return limits;
 }

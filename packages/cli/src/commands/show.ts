@@ -1,0 +1,68 @@
+/** `greenlight show <taskId>`: the task, its steps with status, dependencies and decisions, and a preview of each. */
+import type { Step, TaskView } from '@greenlight/core';
+import { UsageError } from '../errors.ts';
+import { age, oneLine, paintStatus, type Out } from '../output.ts';
+import { previewLines } from '../preview.ts';
+import type { Command } from './spec.ts';
+
+function decisionLine(step: Step, out: Out, now: number): string | undefined {
+  const d = step.decision;
+  if (!d) return undefined;
+  // A policy decision is made "by" its rule; saying both is noise.
+  const who = d.by.length > 0 && d.decision !== 'policy' ? ` by ${d.by.join(', ')}` : '';
+  const why = [d.rule && `rule ${d.rule}`, d.reason, d.feedback && `“${d.feedback}”`, d.answer !== undefined && `answer: ${oneLine(d.answer, 60)}`]
+    .filter((x): x is string => typeof x === 'string' && x !== '')
+    .join(' · ');
+  return `decision: ${out.paint('bold', d.decision)}${who} ${age(d.at, now)} ago${why ? ' — ' + why : ''}`;
+}
+
+export function renderTask(task: TaskView, out: Out, opts: { full: boolean; now?: number }): string[] {
+  const now = opts.now ?? Date.now();
+  const lines = [
+    `${out.paint('bold', task.title)}  ${out.paint('gray', task.id)}`,
+    `  ${paintStatus(out, task.status)} · mode ${task.mode} · by ${task.createdBy} · ${age(task.createdAt, now)} ago`,
+  ];
+  if (task.goal) lines.push(`  goal: ${task.goal}`);
+  if (task.cancel) lines.push(out.paint('gray', `  cancelled by ${task.cancel.by}${task.cancel.reason ? `: ${task.cancel.reason}` : ''}`));
+  const { inputTokens, outputTokens, costUsd } = task.usage;
+  if (inputTokens + outputTokens + costUsd > 0) lines.push(`  usage: ${inputTokens} in / ${outputTokens} out tokens, $${costUsd}`);
+  lines.push('', out.paint('bold', `Steps (${task.steps.length})`));
+  for (const step of task.steps) {
+    lines.push(`  ${step.index + 1}. ${out.paint('bold', step.key)} [${step.kind}] ${paintStatus(out, step.status)}  ${step.title}`);
+    const more: string[] = [];
+    if (step.dependsOn.length > 0) more.push(`depends on: ${step.dependsOn.join(', ')}`);
+    if (step.explanation) more.push(`why: ${oneLine(step.explanation, 100)}`);
+    if (step.risk) more.push(`risk: ${step.risk}`);
+    if (step.approval && step.status === 'awaiting_approval') {
+      const votes = step.approvals.filter((v) => v.decision === 'approve').length;
+      more.push(`approval: ${out.paint('cyan', step.approval.id)} (${votes}/${step.approval.requiredApprovals} votes)${step.approval.expiresAt ? `, expires in ${age(now, step.approval.expiresAt)}` : ''}`);
+    }
+    const decision = decisionLine(step, out, now);
+    if (decision) more.push(decision);
+    if (step.result?.error) more.push(out.paint('red', `error: ${step.result.error.message}`));
+    if (step.revision > 1) more.push(`revision ${step.revision}`);
+    more.push(`paramsHash ${out.paint('gray', step.paramsHash)}`);
+    for (const l of more) lines.push(`     ${l}`);
+    for (const l of previewLines(step.kind, step.params, out, opts.full ? Infinity : 12)) lines.push(`     │ ${l}`);
+  }
+  const answered = task.context.clarifications.filter((c) => c.answer !== undefined);
+  if (answered.length > 0) {
+    lines.push('', out.paint('bold', 'Clarifications'));
+    for (const c of answered) lines.push(`  ${c.stepKey}: ${c.questions.join(' / ')} → ${c.answer}`);
+  }
+  return lines;
+}
+
+export const show: Command = {
+  usage: 'show <taskId> [--full]',
+  summary: 'a task: its steps, dependencies, decisions and a diff/command preview',
+  options: { full: { type: 'boolean' } },
+  async run(ctx, args, values) {
+    const [taskId, ...rest] = args;
+    if (!taskId || rest.length > 0) throw new UsageError('show takes one task id');
+    const task = await ctx.client().tasks.get.query({ taskId });
+    if (ctx.out.json) ctx.out.line(JSON.stringify(task));
+    else for (const line of renderTask(task, ctx.out, { full: values.full === true })) ctx.out.line(line);
+    return 0;
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * Exit codes and error reporting. Scripts branch on the exit code; people read the
+ * message on stderr (or, with --json, one JSON object there).
+ */
+import { GreenlightError } from '@greenlight/sdk';
+
+export const EXIT = {
+  ok: 0,
+  /** Any other API or network failure (server unreachable, bad request, internal error). */
+  error: 1,
+  /** Bad command line: unknown command or flag, missing argument. Nothing was sent. */
+  usage: 2,
+  notFound: 3,
+  /** Already decided, stale paramsHash, task cancelled. */
+  conflict: 4,
+  /** No key, a bad key, or a role that may not do this. */
+  denied: 5,
+} as const;
+
+/** A mistake on the command line, caught before anything is sent. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof UsageError) return EXIT.usage;
+  if (!(err instanceof GreenlightError)) return EXIT.error;
+  switch (err.code) {
+    case 'NOT_FOUND':
+      return EXIT.notFound;
+    case 'CONFLICT':
+      return EXIT.conflict;
+    case 'UNAUTHORIZED':
+    case 'FORBIDDEN':
+      return EXIT.denied;
+    default:
+      return EXIT.error;
+  }
+}
+
+/** The error as plain data, for --json and for tests. */
+export function errorJson(err: unknown): { code: string; message: string; reason?: string; issues?: { path: (string | number)[]; message: string }[] } {
+  if (err instanceof UsageError) return { code: 'USAGE', message: err.message };
+  const e = GreenlightError.from(err);
+  return {
+    code: e.code,
+    message: e.message,
+    ...(e.reason !== undefined ? { reason: e.reason } : {}),
+    ...(e.issues.length > 0 ? { issues: e.issues } : {}),
+  };
+}
+
+/** Human text: `error CODE: message`, the reason, and one line per zod issue. */
+export function errorText(err: unknown): string {
+  const j = errorJson(err);
+  const lines = [`greenlight: ${j.code === 'USAGE' ? 'usage error' : j.code}: ${j.message}`];
+  if (j.reason) lines.push(`  reason: ${j.reason}`);
+  for (const issue of j.issues ?? []) lines.push(`  - ${issue.path.length > 0 ? issue.path.join('.') + ': ' : ''}${issue.message}`);
+  if (j.code === 'USAGE') lines.push("  run 'greenlight help' for usage");
+  return lines.join('\n');
+}

@@ -1,0 +1,137 @@
+/**
+ * A Claude Code tool call as a Greenlight step (SPEC section 2):
+ *   Bash -> run_command {command, cwd}
+ *   Edit / MultiEdit / Write -> edit_file {path, patch}: a unified diff against the
+ *     file on disk, with baseHash = SHA-256 of its bytes (none for a new file)
+ *   Read / Grep / Glob -> read {tool, paths?, query?}
+ *   WebFetch -> network {method: 'GET', url}
+ *   anything else (MCP tools, Task, NotebookEdit, ...) -> custom {tool, input}
+ * Paths inside the session's cwd become relative, so policy globs like `src/**` match.
+ * A call that cannot be mapped faithfully (an edit whose old_string is not in the file,
+ * a URL that is not one) becomes a custom step, so the reviewer still sees it as sent.
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import { LIMITS, parseParams, sha256Hex, type PlanRequest, type StepKind } from '@greenlight/core';
+import { applyEdit, applyEdits, type Applied } from './edits.ts';
+import { BashInput, EditInput, MultiEditInput, ReadInput, SearchInput, WebFetchInput, WriteInput, type HookInput } from './input.ts';
+
+export type StepRequest = PlanRequest['steps'][number];
+
+const clip = (s: string, max: number): string => {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
+};
+const TITLE_MAX = Math.min(200, LIMITS.titleChars);
+
+/** The path as the reviewer and the policy see it: relative when inside cwd. */
+export function displayPath(path: string, cwd: string | undefined): string {
+  const abs = cwd && !isAbsolute(path) ? resolve(cwd, path) : path;
+  if (!cwd) return abs;
+  const rel = relative(cwd, abs);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+}
+
+const absolutePath = (path: string, cwd: string | undefined): string => (cwd && !isAbsolute(path) ? resolve(cwd, path) : path);
+
+/** The file's bytes, or undefined when there is no file. */
+async function readBytes(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function stepKey(tool: string): string {
+  return tool.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 100) || 'tool';
+}
+
+function custom(input: HookInput, note?: string): StepRequest {
+  return {
+    key: stepKey(input.tool_name),
+    kind: 'custom',
+    title: clip(`Use ${input.tool_name}`, TITLE_MAX),
+    params: { tool: input.tool_name.slice(0, 100), input: input.tool_input },
+    ...(note ? { explanation: note } : {}),
+  };
+}
+
+/** An edit as a diff against the file on disk. */
+async function fileEdit(input: HookInput, filePath: string, title: (path: string) => string, next: (old: string | undefined) => Applied): Promise<StepRequest> {
+  const abs = absolutePath(filePath, input.cwd);
+  const path = displayPath(filePath, input.cwd);
+  const bytes = await readBytes(abs);
+  const old = bytes === undefined ? undefined : new TextDecoder().decode(bytes);
+  const applied = next(old);
+  if (!applied.ok) return custom(input, `Greenlight could not apply this ${input.tool_name} to ${path} as it is on disk (${applied.error}); Claude Code's own tool will likely fail too.`);
+  const patch = createTwoFilesPatch(old === undefined ? '/dev/null' : path, path, old ?? '', applied.content, undefined, undefined, { headerOptions: FILE_HEADERS_ONLY });
+  return {
+    key: stepKey(input.tool_name),
+    kind: 'edit_file',
+    title: clip(old === undefined ? `Create ${path}` : title(path), TITLE_MAX),
+    params: { path, patch },
+    ...(bytes !== undefined ? { baseHash: await sha256Hex(bytes) } : {}),
+  };
+}
+
+function simple(input: HookInput, kind: StepKind, title: string, params: Record<string, unknown>, explanation?: string): StepRequest {
+  return { key: stepKey(input.tool_name), kind, title: clip(title, TITLE_MAX), params, ...(explanation ? { explanation: clip(explanation, 2000) } : {}) };
+}
+
+async function mapKnown(input: HookInput): Promise<StepRequest | undefined> {
+  const { tool_name: tool, tool_input: ti, cwd } = input;
+  switch (tool) {
+    case 'Bash': {
+      const b = BashInput.safeParse(ti);
+      if (!b.success) return undefined;
+      return simple(input, 'run_command', `Run ${b.data.command}`, { command: b.data.command, ...(cwd ? { cwd } : {}) }, b.data.description);
+    }
+    case 'Edit': {
+      const e = EditInput.safeParse(ti);
+      if (!e.success) return undefined;
+      return fileEdit(input, e.data.file_path, (p) => `Edit ${p}`, (old) => applyEdit(old, e.data));
+    }
+    case 'MultiEdit': {
+      const e = MultiEditInput.safeParse(ti);
+      if (!e.success) return undefined;
+      const n = e.data.edits.length;
+      return fileEdit(input, e.data.file_path, (p) => `Edit ${p} (${n} change${n === 1 ? '' : 's'})`, (old) => applyEdits(old, e.data.edits));
+    }
+    case 'Write': {
+      const w = WriteInput.safeParse(ti);
+      if (!w.success) return undefined;
+      return fileEdit(input, w.data.file_path, (p) => `Overwrite ${p}`, () => ({ ok: true, content: w.data.content }));
+    }
+    case 'Read': {
+      const r = ReadInput.safeParse(ti);
+      if (!r.success) return undefined;
+      const path = displayPath(r.data.file_path, cwd);
+      return simple(input, 'read', `Read ${path}`, { tool, paths: [path] });
+    }
+    case 'Grep':
+    case 'Glob': {
+      const s = SearchInput.safeParse(ti);
+      if (!s.success) return undefined;
+      const paths = s.data.path ? [displayPath(s.data.path, cwd)] : undefined;
+      return simple(input, 'read', `${tool} ${s.data.pattern}${paths ? ` in ${paths[0]}` : ''}`, { tool, query: s.data.pattern, ...(paths ? { paths } : {}) });
+    }
+    case 'WebFetch': {
+      const w = WebFetchInput.safeParse(ti);
+      if (!w.success) return undefined;
+      return simple(input, 'network', `Fetch ${w.data.url}`, { method: 'GET', url: w.data.url }, w.data.prompt);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The step for one tool call; its params always pass the kind's schema. */
+export async function toolToStep(input: HookInput): Promise<StepRequest> {
+  const mapped = await mapKnown(input);
+  if (mapped && parseParams(mapped.kind, mapped.params).success) return { ...mapped, metadata: { tool: input.tool_name } };
+  const note = mapped ? `Greenlight could not express this ${input.tool_name} call as a ${mapped.kind} step; here it is as sent.` : undefined;
+  return { ...custom(input, note), metadata: { tool: input.tool_name } };
+}

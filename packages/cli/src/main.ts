@@ -1,0 +1,98 @@
+/**
+ * The `greenlight` command line: parse the arguments (node:util parseArgs, strict per
+ * command), run the command, and turn any failure into a message on stderr and an
+ * exit code (see errors.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createCtx } from './context.ts';
+import { EXIT, UsageError, errorJson, errorText, exitCodeOf } from './errors.ts';
+import { createOut } from './output.ts';
+import { cancel } from './commands/cancel.ts';
+import { answer, approve, reject, requestChanges, skip } from './commands/decide.ts';
+import { hook } from './commands/hook.ts';
+import { inbox } from './commands/inbox.ts';
+import { show } from './commands/show.ts';
+import type { Command, Options } from './commands/spec.ts';
+import { watch } from './commands/watch.ts';
+
+export const COMMANDS: Record<string, Command> = {
+  inbox,
+  show,
+  approve,
+  reject,
+  'request-changes': requestChanges,
+  skip,
+  answer,
+  cancel,
+  watch,
+  hook,
+};
+
+const GLOBAL: Options = {
+  json: { type: 'boolean' },
+  config: { type: 'string' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function helpText(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  return [
+    'greenlight: review and decide what AI coding agents want to do.',
+    '',
+    'Usage: greenlight <command> [options]',
+    '',
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options for every command:',
+    '  --json            machine-readable output (errors as JSON on stderr)',
+    '  --config <path>   config file (default ~/.config/greenlight/config.json)',
+    '  --no-color        no colours (also NO_COLOR=1; colours are only used on a TTY)',
+    '',
+    'Configuration: GREENLIGHT_URL and GREENLIGHT_KEY, else "url" and "key" in the config file.',
+    'Exit codes: 0 ok, 1 API or network error, 2 usage error, 3 not found, 4 conflict, 5 unauthorized or forbidden.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const name = argv[0];
+  const command = name !== undefined ? COMMANDS[name] : undefined;
+  const json = argv.includes('--json');
+  const out = createOut({ json, ...(argv.includes('--no-color') ? { color: false } : {}) });
+  try {
+    if (!command) {
+      if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+        out.line(helpText());
+        return EXIT.ok;
+      }
+      if (name === '--version') {
+        out.line(version());
+        return EXIT.ok;
+      }
+      throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv.slice(1), options: { ...GLOBAL, ...command.options }, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
+    if (parsed.values.help) {
+      out.line(`Usage: greenlight ${command.usage}\n  ${command.summary}`);
+      return EXIT.ok;
+    }
+    const values = parsed.values as Record<string, string | boolean | undefined>;
+    const ctx = createCtx(out, typeof values.config === 'string' ? values.config : undefined);
+    return await command.run(ctx, parsed.positionals, values);
+  } catch (err) {
+    out.err(json ? JSON.stringify({ error: errorJson(err) }) : errorText(err));
+    return exitCodeOf(err);
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * The real `greenlight` process against a real `wrangler dev` started here: the Claude
+ * Code hook waits for a reviewer and answers allow / deny, reads pass at once in copilot
+ * mode, an unreachable server gives the configured fallback; inbox, approve, show and
+ * friends work end to end with their exit codes.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Approval, type GreenlightClient } from '@greenlight/sdk';
+import { call, freePort, ROOT_DIR, startServer, type Server } from '../../../scripts/server.ts';
+import type { HookOutput } from '../src/hook/answer.ts';
+import { fixtureText } from './helpers.ts';
+
+const ROOT = 'cli-e2e-root-token';
+const BIN = join(ROOT_DIR, 'packages', 'cli', 'bin', 'greenlight.js');
+let dir: string;
+let project: string;
+let server: Server;
+let keys: { admin: string; agent: string; approver: string };
+let reviewer: GreenlightClient;
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+/** Run the CLI as Claude Code or a person would: a separate process, stdin piped, no colours. */
+function cli(args: string[], opts: { key?: string; stdin?: string; env?: Record<string, string>; stopWhen?: Promise<unknown> } = {}): Promise<Run> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: project,
+    env: { ...process.env, GREENLIGHT_URL: server.url, GREENLIGHT_KEY: opts.key ?? keys.approver, NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, 'xdg'), ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end(opts.stdin ?? '');
+  void opts.stopWhen?.then(() => child.kill('SIGTERM'));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** A recorded hook input for this project, with a unique command so each test finds its own approval. */
+function bashInput(marker: string): string {
+  const input = JSON.parse(fixtureText('bash', project)) as { tool_input: { command: string }; tool_use_id: string };
+  input.tool_input.command = `echo ${marker}`;
+  input.tool_use_id = `toolu_${marker}`;
+  return JSON.stringify(input);
+}
+
+/** The first open approval that matches, once the CLI process (slow to start on a busy machine) has asked. */
+async function waitForApproval(match: (a: Approval) => boolean, what: string): Promise<Approval> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const found = (await reviewer.approvals.list.query({ limit: 200 })).items.find(match);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no approval for ${what}`);
+}
+const approvalFor = (marker: string) => waitForApproval((a) => a.params.command === `echo ${marker}`, marker);
+
+const hookJson = (run: Run): HookOutput['hookSpecificOutput'] => (JSON.parse(run.stdout) as HookOutput).hookSpecificOutput;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'greenlight-cli-e2e-'));
+  project = join(dir, 'project');
+  mkdirSync(join(project, 'src'), { recursive: true });
+  writeFileSync(join(project, 'src', 'greet.ts'), 'export function greet(name: string) {\n  return `Hello, ${name}`;\n}\n');
+  writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${ROOT}\n`);
+  server = await startServer({ port: await freePort(), persistTo: join(dir, 'state'), envFile: join(dir, 'env') });
+  const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'cli', name: 'CLI' });
+  const mk = async (principal: string, role: string) => (await call<{ key: string }>(server.url, adminKey, 'keys.create', { principal, role })).key;
+  keys = { admin: adminKey, agent: await mk('claude', 'agent'), approver: await mk('ana', 'approver') };
+  reviewer = createClient({ url: server.url, key: keys.approver });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('greenlight hook claude-code', () => {
+  it('waits for a reviewer and answers allow when the Bash call is approved', async () => {
+    const running = cli(['hook', 'claude-code'], { key: keys.agent, stdin: bashInput('approve-me') });
+    const approval = await approvalFor('approve-me');
+    expect(approval.kind).toBe('run_command');
+    expect(approval.params).toEqual({ command: 'echo approve-me', cwd: project });
+    await reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'approve', paramsHash: approval.paramsHash });
+    const run = await running;
+    expect(run.code).toBe(0);
+    expect(hookJson(run)).toEqual({ hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: 'Greenlight: approved by ana' });
+    // Handed over to Claude Code: the one-step task is finished, and says whose call it was.
+    const task = await reviewer.tasks.get.query({ taskId: approval.taskId });
+    expect(task.status).toBe('completed');
+    expect(task.metadata).toMatchObject({ source: 'claude-code', sessionId: '3f1c2a9e-5b7d-4c1e-9a0b-2d6e8f4a1c3b', tool: 'Bash', toolUseId: 'toolu_approve-me' });
+  });
+
+  it('answers deny with the reviewer\'s feedback when the call is rejected', async () => {
+    const running = cli(['hook', 'claude-code'], { key: keys.agent, stdin: bashInput('reject-me') });
+    const approval = await approvalFor('reject-me');
+    await reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'reject', paramsHash: approval.paramsHash, feedback: 'not on a Friday' });
+    const run = await running;
+    expect(run.code).toBe(0);
+    expect(hookJson(run)).toMatchObject({ permissionDecision: 'deny', permissionDecisionReason: 'Greenlight: rejected by ana: not on a Friday' });
+  });
+
+  it('allows a Read at once in copilot mode, with no approval asked', async () => {
+    const run = await cli(['hook', 'claude-code'], { key: keys.agent, stdin: fixtureText('read', project) });
+    expect(run.code).toBe(0);
+    expect(hookJson(run)).toMatchObject({ permissionDecision: 'allow', permissionDecisionReason: 'Greenlight: allowed by policy (mode:copilot)' });
+  });
+
+  it('sends an Edit as a diff with the baseHash of the file on disk', async () => {
+    const running = cli(['hook', 'claude-code'], { key: keys.agent, stdin: fixtureText('edit', project), env: { GREENLIGHT_HOOK_TIMEOUT: '80' } });
+    const approval = await waitForApproval((a) => a.kind === 'edit_file', 'the edit');
+    expect(approval.params.path).toBe('src/greet.ts');
+    expect(approval.params.patch).toContain('+  return `Hello, ${name}!`;');
+    const step = await reviewer.steps.get.query({ stepId: approval.stepId });
+    expect(step.baseHash).toMatch(/^[0-9a-f]{64}$/);
+    await reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'request_changes', paramsHash: approval.paramsHash, feedback: 'keep it calm' });
+    const run = await running;
+    expect(hookJson(run)).toMatchObject({ permissionDecision: 'deny' });
+    expect(hookJson(run).permissionDecisionReason).toContain('keep it calm');
+    // Claude will propose a new call; this task is closed, not left open forever.
+    expect((await reviewer.tasks.get.query({ taskId: approval.taskId })).status).toBe('cancelled');
+  });
+
+  it('gives the configured fallback when the server cannot be reached', async () => {
+    const offline = { GREENLIGHT_URL: `http://127.0.0.1:${await freePort()}` };
+    const ask = await cli(['hook', 'claude-code'], { key: keys.agent, stdin: bashInput('offline'), env: offline });
+    expect(ask.code).toBe(0);
+    expect(hookJson(ask)).toMatchObject({ permissionDecision: 'ask' });
+    expect(hookJson(ask).permissionDecisionReason).toContain('NETWORK_ERROR');
+    const deny = await cli(['hook', 'claude-code'], { key: keys.agent, stdin: bashInput('offline'), env: { ...offline, GREENLIGHT_HOOK_ON_ERROR: 'deny' } });
+    expect(hookJson(deny)).toMatchObject({ permissionDecision: 'deny' });
+  });
+
+  it('stops waiting after --timeout, answers the fallback and closes the task', async () => {
+    const run = await cli(['hook', 'claude-code', '--timeout', '1', '--on-error', 'deny'], { key: keys.agent, stdin: bashInput('nobody-home') });
+    expect(run.code).toBe(0);
+    expect(hookJson(run)).toMatchObject({ permissionDecision: 'deny' });
+    expect(hookJson(run).permissionDecisionReason).toContain('TIMEOUT');
+    const tasks = await reviewer.tasks.list.query({ status: 'cancelled' });
+    expect(tasks.items.some((t) => t.title === 'Claude Code: Run echo nobody-home')).toBe(true);
+  });
+  it('answers the fallback and closes the task when Claude Code stops the hook (SIGTERM)', async () => {
+    const run = await cli(['hook', 'claude-code'], { key: keys.agent, stdin: bashInput('stopped'), stopWhen: approvalFor('stopped') });
+    expect(run.code).toBe(0);
+    expect(hookJson(run)).toMatchObject({ permissionDecision: 'ask' });
+    const tasks = await reviewer.tasks.list.query({ status: 'cancelled' });
+    expect(tasks.items.some((t) => t.title === 'Claude Code: Run echo stopped')).toBe(true);
+  });
+});
+
+describe('greenlight commands', () => {
+  it('inbox --json, approve <id>, show <task>', async () => {
+    const agent = createClient({ url: server.url, key: keys.agent });
+    const task = await agent.plan({
+      title: 'Ship the greeting',
+      steps: [
+        { key: 'edit', kind: 'edit_file', title: 'Add an exclamation mark', params: { path: 'src/greet.ts', patch: '--- src/greet.ts\n+++ src/greet.ts\n@@ -1 +1 @@\n-a\n+b\n' } },
+        { key: 'test', kind: 'run_command', title: 'Run the tests', params: { command: 'npm test' }, dependsOn: ['edit'] },
+      ],
+    });
+    const inbox = await cli(['inbox', '--json', '--task', task.id]);
+    expect(inbox.code).toBe(0);
+    const items = (JSON.parse(inbox.stdout) as { items: Approval[] }).items;
+    expect(items.map((a) => a.stepKey).sort()).toEqual(['edit', 'test']);
+    const edit = items.find((a) => a.stepKey === 'edit')!;
+
+    const human = await cli(['inbox']);
+    expect(human.stdout).toContain(edit.approvalId);
+    expect(human.stdout).toContain('Add an exclamation mark');
+
+    const approved = await cli(['approve', edit.approvalId]);
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain(`paramsHash: ${edit.paramsHash}`);
+    expect(approved.stdout).toContain('+b');
+    expect(approved.stdout).toContain('→ step approved');
+
+    const shown = await cli(['show', task.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('Ship the greeting');
+    expect(shown.stdout).toMatch(/1\. edit \[edit_file\] approved/);
+    expect(shown.stdout).toContain('decision: approve by ana');
+    expect(shown.stdout).toMatch(/2\. test \[run_command\] awaiting_approval/);
+    expect(shown.stdout).toContain('depends on: edit');
+    expect(shown.stdout).toContain('$ npm test');
+    const json = JSON.parse((await cli(['show', task.id, '--json'])).stdout) as { id: string; steps: unknown[] };
+    expect(json.id).toBe(task.id);
+
+    // Already decided: not in the inbox any more.
+    const again = await cli(['approve', edit.approvalId, '--json']);
+    expect(again.code).toBe(3);
+    expect(JSON.parse(again.stderr)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+
+    const test = items.find((a) => a.stepKey === 'test')!;
+    const stale = await cli(['approve', test.approvalId, '--hash', 'b'.repeat(64)]);
+    expect(stale.code).toBe(4);
+    expect(stale.stderr).toContain('CONFLICT');
+
+    const cancelled = await cli(['cancel', task.id, '--reason', 'done for today']);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toContain('cancelled');
+
+    const events = await cli(['watch', '--task', task.id, '--count', '3', '--json']);
+    expect(events.code).toBe(0);
+    expect(events.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type)[0]).toBe('task.planned');
+  });
+
+  it('exit codes: usage 2, unauthorized and forbidden 5, with clear messages', async () => {
+    const usage = await cli(['request-changes', 'x']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('request-changes needs feedback');
+    expect((await cli(['show'])).code).toBe(2);
+    expect((await cli(['inbox', '--bogus'])).code).toBe(2);
+    const bad = await cli(['inbox'], { key: 'gl_cli_' + 'x'.repeat(43) });
+    expect(bad.code).toBe(5);
+    expect(bad.stderr).toContain('UNAUTHORIZED');
+    // An agent key may read the inbox but not decide.
+    const agent = createClient({ url: server.url, key: keys.agent });
+    const task = await agent.plan({ title: 'self-approval', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] });
+    const [approval] = (await agent.approvals.list.query({ taskId: task.id })).items;
+    const forbidden = await cli(['approve', approval!.approvalId], { key: keys.agent });
+    expect(forbidden.code).toBe(5);
+    expect(forbidden.stderr).toContain('FORBIDDEN');
+  });
+});

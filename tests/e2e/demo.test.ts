@@ -1,0 +1,77 @@
+/**
+ * `npm run demo` for real: the demo agent runs as its own process against wrangler
+ * dev, while a reviewer (here, this test through the SDK) answers its question and
+ * approves its plan as the events arrive. The fix must land in the scratch copy and
+ * the sample project's tests must pass.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '@greenlight/sdk';
+import { call, freePort, ROOT_DIR, startServer, type Server } from '../../scripts/server.ts';
+
+const ROOT = 'demo-root';
+let dir: string;
+let server: Server;
+let keys: { agent: string; approver: string };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'greenlight-demo-test-'));
+  writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${ROOT}\n`);
+  server = await startServer({ port: await freePort(), persistTo: join(dir, 'state'), envFile: join(dir, 'env') });
+  const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'demo', name: 'Demo' });
+  const mk = async (principal: string, role: string) => (await call<{ key: string }>(server.url, adminKey, 'keys.create', { principal, role })).key;
+  keys = { agent: await mk('demo-agent', 'agent'), approver: await mk('reviewer', 'approver') };
+});
+
+afterAll(async () => {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm run demo', () => {
+  it('plans, asks, waits for review, applies the approved diffs and passes the tests', async () => {
+    const reviewer = createClient({ url: server.url, key: keys.approver });
+    const ctrl = new AbortController();
+    // The reviewer: answer the question "yes", approve everything else, as it is asked.
+    const reviewing = (async () => {
+      for await (const e of reviewer.watch({ signal: ctrl.signal })) {
+        if (e.type !== 'approval.requested') continue;
+        for (const a of (await reviewer.approvals.list.query({})).items) {
+          await reviewer.approvals.decide.mutate(
+            a.kind === 'clarify'
+              ? { approvalId: a.approvalId, decision: 'answer', answer: 'yes', paramsHash: a.paramsHash }
+              : { approvalId: a.approvalId, decision: 'approve', paramsHash: a.paramsHash },
+          ).catch(() => undefined); // already decided by an earlier pass
+        }
+      }
+    })();
+
+    const scratch = join(dir, 'scratch');
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch);
+    const child = spawn(process.execPath, ['examples/demo-agent.ts'], {
+      cwd: ROOT_DIR,
+      env: { ...process.env, GREENLIGHT_URL: server.url, GREENLIGHT_AGENT_KEY: keys.agent, DEMO_DIR: scratch },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    ctrl.abort();
+    await reviewing;
+
+    expect(output).toContain('answer: "yes" -> round to one decimal');
+    expect(output).toContain('task completed');
+    expect(code, output).toBe(0);
+    const [copy] = readdirSync(scratch);
+    const fixed = readFileSync(join(scratch, copy!, 'src', 'temperature.js'), 'utf8');
+    expect(fixed).toContain('Math.round(((celsius * 9) / 5 + 32) * 10) / 10');
+    expect(readFileSync(join(scratch, copy!, 'test', 'temperature.test.js'), 'utf8')).toContain('toFahrenheit rounds to one decimal');
+    // The shipped sample project itself is untouched.
+    expect(readFileSync(join(ROOT_DIR, 'examples', 'sample-project', 'src', 'temperature.js'), 'utf8')).toContain('+ 23');
+  });
+});

@@ -2,10 +2,12 @@
 import type { Event, PlanRequest, TaskView } from '@greenlight/core';
 import { createApi, type Api, type ClientOptions } from './client.ts';
 import { waitForDecision, watch, type DecisionOutcome, type WatchOptions } from './live.ts';
+import { run, type Handlers, type RunOptions } from './run.ts';
 
 export { GreenlightError, type ErrorCode, type ErrorIssue } from './errors.ts';
 export type { ClientOptions, Api } from './client.ts';
 export type { DecisionOutcome, WatchOptions } from './live.ts';
+export { HandlerError, type HandlerContext, type HandlerResult, type Handlers, type RunOptions, type StepHandler } from './run.ts';
 export type * from '@greenlight/core';
 
 export type GreenlightClient = Api & {
@@ -15,6 +17,8 @@ export type GreenlightClient = Api & {
   watch(opts?: WatchOptions): AsyncGenerator<Event, void, undefined>;
   /** Resolves when reviewers (or a timeout default) decide the step; from live events, not polling. */
   waitForDecision(stepId: string, opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DecisionOutcome>;
+  /** Execute the task's approved steps with `handlers` (by step kind) until the task is terminal; returns the final task. */
+  run(taskId: string, handlers: Handlers, opts?: RunOptions): Promise<TaskView>;
 };
 
 export function createClient(opts: ClientOptions): GreenlightClient {
@@ -24,6 +28,7 @@ export function createClient(opts: ClientOptions): GreenlightClient {
     plan: (input: PlanRequest) => api.tasks.plan.mutate(input),
     watch: (o?: WatchOptions) => watch(live, o),
     waitForDecision: (stepId: string, o?: { signal?: AbortSignal; timeoutMs?: number }) => waitForDecision(live, stepId, o),
+    run: (taskId: string, handlers: Handlers, o?: RunOptions) => run({ api, watch: (w) => watch(live, w) }, taskId, handlers, o),
   };
   // The helpers sit beside the procedures; anything else is a procedure path.
   return new Proxy(helpers, {

@@ -1,0 +1,152 @@
+/**
+ * run()'s loop against a scripted API and event stream (no server): it sleeps on
+ * events instead of polling, and a heartbeat that answers cancelled aborts the
+ * handler even when no event says so. The real server is in tests/e2e/run.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ClaimedStep, Event, TaskStatus } from '@greenlight/core';
+import type { Api } from '../src/client.ts';
+import { run, type RunDeps } from '../src/run.ts';
+import { claimed } from './fixtures.ts';
+
+/** An event stream the test pushes into; it ends when run() aborts it. */
+function events() {
+  const queue: Event[] = [];
+  let wake: (() => void) | undefined;
+  let seq = 0;
+  const push = (type: Event['type']) => {
+    queue.push({ seq: ++seq, at: Date.now(), type, actor: 'someone', taskId: 'task-1', data: {} });
+    wake?.();
+  };
+  async function* watch({ signal }: { signal?: AbortSignal }): AsyncGenerator<Event, void, undefined> {
+    signal?.addEventListener('abort', () => wake?.(), { once: true });
+    for (;;) {
+      if (signal?.aborted) return;
+      const next = queue.shift();
+      if (next) yield next;
+      else await new Promise<void>((r) => (wake = r));
+    }
+  }
+  return { push, watch };
+}
+
+/** A scripted API: every call is counted, then answered by the script. */
+function fakeApi(script: { status: () => TaskStatus; claim: (max: number) => ClaimedStep[]; heartbeat?: () => { cancelled: boolean } }) {
+  const calls = { claim: 0, heartbeat: 0, complete: 0, fail: 0, get: 0 };
+  const report = (stepStatus: string) => ({ stepId: 'step-1', stepStatus, taskId: 'task-1', taskStatus: script.status() });
+  const api = {
+    tasks: {
+      get: {
+        query: async () => {
+          calls.get++;
+          return { id: 'task-1', status: script.status(), steps: [] };
+        },
+      },
+    },
+    steps: {
+      claim: {
+        mutate: async ({ max }: { max: number }) => {
+          calls.claim++;
+          return { steps: script.claim(max) };
+        },
+      },
+      heartbeat: {
+        mutate: async () => {
+          calls.heartbeat++;
+          return script.heartbeat?.() ?? { cancelled: false, leaseExpiresAt: Date.now() + 5_000 };
+        },
+      },
+      complete: {
+        mutate: async () => {
+          calls.complete++;
+          return report('completed');
+        },
+      },
+      fail: {
+        mutate: async () => {
+          calls.fail++;
+          return report('failed');
+        },
+      },
+    },
+  };
+  return { api: api as unknown as Api, calls };
+}
+
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('run() loop', () => {
+  it('claims once, sleeps while nothing happens, and claims again only when an event arrives', async () => {
+    let status: TaskStatus = 'active';
+    let ready: ClaimedStep[] = [];
+    const stream = events();
+    const { api, calls } = fakeApi({ status: () => status, claim: () => ready.splice(0) });
+    const deps: RunDeps = { api, watch: stream.watch };
+
+    const done = run(deps, 'task-1', {
+      custom: async () => {
+        status = 'completed';
+        return { output: 1 };
+      },
+    }, { pollMs: 60_000 });
+    await tick(300);
+    expect(calls.claim).toBe(1);
+
+    ready = [claimed('custom', { tool: 't', input: {} })];
+    stream.push('step.approved');
+    expect((await done).status).toBe('completed');
+    expect(calls.claim).toBe(2);
+    expect(calls.complete).toBe(1);
+  });
+
+  it('a heartbeat that answers cancelled aborts the handler, even with no event, and nothing is reported', async () => {
+    let status: TaskStatus = 'active';
+    const stream = events();
+    const { api, calls } = fakeApi({
+      status: () => status,
+      claim: () => (calls.claim === 1 ? [claimed('custom', { tool: 't', input: {} })] : []),
+      heartbeat: () => {
+        status = 'cancelled';
+        return { cancelled: true };
+      },
+    });
+    let reason: unknown;
+    const t0 = performance.now();
+    const done = await run({ api, watch: stream.watch }, 'task-1', {
+      custom: (_step, ctx) =>
+        new Promise((_resolve, reject) =>
+          ctx.signal.addEventListener('abort', () => {
+            reason = ctx.signal.reason;
+            reject(reason);
+          }),
+        ),
+    }, { leaseSeconds: 3, pollMs: 60_000 });
+
+    expect(done.status).toBe('cancelled');
+    expect(reason).toMatchObject({ code: 'CONFLICT', reason: 'cancelled' });
+    // One heartbeat, at a third of the 3 s lease.
+    expect(calls.heartbeat).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(2_500);
+    expect(calls.complete + calls.fail).toBe(0);
+  });
+
+  it('fills every free slot and no more: concurrency 2 runs two of three steps at once', async () => {
+    let status: TaskStatus = 'active';
+    const ready = ['a', 'b', 'c'].map((key) => claimed('custom', { tool: 't', input: {} }, { stepId: key, key, leaseId: `lease-${key}` }));
+    const stream = events();
+    const { api } = fakeApi({ status: () => status, claim: (max) => ready.splice(0, max) });
+    let live = 0;
+    let peak = 0;
+    let finished = 0;
+    await run({ api, watch: stream.watch }, 'task-1', {
+      custom: async () => {
+        peak = Math.max(peak, ++live);
+        await tick(50);
+        live--;
+        if (++finished === 3) status = 'completed';
+      },
+    }, { concurrency: 2, pollMs: 60_000 });
+    expect(peak).toBe(2);
+    expect(finished).toBe(3);
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * The decision controls of one open approval: a button per option, feedback, the
+ * answer box of a question, and a JSON editor for modify. Every decision carries the
+ * paramsHash the reviewer was shown, so a plan that changed meanwhile is refused
+ * (CONFLICT) instead of approved blind. When selected, its keys are live.
+ */
+import { useRef, useState } from 'preact/hooks';
+import type { Approval, ApprovalOption } from '@greenlight/core';
+import type { GreenlightError } from '@greenlight/sdk';
+import { asError, localError, type Client } from '../client.ts';
+import { OPTION_UI } from '../decisions.ts';
+import { label, relative } from '../format.ts';
+import { useShortcuts } from '../hooks/useShortcuts.ts';
+import { ErrorBox } from './ErrorBox.tsx';
+
+type Props = { client: Client; approval: Approval; selected: boolean; onDecided: () => void };
+
+/** Ctrl/Cmd+Enter sends what is typed; Escape leaves the field so the page keys work again. */
+const fieldKeys = (send: () => void) => (e: KeyboardEvent) => {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    send();
+  } else if (e.key === 'Escape') (e.currentTarget as HTMLElement).blur();
+};
+
+export function ApprovalPanel({ client, approval, selected, onDecided }: Props) {
+  const [feedback, setFeedback] = useState('');
+  const [answer, setAnswer] = useState('');
+  const [editing, setEditing] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<GreenlightError | undefined>(undefined);
+  const [sent, setSent] = useState<string | undefined>(undefined);
+  const feedbackRef = useRef<HTMLTextAreaElement>(null);
+  const answerRef = useRef<HTMLTextAreaElement>(null);
+  const paramsRef = useRef<HTMLTextAreaElement>(null);
+  const clarify = approval.requiresTextInput;
+
+  const fail = (message: string, field: HTMLTextAreaElement | null) => {
+    setError(localError(message));
+    field?.focus();
+  };
+
+  async function choose(option: ApprovalOption) {
+    if (busy) return;
+    const { decision } = OPTION_UI[option];
+    const extra: { feedback?: string; answer?: string; params?: Record<string, unknown> } = {};
+    if (feedback.trim() && decision !== 'approve' && decision !== 'answer') extra.feedback = feedback.trim();
+    if (decision === 'request_changes' && !extra.feedback) {
+      return fail('Request changes needs feedback: tell the agent what to change.', feedbackRef.current);
+    }
+    if (decision === 'answer') {
+      if (!answer.trim()) return fail('Type an answer first.', answerRef.current);
+      extra.answer = answer.trim();
+    }
+    if (decision === 'modify') {
+      if (editing === undefined) {
+        setEditing(JSON.stringify(approval.params, null, 2));
+        setError(undefined);
+        requestAnimationFrame(() => paramsRef.current?.focus());
+        return;
+      }
+      try {
+        const parsed: unknown = JSON.parse(editing);
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('The params must be a JSON object.', paramsRef.current);
+        extra.params = parsed as Record<string, unknown>;
+      } catch (err) {
+        return fail(`The params are not valid JSON: ${err instanceof Error ? err.message : String(err)}`, paramsRef.current);
+      }
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      const res = await client.approvals.decide.mutate({ approvalId: approval.approvalId, decision, paramsHash: approval.paramsHash, ...extra });
+      setSent(res.stepStatus === 'awaiting_approval' ? 'Vote recorded: waiting for more approvals.' : `Step ${label(res.stepStatus)}.`);
+      setEditing(undefined);
+      onDecided();
+    } catch (err) {
+      setError(asError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const keys: Record<string, () => void> = {};
+  for (const option of approval.options) {
+    const key = OPTION_UI[option].key;
+    if (key) keys[key] = () => void choose(option);
+  }
+  useShortcuts(keys, selected);
+
+  const approvals = approval.votes.filter((v) => v.decision === 'approve');
+  return (
+    <div class="decide" aria-busy={busy}>
+      {(approval.requiredApprovals > 1 || approval.expiresAt !== undefined) && (
+        <div class="muted small">
+          {approval.requiredApprovals > 1 && (
+            <span>
+              {approvals.length} of {approval.requiredApprovals} approvals
+              {approvals.length > 0 && ` (${approvals.map((v) => v.principal).join(', ')})`}.{' '}
+            </span>
+          )}
+          {approval.expiresAt !== undefined && (
+            <span>
+              Expires {relative(approval.expiresAt)}, then {label(approval.defaultOnTimeout)}.
+            </span>
+          )}
+        </div>
+      )}
+      {clarify ? (
+        <textarea
+          ref={answerRef}
+          class="answer"
+          rows={3}
+          aria-label="Answer"
+          placeholder={approval.inputPlaceholder ?? 'Your answer'}
+          value={answer}
+          onInput={(e) => setAnswer(e.currentTarget.value)}
+          onKeyDown={fieldKeys(() => void choose('submit'))}
+        />
+      ) : (
+        <textarea
+          ref={feedbackRef}
+          class="feedback"
+          rows={2}
+          aria-label="Feedback"
+          placeholder="Feedback for the agent (required to request changes)"
+          value={feedback}
+          onInput={(e) => setFeedback(e.currentTarget.value)}
+          onKeyDown={fieldKeys(() => void choose('request_changes'))}
+        />
+      )}
+      {editing !== undefined && (
+        <div class="modify">
+          <label class="small muted" for={`params-${approval.approvalId}`}>
+            Modified params (JSON), sent instead of the agent’s
+          </label>
+          <textarea
+            id={`params-${approval.approvalId}`}
+            ref={paramsRef}
+            class="code"
+            rows={Math.min(16, editing.split('\n').length + 1)}
+            value={editing}
+            onInput={(e) => setEditing(e.currentTarget.value)}
+            onKeyDown={fieldKeys(() => void choose('modify'))}
+          />
+          <div class="buttons">
+            <button type="button" class="primary" disabled={busy} onClick={() => void choose('modify')}>
+              Send modified params
+            </button>
+            <button type="button" disabled={busy} onClick={() => setEditing(undefined)}>
+              Discard
+            </button>
+          </div>
+        </div>
+      )}
+      <div class="buttons">
+        {approval.options.map((option) => {
+          const ui = OPTION_UI[option];
+          if (option === 'modify' && editing !== undefined) return null;
+          return (
+            <button type="button" key={option} class={`tone-${ui.tone}`} disabled={busy} onClick={() => void choose(option)} data-option={option}>
+              {ui.label}
+              {ui.key && <kbd>{ui.key}</kbd>}
+            </button>
+          );
+        })}
+      </div>
+      {sent && !error && <div class="sent">{sent}</div>}
+      <ErrorBox
+        error={error}
+        onReload={() => {
+          setError(undefined);
+          onDecided();
+        }}
+        onDismiss={() => setError(undefined)}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+/** The bar on every signed-in page: where you are, help, and sign out. */
+import type { WorkspaceDetail } from '@greenlight/core';
+import { INBOX_HREF } from '../route.ts';
+
+type Props = { workspaceId: string; workspace: WorkspaceDetail | undefined; onHelp: () => void; onSignOut: () => void };
+
+export function Header({ workspaceId, workspace, onHelp, onSignOut }: Props) {
+  return (
+    <header class="bar">
+      <a class="brand" href={INBOX_HREF}>
+        Greenlight
+      </a>
+      <span class="workspace" title={workspaceId}>
+        {workspace?.name ?? workspaceId}
+      </span>
+      <nav>
+        <a href={INBOX_HREF}>Inbox</a>
+        <button type="button" class="link" onClick={onHelp} aria-label="Keyboard shortcuts">
+          ?
+        </button>
+        <button type="button" class="link" onClick={onSignOut}>
+          Sign out
+        </button>
+      </nav>
+    </header>
+  );
+}

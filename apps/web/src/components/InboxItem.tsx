@@ -1,0 +1,38 @@
+/** One open approval in the inbox: which task and step, what it would do, and the decision controls. */
+import type { Approval } from '@greenlight/core';
+import type { Client } from '../client.ts';
+import { label, time } from '../format.ts';
+import { useScrollIntoView } from '../hooks/useSelection.ts';
+import { taskHref } from '../route.ts';
+import { ApprovalPanel } from './ApprovalPanel.tsx';
+import { StepPreview } from './StepPreview.tsx';
+
+type Props = { client: Client; approval: Approval; selected: boolean; onSelect: () => void; onDecided: () => void };
+
+export function InboxItem({ client, approval: a, selected, onSelect, onDecided }: Props) {
+  const ref = useScrollIntoView<HTMLElement>(selected);
+  return (
+    <article
+      ref={ref}
+      class={`card approval${selected ? ' selected' : ''}`}
+      data-approval-id={a.approvalId}
+      data-kind={a.kind}
+      onFocusIn={onSelect}
+      onClick={onSelect}
+    >
+      <header class="card-head">
+        <a class="task-link" href={taskHref(a.taskId)}>
+          {a.taskTitle}
+        </a>
+        <span class="muted small">
+          {a.stepKey} · {label(a.kind)} · by {a.createdBy} · {time(a.requestedAt)}
+        </span>
+        {a.risk && <span class={`badge risk-${a.risk}`}>{a.risk} risk</span>}
+      </header>
+      <h3>{a.title}</h3>
+      {a.explanation && <p class="explanation">{a.explanation}</p>}
+      <StepPreview kind={a.kind} params={a.params} />
+      <ApprovalPanel client={client} approval={a} selected={selected} onDecided={onDecided} />
+    </article>
+  );
+}

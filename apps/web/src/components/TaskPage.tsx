@@ -1,0 +1,134 @@
+/**
+ * A task: its plan as steps with states and dependencies, the open approvals with
+ * their controls, task-wide actions, usage and the event timeline. The timeline is
+ * read once, then the live stream for this task appends to it and reloads the task.
+ */
+import { useState } from 'preact/hooks';
+import type { Event } from '@greenlight/core';
+import type { Client } from '../client.ts';
+import { label, time, usageText } from '../format.ts';
+import { useLive } from '../hooks/useLive.ts';
+import { useReload } from '../hooks/useReload.ts';
+import { useSelection } from '../hooks/useSelection.ts';
+import { useShortcuts } from '../hooks/useShortcuts.ts';
+import { INBOX_HREF } from '../route.ts';
+import { stages } from '../stages.ts';
+import { ErrorBox } from './ErrorBox.tsx';
+import { LiveDot } from './LiveDot.tsx';
+import { StatusBadge } from './StatusBadge.tsx';
+import { StepItem } from './StepItem.tsx';
+import { TaskActions } from './TaskActions.tsx';
+import { Timeline } from './Timeline.tsx';
+
+const PAGE = 200;
+
+/** Every event of the task so far, a page at a time. */
+async function timeline(client: Client, taskId: string): Promise<Event[]> {
+  const all: Event[] = [];
+  for (;;) {
+    const page = await client.events.list.query({ taskId, after: all.at(-1)?.seq ?? 0, limit: PAGE });
+    all.push(...page.items);
+    if (page.items.length < PAGE) return all;
+  }
+}
+
+export function TaskPage({ client, taskId }: { client: Client; taskId: string }) {
+  // One batched request: the task and its open approvals (with their options) together.
+  const { data, error, reload } = useReload(() =>
+    Promise.all([client.tasks.get.query({ taskId }), client.approvals.list.query({ taskId, limit: PAGE })]),
+  );
+  const [events, setEvents] = useState<Event[]>([]);
+  const live = useLive(client, {
+    start: async () => {
+      const past = await timeline(client, taskId);
+      setEvents(past);
+      return { after: past.at(-1)?.seq ?? 0, taskId };
+    },
+    onEvent: (e) => {
+      setEvents((prev) => (prev.some((p) => p.seq === e.seq) ? prev : [...prev, e]));
+      reload();
+    },
+    onReady: reload,
+  });
+
+  const [task, open] = data ?? [undefined, undefined];
+  const approvals = open?.items ?? [];
+  const approvalOf = new Map(approvals.map((a) => [a.stepId, a]));
+  const steps = task?.steps ?? [];
+  // j/k walk the open approvals in plan order.
+  const order = steps.flatMap((s) => approvalOf.get(s.id)?.approvalId ?? []);
+  const { selected, select, move } = useSelection(order);
+  useShortcuts({
+    j: () => move(1),
+    k: () => move(-1),
+    i: () => {
+      window.location.hash = INBOX_HREF;
+    },
+  });
+
+  if (!task) {
+    return (
+      <section>
+        <a href={INBOX_HREF}>← Inbox</a>
+        <ErrorBox error={error} onReload={reload} />
+        {!error && <p class="muted">Loading…</p>}
+      </section>
+    );
+  }
+  const stageOf = stages(steps);
+  const statusOf = new Map(steps.map((s) => [s.key, s.status]));
+  const keyOf = new Map(steps.map((s) => [s.id, s.key]));
+  return (
+    <section class="task">
+      <div class="page-head">
+        <a href={INBOX_HREF}>← Inbox</a>
+        <LiveDot state={live} />
+      </div>
+      <header class="card task-head">
+        <h1>
+          {task.title} <StatusBadge status={task.status} />
+        </h1>
+        {task.goal && <p>{task.goal}</p>}
+        <div class="muted small">
+          by {task.createdBy} · {label(task.mode)} mode · created {time(task.createdAt)} · updated {time(task.updatedAt)}
+        </div>
+        <div class="small usage">Usage: {usageText(task.usage)}</div>
+        {task.cancel && (
+          <div class="small">
+            Cancelled by {task.cancel.by} at {time(task.cancel.at)}
+            {task.cancel.reason && `: ${task.cancel.reason}`}
+          </div>
+        )}
+        <TaskActions client={client} task={task} approvals={approvals} onChanged={reload} />
+      </header>
+      <ErrorBox error={error ?? live.error} onReload={reload} />
+      <div class="task-layout">
+        <div class="steps">
+          <h2>
+            Plan <span class="muted small">{steps.length === 1 ? '1 step' : `${steps.length} steps`}</span>
+          </h2>
+          {steps.map((s) => {
+            const a = approvalOf.get(s.id);
+            return (
+              <StepItem
+                key={s.id}
+                client={client}
+                step={s}
+                stage={stageOf.get(s.key) ?? 0}
+                statusOf={(k) => statusOf.get(k)}
+                approval={a}
+                selected={a !== undefined && a.approvalId === selected}
+                onSelect={() => a && select(a.approvalId)}
+                onDecided={reload}
+              />
+            );
+          })}
+        </div>
+        <aside class="side">
+          <h2>Timeline</h2>
+          <Timeline events={events} keyOf={(id) => keyOf.get(id)} />
+        </aside>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,30 @@
+/**
+ * The reviewer's key lives in sessionStorage only: it is gone when the tab closes,
+ * and never reaches localStorage, a cookie or a URL.
+ */
+const STORAGE_KEY = 'greenlight.key';
+
+export function loadKey(): string | undefined {
+  try {
+    return sessionStorage.getItem(STORAGE_KEY) ?? undefined;
+  } catch {
+    // Storage can be disabled (privacy modes): the page still works for this load.
+    return undefined;
+  }
+}
+
+export function saveKey(key: string): void {
+  try {
+    sessionStorage.setItem(STORAGE_KEY, key);
+  } catch {
+    // See loadKey: without storage the key lasts until the page reloads.
+  }
+}
+
+export function clearKey(): void {
+  try {
+    sessionStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // Nothing was stored.
+  }
+}

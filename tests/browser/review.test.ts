@@ -1,0 +1,246 @@
+/**
+ * The review page in a real Chromium against a real `wrangler dev`: a reviewer signs
+ * in with a pasted key, sees an agent's plan arrive live (diff and all), decides by
+ * click and by keyboard, and watches the agent's progress without a reload.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createClient, type GreenlightClient } from '@greenlight/sdk';
+import { call, freePort, startServer, type Server } from '../../scripts/server.ts';
+import { buildPage, jsSize, launchChromium, RESULTS_DIR } from './page.ts';
+
+const ROOT = 'browser-root-token';
+/** The page's JavaScript budget, gzipped. */
+const JS_BUDGET = 70 * 1024;
+
+const PATCH = [
+  '--- a/src/greet.ts',
+  '+++ b/src/greet.ts',
+  '@@ -1,3 +1,3 @@',
+  ' export function greet(name: string): string {',
+  "-  return 'hi ' + name;",
+  '+  return `hello world, ${name}`;',
+  ' }',
+  '@@ -10,2 +10,3 @@ export function farewell',
+  ' // farewell',
+  ' export const bye = 1;',
+  '+export const wave = true;',
+  '',
+].join('\n');
+
+let dir: string;
+let server: Server;
+let browser: Browser;
+let page: Page;
+let agent: GreenlightClient;
+let reviewer: GreenlightClient;
+let approverKey: string;
+let taskId: string;
+
+/** A locator's text once it is attached. */
+const textOf = async (selector: string) => {
+  await page.waitForSelector(selector);
+  return page.locator(selector).first().innerText();
+};
+const marked = () => page.evaluate('window.__glNoReload === true');
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'greenlight-browser-'));
+  writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${ROOT}\n`);
+  const [, port] = await Promise.all([buildPage(), freePort()]);
+  [server, browser] = await Promise.all([
+    startServer({ port, persistTo: join(dir, 'state'), envFile: join(dir, 'env') }),
+    launchChromium(),
+  ]);
+  const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'browser', name: 'Browser test' });
+  const mk = async (principal: string, role: string) => (await call<{ key: string }>(server.url, adminKey, 'keys.create', { principal, role })).key;
+  approverKey = await mk('reviewer', 'approver');
+  agent = createClient({ url: server.url, key: await mk('agent', 'agent') });
+  reviewer = createClient({ url: server.url, key: approverKey });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  mkdirSync(RESULTS_DIR, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('review page', () => {
+  it('ships a small script: report its gzipped size', () => {
+    const { raw, gzip } = jsSize();
+    console.log(`review page JS: ${(raw / 1024).toFixed(1)} KiB, ${(gzip / 1024).toFixed(1)} KiB gzipped`);
+    expect(gzip).toBeLessThan(JS_BUDGET);
+  });
+
+  it('shows a rejected key as UNAUTHORIZED, then signs in with a pasted key kept in sessionStorage', async () => {
+    await page.goto(server.url);
+    await page.fill('#key', `gl_browser_${'x'.repeat(43)}`);
+    await page.click('button[type=submit]');
+    expect(await textOf('.error')).toContain('UNAUTHORIZED');
+
+    await page.fill('#key', approverKey);
+    await page.click('button[type=submit]');
+    expect(await textOf('.inbox h1')).toContain('Open approvals');
+    await page.waitForSelector('.inbox .empty');
+    expect(await page.evaluate('sessionStorage.getItem("greenlight.key")')).toBe(approverKey);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
+    // Set on this document only: if anything below reloads the page, it is gone.
+    await page.evaluate('window.__glNoReload = true');
+  });
+
+  it('shows a planned edit live with its diff; approving resolves the agent; completion shows without reload', async () => {
+    const task = await agent.plan({
+      title: 'Fix the greeting',
+      goal: 'Greet the whole world',
+      steps: [
+        { key: 'read', kind: 'read', title: 'Read greet.ts', params: { tool: 'read_file', paths: ['src/greet.ts'] } },
+        {
+          key: 'edit', kind: 'edit_file', title: 'Say hello world', params: { path: 'src/greet.ts', patch: PATCH },
+          dependsOn: ['read'], explanation: 'The greeting should name the world.', risk: 'medium',
+        },
+        { key: 'test', kind: 'run_command', title: 'Run the tests', params: { command: 'npm test -- greet' }, dependsOn: ['edit'] },
+      ],
+    });
+    taskId = task.id;
+    const edit = task.steps.find((s) => s.key === 'edit')!;
+
+    const card = 'article.approval[data-kind="edit_file"]';
+    await page.waitForSelector(`${card} .diff`);
+    const cells = (row: string, cell: string) => page.locator(`${card} .diff tr.${row} td:nth-child(${cell})`).allInnerTexts();
+    expect(await cells('add', '3')).toEqual(['+  return `hello world, ${name}`;', '+export const wave = true;']);
+    expect(await cells('add', '2')).toEqual(['2', '12']);
+    expect(await cells('del', '3')).toEqual(["-  return 'hi ' + name;"]);
+    expect(await cells('del', '1')).toEqual(['2']);
+    expect(await page.locator(`${card} .diff tr.hunk`).count()).toBe(2);
+    expect(await page.locator('article.approval').count()).toBe(2);
+    await page.screenshot({ path: join(RESULTS_DIR, 'review.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(RESULTS_DIR, 'review-phone.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    const waiting = agent.waitForDecision(edit.id, { timeoutMs: 10_000 });
+    await page.click(`${card} button[data-option="approve"]`);
+    const outcome = await waiting;
+    expect(outcome.status).toBe('approved');
+    expect(outcome.step.decision?.by).toEqual(['reviewer']);
+    await page.waitForSelector(card, { state: 'detached' });
+
+    await page.click('article.approval[data-kind="run_command"] a.task-link');
+    await page.waitForSelector('article.step[data-step-key="edit"][data-status="approved"]');
+    // The edit waits for the read: claim and complete one stage at a time, as an executor would.
+    for (const key of ['read', 'edit']) {
+      const { steps } = await agent.steps.claim.mutate({ taskId, max: 5 });
+      expect(steps.map((s) => s.key)).toEqual([key]);
+      const s = steps[0]!;
+      await agent.steps.complete.mutate({ stepId: s.stepId, leaseId: s.leaseId, output: { ok: key }, usage: { inputTokens: 1200, outputTokens: 300, costUsd: 0.0042 } });
+    }
+    await page.waitForSelector('article.step[data-step-key="edit"][data-status="completed"]');
+    await page.waitForSelector('.timeline li[data-type="step.completed"]');
+    expect(await textOf('.task-head .usage')).toContain('2400 in');
+    expect(await marked()).toBe(true);
+    await page.screenshot({ path: join(RESULTS_DIR, 'review-task.png'), fullPage: true });
+  });
+
+  it('asks for feedback before requesting changes, ignores keys while typing, approves with "a", shows help on "?"', async () => {
+    const test = 'article.step[data-step-key="test"]';
+    await page.waitForSelector(`${test}.selected`);
+    await page.keyboard.press('c');
+    expect(await textOf(`${test} .error`)).toContain('needs feedback');
+    // "c" put the cursor in the feedback box: typed letters are text, not shortcuts.
+    await page.keyboard.type('as');
+    expect(await page.inputValue(`${test} textarea.feedback`)).toBe('as');
+    expect((await reviewer.tasks.get.query({ taskId })).steps.find((s) => s.key === 'test')?.status).toBe('awaiting_approval');
+
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('a');
+    await page.waitForSelector(`${test}[data-status="approved"]`);
+    await page.keyboard.press('?');
+    expect(await textOf('[role=dialog]')).toContain('Keyboard shortcuts');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[role=dialog]', { state: 'detached' });
+    const step = (await reviewer.tasks.get.query({ taskId })).steps.find((s) => s.key === 'test')!;
+    expect(step.decision).toMatchObject({ decision: 'approve', by: ['reviewer'] });
+    expect(await marked()).toBe(true);
+  });
+
+  it('moves between approvals with j/k, answers a question, modifies params, approves the rest at once, cancels the task', async () => {
+    const task = await agent.plan({
+      title: 'Ship it',
+      steps: [
+        { key: 'ask', kind: 'clarify', title: 'Which branch?', params: { questions: ['Which branch should I push to?'], placeholder: 'a branch name' } },
+        { key: 'build', kind: 'run_command', title: 'Build', params: { command: 'npm run build' } },
+        { key: 'script', kind: 'execute_code', title: 'Count files', params: { language: 'python', code: 'print(len(files))' } },
+        { key: 'fetch', kind: 'network', title: 'Fetch the changelog', params: { method: 'GET', url: 'https://example.com/changelog' } },
+        { key: 'push', kind: 'run_command', title: 'Push', params: { command: 'git push' }, dependsOn: ['ask', 'build'] },
+      ],
+    });
+    await page.evaluate(`window.location.hash = '#/tasks/${task.id}'`);
+    const step = (key: string) => `article.step[data-step-key="${key}"]`;
+
+    await page.waitForSelector(`${step('ask')}.selected`);
+    await page.keyboard.press('j');
+    await page.waitForSelector(`${step('build')}.selected`);
+    await page.keyboard.press('k');
+    await page.waitForSelector(`${step('ask')}.selected`);
+
+    await page.fill(`${step('ask')} textarea.answer`, 'main');
+    await page.click(`${step('ask')} button[data-option="submit"]`);
+    await page.waitForSelector(`${step('ask')}[data-status="completed"]`);
+    expect(await textOf(`${step('ask')} .outcome`)).toContain('Answer: main');
+
+    await page.click(`${step('build')} button[data-option="modify"]`);
+    const editor = `${step('build')} .modify textarea`;
+    await page.fill(editor, JSON.stringify({ command: 'npm run build -- --production' }));
+    await page.click(`${step('build')} .modify button.primary`);
+    await page.waitForSelector(`${step('build')}[data-status="approved"]`);
+    expect(await textOf(`${step('build')} pre.command`)).toContain('npm run build -- --production');
+
+    await page.click('.task-actions button:has-text("Approve all")');
+    for (const key of ['script', 'fetch', 'push']) await page.waitForSelector(`${step(key)}[data-status="approved"]`);
+
+    await page.click('.task-actions button:has-text("Cancel task")');
+    await page.fill('.cancel-form input', 'not today');
+    await page.click('.cancel-form button[type=submit]');
+    await page.waitForSelector('.task-head .badge.status-cancelled');
+    expect((await reviewer.tasks.get.query({ taskId: task.id })).cancel?.reason).toBe('not today');
+    expect(await marked()).toBe(true);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(RESULTS_DIR, 'review-task-phone.png'), fullPage: true });
+  });
+
+  it('refuses a decision on a step that changed since it was shown (CONFLICT) and offers a reload', async () => {
+    const task = await agent.plan({ title: 'Clean up', steps: [{ key: 'rm', kind: 'run_command', title: 'Remove build output', params: { command: 'rm -rf dist' } }] });
+    // A second tab whose live stream is cut, so it keeps showing the old version.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const stale = await context.newPage();
+    await stale.routeWebSocket(/\/ws/, () => {});
+    await stale.goto(`${server.url}/#/tasks/${task.id}`);
+    await stale.fill('#key', approverKey);
+    await stale.click('button[type=submit]');
+    const rm = 'article.step[data-step-key="rm"]';
+    await stale.waitForSelector(`${rm} button[data-option="approve"]`);
+
+    await agent.tasks.revise.mutate({ taskId: task.id, stepId: task.steps[0]!.id, params: { command: 'rm -rf dist build' } });
+    await stale.click(`${rm} button[data-option="approve"]`);
+    await stale.waitForSelector(`${rm} .error`);
+    const error = await stale.locator(`${rm} .error`).innerText();
+    expect(error).toContain('CONFLICT');
+    expect(error).toContain('Reload');
+    await stale.screenshot({ path: join(RESULTS_DIR, 'review-conflict.png') });
+    await stale.click(`${rm} .error button:has-text("Reload")`);
+    await stale.waitForSelector(`${rm} pre.command:has-text("rm -rf dist build")`);
+    expect((await reviewer.tasks.get.query({ taskId: task.id })).steps[0]!.status).toBe('awaiting_approval');
+    await context.close();
+  });
+
+  it('signs out: the key leaves sessionStorage and the key form is back', async () => {
+    await page.click('.bar button:has-text("Sign out")');
+    await page.waitForSelector('#key');
+    expect(await page.evaluate('sessionStorage.getItem("greenlight.key")')).toBe(null);
+  });
+});

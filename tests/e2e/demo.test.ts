@@ -5,25 +5,22 @@
  * the sample project's tests must pass.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@greenlight/sdk';
-import { call, freePort, ROOT_DIR, startServer, type Server } from '../../scripts/server.ts';
+import { ROOT_DIR } from '../../scripts/server.ts';
+import { createWorkspace, startTestServer, type TestServer } from '../support/live-server.ts';
 
-const ROOT = 'demo-root';
 let dir: string;
-let server: Server;
-let keys: { agent: string; approver: string };
+let server: TestServer;
+let keys: { 'demo-agent': string; reviewer: string };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'greenlight-demo-test-'));
-  writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${ROOT}\n`);
-  server = await startServer({ port: await freePort(), persistTo: join(dir, 'state'), envFile: join(dir, 'env') });
-  const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'demo', name: 'Demo' });
-  const mk = async (principal: string, role: string) => (await call<{ key: string }>(server.url, adminKey, 'keys.create', { principal, role })).key;
-  keys = { agent: await mk('demo-agent', 'agent'), approver: await mk('reviewer', 'approver') };
+  server = await startTestServer();
+  keys = await createWorkspace(server, 'demo', { 'demo-agent': 'agent', reviewer: 'approver' });
 });
 
 afterAll(async () => {
@@ -33,7 +30,7 @@ afterAll(async () => {
 
 describe('npm run demo', () => {
   it('plans, asks, waits for review, applies the approved diffs and passes the tests', async () => {
-    const reviewer = createClient({ url: server.url, key: keys.approver });
+    const reviewer = createClient({ url: server.url, key: keys.reviewer });
     const ctrl = new AbortController();
     // The reviewer: answer the question "yes", approve everything else, as it is asked.
     const reviewing = (async () => {
@@ -54,7 +51,7 @@ describe('npm run demo', () => {
     mkdirSync(scratch);
     const child = spawn(process.execPath, ['examples/demo-agent.ts'], {
       cwd: ROOT_DIR,
-      env: { ...process.env, GREENLIGHT_URL: server.url, GREENLIGHT_AGENT_KEY: keys.agent, DEMO_DIR: scratch },
+      env: { ...process.env, GREENLIGHT_URL: server.url, GREENLIGHT_AGENT_KEY: keys['demo-agent'], DEMO_DIR: scratch },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

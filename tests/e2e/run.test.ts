@@ -10,32 +10,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, GreenlightError, HandlerError, type GreenlightClient, type StepHandler } from '@greenlight/sdk';
 import { commandHandler, fileHandlers, sha256File } from '@greenlight/sdk/node';
 import { createPatch } from 'diff';
-import { call, freePort, startServer, type Server } from '../../scripts/server.ts';
+import { createWorkspace, startTestServer, type TestServer } from '../support/live-server.ts';
 
-const ROOT = 'e2e-root-token';
-let dir: string;
-let server: Server;
+let server: TestServer;
 let workspaces = 0;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'greenlight-e2e-run-'));
-  writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${ROOT}\n`);
-  server = await startServer({ port: await freePort(), persistTo: join(dir, 'state'), envFile: join(dir, 'env') });
+  server = await startTestServer();
 });
 
-afterAll(async () => {
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => server?.stop());
 
 /** A fresh workspace (so usage starts at zero), with an agent and a reviewer. */
 async function workspace(): Promise<{ agent: GreenlightClient; reviewer: GreenlightClient }> {
-  const id = `run-${++workspaces}`;
-  const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id, name: id });
-  const mk = async (principal: string, role: string) => (await call<{ key: string }>(server.url, adminKey, 'keys.create', { principal, role })).key;
+  const keys = await createWorkspace(server, `run-${++workspaces}`, { agent: 'agent', reviewer: 'approver' });
   return {
-    agent: createClient({ url: server.url, key: await mk('agent', 'agent') }),
-    reviewer: createClient({ url: server.url, key: await mk('reviewer', 'approver') }),
+    agent: createClient({ url: server.url, key: keys.agent }),
+    reviewer: createClient({ url: server.url, key: keys.reviewer }),
   };
 }
 

@@ -3,38 +3,27 @@
  * quick start runs unchanged, and typed errors come back over real HTTP.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, GreenlightError } from '@greenlight/sdk';
-import { call, freePort, ROOT_DIR, startServer, type Server } from '../../scripts/server.ts';
+import { ROOT_DIR } from '../../scripts/server.ts';
+import { createWorkspace, startTestServer, type TestServer } from '../support/live-server.ts';
 
-const ROOT = 'e2e-root-token';
-let dir: string;
-let server: Server;
-let keys: { admin: string; agent: string; approver: string };
+let server: TestServer;
+let keys: { admin: string; agent: string; reviewer: string };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'greenlight-e2e-'));
-  writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${ROOT}\n`);
-  server = await startServer({ port: await freePort(), persistTo: join(dir, 'state'), envFile: join(dir, 'env') });
-  const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'e2e', name: 'E2E' });
-  const mk = async (principal: string, role: string) => (await call<{ key: string }>(server.url, adminKey, 'keys.create', { principal, role })).key;
-  keys = { admin: adminKey, agent: await mk('agent', 'agent'), approver: await mk('reviewer', 'approver') };
+  server = await startTestServer();
+  keys = await createWorkspace(server, 'e2e', { agent: 'agent', reviewer: 'approver' });
 });
 
-afterAll(async () => {
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => server?.stop());
 
 describe('SDK against wrangler dev', () => {
   it('runs the README quick start: plan, approve, claim, complete', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['examples/quickstart.ts'], {
       cwd: ROOT_DIR,
-      env: { ...process.env, GREENLIGHT_URL: server.url, AGENT_KEY: keys.agent, APPROVER_KEY: keys.approver },
+      env: { ...process.env, GREENLIGHT_URL: server.url, AGENT_KEY: keys.agent, APPROVER_KEY: keys.reviewer },
     });
     expect(stdout.trim()).toBe('completed');
   });
@@ -59,7 +48,7 @@ describe('SDK against wrangler dev', () => {
 
   it('waitForDecision resolves from live events when a reviewer decides, and at once when already decided', async () => {
     const agent = createClient({ url: server.url, key: keys.agent });
-    const reviewer = createClient({ url: server.url, key: keys.approver });
+    const reviewer = createClient({ url: server.url, key: keys.reviewer });
     const task = await agent.plan({ title: 'wait', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] });
     const step = task.steps[0]!;
     const waiting = agent.waitForDecision(step.id, { timeoutMs: 20_000 });
@@ -95,8 +84,7 @@ describe('SDK against wrangler dev', () => {
   it('keeps state across a server restart (SQLite on disk)', async () => {
     const agent = createClient({ url: server.url, key: keys.agent });
     const task = await agent.plan({ title: 'survive a restart', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] });
-    await server.stop();
-    server = await startServer({ port: await freePort(), persistTo: join(dir, 'state'), envFile: join(dir, 'env') });
+    await server.restart();
     const again = createClient({ url: server.url, key: keys.agent });
     const reloaded = await again.tasks.get.query({ taskId: task.id });
     expect(reloaded.steps[0]!.status).toBe('awaiting_approval');
@@ -104,14 +92,12 @@ describe('SDK against wrangler dev', () => {
   });
 
   it('fires an approval deadline that fell due while the server was down, on restart', async () => {
-    const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'e2e-deadline', name: 'Deadline' });
-    const agentKey = (await call<{ key: string }>(server.url, adminKey, 'keys.create', { principal: 'agent', role: 'agent' })).key;
-    await call(server.url, adminKey, 'policy.set', { policy: { timeoutSeconds: 2 } });
+    const { admin: adminKey, agent: agentKey } = await createWorkspace(server, 'e2e-deadline', { agent: 'agent' });
+    await createClient({ url: server.url, key: adminKey }).policy.set.mutate({ policy: { timeoutSeconds: 2 } });
     const agent = createClient({ url: server.url, key: agentKey });
     const task = await agent.plan({ title: 'expires while down', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] });
-    await server.stop();
-    await new Promise((r) => setTimeout(r, 2_500)); // the deadline passes while nothing runs
-    server = await startServer({ port: await freePort(), persistTo: join(dir, 'state'), envFile: join(dir, 'env') });
+    // The deadline passes while nothing runs.
+    await server.restart({ whileDown: () => new Promise((r) => setTimeout(r, 2_500)) });
     // Watch the log only (it never loads the task), so what we see is the alarm's work.
     const again = createClient({ url: server.url, key: agentKey });
     const ctrl = new AbortController();

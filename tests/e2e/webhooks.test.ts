@@ -3,14 +3,11 @@
  * decided and expired and tasks finished; retries with backoff from the object's alarm.
  */
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type GreenlightClient } from '@greenlight/sdk';
-import { call, freePort, startServer, type Server } from '../../scripts/server.ts';
+import { createWorkspace, startTestServer, type TestServer } from '../support/live-server.ts';
 
 type Received = { headers: Record<string, string | string[] | undefined>; body: string; at: number };
 
@@ -41,29 +38,21 @@ async function until<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise
   }
 }
 
-const ROOT = 'webhook-root';
-let dir: string;
-let server: Server;
+let server: TestServer;
 let admin: GreenlightClient;
 let agent: GreenlightClient;
 let reviewer: GreenlightClient;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'greenlight-webhooks-'));
   // Retries start at 200 ms here so the test sees two of them quickly.
-  writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${ROOT}\nWEBHOOK_RETRY_BASE_MS=200\n`);
-  server = await startServer({ port: await freePort(), persistTo: join(dir, 'state'), envFile: join(dir, 'env') });
-  const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'hooks', name: 'Hooks' });
-  const key = async (principal: string, role: string) => (await call<{ key: string }>(server.url, adminKey, 'keys.create', { principal, role })).key;
-  admin = createClient({ url: server.url, key: adminKey });
-  agent = createClient({ url: server.url, key: await key('agent', 'agent') });
-  reviewer = createClient({ url: server.url, key: await key('reviewer', 'approver') });
+  server = await startTestServer({ WEBHOOK_RETRY_BASE_MS: '200' });
+  const keys = await createWorkspace(server, 'hooks', { agent: 'agent', reviewer: 'approver' });
+  admin = createClient({ url: server.url, key: keys.admin });
+  agent = createClient({ url: server.url, key: keys.agent });
+  reviewer = createClient({ url: server.url, key: keys.reviewer });
 });
 
-afterAll(async () => {
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => server?.stop());
 
 describe('webhooks', () => {
   it('delivers signed notifications for requested, decided and finished, and retries a failing receiver', async () => {

@@ -14,4 +14,6 @@ export const LIMITS = {
   idempotencyKeyChars: 200,
   batchItems: 200,
   clarifyQuestions: 20,
+  /** How deep free-form JSON (params, metadata, output) may nest: deeper is a client's mistake, not a stack overflow. */
+  jsonDepth: 64,
 } as const;

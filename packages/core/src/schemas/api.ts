@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { Mode, Role, StepKind, StepStatus, TaskStatus } from '../enums.ts';
 import { LIMITS } from '../limits.ts';
-import { Id, IdempotencyKey, jsonBytes, Limit, Text, Usage } from './common.ts';
+import { boundedJson, Id, IdempotencyKey, Limit, Text, Usage } from './common.ts';
 import { AnyParams } from './params.ts';
 import { DecideInput } from './approval.ts';
 import { StepError, StepInput } from './step.ts';
@@ -37,12 +37,7 @@ export const CompleteInput = z.strictObject({
   stepId: Id,
   leaseId: Id,
   // Bounded here, before the object stores it in the step and the audit log.
-  output: z
-    .unknown()
-    .optional()
-    .refine((v) => v === undefined || jsonBytes(v) <= LIMITS.outputBytes, {
-      message: `output is over ${LIMITS.outputBytes / 1024} KiB of JSON (LIMITS.outputBytes)`,
-    }),
+  output: boundedJson(z.unknown().optional(), 'output', LIMITS.outputBytes),
   usage: Usage.partial().optional(),
   idempotencyKey: IdempotencyKey.optional(),
 });

@@ -11,12 +11,34 @@ export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 as 64 low
 export const IdempotencyKey = z.string().min(1).max(LIMITS.idempotencyKeyChars);
 export const Principal = z.string().trim().min(1).max(200);
 
+/** Whether a JSON value nests deeper than `limit`, found without recursion (so without a stack to overflow). */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 const byteLength = (v: unknown): number => new TextEncoder().encode(JSON.stringify(v) ?? '').length;
 
+/**
+ * The checks for free-form JSON, in order: nesting first (aborting, so nothing
+ * recursive ever sees a hostile depth), then the encoded size.
+ */
+export function boundedJson<T extends z.ZodType>(schema: T, what: string, maxBytes: number): T {
+  return schema
+    .refine((v) => !nestsDeeperThan(v, LIMITS.jsonDepth), { message: `${what} nests deeper than ${LIMITS.jsonDepth} levels`, abort: true })
+    .refine((v) => v === undefined || byteLength(v) <= maxBytes, {
+      message: `${what} is over ${maxBytes >= 1024 ? `${maxBytes / 1024} KiB` : `${maxBytes} bytes`} of JSON`,
+    });
+}
+
 /** Free-form JSON object for the audit log, bounded in size. */
-export const Metadata = z
-  .record(z.string().max(200), z.unknown())
-  .refine((v) => byteLength(v) <= LIMITS.metadataBytes, { message: `metadata is over ${LIMITS.metadataBytes} bytes` });
+export const Metadata = boundedJson(z.record(z.string().max(200), z.unknown()), 'metadata', LIMITS.metadataBytes);
 export type Metadata = z.infer<typeof Metadata>;
 
 export const Usage = z.object({
@@ -34,4 +56,3 @@ export const addUsage = (a: Usage, b: Usage): Usage => ({
 });
 
 export const Limit = z.number().int().min(1).max(LIMITS.pageSize).default(LIMITS.defaultPageSize);
-export const jsonBytes = byteLength;

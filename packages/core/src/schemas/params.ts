@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { StepKind } from '../enums.ts';
 import { LIMITS } from '../limits.ts';
+import { boundedJson } from './common.ts';
 
 const Path = z.string().min(1).max(4096);
 const Code = z.string().max(LIMITS.paramsBytes);
@@ -42,12 +43,8 @@ export const PARAMS_BY_KIND = {
 export type ParamsOf<K extends StepKind> = z.infer<(typeof PARAMS_BY_KIND)[K]>;
 export type StepParams = { [K in StepKind]: ParamsOf<K> }[StepKind];
 
-/** Params arrive as JSON; the kind picks the schema. Bounded before parsing the shape. */
-export const AnyParams = z
-  .record(z.string(), z.unknown())
-  .refine((v) => new TextEncoder().encode(JSON.stringify(v)).length <= LIMITS.paramsBytes, {
-    message: `params are over ${LIMITS.paramsBytes / 1024} KiB`,
-  });
+/** Params arrive as JSON; the kind picks the schema. Bounded (depth, then size) before parsing the shape. */
+export const AnyParams = boundedJson(z.record(z.string(), z.unknown()), 'params', LIMITS.paramsBytes);
 
 export function parseParams(kind: StepKind, params: unknown): z.ZodSafeParseResult<Record<string, unknown>> {
   return PARAMS_BY_KIND[kind].safeParse(params) as z.ZodSafeParseResult<Record<string, unknown>>;

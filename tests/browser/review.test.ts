@@ -86,6 +86,7 @@ describe('review page', () => {
     await page.fill('#key', approverKey);
     await page.click('button[type=submit]');
     expect(await textOf('.inbox h1')).toContain('Open approvals');
+    expect(await textOf('.bar .workspace')).toContain('reviewer (approver)');
     await page.waitForSelector('.inbox .empty');
     expect(await page.evaluate('sessionStorage.getItem("greenlight.key")')).toBe(approverKey);
     expect(await page.evaluate('localStorage.length')).toBe(0);

@@ -65,6 +65,7 @@ describe('plan -> approve -> execute', () => {
     const ws = await t.viewer.workspaces.get.query();
     expect(ws.usage).toEqual({ inputTokens: 100, outputTokens: 20, costUsd: 0.01 });
     expect(ws.counts.tasks).toEqual({ completed: 1 });
+    expect(ws.you).toMatchObject({ principal: 'victor', role: 'viewer' });
   });
 
   it('refuses an approval whose paramsHash is not the one on the step', async () => {

@@ -1,4 +1,4 @@
-/** The bar on every signed-in page: where you are, help, and sign out. */
+/** The bar on every signed-in page: where you are and as whom, help, and sign out. */
 import type { WorkspaceDetail } from '@greenlight/core';
 import { INBOX_HREF } from '../route.ts';
 
@@ -12,6 +12,7 @@ export function Header({ workspaceId, workspace, onHelp, onSignOut }: Props) {
       </a>
       <span class="workspace" title={workspaceId}>
         {workspace?.name ?? workspaceId}
+        {workspace && <span class="you"> · {workspace.you.principal} ({workspace.you.role})</span>}
       </span>
       <nav>
         <a href={INBOX_HREF}>Inbox</a>

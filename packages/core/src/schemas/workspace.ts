@@ -22,6 +22,8 @@ export const WorkspaceDetail = Workspace.extend({
     events: z.number().int(),
   }),
   usage: Usage,
+  /** Who the calling key is: pages and tools show it, and hide what the role may not do. */
+  you: z.object({ keyId: Id, principal: z.string(), role: Role }),
 });
 export type WorkspaceDetail = z.infer<typeof WorkspaceDetail>;
 

@@ -16,7 +16,7 @@ export function workspaceDetail(tx: Tx): WorkspaceDetail {
   );
   const openApprovals = tx.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM steps WHERE awaiting_since IS NOT NULL`).one().n;
   const events = tx.sql.exec<{ n: number }>(`SELECT COALESCE(MAX(seq), 0) AS n FROM events`).one().n;
-  return { ...meta, counts: { tasks, openApprovals, events }, usage };
+  return { ...meta, counts: { tasks, openApprovals, events }, usage, you: { keyId: tx.key.id, principal: tx.key.principal, role: tx.key.role } };
 }
 
 export function createKey(tx: Tx, input: { principal: string; role: Role }, minted: { key: string; secretHash: string }): Result<{ key: string; id: string; principal: string; role: Role }> {

@@ -314,3 +314,25 @@ describe('idempotency keys', () => {
     expect(await allEvents(t.viewer)).toEqual(events);
   });
 });
+
+describe('ill-formed strings', () => {
+  it('refuses a lone surrogate anywhere in the input with BAD_REQUEST, and changes nothing', async () => {
+    const t = await team();
+    const before = (await t.viewer.events.list.query({ limit: 200 })).items.length;
+    const cases: Promise<unknown>[] = [
+      t.agent.plan({ title: 'x', steps: [{ key: 'a', kind: 'custom', title: 'r', params: { tool: 't', input: '\ud800' } }] }),
+      t.admin.keys.create.mutate({ principal: 'p', role: 'agent', idempotencyKey: '\ud800' }),
+      t.agent.tasks.cancel.mutate({ taskId: 'nope', reason: '\udfff', idempotencyKey: 'k' }),
+      t.agent.plan({ title: '\ud83d', steps: [{ key: 'a', kind: 'run_command', title: 'r', params: { command: 'ls' } }] }),
+    ];
+    for (const c of cases) {
+      const err = await errorOf(c);
+      expect(err.code).toBe('BAD_REQUEST');
+      expect(err.message).toContain('well-formed');
+    }
+    // A well-formed pair (an emoji) is fine.
+    await t.agent.plan({ title: 'ship it \ud83d\ude80', steps: [{ key: 'a', kind: 'run_command', title: 'r', params: { command: 'ls' } }] });
+    expect((await t.viewer.events.list.query({ limit: 200 })).items.length).toBeGreaterThan(before);
+    expect((await t.viewer.tasks.list.query({})).items.map((x) => x.title)).toEqual(['ship it \ud83d\ude80']);
+  });
+});

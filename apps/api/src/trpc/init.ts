@@ -3,7 +3,7 @@
  * workspace's object. The tenant comes from the key, never from the input.
  */
 import { initTRPC, TRPCError } from '@trpc/server';
-import { parseKey, type CoreError, type Result } from '@greenlight/core';
+import { hasIllFormedString, parseKey, type CoreError, type Result } from '@greenlight/core';
 import { ZodError } from 'zod';
 import type { Cred, Workspace } from '../workspace/object.ts';
 import { constantTimeEqual } from '../auth.ts';
@@ -52,7 +52,14 @@ const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
-export const publicProcedure = t.procedure;
+
+/** Every procedure refuses ill-formed strings before anything hashes or stores them. */
+export const publicProcedure = t.procedure.use(async ({ getRawInput, next }) => {
+  if (hasIllFormedString(await getRawInput())) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'invalid input: a string is not well-formed UTF-16 (lone surrogate)' });
+  }
+  return next();
+});
 
 function bearer(ctx: Context): string {
   const m = /^Bearer\s+(\S+)$/i.exec(ctx.authorization ?? '');
@@ -61,7 +68,7 @@ function bearer(ctx: Context): string {
 }
 
 /** The root token: creates and lists workspaces, nothing else. */
-export const rootProcedure = t.procedure.use(({ ctx, next }) => {
+export const rootProcedure = publicProcedure.use(({ ctx, next }) => {
   const token = bearer(ctx);
   const root = ctx.env.GREENLIGHT_ROOT_TOKEN;
   if (!root || !constantTimeEqual(token, root)) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'this needs the root token' });
@@ -69,7 +76,7 @@ export const rootProcedure = t.procedure.use(({ ctx, next }) => {
 });
 
 /** A workspace key: routes to the workspace's object by the key's prefix; the object checks the secret. */
-export const workspaceProcedure = t.procedure.use(({ ctx, next }) => {
+export const workspaceProcedure = publicProcedure.use(({ ctx, next }) => {
   const parsed = parseKey(bearer(ctx));
   if (!parsed) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'malformed key: expected gl_<workspace>_<secret>' });
   const stub = ctx.env.WORKSPACE.get(ctx.env.WORKSPACE.idFromName(parsed.workspaceId));

@@ -23,6 +23,31 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Whether any string (or key) in a JSON value is ill-formed UTF-16: a lone surrogate
+ * cannot be hashed canonically (RFC 8785) or encoded faithfully, so it is refused at
+ * the edge. Iterative, like nestsDeeperThan.
+ */
+export function hasIllFormedString(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return true;
+    } else if (Array.isArray(v)) {
+      stack.push(...v);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(k)) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
+}
+
 const byteLength = (v: unknown): number => new TextEncoder().encode(JSON.stringify(v) ?? '').length;
 
 /**

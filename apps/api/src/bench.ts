@@ -14,35 +14,40 @@ import { benchEnabled, type BenchOp } from './workspace/bench.ts';
 import type { Cred, Workspace } from './workspace/object.ts';
 
 type App = Hono<{ Bindings: Env }>;
+type Ctx = Context<{ Bindings: Env }>;
+type Target = { stub: DurableObjectStub<Workspace>; cred: Cred };
 
 /** The workspace the bearer key names; the bare floor does not check the secret. */
-function target(c: Context<{ Bindings: Env }>): { stub: DurableObjectStub<Workspace>; cred: Cred } | undefined {
+function target(c: Ctx): Target | undefined {
   const key = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
   const cred = key ? parseKey(key) : undefined;
   return cred ? { stub: c.env.WORKSPACE.get(c.env.WORKSPACE.idFromName(cred.workspaceId)), cred } : undefined;
 }
 
+const withTarget =
+  (handle: (c: Ctx, t: Target) => Promise<Response>) =>
+  async (c: Ctx): Promise<Response> => {
+    const t = target(c);
+    return t ? handle(c, t) : c.text('bench routes need Authorization: Bearer <workspace key>', 401);
+  };
+
 function routes(): App {
   const bench: App = new Hono();
   bench.use('*', async (c, next) => (benchEnabled(c.env) ? next() : c.notFound()));
-  bench.use('*', async (c, next) => (target(c) ? next() : c.text('bench routes need Authorization: Bearer <workspace key>', 401)));
-  bench.post('/ping', async (c) => c.json({ pong: await target(c)!.stub.ping() }));
-  bench.post('/write', async (c) => c.json(await target(c)!.stub.bench({ op: 'write' })));
+  bench.post('/ping', withTarget(async (c, { stub }) => c.json({ pong: await stub.ping() })));
+  bench.post('/write', withTarget(async (c, { stub }) => c.json(await stub.bench({ op: 'write' }))));
   // The same object methods the tRPC procedures call, without tRPC or zod in front.
-  bench.post('/ticket', async (c) => {
-    const { stub, cred } = target(c)!;
-    return c.json(await stub.ticket(cred));
-  });
-  bench.post('/plan', async (c) => {
-    const { stub, cred } = target(c)!;
-    return c.json(await stub.plan(cred, await c.req.json<PlanInput>()));
-  });
-  bench.post('/seed', async (c) => {
-    const { tasks } = await c.req.json<{ tasks: number }>();
-    return c.json(await target(c)!.stub.bench({ op: 'seed', tasks }));
-  });
+  bench.post('/ticket', withTarget(async (c, { stub, cred }) => c.json(await stub.ticket(cred))));
+  bench.post('/plan', withTarget(async (c, { stub, cred }) => c.json(await stub.plan(cred, await c.req.json<PlanInput>()))));
+  bench.post(
+    '/seed',
+    withTarget(async (c, { stub }) => {
+      const { tasks, shape } = await c.req.json<{ tasks: number; shape?: 'lifecycle' | 'inbox' }>();
+      return c.json(await stub.bench({ op: 'seed', tasks, shape: shape ?? 'lifecycle' }));
+    }),
+  );
   for (const op of ['explain', 'stats'] as const satisfies BenchOp['op'][]) {
-    bench.get(`/${op}`, async (c) => c.json(await target(c)!.stub.bench({ op })));
+    bench.get(`/${op}`, withTarget(async (c, { stub }) => c.json(await stub.bench({ op }))));
   }
   return bench;
 }

@@ -18,11 +18,13 @@ import * as tasks from './ops/tasks.ts';
 export type BenchEnv = Env & { GREENLIGHT_BENCH?: string };
 export const benchEnabled = (env: BenchEnv): boolean => env.GREENLIGHT_BENCH === '1';
 
-export type BenchOp = { op: 'write' } | { op: 'seed'; tasks: number } | { op: 'explain' } | { op: 'stats' };
+/** seed `inbox`: one-step tasks, each only planned (one open approval); `lifecycle`: tasks that have lived (below). */
+export type BenchOp = { op: 'write' } | { op: 'seed'; tasks: number; shape: 'lifecycle' | 'inbox' } | { op: 'explain' } | { op: 'stats' };
 
 export type QueryPlan = { query: string; plan: string[]; fullScan: boolean };
 export type SeedReport = { tasks: number; events: number; lastSeq: number; ms: number };
 export type BenchReply =
+  | { op: 'refused'; reason: string }
   | { op: 'write'; n: number }
   | ({ op: 'seed' } & SeedReport)
   | { op: 'explain'; plans: QueryPlan[] }
@@ -43,18 +45,21 @@ const SEED_PLAN: PlanInput = {
 };
 
 export async function runBench(storage: DurableObjectStorage, env: BenchEnv, op: BenchOp): Promise<BenchReply> {
-  if (!benchEnabled(env)) throw new Error('bench operations need GREENLIGHT_BENCH=1');
+  if (!benchEnabled(env)) return { op: 'refused', reason: 'bench operations need GREENLIGHT_BENCH=1' };
   const sql = storage.sql;
-  const meta = readMeta(sql);
-  if (!meta) throw new Error('bench: create the workspace first');
+  const workspace = () => {
+    const meta = readMeta(sql);
+    if (!meta) throw new Error('bench: create the workspace first');
+    return meta;
+  };
   switch (op.op) {
     case 'write':
-      // One small upsert, committed through the output gate like any mutation.
+      // One small upsert and nothing else, committed through the output gate like any mutation.
       return { op: 'write', n: sql.exec<{ n: number }>(`INSERT INTO meta (key, value) VALUES ('bench_write', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER) AS n`).one().n };
     case 'seed':
-      return { op: 'seed', ...(await seed(storage, meta, Math.max(1, Math.min(op.tasks, 1000)))) };
+      return { op: 'seed', ...(await seed(storage, workspace(), Math.max(1, Math.min(op.tasks, 1000)), op.shape)) };
     case 'explain':
-      return { op: 'explain', plans: await explain(storage, meta) };
+      return { op: 'explain', plans: await explain(storage, workspace()) };
     case 'stats':
       return {
         op: 'stats',
@@ -66,13 +71,19 @@ export async function runBench(storage: DurableObjectStorage, env: BenchEnv, op:
   }
 }
 
+const INBOX_PLAN: PlanInput = {
+  title: 'bench: run the tests',
+  steps: [{ key: 'test', kind: 'run_command', title: 'Run the tests', params: { command: 'npm test' }, dependsOn: [] }],
+};
+
 /**
- * `n` tasks in one transaction, each through the real operations: plan, then the reads
- * run, the edit is approved and runs, and the command is left waiting in the inbox.
- * Twelve events a task, like a real agent's.
+ * `n` tasks in one transaction, each through the real operations. `lifecycle`: plan,
+ * then the reads run, the edit is approved and runs, and the command is left waiting in
+ * the inbox: twelve events a task, like a real agent's. `inbox`: a one-step plan only.
  */
-async function seed(storage: DurableObjectStorage, meta: WorkspaceMeta, n: number): Promise<SeedReport> {
-  const hashes = await Promise.all(SEED_PLAN.steps.map((s) => paramsHash(s.params)));
+async function seed(storage: DurableObjectStorage, meta: WorkspaceMeta, n: number, shape: 'lifecycle' | 'inbox'): Promise<SeedReport> {
+  const plan = shape === 'inbox' ? INBOX_PLAN : SEED_PLAN;
+  const hashes = await Promise.all(plan.steps.map((s) => paramsHash(s.params)));
   const newId = monotonicFactory();
   const started = Date.now();
   let events = 0;
@@ -85,12 +96,14 @@ async function seed(storage: DurableObjectStorage, meta: WorkspaceMeta, n: numbe
       const now = Date.now();
       const as = (key: Key) => new Tx(storage.sql, meta, key, now, newId);
       const agent = as(AGENT);
-      const task = must(tasks.plan(agent, SEED_PLAN, hashes));
-      for (const step of steps.claim(agent, { taskId: task.id, max: 2 }).steps) must(steps.complete(agent, { stepId: step.stepId, leaseId: step.leaseId, output: { ok: true } }));
+      const task = must(tasks.plan(agent, plan, hashes));
       const reviewer = as(REVIEWER);
-      const edit = task.steps.find((s) => s.key === 'edit')!;
-      if (edit.approval) must(approvals.decide(reviewer, { approvalId: edit.approval.id, decision: 'approve', paramsHash: edit.paramsHash }, undefined));
-      for (const step of steps.claim(agent, { taskId: task.id, max: 1 }).steps) must(steps.complete(agent, { stepId: step.stepId, leaseId: step.leaseId, output: { ok: true } }));
+      if (shape === 'lifecycle') {
+        for (const step of steps.claim(agent, { taskId: task.id, max: 2 }).steps) must(steps.complete(agent, { stepId: step.stepId, leaseId: step.leaseId, output: { ok: true } }));
+        const edit = task.steps.find((s) => s.key === 'edit')!;
+        if (edit.approval) must(approvals.decide(reviewer, { approvalId: edit.approval.id, decision: 'approve', paramsHash: edit.paramsHash }, undefined));
+        for (const step of steps.claim(agent, { taskId: task.id, max: 1 }).steps) must(steps.complete(agent, { stepId: step.stepId, leaseId: step.leaseId, output: { ok: true } }));
+      }
       events += agent.events.length + reviewer.events.length;
     }
   });

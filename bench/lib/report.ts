@@ -1,0 +1,49 @@
+/**
+ * The bench's output: one row per figure with its floor from the same run, printed as
+ * a Markdown table (pasteable into the README) and kept whole in bench/results/latest.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Mode = 'serve' | 'dev';
+export const MODE_LABEL: Record<Mode, string> = { serve: 'serve', dev: 'wrangler dev' };
+
+export type Figure = { p50?: number; p99?: number; rps?: number };
+
+export type Row = {
+  mode: Mode;
+  name: string;
+  figure: Figure;
+  floor: Figure & { label: string };
+  /** figure / floor: p50 over p50 for latencies, req/s over req/s for throughput. */
+  ratio?: number;
+  target: string;
+  /** undefined: shown for information, no target. */
+  pass?: boolean;
+  note?: string;
+};
+
+const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const rps = (v: number | undefined) => (v === undefined ? '' : v.toFixed(0));
+const ratio = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '' : `${v.toFixed(2)}x`);
+const result = (r: Row) => (r.pass === undefined ? 'info' : r.pass ? 'pass' : '**miss**');
+
+function floorText(f: Row['floor']): string {
+  const v = f.rps !== undefined ? `${rps(f.rps)}/s` : f.p50 !== undefined ? `${ms(f.p50)} / ${ms(f.p99)}` : '';
+  return v ? `${f.label}: ${v}` : f.label;
+}
+
+export function table(rows: Row[]): string {
+  const head = ['mode', 'measurement', 'p50 ms', 'p99 ms', 'req/s', 'floor (p50 / p99 ms, or req/s)', 'ratio', 'target', 'result'];
+  const lines = [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((h, i) => (i >= 2 && i <= 4 ? '---:' : i === 6 ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${[MODE_LABEL[r.mode], r.name, ms(r.figure.p50), ms(r.figure.p99), rps(r.figure.rps), floorText(r.floor), ratio(r.ratio), r.target, result(r)].join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+export function writeJson(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}

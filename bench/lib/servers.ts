@@ -1,0 +1,46 @@
+/**
+ * The two local modes the bench measures, each started fresh in a temporary directory
+ * with bench routes on (GREENLIGHT_BENCH=1) and a throwaway root token:
+ * - serve: `npm run serve`'s Miniflare, no dev proxy (production-like);
+ * - dev:   `npm start`'s `wrangler dev`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, type LocalServer } from '../../scripts/local.ts';
+import { startMiniflare } from '../../scripts/miniflare.ts';
+import { startServer } from '../../scripts/server.ts';
+import type { Mode } from './report.ts';
+
+export type BenchServer = LocalServer & { mode: Mode; rootToken: string; startMs: number };
+
+/** `serve` only: an unminified bundle and an open inspector, for bench/profile.ts. */
+export type ProfileOptions = { minify?: boolean; inspectorPort?: number };
+
+export async function startMode(mode: Mode, profile: ProfileOptions = {}): Promise<BenchServer> {
+  const dir = mkdtempSync(join(tmpdir(), `greenlight-bench-${mode}-`));
+  const rootToken = `bench_${randomBytes(18).toString('base64url')}`;
+  const vars = { GREENLIGHT_ROOT_TOKEN: rootToken, GREENLIGHT_BENCH: '1' };
+  const port = await freePort();
+  const started = performance.now();
+  let server: LocalServer;
+  if (mode === 'serve') {
+    server = await startMiniflare({ port, persistTo: join(dir, 'state'), vars, buildDir: join(dir, 'build'), ...profile });
+  } else {
+    const envFile = join(dir, 'env');
+    writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+    server = await startServer({ port, persistTo: join(dir, 'state'), envFile });
+  }
+  const startMs = performance.now() - started;
+  return {
+    mode,
+    url: server.url,
+    rootToken,
+    startMs,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

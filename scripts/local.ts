@@ -1,0 +1,71 @@
+/**
+ * What every local way of running Greenlight shares: the repository root, free ports,
+ * waiting for /healthz, the offline environment for wrangler, and a plain-JSON tRPC call.
+ * `wrangler dev` (server.ts) and Miniflare (miniflare.ts) both build on it.
+ */
+import { createServer, type AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+/** The wrangler CLI's entry, run with this Node (22): the machine's own node may be older. */
+export const WRANGLER_JS = join(dirname(require.resolve('wrangler/package.json')), 'bin', 'wrangler.js');
+
+/** Offline and quiet: no Cloudflare lookups, no metrics, no local trace store. */
+export const OFFLINE_ENV = {
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_SEND_METRICS: 'false',
+  X_LOCAL_OBSERVABILITY: 'false',
+  TURBO_TELEMETRY_DISABLED: '1',
+} as const;
+
+/** A running local server, whichever way it was started. */
+export type LocalServer = { url: string; stop: () => Promise<void> };
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Poll `${url}/healthz` until it answers 200. `failed` is checked each round so a
+ * server that died is reported at once instead of after the timeout.
+ */
+export async function waitHealthy(url: string, opts: { timeoutMs: number; failed: () => string | undefined; what: string }): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    const why = opts.failed();
+    if (why !== undefined) throw new Error(`${opts.what} stopped before it was ready: ${why}`);
+    if (Date.now() > deadline) throw new Error(`${opts.what} was not ready after ${opts.timeoutMs} ms`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Call one tRPC procedure over plain JSON, as any HTTP client can. */
+export async function call<T = unknown>(url: string, key: string, path: string, input?: unknown, method: 'GET' | 'POST' = 'POST'): Promise<T> {
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const res =
+    method === 'GET'
+      ? await fetch(`${url}/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
+      : await fetch(`${url}/trpc/${path}`, { method, headers, body: JSON.stringify(input ?? {}) });
+  const body = (await res.json()) as { result?: { data: T }; error?: { message: string; data?: { code?: string } } };
+  if (body.error) throw new Error(`${path}: ${body.error.data?.code ?? res.status}: ${body.error.message}`);
+  return body.result!.data;
+}

@@ -17,7 +17,7 @@ import { monotonicFactory } from 'ulid';
 import { findKey, insertKey, liveKeyById, mintKey, touchKey } from './keys.ts';
 import { runBench, type BenchOp } from './bench.ts';
 import { broadcast, catchUp, issueTicket, redeemTicket, send, type SocketState } from './live.ts';
-import { readMeta, writeMeta } from './meta.ts';
+import { readMeta, writeMeta, type WorkspaceMeta } from './meta.ts';
 import { migrate } from './migrations.ts';
 import { earliestDeadline, tasksDueBy } from './store.ts';
 import { SYSTEM_ACTOR, Tx } from './tx.ts';
@@ -47,6 +47,14 @@ export class Workspace extends DurableObject<Env> {
   private alarmAt: number | null | undefined;
   /** Token buckets per key id, and one for the whole workspace ('*'). Memory only: an eviction forgives. */
   private readonly buckets = new Map<string, Bucket>();
+  /**
+   * The workspace's settings, read once and then kept in step by the transactions that
+   * change them (through Tx.writeMeta). Dropped whenever a transaction rolls back, since
+   * it may have changed the copy before failing.
+   */
+  private meta: WorkspaceMeta | undefined;
+  /** secret -> SHA-256, so a busy key is hashed once; bounded, and only in memory. */
+  private readonly secretHashes = new Map<string, string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -62,11 +70,12 @@ export class Workspace extends DurableObject<Env> {
   async init(input: { id: string; name: string }): Promise<Result<{ workspace: WorkspaceInfo; adminKey: string }>> {
     const minted = await mintKey(input.id);
     return this.ctx.storage.transactionSync(() => {
-      if (readMeta(this.sql)) return fail('CONFLICT', `workspace ${input.id} already exists`);
+      if (this.currentMeta()) return fail('CONFLICT', `workspace ${input.id} already exists`);
       const now = Date.now();
       writeMeta(this.sql, 'workspace', { id: input.id, name: input.name, createdAt: now });
       const key = insertKey(this.sql, { id: crypto.randomUUID(), principal: 'admin', role: 'admin', secretHash: minted.secretHash, now });
       const meta = readMeta(this.sql)!;
+      this.meta = meta;
       const tx = new Tx(this.sql, meta, key, now, this.newId);
       tx.emit([{ type: 'workspace.created', data: { id: input.id, name: input.name } }, { type: 'key.created', data: { id: key.id, principal: key.principal, role: key.role } }]);
       const { usage: _usage, ...workspace } = meta;
@@ -203,7 +212,7 @@ export class Workspace extends DurableObject<Env> {
     if (!q.success) return new Response(`bad live query: ${q.error.issues[0]?.message ?? 'invalid'}`, { status: 400 });
     const [, workspaceId, ticketId] = TICKET_PATTERN.exec(q.data.ticket)!;
     const state = this.ctx.storage.transactionSync((): SocketState | undefined => {
-      const meta = readMeta(this.sql);
+      const meta = this.currentMeta();
       if (!meta || meta.id !== workspaceId) return undefined;
       const keyId = redeemTicket(this.sql, ticketId!, Date.now());
       const key = keyId ? liveKeyById(this.sql, keyId) : undefined;
@@ -247,13 +256,15 @@ export class Workspace extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.alarmAt = undefined;
-    const events = this.ctx.storage.transactionSync(() => {
-      const meta = readMeta(this.sql);
-      if (!meta) return [];
-      const tx = new Tx(this.sql, meta, SYSTEM_KEY, now, this.newId);
-      for (const taskId of tasksDueBy(this.sql, now)) tx.load(taskId);
-      return tx.events;
-    });
+    const events = this.guardMeta(() =>
+      this.ctx.storage.transactionSync(() => {
+        const meta = this.currentMeta();
+        if (!meta) return [];
+        const tx = new Tx(this.sql, meta, SYSTEM_KEY, now, this.newId);
+        for (const taskId of tasksDueBy(this.sql, now)) tx.load(taskId);
+        return tx.events;
+      }),
+    );
     broadcast(this.ctx.getWebSockets(), events);
     await deliverDue(this.sql, Date.now(), Number(this.env.WEBHOOK_RETRY_BASE_MS ?? 1000));
     await this.aimAlarm();
@@ -271,14 +282,14 @@ export class Workspace extends DurableObject<Env> {
     mutation: { op: string; input: { idempotencyKey?: string | undefined } } | undefined,
     apply: (tx: Tx) => Result<T>,
   ): Promise<Result<T>> {
-    const secretHash = await sha256Hex(cred.secret);
+    const secretHash = await this.hashSecret(cred.secret);
     const idem = mutation?.input.idempotencyKey;
     const requestHash = idem ? await sha256Hex(canonicalJson({ op: mutation.op, input: mutation.input })) : undefined;
     let events: Event[] = [];
     let dirty = false;
     try {
-      const result = this.ctx.storage.transactionSync((): Result<T> => {
-        const meta = readMeta(this.sql);
+      const result = this.guardMeta(() => this.ctx.storage.transactionSync((): Result<T> => {
+        const meta = this.currentMeta();
         // The object checks that the key names it: an object does not know the name it was created by.
         if (!meta || meta.id !== cred.workspaceId) return fail('UNAUTHORIZED', 'unknown or revoked key');
         const key = findKey(this.sql, secretHash);
@@ -305,7 +316,7 @@ export class Workspace extends DurableObject<Env> {
         events = tx.events;
         dirty = tx.dirty;
         return r;
-      });
+      }));
       // Broadcast before any await, so sockets see commits in commit order.
       broadcast(this.ctx.getWebSockets(), events);
       if (dirty) await this.aimAlarm();
@@ -314,6 +325,30 @@ export class Workspace extends DurableObject<Env> {
       if (e instanceof Rollback) return { ok: false, error: e.error };
       throw e;
     }
+  }
+
+  private currentMeta(): WorkspaceMeta | undefined {
+    return (this.meta ??= readMeta(this.sql));
+  }
+
+  /** Run a transaction; if it throws (a rollback included), forget the settings copy it may have changed. */
+  private guardMeta<R>(run: () => R): R {
+    try {
+      return run();
+    } catch (e) {
+      this.meta = undefined;
+      throw e;
+    }
+  }
+
+  private async hashSecret(secret: string): Promise<string> {
+    let hash = this.secretHashes.get(secret);
+    if (hash === undefined) {
+      hash = await sha256Hex(secret);
+      if (this.secretHashes.size >= 256) this.secretHashes.clear();
+      this.secretHashes.set(secret, hash);
+    }
+    return hash;
   }
 
   /**

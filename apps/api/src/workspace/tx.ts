@@ -58,10 +58,22 @@ export class Tx {
     const after = outcome.task.usage;
     if (before && (before.inputTokens !== after.inputTokens || before.outputTokens !== after.outputTokens || before.costUsd !== after.costUsd)) {
       const delta = { inputTokens: after.inputTokens - before.inputTokens, outputTokens: after.outputTokens - before.outputTokens, costUsd: after.costUsd - before.costUsd };
-      this.meta.usage = addUsage(this.meta.usage, delta);
-      writeMeta(this.sql, 'usage', this.meta.usage);
+      this.writeMeta({ usage: addUsage(this.meta.usage, delta) });
     }
     this.usageBefore.set(outcome.task.id, after);
+  }
+
+  /**
+   * Change the workspace's settings: in storage and in the object's in-memory copy
+   * together, so the copy never differs from what is stored (a rollback drops it).
+   */
+  writeMeta(change: Partial<Pick<WorkspaceMeta, 'policy' | 'policyVersion' | 'usage' | 'limits'>>): void {
+    Object.assign(this.meta, change);
+    if (change.policy !== undefined || change.policyVersion !== undefined) {
+      writeMeta(this.sql, 'policy', { policy: this.meta.policy, policyVersion: this.meta.policyVersion });
+    }
+    if (change.usage !== undefined) writeMeta(this.sql, 'usage', this.meta.usage);
+    if (change.limits !== undefined) writeMeta(this.sql, 'limits', this.meta.limits);
   }
 
   /** Append events, and queue the webhook deliveries they call for in the same transaction. */

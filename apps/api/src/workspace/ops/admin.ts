@@ -5,7 +5,6 @@ import {
   type EvaluateInput, type Event, type RateLimits, type Key, type ListEventsInput, type Policy, type PolicyVerdict, type Result, type Role, type WorkspaceDetail,
 } from '@greenlight/core';
 import { insertKey, listKeys, revokeKey } from '../keys.ts';
-import { writeMeta } from '../meta.ts';
 import { listEvents } from '../store.ts';
 import type { Tx } from '../tx.ts';
 
@@ -38,7 +37,7 @@ export const policy = (tx: Tx): { policy: Policy; version: number } => ({ policy
 
 export function setPolicy(tx: Tx, next: Policy): { policy: Policy; version: number } {
   const version = tx.meta.policyVersion + 1;
-  writeMeta(tx.sql, 'policy', { policy: next, policyVersion: version });
+  tx.writeMeta({ policy: next, policyVersion: version });
   tx.emit([{ type: 'policy.set', data: { version, policy: next } }]);
   return { policy: next, version };
 }
@@ -65,7 +64,7 @@ export function simulate(tx: Tx, input: SimulateInput): SimulationReport {
 }
 
 export function setLimits(tx: Tx, limits: RateLimits): RateLimits {
-  writeMeta(tx.sql, 'limits', limits);
+  tx.writeMeta({ limits });
   tx.emit([{ type: 'limits.set', data: { limits } }]);
   return limits;
 }

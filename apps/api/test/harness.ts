@@ -10,7 +10,7 @@ export const BASE = 'http://greenlight.test';
 
 export const workerFetch: typeof fetch = (input, init) => exports.default.fetch(new Request(input as RequestInfo, init));
 
-export const clientFor = (key: string): GreenlightClient => createClient({ url: BASE, key, fetch: workerFetch, batch: false });
+export const clientFor = (key: string): GreenlightClient => createClient({ url: BASE, key, fetch: workerFetch });
 
 let counter = 0;
 export const uniqueId = (prefix = 'ws'): string => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;

@@ -3,7 +3,8 @@ import { createClient, GreenlightError, type GreenlightClient } from '@greenligh
 
 export type Client = GreenlightClient;
 
-export const makeClient = (key: string): Client => createClient({ url: window.location.origin, key });
+// The page fires several reads at once (workspace, inbox, timeline): one batched request serves them.
+export const makeClient = (key: string): Client => createClient({ url: window.location.origin, key, batch: true });
 
 /** Anything thrown, as the SDK's one error type, so every error is shown the same way. */
 export const asError = (err: unknown): GreenlightError => GreenlightError.from(err);

@@ -14,7 +14,11 @@ export type ClientOptions = {
   key: string;
   /** Bring your own fetch (tests, proxies). Defaults to the global fetch. */
   fetch?: typeof fetch;
-  /** Batch calls made in the same tick into one request (default true). */
+  /**
+   * Batch calls made in the same tick into one request (default false). Batching waits
+   * a tick before each request (about 1.3 ms in Node, measured by the bench), which an
+   * agent's one-call-at-a-time loop only pays for; a page firing several reads at once gains.
+   */
   batch?: boolean;
   /** WebSocket implementation for live events; defaults to the global one (Node 22+, browsers, Workers). */
   WebSocket?: typeof WebSocket;
@@ -50,7 +54,7 @@ export function createApi(opts: ClientOptions): Api {
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   };
   const client = createTRPCClient<AppRouter>({
-    links: [opts.batch === false ? httpLink(linkOpts) : httpBatchLink({ ...linkOpts, maxItems: 50 })],
+    links: [opts.batch === true ? httpBatchLink({ ...linkOpts, maxItems: 50 }) : httpLink(linkOpts)],
   });
   return withErrors(client);
 }

@@ -58,7 +58,7 @@ export async function waitHealthy(url: string, opts: { timeoutMs: number; failed
   }
 }
 
-/** Call one tRPC procedure over plain JSON, as any HTTP client can. */
+/** Call one tRPC procedure over plain JSON, like any HTTP client. */
 export async function call<T = unknown>(url: string, key: string, path: string, input?: unknown, method: 'GET' | 'POST' = 'POST'): Promise<T> {
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const res =

@@ -1,5 +1,5 @@
 /**
- * The bench's calls: tRPC procedures as plain JSON (as any HTTP client makes them), the
+ * The bench's calls: tRPC procedures as plain JSON (the way any HTTP client makes them), the
  * bench-only bare routes, and the fixtures every suite starts from. All over client.ts.
  */
 import { request } from './client.ts';

@@ -1,26 +1,14 @@
 /** The workspace object loses nothing when evicted, and its alarm expires leases exactly once. */
-import { env } from 'cloudflare:workers';
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { expireLease, stubOf } from './deadlines.ts';
 import { allEvents, gaplessSeqs, openApproval, team, threeStepPlan, type Team } from './harness.ts';
 
-const stubOf = (workspaceId: string) => env.WORKSPACE.get(env.WORKSPACE.idFromName(workspaceId));
 
 /** Instances seen so far (tests run in the Worker's isolate), to prove an eviction made a new one. */
 const seen = new WeakSet<object>();
 const markInstance = (workspaceId: string) => runInDurableObject(stubOf(workspaceId), (instance) => void seen.add(instance));
 const isNewInstance = (workspaceId: string) => runInDurableObject(stubOf(workspaceId), (instance) => !seen.has(instance));
-
-/** Move a step's lease (and the deadline the alarm watches) into the past, as if time had passed. */
-async function expireLease(workspaceId: string, stepId: string): Promise<void> {
-  const past = Date.now() - 1_000;
-  await runInDurableObject(stubOf(workspaceId), (_instance, state) => {
-    const updated = state.storage.sql
-      .exec(`UPDATE steps SET deadline = ?, data = json_set(data, '$.lease.expiresAt', ?) WHERE id = ? AND status = 'executing' RETURNING id`, past, past, stepId)
-      .toArray();
-    if (updated.length !== 1) throw new Error(`step ${stepId} is not executing`);
-  });
-}
 
 /** The step row as stored, read without going through the API (which would apply deadlines itself). */
 const storedStatus = (workspaceId: string, stepId: string) =>

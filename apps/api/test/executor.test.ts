@@ -3,23 +3,16 @@
  * a stale lease changes nothing, a read step's attempts count up to maxAttempts across
  * lease expiries, and a step's output is bounded.
  */
-import { env } from 'cloudflare:workers';
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm } from 'cloudflare:test';
 import { LIMITS } from '@greenlight/core';
 import { describe, expect, it } from 'vitest';
+import { expireLease, stubOf } from './deadlines.ts';
 import { allEvents, errorOf, team, type Team } from './harness.ts';
 
-const stubOf = (workspaceId: string) => env.WORKSPACE.get(env.WORKSPACE.idFromName(workspaceId));
 
-/** Move a step's lease and the deadline the alarm watches into the past, then let the alarm run. */
+/** Make the lease overdue, then let the alarm run. */
 async function expireLeaseByAlarm(workspaceId: string, stepId: string): Promise<void> {
-  const past = Date.now() - 1_000;
-  await runInDurableObject(stubOf(workspaceId), (_instance, state) => {
-    const rows = state.storage.sql
-      .exec(`UPDATE steps SET deadline = ?, data = json_set(data, '$.lease.expiresAt', ?) WHERE id = ? AND status = 'executing' RETURNING id`, past, past, stepId)
-      .toArray();
-    if (rows.length !== 1) throw new Error(`step ${stepId} is not executing`);
-  });
+  await expireLease(workspaceId, stepId);
   expect(await runDurableObjectAlarm(stubOf(workspaceId))).toBe(true);
 }
 

@@ -1,25 +1,13 @@
 /** Approval deadlines: the object's alarm applies defaultOnTimeout, once, also after eviction. */
 import { env } from 'cloudflare:workers';
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
-import type { Step } from '@greenlight/core';
 import { describe, expect, it } from 'vitest';
+import { expireApproval } from './deadlines.ts';
 import { team, type Team } from './harness.ts';
 
 const stub = (t: Team) => env.WORKSPACE.get(env.WORKSPACE.idFromName(t.id));
 
-/**
- * Make a step's approval deadline fall due now. Real alarms with tiny delays can fire
- * before the test asks (TOOLCHAIN), so the deadline is moved in storage, then the alarm run.
- */
-async function makeDue(t: Team, stepId: string): Promise<void> {
-  await runInDurableObject(stub(t), (_instance, state) => {
-    const sql = state.storage.sql;
-    const step = JSON.parse(sql.exec<{ data: string }>(`SELECT data FROM steps WHERE id = ?`, stepId).one().data) as Step;
-    const due = Date.now() - 1000;
-    step.approval!.expiresAt = due;
-    sql.exec(`UPDATE steps SET data = ?, deadline = ? WHERE id = ?`, JSON.stringify(step), due, stepId);
-  });
-}
+const makeDue = (t: Team, stepId: string) => expireApproval(t.id, stepId);
 
 const planWithTimeout = async (t: Team, defaultOnTimeout?: 'reject' | 'approve' | 'skip' | 'cancel_task') => {
   await t.admin.policy.set.mutate({

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { createClient, type TaskView } from '@greenlight/sdk';
+import { createClient, GreenlightError, type TaskView } from '@greenlight/sdk';
 import { commandHandler, fileHandlers, sha256File } from '@greenlight/sdk/node';
 
 const repo = new URL('..', import.meta.url).pathname;
@@ -26,77 +26,92 @@ function config(): { url: string; key: string } {
 
 const { url, key } = config();
 const agent = createClient({ url, key });
-const root = await mkdtemp(join(process.env.DEMO_DIR ?? tmpdir(), 'greenlight-demo-'));
-await cp(join(repo, 'examples', 'sample-project'), root, { recursive: true });
-const say = (line: string) => console.log(`[demo-agent] ${line}`);
-const reviewAt = (task: TaskView) =>
-  say(`waiting for review: ${url}/#/tasks/${task.id}  (or: npm run greenlight -- inbox)`);
+async function main(): Promise<number> {
+  const root = await mkdtemp(join(process.env.DEMO_DIR ?? tmpdir(), 'greenlight-demo-'));
+  await cp(join(repo, 'examples', 'sample-project'), root, { recursive: true });
+  const say = (line: string) => console.log(`[demo-agent] ${line}`);
+  const reviewAt = (task: TaskView) =>
+    say(`waiting for review: ${url}/#/tasks/${task.id}  (or: npm run greenlight -- inbox)`);
 
-say(`working on a scratch copy: ${root}`);
+  say(`working on a scratch copy: ${root}`);
 
-// Round one: look, and ask.
-const understand = await agent.plan({
-  title: 'Understand the temperature module',
-  goal: 'find why Fahrenheit conversions are wrong',
-  steps: [
-    { key: 'read', kind: 'read', title: 'Read the module and its test', params: { tool: 'read_file', paths: ['src/temperature.js', 'test/temperature.test.js'] } },
-    {
-      key: 'ask', kind: 'clarify', title: 'Rounding', dependsOn: ['read'],
-      params: { questions: ['toFahrenheit adds 23 instead of 32. Should results also be rounded to one decimal place? (yes/no)'], placeholder: 'yes or no' },
-      explanation: 'The fix changes results; rounding would change them further.',
-    },
-  ],
-});
-reviewAt(understand);
-const read = async (step: { params: Record<string, unknown> }) => {
-  const paths = (step.params.paths as string[] | undefined) ?? [];
-  return { output: Object.fromEntries(await Promise.all(paths.map(async (p) => [p, (await readFile(join(root, p), 'utf8')).length] as const))) };
-};
-const first = await agent.run(understand.id, { read }, { concurrency: 2 });
-const answer = first.context.clarifications[0]?.answer;
-if (!answer) {
-  say(`the question was not answered (task ${first.status}); stopping`);
-  process.exit(1);
+  // Round one: look, and ask.
+  const understand = await agent.plan({
+    title: 'Understand the temperature module',
+    goal: 'find why Fahrenheit conversions are wrong',
+    steps: [
+      { key: 'read', kind: 'read', title: 'Read the module and its test', params: { tool: 'read_file', paths: ['src/temperature.js', 'test/temperature.test.js'] } },
+      {
+        key: 'ask', kind: 'clarify', title: 'Rounding', dependsOn: ['read'],
+        params: { questions: ['toFahrenheit adds 23 instead of 32. Should results also be rounded to one decimal place? (yes/no)'], placeholder: 'yes or no' },
+        explanation: 'The fix changes results; rounding would change them further.',
+      },
+    ],
+  });
+  reviewAt(understand);
+  const read = async (step: { params: Record<string, unknown> }) => {
+    const paths = (step.params.paths as string[] | undefined) ?? [];
+    return { output: Object.fromEntries(await Promise.all(paths.map(async (p) => [p, (await readFile(join(root, p), 'utf8')).length] as const))) };
+  };
+  const first = await agent.run(understand.id, { read }, { concurrency: 2 });
+  const answer = first.context.clarifications[0]?.answer;
+  if (!answer) {
+    say(`the question was not answered (task ${first.status}); stopping`);
+    return 1;
+  }
+  const round = /^\s*y/i.test(answer);
+  say(`answer: "${answer}" -> ${round ? 'round to one decimal' : 'no rounding'}`);
+
+  // Round two: the fix, as diffs against the files exactly as read.
+  const modulePath = 'src/temperature.js';
+  const testPath = 'test/temperature.test.js';
+  const before = { module: await readFile(join(root, modulePath), 'utf8'), test: await readFile(join(root, testPath), 'utf8') };
+  const fahrenheit = round ? 'Math.round(((celsius * 9) / 5 + 32) * 10) / 10' : '(celsius * 9) / 5 + 32';
+  const afterModule = before.module.replace('return (celsius * 9) / 5 + 23;', `return ${fahrenheit};`);
+  const afterTest = `${before.test.replace("import { toCelsius } from '../src/temperature.js';", "import { toCelsius, toFahrenheit } from '../src/temperature.js';")}
+  test('toFahrenheit converts the boiling point', () => {
+    assert.equal(toFahrenheit(100), 212);
+  });
+  ${round ? "\ntest('toFahrenheit rounds to one decimal', () => {\n  assert.equal(toFahrenheit(36.6), 97.9);\n});\n" : ''}`;
+  const fix = await agent.plan({
+    title: 'Fix toFahrenheit and cover it with tests',
+    goal: 'npm test passes with a test for toFahrenheit',
+    metadata: { answer },
+    steps: [
+      {
+        key: 'fix', kind: 'edit_file', title: `Fix the offset in ${modulePath}`, risk: 'low',
+        params: { path: modulePath, patch: createTwoFilesPatch(`a/${modulePath}`, `b/${modulePath}`, before.module, afterModule) },
+        baseHash: await sha256File(join(root, modulePath)),
+        explanation: 'Fahrenheit is Celsius × 9/5 + 32, not + 23.',
+      },
+      {
+        key: 'test', kind: 'edit_file', title: `Test toFahrenheit in ${testPath}`,
+        params: { path: testPath, patch: createTwoFilesPatch(`a/${testPath}`, `b/${testPath}`, before.test, afterTest) },
+        baseHash: await sha256File(join(root, testPath)),
+      },
+      { key: 'run', kind: 'run_command', title: 'Run the tests', params: { command: 'node --test', cwd: '.' }, dependsOn: ['fix', 'test'] },
+    ],
+  });
+  reviewAt(fix);
+  const done = await agent.run(fix.id, { ...fileHandlers({ root }), ...commandHandler({ cwd: root, timeoutMs: 60_000 }) }, { concurrency: 2 });
+
+  for (const s of done.steps) say(`${s.status.padEnd(10)} ${s.key}: ${s.title}`);
+  const testRun = done.steps.find((s) => s.key === 'run');
+  const out = testRun?.result?.output as { stdout?: string } | undefined;
+  if (out?.stdout) say(`node --test said:\n${out.stdout.trim().split('\n').filter((l) => /^(# |ℹ )(pass|fail) /.test(l)).join('\n')}`);
+  say(`task ${done.status}; the changed files are in ${root}`);
+  return done.status === 'completed' ? 0 : 1;
 }
-const round = /^\s*y/i.test(answer);
-say(`answer: "${answer}" -> ${round ? 'round to one decimal' : 'no rounding'}`);
 
-// Round two: the fix, as diffs against the files exactly as read.
-const modulePath = 'src/temperature.js';
-const testPath = 'test/temperature.test.js';
-const before = { module: await readFile(join(root, modulePath), 'utf8'), test: await readFile(join(root, testPath), 'utf8') };
-const fahrenheit = round ? 'Math.round(((celsius * 9) / 5 + 32) * 10) / 10' : '(celsius * 9) / 5 + 32';
-const afterModule = before.module.replace('return (celsius * 9) / 5 + 23;', `return ${fahrenheit};`);
-const afterTest = `${before.test.replace("import { toCelsius } from '../src/temperature.js';", "import { toCelsius, toFahrenheit } from '../src/temperature.js';")}
-test('toFahrenheit converts the boiling point', () => {
-  assert.equal(toFahrenheit(100), 212);
-});
-${round ? "\ntest('toFahrenheit rounds to one decimal', () => {\n  assert.equal(toFahrenheit(36.6), 97.9);\n});\n" : ''}`;
-const fix = await agent.plan({
-  title: 'Fix toFahrenheit and cover it with tests',
-  goal: 'npm test passes with a test for toFahrenheit',
-  metadata: { answer },
-  steps: [
-    {
-      key: 'fix', kind: 'edit_file', title: `Fix the offset in ${modulePath}`, risk: 'low',
-      params: { path: modulePath, patch: createTwoFilesPatch(`a/${modulePath}`, `b/${modulePath}`, before.module, afterModule) },
-      baseHash: await sha256File(join(root, modulePath)),
-      explanation: 'Fahrenheit is Celsius × 9/5 + 32, not + 23.',
-    },
-    {
-      key: 'test', kind: 'edit_file', title: `Test toFahrenheit in ${testPath}`,
-      params: { path: testPath, patch: createTwoFilesPatch(`a/${testPath}`, `b/${testPath}`, before.test, afterTest) },
-      baseHash: await sha256File(join(root, testPath)),
-    },
-    { key: 'run', kind: 'run_command', title: 'Run the tests', params: { command: 'node --test', cwd: '.' }, dependsOn: ['fix', 'test'] },
-  ],
-});
-reviewAt(fix);
-const done = await agent.run(fix.id, { ...fileHandlers({ root }), ...commandHandler({ cwd: root, timeoutMs: 60_000 }) }, { concurrency: 2 });
-
-for (const s of done.steps) say(`${s.status.padEnd(10)} ${s.key}: ${s.title}`);
-const testRun = done.steps.find((s) => s.key === 'run');
-const out = testRun?.result?.output as { stdout?: string } | undefined;
-if (out?.stdout) say(`node --test said:\n${out.stdout.trim().split('\n').filter((l) => /^# (pass|fail)/.test(l)).join('\n')}`);
-say(`task ${done.status}; the changed files are in ${root}`);
-process.exit(done.status === 'completed' ? 0 : 1);
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    // The one failure a new user meets: the server is not where the demo looked for it.
+    if (err instanceof GreenlightError && err.code === 'NETWORK_ERROR') {
+      console.error(`[demo-agent] cannot reach Greenlight at ${url}: is \`npm start\` running? (set PORT or GREENLIGHT_URL if it is elsewhere)`);
+    } else {
+      console.error('[demo-agent]', err);
+    }
+    process.exit(1);
+  },
+);

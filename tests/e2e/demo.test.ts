@@ -63,6 +63,9 @@ describe('npm run demo', () => {
 
     expect(output).toContain('answer: "yes" -> round to one decimal');
     expect(output).toContain('task completed');
+    // The sample project's own tests ran for real: the original one and the two the fix added.
+    expect(output).toMatch(/(# |ℹ )pass 3\b/);
+    expect(output).toMatch(/(# |ℹ )fail 0\b/);
     expect(code, output).toBe(0);
     const [copy] = readdirSync(scratch);
     const fixed = readFileSync(join(scratch, copy!, 'src', 'temperature.js'), 'utf8');

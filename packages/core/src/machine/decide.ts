@@ -9,7 +9,7 @@ import type { DecideInput } from '../schemas/approval.ts';
 import type { Policy } from '../schemas/policy.ts';
 import type { Step } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
-import { checkStepParams } from './plan.ts';
+import { checkNewParams } from './plan.ts';
 import { requestApproval } from './approval.ts';
 import { Draft, type Ctx, type Outcome } from './draft.ts';
 import { voidDependents } from './revise.ts';
@@ -113,8 +113,8 @@ function approveVote(d: Draft, step: Step, vote: Step['approvals'][number]): Res
  */
 function modify(d: Draft, step: Step, cmd: DecideCommand, vote: Step['approvals'][number]): Result<void> {
   if (!cmd.params || !cmd.newParamsHash) return fail('BAD_REQUEST', 'modify needs the new params');
-  const issues = checkStepParams({ kind: step.kind, params: cmd.params, baseHash: step.baseHash }, ['params']).map((i) => ({ ...i, path: i.path.slice(1) }));
-  if (issues.length > 0) return fail('BAD_REQUEST', `modified params do not fit a ${step.kind} step: ${issues[0]!.message}`, { issues });
+  const checked = checkNewParams(step, cmd.params);
+  if (!checked.ok) return checked;
   const { now, actor } = d.ctx;
   step.revision += 1;
   step.params = cmd.params;

@@ -29,6 +29,12 @@ export function checkStepParams(step: Pick<StepInput, 'kind' | 'params' | 'baseH
   return issues;
 }
 
+/** New params for an existing step (a revision, or a reviewer's modify): they must fit its kind. */
+export function checkNewParams(step: Pick<StepInput, 'kind' | 'baseHash'>, params: Record<string, unknown>): Result<void> {
+  const issues = checkStepParams({ kind: step.kind, params, baseHash: step.baseHash }, []);
+  return issues.length > 0 ? badRequest(`params do not fit a ${step.kind} step: ${issues[0]!.message}`, issues) : ok(undefined);
+}
+
 /** The whole-plan check. Returns every problem found, not just the first. */
 export function validatePlan(steps: StepInput[]): Result<void> {
   const issues: Issue[] = [];

@@ -8,7 +8,7 @@ import type { Policy } from '../schemas/policy.ts';
 import type { Step } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
 import { evaluatePolicy } from '../policy.ts';
-import { checkStepParams, applyVerdict } from './plan.ts';
+import { applyVerdict, checkNewParams } from './plan.ts';
 import { requestApproval } from './approval.ts';
 import { Draft, type Ctx, type Outcome } from './draft.ts';
 import { dependentsOf, settle } from './settle.ts';
@@ -25,8 +25,8 @@ export function revise(task: Task, cmd: ReviseCommand, policy: Policy, ctx: Ctx)
   if (!REVISABLE.has(step.status)) {
     return fail('CONFLICT', `step ${step.key} is ${step.status} and can no longer be revised`, { reason: 'not_revisable' });
   }
-  const issues = checkStepParams({ kind: step.kind, params: cmd.params, baseHash: step.baseHash }, ['params']).map((i) => ({ ...i, path: i.path.slice(1) }));
-  if (issues.length > 0) return fail('BAD_REQUEST', `params do not fit a ${step.kind} step: ${issues[0]!.message}`, { issues });
+  const checked = checkNewParams(step, cmd.params);
+  if (!checked.ok) return checked;
   const { now, actor } = d.ctx;
   step.revision += 1;
   step.params = cmd.params;

@@ -4,7 +4,7 @@
  * agent's own memory and persona, logs, git internals or dependencies; the test
  * command runs by itself; destructive commands never; everything else asks.
  */
-import { Policy, type PolicyInput } from '../schemas/policy.ts';
+import type { PolicyInput } from '../schemas/policy.ts';
 
 export const CODING_AGENT_POLICY_INPUT: PolicyInput = {
   mode: 'copilot',
@@ -26,5 +26,3 @@ export const CODING_AGENT_POLICY_INPUT: PolicyInput = {
   preventSelfApproval: true,
   defaultOnTimeout: 'reject',
 };
-
-export const CODING_AGENT_POLICY: Policy = Policy.parse(CODING_AGENT_POLICY_INPUT);

@@ -41,7 +41,6 @@ export const PARAMS_BY_KIND = {
 } as const satisfies Record<StepKind, z.ZodType>;
 
 export type ParamsOf<K extends StepKind> = z.infer<(typeof PARAMS_BY_KIND)[K]>;
-export type StepParams = { [K in StepKind]: ParamsOf<K> }[StepKind];
 
 /** Params arrive as JSON; the kind picks the schema. Bounded (depth, then size) before parsing the shape. */
 export const AnyParams = boundedJson(z.record(z.string(), z.unknown()), 'params', LIMITS.paramsBytes);

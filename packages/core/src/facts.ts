@@ -4,9 +4,8 @@
  * and the SDK all call these, so no client counts or filters by itself and none can
  * disagree with the server (one once showed "0 of 2" after a modify the core counted).
  */
-import type { Role, StepStatus, TaskStatus } from './enums.ts';
+import type { ApprovalOption, Role, StepStatus, TaskStatus } from './enums.ts';
 import { decisionRefusal } from './machine/authority.ts';
-import type { ApprovalOption } from './enums.ts';
 import type { Policy } from './schemas/policy.ts';
 import type { StepDecision, Vote } from './schemas/step.ts';
 

@@ -85,7 +85,7 @@ describe('tasks.setMode', () => {
     const raised = await t.approver.tasks.setMode.mutate({ taskId: task.id, mode: 'autopilot' });
     expect(raised.mode).toBe('autopilot');
     expect(raised.steps.map((s) => s.status)).toEqual(['approved', 'approved', 'approved']);
-    expect(raised.steps[0]!.decision?.by).toEqual(['policy:mode:autopilot']);
+    expect(raised.steps[0]!.decision?.by).toEqual(['alice']);
 
     const denied = await t.agent.plan({ title: 'deny holds', steps: [cmd('a', 'curl x'), cmd('b', 'make')] });
     const r2 = await t.approver.tasks.setMode.mutate({ taskId: denied.id, mode: 'autopilot' });

@@ -11,6 +11,7 @@ import { TaskPage } from './components/TaskPage.tsx';
 import { useReload } from './hooks/useReload.ts';
 import { useShortcuts } from './hooks/useShortcuts.ts';
 import { useRoute } from './route.ts';
+import { ViewerContext, viewerOf } from './viewer.ts';
 import { clearKey, loadKey, saveKey } from './session.ts';
 
 function SignedIn({ apiKey, onSignOut }: { apiKey: string; onSignOut: () => void }) {
@@ -22,10 +23,12 @@ function SignedIn({ apiKey, onSignOut }: { apiKey: string; onSignOut: () => void
   return (
     <>
       <Header workspaceId={parseKey(apiKey)?.workspaceId ?? ''} workspace={workspace.data} onHelp={() => setHelp(true)} onSignOut={onSignOut} />
-      <main>
-        {workspace.error?.code === 'UNAUTHORIZED' && <ErrorBox error={workspace.error} />}
-        {route.page === 'task' ? <TaskPage key={route.taskId} client={client} taskId={route.taskId} /> : <Inbox client={client} />}
-      </main>
+      <ViewerContext.Provider value={viewerOf(workspace.data)}>
+        <main>
+          {workspace.error?.code === 'UNAUTHORIZED' && <ErrorBox error={workspace.error} />}
+          {route.page === 'task' ? <TaskPage key={route.taskId} client={client} taskId={route.taskId} /> : <Inbox client={client} />}
+        </main>
+      </ViewerContext.Provider>
       {help && <HelpDialog onClose={() => setHelp(false)} />}
     </>
   );

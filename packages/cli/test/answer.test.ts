@@ -21,7 +21,9 @@ describe('hook answer', () => {
     expect(decision(step('approved', { decision: 'approve', by: ['ana'], at: 1 }))).toEqual({
       hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: 'Greenlight: approved by ana',
     });
-    expect(decision(step('approved', { decision: 'policy', by: ['policy:mode:copilot'], rule: 'mode:copilot', at: 1 })).permissionDecisionReason).toContain('policy (mode:copilot)');
+    expect(decision(step('approved', { decision: 'policy', by: ['policy:mode:copilot'], rule: 'mode:copilot', at: 1 })).permissionDecisionReason).toBe('Greenlight: allowed by policy (mode:copilot)');
+    // A raised mode's approval is its raiser's, and says so.
+    expect(decision(step('approved', { decision: 'policy', by: ['ana'], rule: 'mode:autopilot', at: 1 })).permissionDecisionReason).toBe('Greenlight: allowed by policy (mode:autopilot) by ana');
   });
 
   it('denies with the feedback for reject, request changes and skip', () => {

@@ -29,7 +29,7 @@ describe('applyDeadlines: leases', () => {
   it('a non-idempotent step whose lease ran out fails with lease_expired; a read step goes back to approved with its attempt kept', async () => {
     const { env, task } = await setup([commandStep('c'), readStep('r')]);
     const approved = approveAll(task, env);
-    const claimed = unwrap(claim(approved, { stepIds: approved.steps.map((s) => s.id), leaseMs: LEASE }, env.ctx('runner-1'))).task;
+    const claimed = unwrap(claim(approved, { stepIds: approved.steps.map((s) => s.id), leaseMs: LEASE }, DEFAULT_POLICY, env.ctx('runner-1'))).task;
     expect(nextDeadline(claimed)).toBe(T0 + LEASE);
     expect(applyDeadlines(claimed, MAX, env.ctx('system', T0 + LEASE - 1))).toBeUndefined();
 
@@ -68,7 +68,7 @@ describe('applyDeadlines: leases', () => {
   it('called twice at the same time: the second call changes nothing (undefined)', async () => {
     const { env, task } = await setup([commandStep('c'), readStep('r'), editStep('e')], Policy.parse({ timeoutSeconds: 30 }));
     const approved = unwrap(decide(task, decision(stepOf(task, 'c'), 'approve'), DEFAULT_POLICY, env.ctx('alice'))).task;
-    const claimed = unwrap(claim(approved, { stepIds: [stepOf(task, 'c').id, stepOf(task, 'r').id], leaseMs: LEASE }, env.ctx('runner-1'))).task;
+    const claimed = unwrap(claim(approved, { stepIds: [stepOf(task, 'c').id, stepOf(task, 'r').id], leaseMs: LEASE }, DEFAULT_POLICY, env.ctx('runner-1'))).task;
     const at = T0 + LEASE;
     const first = applyDeadlines(claimed, MAX, env.ctx('system', at));
     expect(first).toBeDefined();

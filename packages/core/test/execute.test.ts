@@ -1,6 +1,7 @@
 /** The executor protocol: claim, complete, heartbeat, fail. */
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_POLICY,
   cancelTask,
   claim,
   claimableSteps,
@@ -27,10 +28,10 @@ describe('claim', () => {
     const { env, task } = await setup([readStep('r'), readStep('after', ['r']), editStep('e')]);
     expect(claimableSteps(task).map((s) => s.key)).toEqual(['r']);
     const before = snapshot(task);
-    expectError(claim(task, { stepIds: [stepOf(task, 'after').id], leaseMs: LEASE }, env.ctx('runner-1')), 'CONFLICT', 'not_claimable');
-    expectError(claim(task, { stepIds: [stepOf(task, 'e').id], leaseMs: LEASE }, env.ctx('runner-1')), 'CONFLICT', 'not_claimable');
-    expectError(claim(task, { stepIds: ['nope'], leaseMs: LEASE }, env.ctx('runner-1')), 'CONFLICT', 'not_claimable');
-    expectError(claim(task, { stepIds: [stepOf(task, 'r').id, stepOf(task, 'r').id], leaseMs: LEASE }, env.ctx('runner-1')), 'CONFLICT');
+    expectError(claim(task, { stepIds: [stepOf(task, 'after').id], leaseMs: LEASE }, DEFAULT_POLICY, env.ctx('runner-1')), 'CONFLICT', 'not_claimable');
+    expectError(claim(task, { stepIds: [stepOf(task, 'e').id], leaseMs: LEASE }, DEFAULT_POLICY, env.ctx('runner-1')), 'CONFLICT', 'not_claimable');
+    expectError(claim(task, { stepIds: ['nope'], leaseMs: LEASE }, DEFAULT_POLICY, env.ctx('runner-1')), 'CONFLICT', 'not_claimable');
+    expectError(claim(task, { stepIds: [stepOf(task, 'r').id, stepOf(task, 'r').id], leaseMs: LEASE }, DEFAULT_POLICY, env.ctx('runner-1')), 'CONFLICT');
     expect(snapshot(task)).toBe(before);
 
     const done = run(task, 'r', env);
@@ -58,7 +59,7 @@ describe('claim', () => {
 
   it('independent steps can be claimed together', async () => {
     const { env, task } = await setup([readStep('a'), readStep('b')]);
-    const { task: after } = unwrap(claim(task, { stepIds: task.steps.map((s) => s.id), leaseMs: LEASE }, env.ctx('runner-1')));
+    const { task: after } = unwrap(claim(task, { stepIds: task.steps.map((s) => s.id), leaseMs: LEASE }, DEFAULT_POLICY, env.ctx('runner-1')));
     expect(after.steps.map((s) => s.status)).toEqual(['executing', 'executing']);
     expect(stepOf(after, 'a').lease?.leaseId).not.toBe(stepOf(after, 'b').lease?.leaseId);
   });
@@ -67,7 +68,7 @@ describe('claim', () => {
 describe('complete', () => {
   it('with the live lease: completed, output kept, usage summed into the task', async () => {
     const { env, task } = await setup([readStep('a'), readStep('b')]);
-    const claimed = unwrap(claim(task, { stepIds: task.steps.map((s) => s.id), leaseMs: LEASE }, env.ctx('runner-1'))).task;
+    const claimed = unwrap(claim(task, { stepIds: task.steps.map((s) => s.id), leaseMs: LEASE }, DEFAULT_POLICY, env.ctx('runner-1'))).task;
     env.advance(1500);
     const usageA = { inputTokens: 100, outputTokens: 20, costUsd: 0.1 };
     const usageB = { inputTokens: 5, outputTokens: 7, costUsd: 0.2 };

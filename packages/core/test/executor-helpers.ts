@@ -22,7 +22,7 @@ export function approveAll(task: Task, env: Env): Task {
 }
 
 export const claimOne = (task: Task, step: Step, env: Env, leaseMs = LEASE) =>
-  unwrap(claim(task, { stepIds: [step.id], leaseMs }, env.ctx('runner-1')));
+  unwrap(claim(task, { stepIds: [step.id], leaseMs }, DEFAULT_POLICY, env.ctx('runner-1')));
 
 export const leaseOf = (task: Task, key: string): string => {
   const l = stepOf(task, key).lease;

@@ -89,7 +89,7 @@ describe('cancelTask', () => {
     const before = snapshot(t);
     const e = stepOf(task, 'e');
     expectError(decide(t, decision(e, 'approve'), DEFAULT_POLICY, env.ctx('alice')), 'CONFLICT', 'cancelled');
-    expectError(claim(t, { stepIds: [e.id], leaseMs: LEASE }, env.ctx('runner-1')), 'CONFLICT');
+    expectError(claim(t, { stepIds: [e.id], leaseMs: LEASE }, DEFAULT_POLICY, env.ctx('runner-1')), 'CONFLICT');
     expectError(complete(t, { stepId: stepOf(t, 'r').id, leaseId: lease }, env.ctx('runner-1')), 'CONFLICT', 'cancelled');
     expectError(failStep(t, { stepId: stepOf(t, 'r').id, leaseId: lease, error: { message: 'x' } }, MAX, env.ctx('runner-1')), 'CONFLICT', 'cancelled');
     expectError(revise(t, { stepId: e.id, params: e.params, paramsHash: e.paramsHash }, DEFAULT_POLICY, env.ctx('agent')), 'CONFLICT', 'cancelled');
@@ -125,12 +125,16 @@ describe('setMode', () => {
     const { task: after, events } = unwrap(setMode(task, 'autopilot', policy, env.ctx('alice')));
     expect(after.mode).toBe('autopilot');
     expect(stepOf(after, 'e').status).toBe('approved');
-    expect(stepOf(after, 'e').decision).toMatchObject({ decision: 'policy', by: ['policy:mode:autopilot'] });
+    // The approval is alice's, given by raising the mode: the audit names her, not only the mode.
+    expect(stepOf(after, 'e').decision).toMatchObject({ decision: 'policy', by: ['alice'], rule: 'mode:autopilot' });
     expect(stepOf(after, 'deploy').status).toBe('approved');
     expect(stepOf(after, 'rm').status).toBe('rejected');
     expect(stepOf(after, 'q').status).toBe('awaiting_approval');
     expect(events[0]).toEqual({ type: 'task.mode_changed', taskId: task.id, data: { from: 'copilot', to: 'autopilot', by: 'alice' } });
-    expect(events.slice(1).map((e) => [e.type, e.data.via])).toEqual([['step.approved', 'mode'], ['step.approved', 'mode']]);
+    expect(events.slice(1).map((e) => [e.type, e.data.by, e.data.via])).toEqual([
+      ['step.approved', 'alice', 'mode:autopilot'],
+      ['step.approved', 'alice', 'mode:autopilot'],
+    ]);
   });
 });
 

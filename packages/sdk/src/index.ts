@@ -9,6 +9,10 @@ export type { ClientOptions, Api } from './client.ts';
 export type { DecisionOutcome, WatchOptions } from './live.ts';
 export { HandlerError, type HandlerContext, type HandlerResult, type Handlers, type RunOptions, type StepHandler } from './run.ts';
 export type * from '@greenlight/core';
+/** Facts derived from the domain, from the same functions the server and the page use: no client recounts them. */
+export {
+  approvalProgress, claimableSteps, countsAsApproval, decisionPeople, decisionRefusal, isClaimable, mayApprove, statusLabel,
+} from '@greenlight/core';
 
 export type GreenlightClient = Api & {
   /** Propose a plan; the policy sorts its steps before this returns. */

@@ -120,6 +120,22 @@ export function tasksWithApprovedSteps(sql: SqlStorage, q: { taskId?: string | u
   return rows.toArray().map((r) => r.task_id);
 }
 
+/**
+ * Tasks with an unstarted step (approved and unclaimed, or asking) that `matches`,
+ * oldest task first: the candidates of the deny-rule sweep at policy.set. Reads only
+ * the steps behind the two partial indexes (steps_approved, steps_awaiting), never
+ * the whole table.
+ */
+export function tasksWithDeniableSteps(sql: SqlStorage, matches: (step: Step) => boolean): string[] {
+  const rows = [
+    ...sql.exec<{ task_id: string; data: string }>(`SELECT task_id, data FROM steps WHERE status = 'approved'`).toArray(),
+    ...sql.exec<{ task_id: string; data: string }>(`SELECT task_id, data FROM steps WHERE awaiting_since IS NOT NULL`).toArray(),
+  ];
+  const ids = new Set<string>();
+  for (const r of rows) if (!ids.has(r.task_id) && matches(JSON.parse(r.data) as Step)) ids.add(r.task_id);
+  return [...ids].sort();
+}
+
 export function earliestDeadline(sql: SqlStorage): number | undefined {
   const row = sql.exec<{ t: number | null }>(`SELECT MIN(deadline) AS t FROM steps WHERE deadline IS NOT NULL`).one();
   return row.t ?? undefined;

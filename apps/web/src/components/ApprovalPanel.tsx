@@ -4,11 +4,13 @@
  * paramsHash the reviewer was shown, so a plan that changed meanwhile is refused
  * (CONFLICT) instead of approved blind. When selected, its keys are live.
  */
-import { useRef, useState } from 'preact/hooks';
-import type { Approval, ApprovalOption } from '@greenlight/core';
+import { useContext, useRef, useState } from 'preact/hooks';
+import { statusLabel, type Approval, type ApprovalOption } from '@greenlight/core';
 import type { GreenlightError } from '@greenlight/sdk';
 import { asError, localError, type Client } from '../client.ts';
 import { OPTION_UI } from '../decisions.ts';
+import { refusalText, votesText } from '../facts.ts';
+import { ViewerContext } from '../viewer.ts';
 import { label, relative } from '../format.ts';
 import { useShortcuts } from '../hooks/useShortcuts.ts';
 import { ErrorBox } from './ErrorBox.tsx';
@@ -71,7 +73,7 @@ export function ApprovalPanel({ client, approval, selected, onDecided }: Props) 
     setError(undefined);
     try {
       const res = await client.approvals.decide.mutate({ approvalId: approval.approvalId, decision, paramsHash: approval.paramsHash, ...extra });
-      setSent(res.stepStatus === 'awaiting_approval' ? 'Vote recorded: waiting for more approvals.' : `Step ${label(res.stepStatus)}.`);
+      setSent(res.stepStatus === 'awaiting_approval' ? 'Vote recorded: waiting for more approvals.' : `Step ${statusLabel(res.stepStatus)}.`);
       setEditing(undefined);
       onDecided();
     } catch (err) {
@@ -88,17 +90,15 @@ export function ApprovalPanel({ client, approval, selected, onDecided }: Props) 
   }
   useShortcuts(keys, selected);
 
-  const approvals = approval.votes.filter((v) => v.decision === 'approve');
+  // Counts and authority are the core's facts (votes toward N, who may decide), never recounted here.
+  const votes = votesText(approval);
+  const refused = refusalText(useContext(ViewerContext), approval);
   return (
     <div class="decide" aria-busy={busy}>
-      {(approval.requiredApprovals > 1 || approval.expiresAt !== undefined) && (
+      {refused && <div class="small refused">{refused}.</div>}
+      {(votes !== undefined || approval.expiresAt !== undefined) && (
         <div class="muted small">
-          {approval.requiredApprovals > 1 && (
-            <span>
-              {approvals.length} of {approval.requiredApprovals} approvals
-              {approvals.length > 0 && ` (${approvals.map((v) => v.principal).join(', ')})`}.{' '}
-            </span>
-          )}
+          {votes !== undefined && <span>{votes} </span>}
           {approval.expiresAt !== undefined && (
             <span>
               Expires {relative(approval.expiresAt)}, then {label(approval.defaultOnTimeout)}.

@@ -4,6 +4,7 @@
  */
 import { isTerminalStep, type Approval, type Step, type StepStatus } from '@greenlight/core';
 import type { Client } from '../client.ts';
+import { peopleText } from '../facts.ts';
 import { label, show, time, usageText } from '../format.ts';
 import { useScrollIntoView } from '../hooks/useSelection.ts';
 import { ApprovalPanel } from './ApprovalPanel.tsx';
@@ -30,7 +31,8 @@ function Outcome({ step }: { step: Step }) {
         <div class="outcome small">
           {d.decision === 'policy' ? (
             <>
-              Allowed by policy{d.rule && <> (rule <code>{d.rule}</code>)</>}
+              {step.status === 'rejected' ? 'Denied' : 'Allowed'} by policy{d.rule && <> (rule <code>{d.rule}</code>)</>}
+              {peopleText(d)}
             </>
           ) : (
             <>

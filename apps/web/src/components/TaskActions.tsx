@@ -1,8 +1,10 @@
 /** Task-wide actions: approve every open approval at once (all or nothing), and cancel the task. */
-import { useState } from 'preact/hooks';
+import { useContext, useState } from 'preact/hooks';
 import type { Approval, TaskView } from '@greenlight/core';
 import type { GreenlightError } from '@greenlight/sdk';
 import { asError, type Client } from '../client.ts';
+import { approvableBy } from '../facts.ts';
+import { ViewerContext } from '../viewer.ts';
 import { ErrorBox } from './ErrorBox.tsx';
 
 type Props = { client: Client; task: TaskView; approvals: Approval[]; onChanged: () => void };
@@ -12,8 +14,9 @@ export function TaskActions({ client, task, approvals, onChanged }: Props) {
   const [error, setError] = useState<GreenlightError | undefined>(undefined);
   const [cancelling, setCancelling] = useState(false);
   const [reason, setReason] = useState('');
-  // Questions need an answer each, so "approve all" leaves them to the reviewer.
-  const approvable = approvals.filter((a) => a.options.includes('approve'));
+  // Questions need an answer each, and what this reviewer created or already approved is
+  // not theirs to approve: "approve all" sends only what the core says they may approve.
+  const approvable = approvableBy(useContext(ViewerContext), approvals);
 
   const run = async (action: () => Promise<unknown>) => {
     setBusy(true);

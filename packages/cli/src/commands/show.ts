@@ -1,5 +1,5 @@
 /** `greenlight show <taskId>`: the task, its steps with status, dependencies and decisions, and a preview of each. */
-import type { Step, TaskView } from '@greenlight/core';
+import { approvalProgress, decisionPeople, type Step, type TaskView } from '@greenlight/core';
 import { UsageError } from '../errors.ts';
 import { age, oneLine, paintStatus, type Out } from '../output.ts';
 import { previewLines } from '../preview.ts';
@@ -8,8 +8,9 @@ import type { Command } from './spec.ts';
 function decisionLine(step: Step, out: Out, now: number): string | undefined {
   const d = step.decision;
   if (!d) return undefined;
-  // A policy decision is made "by" its rule; saying both is noise.
-  const who = d.by.length > 0 && d.decision !== 'policy' ? ` by ${d.by.join(', ')}` : '';
+  // The people behind it (core's decisionPeople): a rule's own decision names nobody, a raised mode its raiser.
+  const people = decisionPeople(d);
+  const who = people.length > 0 ? ` by ${people.join(', ')}` : '';
   const why = [d.rule && `rule ${d.rule}`, d.reason, d.feedback && `“${d.feedback}”`, d.answer !== undefined && `answer: ${oneLine(d.answer, 60)}`]
     .filter((x): x is string => typeof x === 'string' && x !== '')
     .join(' · ');
@@ -34,8 +35,9 @@ export function renderTask(task: TaskView, out: Out, opts: { full: boolean; now?
     if (step.explanation) more.push(`why: ${oneLine(step.explanation, 100)}`);
     if (step.risk) more.push(`risk: ${step.risk}`);
     if (step.approval && step.status === 'awaiting_approval') {
-      const votes = step.approvals.filter((v) => v.decision === 'approve').length;
-      more.push(`approval: ${out.paint('cyan', step.approval.id)} (${votes}/${step.approval.requiredApprovals} votes)${step.approval.expiresAt ? `, expires in ${age(now, step.approval.expiresAt)}` : ''}`);
+      // Votes toward N as the core counts them (a modify is its author's approval).
+      const votes = approvalProgress(step.approvals, step.approval.requiredApprovals);
+      more.push(`approval: ${out.paint('cyan', step.approval.id)} (${votes.count}/${votes.required} votes${votes.count > 0 ? `: ${votes.approvers.join(', ')}` : ''})${step.approval.expiresAt ? `, expires in ${age(now, step.approval.expiresAt)}` : ''}`);
     }
     const decision = decisionLine(step, out, now);
     if (decision) more.push(decision);

@@ -2,7 +2,7 @@
  * The hook's answer to Claude Code: `hookSpecificOutput` with allow / deny / ask and a
  * reason (shown to Claude on deny, to the user on ask). Pure: from the decided step.
  */
-import type { Step } from '@greenlight/core';
+import { decisionPeople, type Step } from '@greenlight/core';
 import type { HookInput } from './input.ts';
 
 export type PermissionDecision = 'allow' | 'deny' | 'ask';
@@ -25,7 +25,11 @@ export const hookOutput = (permissionDecision: PermissionDecision, reason: strin
   },
 });
 
-const by = (step: Step): string => (step.decision && step.decision.by.length > 0 ? ` by ${step.decision.by.join(', ')}` : '');
+/** " by alice, bob": the people behind the decision (core's decisionPeople), never a rule's or the clock's name. */
+const by = (step: Step): string => {
+  const people = step.decision ? decisionPeople(step.decision) : [];
+  return people.length > 0 ? ` by ${people.join(', ')}` : '';
+};
 const said = (text: string | undefined): string => (text ? `: ${text}` : '');
 
 /**
@@ -52,7 +56,7 @@ export function answerFor(step: Step, input: HookInput, cancel?: { by: string; r
     case 'executing':
     case 'completed':
       if (d?.decision === 'modify') return modified(step, input);
-      if (d?.decision === 'policy') return hookOutput('allow', `Greenlight: allowed by policy (${d.rule ?? 'mode'})`);
+      if (d?.decision === 'policy') return hookOutput('allow', `Greenlight: allowed by policy (${d.rule ?? 'mode'})${by(step)}`);
       if (d?.decision === 'timeout') return hookOutput('allow', `Greenlight: no decision in time; the policy's default approved it`);
       return hookOutput('allow', `Greenlight: approved${by(step)}${said(d?.feedback)}`);
     case 'changes_requested':

@@ -1,12 +1,8 @@
-/** Cancelling a task, and raising its mode ("approve the rest"). */
-import { isTerminalStep, type Mode } from '../enums.ts';
-import { evaluatePolicy } from '../policy.ts';
+/** Cancelling a task: every open approval closed, every unfinished step cancelled. */
+import { isTerminalStep } from '../enums.ts';
 import { fail, ok, type Result } from '../result.ts';
-import type { Policy } from '../schemas/policy.ts';
 import type { Task } from '../schemas/task.ts';
 import { Draft, type Ctx, type Outcome } from './draft.ts';
-import { applyVerdict } from './plan.ts';
-import { settle } from './settle.ts';
 
 export function cancelTask(task: Task, reason: string | undefined, ctx: Ctx): Result<Outcome> {
   if (task.status !== 'active') return fail('CONFLICT', `task ${task.id} is already ${task.status}`, { reason: task.status === 'cancelled' ? 'cancelled' : 'finished' });
@@ -26,25 +22,4 @@ export function cancelInDraft(d: Draft, reason: string | undefined): void {
   d.task.cancel = { by: actor, at: now, ...(reason ? { reason } : {}) };
   d.emit('task.cancelled', { by: actor, ...(reason ? { reason } : {}) });
   d.emit('task.finished', { status: 'cancelled' });
-}
-
-/**
- * An approver sets the task's mode. The steps still waiting are evaluated again
- * under it: raising to autopilot approves the rest, but deny rules still hold.
- */
-export function setMode(task: Task, mode: Mode, policy: Policy, ctx: Ctx): Result<Outcome> {
-  if (task.status !== 'active') return fail('CONFLICT', `task ${task.id} is ${task.status}`, { reason: task.status === 'cancelled' ? 'cancelled' : 'finished' });
-  const d = new Draft(task, ctx);
-  const from = d.task.mode;
-  d.task.mode = mode;
-  d.emit('task.mode_changed', { from, to: mode, by: ctx.actor });
-  for (const step of d.task.steps) {
-    if (step.status !== 'awaiting_approval') continue;
-    const verdict = evaluatePolicy(policy, step, mode === policy.mode ? undefined : mode);
-    if (verdict.action === 'ask') continue;
-    step.policy = verdict;
-    applyVerdict(d, step, { via: 'mode', mode });
-  }
-  settle(d);
-  return ok(d.done());
 }

@@ -15,6 +15,8 @@ import { Draft, type Ctx, type Outcome } from './draft.ts';
 import { voidDependents } from './revise.ts';
 import { settle } from './settle.ts';
 import { cancelInDraft } from './cancel.ts';
+import { selfApprovalRefusal } from './authority.ts';
+import { approvalProgress } from '../facts.ts';
 
 /**
  * A decision as the core takes it. The shell has looked the approval id up (every
@@ -42,9 +44,8 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
   if (cmd.paramsHash !== step.paramsHash) {
     return fail('CONFLICT', `step ${step.key} changed since it was shown (paramsHash is stale): reload and decide again`, { reason: 'stale_params_hash' });
   }
-  if (policy.preventSelfApproval && d.ctx.actor === task.createdBy) {
-    return fail('FORBIDDEN', `${d.ctx.actor} created this task and may not decide on it (preventSelfApproval)`);
-  }
+  const refused = selfApprovalRefusal(task, d.ctx.actor, policy);
+  if (refused) return { ok: false, error: refused };
   const clarify = step.kind === 'clarify';
   if (clarify && (cmd.decision === 'approve' || cmd.decision === 'modify' || cmd.decision === 'request_changes')) {
     return fail('BAD_REQUEST', `clarify step ${step.key} takes an answer (or skip, or reject), not ${cmd.decision}`);
@@ -86,22 +87,20 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
   }
 }
 
-/** N-of-M: distinct principals; the same principal twice counts once. */
+/** N-of-M: distinct principals; the same principal twice counts once (approvalProgress). */
 function approveVote(d: Draft, step: Step, vote: Step['approvals'][number]): Result<void> {
-  const approves = (v: Step['approvals'][number]) => v.decision === 'approve' || v.decision === 'modify';
   // A modify is its author's approval of the new revision: it counts once, like any vote.
-  if (step.approvals.some((v) => v.principal === vote.principal && approves(v))) {
+  if (approvalProgress(step.approvals, step.approval!.requiredApprovals).approvers.includes(vote.principal)) {
     return fail('CONFLICT', `${vote.principal} has already approved this revision`, { reason: 'already_voted' });
   }
   step.approvals = [...step.approvals, vote];
-  const approvers = [...new Set(step.approvals.filter(approves).map((v) => v.principal))];
-  const required = step.approval!.requiredApprovals;
-  if (approvers.length >= required) {
-    step.decision = { decision: 'approve', by: approvers, at: d.ctx.now };
-    d.move(step, 'approved', { by: approvers });
+  const progress = approvalProgress(step.approvals, step.approval!.requiredApprovals);
+  if (progress.met) {
+    step.decision = { decision: 'approve', by: progress.approvers, at: d.ctx.now };
+    d.move(step, 'approved', { by: progress.approvers });
   } else {
     d.touch(step);
-    d.emit('approval.voted', { approvalId: step.approval!.id, principal: vote.principal, votes: approvers.length, required }, step.id);
+    d.emit('approval.voted', { approvalId: step.approval!.id, principal: vote.principal, votes: progress.count, required: progress.required }, step.id);
   }
   return ok(undefined);
 }
@@ -121,8 +120,7 @@ function modify(d: Draft, step: Step, cmd: DecideCommand, vote: Step['approvals'
   step.paramsHash = cmd.newParamsHash;
   step.history = [...step.history, { revision: step.revision, params: cmd.params, paramsHash: cmd.newParamsHash, by: actor, at: now, via: 'modify' }];
   voidDependents(d, step);
-  const required = step.approval!.requiredApprovals;
-  if (required <= 1) {
+  if (approvalProgress([vote], step.approval!.requiredApprovals).met) {
     step.approvals = [{ ...vote }];
     step.decision = { decision: 'modify', by: [actor], at: now, ...(cmd.feedback ? { feedback: cmd.feedback } : {}) };
     d.move(step, 'approved', { by: [actor], modified: true, paramsHash: step.paramsHash });

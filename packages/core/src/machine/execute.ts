@@ -9,18 +9,27 @@ import type { Step, StepError } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
 import { Draft, type Ctx, type Outcome } from './draft.ts';
 import { isClaimable, settle } from './settle.ts';
+import { deniedBy } from './deny.ts';
+import type { Policy } from '../schemas/policy.ts';
 
 export const isRetrySafe = (step: Pick<Step, 'kind' | 'idempotent'>): boolean => step.kind === 'read' || step.idempotent;
 
 /** The claimer is the calling principal (ctx.actor): only it may heartbeat, complete or fail the lease. */
 export type ClaimCommand = { stepIds: string[]; leaseMs: number };
 
-/** Claim the given steps (the shell picks them from claimableSteps). Each gets a lease id. */
-export function claim(task: Task, cmd: ClaimCommand, ctx: Ctx): Result<Outcome> {
+/**
+ * Claim the given steps (the shell picks them from claimableSteps, after
+ * enforceDenyRules). Each gets a lease id. A step the current policy denies is never
+ * handed out, whatever approved it (CONFLICT, reason `denied`): the kill switch holds
+ * even if a caller skipped the sweep.
+ */
+export function claim(task: Task, cmd: ClaimCommand, policy: Policy, ctx: Ctx): Result<Outcome> {
   const d = new Draft(task, ctx);
   for (const id of cmd.stepIds) {
     const step = d.step(id);
     if (!step || !isClaimable(d.task, step)) return fail('CONFLICT', `step ${id} is not claimable`, { reason: 'not_claimable' });
+    const denied = deniedBy(policy, step);
+    if (denied) return fail('CONFLICT', `step ${step.key} is denied by the policy (${denied.rule}) and is never handed out`, { reason: 'denied' });
     step.attempt += 1;
     step.startedAt = ctx.now;
     step.lease = { leaseId: ctx.newId(), holder: ctx.actor, expiresAt: ctx.now + cmd.leaseMs };

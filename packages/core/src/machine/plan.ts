@@ -150,13 +150,23 @@ export function planTask(plan: PreparedPlan, policy: Policy, ctx: Ctx): Result<O
   return ok(d.done());
 }
 
-/** Put a step where the policy says: approved, asking, or rejected. */
-export function applyVerdict(d: Draft, step: Step, data: Record<string, unknown> = {}, type?: 'step.revised'): void {
+/**
+ * How a verdict was reached, for the step's decision and its event: `data` is added
+ * to the event, `type` overrides its type, and `backer` is the person behind an
+ * `allow` that a raised task mode gives (see verdictForTask), named in the decision
+ * instead of only `policy:<rule>`.
+ */
+export type VerdictNote = { data?: Record<string, unknown>; type?: 'step.revised'; backer?: string | undefined };
+
+/** Put a step where the policy says (its `step.policy`): approved, asking, or rejected. */
+export function applyVerdict(d: Draft, step: Step, note: VerdictNote = {}): void {
   const v = step.policy;
+  const { data = {}, type, backer } = note;
   if (v.action === 'allow') {
     step.approvals = [];
-    step.decision = { decision: 'policy', by: [`policy:${v.rule ?? 'default'}`], at: d.ctx.now, ...(v.rule ? { rule: v.rule } : {}) };
-    d.move(step, 'approved', { by: step.decision.by[0], rule: v.rule, ...data }, type);
+    const by = backer ?? `policy:${v.rule ?? 'default'}`;
+    step.decision = { decision: 'policy', by: [by], at: d.ctx.now, ...(v.rule ? { rule: v.rule } : {}) };
+    d.move(step, 'approved', { by, rule: v.rule, ...(backer !== undefined ? { via: v.rule } : {}), ...data }, type);
   } else if (v.action === 'deny') {
     const reason = v.reason ?? `denied by ${v.rule}`;
     step.approvals = [];

@@ -7,7 +7,7 @@ import { fail, ok, type Result } from '../result.ts';
 import type { Policy } from '../schemas/policy.ts';
 import type { Step } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
-import { evaluatePolicy } from '../policy.ts';
+import { verdictForTask } from './authority.ts';
 import { applyVerdict, checkNewParams } from './plan.ts';
 import { requestApproval } from './approval.ts';
 import { Draft, type Ctx, type Outcome } from './draft.ts';
@@ -32,8 +32,11 @@ export function revise(task: Task, cmd: ReviseCommand, policy: Policy, ctx: Ctx)
   step.params = cmd.params;
   step.paramsHash = cmd.paramsHash;
   step.history = [...step.history, { revision: step.revision, params: cmd.params, paramsHash: cmd.paramsHash, by: actor, at: now, via: 'revise' }];
-  step.policy = evaluatePolicy(policy, step, task.mode === policy.mode ? undefined : task.mode);
-  applyVerdict(d, step, { paramsHash: cmd.paramsHash }, 'step.revised');
+  // Under a raised mode the revision is approved in the name of whoever raised it, and
+  // never in the creator's own name while preventSelfApproval holds (verdictForTask).
+  const { verdict, backer } = verdictForTask(d.task, step, policy);
+  step.policy = verdict;
+  applyVerdict(d, step, { data: { paramsHash: cmd.paramsHash }, type: 'step.revised', backer });
   voidDependents(d, step);
   settle(d);
   return ok(d.done());

@@ -37,6 +37,8 @@ export const TaskRecord = z.object({
   goal: z.string().optional(),
   createdBy: z.string(),
   mode: Mode,
+  /** Who last set the mode with tasks.setMode: the person behind what a raised mode approves. */
+  modeSetBy: z.string().optional(),
   status: TaskStatus,
   usage: Usage,
   createdAt: EpochMs,

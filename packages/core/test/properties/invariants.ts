@@ -4,6 +4,7 @@ import {
   BLOCKING_STEP_STATUSES,
   SATISFYING_STEP_STATUSES,
   Policy,
+  approvalProgress,
   claimableSteps,
   deriveTaskStatus,
   isTerminalStep,
@@ -81,6 +82,18 @@ function ancestorsOf(task: Task, step: Step): Step[] {
 /** Invariants of one task state, on its own. */
 export function checkState(task: Task, log: NewEvent[], policy: Policy): void {
   const byKey = new Map(task.steps.map((s) => [s.key, s]));
+  // no vote and no decision by the task's creator while preventSelfApproval holds, on any path
+  // (decide, decideMany, modify, a raised mode, a revision under it)
+  if (policy.preventSelfApproval) {
+    for (const s of task.steps) {
+      expect(s.approvals.map((v) => v.principal), `${s.key}: a vote by its creator`).not.toContain(task.createdBy);
+      expect(s.decision?.by ?? [], `${s.key}: decided by its creator`).not.toContain(task.createdBy);
+    }
+  }
+  // what the counts say agrees with what the machine did
+  for (const s of task.steps) {
+    if (s.status === 'awaiting_approval') expect(approvalProgress(s.approvals, s.approval!.requiredApprovals).met, `${s.key} waits with enough votes`).toBe(false);
+  }
   // (e) the status is the derived one; finishedAt iff finished
   expect(task.status).toBe(deriveTaskStatus(task));
   expect(task.finishedAt !== undefined).toBe(task.status !== 'active');
@@ -132,8 +145,8 @@ export function checkState(task: Task, log: NewEvent[], policy: Policy): void {
     if (s.status === 'approved' && s.decision?.decision === 'approve') {
       expect(s.decision.by.length).toBeGreaterThanOrEqual(s.approval?.requiredApprovals ?? 1);
     }
-    // clarify steps are never decided by the policy
-    if (s.kind === 'clarify') expect(s.decision?.decision).not.toBe('policy');
+    // clarify steps are never answered by the policy (a deny rule may still reject one)
+    if (s.kind === 'clarify' && s.decision?.decision === 'policy') expect(s.status).toBe('rejected');
     // an open request on every waiting step, no decision yet, never already satisfied
     if (s.status === 'awaiting_approval') {
       expect(s.approval).toBeDefined();

@@ -13,7 +13,11 @@ import {
   complete,
   decide,
   decideMany,
+  deniedBy,
+  enforceDenyRules,
   failStep,
+  raisesMode,
+  DENIABLE_STATUSES,
   heartbeat,
   revise,
   setMode,
@@ -107,6 +111,14 @@ export const policyArb = fc
   });
 
 const ACTORS = ['agent', 'alice', 'bob', 'carol'] as const;
+
+/** Deny rules an admin may add later, each matching some of the generated steps. */
+const KILL_SWITCHES: PolicyRule[] = [
+  { name: 'stop-tests', match: { command: '^npm test' }, action: 'deny', reason: 'tests are frozen' },
+  { name: 'stop-src', match: { path: 'src/**' }, action: 'deny' },
+  { name: 'stop-commands', match: { kind: 'run_command' }, action: 'deny' },
+  { name: 'stop-high', match: { risk: 'high' }, action: 'deny' },
+];
 const STALE_HASH = '0'.repeat(64);
 export const LEASE_MS = 60_000;
 
@@ -119,7 +131,8 @@ export type Cmd = { advance: number } & (
   | { t: 'fail'; step: number; wrongLease: boolean; retryable: boolean }
   | { t: 'heartbeat'; step: number; wrongLease: boolean }
   | { t: 'cancel'; actor: number }
-  | { t: 'setMode'; mode: Mode }
+  | { t: 'setMode'; mode: Mode; actor: number }
+  | { t: 'enforce'; rule: number }
   | { t: 'deadlines' }
 );
 
@@ -154,7 +167,8 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc
       { weight: 5, arbitrary: fc.record({ t: fc.constant('fail' as const), step: idx, wrongLease, retryable: fc.boolean() }) },
       { weight: 3, arbitrary: fc.record({ t: fc.constant('heartbeat' as const), step: idx, wrongLease }) },
       { weight: 1, arbitrary: fc.record({ t: fc.constant('cancel' as const), actor }) },
-      { weight: 2, arbitrary: fc.record({ t: fc.constant('setMode' as const), mode: fc.constantFrom<Mode>('manual', 'copilot', 'autopilot') }) },
+      { weight: 2, arbitrary: fc.record({ t: fc.constant('setMode' as const), mode: fc.constantFrom<Mode>('manual', 'copilot', 'autopilot'), actor }) },
+      { weight: 2, arbitrary: fc.record({ t: fc.constant('enforce' as const), rule: fc.nat({ max: KILL_SWITCHES.length - 1 }) }) },
       { weight: 6, arbitrary: fc.record({ t: fc.constant('deadlines' as const) }) },
     ),
   )
@@ -228,7 +242,7 @@ export async function apply(task: Task, cmd: Cmd, policy: Policy, env: Env): Pro
       return from(revise(task, { stepId: s.id, params, paramsHash: await cachedHash(params) }, policy, env.ctx('agent')));
     }
     case 'claim':
-      return from(claim(task, { stepIds: [stepAt(cmd.step, (x) => claimableSteps(task).includes(x)).id], leaseMs: LEASE_MS }, env.ctx('runner')));
+      return from(claim(task, { stepIds: [stepAt(cmd.step, (x) => claimableSteps(task).includes(x)).id], leaseMs: LEASE_MS }, policy, env.ctx('runner')));
     case 'complete': {
       const s = stepAt(cmd.step, executing);
       const leaseId = cmd.wrongLease ? 'wrong-lease' : (s.lease?.leaseId ?? 'no-lease');
@@ -254,8 +268,28 @@ export async function apply(task: Task, cmd: Cmd, policy: Policy, env: Env): Pro
     }
     case 'cancel':
       return from(cancelTask(task, 'changed my mind', env.ctx(ACTORS[cmd.actor])));
-    case 'setMode':
-      return from(setMode(task, cmd.mode, policy, env.ctx('alice')));
+    case 'setMode': {
+      const actor = ACTORS[cmd.actor];
+      const r = setMode(task, cmd.mode, policy, env.ctx(actor));
+      // raising a task's mode approves the rest of it: never its creator's to give while preventSelfApproval holds
+      if (task.status === 'active' && policy.preventSelfApproval && actor === task.createdBy && raisesMode(task.mode, cmd.mode)) {
+        expect(r.ok ? 'ok' : r.error.code, 'the creator raised its own task').toBe('FORBIDDEN');
+      }
+      return from(r);
+    }
+    case 'enforce': {
+      // policy.set with a new deny rule in front: the kill switch sweep
+      const stricter = { ...policy, rules: [KILL_SWITCHES[cmd.rule]!, ...policy.rules] };
+      const out = enforceDenyRules(task, stricter, env.ctx('admin'));
+      const after = out?.task ?? task;
+      for (const s of after.steps) {
+        const was = task.steps.find((x) => x.id === s.id)!;
+        // nothing unstarted that the policy denies survives; what runs is not touched
+        if (DENIABLE_STATUSES.has(s.status)) expect(deniedBy(stricter, s), `${s.key} ${s.status} though denied`).toBeUndefined();
+        if (was.status === 'executing') expect(s).toEqual(was);
+      }
+      return out ? { kind: 'ok', outcome: out } : { kind: 'nothing' };
+    }
     case 'deadlines': {
       const out = applyDeadlines(task, policy.maxAttempts, env.ctx('alarm'));
       if (!out) return { kind: 'nothing' };

@@ -1,11 +1,11 @@
 /** Workspace administration: the workspace itself, keys, policy; and the event log. */
 import {
-  evaluatePolicy, fail, ok, simulatePolicy,
+  deniedBy, enforceDenyRules, evaluatePolicy, fail, hasDenyRules, ok, simulatePolicy,
   type SimulateInput, type SimulationReport, type Step,
   type EvaluateInput, type Event, type RateLimits, type Key, type ListEventsInput, type Policy, type PolicyVerdict, type Result, type Role, type WorkspaceDetail,
 } from '@greenlight/core';
 import { insertKey, listKeys, revokeKey } from '../keys.ts';
-import { listEvents } from '../store.ts';
+import { listEvents, tasksWithDeniableSteps } from '../store.ts';
 import type { Tx } from '../tx.ts';
 
 export function workspaceDetail(tx: Tx): WorkspaceDetail {
@@ -35,10 +35,23 @@ export function revoke(tx: Tx, id: string): Result<Key> {
 
 export const policy = (tx: Tx): { policy: Policy; version: number } => ({ policy: tx.meta.policy, version: tx.meta.policyVersion });
 
+/**
+ * Set the policy, then sweep: every unstarted step (approved and unclaimed, or asking)
+ * that the new policy denies is rejected in the same transaction (core enforceDenyRules).
+ * Only tasks with such a step are loaded: candidates come from the steps' status indexes.
+ */
 export function setPolicy(tx: Tx, next: Policy): { policy: Policy; version: number } {
   const version = tx.meta.policyVersion + 1;
   tx.writeMeta({ policy: next, policyVersion: version });
   tx.emit([{ type: 'policy.set', data: { version, policy: next } }]);
+  if (hasDenyRules(next)) {
+    for (const taskId of tasksWithDeniableSteps(tx.sql, (s) => deniedBy(next, s) !== undefined)) {
+      const t = tx.load(taskId);
+      if (!t.ok) continue;
+      const out = enforceDenyRules(t.value, next, tx.ctx(), { recheck: 'policy.set', policyVersion: version });
+      if (out) tx.commit(out);
+    }
+  }
   return { policy: next, version };
 }
 

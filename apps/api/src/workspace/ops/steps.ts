@@ -1,6 +1,6 @@
 /** The executor protocol: claim under a lease, heartbeat, complete, fail. */
 import {
-  claim as coreClaim, claimableSteps, complete as coreComplete, failStep, heartbeat as coreHeartbeat, ok, fail, ZERO_USAGE,
+  claim as coreClaim, claimableSteps, complete as coreComplete, enforceDenyRules, failStep, heartbeat as coreHeartbeat, ok, fail, ZERO_USAGE,
   type ClaimedStep, type ClaimInput, type CompleteInput, type FailInput, type Heartbeat, type HeartbeatInput, type Result, type Step, type StepReport, type Task, type Usage,
 } from '@greenlight/core';
 import { taskIdOfStep, tasksWithApprovedSteps } from '../store.ts';
@@ -18,9 +18,13 @@ export function claim(tx: Tx, input: ClaimInput): { steps: ClaimedStep[] } {
     if (claimed.length >= input.max) break;
     const t = tx.load(taskId);
     if (!t.ok) continue;
-    const ids = claimableSteps(t.value).slice(0, input.max - claimed.length).map((s) => s.id);
+    // The kill switch, checked again here: a step the current policy denies is rejected, never handed out.
+    const denied = enforceDenyRules(t.value, tx.meta.policy, tx.ctx(), { recheck: 'steps.claim' });
+    if (denied) tx.commit(denied);
+    const task = denied?.task ?? t.value;
+    const ids = claimableSteps(task).slice(0, input.max - claimed.length).map((s) => s.id);
     if (ids.length === 0) continue;
-    const r = coreClaim(t.value, { stepIds: ids, leaseMs }, tx.ctx());
+    const r = coreClaim(task, { stepIds: ids, leaseMs }, tx.meta.policy, tx.ctx());
     if (!r.ok) continue;
     tx.commit(r.value);
     for (const id of ids) {

@@ -1,0 +1,89 @@
+/**
+ * Self-approval has no side door (issue 11, item 1): whichever key a person uses, every
+ * path that turns an open approval into an approval refuses the task's creator while
+ * preventSelfApproval holds, and the audit names the person behind an approval.
+ */
+import { describe, expect, it } from 'vitest';
+import { allEvents, clientFor, errorOf, openApproval, team, type Team } from './harness.ts';
+
+const command = (key: string, cmd: string) => ({ key, kind: 'run_command' as const, title: key, params: { command: cmd } });
+
+/** The issue's repro: two keys with the same principal, one to plan and one to approve. */
+async function dev(t: Team) {
+  // Keys, not clients, come out of the awaits: a client is not returned from async code (issue 11, item 6).
+  const key = async (role: 'agent' | 'approver') => (await t.admin.keys.create.mutate({ principal: 'dev', role })).key;
+  const keys = { agent: await key('agent'), approver: await key('approver') };
+  return { agent: clientFor(keys.agent), approver: clientFor(keys.approver) };
+}
+
+describe('a person with an agent key and an approver key', () => {
+  it('cannot approve its own task through tasks.setMode: FORBIDDEN, nothing changes', async () => {
+    const t = await team();
+    const me = await dev(t);
+    const task = await me.agent.plan({ title: 'mine', steps: [command('deploy', 'make deploy')] });
+    const before = await allEvents(t.viewer);
+
+    const err = await errorOf(me.approver.tasks.setMode.mutate({ taskId: task.id, mode: 'autopilot' }));
+    expect(err.code).toBe('FORBIDDEN');
+    expect(err.message).toMatch(/preventSelfApproval/);
+    const after = await t.viewer.tasks.get.query({ taskId: task.id });
+    expect(after.mode).toBe('copilot');
+    expect(after.steps[0]!.status).toBe('awaiting_approval');
+    expect(await allEvents(t.viewer)).toEqual(before);
+  });
+
+  it('cannot vote on it either: decide, decideMany and modify are all FORBIDDEN', async () => {
+    const t = await team();
+    const me = await dev(t);
+    const task = await me.agent.plan({ title: 'mine', steps: [command('deploy', 'make deploy')] });
+    const a = await openApproval(t.viewer, task.id, 'deploy');
+    const calls = [
+      () => me.approver.approvals.decide.mutate({ approvalId: a.approvalId, decision: 'approve', paramsHash: a.paramsHash }),
+      () => me.approver.approvals.decide.mutate({ approvalId: a.approvalId, decision: 'modify', paramsHash: a.paramsHash, params: { command: 'make deploy-safe' } }),
+      () => me.approver.approvals.decideMany.mutate({ items: [{ approvalId: a.approvalId, decision: 'approve', paramsHash: a.paramsHash }] }),
+    ];
+    for (const [i, call] of calls.entries()) expect((await errorOf(call())).code, `call ${i}`).toBe('FORBIDDEN');
+    expect((await t.viewer.tasks.get.query({ taskId: task.id })).steps[0]!.status).toBe('awaiting_approval');
+  });
+});
+
+describe('an admin who planned a task', () => {
+  it('cannot raise its mode either', async () => {
+    const t = await team();
+    const task = await t.admin.tasks.plan.mutate({ title: 'admin plans', steps: [command('deploy', 'make deploy')] });
+    expect((await errorOf(t.admin.tasks.setMode.mutate({ taskId: task.id, mode: 'autopilot' }))).code).toBe('FORBIDDEN');
+    // Lowering is never an approval: the creator may make its own task stricter.
+    expect((await t.admin.tasks.setMode.mutate({ taskId: task.id, mode: 'manual' })).mode).toBe('manual');
+  });
+});
+
+describe('the person behind a raised mode', () => {
+  it('is named in the approvals it gives, now and for later revisions', async () => {
+    const t = await team();
+    const me = await dev(t);
+    const task = await me.agent.plan({ title: 'mine', steps: [command('build', 'make'), command('deploy', 'make deploy')] });
+    const raised = await t.approver.tasks.setMode.mutate({ taskId: task.id, mode: 'autopilot' });
+    for (const s of raised.steps) expect(s.decision).toMatchObject({ decision: 'policy', by: ['alice'], rule: 'mode:autopilot' });
+    const approved = (await allEvents(t.viewer, task.id)).filter((e) => e.type === 'step.approved');
+    expect(approved.map((e) => ({ actor: e.actor, by: e.data.by, via: e.data.via }))).toEqual([
+      { actor: 'alice', by: 'alice', via: 'mode:autopilot' },
+      { actor: 'alice', by: 'alice', via: 'mode:autopilot' },
+    ]);
+
+    // The agent rethinks a step: approved under the raised mode, in alice's name.
+    const revised = await me.agent.tasks.revise.mutate({ taskId: task.id, stepId: raised.steps[1]!.id, params: { command: 'make deploy -j2' } });
+    expect(revised.steps[1]!.status).toBe('approved');
+    expect(revised.steps[1]!.decision?.by).toEqual(['alice']);
+  });
+
+  it('does not count when it is the creator, once preventSelfApproval is switched on', async () => {
+    const t = await team();
+    const me = await dev(t);
+    await t.admin.policy.set.mutate({ policy: { preventSelfApproval: false } });
+    const task = await me.agent.plan({ title: 'mine', steps: [command('build', 'make')] });
+    expect((await me.approver.tasks.setMode.mutate({ taskId: task.id, mode: 'autopilot' })).steps[0]!.decision?.by).toEqual(['dev']);
+    await t.admin.policy.set.mutate({ policy: { preventSelfApproval: true } });
+    const revised = await me.agent.tasks.revise.mutate({ taskId: task.id, stepId: task.steps[0]!.id, params: { command: 'make -j2' } });
+    expect(revised.steps[0]!.status).toBe('awaiting_approval');
+  });
+});

@@ -1,0 +1,51 @@
+/** The page shows core's counts: after a modify under requiredApprovals 2 it says "1 of 2" (issue 11, item 10). */
+import { describe, expect, it } from 'vitest';
+import { Policy, approvalView, decide, paramsHash, planTask, type Ctx, type Task } from '@greenlight/core';
+import { approvableBy, peopleText, refusalText, votesText } from './facts.ts';
+import type { Viewer } from './viewer.ts';
+
+const TWO = Policy.parse({ requiredApprovals: 2 });
+let n = 0;
+const ctx = (actor: string): Ctx => ({ now: 1_700_000_000_000, actor, newId: () => `id-${++n}` });
+
+async function deployTask(): Promise<Task> {
+  const params = { command: 'make deploy' };
+  const planned = planTask(
+    { input: { title: 'deploy', steps: [{ key: 'deploy', kind: 'run_command', title: 'Deploy', params, dependsOn: [] }] }, paramsHashes: [await paramsHash(params)] },
+    TWO,
+    ctx('agent'),
+  );
+  if (!planned.ok) throw new Error(planned.error.message);
+  return planned.value.task;
+}
+
+describe('votesText', () => {
+  it('says "1 of 2" after a modify: the modify is its author\'s approval', async () => {
+    const task = await deployTask();
+    const step = task.steps[0]!;
+    const params = { command: 'make deploy --dry-run' };
+    const modified = decide(
+      task,
+      { approvalId: step.approval!.id, stepId: step.id, decision: 'modify', paramsHash: step.paramsHash, params, newParamsHash: await paramsHash(params) },
+      TWO,
+      ctx('alice'),
+    );
+    if (!modified.ok) throw new Error(modified.error.message);
+    const approval = approvalView(modified.value.task, modified.value.task.steps[0]!)!;
+    expect(votesText(approval)).toBe('1 of 2 approvals (alice).');
+    // alice may not approve again; bob may; the agent that planned it may not.
+    const viewer = (principal: string): Viewer => ({ principal, role: 'approver', policy: TWO });
+    expect(approvableBy(viewer('alice'), [approval])).toEqual([]);
+    expect(approvableBy(viewer('bob'), [approval])).toEqual([approval]);
+    expect(refusalText(viewer('agent'), approval)).toMatch(/created this task/);
+    expect(refusalText(viewer('bob'), approval)).toBeUndefined();
+  });
+
+  it('says nothing for a single approval, and names no one for a policy decision', async () => {
+    const task = await deployTask();
+    expect(votesText({ votes: [], requiredApprovals: 1 })).toBeUndefined();
+    expect(votesText(approvalView(task, task.steps[0]!)!)).toBe('0 of 2 approvals.');
+    expect(peopleText({ by: ['policy:mode:copilot'] })).toBe('');
+    expect(peopleText({ by: ['alice'] })).toBe(' by alice');
+  });
+});

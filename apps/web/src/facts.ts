@@ -1,0 +1,27 @@
+/**
+ * The page's words for facts the core derives (approvalProgress, decisionRefusal,
+ * mayApprove, decisionPeople): the page never counts votes or judges authority itself.
+ */
+import { approvalProgress, decisionPeople, decisionRefusal, mayApprove, type Approval, type StepDecision } from '@greenlight/core';
+import type { Viewer } from './viewer.ts';
+
+/** "1 of 2 approvals (alice)." for an approval that needs more than one; undefined otherwise. */
+export function votesText(a: Pick<Approval, 'votes' | 'requiredApprovals'>): string | undefined {
+  if (a.requiredApprovals <= 1) return undefined;
+  const p = approvalProgress(a.votes, a.requiredApprovals);
+  return `${p.count} of ${p.required} approvals${p.count > 0 ? ` (${p.approvers.join(', ')})` : ''}.`;
+}
+
+/** Why the viewer cannot decide this approval, or undefined (also while the viewer is unknown). */
+export const refusalText = (viewer: Viewer | undefined, a: Pick<Approval, 'createdBy' | 'taskId'>): string | undefined =>
+  viewer ? decisionRefusal(viewer, { id: a.taskId, createdBy: a.createdBy }, viewer.policy) : undefined;
+
+/** What "approve all" sends: approvals the viewer may approve now (all that offer approve while the viewer is unknown). */
+export const approvableBy = (viewer: Viewer | undefined, approvals: Approval[]): Approval[] =>
+  approvals.filter((a) => (viewer ? mayApprove(viewer, a, viewer.policy) : a.options.includes('approve')));
+
+/** " by alice" when people stand behind a decision, "" when only the policy or the clock does. */
+export function peopleText(d: Pick<StepDecision, 'by'>): string {
+  const people = decisionPeople(d);
+  return people.length > 0 ? ` by ${people.join(', ')}` : '';
+}

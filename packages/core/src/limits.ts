@@ -13,6 +13,8 @@ export const LIMITS = {
   defaultPageSize: 50,
   idempotencyKeyChars: 200,
   batchItems: 200,
+  /** Procedures in one HTTP batch (`?batch=1`): one request cannot carry unbounded work. */
+  batchProcedures: 50,
   clarifyQuestions: 20,
   /** How deep free-form JSON (params, metadata, output) may nest: deeper is a client's mistake, not a stack overflow. */
   jsonDepth: 64,

@@ -101,7 +101,9 @@ async function sign(secret: string, timestamp: string, body: string): Promise<st
   return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-const DELIVERY_TIMEOUT_MS = 10_000;
+/** How long a receiver has to answer one delivery attempt. */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+export const WEBHOOK_USER_AGENT = 'Greenlight-Webhooks/1';
 const BATCH = 20;
 
 export type DeliveryOptions = {
@@ -125,7 +127,7 @@ async function attempt(d: DeliveryRow & { url: string; secret: string }, opts: D
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'user-agent': 'Greenlight-Webhooks/1',
+        'user-agent': WEBHOOK_USER_AGENT,
         [WEBHOOK_HEADERS.event]: d.event,
         [WEBHOOK_HEADERS.delivery]: d.id,
         [WEBHOOK_HEADERS.timestamp]: timestamp,

@@ -9,7 +9,7 @@ import { env } from 'cloudflare:workers';
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { IDEMPOTENCY_WINDOW_MS } from '@greenlight/core';
 import { describe, expect, it } from 'vitest';
-import { openAtRest } from '../src/workspace/seal.ts';
+import { openAtRest, openForCaller, sealAtRest, sealForCaller } from '../src/workspace/seal.ts';
 import { webhookSecretAad } from '../src/workspace/webhooks.ts';
 import { stubOf } from './deadlines.ts';
 import { clientFor, errorOf, ROOT_TOKEN, team, uniqueId } from './harness.ts';
@@ -155,6 +155,27 @@ describe('no secret at rest', () => {
     expect(after.sealed).toMatch(/^v1\.rt\./);
     expect(await openAtRest(env, after.sealed, webhookSecretAad(webhook.id))).toBe(legacyHookSecret);
     expect(await openAtRest(env, after.sealed, webhookSecretAad('another-webhook'))).toBeUndefined();
+  });
+
+  it('opens a sealed value only with the key and the binding it was sealed with', async () => {
+    const box = await sealForCaller('caller-secret', 'the secret', 'idempotency:k:h');
+    expect(box).not.toContain('the secret');
+    expect(await openForCaller('caller-secret', box, 'idempotency:k:h')).toBe('the secret');
+    expect(await openForCaller('other-secret', box, 'idempotency:k:h')).toBeUndefined();
+    expect(await openForCaller('caller-secret', box, 'idempotency:k:other')).toBeUndefined();
+    const [v, kid, salt, iv, ct] = box.split('.');
+    const flipped = `${ct!.slice(0, -2)}${ct!.at(-2) === 'A' ? 'B' : 'A'}${ct!.slice(-1)}`;
+    expect(await openForCaller('caller-secret', [v, kid, salt, iv, flipped].join('.'), 'idempotency:k:h')).toBeUndefined();
+    // At rest: the data key wins over the root token, and each opens only what it sealed.
+    const both = { GREENLIGHT_DATA_KEY: 'dk', GREENLIGHT_ROOT_TOKEN: 'rt' };
+    const dk = await sealAtRest(both, 'whsec_x', 'webhook:1');
+    const rt = await sealAtRest({ GREENLIGHT_ROOT_TOKEN: 'rt' }, 'whsec_x', 'webhook:1');
+    expect([dk.split('.')[1], rt.split('.')[1]]).toEqual(['dk', 'rt']);
+    expect(await openAtRest(both, dk, 'webhook:1')).toBe('whsec_x');
+    expect(await openAtRest(both, rt, 'webhook:1')).toBe('whsec_x');
+    expect(await openAtRest({ GREENLIGHT_DATA_KEY: 'changed', GREENLIGHT_ROOT_TOKEN: 'rt' }, dk, 'webhook:1')).toBeUndefined();
+    expect(await openForCaller('dk', dk, 'webhook:1')).toBeUndefined();
+    await expect(sealAtRest({}, 'whsec_x', 'webhook:1')).rejects.toThrow(/no data key/);
   });
 
   it('keeps workspaces.create out of idempotency: a repeat is CONFLICT and stores nothing', async () => {

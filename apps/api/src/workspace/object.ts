@@ -191,9 +191,10 @@ export class Workspace extends DurableObject<Env> {
   /** The signing secret is made here, stored only sealed under the data key, and shown once. */
   async createWebhook(cred: Cred, input: CreateWebhookInput) {
     const id = crypto.randomUUID();
-    const secret = `whsec_${newSecret()}`;
+    const bare = newSecret();
+    const secret = `whsec_${bare}`;
     const sealedSecret = await sealAtRest(this.env, secret, webhookSecretAad(id));
-    const mutation = { op: 'webhooks.create', input, secret: { field: 'secret', value: secret } };
+    const mutation = { op: 'webhooks.create', input, secret: { field: 'secret', value: secret, hidden: [bare] } };
     return this.call(cred, 'admin', mutation, (tx) => webhooks.create(tx, input, { id, secret, sealedSecret }, this.allowPrivateTargets()));
   }
   listWebhooks(cred: Cred) {

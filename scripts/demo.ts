@@ -1,6 +1,6 @@
 /**
- * What `npm start` and `npm run serve` share: the root token (environment, else
- * .dev.vars, else a new one written there), the `demo` workspace made on first run,
+ * What `npm start` and `npm run serve` share: the root token and data key (environment,
+ * else .dev.vars, else new ones written there), the `demo` workspace made on first run,
  * the banner, and a clean stop on Ctrl+C. Both keep state in the same place, so they
  * see the same workspaces and keys (run one at a time).
  */
@@ -14,15 +14,32 @@ export const STATE_DIR = join(ROOT_DIR, '.wrangler', 'state');
 const devVars = join(ROOT_DIR, '.dev.vars');
 const demoFile = join(ROOT_DIR, '.wrangler', 'demo-keys.json');
 
-/** GREENLIGHT_ROOT_TOKEN from the environment, else the one in .dev.vars, else a new one written there. */
-export function rootToken(): string {
-  if (process.env.GREENLIGHT_ROOT_TOKEN) return process.env.GREENLIGHT_ROOT_TOKEN;
-  const existing = existsSync(devVars) ? /^GREENLIGHT_ROOT_TOKEN=(.+)$/m.exec(readFileSync(devVars, 'utf8'))?.[1] : undefined;
+/** `name` from the environment, else the one in .dev.vars, else a new one (`make()`) written there. */
+function devSecret(name: string, make: () => string): string {
+  if (process.env[name]) return process.env[name];
+  const text = existsSync(devVars) ? readFileSync(devVars, 'utf8') : '';
+  const existing = new RegExp(`^${name}=(.+)$`, 'm').exec(text)?.[1];
   if (existing) return existing.trim();
-  const token = `glroot_${randomBytes(24).toString('base64url')}`;
-  writeFileSync(devVars, `${existsSync(devVars) ? readFileSync(devVars, 'utf8') : ''}GREENLIGHT_ROOT_TOKEN=${token}\n`, { mode: 0o600 });
-  return token;
+  const value = make();
+  writeFileSync(devVars, `${text}${name}=${value}\n`, { mode: 0o600 });
+  return value;
 }
+
+/** GREENLIGHT_ROOT_TOKEN from the environment, else the one in .dev.vars, else a new one written there. */
+export const rootToken = (): string => devSecret('GREENLIGHT_ROOT_TOKEN', () => `glroot_${randomBytes(24).toString('base64url')}`);
+
+/** GREENLIGHT_DATA_KEY (seals webhook signing secrets at rest), found or made like the root token. */
+export const dataKey = (): string => devSecret('GREENLIGHT_DATA_KEY', () => randomBytes(32).toString('base64url'));
+
+/**
+ * The secrets and variables a local server runs with: local development lets webhooks
+ * reach receivers on this machine (a deployment refuses private targets).
+ */
+export const localVars = (): Record<string, string> => ({
+  GREENLIGHT_ROOT_TOKEN: rootToken(),
+  GREENLIGHT_DATA_KEY: dataKey(),
+  WEBHOOK_ALLOW_PRIVATE: 'true',
+});
 
 export type DemoKeys = { workspace: string; admin: string; approver: string; agent: string };
 

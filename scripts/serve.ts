@@ -4,11 +4,12 @@
  * front (see miniflare.ts). Same state, root token and demo keys as `npm start`; no
  * reload on edit (restart it). The bench's figures for this mode are in the README.
  */
-import { banner, demoKeys, PORT, rootToken, STATE_DIR, stopOnSignal } from './demo.ts';
+import { banner, demoKeys, localVars, PORT, STATE_DIR, stopOnSignal } from './demo.ts';
 import { startMiniflare } from './miniflare.ts';
 
-const token = rootToken();
+const vars = localVars();
+const token = vars.GREENLIGHT_ROOT_TOKEN!;
 console.log(`Building and starting Greenlight on http://127.0.0.1:${PORT} ...`);
-const server = await startMiniflare({ port: PORT, persistTo: STATE_DIR, vars: { GREENLIGHT_ROOT_TOKEN: token } });
+const server = await startMiniflare({ port: PORT, persistTo: STATE_DIR, vars });
 console.log(banner(server.url, await demoKeys(server.url, token), 'production-like: Miniflare, no dev proxy'));
 stopOnSignal(server);

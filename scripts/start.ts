@@ -5,15 +5,16 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { banner, demoKeys, PORT, rootToken, STATE_DIR, stopOnSignal } from './demo.ts';
+import { banner, demoKeys, localVars, PORT, STATE_DIR, stopOnSignal } from './demo.ts';
 import { ROOT_DIR } from './local.ts';
 import { startServer } from './server.ts';
 
-const token = rootToken();
+const vars = localVars();
+const token = vars.GREENLIGHT_ROOT_TOKEN!;
 mkdirSync(join(ROOT_DIR, '.wrangler'), { recursive: true });
-// The token reaches the Worker through an env file, never the command line.
+// Secrets reach the Worker through an env file, never the command line.
 const envFile = join(ROOT_DIR, '.wrangler', 'start.env');
-writeFileSync(envFile, `GREENLIGHT_ROOT_TOKEN=${token}\n`, { mode: 0o600 });
+writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
 
 console.log(`Starting Greenlight on http://127.0.0.1:${PORT} ...`);
 const server = await startServer({ port: PORT, persistTo: STATE_DIR, envFile, quiet: true });

@@ -1,10 +1,13 @@
 /**
  * Webhooks against real local receivers: signed deliveries for approvals requested,
- * decided and expired and tasks finished; retries with backoff from the object's alarm.
+ * decided and expired and tasks finished; retries with backoff from the object's alarm;
+ * and no signing secret or key readable in the SQLite files on disk.
  */
 import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type GreenlightClient } from '@greenlight/sdk';
 import { createWorkspace, startTestServer, type TestServer } from '../support/live-server.ts';
@@ -44,8 +47,9 @@ let agent: GreenlightClient;
 let reviewer: GreenlightClient;
 
 beforeAll(async () => {
-  // Retries start at 200 ms here so the test sees two of them quickly.
-  server = await startTestServer({ WEBHOOK_RETRY_BASE_MS: '200' });
+  // Retries start at 200 ms here so the test sees two of them quickly; receivers are on
+  // 127.0.0.1, which only local development allows.
+  server = await startTestServer({ WEBHOOK_RETRY_BASE_MS: '200', WEBHOOK_ALLOW_PRIVATE: 'true', GREENLIGHT_DATA_KEY: 'e2e-data-key' });
   const keys = await createWorkspace(server, 'hooks', { agent: 'agent', reviewer: 'approver' });
   admin = createClient({ url: server.url, key: keys.admin });
   agent = createClient({ url: server.url, key: keys.agent });
@@ -92,6 +96,49 @@ describe('webhooks', () => {
     expect(okLog.every((d) => d.status === 'delivered' && d.attempts === 1)).toBe(true);
     ok.close();
     flaky.close();
+  });
+
+  it('delivers approval.expired, signed, when an approval times out', async () => {
+    const keys = await createWorkspace(server, 'hooks-expiry', { agent: 'agent' });
+    const owner = createClient({ url: server.url, key: keys.admin });
+    const { policy } = await owner.policy.get.query();
+    await owner.policy.set.mutate({ policy: { ...policy, rules: [{ match: { kind: 'run_command' }, action: 'ask', timeoutSeconds: 1, defaultOnTimeout: 'reject' }] } });
+    const rx = await receiver();
+    const { secret } = await owner.webhooks.create.mutate({ url: rx.url, events: ['approval.expired'] });
+    const task = await createClient({ url: server.url, key: keys.agent }).plan({
+      title: 'expires', steps: [{ key: 'x', kind: 'run_command', title: 'deploy', params: { command: 'make deploy' } }],
+    });
+    const expired = await until(() => rx.received.find((r) => r.headers['x-greenlight-event'] === 'approval.expired'));
+    const ts = String(expired.headers['x-greenlight-timestamp']);
+    // The timestamp is epoch milliseconds, taken when the delivery was sent.
+    expect(Math.abs(Number(ts) - expired.at)).toBeLessThan(5_000);
+    expect(expired.headers['x-greenlight-signature']).toBe(`v1=${createHmac('sha256', secret).update(`${ts}.${expired.body}`).digest('hex')}`);
+    const body = JSON.parse(expired.body) as { event: string; text: string; deliveryId: string; data: { type: string; taskId: string; stepId: string } };
+    expect(body.event).toBe('approval.expired');
+    expect(body.deliveryId).toBe(expired.headers['x-greenlight-delivery']);
+    expect(body.data).toMatchObject({ type: 'approval.expired', taskId: task.id, stepId: task.steps[0]!.id });
+    expect(body.text).toContain('approval expired, reject applied');
+    // Only the expiry was asked for, and it came once.
+    expect(rx.received.map((r) => r.headers['x-greenlight-event'])).toEqual(['approval.expired']);
+    expect((await owner.tasks.get.query({ taskId: task.id })).steps[0]!.status).toBe('rejected');
+    rx.close();
+  });
+
+  it('keeps no key or signing secret readable in the SQLite files on disk, idempotent repeats included', async () => {
+    const made = await admin.keys.create.mutate({ principal: 'ci', role: 'agent', idempotencyKey: 'disk-key' });
+    const hook = await admin.webhooks.create.mutate({ url: 'http://127.0.0.1:9/disk', idempotencyKey: 'disk-hook' });
+    expect(await admin.keys.create.mutate({ principal: 'ci', role: 'agent', idempotencyKey: 'disk-key' })).toEqual(made);
+    expect(await admin.webhooks.create.mutate({ url: 'http://127.0.0.1:9/disk', idempotencyKey: 'disk-hook' })).toEqual(hook);
+    const files = (readdirSync(server.stateDir, { recursive: true, withFileTypes: true }) as { isFile(): boolean; name: string; parentPath: string }[])
+      .filter((f) => f.isFile())
+      .map((f) => join(f.parentPath, f.name));
+    expect(files.some((f) => f.endsWith('.sqlite'))).toBe(true);
+    const needles = [made.key, made.key.slice(made.key.lastIndexOf('_') + 1), hook.secret, hook.secret.slice('whsec_'.length)];
+    const found = files.flatMap((f) => {
+      const bytes = readFileSync(f);
+      return needles.filter((n) => bytes.includes(n)).map((n) => `${f} holds ${n.slice(0, 10)}…`);
+    });
+    expect(found).toEqual([]);
   });
 
   it('is admin only and rejects a bad URL', async () => {

@@ -12,6 +12,8 @@ export type TestServer = {
   /** The current base URL (a restart picks a new port). */
   readonly url: string;
   readonly rootToken: string;
+  /** Where wrangler dev keeps the objects' SQLite files (for tests that read them as an attacker would). */
+  readonly stateDir: string;
   /** Stop and start again on the same SQLite state, as a crash-free deploy would. */
   restart(opts?: { whileDown?: () => Promise<void> }): Promise<void>;
   stop(): Promise<void>;
@@ -22,13 +24,15 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const rootToken = 'test-root-token';
   const envFile = join(dir, 'env');
   writeFileSync(envFile, Object.entries({ GREENLIGHT_ROOT_TOKEN: rootToken, ...env }).map(([k, v]) => `${k}=${v}\n`).join(''));
-  const boot = async () => startServer({ port: await freePort(), persistTo: join(dir, 'state'), envFile });
+  const stateDir = join(dir, 'state');
+  const boot = async () => startServer({ port: await freePort(), persistTo: stateDir, envFile });
   let server: Server = await boot();
   return {
     get url() {
       return server.url;
     },
     rootToken,
+    stateDir,
     async restart(opts = {}) {
       await server.stop();
       await opts.whileDown?.();

@@ -72,7 +72,7 @@ app.all('/trpc/*', (c) =>
     router: appRouter,
     createContext: () => ({ env: c.env, authorization: c.req.header('authorization') ?? null }),
     // A batch is bounded so one request cannot carry unbounded work.
-    maxBatchSize: 50,
+    maxBatchSize: LIMITS.batchProcedures,
     // A client told to slow down is told for how long.
     responseMeta: ({ errors }) => {
       const wait = errors.map((e) => (e.cause instanceof CoreErrorCause ? e.cause.retryAfterMs : undefined)).find((ms) => ms !== undefined);

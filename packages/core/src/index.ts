@@ -34,4 +34,5 @@ export * from './simulate.ts';
 export * from './policies/coding-agent.ts';
 export * from './schemas/webhook.ts';
 export * from './webhooks.ts';
+export * from './webhook-target.ts';
 export * from './ratelimit.ts';

@@ -13,7 +13,16 @@ export const LIMITS = {
   defaultPageSize: 50,
   idempotencyKeyChars: 200,
   batchItems: 200,
+  /** Procedures in one HTTP batch (`?batch=1`): one request cannot carry unbounded work. */
+  batchProcedures: 50,
   clarifyQuestions: 20,
   /** How deep free-form JSON (params, metadata, output) may nest: deeper is a client's mistake, not a stack overflow. */
   jsonDepth: 64,
 } as const;
+
+/**
+ * How long an idempotency key is remembered: a repeat within 24 hours replays the first
+ * answer; after that the record is pruned by the workspace's alarm and the key is new
+ * again. Long enough for any client's retries, short enough that answers do not pile up.
+ */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -3,7 +3,7 @@
  * delivery is tried again. Pure; the workspace object does the sending.
  */
 import type { Event } from './schemas/event.ts';
-import type { WebhookEvent } from './schemas/webhook.ts';
+import type { WebhookEvent, WebhookFormat, WebhookJsonBody, WebhookSlackBody } from './schemas/webhook.ts';
 
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 
@@ -39,3 +39,12 @@ export function nextAttemptDelay(attempts: number, baseMs: number, random: numbe
   const ceiling = Math.min(3_600_000, baseMs * 2 ** Math.max(0, attempts - 1));
   return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }
+
+/** What a delivery sends, by the webhook's format (schemas: WebhookJsonBody, WebhookSlackBody). */
+export function webhookBody(format: WebhookFormat, workspaceId: string, kind: WebhookEvent, event: Event, deliveryId: string): WebhookJsonBody | WebhookSlackBody {
+  const text = webhookText(workspaceId, kind, event);
+  return format === 'slack' ? { text } : { text, event: kind, workspaceId, deliveryId, data: event };
+}
+
+/** The string a delivery's signature is computed over: `<timestamp>.<body>`, the timestamp in epoch ms. */
+export const webhookSignedPayload = (timestamp: string, body: string): string => `${timestamp}.${body}`;

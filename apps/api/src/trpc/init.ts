@@ -10,6 +10,9 @@ import { constantTimeEqual } from '../auth.ts';
 
 export type Context = { env: Env; authorization: string | null };
 
+/** What a procedure declares about itself, read by the protocol reference (scripts/protocol). */
+export type ProcedureMeta = { credential: 'root' | 'workspace' };
+
 /** Carries the core's reason and issues from an error to the formatter. */
 export class CoreErrorCause extends Error {
   readonly reason: string | undefined;
@@ -28,7 +31,7 @@ const firstIssue = (e: ZodError): string => {
   return i ? `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}` : 'invalid input';
 };
 
-const t = initTRPC.context<Context>().create({
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   // Clients see a code, a readable message and, for bad input, the issues; never a stack.
   errorFormatter({ shape, error }) {
     const cause = error.cause;
@@ -68,7 +71,7 @@ function bearer(ctx: Context): string {
 }
 
 /** The root token: creates and lists workspaces, nothing else. */
-export const rootProcedure = publicProcedure.use(({ ctx, next }) => {
+export const rootProcedure = publicProcedure.meta({ credential: 'root' }).use(({ ctx, next }) => {
   const token = bearer(ctx);
   const root = ctx.env.GREENLIGHT_ROOT_TOKEN;
   if (!root || !constantTimeEqual(token, root)) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'this needs the root token' });
@@ -76,7 +79,7 @@ export const rootProcedure = publicProcedure.use(({ ctx, next }) => {
 });
 
 /** A workspace key: routes to the workspace's object by the key's prefix; the object checks the secret. */
-export const workspaceProcedure = publicProcedure.use(({ ctx, next }) => {
+export const workspaceProcedure = publicProcedure.meta({ credential: 'workspace' }).use(({ ctx, next }) => {
   const parsed = parseKey(bearer(ctx));
   if (!parsed) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'malformed key: expected gl_<workspace>_<secret>' });
   const stub = ctx.env.WORKSPACE.get(ctx.env.WORKSPACE.idFromName(parsed.workspaceId));

@@ -21,9 +21,10 @@ export function newSecret(): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-export async function mintKey(workspaceId: string): Promise<{ key: string; secretHash: string }> {
+/** A new key: as shown once (`key`), its secret part, and the SHA-256 that is all the object stores. */
+export async function mintKey(workspaceId: string): Promise<{ key: string; secret: string; secretHash: string }> {
   const secret = newSecret();
-  return { key: formatKey(workspaceId, secret), secretHash: await sha256Hex(secret) };
+  return { key: formatKey(workspaceId, secret), secret, secretHash: await sha256Hex(secret) };
 }
 
 export function insertKey(sql: SqlStorage, k: { id: string; principal: string; role: Role; secretHash: string; now: number }): Key {

@@ -5,27 +5,33 @@
  * sleep between events and wake with nothing lost.
  */
 import {
-  LIVE_CATCH_UP_LIMIT, TICKET_TTL_MS, type Event, type Key, type LiveMessage, type LiveQuery, type Ticket,
+  LIVE_CATCH_UP_LIMIT, sha256Hex, TICKET_TTL_MS, type Event, type Key, type LiveMessage, type LiveQuery, type Ticket,
 } from '@greenlight/core';
 import { newSecret } from './keys.ts';
 import { listEvents } from './store.ts';
 
 export type SocketState = { keyId: string; principal: string; taskId?: string | undefined };
 
-export function issueTicket(sql: SqlStorage, workspaceId: string, key: Key, now: number): Ticket {
+/** A new ticket's secret part and its SHA-256, made before the transaction (hashing awaits). */
+export async function mintTicket(): Promise<{ secret: string; hash: string }> {
+  const secret = newSecret();
+  return { secret, hash: await sha256Hex(secret) };
+}
+
+/** Store a minted ticket for `key`: only its hash, like a key's secret. */
+export function issueTicket(sql: SqlStorage, workspaceId: string, key: Key, minted: { secret: string; hash: string }, now: number): Ticket {
   // Expired tickets are dropped as new ones are made: the table stays small.
   sql.exec(`DELETE FROM tickets WHERE expires_at < ?`, now - TICKET_TTL_MS);
-  const id = newSecret();
   const expiresAt = now + TICKET_TTL_MS;
-  sql.exec(`INSERT INTO tickets (id, key_id, expires_at) VALUES (?, ?, ?)`, id, key.id, expiresAt);
-  const ticket = `glt_${workspaceId}_${id}`;
+  sql.exec(`INSERT INTO tickets (id, key_id, expires_at) VALUES (?, ?, ?)`, minted.hash, key.id, expiresAt);
+  const ticket = `glt_${workspaceId}_${minted.secret}`;
   return { ticket, expiresAt, path: `/ws?ticket=${ticket}` };
 }
 
-/** The key a ticket was issued to, if the ticket is live and unused; it is used up here. */
-export function redeemTicket(sql: SqlStorage, ticketId: string, now: number): string | undefined {
+/** The key a ticket was issued to, by the ticket secret's hash, if live and unused; it is used up here. */
+export function redeemTicket(sql: SqlStorage, ticketHash: string, now: number): string | undefined {
   const row = sql
-    .exec<{ key_id: string }>(`UPDATE tickets SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ? RETURNING key_id`, now, ticketId, now)
+    .exec<{ key_id: string }>(`UPDATE tickets SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ? RETURNING key_id`, now, ticketHash, now)
     .toArray()[0];
   return row?.key_id;
 }

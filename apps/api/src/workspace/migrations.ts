@@ -92,6 +92,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
   CREATE INDEX deliveries_by_webhook ON deliveries (webhook_id, created_at);
   `,
+  /* 4: no secret at rest. Idempotency records keep a secret-bearing answer's secret only
+     sealed under the caller's credential (idempotency.ts) and expire after 24 h; the
+     records written before held new keys and webhook secrets in plaintext, so they go
+     (a repeat of one is a new call, as after the window). Socket tickets are stored as
+     SHA-256 hashes from now on; the live ones (60 s at most) were plaintext and go too.
+     Webhook signing secrets are sealed by the object at start (sealLegacyWebhookSecrets). */ `
+  ALTER TABLE idempotency ADD COLUMN sealed_field TEXT;
+  ALTER TABLE idempotency ADD COLUMN sealed TEXT;
+  CREATE INDEX idempotency_by_age ON idempotency (created_at);
+  DELETE FROM idempotency WHERE CASE WHEN json_valid(response) THEN
+    json_extract(response, '$.key') LIKE 'gl\\_%' ESCAPE '\\' OR json_extract(response, '$.secret') LIKE 'whsec\\_%' ESCAPE '\\'
+  END;
+  DELETE FROM tickets;
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

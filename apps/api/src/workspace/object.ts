@@ -14,9 +14,10 @@ import {
   can, CLOSE_BEHIND, CLOSE_REVOKED, LiveQuery, TICKET_PATTERN, takeToken, type Bucket, type RateLimits,
 } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
-import { findKey, insertKey, liveKeyById, mintKey, touchKey } from './keys.ts';
+import { findKey, insertKey, liveKeyById, mintKey, newSecret, touchKey } from './keys.ts';
 import { runBench, type BenchOp } from './bench.ts';
-import { broadcast, catchUp, issueTicket, redeemTicket, send, type SocketState } from './live.ts';
+import { earliestIdempotencyExpiry, findPrior, pruneIdempotency, remember, replayed, type AnswerSecret } from './idempotency.ts';
+import { broadcast, catchUp, issueTicket, mintTicket, redeemTicket, send, type SocketState } from './live.ts';
 import { readMeta, writeMeta, type WorkspaceMeta } from './meta.ts';
 import { migrate } from './migrations.ts';
 import { earliestDeadline, tasksDueBy } from './store.ts';
@@ -26,10 +27,25 @@ import * as approvals from './ops/approvals.ts';
 import * as steps from './ops/steps.ts';
 import * as tasks from './ops/tasks.ts';
 import * as webhooks from './ops/webhooks.ts';
-import { deliverDue, earliestDelivery } from './webhooks.ts';
+import { openAtRest, openForCaller, sealAtRest, sealForCaller } from './seal.ts';
+import { deliverDue, earliestDelivery, sealLegacyWebhookSecrets, webhookSecretAad } from './webhooks.ts';
 
 /** How the Worker presents a caller: the workspace named by the key, and its secret. */
 export type Cred = { workspaceId: string; secret: string };
+
+/**
+ * A mutation as `call` sees it: its name and input (for the idempotency key), and, when
+ * its answer carries a secret, which top-level field holds it and its value (plus any
+ * other string that must not be stored): see idempotency.ts.
+ */
+type Mutation = {
+  op: string;
+  input: { idempotencyKey?: string | undefined };
+  secret?: { field: string; value: string; hidden?: string[] };
+};
+
+/** What the transaction found for a repeat whose answer held a secret: opened after it, with the caller's credential. */
+type SealedReplay = { sealedReplay: { response: string; field: string; box: string } };
 
 /** Thrown inside the transaction to roll it back and answer with the error. */
 class Rollback {
@@ -61,6 +77,12 @@ export class Workspace extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.transactionSync(() => migrate(this.sql));
+      try {
+        await sealLegacyWebhookSecrets(this.sql, env);
+      } catch (e) {
+        // Only without any data key (no GREENLIGHT_DATA_KEY, no root token): nothing can be sealed, or sent.
+        console.error('workspace: cannot seal stored webhook secrets:', e instanceof Error ? e.message : e);
+      }
     });
     // Pings are answered without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
@@ -116,16 +138,18 @@ export class Workspace extends DurableObject<Env> {
   getStep(cred: Cred, stepId: string) {
     return this.call(cred, 'read', undefined, (tx) => steps.get(tx, stepId));
   }
-  /** A single-use ticket for the live socket: the key itself never goes in a URL. */
-  ticket(cred: Cred) {
-    return this.call(cred, 'read', undefined, (tx) => ok(issueTicket(this.sql, tx.meta.id, tx.key, tx.now)));
+  /** A single-use ticket for the live socket: the key itself never goes in a URL, and only the ticket's hash is stored. */
+  async ticket(cred: Cred) {
+    const minted = await mintTicket();
+    return this.call(cred, 'read', undefined, (tx) => ok(issueTicket(this.sql, tx.meta.id, tx.key, minted, tx.now)));
   }
 
   // --- mutations ---------------------------------------------------------------------
 
   async createKey(cred: Cred, input: CreateKeyInput & { idempotencyKey?: string }) {
     const minted = await mintKey(cred.workspaceId);
-    return this.call(cred, 'admin', { op: 'keys.create', input }, (tx) => admin.createKey(tx, input, minted));
+    const secret = { field: 'key', value: minted.key, hidden: [minted.secret] };
+    return this.call(cred, 'admin', { op: 'keys.create', input, secret }, (tx) => admin.createKey(tx, input, minted));
   }
   async revokeKey(cred: Cred, input: { id: string; idempotencyKey?: string }) {
     const r = await this.call(cred, 'admin', { op: 'keys.revoke', input }, (tx) => admin.revoke(tx, input.id));
@@ -164,9 +188,14 @@ export class Workspace extends DurableObject<Env> {
     return this.call(cred, 'decide', { op: 'approvals.decideMany', input }, (tx) => approvals.decideMany(tx, input, hashes));
   }
 
-  createWebhook(cred: Cred, input: CreateWebhookInput) {
+  /** The signing secret is made here, stored only sealed under the data key, and shown once. */
+  async createWebhook(cred: Cred, input: CreateWebhookInput) {
     const id = crypto.randomUUID();
-    return this.call(cred, 'admin', { op: 'webhooks.create', input }, (tx) => webhooks.create(tx, input, id));
+    const bare = newSecret();
+    const secret = `whsec_${bare}`;
+    const sealedSecret = await sealAtRest(this.env, secret, webhookSecretAad(id));
+    const mutation = { op: 'webhooks.create', input, secret: { field: 'secret', value: secret, hidden: [bare] } };
+    return this.call(cred, 'admin', mutation, (tx) => webhooks.create(tx, input, { id, secret, sealedSecret }, this.allowPrivateTargets()));
   }
   listWebhooks(cred: Cred) {
     return this.call(cred, 'admin', undefined, (tx) => ok(webhooks.list(tx)));
@@ -210,11 +239,12 @@ export class Workspace extends DurableObject<Env> {
     const url = new URL(request.url);
     const q = LiveQuery.safeParse(Object.fromEntries(url.searchParams));
     if (!q.success) return new Response(`bad live query: ${q.error.issues[0]?.message ?? 'invalid'}`, { status: 400 });
-    const [, workspaceId, ticketId] = TICKET_PATTERN.exec(q.data.ticket)!;
+    const [, workspaceId, ticketSecret] = TICKET_PATTERN.exec(q.data.ticket)!;
+    const ticketHash = await sha256Hex(ticketSecret!);
     const state = this.ctx.storage.transactionSync((): SocketState | undefined => {
       const meta = this.currentMeta();
       if (!meta || meta.id !== workspaceId) return undefined;
-      const keyId = redeemTicket(this.sql, ticketId!, Date.now());
+      const keyId = redeemTicket(this.sql, ticketHash, Date.now());
       const key = keyId ? liveKeyById(this.sql, keyId) : undefined;
       return key ? { keyId: key.id, principal: key.principal, taskId: q.data.taskId } : undefined;
     });
@@ -262,12 +292,25 @@ export class Workspace extends DurableObject<Env> {
         if (!meta) return [];
         const tx = new Tx(this.sql, meta, SYSTEM_KEY, now, this.newId);
         for (const taskId of tasksDueBy(this.sql, now)) tx.load(taskId);
+        // Idempotency records past their window, and used or expired socket tickets, go.
+        pruneIdempotency(this.sql, now);
+        this.sql.exec(`DELETE FROM tickets WHERE expires_at < ?`, now);
         return tx.events;
       }),
     );
     broadcast(this.ctx.getWebSockets(), events);
-    await deliverDue(this.sql, Date.now(), Number(this.env.WEBHOOK_RETRY_BASE_MS ?? 1000));
+    await deliverDue(this.sql, Date.now(), {
+      retryBaseMs: Number(this.env.WEBHOOK_RETRY_BASE_MS ?? 1000),
+      allowPrivate: this.allowPrivateTargets(),
+      openSecret: (sealed, webhookId) => openAtRest(this.env, sealed, webhookSecretAad(webhookId)),
+    });
     await this.aimAlarm();
+  }
+
+  /** WEBHOOK_ALLOW_PRIVATE: local development lets webhooks reach private and local targets; a deployment refuses them. */
+  private allowPrivateTargets(): boolean {
+    // String(): the generated Env types the var as its wrangler.toml default, the literal "false".
+    return String(this.env.WEBHOOK_ALLOW_PRIVATE) === 'true';
   }
 
   // --- the pipeline ------------------------------------------------------------------
@@ -279,16 +322,21 @@ export class Workspace extends DurableObject<Env> {
   private async call<T>(
     cred: Cred,
     capability: Capability,
-    mutation: { op: string; input: { idempotencyKey?: string | undefined } } | undefined,
+    mutation: Mutation | undefined,
     apply: (tx: Tx) => Result<T>,
   ): Promise<Result<T>> {
     const secretHash = await this.hashSecret(cred.secret);
     const idem = mutation?.input.idempotencyKey;
     const requestHash = idem ? await sha256Hex(canonicalJson({ op: mutation.op, input: mutation.input })) : undefined;
+    // A secret in the answer is remembered only sealed under the caller's own credential,
+    // bound to this key and request: sealed now, since the transaction cannot await.
+    const aad = idem && requestHash ? `idempotency:${idem}:${requestHash}` : undefined;
+    const answerSecret: AnswerSecret | undefined =
+      aad && mutation?.secret ? { ...mutation.secret, sealed: await sealForCaller(cred.secret, mutation.secret.value, aad) } : undefined;
     let events: Event[] = [];
     let dirty = false;
     try {
-      const result = this.guardMeta(() => this.ctx.storage.transactionSync((): Result<T> => {
+      const outcome = this.guardMeta(() => this.ctx.storage.transactionSync((): Result<T> | SealedReplay => {
         const meta = this.currentMeta();
         // The object checks that the key names it: an object does not know the name it was created by.
         if (!meta || meta.id !== cred.workspaceId) return fail('UNAUTHORIZED', 'unknown or revoked key');
@@ -299,19 +347,17 @@ export class Workspace extends DurableObject<Env> {
         if (limited) return limited;
         touchKey(this.sql, key, Date.now());
         if (idem && requestHash) {
-          const prior = this.sql
-            .exec<{ request_hash: string; response: string }>(`SELECT request_hash, response FROM idempotency WHERE principal = ? AND key = ?`, key.principal, idem)
-            .toArray()[0];
-          if (prior) {
-            if (prior.request_hash !== requestHash) return fail('CONFLICT', `idempotency key ${idem} was already used with other input`);
-            return ok(JSON.parse(prior.response) as T);
-          }
+          const prior = findPrior(this.sql, key.principal, idem, requestHash, Date.now());
+          if (prior.kind === 'conflict') return fail('CONFLICT', `idempotency key ${idem} was already used with other input`);
+          if (prior.kind === 'replay') return prior.sealed ? { sealedReplay: { response: prior.response, ...prior.sealed } } : ok(replayed<T>(prior.response));
         }
         const tx = new Tx(this.sql, meta, key, Date.now(), this.newId);
         const r = apply(tx);
         if (!r.ok) throw new Rollback(r.error);
         if (idem && requestHash) {
-          this.sql.exec(`INSERT INTO idempotency (principal, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)`, key.principal, idem, requestHash, JSON.stringify(r.value), tx.now);
+          remember(this.sql, key.principal, idem, requestHash, r.value, tx.now, answerSecret);
+          // The record's expiry is a deadline too: the alarm prunes it.
+          tx.dirty = true;
         }
         events = tx.events;
         dirty = tx.dirty;
@@ -320,7 +366,13 @@ export class Workspace extends DurableObject<Env> {
       // Broadcast before any await, so sockets see commits in commit order.
       broadcast(this.ctx.getWebSockets(), events);
       if (dirty) await this.aimAlarm();
-      return result;
+      if (!('sealedReplay' in outcome)) return outcome;
+      const { response, field, box } = outcome.sealedReplay;
+      const secret = await openForCaller(cred.secret, box, aad!);
+      if (secret === undefined) {
+        return fail('CONFLICT', `idempotency key ${idem} was first used by another key of this principal: its answer held a secret, shown only to that key`, { reason: 'secret_shown_once' });
+      }
+      return ok(replayed<T>(response, { field, value: secret }));
     } catch (e) {
       if (e instanceof Rollback) return { ok: false, error: e.error };
       throw e;
@@ -369,9 +421,9 @@ export class Workspace extends DurableObject<Env> {
     return fail('TOO_MANY_REQUESTS', `rate limit for ${which} reached: retry in ${Math.ceil(retryAfterMs / 1000)} s`, { reason: 'rate_limited', retryAfterMs });
   }
 
-  /** Keep one alarm at the earliest deadline: a lease, an approval, or a webhook delivery due. */
+  /** Keep one alarm at the earliest deadline: a lease, an approval, a webhook delivery due, or an idempotency record's expiry. */
   private async aimAlarm(): Promise<void> {
-    const times = [earliestDeadline(this.sql), earliestDelivery(this.sql)].filter((t): t is number => t !== undefined);
+    const times = [earliestDeadline(this.sql), earliestDelivery(this.sql), earliestIdempotencyExpiry(this.sql)].filter((t): t is number => t !== undefined);
     const next = times.length > 0 ? Math.min(...times) : null;
     if (next === this.alarmAt) return;
     this.alarmAt = next;

@@ -2,11 +2,14 @@
  * Webhooks as an outbox: a notification is a `deliveries` row written in the same
  * transaction as its event, so none is lost or invented; the alarm sends what is due,
  * signed with HMAC-SHA256 over `<timestamp>.<body>`, and retries failures with backoff.
+ * Signing secrets are stored sealed under the deployment's data key (seal.ts); every
+ * send checks its target again (checkWebhookTarget) and never follows a redirect.
  */
 import {
-  nextAttemptDelay, WEBHOOK_MAX_ATTEMPTS, webhookEventOf, webhookText,
+  checkWebhookTarget, nextAttemptDelay, WEBHOOK_HEADERS, WEBHOOK_MAX_ATTEMPTS, webhookBody, webhookEventOf, webhookSignedPayload,
   type CreateWebhookInput, type Delivery, type Event, type Webhook, type WebhookEvent, type WebhookFormat,
 } from '@greenlight/core';
+import { sealAtRest, sealedKid, type DataKeySource } from './seal.ts';
 
 type WebhookRow = { id: string; url: string; events: string; format: string; secret: string; created_at: number };
 type DeliveryRow = {
@@ -27,10 +30,27 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   ...(r.delivered_at !== null ? { deliveredAt: r.delivered_at } : {}),
 });
 
-export function insertWebhook(sql: SqlStorage, input: CreateWebhookInput, secret: string, id: string, now: number): Webhook {
+/** Store a webhook; `sealedSecret` is its signing secret as sealAtRest sealed it, never the secret itself. */
+export function insertWebhook(sql: SqlStorage, input: CreateWebhookInput, sealedSecret: string, id: string, now: number): Webhook {
+  if (sealedKid(sealedSecret) === undefined) throw new Error('a webhook secret must be stored sealed');
   sql.exec(`INSERT INTO webhooks (id, url, events, format, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-    id, input.url, JSON.stringify(input.events), input.format, secret, now);
+    id, input.url, JSON.stringify(input.events), input.format, sealedSecret, now);
   return { id, url: input.url, events: input.events, format: input.format, createdAt: now };
+}
+
+/** The additional data a webhook's sealed secret is bound to: it opens only on its own row. */
+export const webhookSecretAad = (webhookId: string): string => `webhook:${webhookId}`;
+
+/**
+ * Seal the signing secrets stored in plaintext before migration 4. Runs at the object's
+ * start (blockConcurrencyWhile), so nothing reads them meanwhile; a no-op once done.
+ */
+export async function sealLegacyWebhookSecrets(sql: SqlStorage, env: DataKeySource): Promise<void> {
+  const plain = sql.exec<{ id: string; secret: string }>(`SELECT id, secret FROM webhooks`).toArray().filter((r) => sealedKid(r.secret) === undefined);
+  for (const row of plain) {
+    const sealed = await sealAtRest(env, row.secret, webhookSecretAad(row.id));
+    sql.exec(`UPDATE webhooks SET secret = ? WHERE id = ? AND secret = ?`, sealed, row.id, row.secret);
+  }
 }
 
 export const listWebhooks = (sql: SqlStorage): Webhook[] =>
@@ -57,11 +77,10 @@ export function enqueueDeliveries(sql: SqlStorage, workspaceId: string, events: 
   for (const event of events) {
     const kind = webhookEventOf(event);
     if (!kind) continue;
-    const text = webhookText(workspaceId, kind, event);
     for (const hook of hooks) {
       if (!(JSON.parse(hook.events) as string[]).includes(kind)) continue;
       const id = newId();
-      const body = hook.format === 'slack' ? { text } : { text, event: kind, workspaceId, deliveryId: id, data: event };
+      const body = webhookBody(hook.format as WebhookFormat, workspaceId, kind, event, id);
       sql.exec(
         `INSERT INTO deliveries (id, webhook_id, event_seq, event, body, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
         id, hook.id, event.seq, kind, JSON.stringify(body), now, now,
@@ -78,18 +97,61 @@ export function earliestDelivery(sql: SqlStorage): number | undefined {
 
 async function sign(secret: string, timestamp: string, body: string): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}.${body}`));
+  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(webhookSignedPayload(timestamp, body)));
   return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-const DELIVERY_TIMEOUT_MS = 10_000;
+/** How long a receiver has to answer one delivery attempt. */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+export const WEBHOOK_USER_AGENT = 'Greenlight-Webhooks/1';
 const BATCH = 20;
+
+export type DeliveryOptions = {
+  /** First retry delay (WEBHOOK_RETRY_BASE_MS); each later one doubles. */
+  retryBaseMs: number;
+  /** The deployment allows private targets (WEBHOOK_ALLOW_PRIVATE): local development. */
+  allowPrivate: boolean;
+  /** A webhook's signing secret from its sealed form; undefined when it cannot be opened. */
+  openSecret: (sealed: string, webhookId: string) => Promise<string | undefined>;
+};
+
+/** One attempt: the HTTP status, or why it failed. A target refused now is never contacted. */
+async function attempt(d: DeliveryRow & { url: string; secret: string }, opts: DeliveryOptions): Promise<{ status?: number; error?: string; refused?: true }> {
+  const target = checkWebhookTarget(d.url, { allowPrivate: opts.allowPrivate });
+  if (!target.ok) return { error: `refused target: ${target.reason}`, refused: true };
+  const secret = await opts.openSecret(d.secret, d.webhook_id);
+  if (secret === undefined) return { error: 'the signing secret cannot be opened: the data key it was sealed under (GREENLIGHT_DATA_KEY or GREENLIGHT_ROOT_TOKEN) is missing or changed' };
+  const timestamp = String(Date.now());
+  try {
+    const res = await fetch(target.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': WEBHOOK_USER_AGENT,
+        [WEBHOOK_HEADERS.event]: d.event,
+        [WEBHOOK_HEADERS.delivery]: d.id,
+        [WEBHOOK_HEADERS.timestamp]: timestamp,
+        [WEBHOOK_HEADERS.signature]: `v1=${await sign(secret, timestamp, d.body)}`,
+      },
+      body: d.body,
+      // A redirect could point anywhere, a private address included: never followed.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    });
+    await res.body?.cancel();
+    if (res.status >= 300 && res.status < 400) return { status: res.status, error: `HTTP ${res.status}: redirects are not followed` };
+    return res.ok ? { status: res.status } : { status: res.status, error: `HTTP ${res.status}` };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message.slice(0, 500) : 'delivery failed' };
+  }
+}
 
 /**
  * Send the deliveries that are due. Runs from the alarm; the awaits here let other
  * calls in, which is safe: each row is read before and updated after its own send.
+ * A delivery whose target is refused fails at once, unsent (it would be refused again).
  */
-export async function deliverDue(sql: SqlStorage, now: number, retryBaseMs: number): Promise<void> {
+export async function deliverDue(sql: SqlStorage, now: number, opts: DeliveryOptions): Promise<void> {
   const due = sql
     .exec<DeliveryRow & { url: string; secret: string }>(
       `SELECT d.*, w.url, w.secret FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
@@ -98,38 +160,16 @@ export async function deliverDue(sql: SqlStorage, now: number, retryBaseMs: numb
     .toArray();
   await Promise.all(
     due.map(async (d) => {
-      const timestamp = String(Date.now());
-      let status: number | undefined;
-      let error: string | undefined;
-      try {
-        const res = await fetch(d.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': 'Greenlight-Webhooks/1',
-            'x-greenlight-event': d.event,
-            'x-greenlight-delivery': d.id,
-            'x-greenlight-timestamp': timestamp,
-            'x-greenlight-signature': `v1=${await sign(d.secret, timestamp, d.body)}`,
-          },
-          body: d.body,
-          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-        });
-        status = res.status;
-        await res.body?.cancel();
-        if (!res.ok) error = `HTTP ${res.status}`;
-      } catch (e) {
-        error = e instanceof Error ? e.message.slice(0, 500) : 'delivery failed';
-      }
-      const attempts = d.attempts + 1;
+      const { status, error, refused } = await attempt(d, opts);
+      const attempts = refused ? d.attempts : d.attempts + 1;
       const at = Date.now();
       if (!error) {
         sql.exec(`UPDATE deliveries SET status = 'delivered', attempts = ?, last_status = ?, last_error = NULL, delivered_at = ?, next_attempt_at = NULL WHERE id = ?`, attempts, status ?? null, at, d.id);
-      } else if (attempts >= WEBHOOK_MAX_ATTEMPTS) {
+      } else if (refused || attempts >= WEBHOOK_MAX_ATTEMPTS) {
         sql.exec(`UPDATE deliveries SET status = 'failed', attempts = ?, last_status = ?, last_error = ?, next_attempt_at = NULL WHERE id = ?`, attempts, status ?? null, error, d.id);
       } else {
         sql.exec(`UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
-          attempts, status ?? null, error, at + nextAttemptDelay(attempts, retryBaseMs, Math.random()), d.id);
+          attempts, status ?? null, error, at + nextAttemptDelay(attempts, opts.retryBaseMs, Math.random()), d.id);
       }
     }),
   );

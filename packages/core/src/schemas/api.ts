@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { Mode, Role, StepKind, StepStatus, TaskStatus } from '../enums.ts';
 import { LIMITS } from '../limits.ts';
-import { boundedJson, Id, IdempotencyKey, Limit, Text, Usage } from './common.ts';
+import { boundedJson, Id, IdempotencyKey, Limit, SecretString, Text, Usage } from './common.ts';
 import { AnyParams } from './params.ts';
 import { DecideInput } from './approval.ts';
 import { StepError, StepInput } from './step.ts';
@@ -107,7 +107,7 @@ export type StepReport = z.infer<typeof StepReport>;
 
 export const HeartbeatResult = z.object({ cancelled: z.boolean(), leaseExpiresAt: z.number().int().optional() });
 
-export const CreatedKey = z.object({ key: z.string(), id: Id, principal: z.string(), role: Role });
+export const CreatedKey = z.object({ key: SecretString, id: Id, principal: z.string(), role: Role });
 
 export const PolicyState = z.object({ policy: Policy, version: z.number().int() });
 export type EvaluateInput = z.infer<typeof EvaluateInput>;

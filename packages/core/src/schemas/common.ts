@@ -11,6 +11,13 @@ export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 as 64 low
 export const IdempotencyKey = z.string().min(1).max(LIMITS.idempotencyKeyChars);
 export const Principal = z.string().trim().min(1).max(200);
 
+/**
+ * A secret in an answer (a key, a signing secret, a socket ticket): shown once, never
+ * stored readable by the server. Marked so the protocol reference flags it and a test
+ * can find every procedure that answers one (apps/api/test/secrets-at-rest.test.ts).
+ */
+export const SecretString = z.string().meta({ 'x-secret': true, description: 'a secret, shown once: keep it, it cannot be shown again' });
+
 /** Whether a JSON value nests deeper than `limit`, found without recursion (so without a stack to overflow). */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];

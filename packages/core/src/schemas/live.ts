@@ -4,6 +4,7 @@
  * ticket from `events.ticket`, so no long-lived secret ever sits in a URL.
  */
 import { z } from 'zod';
+import { SecretString } from './common.ts';
 import { Event } from './event.ts';
 
 export const TICKET_TTL_MS = 60_000;
@@ -23,7 +24,7 @@ export const LiveMessage = z.discriminatedUnion('type', [
 ]);
 export type LiveMessage = z.infer<typeof LiveMessage>;
 
-export const Ticket = z.object({ ticket: z.string(), expiresAt: z.number().int(), path: z.string() });
+export const Ticket = z.object({ ticket: SecretString, expiresAt: z.number().int(), path: z.string() });
 export type Ticket = z.infer<typeof Ticket>;
 
 export const TICKET_PATTERN = /^glt_([a-z0-9-]{3,40})_([A-Za-z0-9_-]{20,100})$/;

@@ -1,6 +1,7 @@
 /** Webhooks: notifications a workspace sends when approvals are requested, decided or expire, and tasks finish. */
 import { z } from 'zod';
-import { EpochMs, Id, IdempotencyKey, Limit } from './common.ts';
+import { EpochMs, Id, IdempotencyKey, Limit, SecretString } from './common.ts';
+import { Event } from './event.ts';
 
 export const WebhookEvent = z.enum(['approval.requested', 'approval.decided', 'approval.expired', 'task.finished']);
 export type WebhookEvent = z.infer<typeof WebhookEvent>;
@@ -30,7 +31,7 @@ export const CreateWebhookInput = z.strictObject({
 export type CreateWebhookInput = z.infer<typeof CreateWebhookInput>;
 
 /** The signing secret is shown once, at creation. */
-export const CreatedWebhook = z.object({ webhook: Webhook, secret: z.string() });
+export const CreatedWebhook = z.object({ webhook: Webhook, secret: SecretString });
 
 export const Delivery = z.object({
   id: Id,
@@ -49,3 +50,29 @@ export type Delivery = z.infer<typeof Delivery>;
 
 export const ListDeliveriesInput = z.strictObject({ webhookId: Id.optional(), limit: Limit });
 export const DeleteWebhookInput = z.strictObject({ id: Id, idempotencyKey: IdempotencyKey.optional() });
+
+/**
+ * The HTTP headers of every delivery. The timestamp is epoch milliseconds, as a decimal
+ * string; the signature is `v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` over the
+ * exact bytes of the body (see webhookSignedPayload).
+ */
+export const WEBHOOK_HEADERS = {
+  event: 'x-greenlight-event',
+  delivery: 'x-greenlight-delivery',
+  timestamp: 'x-greenlight-timestamp',
+  signature: 'x-greenlight-signature',
+} as const;
+
+/** The body of a `json` delivery: a readable line, the notification, and the audit event behind it. */
+export const WebhookJsonBody = z.object({
+  text: z.string().meta({ description: 'one readable line, as in the slack format' }),
+  event: WebhookEvent,
+  workspaceId: z.string(),
+  deliveryId: Id.meta({ description: 'the same as the x-greenlight-delivery header: deduplicate retries by it' }),
+  data: Event,
+});
+export type WebhookJsonBody = z.infer<typeof WebhookJsonBody>;
+
+/** The body of a `slack` delivery: only `{ text }`, as Slack's incoming webhooks take it. */
+export const WebhookSlackBody = z.object({ text: z.string() });
+export type WebhookSlackBody = z.infer<typeof WebhookSlackBody>;

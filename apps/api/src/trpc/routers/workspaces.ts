@@ -1,5 +1,5 @@
 /** workspaces.*: create and list with the root token; get with a workspace key. */
-import { CreateWorkspaceInput, Limit, RateLimits, SetLimitsInput, WorkspaceDetail, Workspace, page } from '@greenlight/core';
+import { CreateWorkspaceInput, Limit, RateLimits, SecretString, SetLimitsInput, WorkspaceDetail, Workspace, page } from '@greenlight/core';
 import { z } from 'zod';
 import type { Registry } from '../../registry.ts';
 import type { Workspace as WorkspaceObject } from '../../workspace/object.ts';
@@ -10,7 +10,7 @@ const registryOf = (env: Env) => env.REGISTRY.get(env.REGISTRY.idFromName('regis
 export const workspacesRouter = router({
   create: rootProcedure
     .input(CreateWorkspaceInput)
-    .output(z.object({ workspace: Workspace, adminKey: z.string() }))
+    .output(z.object({ workspace: Workspace, adminKey: SecretString }))
     .mutation(async ({ ctx, input }) => {
       const registry = registryOf(ctx.env);
       await unwrap(registry.register({ id: input.id, name: input.name, createdAt: Date.now() }));

@@ -1,6 +1,6 @@
 /** @greenlight/sdk: the typed client for agents and tools. */
 import type { Event, PlanRequest, TaskView } from '@greenlight/core';
-import { createApi, type Api, type ClientOptions } from './client.ts';
+import { createApi, isReserved, reservedValue, type Api, type ClientOptions } from './client.ts';
 import { waitForDecision, watch, type DecisionOutcome, type WatchOptions } from './live.ts';
 import { run, type Handlers, type RunOptions } from './run.ts';
 
@@ -30,8 +30,14 @@ export function createClient(opts: ClientOptions): GreenlightClient {
     waitForDecision: (stepId: string, o?: { signal?: AbortSignal; timeoutMs?: number }) => waitForDecision(live, stepId, o),
     run: (taskId: string, handlers: Handlers, o?: RunOptions) => run({ api, watch: (w) => watch(live, w) }, taskId, handlers, o),
   };
-  // The helpers sit beside the procedures; anything else is a procedure path.
+  // The helpers sit beside the procedures; anything else is a procedure path, except the
+  // names runtimes probe (then, symbols, toJSON ...): so the client can be awaited,
+  // returned from async code, printed and compared like any object.
   return new Proxy(helpers, {
-    get: (h, prop) => (typeof prop === 'string' && prop in h ? h[prop] : (api as unknown as Record<PropertyKey, unknown>)[prop]),
+    get: (h, prop) => {
+      if (typeof prop === 'string' && Object.hasOwn(h, prop)) return h[prop];
+      if (isReserved(prop)) return reservedValue(h, prop);
+      return (api as unknown as Record<string, unknown>)[prop as string];
+    },
   }) as unknown as GreenlightClient;
 }

@@ -1,22 +1,25 @@
 /** @greenlight/sdk: the typed client for agents and tools. */
 import type { Event, PlanRequest, TaskView } from '@greenlight/core';
 import { createApi, isReserved, reservedValue, type Api, type ClientOptions } from './client.ts';
-import { waitForDecision, watch, type DecisionOutcome, type WatchOptions } from './live.ts';
+import { waitForDecision, watch, type DecisionOutcome, type WaitOptions, type WatchOptions } from './live.ts';
 import { run, type Handlers, type RunOptions } from './run.ts';
 
 export { GreenlightError, type ErrorCode, type ErrorIssue } from './errors.ts';
 export type { ClientOptions, Api } from './client.ts';
-export type { DecisionOutcome, WatchOptions } from './live.ts';
+export type { DecisionOutcome, WaitOptions, WatchOptions } from './live.ts';
 export { HandlerError, type HandlerContext, type HandlerResult, type Handlers, type RunOptions, type StepHandler } from './run.ts';
 export type * from '@greenlight/core';
 
 export type GreenlightClient = Api & {
   /** Propose a plan; the policy sorts its steps before this returns. */
   plan(input: PlanRequest): Promise<TaskView>;
-  /** The workspace's events as they happen, resuming after `after`; reconnects by itself. */
+  /** The workspace's events as they happen, resuming after `after`; reconnects by itself; its signal ends it. */
   watch(opts?: WatchOptions): AsyncGenerator<Event, void, undefined>;
-  /** Resolves when reviewers (or a timeout default) decide the step; from live events, not polling. */
-  waitForDecision(stepId: string, opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DecisionOutcome>;
+  /**
+   * Resolves when reviewers (or a timeout default) decide the step's current revision (or
+   * `opts.approvalId`); from live events, not polling. Earlier rounds never count.
+   */
+  waitForDecision(stepId: string, opts?: WaitOptions): Promise<DecisionOutcome>;
   /** Execute the task's approved steps with `handlers` (by step kind) until the task is terminal; returns the final task. */
   run(taskId: string, handlers: Handlers, opts?: RunOptions): Promise<TaskView>;
 };
@@ -27,7 +30,7 @@ export function createClient(opts: ClientOptions): GreenlightClient {
   const helpers: Record<string, unknown> = {
     plan: (input: PlanRequest) => api.tasks.plan.mutate(input),
     watch: (o?: WatchOptions) => watch(live, o),
-    waitForDecision: (stepId: string, o?: { signal?: AbortSignal; timeoutMs?: number }) => waitForDecision(live, stepId, o),
+    waitForDecision: (stepId: string, o?: WaitOptions) => waitForDecision(live, stepId, o),
     run: (taskId: string, handlers: Handlers, o?: RunOptions) => run({ api, watch: (w) => watch(live, w) }, taskId, handlers, o),
   };
   // The helpers sit beside the procedures; anything else is a procedure path, except the

@@ -1,6 +1,6 @@
 /**
- * A real local HTTP server for SDK tests that need no Greenlight behind them: it counts
- * requests and open connections, and either answers every request with a tRPC
+ * A real local HTTP server for SDK tests that need no Greenlight behind them: it records
+ * the requests it gets, and either answers every request with a tRPC
  * UNAUTHORIZED error or never answers at all (a server that accepts and hangs).
  */
 import { createServer, type Server } from 'node:http';
@@ -10,10 +10,6 @@ export type TestHttpServer = {
   url: string;
   /** Requests received so far (paths). */
   readonly requests: string[];
-  /** Connections open right now. */
-  openConnections(): number;
-  /** Resolves once no connection is open (or rejects after `ms`). */
-  drained(ms?: number): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -35,14 +31,6 @@ export async function startHttpServer(mode: 'unauthorized' | 'silent'): Promise<
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    openConnections: () => sockets.size,
-    async drained(ms = 2_000) {
-      const until = Date.now() + ms;
-      while (sockets.size > 0) {
-        if (Date.now() > until) throw new Error(`${sockets.size} connection(s) still open after ${ms} ms`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

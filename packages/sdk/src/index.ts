@@ -1,12 +1,14 @@
 /** @greenlight/sdk: the typed client for agents and tools. */
 import type { Event, PlanRequest, TaskView } from '@greenlight/core';
 import { createApi, isReserved, reservedValue, type Api, type ClientOptions } from './client.ts';
-import { waitForDecision, watch, type DecisionOutcome, type WaitOptions, type WatchOptions } from './live.ts';
+import { watch, type WatchOptions } from './live.ts';
+import { waitForDecision, type DecisionOutcome, type WaitOptions } from './wait.ts';
 import { run, type Handlers, type RunOptions } from './run.ts';
 
 export { GreenlightError, type ErrorCode, type ErrorIssue } from './errors.ts';
 export type { ClientOptions, Api } from './client.ts';
-export type { DecisionOutcome, WaitOptions, WatchOptions } from './live.ts';
+export type { WatchOptions } from './live.ts';
+export type { DecisionOutcome, WaitOptions } from './wait.ts';
 export { HandlerError, type HandlerContext, type HandlerResult, type Handlers, type RunOptions, type StepHandler } from './run.ts';
 export type * from '@greenlight/core';
 

@@ -4,8 +4,11 @@
  * would collect one per sleep, and Node warns past ten).
  */
 
-/** setTimeout's largest delay; a longer one would fire at once. */
+/** setTimeout's largest delay; a longer one (Infinity included) would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A delay setTimeout honours: a longer one waits the longest it can (24.8 days) instead of firing at once. */
+export const clampTimer = (ms: number): number => Math.min(Math.max(0, ms), MAX_TIMER_MS);
 
 /** Resolve after `ms`, or as soon as `signal` aborts (at once when it already has). Callers check the signal. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -16,7 +19,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+    const timer = setTimeout(done, clampTimer(ms));
     signal?.addEventListener('abort', done, { once: true });
   });
 }

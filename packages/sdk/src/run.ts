@@ -6,7 +6,7 @@
  */
 import { LIMITS, type ClaimedStep, type Event, type StepKind, type TaskView, type Usage } from '@greenlight/core';
 import type { Api } from './client.ts';
-import { sleep } from './abort.ts';
+import { clampTimer, sleep } from './abort.ts';
 import { GreenlightError } from './errors.ts';
 import type { WatchOptions } from './live.ts';
 
@@ -79,7 +79,7 @@ class Wakeup {
         this.waiters = this.waiters.filter((w) => w !== done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, clampTimer(ms));
       this.waiters.push(done);
     });
   }
@@ -122,7 +122,9 @@ export async function run(deps: RunDeps, taskId: string, handlers: Handlers, opt
   if (outer?.aborted) throw aborted();
 
   // Nothing is claimed yet, so this request may be cut short: an abort now rejects at once.
-  const first = await api.tasks.get.query({ taskId }, outer ? { signal: outer } : {});
+  const first = await api.tasks.get.query({ taskId }, outer ? { signal: outer } : {}).catch((err: unknown) => {
+    throw outer?.aborted ? aborted() : err;
+  });
   if (first.status !== 'active') return first;
 
   const wake = new Wakeup();

@@ -7,6 +7,7 @@
  * waitForDecision() and run() reject with CLIENT_CLOSED_REQUEST (reason aborted);
  * watch(), a stream, just ends.
  */
+import { createHook } from 'node:async_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, GreenlightError } from '../src/index.ts';
 import { startHttpServer, type TestHttpServer } from './server.ts';
@@ -30,7 +31,24 @@ function within<T>(ms: number, p: Promise<T>): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
-const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+/** An unusual deadline, so the test can tell the wait's own timer from the runtime's. */
+const DEADLINE_MS = 987_654;
+
+/**
+ * Run `fn`, and afterwards list the timers with the deadline above that it set and left
+ * pending. Timeout objects carry their delay and whether they are done (`_idleTimeout`,
+ * `_destroyed`: Node's timer fields), which is all this needs.
+ */
+async function leftTimers(fn: () => Promise<unknown>): Promise<number> {
+  const made: { _idleTimeout?: number; _destroyed?: boolean }[] = [];
+  const hook = createHook({ init: (_id, type, _trigger, resource) => void (type === 'Timeout' && made.push(resource as (typeof made)[number])) }).enable();
+  try {
+    await fn();
+  } finally {
+    hook.disable();
+  }
+  return made.filter((t) => t._idleTimeout === DEADLINE_MS && !t._destroyed).length;
+}
 
 /** The error `p` rejects with (fails if it resolves). */
 async function rejection(p: Promise<unknown>): Promise<GreenlightError> {
@@ -48,11 +66,10 @@ async function hanging(n = 1): Promise<void> {
 
 describe('an already-aborted signal ends every wait at once, with no request', () => {
   it('waitForDecision rejects with CLIENT_CLOSED_REQUEST', async () => {
-    const before = timers();
-    const err = await rejection(client().waitForDecision('step-1', { signal: AbortSignal.abort(), timeoutMs: 60_000 }));
+    let err: GreenlightError | undefined;
+    expect(await leftTimers(async () => (err = await rejection(client().waitForDecision('step-1', { signal: AbortSignal.abort(), timeoutMs: DEADLINE_MS }))))).toBe(0);
     expect(err).toMatchObject({ code: 'CLIENT_CLOSED_REQUEST', reason: 'aborted' });
     expect(server.requests).toEqual([]);
-    expect(timers()).toBe(before);
   });
 
   it('run rejects with CLIENT_CLOSED_REQUEST', async () => {
@@ -79,21 +96,20 @@ describe('an already-aborted signal ends every wait at once, with no request', (
 
 describe('an abort while a request hangs ends the wait at once', () => {
   it('waitForDecision, aborted during its first request', async () => {
-    const before = timers();
     const ctrl = new AbortController();
-    const waiting = client().waitForDecision('step-1', { signal: ctrl.signal, timeoutMs: 60_000 });
-    await hanging();
-    ctrl.abort();
-    expect(await rejection(waiting)).toMatchObject({ code: 'CLIENT_CLOSED_REQUEST', reason: 'aborted' });
+    const left = await leftTimers(async () => {
+      const waiting = client().waitForDecision('step-1', { signal: ctrl.signal, timeoutMs: DEADLINE_MS });
+      await hanging();
+      ctrl.abort();
+      expect(await rejection(waiting)).toMatchObject({ code: 'CLIENT_CLOSED_REQUEST', reason: 'aborted' });
+    });
+    expect(left).toBe(0);
     expect(server.requests).toHaveLength(1);
-    expect(timers()).toBe(before);
   });
 
   it('waitForDecision times out during its first request (the deadline covers the whole wait)', async () => {
-    const before = timers();
-    expect(await rejection(client().waitForDecision('step-1', { timeoutMs: 50 }))).toMatchObject({ code: 'TIMEOUT' });
-    expect(server.requests).toHaveLength(1);
-    expect(timers()).toBe(before);
+    // The server never answers steps.get: before, the deadline only started after it.
+    expect(await rejection(client().waitForDecision('step-1', { timeoutMs: 200 }))).toMatchObject({ code: 'TIMEOUT' });
   });
 
   it('run, aborted during its first request, claims nothing and rejects', async () => {
@@ -115,6 +131,17 @@ describe('an abort while a request hangs ends the wait at once', () => {
     await within(1_000, watching);
     // The ticket request only: no socket was opened after the abort.
     expect(server.requests).toEqual(['/trpc/events.ticket']);
+  });
+});
+
+describe('timeouts', () => {
+  it('a timeout past setTimeout\'s limit (24.8 days) is not cut short to nothing', async () => {
+    const ctrl = new AbortController();
+    const waiting = client().waitForDecision('step-1', { signal: ctrl.signal, timeoutMs: 3e9 });
+    await hanging();
+    ctrl.abort();
+    // Had the 3e9 ms timer fired at once (setTimeout's overflow), this would be TIMEOUT.
+    expect(await rejection(waiting)).toMatchObject({ code: 'CLIENT_CLOSED_REQUEST' });
   });
 });
 

@@ -54,7 +54,8 @@ export async function readSnapshot(path: string, shown: string, { follow = false
 
 const sameFile = (a: Snapshot, b: Snapshot | undefined) => b !== undefined && a.dev === b.dev && a.ino === b.ino && a.bytes.equals(b.bytes);
 
-const tempSibling = (path: string) => join(dirname(path), `.${basename(path)}.greenlight-${randomBytes(6).toString('hex')}`);
+// Cut to fit NAME_MAX (255 bytes) whatever the name.
+const tempSibling = (path: string) => join(dirname(path), `.${Buffer.from(basename(path)).subarray(0, 180).toString()}.greenlight-${randomBytes(6).toString('hex')}`);
 
 /** The directory is still where it was resolved: no directory on the way was swapped for a symlink since. */
 async function checkDir(dir: string, shown: string): Promise<void> {

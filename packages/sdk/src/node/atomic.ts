@@ -87,6 +87,8 @@ async function moveNoReplace(from: string, to: string): Promise<'moved' | 'exist
 export async function writeChecked(path: string, shown: string, expected: Snapshot | undefined, data: Uint8Array): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
+  // Checked before the temporary file is written (no bytes land outside) and again before the rename.
+  await checkDir(dir, shown);
   const tmp = tempSibling(path);
   try {
     // 'wx': a fresh name, never through an existing file or symlink. Owner-only until the mode is copied.

@@ -27,21 +27,55 @@ export type ClientOptions = {
 export type Api = TRPCClient<AppRouter>;
 
 /**
+ * Names a proxy over procedure paths answers as absent, because runtimes and libraries
+ * probe any value for them: `await`, `return` from an async function and
+ * Promise.resolve call `then` (a client returned from async code would never arrive);
+ * JSON.stringify and test printers call `toJSON`; jest-style `expect` treats a value
+ * with `asymmetricMatch` as a matcher; React reads `$$typeof`, DOM printers `nodeType`,
+ * older inspectors `inspect`. tRPC itself refuses `then`, `call` and `apply` as router keys.
+ */
+const ABSENT: ReadonlySet<string> = new Set(['then', 'catch', 'finally', 'toJSON', 'asymmetricMatch', '$$typeof', 'nodeType', 'inspect', 'caller', 'arguments']);
+
+/**
+ * Whether `prop` is not a procedure path: a symbol (Symbol.iterator, Symbol.toPrimitive,
+ * util.inspect.custom ...), a probe above, or a name every function or object has
+ * (toString, valueOf, constructor, call, bind ...), which keeps its usual meaning.
+ */
+export const isReserved = (prop: string | symbol): boolean =>
+  typeof prop === 'symbol' || ABSENT.has(prop) || prop in Object.prototype || prop in Function.prototype;
+
+/** A reserved name's answer on `target`: absent for the probes, the inherited value otherwise. */
+export const reservedValue = (target: object, prop: string | symbol): unknown =>
+  typeof prop === 'string' && ABSENT.has(prop) ? undefined : Reflect.get(target, prop);
+
+/** The last part of a procedure call's path: `client.tasks.get.query(...)`. */
+const CALLS: ReadonlySet<string> = new Set(['query', 'mutate']);
+
+/**
  * The tRPC proxy, with every call's failure rethrown as a GreenlightError. Built as
  * a proxy over paths so it needs no list of procedures and keeps the router's types.
+ * Only `<path>.query()` and `<path>.mutate()` are calls; anything else called throws a
+ * TypeError at once, like calling a missing method (no stray request, no unhandled rejection).
  */
 function withErrors<T extends object>(target: T, path: string[] = []): T {
-  const fn = function () {} as unknown as T;
+  const fn = (() => {}) as unknown as T;
   return new Proxy(fn, {
-    get: (_t, prop) => (typeof prop === 'string' ? withErrors(target, [...path, prop]) : undefined),
-    apply: async (_t, _this, args: unknown[]) => {
+    get: (t, prop) => (isReserved(prop) ? reservedValue(t, prop) : withErrors(target, [...path, prop as string])),
+    apply: (_t, _this, args: unknown[]) => {
+      if (!CALLS.has(path[path.length - 1] ?? '')) throw new TypeError(`client.${path.join('.')} is not a function`);
       let node: unknown = target;
       for (const p of path) node = (node as Record<string, unknown>)[p];
-      try {
-        return await (node as (...a: unknown[]) => Promise<unknown>)(...args);
-      } catch (err) {
-        throw GreenlightError.from(err);
-      }
+      const signal = (args[1] as { signal?: AbortSignal } | undefined)?.signal;
+      const call = async () => {
+        try {
+          return await (node as (...a: unknown[]) => Promise<unknown>)(...args);
+        } catch (err) {
+          // However fetch reported it, a call its caller aborted is CLIENT_CLOSED_REQUEST.
+          if (signal?.aborted) throw GreenlightError.aborted(path.slice(0, -1).join('.'), signal);
+          throw GreenlightError.from(err);
+        }
+      };
+      return call();
     },
   });
 }

@@ -28,6 +28,14 @@ export class GreenlightError extends Error {
     this.path = opts.path;
   }
 
+  /**
+   * What a wait or call rejects with when its AbortSignal aborts, before it started or
+   * while it ran: code CLIENT_CLOSED_REQUEST, reason `aborted`, the signal's reason as cause.
+   */
+  static aborted(what: string, signal?: AbortSignal): GreenlightError {
+    return new GreenlightError(`${what} was aborted`, { code: 'CLIENT_CLOSED_REQUEST', reason: 'aborted', cause: signal?.reason });
+  }
+
   static from(err: unknown): GreenlightError {
     if (err instanceof GreenlightError) return err;
     if (err instanceof TRPCClientError) {
@@ -42,7 +50,7 @@ export class GreenlightError extends Error {
         cause: err,
       });
     }
-    if (err instanceof DOMException && err.name === 'AbortError') return new GreenlightError('aborted', { code: 'CLIENT_CLOSED_REQUEST', cause: err });
+    if (err instanceof DOMException && err.name === 'AbortError') return new GreenlightError('aborted', { code: 'CLIENT_CLOSED_REQUEST', reason: 'aborted', cause: err });
     return new GreenlightError(err instanceof Error ? err.message : String(err), { code: 'NETWORK_ERROR', cause: err });
   }
 }

@@ -1,12 +1,14 @@
 /** @greenlight/sdk: the typed client for agents and tools. */
 import type { Event, PlanRequest, TaskView } from '@greenlight/core';
-import { createApi, type Api, type ClientOptions } from './client.ts';
-import { waitForDecision, watch, type DecisionOutcome, type WatchOptions } from './live.ts';
+import { createApi, isReserved, reservedValue, type Api, type ClientOptions } from './client.ts';
+import { watch, type WatchOptions } from './live.ts';
+import { waitForDecision, type DecisionOutcome, type WaitOptions } from './wait.ts';
 import { run, type Handlers, type RunOptions } from './run.ts';
 
 export { GreenlightError, type ErrorCode, type ErrorIssue } from './errors.ts';
 export type { ClientOptions, Api } from './client.ts';
-export type { DecisionOutcome, WatchOptions } from './live.ts';
+export type { WatchOptions } from './live.ts';
+export type { DecisionOutcome, WaitOptions } from './wait.ts';
 export { HandlerError, type HandlerContext, type HandlerResult, type Handlers, type RunOptions, type StepHandler } from './run.ts';
 export type * from '@greenlight/core';
 /** Facts derived from the domain, from the same functions the server and the page use: no client recounts them. */
@@ -17,10 +19,13 @@ export {
 export type GreenlightClient = Api & {
   /** Propose a plan; the policy sorts its steps before this returns. */
   plan(input: PlanRequest): Promise<TaskView>;
-  /** The workspace's events as they happen, resuming after `after`; reconnects by itself. */
+  /** The workspace's events as they happen, resuming after `after`; reconnects by itself; its signal ends it. */
   watch(opts?: WatchOptions): AsyncGenerator<Event, void, undefined>;
-  /** Resolves when reviewers (or a timeout default) decide the step; from live events, not polling. */
-  waitForDecision(stepId: string, opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DecisionOutcome>;
+  /**
+   * Resolves when reviewers (or a timeout default) decide the step's current revision (or
+   * `opts.approvalId`); from live events, not polling. Earlier rounds never count.
+   */
+  waitForDecision(stepId: string, opts?: WaitOptions): Promise<DecisionOutcome>;
   /** Execute the task's approved steps with `handlers` (by step kind) until the task is terminal; returns the final task. */
   run(taskId: string, handlers: Handlers, opts?: RunOptions): Promise<TaskView>;
 };
@@ -31,11 +36,17 @@ export function createClient(opts: ClientOptions): GreenlightClient {
   const helpers: Record<string, unknown> = {
     plan: (input: PlanRequest) => api.tasks.plan.mutate(input),
     watch: (o?: WatchOptions) => watch(live, o),
-    waitForDecision: (stepId: string, o?: { signal?: AbortSignal; timeoutMs?: number }) => waitForDecision(live, stepId, o),
+    waitForDecision: (stepId: string, o?: WaitOptions) => waitForDecision(live, stepId, o),
     run: (taskId: string, handlers: Handlers, o?: RunOptions) => run({ api, watch: (w) => watch(live, w) }, taskId, handlers, o),
   };
-  // The helpers sit beside the procedures; anything else is a procedure path.
+  // The helpers sit beside the procedures; anything else is a procedure path, except the
+  // names runtimes probe (then, symbols, toJSON ...): so the client can be awaited,
+  // returned from async code, printed and compared like any object.
   return new Proxy(helpers, {
-    get: (h, prop) => (typeof prop === 'string' && prop in h ? h[prop] : (api as unknown as Record<PropertyKey, unknown>)[prop]),
+    get: (h, prop) => {
+      if (typeof prop === 'string' && Object.hasOwn(h, prop)) return h[prop];
+      if (isReserved(prop)) return reservedValue(h, prop);
+      return (api as unknown as Record<string, unknown>)[prop as string];
+    },
   }) as unknown as GreenlightClient;
 }

@@ -1,9 +1,13 @@
 /**
  * Live events for the SDK: `watch()` is an async iterator over the workspace's event
  * stream that reconnects and resumes from the last sequence number it saw (no gap,
- * no duplicate); `waitForDecision()` resolves from that stream, never by polling.
+ * no duplicate). waitForDecision (wait.ts) reads the same stream, with its catch-up marks.
+ *
+ * Aborting: `watch()` is a stream, so its signal ends it, at once (also when it was
+ * aborted before the call), without an error, and leaves no socket or timer behind.
  */
-import { LiveMessage, type Event, type Step, type StepStatus } from '@greenlight/core';
+import { LiveMessage, type Event } from '@greenlight/core';
+import { sleep } from './abort.ts';
 import type { Api } from './client.ts';
 import { GreenlightError } from './errors.ts';
 
@@ -12,6 +16,7 @@ export type WatchOptions = {
   after?: number;
   /** Only this task's events. */
   taskId?: string;
+  /** Abort to end the stream (it ends at once when already aborted). */
   signal?: AbortSignal;
   /** Called when catch-up is done and the stream is live, with the last seq sent. */
   onReady?: (lastSeq: number) => void;
@@ -29,7 +34,7 @@ function socketUrl(base: string, path: string, after: number, taskId: string | u
   return u.toString();
 }
 
-/** One socket's messages as an async iterable; it ends when the socket closes or the signal aborts. */
+/** One socket's messages as an async iterable; it ends when the socket closes or the signal aborts (at once, not after the close handshake). */
 function messages(ws: WebSocket, signal: AbortSignal | undefined): AsyncIterable<LiveMessage> {
   const queue: LiveMessage[] = [];
   let closed = false;
@@ -40,7 +45,13 @@ function messages(ws: WebSocket, signal: AbortSignal | undefined): AsyncIterable
   };
   ws.addEventListener('message', (e: MessageEvent) => {
     if (typeof e.data !== 'string' || e.data === 'pong') return;
-    const parsed = LiveMessage.safeParse(JSON.parse(e.data));
+    let json: unknown;
+    try {
+      json = JSON.parse(e.data);
+    } catch {
+      return; // not a message of ours: a throw here would be an uncaught exception in the agent
+    }
+    const parsed = LiveMessage.safeParse(json);
     if (parsed.success) queue.push(parsed.data);
     notify();
   });
@@ -51,42 +62,51 @@ function messages(ws: WebSocket, signal: AbortSignal | undefined): AsyncIterable
   ws.addEventListener('close', end);
   ws.addEventListener('error', end);
   const ping = setInterval(() => ws.readyState === 1 && ws.send('ping'), PING_MS);
-  const abort = () => ws.close(1000, 'aborted');
-  signal?.addEventListener('abort', abort, { once: true });
+  signal?.addEventListener('abort', end, { once: true });
   return {
     async *[Symbol.asyncIterator]() {
       try {
         for (;;) {
+          if (signal?.aborted) return;
+          // What arrived before a close is still delivered.
           if (queue.length > 0) yield queue.shift()!;
-          else if (closed || signal?.aborted) return;
+          else if (closed) return;
           else await new Promise<void>((r) => (wake = r));
         }
       } finally {
         clearInterval(ping);
-        signal?.removeEventListener('abort', abort);
+        signal?.removeEventListener('abort', end);
         if (ws.readyState <= 1) ws.close(1000, 'done');
       }
     },
   };
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
+/** What the stream carries: the events, and a mark each time a socket has caught up and is live. */
+export type Mark = { type: 'event'; event: Event } | { type: 'ready'; lastSeq: number };
 
-export async function* watch(live: LiveOptions, opts: WatchOptions = {}): AsyncGenerator<Event, void, undefined> {
+/** The event stream with its catch-up marks; ends quietly when `signal` aborts. */
+export async function* stream(live: LiveOptions, opts: WatchOptions): AsyncGenerator<Mark, void, undefined> {
   const WS = live.WebSocket ?? globalThis.WebSocket;
   if (!WS) throw new GreenlightError('no WebSocket in this runtime: pass createClient({ WebSocket }) (e.g. from the "ws" package on Node 20)', { code: 'NETWORK_ERROR' });
   const { signal, taskId } = opts;
   let after = opts.after ?? 0;
   let failures = 0;
+  // An abort during a request (ticket, a page of the log) ends the stream like any other abort.
+  const orEnd = async <T>(call: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await call();
+    } catch (err) {
+      if (signal?.aborted) return undefined;
+      throw err;
+    }
+  };
   while (!signal?.aborted) {
     let ws: WebSocket;
     try {
-      const { path } = await live.api.events.ticket.mutate();
-      ws = new WS(socketUrl(live.url, path, after, taskId));
+      const ticket = await orEnd(() => live.api.events.ticket.mutate(undefined, signal ? { signal } : {}));
+      if (!ticket || signal?.aborted) return;
+      ws = new WS(socketUrl(live.url, ticket.path, after, taskId));
     } catch (err) {
       const e = GreenlightError.from(err);
       // Only the network is worth retrying; a bad key stays bad.
@@ -97,18 +117,19 @@ export async function* watch(live: LiveOptions, opts: WatchOptions = {}): AsyncG
     for await (const msg of messages(ws, signal)) {
       if (msg.type === 'event' && msg.event.seq > after) {
         after = msg.event.seq;
-        yield msg.event;
+        yield { type: 'event', event: msg.event };
       } else if (msg.type === 'ready') {
         failures = 0;
         after = Math.max(after, msg.lastSeq);
-        opts.onReady?.(msg.lastSeq);
+        yield { type: 'ready', lastSeq: msg.lastSeq };
       } else if (msg.type === 'behind') {
         // Too far behind for the socket: page the log over HTTP, then reconnect live.
         for (;;) {
-          const page = await live.api.events.list.query({ after, limit: 200, ...(taskId ? { taskId } : {}) });
+          const page = await orEnd(() => live.api.events.list.query({ after, limit: 200, ...(taskId ? { taskId } : {}) }, signal ? { signal } : {}));
+          if (!page) return;
           for (const event of page.items) {
             after = event.seq;
-            yield event;
+            yield { type: 'event', event };
           }
           if (page.items.length < 200) break;
         }
@@ -119,39 +140,9 @@ export async function* watch(live: LiveOptions, opts: WatchOptions = {}): AsyncG
   }
 }
 
-export type DecisionOutcome = { status: StepStatus; step: Step };
-
-/** Statuses that mean the reviewers have not spoken yet. */
-const UNDECIDED: ReadonlySet<StepStatus> = new Set(['awaiting_approval']);
-
-/**
- * Resolve when the step leaves awaiting_approval: approved, rejected, skipped,
- * changes requested, answered, expired, blocked or cancelled. Reads the task's events
- * from the start of the stream, so a decision made before the call is seen too.
- */
-export async function waitForDecision(live: LiveOptions, stepId: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<DecisionOutcome> {
-  const first = await live.api.steps.get.query({ stepId });
-  if (!UNDECIDED.has(first.status)) return { status: first.status, step: first };
-  const ctrl = new AbortController();
-  const onAbort = () => ctrl.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = opts.timeoutMs !== undefined ? setTimeout(() => ctrl.abort(), opts.timeoutMs) : undefined;
-  let status: StepStatus = first.status;
-  try {
-    for await (const event of watch(live, { taskId: first.taskId, signal: ctrl.signal })) {
-      const to = event.data.to;
-      if (event.stepId === stepId && typeof to === 'string') status = to as StepStatus;
-      if (!UNDECIDED.has(status)) break;
-    }
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', onAbort);
-    ctrl.abort();
+export async function* watch(live: LiveOptions, opts: WatchOptions = {}): AsyncGenerator<Event, void, undefined> {
+  for await (const mark of stream(live, opts)) {
+    if (mark.type === 'event') yield mark.event;
+    else opts.onReady?.(mark.lastSeq);
   }
-  if (UNDECIDED.has(status)) {
-    if (opts.signal?.aborted) throw new GreenlightError('waitForDecision was aborted', { code: 'CLIENT_CLOSED_REQUEST' });
-    throw new GreenlightError(`no decision on step ${stepId} within ${opts.timeoutMs} ms`, { code: 'TIMEOUT' });
-  }
-  const step = await live.api.steps.get.query({ stepId });
-  return { status: step.status, step };
 }

@@ -6,6 +6,7 @@
  */
 import { LIMITS, type ClaimedStep, type Event, type StepKind, type TaskView, type Usage } from '@greenlight/core';
 import type { Api } from './client.ts';
+import { clampTimer, sleep } from './abort.ts';
 import { GreenlightError } from './errors.ts';
 import type { WatchOptions } from './live.ts';
 
@@ -22,7 +23,10 @@ export type Handlers = Partial<Record<StepKind, StepHandler>>;
 export type RunOptions = {
   /** How many steps run at once (default 4). */
   concurrency?: number;
-  /** Abort to stop: no more claims, running handlers are aborted, run() rejects with CLIENT_CLOSED_REQUEST. */
+  /**
+   * Abort to stop: no more claims, running handlers are aborted, run() rejects with
+   * CLIENT_CLOSED_REQUEST (reason aborted); at once, with no request, when already aborted.
+   */
   signal?: AbortSignal;
   /**
    * A safety net, not the mechanism: live events wake run() at once; this is how long
@@ -58,12 +62,6 @@ const DEFAULT_POLL_MS = 30_000;
 const TRANSIENT = new Set(['NETWORK_ERROR', 'INTERNAL_SERVER_ERROR', 'TOO_MANY_REQUESTS', 'TIMEOUT']);
 const isTransient = (e: GreenlightError) => TRANSIENT.has(e.code);
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
-
 /** A counter the loop can sleep on: every bump wakes it, and a bump before the sleep is never lost. */
 class Wakeup {
   gen = 0;
@@ -81,7 +79,7 @@ class Wakeup {
         this.waiters = this.waiters.filter((w) => w !== done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, clampTimer(ms));
       this.waiters.push(done);
     });
   }
@@ -120,10 +118,13 @@ export async function run(deps: RunDeps, taskId: string, handlers: Handlers, opt
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
   const lease = opts.leaseSeconds !== undefined ? { leaseSeconds: opts.leaseSeconds } : {};
   const outer = opts.signal;
-  const aborted = () => new GreenlightError('run was aborted', { code: 'CLIENT_CLOSED_REQUEST' });
+  const aborted = () => GreenlightError.aborted('run', outer);
   if (outer?.aborted) throw aborted();
 
-  const first = await api.tasks.get.query({ taskId });
+  // Nothing is claimed yet, so this request may be cut short: an abort now rejects at once.
+  const first = await api.tasks.get.query({ taskId }, outer ? { signal: outer } : {}).catch((err: unknown) => {
+    throw outer?.aborted ? aborted() : err;
+  });
   if (first.status !== 'active') return first;
 
   const wake = new Wakeup();
@@ -141,6 +142,7 @@ export async function run(deps: RunDeps, taskId: string, handlers: Handlers, opt
   };
   const onOuterAbort = () => stopAll(aborted());
   outer?.addEventListener('abort', onOuterAbort, { once: true });
+  if (outer?.aborted) onOuterAbort();
 
   const cancelAll = () => {
     cancelled = true;
@@ -269,6 +271,7 @@ export async function run(deps: RunDeps, taskId: string, handlers: Handlers, opt
       if (free > 0) {
         let claimed: ClaimedStep[];
         try {
+          // Never cut short: a claim the server made but whose answer was dropped would hold its steps until their leases ran out.
           claimed = (await api.steps.claim.mutate({ taskId, max: Math.min(free, 50), ...lease })).steps;
           claimFailures = 0;
         } catch (err) {
@@ -287,9 +290,13 @@ export async function run(deps: RunDeps, taskId: string, handlers: Handlers, opt
       await wake.after(seen, pollMs);
       if (wake.gen === seen && !terminal) {
         // The safety net fired with no event at all: look at the task itself.
-        const t = await api.tasks.get.query({ taskId });
-        if (t.status === 'cancelled') cancelAll();
-        else if (t.status !== 'active') terminal = true;
+        // Cut short when run() stops, so a silent server cannot hold an abort up here.
+        const t = await api.tasks.get.query({ taskId }, { signal: halt.signal }).catch((err: unknown) => {
+          if (halt.signal.aborted) return undefined;
+          throw err;
+        });
+        if (t?.status === 'cancelled') cancelAll();
+        else if (t && t.status !== 'active') terminal = true;
       }
     }
   } catch (err) {

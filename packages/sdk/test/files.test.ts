@@ -1,11 +1,15 @@
-/** edit_file and delete_file against real temp directories: stale bases, escapes, real patches. */
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile, lstat } from 'node:fs/promises';
+/** edit_file and delete_file against real temp directories: stale bases, escapes, real patches, exact bytes. */
+import { isUtf8 } from 'node:buffer';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile, lstat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createPatch } from 'diff';
+import fc from 'fast-check';
+import { createPatch, parsePatch } from 'diff';
 import { fileHandlers, sha256File } from '../src/node/index.ts';
 import { claimed, codeOf, ctx } from './fixtures.ts';
+import { b, bytesOf, edited, editsArb, fileArb, type Encoding } from './generators.ts';
 
 let root: string;
 let outside: string;
@@ -140,5 +144,75 @@ describe('delete_file', () => {
   it('refuses a directory', async () => {
     await mkdir(join(root, 'dir'));
     expect(await codeOf(del('dir'))).toBe('not_a_file');
+  });
+});
+
+describe('exact bytes on disk', () => {
+  it('a one-line patch to an ISO-8859-1 file keeps the byte E9 elsewhere in it (not EF BF BD)', async () => {
+    const file = join(root, 'menu.txt');
+    const original = b('Caf\xe9 du march\xe9\n\nsoup\nbread\ncheese\nwine\ncoffee\n');
+    await writeFile(file, original);
+    // As an agent reads it (readFile 'utf8', lossy) and diffs it: the hunk is ASCII.
+    const seen = await readFile(file, 'utf8');
+    const patch = createPatch('menu.txt', seen, seen.replace('wine\n', 'water\n'));
+
+    const result = await edit({ path: 'menu.txt', patch }, await sha256File(file));
+
+    const expected = b('Caf\xe9 du march\xe9\n\nsoup\nbread\ncheese\nwater\ncoffee\n');
+    expect((await readFile(file)).equals(expected)).toBe(true);
+    expect(result).toMatchObject({ output: { bytes: expected.length, sha256: await sha256File(file) } });
+  });
+
+  it('property: on disk, the file becomes exactly the edited bytes, or is left untouched with a code', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom<Encoding>('utf8', 'latin1').chain((enc) => fc.tuple(fileArb(enc), editsArb(enc), fc.boolean())), fc.context(), async ([file, edits, toggle], log) => {
+        const before = bytesOf(file);
+        const expected = bytesOf(edited(file, edits, toggle));
+        if (before.equals(expected)) return;
+        const view = isUtf8(before) ? 'utf8' : 'latin1';
+        const patch = createPatch('f.txt', before.toString(view), expected.toString(view));
+        log.log(JSON.stringify({ before: before.toString('hex'), patch }));
+        const path = join(root, 'f.txt');
+        await writeFile(path, before);
+        const ascii = !/[^\x00-\x7f]/.test(parsePatch(patch)[0]!.hunks.flatMap((h) => h.lines).join(''));
+        if (view === 'utf8' || ascii) {
+          await edit({ path: 'f.txt', patch }, await sha256File(path));
+          expect((await readFile(path)).equals(expected)).toBe(true);
+        } else {
+          expect(await codeOf(edit({ path: 'f.txt', patch }))).toBe('unsafe_encoding');
+          expect((await readFile(path)).equals(before)).toBe(true);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('writes params.content as its exact UTF-8 bytes: BOM, CRLF, lone CR and no final newline kept', async () => {
+    const content = '\ufeffline one\r\nline\rtwo\nno newline: caf\u00e9 \u20ac';
+    await edit({ path: 'c.txt', content });
+    expect((await readFile(join(root, 'c.txt'))).equals(b(content, 'utf8'))).toBe(true);
+  });
+
+  it('refuses content or a patch with a lone surrogate (unsafe_encoding), leaving the file as it was', async () => {
+    const file = join(root, 'a.txt');
+    await writeFile(file, 'keep\n');
+    expect(await codeOf(edit({ path: 'a.txt', content: 'half a pair: \ud83d\n' }))).toBe('unsafe_encoding');
+    expect(await codeOf(edit({ path: 'a.txt', patch: createPatch('a.txt', 'keep\n', 'keep \udc00\n') }))).toBe('unsafe_encoding');
+    expect(await readFile(file, 'utf8')).toBe('keep\n');
+  });
+
+  it('keeps the file mode, and leaves no temporary file behind', async () => {
+    const file = join(root, 'run.sh');
+    await writeFile(file, '#!/bin/sh\necho hi\n');
+    await chmod(file, 0o750);
+    await edit({ path: 'run.sh', patch: createPatch('run.sh', '#!/bin/sh\necho hi\n', '#!/bin/sh\necho bye\n') });
+    expect((await stat(file)).mode & 0o777).toBe(0o750);
+    expect(await readdir(root)).toEqual(['run.sh']);
+  });
+
+  it('refuses what is not a regular file (a FIFO) at once, without waiting on it', async () => {
+    execFileSync('mkfifo', [join(root, 'pipe')]);
+    expect(await codeOf(edit({ path: 'pipe', content: 'x' }))).toBe('not_a_file');
+    expect(await codeOf(del('pipe'))).toBe('not_a_file');
   });
 });

@@ -45,7 +45,7 @@ describe('bin/greenlight.js on a Node that cannot run TypeScript', () => {
   it('blocks with exit 2 and one line when no Node can run it (GREENLIGHT_NODE too old or missing)', async () => {
     for (const node of [oldNode()[0]!, join(dir, 'no-such-node')]) {
       // A Node started with --no-experimental-strip-types passes it on through NODE_OPTIONS.
-      const noStrip = oldNode()[1] ? { NODE_OPTIONS: '--no-experimental-strip-types' } : {};
+      const noStrip: Record<string, string> = oldNode()[1] ? { NODE_OPTIONS: '--no-experimental-strip-types' } : {};
       const hook = await spawnCli(['hook', 'claude-code'], { node: oldNode(), stdin: bash, env: env({ GREENLIGHT_NODE: node, ...noStrip }) }).result;
       expect(hook.code).toBe(2);
       expect(hook.stdout).toBe('');

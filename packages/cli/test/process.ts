@@ -36,11 +36,14 @@ export function spawnCli(
   args: string[],
   opts: { node?: NodeCmd; bin?: string; cwd?: string; env?: Record<string, string | undefined>; stdin?: string; keepStdinOpen?: boolean } = {},
 ): Running {
-  const [node = process.execPath, ...flags] = opts.node ?? [process.execPath];
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...opts.env })) if (v !== undefined) env[k] = v;
+  const [node = process.execPath, ...flags]: string[] = opts.node ?? [process.execPath];
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
   const started = Date.now();
-  const child = spawn(node, [...flags, opts.bin ?? BIN, ...args], { cwd: opts.cwd ?? ROOT_DIR, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcessWithoutNullStreams = spawn(node, [...flags, opts.bin ?? BIN, ...args], { cwd: opts.cwd ?? ROOT_DIR, env, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

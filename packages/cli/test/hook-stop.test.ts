@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HookOutput } from '../src/hook/answer.ts';
 import { fixtureText } from './helpers.ts';
-import { oneLine, spawnCli, untilCatching, type Run } from './process.ts';
+import { oldNode, oneLine, spawnCli, untilCatching, type Run } from './process.ts';
 import { startProxy, type Held, type Proxy } from './proxy.ts';
 import { startWorkspace, waitForApproval, type Workspace } from './workspace.ts';
 
@@ -102,6 +102,15 @@ describe('stopping the Claude Code hook', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(oneLine(run.stderr.replace(/^greenlight: waiting for a decision.*\n/m, ''))).toMatch(/internal error \(boom\); blocking this tool call/);
+    expect(await leftovers(marker)).toEqual({ tasks: ['cancelled'], open: 0 });
+  });
+
+  it('on an older Node, cancels the task when the launcher is killed outright (SIGKILL) while waiting', async () => {
+    const marker = 'launcher-killed';
+    const running = spawnCli(['hook', 'claude-code'], { node: oldNode(), cwd: ws.project, stdin: bashInput(marker), env: hookEnv(ws.server.url) });
+    await waitForApproval(ws.reviewer, (a) => a.params.command === `echo ${marker}`, marker);
+    running.child.kill('SIGKILL'); // no handler can run: the Node 22 it started notices its IPC channel close
+    await running.result; // resolves when the re-run Node, which shares the pipes, has exited too
     expect(await leftovers(marker)).toEqual({ tasks: ['cancelled'], open: 0 });
   });
 });

@@ -1,5 +1,6 @@
-/** What every command gets: output, the parsed flags, and a client made on first use. */
+/** What every command gets: output, the request budget, and a client made on first use. */
 import { createClient, type GreenlightClient } from '@greenlight/sdk';
+import { budgetedFetch } from './budget.ts';
 import { loadConfig, type Config } from './config.ts';
 import type { Out } from './output.ts';
 
@@ -7,16 +8,20 @@ export type Ctx = {
   out: Out;
   /** The server and key (config is read only when a command needs it). */
   config: () => Config;
+  /** Each request's budget in ms (see budget.ts). */
+  budgetMs: number;
+  /** A client whose every request is cut off after budgetMs with a RequestTimeout. */
   client: () => GreenlightClient;
 };
 
-export function createCtx(out: Out, configPath: string | undefined): Ctx {
+export function createCtx(out: Out, configPath: string | undefined, budgetMs: number): Ctx {
   let config: Config | undefined;
   let client: GreenlightClient | undefined;
   const ctx: Ctx = {
     out,
+    budgetMs,
     config: () => (config ??= loadConfig({ configPath })),
-    client: () => (client ??= createClient({ url: ctx.config().url, key: ctx.config().key })),
+    client: () => (client ??= createClient({ url: ctx.config().url, key: ctx.config().key, fetch: budgetedFetch(budgetMs) })),
   };
   return ctx;
 }

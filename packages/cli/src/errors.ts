@@ -17,14 +17,35 @@ export const EXIT = {
   denied: 5,
 } as const;
 
+/** A request, or the live connection, that did not answer within its budget. */
+export class RequestTimeout extends Error {
+  override readonly name = 'RequestTimeout';
+  /** Where the request went: origin and path, without the query (it carries the input). */
+  readonly url: string;
+  readonly ms: number;
+
+  constructor(what: string, url: string, ms: number) {
+    super(`${what} ${url} within ${ms / 1000} s`);
+    this.url = url;
+    this.ms = ms;
+  }
+}
+
 /** A mistake on the command line, caught before anything is sent. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** The RequestTimeout behind an error, however deep the SDK and tRPC wrapped it. */
+function timeoutIn(err: unknown): RequestTimeout | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 8; depth++, e = e.cause) if (e instanceof RequestTimeout) return e;
+  return undefined;
+}
+
 export function exitCodeOf(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
-  if (!(err instanceof GreenlightError)) return EXIT.error;
+  if (!(err instanceof GreenlightError) || timeoutIn(err)) return EXIT.error;
   switch (err.code) {
     case 'NOT_FOUND':
       return EXIT.notFound;
@@ -41,6 +62,8 @@ export function exitCodeOf(err: unknown): number {
 /** The error as plain data, for --json and for tests. */
 export function errorJson(err: unknown): { code: string; message: string; reason?: string; issues?: { path: (string | number)[]; message: string }[] } {
   if (err instanceof UsageError) return { code: 'USAGE', message: err.message };
+  const timeout = timeoutIn(err);
+  if (timeout) return { code: 'TIMEOUT', message: timeout.message };
   const e = GreenlightError.from(err);
   return {
     code: e.code,
@@ -57,5 +80,6 @@ export function errorText(err: unknown): string {
   if (j.reason) lines.push(`  reason: ${j.reason}`);
   for (const issue of j.issues ?? []) lines.push(`  - ${issue.path.length > 0 ? issue.path.join('.') + ': ' : ''}${issue.message}`);
   if (j.code === 'USAGE') lines.push("  run 'greenlight help' for usage");
+  if (j.code === 'TIMEOUT') lines.push('  each request may take up to --timeout <seconds> (or GREENLIGHT_TIMEOUT; default 15)');
   return lines.join('\n');
 }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { requestBudgetMs } from './budget.ts';
 import { createCtx } from './context.ts';
 import { EXIT, UsageError, errorJson, errorText, exitCodeOf } from './errors.ts';
 import { createOut } from './output.ts';
@@ -32,6 +33,8 @@ export const COMMANDS: Record<string, Command> = {
 const GLOBAL: Options = {
   json: { type: 'boolean' },
   config: { type: 'string' },
+  // The hook declares its own --timeout (the decision wait); its request budget comes from GREENLIGHT_TIMEOUT.
+  timeout: { type: 'string' },
   'no-color': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -54,10 +57,11 @@ export function helpText(): string {
     'Options for every command:',
     '  --json            machine-readable output (errors as JSON on stderr)',
     '  --config <path>   config file (default ~/.config/greenlight/config.json)',
+    '  --timeout <s>     each request\'s budget in seconds (default 15; also GREENLIGHT_TIMEOUT)',
     '  --no-color        no colours (also NO_COLOR=1; colours are only used on a TTY)',
     '',
     'Configuration: GREENLIGHT_URL and GREENLIGHT_KEY, else "url" and "key" in the config file.',
-    'Exit codes: 0 ok, 1 API or network error, 2 usage error, 3 not found, 4 conflict, 5 unauthorized or forbidden.',
+    'Exit codes: 0 ok, 1 API or network error or timeout, 2 usage error, 3 not found, 4 conflict (already decided), 5 unauthorized or forbidden.',
   ].join('\n');
 }
 
@@ -89,7 +93,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     const values = parsed.values as Record<string, string | boolean | undefined>;
-    const ctx = createCtx(out, typeof values.config === 'string' ? values.config : undefined);
+    const budgetMs = requestBudgetMs(command === hook || typeof values.timeout !== 'string' ? undefined : values.timeout);
+    const ctx = createCtx(out, typeof values.config === 'string' ? values.config : undefined, budgetMs);
     return await command.run(ctx, parsed.positionals, values);
   } catch (err) {
     out.err(json ? JSON.stringify({ error: errorJson(err) }) : errorText(err));

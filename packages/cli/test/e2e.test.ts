@@ -13,6 +13,8 @@ import { createClient, type Approval, type GreenlightClient } from '@greenlight/
 import { call, freePort, ROOT_DIR, startServer, type Server } from '../../../scripts/server.ts';
 import type { HookOutput } from '../src/hook/answer.ts';
 import { fixtureText } from './helpers.ts';
+import { oldNode } from './process.ts';
+import { startProxy } from './proxy.ts';
 
 const ROOT = 'cli-e2e-root-token';
 const BIN = join(ROOT_DIR, 'packages', 'cli', 'bin', 'greenlight.js');
@@ -22,11 +24,13 @@ let server: Server;
 let keys: { admin: string; agent: string; approver: string };
 let reviewer: GreenlightClient;
 
-type Run = { code: number | null; stdout: string; stderr: string };
+type Run = { code: number | null; stdout: string; stderr: string; ms: number };
 
 /** Run the CLI as Claude Code or a person would: a separate process, stdin piped, no colours. */
-function cli(args: string[], opts: { key?: string; stdin?: string; env?: Record<string, string>; stopWhen?: Promise<unknown> } = {}): Promise<Run> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+function cli(args: string[], opts: { key?: string; stdin?: string; env?: Record<string, string>; node?: string[] } = {}): Promise<Run> {
+  const [node = process.execPath, ...flags] = opts.node ?? [];
+  const started = Date.now();
+  const child = spawn(node, [...flags, BIN, ...args], {
     cwd: project,
     env: { ...process.env, GREENLIGHT_URL: server.url, GREENLIGHT_KEY: opts.key ?? keys.approver, NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, 'xdg'), ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -36,8 +40,7 @@ function cli(args: string[], opts: { key?: string; stdin?: string; env?: Record<
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdin.end(opts.stdin ?? '');
-  void opts.stopWhen?.then(() => child.kill('SIGTERM'));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })));
 }
 
 /** A recorded hook input for this project, with a unique command so each test finds its own approval. */
@@ -144,12 +147,17 @@ describe('greenlight hook claude-code', () => {
     const tasks = await reviewer.tasks.list.query({ status: 'cancelled' });
     expect(tasks.items.some((t) => t.title === 'Claude Code: Run echo nobody-home')).toBe(true);
   });
-  it('answers the fallback and closes the task when Claude Code stops the hook (SIGTERM)', async () => {
-    const run = await cli(['hook', 'claude-code'], { key: keys.agent, stdin: bashInput('stopped'), stopWhen: approvalFor('stopped') });
+
+  // (Stopping the hook with a signal, at every moment, is hook-stop.test.ts.)
+
+  it(`runs on the machine's older Node too (${oldNode().join(' ')}), and answers allow when approved`, async () => {
+    const running = cli(['hook', 'claude-code'], { key: keys.agent, stdin: bashInput('old-node'), node: oldNode() });
+    const approval = await approvalFor('old-node');
+    await reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'approve', paramsHash: approval.paramsHash });
+    const run = await running;
     expect(run.code).toBe(0);
-    expect(hookJson(run)).toMatchObject({ permissionDecision: 'ask' });
-    const tasks = await reviewer.tasks.list.query({ status: 'cancelled' });
-    expect(tasks.items.some((t) => t.title === 'Claude Code: Run echo stopped')).toBe(true);
+    expect(hookJson(run)).toMatchObject({ permissionDecision: 'allow', permissionDecisionReason: 'Greenlight: approved by ana' });
+    expect((await reviewer.tasks.get.query({ taskId: approval.taskId })).status).toBe('completed');
   });
 });
 
@@ -190,10 +198,14 @@ describe('greenlight commands', () => {
     const json = JSON.parse((await cli(['show', task.id, '--json'])).stdout) as { id: string; steps: unknown[] };
     expect(json.id).toBe(task.id);
 
-    // Already decided: not in the inbox any more.
+    // Already decided: the API's CONFLICT (reason not_open), exit 4, never "not found".
     const again = await cli(['approve', edit.approvalId, '--json']);
-    expect(again.code).toBe(3);
-    expect(JSON.parse(again.stderr)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(again.code).toBe(4);
+    expect(JSON.parse(again.stderr)).toMatchObject({ error: { code: 'CONFLICT', reason: 'not_open' } });
+    const late = await cli(['reject', edit.approvalId]);
+    expect(late.code).toBe(4);
+    expect(late.stderr).toContain(`approval ${edit.approvalId} is no longer open: it was already decided, or it expired`);
+    expect((await reviewer.steps.get.query({ stepId: edit.stepId })).status).toBe('approved'); // the look-up changed nothing
 
     const test = items.find((a) => a.stepKey === 'test')!;
     const stale = await cli(['approve', test.approvalId, '--hash', 'b'.repeat(64)]);
@@ -203,10 +215,38 @@ describe('greenlight commands', () => {
     const cancelled = await cli(['cancel', task.id, '--reason', 'done for today']);
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toContain('cancelled');
+    // Closed by the cancel: CONFLICT with the API's reason.
+    const closed = await cli(['approve', test.approvalId, '--json']);
+    expect(closed.code).toBe(4);
+    expect(JSON.parse(closed.stderr)).toMatchObject({ error: { code: 'CONFLICT', reason: 'cancelled' } });
 
     const events = await cli(['watch', '--task', task.id, '--count', '3', '--json']);
     expect(events.code).toBe(0);
     expect(events.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type)[0]).toBe('task.planned');
+  });
+
+  it('an unknown id is NOT_FOUND, exit 3, at once: show, cancel, watch --task, inbox --task, and every decision', async () => {
+    const unknown = '01JZZZZZZZZZZZZZZZZZZZZZZZ';
+    const commands = [['show', unknown], ['cancel', unknown], ['watch', '--task', unknown], ['inbox', '--task', unknown], ['approve', unknown], ['reject', unknown], ['skip', unknown], ['request-changes', unknown, '-m', 'x'], ['answer', unknown, 'yes']];
+    const runs = await Promise.all(commands.map(async (args): Promise<[string[], Run]> => [args, await cli([...args, '--json'])]));
+    for (const [args, run] of runs) {
+      expect({ args, code: run.code }).toEqual({ args, code: 3 });
+      expect(JSON.parse(run.stderr)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+      expect(run.ms).toBeLessThan(10_000); // at once: nothing waits for events that never come
+    }
+  });
+
+  it('watch: a live connection that never opens is a TIMEOUT after the budget, not a silent wait', async () => {
+    const agent = createClient({ url: server.url, key: keys.agent });
+    const task = await agent.plan({ title: 'watched', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] });
+    const proxy = await startProxy(server.url, { swallowUpgrades: true });
+    try {
+      const run = await cli(['watch', '--task', task.id, '--timeout', '1'], { env: { GREENLIGHT_URL: proxy.url } });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`greenlight: TIMEOUT: no live connection to ${proxy.url} within 1 s`);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('exit codes: usage 2, unauthorized and forbidden 5, with clear messages', async () => {

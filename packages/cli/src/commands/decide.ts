@@ -1,17 +1,19 @@
 /**
  * `greenlight approve|reject|request-changes|skip|answer <approvalId>`: find the open
  * approval, show what is being decided (with its paramsHash), then decide bound to
- * that hash, so a change made meanwhile is a CONFLICT rather than a blind approval.
+ * that hash, so a change made meanwhile is a CONFLICT rather than a blind approval. An
+ * approval that is no longer open is the API's CONFLICT (exit 4), an unknown id its
+ * NOT_FOUND (exit 3).
  */
-import type { Approval, Decision } from '@greenlight/core';
+import type { Approval, Decision, DecideInput } from '@greenlight/core';
 import { GreenlightError, type GreenlightClient } from '@greenlight/sdk';
 import { UsageError } from '../errors.ts';
 import { oneLine, paintStatus } from '../output.ts';
 import { previewLines } from '../preview.ts';
 import { str, type Command } from './spec.ts';
 
-/** approvals.list has no get-by-id: page the open ones until it turns up. */
-export async function findOpenApproval(client: GreenlightClient, approvalId: string): Promise<Approval> {
+/** The open approval with this id, or undefined (approvals.list has no get-by-id: page the open ones). */
+export async function findOpenApproval(client: GreenlightClient, approvalId: string): Promise<Approval | undefined> {
   let cursor: string | undefined;
   do {
     const page = await client.approvals.list.query({ status: 'open', limit: 200, ...(cursor ? { cursor } : {}) });
@@ -19,7 +21,35 @@ export async function findOpenApproval(client: GreenlightClient, approvalId: str
     if (found) return found;
     cursor = page.nextCursor;
   } while (cursor);
-  throw new GreenlightError(`no open approval ${approvalId}: it was decided, expired, or never existed`, { code: 'NOT_FOUND' });
+  return undefined;
+}
+
+/** A paramsHash no params can have (it would take a SHA-256 preimage): a decision bound to it can never apply. */
+const NO_PARAMS_HASH = '0'.repeat(64);
+
+/**
+ * The approval is not open: let the API say what it is, so the CLI and the API agree.
+ * The decision is sent bound to NO_PARAMS_HASH, so it cannot change anything; the server
+ * checks that the approval exists (NOT_FOUND, exit 3: a typo, or another workspace's id)
+ * and is open (CONFLICT, reason not_open or cancelled, exit 4: already decided, expired,
+ * or its task cancelled) before it looks at the hash. Its error is what the user gets.
+ */
+async function explainClosed(client: GreenlightClient, input: DecideInput): Promise<never> {
+  try {
+    await client.approvals.decide.mutate({ ...input, paramsHash: NO_PARAMS_HASH });
+  } catch (err) {
+    const e = GreenlightError.from(err);
+    if (e.code !== 'CONFLICT' || e.reason === 'stale_params_hash') throw e;
+    const why = e.reason === 'cancelled' ? 'the approval was closed when its task was cancelled' : 'it was already decided, or it expired';
+    throw new GreenlightError(`${e.message}: ${why} (greenlight show <taskId> shows who decided)`, {
+      code: 'CONFLICT',
+      ...(e.reason !== undefined ? { reason: e.reason } : {}),
+      ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
+      cause: e,
+    });
+  }
+  // Unreachable: the hash cannot match. Say so rather than pretend it was decided.
+  throw new GreenlightError(`approval ${input.approvalId} was not in the open inbox, yet the server accepted a decision on it`, { code: 'INTERNAL_SERVER_ERROR' });
 }
 
 const VERB: Record<Exclude<Decision, 'modify'>, string> = {
@@ -54,7 +84,8 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
       if (decision === 'request_changes' && !feedback) throw new UsageError('request-changes needs feedback: -m "<what to change>"');
 
       const client = ctx.client();
-      const approval = await findOpenApproval(client, approvalId);
+      const request = { approvalId, decision, ...(feedback ? { feedback } : {}), ...(answer !== undefined ? { answer } : {}) };
+      const approval = (await findOpenApproval(client, approvalId)) ?? (await explainClosed(client, { ...request, paramsHash: NO_PARAMS_HASH }));
       // --hash binds the decision to what was reviewed earlier (e.g. from `inbox --json`).
       const paramsHash = str(values.hash) ?? approval.paramsHash;
       const { out } = ctx;
@@ -66,13 +97,7 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
         for (const l of previewLines(approval.kind, approval.params, out, values.full === true ? Infinity : 40)) out.line(`  │ ${l}`);
         out.line(`  paramsHash: ${paramsHash}`);
       }
-      const result = await client.approvals.decide.mutate({
-        approvalId,
-        decision,
-        paramsHash,
-        ...(feedback ? { feedback } : {}),
-        ...(answer !== undefined ? { answer } : {}),
-      });
+      const result = await client.approvals.decide.mutate({ ...request, paramsHash });
       if (out.json) out.line(JSON.stringify({ approval, result }));
       else out.line(`→ step ${paintStatus(out, result.stepStatus)}; task ${paintStatus(out, result.taskStatus)}`);
       return 0;

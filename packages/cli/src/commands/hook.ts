@@ -1,17 +1,22 @@
 /**
  * `greenlight hook claude-code`: read Claude Code's PreToolUse JSON on stdin, print the
- * decision JSON on stdout, exit 0. A watchdog answers with the fallback if anything
- * still hangs a little after the timeout.
+ * decision JSON on stdout, exit 0. The guard (hook/guard.ts) makes that hold whatever
+ * happens: a signal or the watchdog gives the fallback and cancels the task, a crash
+ * gives Claude Code's blocking error (exit 2).
  */
 import { UsageError } from '../errors.ts';
-import { fallback, runHook } from '../hook/run.ts';
 import type { PermissionDecision } from '../hook/answer.ts';
+import { CreatedTask } from '../hook/created.ts';
+import { guardHook } from '../hook/guard.ts';
+import { fallback, runHook } from '../hook/run.ts';
 import { str, type Command } from './spec.ts';
 
 /** Under Claude Code's own hook timeout (600 s by default), so our fallback is what it gets. */
 export const DEFAULT_HOOK_TIMEOUT_S = 540;
+/** The watchdog answers this long after --timeout if the wait has not ended by itself. */
 const WATCHDOG_GRACE_MS = 8_000;
-const STOP_GRACE_MS = 5_000;
+/** After the answer: hand the step over, or cancel the task (two requests at most). */
+const CLEANUP_MS = 4_000;
 const ON_ERROR = ['ask', 'deny', 'allow'] as const;
 
 async function readStdin(): Promise<string> {
@@ -33,39 +38,29 @@ export const hook: Command = {
   usage: 'hook claude-code [--timeout <seconds>] [--on-error ask|deny|allow]',
   summary: 'Claude Code PreToolUse hook: tool call on stdin -> decision JSON on stdout',
   options: { timeout: { type: 'string' }, 'on-error': { type: 'string' } },
-  async run(ctx, args, values) {
+  run(ctx, args, values) {
     if (args[0] !== 'claude-code' || args.length > 1) throw new UsageError('usage: greenlight hook claude-code');
     const settings = hookSettings(values);
-    const emit = (json: unknown) => process.stdout.write(JSON.stringify(json) + '\n');
-    const ctrl = new AbortController();
-    // Stopped by Claude Code: end the wait (the task gets cancelled), and make sure we exit.
-    const stop = () => {
-      ctrl.abort();
-      setTimeout(() => {
-        emit(fallback(settings.onError, 'the hook was stopped'));
-        process.exit(0);
-      }, STOP_GRACE_MS).unref();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    const watchdog = setTimeout(() => {
-      emit(fallback(settings.onError, `no answer within ${settings.timeoutMs / 1000} s`));
-      process.exit(0);
-    }, settings.timeoutMs + WATCHDOG_GRACE_MS);
-    watchdog.unref();
-    try {
-      const answer = await runHook(await readStdin(), {
-        ...settings,
-        config: ctx.config,
-        signal: ctrl.signal,
-        log: (line) => ctx.out.err(line),
-      });
-      if (answer) emit(answer);
-    } finally {
-      clearTimeout(watchdog);
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-    }
-    return 0;
+    const created = new CreatedTask();
+    // Installed before the first await: from here on every way out prints one answer.
+    const guard = guardHook({
+      fallback: (why) => fallback(settings.onError, why),
+      watchdogMs: settings.timeoutMs + WATCHDOG_GRACE_MS,
+      cleanupMs: CLEANUP_MS,
+      cleanup: (why) => created.cancel(`the Claude Code hook stopped before an answer: ${why}`),
+    });
+    readStdin()
+      .then((raw) =>
+        runHook(raw, {
+          ...settings,
+          config: ctx.config,
+          requestMs: ctx.budgetMs,
+          signal: guard.signal,
+          created,
+          log: (line) => ctx.out.err(line),
+        }),
+      )
+      .then((result) => guard.answer(result.output, result.after), guard.crash);
+    return guard.done;
   },
 };

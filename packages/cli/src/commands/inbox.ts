@@ -14,6 +14,8 @@ export const inbox: Command = {
     const limit = Number(str(values.limit) ?? 200);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
     const taskId = str(values.task);
+    // An unknown task is NOT_FOUND (exit 3), not an empty inbox.
+    if (taskId) await ctx.client().tasks.get.query({ taskId });
     const items: Approval[] = [];
     let cursor: string | undefined;
     let nextCursor: string | undefined;

@@ -2,12 +2,17 @@
  * `greenlight hook claude-code`: one PreToolUse call, start to end. The tool call
  * becomes a one-step task, the policy or a reviewer decides, and the answer goes back
  * as the hook's JSON. Every failure (no config, server down, no decision in time) ends
- * in the configured fallback, never in a hang: Claude Code is waiting on us.
+ * in the configured fallback, never in a hang: Claude Code is waiting on us. What the
+ * process does around it (signals, crashes, the watchdog, one answer) is guard.ts.
  */
-import { createClient, GreenlightError, type GreenlightClient } from '@greenlight/sdk';
+import { randomUUID } from 'node:crypto';
+import { createClient, type GreenlightClient, type PlanRequest } from '@greenlight/sdk';
 import type { Step } from '@greenlight/core';
+import { budgetedFetch } from '../budget.ts';
 import type { Config } from '../config.ts';
+import { errorJson } from '../errors.ts';
 import { answerFor, hookOutput, type HookOutput, type PermissionDecision } from './answer.ts';
+import type { CreatedTask } from './created.ts';
 import { HookInput } from './input.ts';
 import { toolToStep } from './map.ts';
 
@@ -17,15 +22,17 @@ export type HookOptions = {
   /** What to answer when Greenlight cannot decide: unreachable, misconfigured, timed out. */
   onError: PermissionDecision;
   config: () => Config;
-  /** Aborted when Claude Code stops the hook (SIGTERM/SIGINT). */
-  signal?: AbortSignal;
+  /** Each request's budget (GREENLIGHT_TIMEOUT, default 15 s); waiting for the decision has its own (timeoutMs). */
+  requestMs: number;
+  /** Aborted when the hook is stopped (a signal, the watchdog): ends the wait and any request in flight. */
+  signal: AbortSignal;
+  /** Where the plan is recorded before it is sent, so a stop can cancel it (see created.ts). */
+  created: CreatedTask;
   log?: (line: string) => void;
 };
 
-/** One request's budget; waiting for the decision has its own (timeoutMs). */
-const REQUEST_MS = 15_000;
-/** Cleanup after the answer (handoff, cancel) must not hold Claude Code up for long. */
-const CLEANUP_MS = 3_000;
+/** The answer, and what to finish after printing it (hand the step over, or cancel the task). */
+export type HookResult = { output: HookOutput | undefined; after?: () => Promise<unknown> };
 
 const FALLBACK_WORDS: Record<PermissionDecision, string> = {
   ask: 'asking you instead',
@@ -38,25 +45,9 @@ export function fallback(onError: PermissionDecision, why: string): HookOutput {
 }
 
 const explain = (err: unknown): string => {
-  const e = GreenlightError.from(err);
+  const e = errorJson(err);
   return `${e.code}: ${e.message}`;
 };
-
-/** fetch with a per-request timeout, also cut short when the hook is stopped. */
-function timedFetch(signal: AbortSignal | undefined): typeof fetch {
-  return (input, init) => {
-    const signals = [AbortSignal.timeout(REQUEST_MS), ...(signal ? [signal] : []), ...(init?.signal ? [init.signal] : [])];
-    return fetch(input, { ...init, signal: AbortSignal.any(signals) });
-  };
-}
-
-/** Run `fn` but give up after `ms`, for best-effort calls after the answer is known. */
-async function bounded(ms: number, fn: () => Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([fn().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
-}
-
 /**
  * Claude Code runs the approved call itself, so the hook claims the step and reports it
  * handed over: the task finishes instead of sitting `approved` forever.
@@ -84,65 +75,75 @@ function taskMetadata(input: HookInput): Record<string, unknown> {
   };
 }
 
-/** The hook's answer for one stdin payload; undefined for events other than PreToolUse (no opinion). */
-export async function runHook(raw: string, opts: HookOptions): Promise<HookOutput | undefined> {
+/**
+ * The hook's answer for one stdin payload (no output for events other than PreToolUse:
+ * no opinion). Never throws: every failure is the fallback, and a task it created is
+ * cancelled after the answer.
+ */
+export async function runHook(raw: string, opts: HookOptions): Promise<HookResult> {
   const log = opts.log ?? (() => {});
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
-    return fallback(opts.onError, 'the hook input on stdin is not JSON');
+    return { output: fallback(opts.onError, 'the hook input on stdin is not JSON') };
   }
   const parsed = HookInput.safeParse(json);
-  if (!parsed.success) return fallback(opts.onError, `unexpected hook input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) return { output: fallback(opts.onError, `unexpected hook input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`) };
   const input = parsed.data;
   if (input.hook_event_name !== 'PreToolUse') {
     log(`greenlight: ignoring ${input.hook_event_name} (register this hook for PreToolUse)`);
-    return undefined;
+    return { output: undefined };
   }
 
   let config: Config;
   try {
     config = opts.config();
   } catch (err) {
-    return fallback(opts.onError, err instanceof Error ? err.message : String(err));
+    return { output: fallback(opts.onError, err instanceof Error ? err.message : String(err)) };
   }
-  const client = createClient({ url: config.url, key: config.key, fetch: timedFetch(opts.signal) });
+  const client = createClient({ url: config.url, key: config.key, fetch: budgetedFetch(opts.requestMs, opts.signal) });
   // Cleanup still runs after the hook was told to stop, so it does not share its signal.
-  const cleanup = createClient({ url: config.url, key: config.key, fetch: timedFetch(undefined) });
+  const cleanup = createClient({ url: config.url, key: config.key, fetch: budgetedFetch(opts.requestMs) });
+  const { created } = opts;
 
-  let taskId: string | undefined;
   try {
     const step = await toolToStep(input);
-    const task = await client.plan({
+    opts.signal.throwIfAborted();
+    const plan: PlanRequest = {
       title: `Claude Code: ${step.title}`,
       steps: [step],
       metadata: taskMetadata(input),
-      // A repeated hook run for the same tool call finds the same task.
-      ...(input.tool_use_id ? { idempotencyKey: `claude-code:${input.session_id}:${input.tool_use_id}`.slice(0, 200) } : {}),
+      // A repeated hook run for the same tool call finds the same task; without a
+      // tool_use_id the key is this run's own, still needed to find the task after a stop.
+      idempotencyKey: `claude-code:${input.session_id}:${input.tool_use_id ?? randomUUID()}`.slice(0, 200),
+    };
+    created.sending(plan, cleanup);
+    const task = await client.plan(plan).catch((err: unknown) => {
+      created.failed(err);
+      throw err;
     });
-    taskId = task.id;
+    created.planned(task.id);
     let decided: Step = task.steps[0]!;
     if (decided.status === 'awaiting_approval') {
       log(`greenlight: waiting for a decision on "${step.title}" (task ${task.id})`);
-      decided = (await client.waitForDecision(decided.id, { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) })).step;
+      decided = (await client.waitForDecision(decided.id, { timeoutMs: opts.timeoutMs, signal: opts.signal })).step;
     }
     let cancel: { by: string; reason?: string | undefined } | undefined;
     if (decided.status === 'cancelled') cancel = (await client.tasks.get.query({ taskId: task.id })).cancel;
-    const answer = answerFor(decided, input, cancel);
+    const output = answerFor(decided, input, cancel);
     const id = task.id;
-    if (answer.hookSpecificOutput.permissionDecision === 'allow' && decided.status === 'approved') {
-      await bounded(CLEANUP_MS, () => handOff(cleanup, id, input));
-    } else if (decided.status === 'changes_requested' || decided.status === 'approved') {
+    if (output.hookSpecificOutput.permissionDecision === 'allow' && decided.status === 'approved') {
+      return { output, after: () => handOff(cleanup, id, input) };
+    }
+    if (decided.status === 'changes_requested' || decided.status === 'approved') {
       // Claude was told what to do instead (feedback, or a modified diff it must make
       // itself) and will propose a new call, a new task: this one is done.
-      await bounded(CLEANUP_MS, () => cleanup.tasks.cancel.mutate({ taskId: id, reason: `Claude Code was told (${answer.hookSpecificOutput.permissionDecision}) and will propose a new tool call` }));
+      return { output, after: () => created.cancel(`Claude Code was told (${output.hookSpecificOutput.permissionDecision}) and will propose a new tool call`) };
     }
-    return answer;
+    return { output };
   } catch (err) {
-    const id = taskId;
     // Nobody is waiting for this approval any more: close it so no reviewer approves into the void.
-    if (id) await bounded(CLEANUP_MS, () => cleanup.tasks.cancel.mutate({ taskId: id, reason: `the Claude Code hook stopped waiting (${GreenlightError.from(err).code})` }));
-    return fallback(opts.onError, explain(err));
+    return { output: fallback(opts.onError, explain(err)), after: () => created.cancel(`the Claude Code hook stopped waiting (${errorJson(err).code})`) };
   }
 }

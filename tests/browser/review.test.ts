@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createClient, type GreenlightClient } from '@greenlight/sdk';
 import { call, freePort, startServer, type Server } from '../../scripts/server.ts';
-import { buildPage, jsSize, launchChromium, RESULTS_DIR } from './page.ts';
+import { launchChromium } from './chromium.ts';
+import { buildPage, jsSize, RESULTS_DIR } from './page.ts';
 
 const ROOT = 'browser-root-token';
 /** The page's JavaScript budget, gzipped. */
@@ -40,10 +41,14 @@ let reviewer: GreenlightClient;
 let approverKey: string;
 let taskId: string;
 
-/** A locator's text once it is attached. */
-const textOf = async (selector: string) => {
-  await page.waitForSelector(selector);
-  return page.locator(selector).first().innerText();
+/**
+ * The first match's text once it contains `text`: the page fills some parts in after a
+ * second request (the workspace's name, usage after a live event), so reading once races.
+ */
+const textOf = async (selector: string, text = '') => {
+  const match = page.locator(selector, { hasText: text }).first();
+  await match.waitFor();
+  return match.innerText();
 };
 const marked = () => page.evaluate('window.__glNoReload === true');
 
@@ -86,7 +91,7 @@ describe('review page', () => {
     await page.fill('#key', approverKey);
     await page.click('button[type=submit]');
     expect(await textOf('.inbox h1')).toContain('Open approvals');
-    expect(await textOf('.bar .workspace')).toContain('reviewer (approver)');
+    expect(await textOf('.bar .workspace', 'reviewer (approver)')).toContain('reviewer (approver)');
     await page.waitForSelector('.inbox .empty');
     expect(await page.evaluate('sessionStorage.getItem("greenlight.key")')).toBe(approverKey);
     expect(await page.evaluate('localStorage.length')).toBe(0);
@@ -142,7 +147,7 @@ describe('review page', () => {
     }
     await page.waitForSelector('article.step[data-step-key="edit"][data-status="completed"]');
     await page.waitForSelector('.timeline li[data-type="step.completed"]');
-    expect(await textOf('.task-head .usage')).toContain('2400 in');
+    expect(await textOf('.task-head .usage', '2400 in')).toContain('2400 in');
     expect(await marked()).toBe(true);
     await page.screenshot({ path: join(RESULTS_DIR, 'review-task.png'), fullPage: true });
   });

@@ -130,7 +130,7 @@ describe('review page', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
 
     const waiting = agent.waitForDecision(edit.id, { timeoutMs: 10_000 });
-    await page.click(`${card} button[data-option="approve"]`);
+    await page.locator(card).getByRole('button', { name: 'Approve', exact: true }).click();
     const outcome = await waiting;
     expect(outcome.status).toBe('approved');
     expect(outcome.step.decision?.by).toEqual(['reviewer']);
@@ -166,9 +166,9 @@ describe('review page', () => {
     await page.keyboard.press('a');
     await page.waitForSelector(`${test}[data-status="approved"]`);
     await page.keyboard.press('?');
-    expect(await textOf('[role=dialog]')).toContain('Keyboard shortcuts');
+    expect(await textOf('dialog[open]')).toContain('Keyboard shortcuts');
     await page.keyboard.press('Escape');
-    await page.waitForSelector('[role=dialog]', { state: 'detached' });
+    await page.waitForSelector('dialog', { state: 'detached' });
     const step = (await reviewer.tasks.get.query({ taskId })).steps.find((s) => s.key === 'test')!;
     expect(step.decision).toMatchObject({ decision: 'approve', by: ['reviewer'] });
     expect(await marked()).toBe(true);
@@ -195,11 +195,11 @@ describe('review page', () => {
     await page.waitForSelector(`${step('ask')}.selected`);
 
     await page.fill(`${step('ask')} textarea.answer`, 'main');
-    await page.click(`${step('ask')} button[data-option="submit"]`);
+    await page.locator(step('ask')).getByRole('button', { name: 'Send answer', exact: true }).click();
     await page.waitForSelector(`${step('ask')}[data-status="completed"]`);
     expect(await textOf(`${step('ask')} .outcome`)).toContain('Answer: main');
 
-    await page.click(`${step('build')} button[data-option="modify"]`);
+    await page.locator(step('build')).getByRole('button', { name: 'Modify…', exact: true }).click();
     const editor = `${step('build')} .modify textarea`;
     await page.fill(editor, JSON.stringify({ command: 'npm run build -- --production' }));
     await page.click(`${step('build')} .modify button.primary`);
@@ -229,10 +229,11 @@ describe('review page', () => {
     await stale.fill('#key', approverKey);
     await stale.click('button[type=submit]');
     const rm = 'article.step[data-step-key="rm"]';
-    await stale.waitForSelector(`${rm} button[data-option="approve"]`);
+    const approve = stale.locator(rm).getByRole('button', { name: 'Approve', exact: true });
+    await approve.waitFor();
 
     await agent.tasks.revise.mutate({ taskId: task.id, stepId: task.steps[0]!.id, params: { command: 'rm -rf dist build' } });
-    await stale.click(`${rm} button[data-option="approve"]`);
+    await approve.click();
     await stale.waitForSelector(`${rm} .error`);
     const error = await stale.locator(`${rm} .error`).innerText();
     expect(error).toContain('CONFLICT');

@@ -9,11 +9,13 @@ import { Inbox } from './components/Inbox.tsx';
 import { KeyEntry } from './components/KeyEntry.tsx';
 import { TaskPage } from './components/TaskPage.tsx';
 import { useReload } from './hooks/useReload.ts';
-import { useShortcuts } from './hooks/useShortcuts.ts';
 import { useRoute } from './route.ts';
-import { clearKey, loadKey, saveKey } from './session.ts';
+import { CharacterKeys, useShortcuts } from './hooks/useShortcuts.ts';
+import { clearKey, loadCharacterKeys, loadKey, saveCharacterKeys, saveKey } from './session.ts';
 
-function SignedIn({ apiKey, onSignOut }: { apiKey: string; onSignOut: () => void }) {
+type SignedInProps = { apiKey: string; onSignOut: () => void; onCharacterKeys: (on: boolean) => void };
+
+function SignedIn({ apiKey, onSignOut, onCharacterKeys }: SignedInProps) {
   const client = useMemo(() => makeClient(apiKey), [apiKey]);
   const route = useRoute();
   const [help, setHelp] = useState(false);
@@ -26,13 +28,14 @@ function SignedIn({ apiKey, onSignOut }: { apiKey: string; onSignOut: () => void
         {workspace.error?.code === 'UNAUTHORIZED' && <ErrorBox error={workspace.error} />}
         {route.page === 'task' ? <TaskPage key={route.taskId} client={client} taskId={route.taskId} /> : <Inbox client={client} />}
       </main>
-      {help && <HelpDialog onClose={() => setHelp(false)} />}
+      {help && <HelpDialog onClose={() => setHelp(false)} onCharacterKeys={onCharacterKeys} />}
     </>
   );
 }
 
 export function App() {
   const [key, setKey] = useState(loadKey);
+  const [characterKeys, setCharacterKeys] = useState(loadCharacterKeys);
   if (!key) {
     return (
       <KeyEntry
@@ -44,13 +47,19 @@ export function App() {
     );
   }
   return (
-    <SignedIn
-      key={key}
-      apiKey={key}
-      onSignOut={() => {
-        clearKey();
-        setKey(undefined);
-      }}
-    />
+    <CharacterKeys.Provider value={characterKeys}>
+      <SignedIn
+        key={key}
+        apiKey={key}
+        onSignOut={() => {
+          clearKey();
+          setKey(undefined);
+        }}
+        onCharacterKeys={(on) => {
+          saveCharacterKeys(on);
+          setCharacterKeys(on);
+        }}
+      />
+    </CharacterKeys.Provider>
   );
 }

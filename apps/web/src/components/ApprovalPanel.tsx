@@ -4,13 +4,13 @@
  * paramsHash the reviewer was shown, so a plan that changed meanwhile is refused
  * (CONFLICT) instead of approved blind. When selected, its keys are live.
  */
-import { useRef, useState } from 'preact/hooks';
+import { useContext, useRef, useState } from 'preact/hooks';
 import type { Approval, ApprovalOption } from '@greenlight/core';
 import type { GreenlightError } from '@greenlight/sdk';
 import { asError, localError, type Client } from '../client.ts';
 import { OPTION_UI } from '../decisions.ts';
 import { label, relative } from '../format.ts';
-import { useShortcuts } from '../hooks/useShortcuts.ts';
+import { CharacterKeys, useShortcuts } from '../hooks/useShortcuts.ts';
 import { ErrorBox } from './ErrorBox.tsx';
 
 type Props = { client: Client; approval: Approval; selected: boolean; onDecided: () => void };
@@ -34,6 +34,7 @@ export function ApprovalPanel({ client, approval, selected, onDecided }: Props) 
   const answerRef = useRef<HTMLTextAreaElement>(null);
   const paramsRef = useRef<HTMLTextAreaElement>(null);
   const clarify = approval.requiresTextInput;
+  const characterKeys = useContext(CharacterKeys);
 
   const fail = (message: string, field: HTMLTextAreaElement | null) => {
     setError(localError(message));
@@ -156,16 +157,31 @@ export function ApprovalPanel({ client, approval, selected, onDecided }: Props) 
       <div class="buttons">
         {approval.options.map((option) => {
           const ui = OPTION_UI[option];
+          const key = characterKeys ? ui.key : undefined;
           if (option === 'modify' && editing !== undefined) return null;
           return (
-            <button type="button" key={option} class={`tone-${ui.tone}`} disabled={busy} onClick={() => void choose(option)} data-option={option}>
+            // The key is announced by aria-keyshortcuts; its visible hint is hidden from
+            // the accessible name, which is the label alone ("Approve", not "Approvea").
+            <button
+              type="button"
+              key={option}
+              class={`tone-${ui.tone}`}
+              disabled={busy}
+              onClick={() => void choose(option)}
+              data-option={option}
+              aria-keyshortcuts={key}
+            >
               {ui.label}
-              {ui.key && <kbd>{ui.key}</kbd>}
+              {key && <kbd aria-hidden="true">{key}</kbd>}
             </button>
           );
         })}
       </div>
-      {sent && !error && <div class="sent">{sent}</div>}
+      {sent && !error && (
+        <div class="sent" role="status">
+          {sent}
+        </div>
+      )}
       <ErrorBox
         error={error}
         onReload={() => {

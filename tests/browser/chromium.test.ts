@@ -4,12 +4,12 @@
  * launched with switches that survive several contexts; a browser that cannot start is
  * a failure with its reason, never a skip.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { bundledChromium, CHROMIUM_ARGS, launchChromium } from './chromium.ts';
+import { bundledChromium, CHROMIUM_ARGS, launchChromium, launchFirst, SYSTEM_PATHS, systemChromium } from './chromium.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'greenlight-chromium-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -66,6 +66,28 @@ describe('the browser the tests drive', () => {
     const before = statSync(join(scratch, 'cache')).mtimeMs;
     expect(await bundledChromium(dir)).toEqual(a);
     expect(statSync(join(scratch, 'cache')).mtimeMs).toBe(before);
+  });
+
+  it('prefers a system Chromium: the usual places first, then the names on PATH', () => {
+    const bin = join(scratch, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'google-chrome'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'chromium'), 'not executable\n', { mode: 0o644 });
+    const installed = SYSTEM_PATHS.find((p) => existsSync(p));
+    expect(systemChromium(`${bin}${delimiter}/nonexistent`)).toBe(installed ?? join(bin, 'google-chrome'));
+  });
+
+  it('a system Chromium that does not start gives way to the bundled one, saying why; none that starts is an error naming each', async () => {
+    const broken = join(scratch, 'broken-chromium');
+    writeFileSync(broken, '#!/bin/sh\necho broken >&2\nexit 1\n', { mode: 0o755 });
+    const system = async () => ({ source: 'system', executablePath: broken });
+    const browser = await launchFirst([system, () => bundledChromium()]);
+    try {
+      expect((await (await browser.newPage()).evaluate('navigator.userAgent')) as string).toMatch(/Chrome\//);
+    } finally {
+      await browser.close();
+    }
+    await expect(launchFirst([system, system])).rejects.toThrow(/No Chromium could be started.*\n- system .*broken-chromium: .*\n- system .*broken-chromium: /);
   });
 
   it('an explicit CHROMIUM_PATH that is not a browser fails with its reason instead of falling back', async () => {

@@ -24,7 +24,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Where a system browser usually is, then names looked up on PATH. */
-const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+export const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 const SYSTEM_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
 
 export type ChromiumChoice = {
@@ -127,8 +127,13 @@ let announced = false;
  * `CHROMIUM_PATH=bundled` forces the npm-shipped one.
  */
 export async function launchChromium(env: NodeJS.ProcessEnv = process.env): Promise<Browser> {
+  return launchFirst(await choices(env));
+}
+
+/** Launches the first of `candidates` that starts; a later one is used only when the ones before it fail, and says so. */
+export async function launchFirst(candidates: (() => Promise<ChromiumChoice>)[]): Promise<Browser> {
   const failures: string[] = [];
-  for (const choose of await choices(env)) {
+  for (const choose of candidates) {
     let choice: ChromiumChoice | undefined;
     try {
       choice = await choose();
@@ -139,7 +144,8 @@ export async function launchChromium(env: NodeJS.ProcessEnv = process.env): Prom
         timeout: 30_000,
         ...(choice.env ? { env: { ...process.env, ...choice.env } } : {}),
       });
-      if (!announced) console.log(`browser tests: Chromium ${browser.version()} from ${choice.source} (${choice.executablePath})`);
+      const skipped = failures.length > 0 ? ` after ${failures.join('; ')}` : '';
+      if (!announced || skipped) console.log(`browser tests: Chromium ${browser.version()} from ${choice.source} (${choice.executablePath})${skipped}`);
       announced = true;
       return browser;
     } catch (err) {

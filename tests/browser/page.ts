@@ -1,7 +1,7 @@
 /**
- * Helpers for browser tests: build the review page, measure its JS, launch the
- * system Chromium through playwright-core. Shared so every browser test runs the
- * page exactly as `npm start` serves it.
+ * Helpers for browser tests: build the review page and measure its JS. Shared so
+ * every browser test runs the page exactly as `npm start` serves it. The browser
+ * itself comes from chromium.ts.
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Browser } from 'playwright-core';
 import { ROOT_DIR } from '../../scripts/server.ts';
 
 const require = createRequire(import.meta.url);
@@ -33,16 +32,4 @@ export function jsSize(): { raw: number; gzip: number } {
     gzip += gzipSync(bytes, { level: 9 }).length;
   }
   return { raw, gzip };
-}
-
-/** The Debian Chromium (TOOLCHAIN "Browser tests"), headless, with a fresh temporary profile. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run',
-    ],
-  });
 }

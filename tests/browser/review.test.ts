@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createClient, type GreenlightClient } from '@greenlight/sdk';
 import { call, freePort, startServer, type Server } from '../../scripts/server.ts';
-import { buildPage, jsSize, launchChromium, RESULTS_DIR } from './page.ts';
+import { launchChromium } from './chromium.ts';
+import { buildPage, jsSize, RESULTS_DIR } from './page.ts';
 
 const ROOT = 'browser-root-token';
 /** The page's JavaScript budget, gzipped. */
@@ -40,10 +41,14 @@ let reviewer: GreenlightClient;
 let approverKey: string;
 let taskId: string;
 
-/** A locator's text once it is attached. */
-const textOf = async (selector: string) => {
-  await page.waitForSelector(selector);
-  return page.locator(selector).first().innerText();
+/**
+ * The first match's text once it contains `text`: the page fills some parts in after a
+ * second request (the workspace's name, usage after a live event), so reading once races.
+ */
+const textOf = async (selector: string, text = '') => {
+  const match = page.locator(selector, { hasText: text }).first();
+  await match.waitFor();
+  return match.innerText();
 };
 const marked = () => page.evaluate('window.__glNoReload === true');
 
@@ -86,7 +91,7 @@ describe('review page', () => {
     await page.fill('#key', approverKey);
     await page.click('button[type=submit]');
     expect(await textOf('.inbox h1')).toContain('Open approvals');
-    expect(await textOf('.bar .workspace')).toContain('reviewer (approver)');
+    expect(await textOf('.bar .workspace', 'reviewer (approver)')).toContain('reviewer (approver)');
     await page.waitForSelector('.inbox .empty');
     expect(await page.evaluate('sessionStorage.getItem("greenlight.key")')).toBe(approverKey);
     expect(await page.evaluate('localStorage.length')).toBe(0);
@@ -125,7 +130,7 @@ describe('review page', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
 
     const waiting = agent.waitForDecision(edit.id, { timeoutMs: 10_000 });
-    await page.click(`${card} button[data-option="approve"]`);
+    await page.locator(card).getByRole('button', { name: 'Approve', exact: true }).click();
     const outcome = await waiting;
     expect(outcome.status).toBe('approved');
     expect(outcome.step.decision?.by).toEqual(['reviewer']);
@@ -142,7 +147,7 @@ describe('review page', () => {
     }
     await page.waitForSelector('article.step[data-step-key="edit"][data-status="completed"]');
     await page.waitForSelector('.timeline li[data-type="step.completed"]');
-    expect(await textOf('.task-head .usage')).toContain('2400 in');
+    expect(await textOf('.task-head .usage', '2400 in')).toContain('2400 in');
     expect(await marked()).toBe(true);
     await page.screenshot({ path: join(RESULTS_DIR, 'review-task.png'), fullPage: true });
   });
@@ -161,9 +166,9 @@ describe('review page', () => {
     await page.keyboard.press('a');
     await page.waitForSelector(`${test}[data-status="approved"]`);
     await page.keyboard.press('?');
-    expect(await textOf('[role=dialog]')).toContain('Keyboard shortcuts');
+    expect(await textOf('dialog[open]')).toContain('Keyboard shortcuts');
     await page.keyboard.press('Escape');
-    await page.waitForSelector('[role=dialog]', { state: 'detached' });
+    await page.waitForSelector('dialog', { state: 'detached' });
     const step = (await reviewer.tasks.get.query({ taskId })).steps.find((s) => s.key === 'test')!;
     expect(step.decision).toMatchObject({ decision: 'approve', by: ['reviewer'] });
     expect(await marked()).toBe(true);
@@ -190,11 +195,11 @@ describe('review page', () => {
     await page.waitForSelector(`${step('ask')}.selected`);
 
     await page.fill(`${step('ask')} textarea.answer`, 'main');
-    await page.click(`${step('ask')} button[data-option="submit"]`);
+    await page.locator(step('ask')).getByRole('button', { name: 'Send answer', exact: true }).click();
     await page.waitForSelector(`${step('ask')}[data-status="completed"]`);
     expect(await textOf(`${step('ask')} .outcome`)).toContain('Answer: main');
 
-    await page.click(`${step('build')} button[data-option="modify"]`);
+    await page.locator(step('build')).getByRole('button', { name: 'Modify…', exact: true }).click();
     const editor = `${step('build')} .modify textarea`;
     await page.fill(editor, JSON.stringify({ command: 'npm run build -- --production' }));
     await page.click(`${step('build')} .modify button.primary`);
@@ -224,10 +229,11 @@ describe('review page', () => {
     await stale.fill('#key', approverKey);
     await stale.click('button[type=submit]');
     const rm = 'article.step[data-step-key="rm"]';
-    await stale.waitForSelector(`${rm} button[data-option="approve"]`);
+    const approve = stale.locator(rm).getByRole('button', { name: 'Approve', exact: true });
+    await approve.waitFor();
 
     await agent.tasks.revise.mutate({ taskId: task.id, stepId: task.steps[0]!.id, params: { command: 'rm -rf dist build' } });
-    await stale.click(`${rm} button[data-option="approve"]`);
+    await approve.click();
     await stale.waitForSelector(`${rm} .error`);
     const error = await stale.locator(`${rm} .error`).innerText();
     expect(error).toContain('CONFLICT');

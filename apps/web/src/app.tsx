@@ -9,12 +9,14 @@ import { Inbox } from './components/Inbox.tsx';
 import { KeyEntry } from './components/KeyEntry.tsx';
 import { TaskPage } from './components/TaskPage.tsx';
 import { useReload } from './hooks/useReload.ts';
-import { useShortcuts } from './hooks/useShortcuts.ts';
 import { useRoute } from './route.ts';
 import { ViewerContext, viewerOf } from './viewer.ts';
-import { clearKey, loadKey, saveKey } from './session.ts';
+import { CharacterKeys, useShortcuts } from './hooks/useShortcuts.ts';
+import { clearKey, loadCharacterKeys, loadKey, saveCharacterKeys, saveKey } from './session.ts';
 
-function SignedIn({ apiKey, onSignOut }: { apiKey: string; onSignOut: () => void }) {
+type SignedInProps = { apiKey: string; onSignOut: () => void; onCharacterKeys: (on: boolean) => void };
+
+function SignedIn({ apiKey, onSignOut, onCharacterKeys }: SignedInProps) {
   const client = useMemo(() => makeClient(apiKey), [apiKey]);
   const route = useRoute();
   const [help, setHelp] = useState(false);
@@ -29,13 +31,14 @@ function SignedIn({ apiKey, onSignOut }: { apiKey: string; onSignOut: () => void
           {route.page === 'task' ? <TaskPage key={route.taskId} client={client} taskId={route.taskId} /> : <Inbox client={client} />}
         </main>
       </ViewerContext.Provider>
-      {help && <HelpDialog onClose={() => setHelp(false)} />}
+      {help && <HelpDialog onClose={() => setHelp(false)} onCharacterKeys={onCharacterKeys} />}
     </>
   );
 }
 
 export function App() {
   const [key, setKey] = useState(loadKey);
+  const [characterKeys, setCharacterKeys] = useState(loadCharacterKeys);
   if (!key) {
     return (
       <KeyEntry
@@ -47,13 +50,19 @@ export function App() {
     );
   }
   return (
-    <SignedIn
-      key={key}
-      apiKey={key}
-      onSignOut={() => {
-        clearKey();
-        setKey(undefined);
-      }}
-    />
+    <CharacterKeys.Provider value={characterKeys}>
+      <SignedIn
+        key={key}
+        apiKey={key}
+        onSignOut={() => {
+          clearKey();
+          setKey(undefined);
+        }}
+        onCharacterKeys={(on) => {
+          saveCharacterKeys(on);
+          setCharacterKeys(on);
+        }}
+      />
+    </CharacterKeys.Provider>
   );
 }

@@ -28,3 +28,23 @@ export function clearKey(): void {
     // Nothing was stored.
   }
 }
+
+const CHARACTER_KEYS = 'greenlight.characterKeys';
+
+/** Whether single-character shortcuts are on in this tab (on unless the reviewer turned them off). */
+export function loadCharacterKeys(): boolean {
+  try {
+    return sessionStorage.getItem(CHARACTER_KEYS) !== 'off';
+  } catch {
+    return true;
+  }
+}
+
+export function saveCharacterKeys(on: boolean): void {
+  try {
+    if (on) sessionStorage.removeItem(CHARACTER_KEYS);
+    else sessionStorage.setItem(CHARACTER_KEYS, 'off');
+  } catch {
+    // See loadKey: the choice lasts until the page reloads.
+  }
+}

@@ -12,7 +12,7 @@ import { OPTION_UI } from '../decisions.ts';
 import { refusalText, votesText } from '../facts.ts';
 import { ViewerContext } from '../viewer.ts';
 import { label, relative } from '../format.ts';
-import { useShortcuts } from '../hooks/useShortcuts.ts';
+import { CharacterKeys, useShortcuts } from '../hooks/useShortcuts.ts';
 import { ErrorBox } from './ErrorBox.tsx';
 
 type Props = { client: Client; approval: Approval; selected: boolean; onDecided: () => void };
@@ -36,6 +36,7 @@ export function ApprovalPanel({ client, approval, selected, onDecided }: Props) 
   const answerRef = useRef<HTMLTextAreaElement>(null);
   const paramsRef = useRef<HTMLTextAreaElement>(null);
   const clarify = approval.requiresTextInput;
+  const characterKeys = useContext(CharacterKeys);
 
   const fail = (message: string, field: HTMLTextAreaElement | null) => {
     setError(localError(message));
@@ -156,16 +157,31 @@ export function ApprovalPanel({ client, approval, selected, onDecided }: Props) 
       <div class="buttons">
         {approval.options.map((option) => {
           const ui = OPTION_UI[option];
+          const key = characterKeys ? ui.key : undefined;
           if (option === 'modify' && editing !== undefined) return null;
           return (
-            <button type="button" key={option} class={`tone-${ui.tone}`} disabled={busy} onClick={() => void choose(option)} data-option={option}>
+            // The key is announced by aria-keyshortcuts; its visible hint is hidden from
+            // the accessible name, which is the label alone ("Approve", not "Approvea").
+            <button
+              type="button"
+              key={option}
+              class={`tone-${ui.tone}`}
+              disabled={busy}
+              onClick={() => void choose(option)}
+              data-option={option}
+              aria-keyshortcuts={key}
+            >
               {ui.label}
-              {ui.key && <kbd>{ui.key}</kbd>}
+              {key && <kbd aria-hidden="true">{key}</kbd>}
             </button>
           );
         })}
       </div>
-      {sent && !error && <div class="sent">{sent}</div>}
+      {sent && !error && (
+        <div class="sent" role="status">
+          {sent}
+        </div>
+      )}
       <ErrorBox
         error={error}
         onReload={() => {

@@ -1,13 +1,16 @@
 /** A unified diff as a table: old and new line numbers, added and removed lines in colour, hunk headers. */
 import type { FileDiff } from '../diff.ts';
 
+const name = (f: FileDiff, path: string): string => (f.newPath && f.newPath !== '/dev/null' ? f.newPath : (f.oldPath ?? path));
+
 export function DiffView({ files, path }: { files: FileDiff[]; path: string }) {
   return (
     <div class="diff-files">
       {files.map((f, i) => (
         <div class="diff" key={i}>
-          <div class="diff-path">{f.newPath && f.newPath !== '/dev/null' ? f.newPath : (f.oldPath ?? path)}</div>
-          <div class="diff-scroll">
+          <div class="diff-path">{name(f, path)}</div>
+          {/* Wide lines scroll inside this box, which the keyboard can focus to scroll it. */}
+          <div class="diff-scroll" tabIndex={0} role="group" aria-label={`Diff of ${name(f, path)}`}>
             <table>
               <tbody>
                 {f.hunks.map((h, j) => [

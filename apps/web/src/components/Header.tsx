@@ -1,10 +1,13 @@
 /** The bar on every signed-in page: where you are and as whom, help, and sign out. */
 import type { WorkspaceDetail } from '@greenlight/core';
+import { useContext } from 'preact/hooks';
+import { CharacterKeys } from '../hooks/useShortcuts.ts';
 import { INBOX_HREF } from '../route.ts';
 
 type Props = { workspaceId: string; workspace: WorkspaceDetail | undefined; onHelp: () => void; onSignOut: () => void };
 
 export function Header({ workspaceId, workspace, onHelp, onSignOut }: Props) {
+  const characterKeys = useContext(CharacterKeys);
   return (
     <header class="bar">
       <a class="brand" href={INBOX_HREF}>
@@ -16,7 +19,7 @@ export function Header({ workspaceId, workspace, onHelp, onSignOut }: Props) {
       </span>
       <nav>
         <a href={INBOX_HREF}>Inbox</a>
-        <button type="button" class="link" onClick={onHelp} aria-label="Keyboard shortcuts">
+        <button type="button" class="link" onClick={onHelp} aria-label="Keyboard shortcuts" aria-keyshortcuts={characterKeys ? '?' : undefined}>
           ?
         </button>
         <button type="button" class="link" onClick={onSignOut}>

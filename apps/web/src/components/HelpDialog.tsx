@@ -1,11 +1,40 @@
-/** The keyboard shortcuts, on "?". */
+/**
+ * The keyboard shortcuts, on "?". A native modal <dialog>: it takes the focus, keeps it
+ * inside (the page behind is inert), closes on Escape or a click outside, and gives the
+ * focus back to where it was.
+ */
+import { useContext, useEffect, useRef } from 'preact/hooks';
 import { HELP } from '../decisions.ts';
+import { CharacterKeys } from '../hooks/useShortcuts.ts';
 
-export function HelpDialog({ onClose }: { onClose: () => void }) {
+type Props = { onClose: () => void; onCharacterKeys: (on: boolean) => void };
+
+export function HelpDialog({ onClose, onCharacterKeys }: Props) {
+  const characterKeys = useContext(CharacterKeys);
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    const opener = document.activeElement;
+    dialog?.showModal();
+    return () => {
+      dialog?.close();
+      if (opener instanceof HTMLElement) opener.focus();
+    };
+  }, []);
   return (
-    <div class="overlay" onClick={onClose}>
-      <div class="card help" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" onClick={(e) => e.stopPropagation()}>
-        <h2>Keyboard shortcuts</h2>
+    <dialog
+      ref={ref}
+      class="help"
+      aria-labelledby="help-title"
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+      // The dialog itself is hit only outside its body, on the backdrop.
+      onClick={(e) => e.target === e.currentTarget && onClose()}
+    >
+      <div class="help-body">
+        <h2 id="help-title">Keyboard shortcuts</h2>
         <table>
           <tbody>
             {HELP.map(([keys, what]) => (
@@ -19,10 +48,14 @@ export function HelpDialog({ onClose }: { onClose: () => void }) {
           </tbody>
         </table>
         <p class="muted small">Keys act on the highlighted approval and do nothing while you type in a field.</p>
+        <label class="switch">
+          <input type="checkbox" checked={characterKeys} onChange={(e) => onCharacterKeys(e.currentTarget.checked)} />
+          Single-key shortcuts (turn them off if you use speech input)
+        </label>
         <button type="button" onClick={onClose}>
           Close
         </button>
       </div>
-    </div>
+    </dialog>
   );
 }

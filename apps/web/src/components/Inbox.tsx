@@ -9,6 +9,7 @@ import { useLive } from '../hooks/useLive.ts';
 import { useReload } from '../hooks/useReload.ts';
 import { useSelection } from '../hooks/useSelection.ts';
 import { useShortcuts } from '../hooks/useShortcuts.ts';
+import { useTitle } from '../hooks/useTitle.ts';
 import { taskHref } from '../route.ts';
 import { ErrorBox } from './ErrorBox.tsx';
 import { InboxItem } from './InboxItem.tsx';
@@ -27,6 +28,7 @@ export function Inbox({ client }: { client: Client }) {
     onReady: reload,
   });
   const items = data?.items ?? [];
+  useTitle(data ? `Inbox (${items.length})` : 'Inbox');
   const { selected, select, move } = useSelection(items.map((a) => a.approvalId));
   useShortcuts({
     j: () => move(1),

@@ -15,6 +15,7 @@ export function InboxItem({ client, approval: a, selected, onSelect, onDecided }
     <article
       ref={ref}
       class={`card approval${selected ? ' selected' : ''}`}
+      aria-current={selected ? 'true' : undefined}
       data-approval-id={a.approvalId}
       data-kind={a.kind}
       onFocusIn={onSelect}
@@ -29,7 +30,7 @@ export function InboxItem({ client, approval: a, selected, onSelect, onDecided }
         </span>
         {a.risk && <span class={`badge risk-${a.risk}`}>{a.risk} risk</span>}
       </header>
-      <h3>{a.title}</h3>
+      <h2 class="approval-title">{a.title}</h2>
       {a.explanation && <p class="explanation">{a.explanation}</p>}
       <StepPreview kind={a.kind} params={a.params} />
       <ApprovalPanel client={client} approval={a} selected={selected} onDecided={onDecided} />

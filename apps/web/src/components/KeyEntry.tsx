@@ -6,12 +6,14 @@ import { useState } from 'preact/hooks';
 import { parseKey } from '@greenlight/core';
 import type { GreenlightError } from '@greenlight/sdk';
 import { asError, localError, makeClient } from '../client.ts';
+import { useTitle } from '../hooks/useTitle.ts';
 import { ErrorBox } from './ErrorBox.tsx';
 
 export function KeyEntry({ onKey }: { onKey: (key: string) => void }) {
   const [value, setValue] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<GreenlightError | undefined>(undefined);
+  useTitle('Sign in');
 
   async function submit(e: SubmitEvent) {
     e.preventDefault();

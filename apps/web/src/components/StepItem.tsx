@@ -51,7 +51,12 @@ function Outcome({ step }: { step: Step }) {
           Error{r.error.code ? ` (${r.error.code})` : ''}: {r.error.message}
         </div>
       )}
-      {r?.output !== undefined && step.kind !== 'clarify' && <pre class="code output">{show(r.output)}</pre>}
+      {r?.output !== undefined && step.kind !== 'clarify' && (
+        // Long output scrolls in its box: focusable so the keyboard can scroll it too.
+        <pre class="code output" tabIndex={0} role="group" aria-label={`Output of ${step.key}`}>
+          {show(r.output)}
+        </pre>
+      )}
       {r?.usage && <div class="muted small">Usage: {usageText(r.usage)}</div>}
     </>
   );
@@ -64,6 +69,7 @@ export function StepItem({ client, step, stage, statusOf, approval, selected, on
     <article
       ref={ref}
       class={`card step${approval ? ' approval' : ''}${selected ? ' selected' : ''}`}
+      aria-current={selected ? 'true' : undefined}
       data-step-key={step.key}
       data-status={step.status}
       data-kind={step.kind}
@@ -71,6 +77,7 @@ export function StepItem({ client, step, stage, statusOf, approval, selected, on
     >
       <header class="card-head">
         <span class="stage" title="Steps in the same stage may run in parallel">
+          <span class="sr-only">Stage </span>
           {stage}
         </span>
         <strong class="step-title">{step.title}</strong>
@@ -86,8 +93,8 @@ export function StepItem({ client, step, stage, statusOf, approval, selected, on
         <div class="deps small">
           after{' '}
           {step.dependsOn.map((k) => (
-            <span key={k} class={`dep status-${statusOf(k) ?? 'unknown'}`} title={label(statusOf(k) ?? 'unknown')}>
-              {k}
+            <span key={k} class={`dep status-${statusOf(k) ?? 'unknown'}`}>
+              {k} <span class="dep-status">{label(statusOf(k) ?? 'unknown')}</span>
             </span>
           ))}
         </div>

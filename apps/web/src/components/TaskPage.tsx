@@ -11,6 +11,7 @@ import { useLive } from '../hooks/useLive.ts';
 import { useReload } from '../hooks/useReload.ts';
 import { useSelection } from '../hooks/useSelection.ts';
 import { useShortcuts } from '../hooks/useShortcuts.ts';
+import { useTitle } from '../hooks/useTitle.ts';
 import { INBOX_HREF } from '../route.ts';
 import { stages } from '../stages.ts';
 import { ErrorBox } from './ErrorBox.tsx';
@@ -52,6 +53,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
   });
 
   const [task, open] = data ?? [undefined, undefined];
+  useTitle(task ? task.title : 'Task');
   const approvals = open?.items ?? [];
   const approvalOf = new Map(approvals.map((a) => [a.stepId, a]));
   const steps = task?.steps ?? [];
@@ -68,8 +70,12 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
 
   if (!task) {
     return (
-      <section>
+      <section class="task">
         <a href={INBOX_HREF}>← Inbox</a>
+        {/* Every view has a top heading, also while loading or when the task is not there. */}
+        <h1 class="page-title">
+          Task <code>{taskId}</code>
+        </h1>
         <ErrorBox error={error} onReload={reload} />
         {!error && <p class="muted">Loading…</p>}
       </section>
@@ -124,8 +130,9 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
             );
           })}
         </div>
-        <aside class="side">
-          <h2>Timeline</h2>
+        {/* On wide screens the timeline scrolls beside the plan: focusable to scroll it by keyboard. */}
+        <aside class="side" tabIndex={0} aria-labelledby="timeline-heading">
+          <h2 id="timeline-heading">Timeline</h2>
           <Timeline events={events} keyOf={(id) => keyOf.get(id)} />
         </aside>
       </div>

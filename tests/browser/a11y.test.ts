@@ -1,0 +1,262 @@
+/**
+ * The review page is accessible: the decision buttons are named by their label alone and
+ * announce their key with aria-keyshortcuts, and every view (sign-in, inbox, the task
+ * page with each step kind and outcome, the modify form, help, a CONFLICT) passes an
+ * axe-core audit with no violation and never scrolls sideways on a 390 px phone.
+ * Each test opens its own browser context, so each can fail alone.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createClient, type GreenlightClient } from '@greenlight/sdk';
+import { call, freePort, startServer, type Server } from '../../scripts/server.ts';
+import { checkView, PHONE } from './audit.ts';
+import { launchChromium } from './chromium.ts';
+import { buildPage, RESULTS_DIR } from './page.ts';
+import { LONG, planCancelled, planCompleted, planDecided, planEveryKind } from './views.ts';
+
+const ROOT = 'a11y-root-token';
+
+let dir: string;
+let server: Server;
+let browser: Browser;
+let agent: GreenlightClient;
+let reviewer: GreenlightClient;
+const keys: Record<'admin' | 'reviewer' | 'agent' | 'emptyReviewer', string> = { admin: '', reviewer: '', agent: '', emptyReviewer: '' };
+const contexts: BrowserContext[] = [];
+
+/** A fresh context at phone width, signed in with `key` (kept in sessionStorage as the page does). */
+async function open(path: string, key?: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: PHONE });
+  contexts.push(context);
+  if (key) await context.addInitScript({ content: `try { sessionStorage.setItem('greenlight.key', ${JSON.stringify(key)}) } catch {}` });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/${path}`);
+  return page;
+}
+
+/** A task page once its plan and its live stream are there. */
+async function openTask(taskId: string): Promise<Page> {
+  const page = await open(`#/tasks/${taskId}`, keys.reviewer);
+  await page.waitForSelector('.task .live.on');
+  await page.waitForSelector('article.step');
+  return page;
+}
+
+const step = (key: string) => `article.step[data-step-key="${key}"]`;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'greenlight-a11y-'));
+  writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${ROOT}\n`);
+  const [, port] = await Promise.all([buildPage(), freePort()]);
+  [server, browser] = await Promise.all([startServer({ port, persistTo: join(dir, 'state'), envFile: join(dir, 'env') }), launchChromium()]);
+  const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'a11y', name: `Accessibility ${LONG.word}` });
+  const mk = async (admin: string, principal: string, role: string) => (await call<{ key: string }>(server.url, admin, 'keys.create', { principal, role })).key;
+  keys.admin = adminKey;
+  keys.reviewer = await mk(adminKey, 'reviewer', 'approver');
+  keys.agent = await mk(adminKey, LONG.agent, 'agent');
+  const empty = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'a11y-empty', name: 'Nothing to do' });
+  keys.emptyReviewer = await mk(empty.adminKey, 'reviewer', 'approver');
+  // Deletes need two approvals and expire, so the vote count and the deadline show.
+  await call(server.url, adminKey, 'policy.set', {
+    policy: { rules: [{ match: { kind: 'delete_file' }, action: 'ask', requiredApprovals: 2, timeoutSeconds: 3600 }] },
+  });
+  agent = createClient({ url: server.url, key: keys.agent });
+  reviewer = createClient({ url: server.url, key: keys.reviewer });
+  mkdirSync(RESULTS_DIR, { recursive: true });
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('decision buttons', () => {
+  /** Each option's accessible name and key, as a screen reader announces them. */
+  const BUTTONS: Record<string, [name: string, key: string | null]> = {
+    approve: ['Approve', 'a'],
+    request_changes: ['Request changes', 'c'],
+    reject: ['Reject', 'r'],
+    modify: ['Modify…', 'm'],
+    skip: ['Skip', 's'],
+    submit: ['Send answer', null],
+    cancel: ['Cancel (reject)', 'r'],
+  };
+
+  it('are named by their label alone, the key announced with aria-keyshortcuts and hidden from the name', async () => {
+    const page = await openTask((await planEveryKind(agent)).id);
+    const command = page.locator(step('command'));
+    for (const name of ['Approve', 'Request changes', 'Reject', 'Modify…', 'Skip']) {
+      await expect(command.getByRole('button', { name, exact: true }).count(), name).resolves.toBe(1);
+    }
+    const buttons = page.locator('button[data-option]');
+    expect(await buttons.count()).toBeGreaterThan(20);
+    for (const button of await buttons.all()) {
+      const option = (await button.getAttribute('data-option')) ?? '';
+      const [name, key] = BUTTONS[option] ?? ['?', null];
+      expect(await button.ariaSnapshot(), option).toBe(`- button "${name}"`);
+      expect(await button.getAttribute('aria-keyshortcuts'), option).toBe(key);
+    }
+    // The question's buttons: an answer, and cancel.
+    const ask = page.locator(step('ask'));
+    await expect(ask.getByRole('button', { name: 'Send answer', exact: true }).count()).resolves.toBe(1);
+    await expect(ask.getByRole('button', { name: 'Cancel (reject)', exact: true }).count()).resolves.toBe(1);
+    // The help button in the bar says what it opens, and its key.
+    const help = page.getByRole('button', { name: 'Keyboard shortcuts', exact: true });
+    expect(await help.getAttribute('aria-keyshortcuts')).toBe('?');
+
+    // A click by the accessible name decides, as a screen-reader user would.
+    await page.locator(step('custom')).getByRole('button', { name: 'Skip', exact: true }).click();
+    await page.waitForSelector(`${step('custom')}[data-status="skipped"]`);
+  });
+
+  it('single-key shortcuts can be turned off (speech input), and their hints and aria-keyshortcuts go with them', async () => {
+    const task = await planEveryKind(agent);
+    const page = await openTask(task.id);
+    const edit = step(task.steps[1]!.key);
+    await page.waitForSelector(`${edit}.selected[aria-current="true"]`);
+    await page.getByRole('button', { name: 'Keyboard shortcuts', exact: true }).click();
+    const on = page.getByRole('checkbox', { name: /Single-key shortcuts/ });
+    expect(await on.isChecked()).toBe(true);
+    await on.uncheck();
+    await page.getByRole('dialog').getByRole('button', { name: 'Close', exact: true }).click();
+    expect(await page.locator('[aria-keyshortcuts]').count()).toBe(0);
+    expect(await page.locator('button kbd').count()).toBe(0);
+
+    // "a" must not approve: the click after it is sent after anything "a" would have sent.
+    await page.keyboard.press('a');
+    await page.locator(edit).getByRole('button', { name: 'Skip', exact: true }).click();
+    await page.waitForSelector(`${edit}[data-status="skipped"]`);
+    await page.keyboard.press('?');
+    expect(await page.getByRole('dialog').count()).toBe(0);
+
+    // Kept for the tab; turned back on, the keys work again.
+    await page.reload();
+    await page.waitForSelector(`${step('new-file')}.selected`);
+    expect(await page.locator('[aria-keyshortcuts]').count()).toBe(0);
+    await page.getByRole('button', { name: 'Keyboard shortcuts', exact: true }).click();
+    await on.check();
+    await page.keyboard.press('Escape');
+    expect(await page.locator(step('new-file')).getByRole('button', { name: 'Approve', exact: true }).getAttribute('aria-keyshortcuts')).toBe('a');
+    await page.keyboard.press('a');
+    await page.waitForSelector(`${step('new-file')}[data-status="approved"]`);
+  });
+});
+
+describe('every view passes axe and fits a 390 px phone', () => {
+  it('sign-in form: empty, with a malformed key, with a rejected key', async () => {
+    const page = await open('');
+    await page.waitForSelector('#key');
+    expect(await page.title()).toBe('Sign in · Greenlight');
+    await checkView(page, 'signin');
+    await page.fill('#key', 'not a key');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.error');
+    await page.fill('#key', `gl_a11y_${'x'.repeat(43)}`);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.error:has-text("UNAUTHORIZED")');
+    await checkView(page, 'signin-error');
+  });
+
+  it('inbox with nothing to review', async () => {
+    const page = await open('#/', keys.emptyReviewer);
+    await page.waitForSelector('.inbox .empty');
+    await page.waitForSelector('.bar .you');
+    expect(await page.title()).toBe('Inbox (0) · Greenlight');
+    await checkView(page, 'inbox-empty');
+  });
+
+  it('inbox with an open approval of every kind: a wide diff, a long command, path, URL and question', async () => {
+    await planEveryKind(agent);
+    const page = await open('#/', keys.reviewer);
+    await page.waitForSelector('.inbox .live.on');
+    await page.waitForSelector('article.approval[data-kind="clarify"]');
+    await page.waitForSelector('article.approval[data-kind="edit_file"] .diff');
+    await checkView(page, 'inbox');
+  });
+
+  it('task page with every step kind waiting for a decision', async () => {
+    const task = await planEveryKind(agent);
+    const page = await openTask(task.id);
+    await page.waitForSelector(`${step('command')} pre.command`);
+    expect(await page.title()).toBe(`${LONG.title} · Greenlight`);
+    // A dependency's state is in words, not only in its colour.
+    expect(await page.locator(`${step('delete')} .dep`).innerText()).toMatch(/-s approved$/);
+    await checkView(page, 'task-open');
+  });
+
+  it('task page with the modify form, a missing-feedback error and the cancel form open', async () => {
+    const page = await openTask((await planEveryKind(agent)).id);
+    await page.locator(step('command')).getByRole('button', { name: 'Modify…', exact: true }).click();
+    await page.waitForSelector(`${step('command')} .modify textarea`);
+    await page.locator(step('code')).getByRole('button', { name: 'Request changes', exact: true }).click();
+    await page.waitForSelector(`${step('code')} .error`);
+    await page.getByRole('button', { name: 'Cancel task', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Reason' }).waitFor();
+    await checkView(page, 'task-modify');
+  });
+
+  it('a task that does not exist', async () => {
+    const page = await open('#/tasks/no-such-task', keys.reviewer);
+    await page.waitForSelector('.error:has-text("NOT_FOUND")');
+    await checkView(page, 'task-missing');
+  });
+
+  it('help overlay on "?": a modal dialog that takes the focus and gives it back', async () => {
+    const page = await openTask((await planEveryKind(agent)).id);
+    const help = page.getByRole('button', { name: 'Keyboard shortcuts', exact: true });
+    await help.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await dialog.waitFor();
+    expect(await page.evaluate('document.activeElement?.closest("dialog")?.open')).toBe(true);
+    // The rest of the page was audited as task-open: here the dialog, and the page's width.
+    await checkView(page, 'help', { include: 'dialog' });
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: join(RESULTS_DIR, 'a11y-help-dialog-390.png') }); // the viewport: where the dialog is
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Keyboard shortcuts');
+    await page.keyboard.press('?');
+    await dialog.waitFor();
+  });
+
+  it('task page with every outcome: completed, failed, executing, rejected, blocked, changes requested, skipped, answered, 1 of 2 votes', async () => {
+    const task = await planDecided(agent, reviewer);
+    const page = await openTask(task.id);
+    await page.waitForSelector(`${step('broken')}[data-status="failed"] .outcome.failed`);
+    await page.waitForSelector('.timeline li[data-type="step.failed"]');
+    await checkView(page, 'task-decided');
+  });
+
+  it('a completed task and a cancelled one', async () => {
+    const completed = await planCompleted(agent, reviewer);
+    let page = await openTask(completed.id);
+    await page.waitForSelector('.task-head .badge.status-completed');
+    await checkView(page, 'task-completed');
+    const cancelled = await planCancelled(agent, reviewer);
+    page = await openTask(cancelled.id);
+    await page.waitForSelector('.task-head .badge.status-cancelled');
+    await checkView(page, 'task-cancelled');
+  });
+
+  it('a decision refused with CONFLICT, its banner offering a reload', async () => {
+    const task = await agent.plan({ title: 'Clean up', steps: [{ key: 'rm', kind: 'run_command', title: 'Remove build output', params: { command: 'rm -rf dist' } }] });
+    const context = await browser.newContext({ viewport: PHONE });
+    contexts.push(context);
+    await context.addInitScript({ content: `try { sessionStorage.setItem('greenlight.key', ${JSON.stringify(keys.reviewer)}) } catch {}` });
+    const page = await context.newPage();
+    await page.routeWebSocket(/\/ws/, () => {}); // no live stream: the page keeps showing the old version
+    await page.goto(`${server.url}/#/tasks/${task.id}`);
+    const approve = page.locator(step('rm')).getByRole('button', { name: 'Approve', exact: true });
+    await approve.waitFor();
+    await agent.tasks.revise.mutate({ taskId: task.id, stepId: task.steps[0]!.id, params: { command: `rm -rf dist ${LONG.path}` } });
+    await approve.click();
+    await page.waitForSelector(`${step('rm')} .error:has-text("CONFLICT")`);
+    await checkView(page, 'conflict');
+  });
+});

@@ -21,8 +21,10 @@
  * touch them.
  */
 
-/** A path in canonical form, or why it has none. */
-export type CanonicalPath = { ok: true; path: string; absolute: boolean } | { ok: false; reason: string };
+/** A path in canonical form, or why it has none: no single meaning, or above its root. */
+export type CanonicalPath =
+  | { ok: true; path: string; absolute: boolean }
+  | { ok: false; problem: 'ambiguous' | 'above_root'; reason: string };
 
 /** Why a raw path (or a path pattern) has no single meaning, if it has not. */
 function ambiguity(raw: string): string | undefined {
@@ -40,7 +42,7 @@ function ambiguity(raw: string): string | undefined {
  */
 export function canonicalPath(raw: string): CanonicalPath {
   const bad = ambiguity(raw);
-  if (bad !== undefined) return { ok: false, reason: `path ${JSON.stringify(raw)} ${bad}` };
+  if (bad !== undefined) return { ok: false, problem: 'ambiguous', reason: `path ${JSON.stringify(raw)} ${bad}` };
   const nfc = raw.normalize('NFC');
   const absolute = nfc.startsWith('/');
   const out: string[] = [];
@@ -48,7 +50,7 @@ export function canonicalPath(raw: string): CanonicalPath {
     if (seg === '' || seg === '.') continue;
     if (seg !== '..') out.push(seg);
     else if (out.length > 0) out.pop();
-    else if (!absolute) return { ok: false, reason: `path ${JSON.stringify(raw)} climbs above its root with ..` };
+    else if (!absolute) return { ok: false, problem: 'above_root', reason: `path ${JSON.stringify(raw)} climbs above its root with ..` };
   }
   return { ok: true, absolute, path: absolute ? `/${out.join('/')}` : out.length === 0 ? '.' : out.join('/') };
 }
@@ -61,9 +63,9 @@ export function canonicalPath(raw: string): CanonicalPath {
  */
 export function pathFrom(root: string, raw: string): CanonicalPath {
   const base = canonicalPath(root);
-  if (!base.ok || !base.absolute) return { ok: false, reason: `root ${JSON.stringify(root)} is not an absolute path` };
+  if (!base.ok || !base.absolute) return { ok: false, problem: 'ambiguous', reason: `root ${JSON.stringify(root)} is not an absolute path` };
   const bad = ambiguity(raw);
-  if (bad !== undefined) return { ok: false, reason: `path ${JSON.stringify(raw)} ${bad}` };
+  if (bad !== undefined) return { ok: false, problem: 'ambiguous', reason: `path ${JSON.stringify(raw)} ${bad}` };
   const full = canonicalPath(raw.startsWith('/') ? raw : `${base.path}/${raw}`);
   if (!full.ok) return full;
   if (full.path === base.path) return { ok: true, absolute: false, path: '.' };

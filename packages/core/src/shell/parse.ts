@@ -1,4 +1,3 @@
-/// <reference path="./mvdan-sh.d.ts" />
 /**
  * A command line as the policy sees it (issue 11, item 3): parsed by a real shell parser
  * (mvdan/sh, bash dialect, synchronous, pure JavaScript: it runs inside the workspace
@@ -16,8 +15,9 @@
  * wrappers (`sudo x`, `env A=1 x`, `timeout 5 x`, `xargs x`, `find -exec x`, literal
  * `sh -c '...'` and `eval '...'`) are simple commands too, so a deny rule sees them.
  */
-import sh, { type ShNode } from 'mvdan-sh';
+import type { ShNode } from 'mvdan-sh';
 import type { CommandConstruct } from '../enums.ts';
+import { syntax as loadSyntax } from './mvdan.cjs';
 import { wrapped } from './wrappers.ts';
 
 export type ShellPart = { text: string; constructs: CommandConstruct[] };
@@ -27,8 +27,7 @@ export type ShellAnalysis = { ok: true; parts: ShellPart[] } | { ok: false; reas
 const MAX_PARTS = 100;
 const MAX_DEPTH = 4;
 
-const { syntax } = sh;
-const typeOf = (n: ShNode): string => syntax.NodeType(n);
+const typeOf = (n: ShNode): string => loadSyntax().NodeType(n);
 const nodes = (v: unknown): ShNode[] => (Array.isArray(v) ? (v as ShNode[]) : []);
 const node = (v: unknown): ShNode | undefined => (v === null || v === undefined ? undefined : (v as ShNode));
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -99,7 +98,7 @@ class Analyser {
   /** Statements and substitutions under `n`, analysed with `around`; returns what was found there. */
   nested(n: ShNode, around: Set<CommandConstruct>): Set<CommandConstruct> {
     const found = new Set(around);
-    syntax.Walk(n, (c) => {
+    loadSyntax().Walk(n, (c) => {
       if (c === null) return false;
       switch (typeOf(c)) {
         case 'Stmt': this.stmt(c, around); return false;
@@ -184,7 +183,7 @@ const parseError = (err: unknown): string => {
 
 function analyse(command: string, depth: number): ShellAnalysis {
   try {
-    const file = syntax.NewParser().Parse(command, '');
+    const file = loadSyntax().NewParser().Parse(command, '');
     const a = new Analyser(command, depth);
     a.stmts(file.Stmts, new Set());
     if (a.parts.length === 0) return { ok: false, reason: 'runs no command' };

@@ -6,6 +6,7 @@ export * from './hash.ts';
 export * from './policy.ts';
 export * from './paths.ts';
 export { compileGlob, compileRegex } from './patterns.ts';
+export { analyseCommand, type ShellAnalysis, type ShellPart } from './shell/parse.ts';
 export * from './permissions.ts';
 export * from './views.ts';
 export * from './schemas/common.ts';

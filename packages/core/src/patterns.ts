@@ -76,6 +76,8 @@ export function compileGlob(glob: string, nocase = false): Compiled<GlobMatcher>
       const options = { dot: true, nocase };
       let source = picomatch.makeRe(glob, options).source;
       for (const guard of PICOMATCH_GUARDS) source = source.split(guard).join('');
+      // picomatch escapes every non-ASCII character (`\é`); RE2 takes those literally, unescaped.
+      source = source.replace(/\\([\s\S])/gu, (m, c: string) => (c.codePointAt(0)! > 0x7f ? c : m));
       const re = RE2JS.compile(source, nocase ? RE2JS.CASE_INSENSITIVE : 0);
       const small = picomatch(glob, options);
       return { ok: true, value: (p: string) => (p.length <= 1 ? small(p) : re.matcher(p).matches()) };

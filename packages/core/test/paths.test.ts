@@ -146,7 +146,7 @@ describe('properties over generated paths', () => {
   });
 
   it('dot segments, repeated and trailing separators and NFD spellings never change a verdict', () => {
-    fc.assert(fc.property(globArb, relPath, fc.constantFrom<'allow' | 'deny'>('allow', 'deny'), (glob, p) => {
+    fc.assert(fc.property(globArb, relPath, (glob, p) => {
       const policy: PolicyInput = { mode: 'manual', rules: [{ match: { path: glob }, action: 'deny' }, { match: { path: glob }, action: 'allow' }] };
       const base = action(policy, edit(p));
       for (const variant of [`./${p}`, `${p}/`, p.replace(/\//g, '//'), `x/../${p}`, p.normalize('NFD')]) {

@@ -59,6 +59,21 @@ export type Risk = z.infer<typeof Risk>;
 export const PolicyAction = z.enum(['allow', 'ask', 'deny']);
 export type PolicyAction = z.infer<typeof PolicyAction>;
 
+/**
+ * What a command line does besides running its simple commands (SPEC section 11). Each
+ * asks a person unless the allow rule that matched names it in `match.constructs`:
+ * `command_substitution` $(..) or backticks; `process_substitution` <(..) >(..);
+ * `subshell` ( .. ); `payload` code the policy cannot see before it runs (eval, source,
+ * sh -c, xargs, find -exec, an interpreter's -c/-e, a shell reading stdin);
+ * `file_write` a redirection that writes a file (not /dev/null); `compound` if, for,
+ * while, case, functions, [[ ]], coproc; `dynamic` a command name or expansion whose
+ * value only the running shell knows (`$CMD`, `${!x}`, `${x@P}`, arithmetic).
+ */
+export const CommandConstruct = z.enum([
+  'command_substitution', 'process_substitution', 'subshell', 'payload', 'file_write', 'compound', 'dynamic',
+]);
+export type CommandConstruct = z.infer<typeof CommandConstruct>;
+
 export const DefaultOnTimeout = z.enum(['reject', 'approve', 'skip', 'cancel_task']);
 export type DefaultOnTimeout = z.infer<typeof DefaultOnTimeout>;
 

@@ -9,6 +9,12 @@ import type { Policy } from './schemas/policy.ts';
 import type { Step } from './schemas/step.ts';
 
 export const SIMULATE_CHANGES_SHOWN = 200;
+/**
+ * The most steps one simulation replays (issue 11, item 8): every replayed command is
+ * parsed and run through every rule, inside the workspace's object, so one call is
+ * bounded in work. Past it the report says `truncated` and covers the first steps, oldest task first.
+ */
+export const SIMULATE_MAX_STEPS = 2000;
 
 export const SimulationChange = z.object({
   taskId: z.string(),
@@ -25,6 +31,9 @@ export const SimulationReport = z.object({
   tasks: z.number().int(),
   steps: z.number().int(),
   changed: z.number().int(),
+  /** True when the tasks held more than `maxSteps` steps: only the first `maxSteps` were replayed. */
+  truncated: z.boolean(),
+  maxSteps: z.number().int(),
   /** Transitions such as "ask->allow", with how many steps take each. */
   transitions: z.record(z.string(), z.number().int()),
   /** For every rule of the candidate (and each mode fallback): steps it decides, and how many of those change. */
@@ -36,7 +45,9 @@ export type SimulationReport = z.infer<typeof SimulationReport>;
 
 type RecordedStep = Pick<Step, 'id' | 'taskId' | 'key' | 'kind' | 'title' | 'params' | 'risk' | 'policy'>;
 
-export function simulatePolicy(candidate: Policy, steps: RecordedStep[]): SimulationReport {
+/** Replay `recorded` (oldest task first) through `candidate`; at most SIMULATE_MAX_STEPS of them. */
+export function simulatePolicy(candidate: Policy, recorded: RecordedStep[]): SimulationReport {
+  const steps = recorded.slice(0, SIMULATE_MAX_STEPS);
   const rules = new Map<string, { steps: number; changed: number }>();
   const transitions: Record<string, number> = {};
   const changes: SimulationChange[] = [];
@@ -65,6 +76,8 @@ export function simulatePolicy(candidate: Policy, steps: RecordedStep[]): Simula
     tasks: new Set(steps.map((s) => s.taskId)).size,
     steps: steps.length,
     changed,
+    truncated: recorded.length > steps.length,
+    maxSteps: SIMULATE_MAX_STEPS,
     transitions,
     rules: [...rules].map(([rule, v]) => ({ rule, ...v })),
     changes,

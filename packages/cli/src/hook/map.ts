@@ -6,14 +6,15 @@
  *   Read / Grep / Glob -> read {tool, paths?, query?}
  *   WebFetch -> network {method: 'GET', url}
  *   anything else (MCP tools, Task, NotebookEdit, ...) -> custom {tool, input}
- * Paths inside the session's cwd become relative, so policy globs like `src/**` match.
+ * Paths inside the session's cwd become relative, so policy globs like `src/**` match;
+ * others stay absolute, matched by absolute globs like `/etc/**` (core's pathFrom).
  * A call that cannot be mapped faithfully (an edit whose old_string is not in the file,
  * a URL that is not one) becomes a custom step, so the reviewer still sees it as sent.
  */
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import { LIMITS, parseParams, sha256Hex, type PlanRequest, type StepKind } from '@greenlight/core';
+import { canonicalPath, LIMITS, parseParams, pathFrom, sha256Hex, type PlanRequest, type StepKind } from '@greenlight/core';
 import { applyEdit, applyEdits, type Applied } from './edits.ts';
 import { BashInput, EditInput, MultiEditInput, ReadInput, SearchInput, WebFetchInput, WriteInput, type HookInput } from './input.ts';
 
@@ -25,12 +26,14 @@ const clip = (s: string, max: number): string => {
 };
 const TITLE_MAX = Math.min(200, LIMITS.titleChars);
 
-/** The path as the reviewer and the policy see it: relative when inside cwd. */
+/**
+ * The path as the reviewer and the policy see it: core's canonical form, relative when
+ * inside cwd, absolute otherwise. A path with no single meaning is passed on as given,
+ * and the policy fails closed on it.
+ */
 export function displayPath(path: string, cwd: string | undefined): string {
-  const abs = cwd && !isAbsolute(path) ? resolve(cwd, path) : path;
-  if (!cwd) return abs;
-  const rel = relative(cwd, abs);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+  const c = cwd ? pathFrom(cwd, path) : canonicalPath(path);
+  return c.ok ? c.path : path;
 }
 
 const absolutePath = (path: string, cwd: string | undefined): string => (cwd && !isAbsolute(path) ? resolve(cwd, path) : path);

@@ -1,59 +1,41 @@
-/** The workspace policy (SPEC section 4). */
+/**
+ * The workspace policy (SPEC sections 4 and 11): its shape (policy-shape.ts) and the
+ * checks of its patterns, so that a policy that cannot work is refused at `policy.set`.
+ */
 import { z } from 'zod';
-import { DefaultOnTimeout, Mode, PolicyAction, Risk, StepKind } from '../enums.ts';
+import { pathPatternProblem } from '../paths.ts';
+import { compileGlob, compileRegex } from '../patterns.ts';
+import { PolicyShape, type PolicyMatch } from './policy-shape.ts';
 
-const isRegex = (s: string): boolean => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
+export { PolicyMatch, PolicyRule, PolicyVerdict } from './policy-shape.ts';
+
+/**
+ * The patterns of a rule, checked before a policy is stored (issue 11, items 2 and 8): a
+ * `command` RE2 accepts, a `path` that can match some canonical path and runs in linear
+ * time. Each problem is an issue at the field, naming the rule.
+ */
+function checkPatterns(rules: { name?: string | undefined; match: PolicyMatch }[], ctx: z.RefinementCtx): void {
+  for (const [i, rule] of rules.entries()) {
+    const who = `rule ${rule.name ?? `rules[${i}]`}`;
+    const at = (field: string) => ['rules', i, 'match', field];
+    const { command, path, constructs, kind } = rule.match;
+    if (command !== undefined) {
+      const re = compileRegex(command);
+      if (!re.ok) ctx.addIssue({ code: 'custom', path: at('command'), message: `${who}: command pattern ${JSON.stringify(command)} is ${re.error}` });
+    }
+    if (path !== undefined) {
+      const glob = compileGlob(path);
+      const problem = pathPatternProblem(path) ?? (glob.ok ? undefined : `path pattern ${JSON.stringify(path)} is ${glob.error}`);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: at('path'), message: `${who}: ${problem}` });
+    }
+    if (constructs !== undefined && kind !== undefined && kind !== 'run_command') {
+      ctx.addIssue({ code: 'custom', path: at('constructs'), message: `${who}: constructs apply to run_command steps only` });
+    }
   }
-};
+}
 
-export const PolicyMatch = z.strictObject({
-  kind: StepKind.optional(),
-  tool: z.string().min(1).max(100).optional(),
-  path: z.string().min(1).max(1000).optional(),
-  command: z.string().min(1).max(1000).refine(isRegex, { message: 'not a valid regular expression' }).optional(),
-  risk: Risk.optional(),
-});
-export type PolicyMatch = z.infer<typeof PolicyMatch>;
-
-export const PolicyRule = z.strictObject({
-  name: z.string().min(1).max(100).optional(),
-  match: PolicyMatch,
-  action: PolicyAction,
-  requiredApprovals: z.number().int().min(1).max(20).optional(),
-  timeoutSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
-  defaultOnTimeout: DefaultOnTimeout.optional(),
-  reason: z.string().max(1000).optional(),
-});
-export type PolicyRule = z.infer<typeof PolicyRule>;
-
-export const Policy = z.strictObject({
-  mode: Mode.default('copilot'),
-  rules: z.array(PolicyRule).max(200).default([]),
-  autoApprove: z.array(z.string().min(1).max(100)).max(100).default(['read_file', 'search', 'list_files']),
-  requiredApprovals: z.number().int().min(1).max(20).default(1),
-  preventSelfApproval: z.boolean().default(true),
-  timeoutSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
-  defaultOnTimeout: DefaultOnTimeout.default('reject'),
-  maxAttempts: z.number().int().min(1).max(20).default(3),
-  leaseSeconds: z.number().int().min(5).max(3600).default(60),
-});
+export const Policy = PolicyShape.superRefine((p, ctx) => checkPatterns(p.rules, ctx));
 export type Policy = z.infer<typeof Policy>;
 export type PolicyInput = z.input<typeof Policy>;
 
 export const DEFAULT_POLICY: Policy = Policy.parse({});
-
-/** What the policy said about one step: the action and, when a rule decided, which one. */
-export const PolicyVerdict = z.object({
-  action: PolicyAction,
-  rule: z.string().optional(),
-  reason: z.string().optional(),
-  requiredApprovals: z.number().int(),
-  timeoutSeconds: z.number().int().optional(),
-  defaultOnTimeout: DefaultOnTimeout,
-});
-export type PolicyVerdict = z.infer<typeof PolicyVerdict>;

@@ -4,7 +4,7 @@ import { Decision, DefaultOnTimeout, Risk, Role, StepKind, StepStatus } from '..
 import { LIMITS } from '../limits.ts';
 import { EpochMs, Id, Metadata, Principal, Sha256Hex, Text, Title, Usage } from './common.ts';
 import { AnyParams } from './params.ts';
-import { PolicyVerdict } from './policy.ts';
+import { PolicyVerdict } from './policy-shape.ts';
 
 export const StepKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'step key: 1-100 of A-Z a-z 0-9 _ . : -');
 

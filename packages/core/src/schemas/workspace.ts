@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { Role } from '../enums.ts';
 import { EpochMs, Id, Principal, Title, Usage, WorkspaceId } from './common.ts';
-import { Policy } from './policy.ts';
+import { PolicyShape as Policy } from './policy-shape.ts';
 import { RateLimits } from '../ratelimit.ts';
 
 export const Workspace = z.object({

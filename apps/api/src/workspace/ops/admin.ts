@@ -1,6 +1,6 @@
 /** Workspace administration: the workspace itself, keys, policy; and the event log. */
 import {
-  deniedBy, enforceDenyRules, evaluatePolicy, fail, hasDenyRules, ok, simulatePolicy,
+  deniedBy, enforceDenyRules, evaluatePolicy, fail, hasDenyRules, ok, simulatePolicy, SIMULATE_MAX_STEPS,
   type SimulateInput, type SimulationReport, type Step,
   type EvaluateInput, type Event, type RateLimits, type Key, type ListEventsInput, type Policy, type PolicyVerdict, type Result, type Role, type WorkspaceDetail,
 } from '@greenlight/core';
@@ -63,14 +63,14 @@ export function events(tx: Tx, input: ListEventsInput): { items: Event[]; nextCu
   return { items, ...(items.length === input.limit ? { nextCursor: String(items.at(-1)!.seq) } : {}) };
 }
 
-/** Replay the steps of recent tasks through a candidate policy; nothing is written. */
+/** Replay the steps of recent tasks through a candidate policy, at most SIMULATE_MAX_STEPS (one more read to know there were more); nothing is written. */
 export function simulate(tx: Tx, input: SimulateInput): SimulationReport {
   const rows = tx.sql
     .exec<{ data: string }>(
       `SELECT s.data FROM steps s
        WHERE s.task_id IN (SELECT id FROM tasks WHERE created_at >= ? ORDER BY id DESC LIMIT ?)
-       ORDER BY s.task_id, s.idx`,
-      input.since ?? 0, input.limit,
+       ORDER BY s.task_id, s.idx LIMIT ?`,
+      input.since ?? 0, input.limit, SIMULATE_MAX_STEPS + 1,
     )
     .toArray();
   return simulatePolicy(input.policy, rows.map((r) => JSON.parse(r.data) as Step));

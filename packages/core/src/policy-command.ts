@@ -1,0 +1,69 @@
+/**
+ * A run_command step under the policy (issue 11, item 3; SPEC section 11). The command
+ * line is parsed (shell/parse.ts) and each simple command in it is judged through the
+ * rules as its own subject, first match wins, with the constructs around it. Then:
+ * - any simple command denied, or the whole line matched first by a deny rule: deny;
+ * - else any simple command asks (no rule allows it, or it needs a person for a
+ *   construct its allow rule does not list): ask;
+ * - else (every simple command allowed): allow.
+ * A line the parser cannot read is never allowed: a deny rule that matches the raw
+ * line still denies, anything else asks.
+ */
+import type { Mode } from './enums.ts';
+import { judge, type PolicySubject } from './policy-rules.ts';
+import type { Policy, PolicyVerdict } from './schemas/policy.ts';
+import { analyseCommand, type ShellAnalysis } from './shell/parse.ts';
+
+// Parsing is the costly part of judging a command; the same lines come back (plan,
+// revise, setMode, simulate), so analyses are kept in a small bounded cache.
+const ANALYSES_KEPT = 256;
+const analyses = new Map<string, ShellAnalysis>();
+function analysed(command: string): ShellAnalysis {
+  const hit = analyses.get(command);
+  if (hit) return hit;
+  const a = analyseCommand(command);
+  if (analyses.size >= ANALYSES_KEPT) analyses.delete(analyses.keys().next().value as string);
+  analyses.set(command, a);
+  return a;
+}
+
+const clip = (s: string): string => (s.length > 120 ? `${s.slice(0, 119)}…` : s);
+
+/** Several asking parts ask once: the most approvals, the shortest deadline, and reject on timeout unless they agree. */
+function combineAsks(asks: PolicyVerdict[]): PolicyVerdict {
+  const first = asks[0]!;
+  const timeouts = asks.map((v) => v.timeoutSeconds).filter((t): t is number => t !== undefined);
+  const agreed = asks.every((v) => v.defaultOnTimeout === first.defaultOnTimeout);
+  const { timeoutSeconds: _t, ...rest } = first;
+  return {
+    ...rest,
+    requiredApprovals: Math.max(...asks.map((v) => v.requiredApprovals)),
+    defaultOnTimeout: agreed ? first.defaultOnTimeout : 'reject',
+    ...(timeouts.length > 0 ? { timeoutSeconds: Math.min(...timeouts) } : {}),
+  };
+}
+
+/** The verdict for a run_command step whose `params.command` is `command`. */
+export function evaluateCommand(policy: Policy, s: PolicySubject, command: string, taskMode: Mode | undefined): PolicyVerdict {
+  const analysis = analysed(command);
+  const all = analysis.ok ? [...new Set(analysis.parts.flatMap((p) => p.constructs))] : [];
+  // The raw line is a subject too, for deny rules written against a whole line (`curl .*\| *sh`).
+  const whole = judge(policy, s, taskMode, all);
+  if (whole.action === 'deny') return whole;
+  if (!analysis.ok) return { ...whole, action: 'ask', reason: `the command ${analysis.reason}; a person decides` };
+  const verdicts = analysis.parts.map((p) => ({ part: p, verdict: judge(policy, { ...s, params: { ...s.params, command: p.text } }, taskMode, p.constructs) }));
+  const several = verdicts.length > 1;
+  const denied = verdicts.find((v) => v.verdict.action === 'deny');
+  if (denied) {
+    const { verdict, part } = denied;
+    return several ? { ...verdict, reason: `${verdict.reason ?? `denied by ${verdict.rule}`} (in: ${clip(part.text)})` } : verdict;
+  }
+  const asks = verdicts.filter((v) => v.verdict.action === 'ask');
+  if (asks.length > 0) {
+    const ask = combineAsks(asks.map((v) => v.verdict));
+    const why = asks[0]!.verdict.reason ?? `no rule allows it`;
+    return several ? { ...ask, reason: `${clip(asks[0]!.part.text)}: ${why}` } : ask;
+  }
+  const rules = [...new Set(verdicts.map((v) => v.verdict.rule).filter((r): r is string => r !== undefined))];
+  return { ...verdicts[0]!.verdict, rule: rules.join(' + ') };
+}

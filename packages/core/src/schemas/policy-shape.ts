@@ -1,0 +1,54 @@
+/**
+ * The shape of a workspace policy (SPEC section 4), without the checks of its patterns
+ * (schemas/policy.ts adds them). Output schemas use this shape, so that a client that
+ * only reads a policy, such as the web page, does not load the pattern engines.
+ */
+import { z } from 'zod';
+import { CommandConstruct, DefaultOnTimeout, Mode, PolicyAction, Risk, StepKind } from '../enums.ts';
+
+export const PolicyMatch = z.strictObject({
+  kind: StepKind.optional(),
+  tool: z.string().min(1).max(100).optional(),
+  /** A glob (picomatch) over canonical paths: `/etc/**` matches absolute paths, `src/**` relative ones. */
+  path: z.string().min(1).max(1000).optional(),
+  /** An RE2 regular expression, found in each simple command of a command line (SPEC section 11). */
+  command: z.string().min(1).max(1000).optional(),
+  /** Constructs an allow rule accepts; for deny and ask, the constructs the rule is about. */
+  constructs: z.array(CommandConstruct).min(1).max(CommandConstruct.options.length).optional(),
+  risk: Risk.optional(),
+});
+export type PolicyMatch = z.infer<typeof PolicyMatch>;
+
+export const PolicyRule = z.strictObject({
+  name: z.string().min(1).max(100).optional(),
+  match: PolicyMatch,
+  action: PolicyAction,
+  requiredApprovals: z.number().int().min(1).max(20).optional(),
+  timeoutSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
+  defaultOnTimeout: DefaultOnTimeout.optional(),
+  reason: z.string().max(1000).optional(),
+});
+export type PolicyRule = z.infer<typeof PolicyRule>;
+
+export const PolicyShape = z.strictObject({
+  mode: Mode.default('copilot'),
+  rules: z.array(PolicyRule).max(200).default([]),
+  autoApprove: z.array(z.string().min(1).max(100)).max(100).default(['read_file', 'search', 'list_files']),
+  requiredApprovals: z.number().int().min(1).max(20).default(1),
+  preventSelfApproval: z.boolean().default(true),
+  timeoutSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
+  defaultOnTimeout: DefaultOnTimeout.default('reject'),
+  maxAttempts: z.number().int().min(1).max(20).default(3),
+  leaseSeconds: z.number().int().min(5).max(3600).default(60),
+});
+
+/** What the policy said about one step: the action and, when a rule decided, which one. */
+export const PolicyVerdict = z.object({
+  action: PolicyAction,
+  rule: z.string().optional(),
+  reason: z.string().optional(),
+  requiredApprovals: z.number().int(),
+  timeoutSeconds: z.number().int().optional(),
+  defaultOnTimeout: DefaultOnTimeout,
+});
+export type PolicyVerdict = z.infer<typeof PolicyVerdict>;

@@ -35,3 +35,6 @@ export * from './policies/coding-agent.ts';
 export * from './schemas/webhook.ts';
 export * from './webhooks.ts';
 export * from './ratelimit.ts';
+export * from './schemas/audit.ts';
+export * from './audit/chain.ts';
+export * from './audit/export.ts';

@@ -1,5 +1,5 @@
 /**
- * `greenlight audit export [--format ndjson|csv] [--after <seq>] [--before <seq>] > file`
+ * `greenlight audit export [--format ndjson|csv] [--after <seq>] [--before <seq>] [--limit <events per page>] > file`
  * writes the workspace's hash-chained log (admin key) page by page to stdout;
  * `greenlight audit verify <file> [--head <seq>:<hash>] [--anchor <seq>:<hash>]` checks
  * such a file offline, without a key: exit 0 when every event links up, EXIT.tampered
@@ -37,9 +37,10 @@ async function exportLog(ctx: Parameters<Command['run']>[0], values: Values): Pr
   if (format !== 'ndjson' && format !== 'csv') throw new UsageError(`--format is ndjson or csv, not ${JSON.stringify(format)}`);
   const after = seqFlag('after', values.after);
   const before = seqFlag('before', values.before);
+  const limit = seqFlag('limit', values.limit);
   let head: ChainHead | undefined;
   let count = 0;
-  for await (const page of ctx.client().exportAudit({ format, ...(after !== undefined ? { after } : {}), ...(before !== undefined ? { before } : {}) })) {
+  for await (const page of ctx.client().exportAudit({ format, ...(after !== undefined ? { after } : {}), ...(before !== undefined ? { before } : {}), ...(limit !== undefined ? { limit } : {}) })) {
     await write(page.text);
     head = page.head;
     count += page.count;
@@ -73,12 +74,13 @@ function verify(ctx: Parameters<Command['run']>[0], file: string, values: Values
 }
 
 export const audit: Command = {
-  usage: 'audit export [--format ndjson|csv] [--after <seq>] [--before <seq>] | audit verify <file> [--head <seq>:<hash>]',
+  usage: 'audit export [--format ndjson|csv] [--after <seq>] [--before <seq>] [--limit <n>] | audit verify <file> [--head <seq>:<hash>]',
   summary: 'export the hash-chained audit log (admin), or check an export offline',
   options: {
     format: { type: 'string' },
     after: { type: 'string' },
     before: { type: 'string' },
+    limit: { type: 'string' },
     head: { type: 'string' },
     anchor: { type: 'string' },
   },

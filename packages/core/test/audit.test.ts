@@ -205,6 +205,9 @@ describe('verifyAuditExport', () => {
     expect(verifyAuditExport('{"seq":1}\n')).toMatchObject({ ok: false, reason: 'malformed', message: expect.stringContaining('line 1') });
     expect(verifyAuditExport(page(0, 2) + 'not json\n')).toMatchObject({ ok: false, reason: 'malformed', message: expect.stringContaining('line 5') });
     expect(verifyAuditExport(page(0, 2, 'csv') + '"unterminated\n')).toMatchObject({ ok: false, reason: 'malformed' });
+    // A field the hash does not cover is refused, not silently carried along.
+    const extra = page(0, 3).replace('{"seq":2,', '{"seq":2,"approvedBy":"ceo",');
+    expect(verifyAuditExport(extra)).toMatchObject({ ok: false, seq: 2, reason: 'malformed', message: expect.stringContaining('approvedBy') });
   });
 });
 

@@ -46,14 +46,23 @@ type Rec =
   | { kind: 'head'; line: number; head: ChainHead; through: number }
   | { kind: 'event'; line: number; event: AuditEvent };
 
-class Malformed extends Error {}
+/** A record that cannot be read; `seq` when the record still names one. */
+class Malformed extends Error {
+  readonly seq: number;
+  constructor(message: string, seq = 0) {
+    super(message);
+    this.seq = seq;
+  }
+}
 
 const HASH = /^[0-9a-f]{64}$/;
+const EVENT_FIELDS: ReadonlySet<string> = new Set(CSV_COLUMNS);
 const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 function toRec(o: Record<string, unknown>, line: number): Rec {
-  const bad = (what: string) => new Malformed(`line ${line}: ${what}`);
-  if (!isSeq(o.seq)) throw bad('seq is not a whole number');
+  if (!isSeq(o.seq)) throw new Malformed(`line ${line}: seq is not a whole number`);
+  const seq = o.seq;
+  const bad = (what: string) => new Malformed(`line ${line}: ${what}`, seq);
   if (typeof o.hash !== 'string' || !HASH.test(o.hash)) throw bad('hash is not 64 lowercase hex characters');
   if (o.type === 'audit.anchor') return { kind: 'anchor', line, head: { seq: o.seq, hash: o.hash } };
   if (o.type === 'audit.head') {
@@ -61,6 +70,9 @@ function toRec(o: Record<string, unknown>, line: number): Rec {
     if (!isSeq(through)) throw bad('a head record needs data.through');
     return { kind: 'head', line, head: { seq: o.seq, hash: o.hash }, through };
   }
+  // A field the hash does not cover would read as part of the record while proving nothing: refuse it.
+  const extra = Object.keys(o).find((k) => !EVENT_FIELDS.has(k) && o[k] !== undefined);
+  if (extra !== undefined) throw bad(`event ${o.seq} has a field the chain does not cover: ${JSON.stringify(extra.slice(0, 40))}`);
   if (!isSeq(o.at)) throw bad('at is not a time in ms');
   if (typeof o.type !== 'string' || typeof o.actor !== 'string') throw bad('type and actor must be text');
   if (o.data === null || typeof o.data !== 'object' || Array.isArray(o.data)) throw bad('data must be an object');
@@ -129,7 +141,7 @@ export function verifyAuditExport(text: string, opts: { anchor?: ChainHead; expe
   try {
     recs = format === 'ndjson' ? parseNdjson(text) : parseCsvExport(text);
   } catch (e) {
-    return { ok: false, seq: 0, reason: 'malformed', message: e instanceof Error ? e.message : 'unreadable export' };
+    return { ok: false, seq: e instanceof Malformed ? e.seq : 0, reason: 'malformed', message: e instanceof Error ? e.message : 'unreadable export' };
   }
   const start = recs[0];
   if (!start || start.kind !== 'anchor') return { ok: false, seq: 0, reason: 'malformed', message: 'an export starts with its anchor record (type audit.anchor)', ...(start ? { line: start.line } : {}) };

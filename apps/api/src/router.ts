@@ -1,4 +1,5 @@
 /** The API: every procedure of SPEC section 6. `AppRouter` is what the SDK and the web page type against. */
+import { auditRouter } from './trpc/routers/audit.ts';
 import { approvalsRouter } from './trpc/routers/approvals.ts';
 import { eventsRouter } from './trpc/routers/events.ts';
 import { keysRouter } from './trpc/routers/keys.ts';
@@ -18,6 +19,7 @@ export const appRouter = router({
   steps: stepsRouter,
   events: eventsRouter,
   webhooks: webhooksRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -20,6 +20,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { chainHash, GENESIS, type ChainBody, type ChainHead } from '@greenlight/core';
 import { appRouter } from '../src/router.ts';
 import { BASE, ROOT_TOKEN, team, threeStepPlan, workerFetch, type Team } from './harness.ts';
 import { GENEROUS, harvest, isObj, keepTimeStill, mutate, newPool, validInput, type Call, type Obj, type Pool } from './fuzz/inputs.ts';
@@ -105,12 +106,16 @@ describe('fuzzing the live API', () => {
       own.open = new Map((approvals as { items: { approvalId: string; paramsHash: string }[] }).items.map((a) => [a.approvalId, a.paramsHash]));
       return { detail, tasks, approvals, keys, webhooks, events: (detail as { counts: { events: number } }).counts.events };
     };
-    /** Reads the events after `seq`, each must be the next one; returns the last seq. */
+    /** The last event read, so each read can check that the next events chain to it. */
+    let chainAt: ChainHead = GENESIS;
+    /** Reads the events after `seq`, each must be the next one and chain to it by hash; returns the last seq. */
     const gaplessAfter = async (seq: number): Promise<number> => {
       for (;;) {
-        const page = (await rpc(auditor, 'events.list', { after: seq, limit: 200 })) as { items: { seq: number }[] };
+        const page = (await rpc(auditor, 'events.list', { after: seq, limit: 200 })) as { items: (ChainBody & { hash: string })[] };
         for (const e of page.items) {
           if (e.seq !== seq + 1) throw new Error(`event log gap: seq ${e.seq} after ${seq}`);
+          if (chainAt.seq === seq && chainHash(chainAt.hash, e) !== e.hash) throw new Error(`event ${e.seq} does not chain to event ${seq}`);
+          chainAt = { seq: e.seq, hash: e.hash };
           seq = e.seq;
         }
         if (page.items.length < 200) return seq;

@@ -3,7 +3,7 @@
  * the real SDK. Each test makes its own workspace, so tests never share state.
  */
 import { exports } from 'cloudflare:workers';
-import { createClient, type GreenlightClient } from '@greenlight/sdk';
+import { createClient, verifyChain, type GreenlightClient } from '@greenlight/sdk';
 
 export const ROOT_TOKEN = 'test-root-token';
 export const BASE = 'http://greenlight.test';
@@ -93,9 +93,9 @@ export async function allEvents(c: GreenlightClient, taskId?: string): Promise<W
   }
 }
 
-/** The seqs of a workspace's whole log are 1, 2, 3, ... with no gap and no repeat. */
+/** The seqs of a workspace's whole log are 1, 2, 3, ... with no gap and no repeat, and each event's hash chains to the one before. */
 export function gaplessSeqs(events: WorkspaceEvent[]): boolean {
-  return events.every((e, i) => e.seq === i + 1);
+  return events.every((e, i) => e.seq === i + 1) && verifyChain(events).ok;
 }
 
 /** The open approval of the step with `stepKey` in `taskId` (fails the test when there is none). */

@@ -1,7 +1,7 @@
 /** Live events: hibernating WebSockets on the workspace object, opened with single-use tickets. */
 import { env } from 'cloudflare:workers';
 import { evictDurableObject } from 'cloudflare:test';
-import { LiveMessage, type Event } from '@greenlight/core';
+import { LiveMessage, verifyChain, type Event } from '@greenlight/core';
 import { describe, expect, it } from 'vitest';
 import { BASE, team, threeStepPlan, workerFetch, type Team } from './harness.ts';
 
@@ -60,6 +60,8 @@ describe('live events socket', () => {
     await sock.next((m) => m.type === 'event' && m.event.type === 'step.approved' && m.event.stepId === edit!.stepId);
     const seqs = events(sock).map((e) => e.seq);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    // Backlog and live events carry their chain hashes: the stream is the audit chain.
+    expect(verifyChain(events(sock))).toMatchObject({ ok: true, count: seqs.length });
     sock.ws.close();
   });
 

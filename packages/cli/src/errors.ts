@@ -15,6 +15,8 @@ export const EXIT = {
   conflict: 4,
   /** No key, a bad key, or a role that may not do this. */
   denied: 5,
+  /** `audit verify`: the export was changed, cut or reordered (the seq is on stderr). */
+  tampered: 6,
 } as const;
 
 /** A request, or the live connection, that did not answer within its budget. */

@@ -9,6 +9,7 @@ import { requestBudgetMs } from './budget.ts';
 import { createCtx } from './context.ts';
 import { EXIT, UsageError, errorJson, errorText, exitCodeOf } from './errors.ts';
 import { createOut } from './output.ts';
+import { audit } from './commands/audit.ts';
 import { cancel } from './commands/cancel.ts';
 import { answer, approve, reject, requestChanges, skip } from './commands/decide.ts';
 import { hook } from './commands/hook.ts';
@@ -28,6 +29,7 @@ export const COMMANDS: Record<string, Command> = {
   cancel,
   watch,
   hook,
+  audit,
 };
 
 const GLOBAL: Options = {
@@ -61,7 +63,7 @@ export function helpText(): string {
     '  --no-color        no colours (also NO_COLOR=1; colours are only used on a TTY)',
     '',
     'Configuration: GREENLIGHT_URL and GREENLIGHT_KEY, else "url" and "key" in the config file.',
-    'Exit codes: 0 ok, 1 API or network error or timeout, 2 usage error, 3 not found, 4 conflict (already decided), 5 unauthorized or forbidden.',
+    'Exit codes: 0 ok, 1 API or network error or timeout, 2 usage error, 3 not found, 4 conflict (already decided), 5 unauthorized or forbidden, 6 audit export does not verify.',
   ].join('\n');
 }
 

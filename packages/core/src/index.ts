@@ -40,3 +40,6 @@ export * from './schemas/webhook.ts';
 export * from './webhooks.ts';
 export * from './webhook-target.ts';
 export * from './ratelimit.ts';
+export * from './schemas/audit.ts';
+export * from './audit/chain.ts';
+export * from './audit/export.ts';

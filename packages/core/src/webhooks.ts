@@ -3,6 +3,7 @@
  * delivery is tried again. Pure; the workspace object does the sending.
  */
 import type { Event } from './schemas/event.ts';
+import type { ChainHead } from './audit/chain.ts';
 import type { WebhookEvent, WebhookFormat, WebhookJsonBody, WebhookSlackBody } from './schemas/webhook.ts';
 
 export const WEBHOOK_MAX_ATTEMPTS = 8;
@@ -41,9 +42,12 @@ export function nextAttemptDelay(attempts: number, baseMs: number, random: numbe
 }
 
 /** What a delivery sends, by the webhook's format (schemas: WebhookJsonBody, WebhookSlackBody). */
-export function webhookBody(format: WebhookFormat, workspaceId: string, kind: WebhookEvent, event: Event, deliveryId: string): WebhookJsonBody | WebhookSlackBody {
+export function webhookBody(
+  format: WebhookFormat, workspaceId: string, kind: WebhookEvent, event: Event, deliveryId: string, chainHead?: ChainHead,
+): WebhookJsonBody | WebhookSlackBody {
   const text = webhookText(workspaceId, kind, event);
-  return format === 'slack' ? { text } : { text, event: kind, workspaceId, deliveryId, data: event };
+  // chainHead pins the audit chain (newest seq and hash when it was queued); Slack takes only text.
+  return format === 'slack' ? { text } : { text, event: kind, workspaceId, deliveryId, data: event, ...(chainHead ? { chainHead } : {}) };
 }
 
 /** The string a delivery's signature is computed over: `<timestamp>.<body>`, the timestamp in epoch ms. */

@@ -1,14 +1,18 @@
 /** @greenlight/sdk: the typed client for agents and tools. */
-import type { Event, PlanRequest, TaskView } from '@greenlight/core';
+import type { AuditExportPage, Event, PlanRequest, TaskView } from '@greenlight/core';
 import { createApi, isReserved, reservedValue, type Api, type ClientOptions } from './client.ts';
 import { watch, type WatchOptions } from './live.ts';
 import { waitForDecision, type DecisionOutcome, type WaitOptions } from './wait.ts';
 import { run, type Handlers, type RunOptions } from './run.ts';
+import { exportAudit, type AuditExportOptions } from './audit.ts';
 
 export { GreenlightError, type ErrorCode, type ErrorIssue } from './errors.ts';
 export type { ClientOptions, Api } from './client.ts';
 export type { WatchOptions } from './live.ts';
 export type { DecisionOutcome, WaitOptions } from './wait.ts';
+export type { AuditExportOptions } from './audit.ts';
+/** Check an audit export offline: the seq of the first changed, dropped or reordered event, or ok (core audit/export.ts). */
+export { verifyAuditExport, verifyChain, chainHash, GENESIS_HASH } from '@greenlight/core';
 export { HandlerError, type HandlerContext, type HandlerResult, type Handlers, type RunOptions, type StepHandler } from './run.ts';
 export type * from '@greenlight/core';
 /** Facts derived from the domain, from the same functions the server and the page use: no client recounts them. */
@@ -28,6 +32,8 @@ export type GreenlightClient = Api & {
   waitForDecision(stepId: string, opts?: WaitOptions): Promise<DecisionOutcome>;
   /** Execute the task's approved steps with `handlers` (by step kind) until the task is terminal; returns the final task. */
   run(taskId: string, handlers: Handlers, opts?: RunOptions): Promise<TaskView>;
+  /** The workspace's hash-chained audit log, page by page (admin key); join the pages' text for verifyAuditExport. */
+  exportAudit(opts?: AuditExportOptions): AsyncGenerator<AuditExportPage, void, undefined>;
 };
 
 export function createClient(opts: ClientOptions): GreenlightClient {
@@ -38,6 +44,7 @@ export function createClient(opts: ClientOptions): GreenlightClient {
     watch: (o?: WatchOptions) => watch(live, o),
     waitForDecision: (stepId: string, o?: WaitOptions) => waitForDecision(live, stepId, o),
     run: (taskId: string, handlers: Handlers, o?: RunOptions) => run({ api, watch: (w) => watch(live, w) }, taskId, handlers, o),
+    exportAudit: (o?: AuditExportOptions) => exportAudit(api, o),
   };
   // The helpers sit beside the procedures; anything else is a procedure path, except the
   // names runtimes probe (then, symbols, toJSON ...): so the client can be awaited,

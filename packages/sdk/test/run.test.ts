@@ -15,7 +15,7 @@ function events() {
   let wake: (() => void) | undefined;
   let seq = 0;
   const push = (type: Event['type']) => {
-    queue.push({ seq: ++seq, at: Date.now(), type, actor: 'someone', taskId: 'task-1', data: {} });
+    queue.push({ seq: ++seq, at: Date.now(), type, actor: 'someone', taskId: 'task-1', data: {}, hash: '0'.repeat(64) });
     wake?.();
   };
   async function* watch({ signal }: { signal?: AbortSignal }): AsyncGenerator<Event, void, undefined> {

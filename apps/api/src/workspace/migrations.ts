@@ -2,8 +2,42 @@
  * The workspace object's SQLite schema, as numbered, append-only migrations run in
  * blockConcurrencyWhile at start-up; the last one applied is recorded in `meta`.
  * Times are INTEGER epoch ms everywhere. Every list the API serves has its index.
+ * A migration is SQL, or a function when rows must be rewritten in code (a backfill).
  */
-export const MIGRATIONS: readonly string[] = [
+import { chainHash, GENESIS, type ChainHead } from '@greenlight/core';
+
+export type Migration = string | ((sql: SqlStorage) => void);
+
+/** Rows per read while a migration rewrites a table, so a big log is never all in memory. */
+const BACKFILL_BATCH = 500;
+
+/**
+ * Chain every existing event, oldest first (core chainHash, as appendEvents does for
+ * new ones): a log written before the chain existed becomes a chain from the genesis.
+ */
+export function backfillEventHashes(sql: SqlStorage): void {
+  sql.exec(`ALTER TABLE events ADD COLUMN hash TEXT`);
+  let prev: ChainHead = GENESIS;
+  for (;;) {
+    const rows = sql
+      .exec<{ seq: number; at: number; type: string; actor: string; task_id: string | null; step_id: string | null; data: string }>(
+        `SELECT seq, at, type, actor, task_id, step_id, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, prev.seq, BACKFILL_BATCH,
+      )
+      .toArray();
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      const hash = chainHash(prev.hash, {
+        seq: r.seq, at: r.at, type: r.type, actor: r.actor,
+        ...(r.task_id ? { taskId: r.task_id } : {}), ...(r.step_id ? { stepId: r.step_id } : {}),
+        data: JSON.parse(r.data) as Record<string, unknown>,
+      });
+      sql.exec(`UPDATE events SET hash = ? WHERE seq = ?`, hash, r.seq);
+      prev = { seq: r.seq, hash };
+    }
+  }
+}
+
+export const MIGRATIONS: readonly Migration[] = [
   /* 1: the foundation */ `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE keys (
@@ -106,6 +140,7 @@ export const MIGRATIONS: readonly string[] = [
   END;
   DELETE FROM tickets;
   `,
+  /* 5: the audit trail: every event hashed into a chain (core audit/chain.ts) */ backfillEventHashes,
 ];
 
 export function migrate(sql: SqlStorage): void {
@@ -113,8 +148,10 @@ export function migrate(sql: SqlStorage): void {
   const row = sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).toArray()[0];
   const applied = row ? Number(row.value) : 0;
   for (let v = applied; v < MIGRATIONS.length; v++) {
+    const m = MIGRATIONS[v]!;
     // The first migration creates meta itself; the bootstrap table above is the same shape.
-    sql.exec(MIGRATIONS[v]!.replace('CREATE TABLE meta ', 'CREATE TABLE IF NOT EXISTS meta '));
+    if (typeof m === 'string') sql.exec(m.replace('CREATE TABLE meta ', 'CREATE TABLE IF NOT EXISTS meta '));
+    else m(sql);
     sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`, String(v + 1));
   }
 }

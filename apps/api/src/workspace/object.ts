@@ -7,7 +7,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import {
-  canonicalJson, fail, ok, paramsHash, sha256Hex,
+  canonicalJson, fail, ok, type AuditExportInput, paramsHash, sha256Hex,
   type Capability, type ClaimInput, type CompleteInput, type CreateKeyInput, type DecideInput, type DecideManyInput, type EvaluateInput,
   type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListEventsInput, type ListTasksInput,
   type PlanInput, type Policy, type Result, type CoreError, type SimulateInput, type CreateWebhookInput, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
@@ -23,6 +23,7 @@ import { migrate } from './migrations.ts';
 import { earliestDeadline, tasksDueBy } from './store.ts';
 import { SYSTEM_ACTOR, Tx } from './tx.ts';
 import * as admin from './ops/admin.ts';
+import * as audit from './ops/audit.ts';
 import * as approvals from './ops/approvals.ts';
 import * as steps from './ops/steps.ts';
 import * as tasks from './ops/tasks.ts';
@@ -130,6 +131,10 @@ export class Workspace extends DurableObject<Env> {
   }
   listEvents(cred: Cred, input: ListEventsInput) {
     return this.call(cred, 'read', undefined, (tx) => ok(admin.events(tx, input)));
+  }
+  /** A page of the hash-chained log, for offline verification; admin only. */
+  auditExport(cred: Cred, input: AuditExportInput) {
+    return this.call(cred, 'admin', undefined, (tx) => audit.exportPage(tx, input));
   }
 
   simulatePolicy(cred: Cred, input: SimulateInput) {

@@ -3,7 +3,7 @@
  * file only reads what a transition needs and writes what it returned.
  */
 import {
-  approvalView, countByStatus, stepDeadline, type Approval, type Event, type NewEvent, type Outcome, type Step, type Task,
+  approvalView, chainHash, countByStatus, GENESIS, type ChainHead, stepDeadline, type Approval, type Event, type NewEvent, type Outcome, type Step, type Task,
   type TaskRecord, type TaskSummary,
 } from '@greenlight/core';
 
@@ -52,27 +52,51 @@ export function taskIdOfStep(sql: SqlStorage, stepId: string): string | undefine
   return sql.exec<{ task_id: string }>(`SELECT task_id FROM steps WHERE id = ?`, stepId).toArray()[0]?.task_id;
 }
 
-/** Append events; seq is the rowid, so a rolled-back transaction leaves no gap. */
+/** The newest event's position in the hash chain (GENESIS for an empty log). */
+export function chainHead(sql: SqlStorage): ChainHead {
+  return sql.exec<ChainHead>(`SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1`).toArray()[0] ?? GENESIS;
+}
+
+/**
+ * Append events, each chained to the one before (core chainHash). seq is set here as
+ * the newest + 1, which is what the rowid would be: a rolled-back transaction leaves no gap.
+ */
 export function appendEvents(sql: SqlStorage, events: NewEvent[], actor: string, at: number): Event[] {
+  if (events.length === 0) return [];
+  let prev = chainHead(sql);
   return events.map((e) => {
-    const data = JSON.stringify(e.data);
-    const { seq } = sql
-      .exec<{ seq: number }>(
-        `INSERT INTO events (at, type, actor, task_id, step_id, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq`,
-        at, e.type, actor, e.taskId ?? null, e.stepId ?? null, data,
-      )
-      .one();
-    return { seq, at, type: e.type, actor, ...(e.taskId ? { taskId: e.taskId } : {}), ...(e.stepId ? { stepId: e.stepId } : {}), data: e.data };
+    // Hash what a reader gets back: the data as stored JSON parses (undefined fields dropped).
+    const text = JSON.stringify(e.data);
+    const data = JSON.parse(text) as Record<string, unknown>;
+    const body = { seq: prev.seq + 1, at, type: e.type, actor, ...(e.taskId ? { taskId: e.taskId } : {}), ...(e.stepId ? { stepId: e.stepId } : {}), data };
+    const hash = chainHash(prev.hash, body);
+    sql.exec(`INSERT INTO events (seq, at, type, actor, task_id, step_id, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      body.seq, at, e.type, actor, e.taskId ?? null, e.stepId ?? null, text, hash);
+    prev = { seq: body.seq, hash };
+    return { ...body, hash } as Event;
   });
 }
 
-type EventRow = { seq: number; at: number; type: string; actor: string; task_id: string | null; step_id: string | null; data: string };
+type EventRow = { seq: number; at: number; type: string; actor: string; task_id: string | null; step_id: string | null; data: string; hash: string };
 const toEvent = (r: EventRow): Event =>
   ({
     seq: r.seq, at: r.at, type: r.type, actor: r.actor,
     ...(r.task_id ? { taskId: r.task_id } : {}), ...(r.step_id ? { stepId: r.step_id } : {}),
-    data: JSON.parse(r.data),
+    data: JSON.parse(r.data), hash: r.hash,
   }) as Event;
+
+/** Events after `after` and before `before`, oldest first: the audit export's page. */
+export function eventRange(sql: SqlStorage, q: { after: number; before?: number | undefined; limit: number }): Event[] {
+  return sql
+    .exec<EventRow>(`SELECT * FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT ?`, q.after, q.before ?? Number.MAX_SAFE_INTEGER, q.limit)
+    .toArray().map(toEvent);
+}
+
+/** The hash of event `seq` (GENESIS_HASH for 0), or undefined when there is no such event. */
+export function hashAt(sql: SqlStorage, seq: number): string | undefined {
+  if (seq === 0) return GENESIS.hash;
+  return sql.exec<{ hash: string }>(`SELECT hash FROM events WHERE seq = ?`, seq).toArray()[0]?.hash;
+}
 
 export function listEvents(sql: SqlStorage, q: { after?: number | undefined; taskId?: string | undefined; limit: number }): Event[] {
   const after = q.after ?? 0;

@@ -74,13 +74,16 @@ export function enqueueDeliveries(sql: SqlStorage, workspaceId: string, events: 
   const hooks = sql.exec<WebhookRow>(`SELECT * FROM webhooks`).toArray();
   if (hooks.length === 0) return 0;
   let queued = 0;
+  const newest = events.at(-1);
+  const chainHead = newest ? { seq: newest.seq, hash: newest.hash } : undefined;
   for (const event of events) {
     const kind = webhookEventOf(event);
     if (!kind) continue;
     for (const hook of hooks) {
       if (!(JSON.parse(hook.events) as string[]).includes(kind)) continue;
       const id = newId();
-      const body = webhookBody(hook.format as WebhookFormat, workspaceId, kind, event, id);
+      // chainHead: the newest event this transaction had appended, so receivers can pin the audit chain.
+      const body = webhookBody(hook.format as WebhookFormat, workspaceId, kind, event, id, chainHead);
       sql.exec(
         `INSERT INTO deliveries (id, webhook_id, event_seq, event, body, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
         id, hook.id, event.seq, kind, JSON.stringify(body), now, now,

@@ -174,6 +174,7 @@ export function validInput(g: G, path: string, own: Pool, foreign: Pool): unknow
     case 'webhooks.create': return { url: 'http://127.0.0.1:9/hook', events: ['task.finished'], ...idem() };
     case 'webhooks.delete': return { id: idOf(g, own.webhooks, foreign.webhooks), ...idem() };
     case 'webhooks.deliveries': return { limit: 10 };
+    case 'audit.export': return { after: g(fc.nat, 50), format: g(fc.constantFrom, 'ndjson', 'csv'), limit: g(fc.integer, { min: 1, max: 50 }), ...(g(fc.boolean) ? { before: g(fc.integer, { min: 51, max: 200 }) } : {}) };
     default: return g(fc.boolean) ? undefined : junk(g);
   }
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { EpochMs, Id, IdempotencyKey, Limit, SecretString } from './common.ts';
 import { Event } from './event.ts';
+import { ChainHeadSchema } from './audit.ts';
 
 export const WebhookEvent = z.enum(['approval.requested', 'approval.decided', 'approval.expired', 'task.finished']);
 export type WebhookEvent = z.infer<typeof WebhookEvent>;
@@ -70,6 +71,7 @@ export const WebhookJsonBody = z.object({
   workspaceId: z.string(),
   deliveryId: Id.meta({ description: 'the same as the x-greenlight-delivery header: deduplicate retries by it' }),
   data: Event,
+  chainHead: ChainHeadSchema.optional().meta({ description: 'the newest event of the audit chain when this delivery was queued: keep it to pin the chain (audit.export)' }),
 });
 export type WebhookJsonBody = z.infer<typeof WebhookJsonBody>;
 

@@ -36,3 +36,4 @@ export * from './schemas/webhook.ts';
 export * from './webhooks.ts';
 export * from './webhook-target.ts';
 export * from './ratelimit.ts';
+export * from './machine/approval-record.ts';

@@ -36,7 +36,10 @@ export function deadline(ms: number, fire: () => void): () => void {
     timer = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fire()), Math.min(left, MAX_TIMER_MS));
   };
   if (ms !== Infinity) arm(ms);
-  return () => clearTimeout(timer);
+  // Guarded: the Workers types' clearTimeout takes no undefined.
+  return () => {
+    if (timer !== undefined) clearTimeout(timer);
+  };
 }
 
 /** Abort `ctrl` when `signal` aborts, including when it already has; returns the function that unlinks them. */

@@ -1,6 +1,7 @@
 /**
  * `greenlight hook claude-code`: one PreToolUse call, start to end. The tool call
- * becomes a one-step task, the policy or a reviewer decides, and the answer goes back
+ * becomes a one-step task, the policy or a reviewer decides, an approved step is
+ * claimed (claim.ts: allow only for a step the hook holds), and the answer goes back
  * as the hook's JSON. Every failure (no config, server down, no decision in time) ends
  * in the configured fallback, never in a hang: Claude Code is waiting on us. What the
  * process does around it (signals, crashes, the watchdog, one answer) is guard.ts.
@@ -32,7 +33,7 @@ export type HookOptions = {
   log?: (line: string) => void;
 };
 
-/** The answer, and what to finish after printing it (hand the step over, or cancel the task). */
+/** The answer, and what to finish after printing it (report the hand-off, or cancel the task). */
 export type HookResult = { output: HookOutput | undefined; after?: () => Promise<unknown> };
 
 const FALLBACK_WORDS: Record<PermissionDecision, string> = {

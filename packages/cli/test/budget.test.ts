@@ -22,7 +22,7 @@ describe('a server that accepts connections and never answers', () => {
   const commands: [string, string[], string][] = [
     ['inbox (a list)', ['inbox'], '/trpc/approvals.list'],
     ['show (a read)', ['show', ID], '/trpc/tasks.get'],
-    ['approve (a decision: the look-up)', ['approve', ID], '/trpc/approvals.list'],
+    ['approve (a decision: the look-up)', ['approve', ID], '/trpc/approvals.get'],
     ['cancel (a mutation)', ['cancel', ID], '/trpc/tasks.cancel'],
     ['watch (the workspace)', ['watch'], '/trpc/workspaces.get'],
     ['watch --task (a task)', ['watch', '--task', ID], '/trpc/tasks.get'],

@@ -204,7 +204,8 @@ describe('greenlight commands', () => {
     expect(JSON.parse(again.stderr)).toMatchObject({ error: { code: 'CONFLICT', reason: 'not_open' } });
     const late = await cli(['reject', edit.approvalId]);
     expect(late.code).toBe(4);
-    expect(late.stderr).toContain(`approval ${edit.approvalId} is no longer open: it was already decided, or it expired`);
+    // Read with approvals.get: who decided, how and when (not a probe decision).
+    expect(late.stderr).toMatch(new RegExp(`approval ${edit.approvalId} was already decided by ana \\(approve\\) at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z; the step is approved now`));
     expect((await reviewer.steps.get.query({ stepId: edit.stepId })).status).toBe('approved'); // the look-up changed nothing
 
     const test = items.find((a) => a.stepKey === 'test')!;
@@ -218,7 +219,8 @@ describe('greenlight commands', () => {
     // Closed by the cancel: CONFLICT with the API's reason.
     const closed = await cli(['approve', test.approvalId, '--json']);
     expect(closed.code).toBe(4);
-    expect(JSON.parse(closed.stderr)).toMatchObject({ error: { code: 'CONFLICT', reason: 'cancelled' } });
+    expect(JSON.parse(closed.stderr)).toMatchObject({ error: { code: 'CONFLICT', reason: 'cancelled', message: expect.stringContaining(`approval ${test.approvalId} was closed at `) } });
+    expect((JSON.parse(closed.stderr) as { error: { message: string } }).error.message).toContain('when its task was cancelled by ana: done for today');
 
     const events = await cli(['watch', '--task', task.id, '--count', '3', '--json']);
     expect(events.code).toBe(0);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { applyPatch } from 'diff';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseParams } from '@greenlight/core';
+import { patchBytes } from '@greenlight/sdk/node';
 import { toolToStep, type StepRequest } from '../src/hook/map.ts';
 import { fixture } from './helpers.ts';
 
@@ -134,5 +135,73 @@ describe('tool -> step mapping', () => {
     const input = fixture('read', dir);
     input.tool_input = { file_path: '/etc/hosts' };
     expect((await toolToStep(input)).params.paths).toEqual(['/etc/hosts']);
+  });
+});
+
+/** The reviewer's diff stands for the file's bytes, never for a decoder's idea of them (issue 11 follow-up). */
+describe('byte-exact diffs of files that are not plain UTF-8', () => {
+  const edit = (path: string, old_string: string, new_string: string) => {
+    const input = fixture('edit', dir);
+    input.tool_input = { file_path: path, old_string, new_string };
+    return toolToStep(input);
+  };
+  const patchOf = (step: StepRequest): string => {
+    if (typeof step.params.patch !== 'string') throw new Error('no patch');
+    return step.params.patch;
+  };
+
+  it('a UTF-8 file with a byte order mark: the diff keeps the BOM, and applies to the exact bytes', async () => {
+    const path = join(dir, 'bom.txt');
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('first line\nsecond\n')]);
+    writeFileSync(path, bytes);
+    const step = await edit(path, 'first line', 'first line, edited');
+    expectValid(step);
+    expect(step.kind).toBe('edit_file');
+    expect(patchOf(step)).toContain('-\ufefffirst line\n+\ufefffirst line, edited\n');
+    expect(patchBytes(bytes, patchOf(step), 'bom.txt')).toEqual(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('first line, edited\nsecond\n')]));
+    expect(step.explanation).toContain('byte order mark');
+    expect(step.baseHash).toBe(sha256(path));
+  });
+
+  it('an ISO-8859-1 file, edited away from its non-ASCII bytes: a diff of its bytes, no U+FFFD', async () => {
+    const path = join(dir, 'latin1.txt');
+    const bytes = Buffer.from('caf\xe9 cr\xe8me\n1\n2\n3\n4\nold = 1\n', 'latin1');
+    writeFileSync(path, bytes);
+    const step = await edit(path, 'old = 1', 'old = 2');
+    expectValid(step);
+    expect(step.kind).toBe('edit_file');
+    expect(patchOf(step)).not.toContain('\ufffd');
+    expect(patchOf(step)).toContain('-old = 1\n+old = 2');
+    expect(patchBytes(bytes, patchOf(step), 'latin1.txt')).toEqual(Buffer.from('caf\xe9 cr\xe8me\n1\n2\n3\n4\nold = 2\n', 'latin1'));
+    expect(step.explanation).toContain('not UTF-8');
+    expect(step.baseHash).toBe(sha256(path));
+  });
+
+  it('an ISO-8859-1 file, edited next to its non-ASCII bytes: the step says plainly it cannot be shown, and keeps path and baseHash', async () => {
+    const path = join(dir, 'latin1.txt');
+    writeFileSync(path, Buffer.from('caf\xe9\nx = 1\n', 'latin1'));
+    // Claude Code's own read of the file: whatever it decoded the é to, the bytes are not text the diff can show.
+    const step = await edit(path, 'x = 1', 'x = 2');
+    expectValid(step);
+    expect(step).toMatchObject({ kind: 'edit_file', params: { path: 'latin1.txt' }, baseHash: sha256(path) });
+    expect(patchOf(step)).not.toContain('\ufffd');
+    expect(patchOf(step)).not.toContain('caf');
+    expect(step.title).toContain('not UTF-8');
+    expect(step.explanation).toContain('latin1.txt is not UTF-8 text');
+    expect(step.explanation).toContain('x = 2');
+    // No executor can apply it: a patch with no hunks is refused, nothing written.
+    expect(() => patchBytes(readFileSync(path), patchOf(step), 'latin1.txt')).toThrow(/no hunks/);
+  });
+
+  it('Write of non-ASCII text over an ISO-8859-1 file cannot be shown byte-exact either', async () => {
+    const path = join(dir, 'latin1.txt');
+    writeFileSync(path, Buffer.from('caf\xe9\n', 'latin1'));
+    const input = fixture('write-existing', dir);
+    input.tool_input = { file_path: path, content: 'café au lait\n' };
+    const step = await toolToStep(input);
+    expectValid(step);
+    expect(step).toMatchObject({ kind: 'edit_file', baseHash: sha256(path) });
+    expect(step.explanation).toContain('not UTF-8 text');
+    expect(patchOf(step)).not.toContain('\ufffd');
   });
 });

@@ -1,9 +1,10 @@
 /**
- * A small HTTP proxy in front of the test server that can hold the next `tasks.plan`:
- * either before it reaches the server (the hook sent it; the server has not seen it) or
- * after the server answered (the task exists; the hook has no answer yet). That is how a
- * test stops the hook exactly while its plan is in flight. Everything else, WebSocket
- * upgrades included, passes straight through.
+ * A small HTTP proxy in front of the test server that can hold the next call of one
+ * procedure (`tasks.plan`, `steps.claim`): either before it reaches the server (the hook
+ * sent it; the server has not seen it) or after the server answered (the server acted;
+ * the hook has no answer yet). That is how a test stops the hook exactly while its plan
+ * is in flight, or lands a change exactly between a decision and the hook's claim.
+ * Everything else, WebSocket upgrades included, passes straight through.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
@@ -19,7 +20,13 @@ export type Held = {
   forwarded: Promise<void>;
 };
 
-export type Proxy = { url: string; holdNextPlan: (mode: HoldMode) => Held; close: () => Promise<void> };
+export type Proxy = {
+  url: string;
+  holdNextPlan: (mode: HoldMode) => Held;
+  /** Hold the next call of `procedure` (e.g. 'steps.claim'). */
+  holdNext: (procedure: string, mode: HoldMode) => Held;
+  close: () => Promise<void>;
+};
 
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade']);
 
@@ -32,11 +39,12 @@ async function body(req: IncomingMessage): Promise<Buffer> {
 /** `swallowUpgrades`: accept WebSocket upgrades and never answer them (a live connection that never opens). */
 export async function startProxy(target: string, opts: { swallowUpgrades?: boolean } = {}): Promise<Proxy> {
   const upstream = new URL(target);
-  const holds: (Held & { mode: HoldMode; arrive: () => void; released: Promise<void>; done: () => void })[] = [];
+  const holds: (Held & { procedure: string; mode: HoldMode; arrive: () => void; released: Promise<void>; done: () => void })[] = [];
   const server = createServer((req, res) => {
     void (async () => {
       const data = await body(req);
-      const hold = req.url?.startsWith('/trpc/tasks.plan') ? holds.shift() : undefined;
+      const at = holds.findIndex((h) => req.url?.startsWith(`/trpc/${h.procedure}`));
+      const hold = at >= 0 ? holds.splice(at, 1)[0] : undefined;
       if (hold?.mode === 'request') {
         hold.arrive();
         await hold.released;
@@ -84,24 +92,27 @@ export async function startProxy(target: string, opts: { swallowUpgrades?: boole
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('no port');
+  const holdNext = (procedure: string, mode: HoldMode): Held => {
+    let arrive = () => {};
+    let release = () => {};
+    let done = () => {};
+    const hold = {
+      procedure,
+      mode,
+      arrived: new Promise<void>((r) => (arrive = r)),
+      released: new Promise<void>((r) => (release = r)),
+      forwarded: new Promise<void>((r) => (done = r)),
+      arrive: () => arrive(),
+      release: () => release(),
+      done: () => done(),
+    };
+    holds.push(hold);
+    return hold;
+  };
   return {
     url: `http://127.0.0.1:${address.port}`,
-    holdNextPlan(mode) {
-      let arrive = () => {};
-      let release = () => {};
-      let done = () => {};
-      const hold = {
-        mode,
-        arrived: new Promise<void>((r) => (arrive = r)),
-        released: new Promise<void>((r) => (release = r)),
-        forwarded: new Promise<void>((r) => (done = r)),
-        arrive: () => arrive(),
-        release: () => release(),
-        done: () => done(),
-      };
-      holds.push(hold);
-      return hold;
-    },
+    holdNextPlan: (mode) => holdNext('tasks.plan', mode),
+    holdNext,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -43,3 +43,4 @@ export * from './ratelimit.ts';
 export * from './schemas/audit.ts';
 export * from './audit/chain.ts';
 export * from './audit/export.ts';
+export * from './machine/approval-record.ts';

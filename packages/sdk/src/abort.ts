@@ -36,6 +36,7 @@ export function deadline(ms: number, fire: () => void): () => void {
     timer = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fire()), Math.min(left, MAX_TIMER_MS));
   };
   if (ms !== Infinity) arm(ms);
+  // Guarded: the Workers types' clearTimeout takes no undefined.
   return () => {
     if (timer !== undefined) clearTimeout(timer);
   };

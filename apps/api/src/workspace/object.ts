@@ -129,6 +129,9 @@ export class Workspace extends DurableObject<Env> {
   listApprovals(cred: Cred, input: ListApprovalsInput) {
     return this.call(cred, 'read', undefined, (tx) => ok(approvals.list(tx, input)));
   }
+  getApproval(cred: Cred, approvalId: string) {
+    return this.call(cred, 'read', undefined, (tx) => approvals.get(tx, approvalId));
+  }
   listEvents(cred: Cred, input: ListEventsInput) {
     return this.call(cred, 'read', undefined, (tx) => ok(admin.events(tx, input)));
   }

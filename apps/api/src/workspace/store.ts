@@ -106,6 +106,11 @@ export function listEvents(sql: SqlStorage, q: { after?: number | undefined; tas
   return rows.toArray().map(toEvent);
 }
 
+/** One step's events in order: the record approvals.get reads an approval's story from (events_by_task narrows to the task). */
+export function stepEvents(sql: SqlStorage, taskId: string, stepId: string): Event[] {
+  return sql.exec<EventRow>(`SELECT * FROM events WHERE task_id = ? AND step_id = ? ORDER BY seq`, taskId, stepId).toArray().map(toEvent);
+}
+
 export function listTasks(sql: SqlStorage, q: { status?: string | undefined; cursor?: string | undefined; limit: number }): TaskSummary[] {
   const cursor = q.cursor ?? '\uffff';
   const rows = q.status

@@ -1,55 +1,56 @@
 /**
- * `greenlight approve|reject|request-changes|skip|answer <approvalId>`: find the open
- * approval, show what is being decided (with its paramsHash), then decide bound to
- * that hash, so a change made meanwhile is a CONFLICT rather than a blind approval. An
- * approval that is no longer open is the API's CONFLICT (exit 4), an unknown id its
- * NOT_FOUND (exit 3).
+ * `greenlight approve|reject|request-changes|skip|answer <approvalId>`: read the
+ * approval (approvals.get), show what is being decided (with its paramsHash), then
+ * decide bound to that hash, so a change made meanwhile is a CONFLICT rather than a
+ * blind approval. An approval that is no longer open is a CONFLICT (exit 4) that says
+ * who closed it and when; an unknown id is the API's NOT_FOUND (exit 3).
  */
-import type { Approval, Decision, DecideInput } from '@greenlight/core';
+import type { Approval, ApprovalRecord, Decision } from '@greenlight/core';
 import { GreenlightError, type GreenlightClient } from '@greenlight/sdk';
 import { UsageError } from '../errors.ts';
 import { oneLine, paintStatus } from '../output.ts';
 import { previewLines } from '../preview.ts';
 import { str, type Command } from './spec.ts';
 
-/** The open approval with this id, or undefined (approvals.list has no get-by-id: page the open ones). */
-export async function findOpenApproval(client: GreenlightClient, approvalId: string): Promise<Approval | undefined> {
-  let cursor: string | undefined;
-  do {
-    const page = await client.approvals.list.query({ status: 'open', limit: 200, ...(cursor ? { cursor } : {}) });
-    const found = page.items.find((a) => a.approvalId === approvalId);
-    if (found) return found;
-    cursor = page.nextCursor;
-  } while (cursor);
-  return undefined;
+const when = (at: number | undefined): string => (at === undefined ? '' : ` at ${new Date(at).toISOString()}`);
+
+/** Who decided, in words: the people (core's decisionPeople), else the rule or the clock. */
+function decidedBy(r: ApprovalRecord): string {
+  if (r.decidedBy.length > 0) return r.decidedBy.join(', ');
+  const d = r.decision;
+  if (d?.decision === 'policy') return `the policy${d.rule ? ` (rule ${d.rule})` : ''}`;
+  return r.closedBy ?? 'someone';
 }
 
-/** A paramsHash no params can have (it would take a SHA-256 preimage): a decision bound to it can never apply. */
-const NO_PARAMS_HASH = '0'.repeat(64);
+/** Why an approval is not open, in one sentence, from approvals.get. */
+export function closedMessage(r: ApprovalRecord): string {
+  const id = `approval ${r.approvalId}`;
+  const now = `; the step is ${r.stepStatus} now`;
+  switch (r.status) {
+    case 'open':
+      return `${id} is open`;
+    case 'expired':
+      return `${id} expired${when(r.closedAt)} with no decision (${r.decision?.reason ?? 'deadline passed'})${now}`;
+    case 'cancelled':
+      return `${id} was closed${when(r.closedAt)} when its task was cancelled by ${r.closedBy ?? 'someone'}${r.reason ? `: ${r.reason}` : ''}`;
+    case 'superseded':
+      return `${id} was replaced${when(r.closedAt)}${r.replacedBy ? ` by approval ${r.replacedBy}` : ''} (${r.decision?.decision === 'modify' ? `modified by ${decidedBy(r)}` : `the step was revised by ${r.closedBy ?? 'someone'}`})${now}`;
+    case 'blocked':
+      return `${id} was closed${when(r.closedAt)}: ${r.reason ?? 'a dependency did not succeed'}${now}`;
+    default:
+      return `${id} was already decided by ${decidedBy(r)} (${r.decision?.decision ?? r.status})${when(r.closedAt)}${r.decision?.feedback ? `: ${r.decision.feedback}` : ''}${now}`;
+  }
+}
 
 /**
- * The approval is not open: let the API say what it is, so the CLI and the API agree.
- * The decision is sent bound to NO_PARAMS_HASH, so it cannot change anything; the server
- * checks that the approval exists (NOT_FOUND, exit 3: a typo, or another workspace's id)
- * and is open (CONFLICT, reason not_open or cancelled, exit 4: already decided, expired,
- * or its task cancelled) before it looks at the hash. Its error is what the user gets.
+ * The approval, when it is open; otherwise the CONFLICT that says who closed it and
+ * when (reason `cancelled` when its task was cancelled, else `not_open`; exit 4). An
+ * id the workspace never opened is approvals.get's NOT_FOUND (exit 3).
  */
-async function explainClosed(client: GreenlightClient, input: DecideInput): Promise<never> {
-  try {
-    await client.approvals.decide.mutate({ ...input, paramsHash: NO_PARAMS_HASH });
-  } catch (err) {
-    const e = GreenlightError.from(err);
-    if (e.code !== 'CONFLICT' || e.reason === 'stale_params_hash') throw e;
-    const why = e.reason === 'cancelled' ? 'the approval was closed when its task was cancelled' : 'it was already decided, or it expired';
-    throw new GreenlightError(`${e.message}: ${why} (greenlight show <taskId> shows who decided)`, {
-      code: 'CONFLICT',
-      ...(e.reason !== undefined ? { reason: e.reason } : {}),
-      ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
-      cause: e,
-    });
-  }
-  // Unreachable: the hash cannot match. Say so rather than pretend it was decided.
-  throw new GreenlightError(`approval ${input.approvalId} was not in the open inbox, yet the server accepted a decision on it`, { code: 'INTERNAL_SERVER_ERROR' });
+export async function openApproval(client: GreenlightClient, approvalId: string): Promise<Approval> {
+  const record = await client.approvals.get.query({ approvalId });
+  if (record.status === 'open' && record.approval) return record.approval;
+  throw new GreenlightError(closedMessage(record), { code: 'CONFLICT', reason: record.status === 'cancelled' ? 'cancelled' : 'not_open', httpStatus: 409 });
 }
 
 const VERB: Record<Exclude<Decision, 'modify'>, string> = {
@@ -85,7 +86,7 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
 
       const client = ctx.client();
       const request = { approvalId, decision, ...(feedback ? { feedback } : {}), ...(answer !== undefined ? { answer } : {}) };
-      const approval = (await findOpenApproval(client, approvalId)) ?? (await explainClosed(client, { ...request, paramsHash: NO_PARAMS_HASH }));
+      const approval = await openApproval(client, approvalId);
       // --hash binds the decision to what was reviewed earlier (e.g. from `inbox --json`).
       const paramsHash = str(values.hash) ?? approval.paramsHash;
       const { out } = ctx;

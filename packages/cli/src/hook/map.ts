@@ -10,11 +10,17 @@
  * others stay absolute, matched by absolute globs like `/etc/**` (core's pathFrom).
  * A call that cannot be mapped faithfully (an edit whose old_string is not in the file,
  * a URL that is not one) becomes a custom step, so the reviewer still sees it as sent.
+ * The diff is byte-exact: it is made over the SDK's lossless text view of the file
+ * (textView: a BOM stays, other encodings are never decoded into U+FFFD); a file that
+ * is not UTF-8 gets a diff only when patchBytes confirms that it stands for exactly the
+ * bytes the edit makes, otherwise the step says plainly that it cannot be shown.
  */
+import { Buffer } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { canonicalPath, LIMITS, parseParams, pathFrom, sha256Hex, type PlanRequest, type StepKind } from '@greenlight/core';
+import { patchBytes, textView, type View } from '@greenlight/sdk/node';
 import { applyEdit, applyEdits, type Applied } from './edits.ts';
 import { BashInput, EditInput, MultiEditInput, ReadInput, SearchInput, WebFetchInput, WriteInput, type HookInput } from './input.ts';
 
@@ -62,21 +68,56 @@ function custom(input: HookInput, note?: string): StepRequest {
   };
 }
 
-/** An edit as a diff against the file on disk. */
+/**
+ * Whether `patch` stands for exactly the bytes the edit makes of a file that is not
+ * UTF-8: applied byte for byte by the SDK's patchBytes (which refuses non-ASCII hunk
+ * text, whose bytes cannot be known), it must give the new text's Latin-1 bytes.
+ */
+function exactOverLatin1(bytes: Uint8Array, patch: string, content: string, path: string): boolean {
+  try {
+    return patchBytes(bytes, patch, path).equals(Buffer.from(content, 'latin1')) && Buffer.from(content, 'latin1').toString('latin1') === content;
+  } catch {
+    return false;
+  }
+}
+
+/** The step for an edit whose diff cannot be shown as the file's bytes: it says so, keeps the path (path rules still apply) and baseHash. */
+function notText(input: HookInput, path: string, baseHash: string): StepRequest {
+  const sent = clip(JSON.stringify(input.tool_input), 1500);
+  return {
+    key: stepKey(input.tool_name),
+    kind: 'edit_file',
+    title: clip(`${input.tool_name} ${path} (not UTF-8 text)`, TITLE_MAX),
+    // git's own words for a change it cannot show as text; a patch with no hunks, which no executor applies.
+    params: { path, patch: `Binary files a/${path} and b/${path} differ\n` },
+    explanation: clip(`${path} is not UTF-8 text (binary, or another encoding such as Latin-1 or UTF-16), and this change touches bytes that cannot be shown as text faithfully, so no diff is shown. baseHash binds the file exactly as it is on disk now. Claude Code sent: ${sent}`, 2000),
+    baseHash,
+  };
+}
+
+/** An edit as a byte-exact diff against the file on disk. */
 async function fileEdit(input: HookInput, filePath: string, title: (path: string) => string, next: (old: string | undefined) => Applied): Promise<StepRequest> {
   const abs = absolutePath(filePath, input.cwd);
   const path = displayPath(filePath, input.cwd);
   const bytes = await readBytes(abs);
-  const old = bytes === undefined ? undefined : new TextDecoder().decode(bytes);
+  const shown: { view: View; text: string } | undefined = bytes === undefined ? undefined : textView(bytes);
+  const old = shown?.text;
   const applied = next(old);
   if (!applied.ok) return custom(input, `Greenlight could not apply this ${input.tool_name} to ${path} as it is on disk (${applied.error}); Claude Code's own tool will likely fail too.`);
   const patch = createTwoFilesPatch(old === undefined ? '/dev/null' : path, path, old ?? '', applied.content, undefined, undefined, { headerOptions: FILE_HEADERS_ONLY });
+  const baseHash = bytes !== undefined ? await sha256Hex(bytes) : undefined;
+  if (bytes !== undefined && baseHash !== undefined && shown?.view === 'latin1' && !exactOverLatin1(bytes, patch, applied.content, path)) return notText(input, path, baseHash);
+  const notes = [
+    ...(shown?.view === 'latin1' ? [`${path} is not UTF-8 text; the diff shows its bytes one per character (Latin-1), and this change touches only ASCII.`] : []),
+    ...(old?.startsWith('\ufeff') ? [`${path} starts with a byte order mark (U+FEFF), which the diff keeps.`] : []),
+  ];
   return {
     key: stepKey(input.tool_name),
     kind: 'edit_file',
     title: clip(old === undefined ? `Create ${path}` : title(path), TITLE_MAX),
     params: { path, patch },
-    ...(bytes !== undefined ? { baseHash: await sha256Hex(bytes) } : {}),
+    ...(notes.length > 0 ? { explanation: notes.join(' ') } : {}),
+    ...(baseHash !== undefined ? { baseHash } : {}),
   };
 }
 

@@ -1,17 +1,19 @@
 /**
  * `greenlight hook claude-code`: one PreToolUse call, start to end. The tool call
- * becomes a one-step task, the policy or a reviewer decides, and the answer goes back
+ * becomes a one-step task, the policy or a reviewer decides, an approved step is
+ * claimed (claim.ts: allow only for a step the hook holds), and the answer goes back
  * as the hook's JSON. Every failure (no config, server down, no decision in time) ends
  * in the configured fallback, never in a hang: Claude Code is waiting on us. What the
  * process does around it (signals, crashes, the watchdog, one answer) is guard.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { createClient, type GreenlightClient, type PlanRequest } from '@greenlight/sdk';
+import { createClient, type PlanRequest } from '@greenlight/sdk';
 import type { Step } from '@greenlight/core';
 import { budgetedFetch } from '../budget.ts';
 import type { Config } from '../config.ts';
 import { errorJson } from '../errors.ts';
 import { answerFor, hookOutput, type HookOutput, type PermissionDecision } from './answer.ts';
+import { claimThenAnswer, reportHandOff } from './claim.ts';
 import type { CreatedTask } from './created.ts';
 import { HookInput } from './input.ts';
 import { toolToStep } from './map.ts';
@@ -31,7 +33,7 @@ export type HookOptions = {
   log?: (line: string) => void;
 };
 
-/** The answer, and what to finish after printing it (hand the step over, or cancel the task). */
+/** The answer, and what to finish after printing it (report the hand-off, or cancel the task). */
 export type HookResult = { output: HookOutput | undefined; after?: () => Promise<unknown> };
 
 const FALLBACK_WORDS: Record<PermissionDecision, string> = {
@@ -48,21 +50,6 @@ const explain = (err: unknown): string => {
   const e = errorJson(err);
   return `${e.code}: ${e.message}`;
 };
-/**
- * Claude Code runs the approved call itself, so the hook claims the step and reports it
- * handed over: the task finishes instead of sitting `approved` forever.
- */
-async function handOff(client: GreenlightClient, taskId: string, input: HookInput): Promise<void> {
-  const { steps } = await client.steps.claim.mutate({ taskId, max: 1 });
-  const claimed = steps[0];
-  if (!claimed) return;
-  await client.steps.complete.mutate({
-    stepId: claimed.stepId,
-    leaseId: claimed.leaseId,
-    output: { handedTo: 'claude-code', ...(input.tool_use_id ? { toolUseId: input.tool_use_id } : {}) },
-  });
-}
-
 function taskMetadata(input: HookInput): Record<string, unknown> {
   return {
     source: 'claude-code',
@@ -124,17 +111,25 @@ export async function runHook(raw: string, opts: HookOptions): Promise<HookResul
       throw err;
     });
     created.planned(task.id);
-    let decided: Step = task.steps[0]!;
-    if (decided.status === 'awaiting_approval') {
+    const planned: Step = task.steps[0]!;
+    let decided = planned;
+    if (planned.status === 'awaiting_approval') {
       log(`greenlight: waiting for a decision on "${step.title}" (task ${task.id})`);
-      decided = (await client.waitForDecision(decided.id, { timeoutMs: opts.timeoutMs, signal: opts.signal })).step;
+      // Bound to the approval this hook opened: no other round's decision answers it.
+      const approvalId = planned.approval?.id;
+      decided = (await client.waitForDecision(planned.id, { timeoutMs: opts.timeoutMs, signal: opts.signal, ...(approvalId ? { approvalId } : {}) })).step;
     }
     let cancel: { by: string; reason?: string | undefined } | undefined;
     if (decided.status === 'cancelled') cancel = (await client.tasks.get.query({ taskId: task.id })).cancel;
     const output = answerFor(decided, input, cancel);
-    const id = task.id;
-    if (output.hookSpecificOutput.permissionDecision === 'allow' && decided.status === 'approved') {
-      return { output, after: () => handOff(cleanup, id, input) };
+    if (output.hookSpecificOutput.permissionDecision === 'allow') {
+      // Claimed before the answer: Claude Code runs the call as soon as it reads allow (claim.ts).
+      const claim = await claimThenAnswer(client, decided, planned.paramsHash, input);
+      if (claim.held) {
+        const { claimed } = claim;
+        return { output: claim.output, after: () => reportHandOff(cleanup, claimed, input) };
+      }
+      return { output: claim.output, after: () => created.cancel(`the approved step was not handed out (${claim.step.status}); Claude Code was told to deny it`) };
     }
     if (decided.status === 'changes_requested' || decided.status === 'approved') {
       // Claude was told what to do instead (feedback, or a modified diff it must make

@@ -1,7 +1,7 @@
 /** Opening an approval request on a step's current revision, and the view a reviewer gets. */
 import { CHECKPOINT_OF, type ApprovalOption } from '../enums.ts';
 import type { Approval } from '../schemas/approval.ts';
-import type { Step } from '../schemas/step.ts';
+import type { OpenApproval, Step, Vote } from '../schemas/step.ts';
 import type { Task, TaskRecord } from '../schemas/task.ts';
 import type { Draft } from './draft.ts';
 
@@ -25,9 +25,23 @@ export function requestApproval(d: Draft, step: Step, data: Record<string, unkno
 const CLARIFY_OPTIONS: ApprovalOption[] = ['submit', 'cancel'];
 const CHANGE_OPTIONS: ApprovalOption[] = ['approve', 'request_changes', 'reject', 'modify', 'skip'];
 
+/** The inbox's view of the step's open approval; undefined when none is open. */
 export function approvalView(task: TaskRecord, step: Step): Approval | undefined {
   const a = step.approval;
   if (step.status !== 'awaiting_approval' || !a) return undefined;
+  return viewOf(task, step, a, { revision: step.revision, params: step.params, paramsHash: step.paramsHash, votes: step.approvals });
+}
+
+/**
+ * The view of approval `a` of `step`, about one revision's params, with these votes:
+ * approvalView for the open one, approvalRecord for one that has closed.
+ */
+export function viewOf(
+  task: TaskRecord,
+  step: Step,
+  a: OpenApproval,
+  about: { revision: number; params: Record<string, unknown>; paramsHash: string; votes: Vote[] },
+): Approval {
   const clarify = step.kind === 'clarify';
   const placeholder = clarify && typeof step.params.placeholder === 'string' ? step.params.placeholder : undefined;
   return {
@@ -36,19 +50,19 @@ export function approvalView(task: TaskRecord, step: Step): Approval | undefined
     taskTitle: task.title,
     stepId: step.id,
     stepKey: step.key,
-    revision: step.revision,
+    revision: about.revision,
     kind: step.kind,
     checkpoint: CHECKPOINT_OF[step.kind],
     title: step.title,
     ...(step.explanation !== undefined ? { explanation: step.explanation } : {}),
     ...(step.risk !== undefined ? { risk: step.risk } : {}),
-    params: step.params,
-    paramsHash: step.paramsHash,
+    params: about.params,
+    paramsHash: about.paramsHash,
     options: clarify ? CLARIFY_OPTIONS : CHANGE_OPTIONS,
     requiresTextInput: clarify,
     ...(placeholder !== undefined ? { inputPlaceholder: placeholder } : {}),
     requiredApprovals: a.requiredApprovals,
-    votes: step.approvals,
+    votes: about.votes,
     requestedAt: a.requestedAt,
     ...(a.expiresAt !== undefined ? { expiresAt: a.expiresAt } : {}),
     defaultOnTimeout: a.defaultOnTimeout,

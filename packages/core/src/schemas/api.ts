@@ -2,10 +2,10 @@
 import { z } from 'zod';
 import { Mode, Role, StepKind, StepStatus, TaskStatus } from '../enums.ts';
 import { LIMITS } from '../limits.ts';
-import { boundedJson, Id, IdempotencyKey, Limit, SecretString, Text, Usage } from './common.ts';
+import { boundedJson, EpochMs, Id, IdempotencyKey, Limit, SecretString, Sha256Hex, Text, Usage } from './common.ts';
 import { AnyParams } from './params.ts';
-import { DecideInput } from './approval.ts';
-import { StepError, StepInput } from './step.ts';
+import { Approval, DecideInput } from './approval.ts';
+import { StepDecision, StepError, StepInput, Vote } from './step.ts';
 import { Policy } from './policy.ts';
 
 const Cursor = z.string().min(1).max(200);
@@ -22,6 +22,9 @@ export const ListApprovalsInput = z.strictObject({
   cursor: Cursor.optional(),
   limit: Limit,
 });
+export const GetApprovalInput = z.strictObject({ approvalId: Id });
+export type GetApprovalInput = z.infer<typeof GetApprovalInput>;
+
 export const DecideManyInput = z.strictObject({
   items: z.array(DecideInput.omit({ idempotencyKey: true })).min(1).max(LIMITS.batchItems),
   idempotencyKey: IdempotencyKey.optional(),
@@ -120,3 +123,44 @@ export const SimulateInput = z.strictObject({
   limit: z.number().int().min(1).max(500).default(100),
 });
 export type SimulateInput = z.infer<typeof SimulateInput>;
+
+/**
+ * What became of one approval (approvals.get): `open`, or how it closed. `superseded`:
+ * the step was revised, or asked again, and a newer approval (`replacedBy`) took its
+ * place; `blocked`: a dependency failed while it was open.
+ */
+export const ApprovalOutcome = z.enum([
+  'open', 'approved', 'rejected', 'changes_requested', 'skipped', 'answered', 'expired', 'cancelled', 'blocked', 'superseded',
+]);
+export type ApprovalOutcome = z.infer<typeof ApprovalOutcome>;
+
+/** One approval, open or closed, as approvals.get returns it (SPEC section 6; issue 12 item 6). */
+export const ApprovalRecord = z.object({
+  approvalId: Id,
+  taskId: Id,
+  stepId: Id,
+  status: ApprovalOutcome,
+  /** The revision it asked about, and that revision's paramsHash. */
+  revision: z.number().int(),
+  paramsHash: Sha256Hex,
+  requestedAt: EpochMs,
+  /** When it closed, and the principal whose call closed it (`system` for a deadline). */
+  closedAt: EpochMs.optional(),
+  closedBy: z.string().optional(),
+  /** How it was decided: the decision, `by` as recorded (rules and the clock included), feedback, answer, rule, reason. */
+  decision: StepDecision.optional(),
+  /** The people behind the decision (core's decisionPeople): never a rule's or the clock's name. */
+  decidedBy: z.array(z.string()),
+  /** Votes cast on it, in order. */
+  votes: z.array(Vote),
+  /** The approval that took its place, when superseded by a new one. */
+  replacedBy: Id.optional(),
+  /** A cancel's or a block's reason. */
+  reason: z.string().optional(),
+  /** The step and its task now. */
+  stepStatus: StepStatus,
+  taskStatus: TaskStatus,
+  /** The reviewer's view (as in the inbox), about the revision it asked; absent for an approval a newer one replaced, whose settings were not kept. */
+  approval: Approval.optional(),
+});
+export type ApprovalRecord = z.infer<typeof ApprovalRecord>;

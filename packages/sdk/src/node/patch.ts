@@ -15,7 +15,20 @@ import { applyPatch, parsePatch, type StructuredPatch } from 'diff';
 import { HandlerError } from '../run.ts';
 
 /** How the file's bytes are shown to the patch as text; both round-trip exactly. */
-type View = 'utf8' | 'latin1';
+export type View = 'utf8' | 'latin1';
+
+/**
+ * The lossless text view of a file's bytes: UTF-8 when they are valid UTF-8 (a byte
+ * order mark stays U+FEFF), else Latin-1, one char per byte. Not TextDecoder: it drops
+ * a BOM, turns invalid bytes into U+FFFD, and its 'latin1' is windows-1252. The
+ * Claude Code hook shows its diffs through this view too, so the reviewer's diff and
+ * the bytes patchBytes writes are the same.
+ */
+export function textView(bytes: Uint8Array): { view: View; text: string } {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view: View = isUtf8(buf) ? 'utf8' : 'latin1';
+  return { view, text: buf.toString(view) };
+}
 
 /**
  * One hunk as bytes: where the patch says its old lines start (0-based), the lines it
@@ -149,16 +162,12 @@ export function patchBytes(before: Uint8Array | undefined, patch: string, shown:
 
   const hunkText = structured.hunks.flatMap((h) => h.lines);
   if (hunkText.some(hasLoneSurrogate)) throw refuse('unsafe_encoding', `${shown}: the patch holds a lone UTF-16 surrogate, which has no bytes to write`);
-  let view: View;
-  if (isUtf8(original)) view = 'utf8';
-  else if (!hunkText.some((l) => NON_ASCII.test(l))) view = 'latin1';
-  else {
+  // Lossless both ways: valid UTF-8 decodes and re-encodes to the same bytes (a BOM stays
+  // U+FEFF), and Latin-1 maps each byte to one char (see textView).
+  const { view, text } = textView(original);
+  if (view === 'latin1' && hunkText.some((l) => NON_ASCII.test(l))) {
     throw refuse('unsafe_encoding', `${shown}: the file is not UTF-8 and the patch has non-ASCII text; which bytes that text stands for cannot be known, so nothing was changed`);
   }
-
-  // Lossless both ways: valid UTF-8 decodes and re-encodes to the same bytes (a BOM stays
-  // U+FEFF), and Latin-1 maps each byte to one char. Not TextDecoder: its 'latin1' is windows-1252.
-  const text = original.toString(view);
   const applied = applyPatch(text, structured, { autoConvertLineEndings: false, fuzzFactor: 0 });
   if (applied === false) throw refuse('patch_failed', `${shown}: the patch does not apply to the file as it is${hint(text, structured)}`);
   const result = Buffer.from(applied, view);

@@ -1,5 +1,5 @@
-/** approvals.*: the inbox, and decisions bound to the paramsHash the reviewer saw. */
-import { Approval, DecideInput, DecideManyInput, DecideResult, ListApprovalsInput, page } from '@greenlight/core';
+/** approvals.*: the inbox, one approval open or not, and decisions bound to the paramsHash the reviewer saw. */
+import { Approval, ApprovalRecord, DecideInput, DecideManyInput, DecideResult, GetApprovalInput, ListApprovalsInput, page } from '@greenlight/core';
 import { z } from 'zod';
 import { router, unwrap, workspaceProcedure } from '../init.ts';
 
@@ -8,6 +8,7 @@ export const approvalsRouter = router({
     .input(ListApprovalsInput.default({ status: 'open', limit: 50 }))
     .output(page(Approval))
     .query(({ ctx, input }) => unwrap(ctx.ws.listApprovals(ctx.cred, input))),
+  get: workspaceProcedure.input(GetApprovalInput).output(ApprovalRecord).query(({ ctx, input }) => unwrap(ctx.ws.getApproval(ctx.cred, input.approvalId))),
   decide: workspaceProcedure.input(DecideInput).output(DecideResult).mutation(({ ctx, input }) => unwrap(ctx.ws.decide(ctx.cred, input))),
   decideMany: workspaceProcedure
     .input(DecideManyInput)

@@ -1,9 +1,9 @@
-/** Approval operations: the inbox, one decision, and a batch that lands whole or not at all. */
+/** Approval operations: the inbox, one approval open or not, one decision, and a batch that lands whole or not at all. */
 import {
-  decide as coreDecide, decideMany as coreDecideMany, fail, ok,
-  type Approval, type DecideInput, type DecideResult, type DecideManyInput, type ListApprovalsInput, type Result, type Task,
+  approvalRecord, decide as coreDecide, decideMany as coreDecideMany, fail, ok,
+  type Approval, type ApprovalRecord, type DecideInput, type DecideResult, type DecideManyInput, type ListApprovalsInput, type Result, type Task,
 } from '@greenlight/core';
-import { approvalCursor, findApproval, listOpenApprovals } from '../store.ts';
+import { approvalCursor, findApproval, listOpenApprovals, stepEvents } from '../store.ts';
 import type { Tx } from '../tx.ts';
 
 export function list(tx: Tx, input: ListApprovalsInput): { items: Approval[]; nextCursor?: string } {
@@ -13,6 +13,19 @@ export function list(tx: Tx, input: ListApprovalsInput): { items: Approval[]; ne
   return { items: page, ...(more ? { nextCursor: approvalCursor(page.at(-1)!) } : {}) };
 }
 
+/**
+ * One approval by id, open or closed (every approval ever opened stays findable): its
+ * status, how and by whom it closed, its votes, and the step's and task's status now.
+ * NOT_FOUND for an id this workspace never opened.
+ */
+export function get(tx: Tx, approvalId: string): Result<ApprovalRecord> {
+  const found = findApproval(tx.sql, approvalId);
+  if (!found) return fail('NOT_FOUND', `approval ${approvalId} not found`);
+  const t = tx.load(found.taskId);
+  if (!t.ok) return t;
+  const record = approvalRecord(t.value, found.stepId, approvalId, stepEvents(tx.sql, found.taskId, found.stepId));
+  return record ? ok(record) : fail('NOT_FOUND', `approval ${approvalId} not found`);
+}
 
 function summary(task: Task, approvalId: string, stepId: string): DecideResult {
   const step = task.steps.find((s) => s.id === stepId)!;

@@ -47,7 +47,7 @@ export async function waitHealthy(url: string, opts: { timeoutMs: number; failed
   for (;;) {
     const why = opts.failed();
     if (why !== undefined) throw new Error(`${opts.what} stopped before it was ready: ${why}`);
-    if (Date.now() > deadline) throw new Error(`${opts.what} was not ready after ${opts.timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${opts.what} was not ready at ${url}/healthz after ${opts.timeoutMs} ms`);
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) return;
@@ -58,14 +58,59 @@ export async function waitHealthy(url: string, opts: { timeoutMs: number; failed
   }
 }
 
-/** Call one tRPC procedure over plain JSON, like any HTTP client. */
+/** A failed call: the tRPC code (UNAUTHORIZED, CONFLICT, ...) or NETWORK_ERROR when nothing answered at the URL. */
+export class CallError extends Error {
+  readonly code: string;
+  constructor(message: string, code: string) {
+    super(message);
+    this.code = code;
+    this.name = 'CallError';
+  }
+}
+
+/** Why fetch failed, in words: "connection refused" rather than undici's bare "fetch failed". */
+export function fetchFailure(target: string, e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  const why = cause?.code === 'ECONNREFUSED' ? 'connection refused (nothing is listening there)' : (cause?.code ?? cause?.message ?? (e as Error).message);
+  return `cannot reach ${target}: ${why}`;
+}
+
+/**
+ * Call one tRPC procedure over plain JSON, like any HTTP client.
+ * Throws CallError: the server's code and message, or NETWORK_ERROR naming the URL tried.
+ */
 export async function call<T = unknown>(url: string, key: string, path: string, input?: unknown, method: 'GET' | 'POST' = 'POST'): Promise<T> {
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const res =
-    method === 'GET'
-      ? await fetch(`${url}/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
-      : await fetch(`${url}/trpc/${path}`, { method, headers, body: JSON.stringify(input ?? {}) });
-  const body = (await res.json()) as { result?: { data: T }; error?: { message: string; data?: { code?: string } } };
-  if (body.error) throw new Error(`${path}: ${body.error.data?.code ?? res.status}: ${body.error.message}`);
+  const target = `${url}/trpc/${path}`;
+  let res: Response;
+  let text: string;
+  try {
+    res =
+      method === 'GET'
+        ? await fetch(`${target}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
+        : await fetch(target, { method, headers, body: JSON.stringify(input ?? {}) });
+    text = await res.text();
+  } catch (e) {
+    throw new CallError(fetchFailure(target, e), 'NETWORK_ERROR');
+  }
+  let body: { result?: { data: T }; error?: { message: string; data?: { code?: string } } };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    throw new CallError(`${path}: HTTP ${res.status} from ${target}, not JSON: ${text.slice(0, 200)}`, `HTTP_${res.status}`);
+  }
+  if (body.error) {
+    const code = body.error.data?.code ?? `HTTP_${res.status}`;
+    throw new CallError(`${path}: ${code}: ${body.error.message}`, code);
+  }
   return body.result!.data;
+}
+
+/** Whether something already listens on 127.0.0.1:`port` (binding it fails with EADDRINUSE). */
+export function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? resolve(true) : reject(e)));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(false)));
+  });
 }

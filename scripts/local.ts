@@ -49,7 +49,8 @@ export async function waitHealthy(url: string, opts: { timeoutMs: number; failed
     if (why !== undefined) throw new Error(`${opts.what} stopped before it was ready: ${why}`);
     if (Date.now() > deadline) throw new Error(`${opts.what} was not ready at ${url}/healthz after ${opts.timeoutMs} ms`);
     try {
-      const res = await fetch(`${url}/healthz`);
+      // Bounded: a port held by something that never answers must not hang the wait.
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
       if (res.ok) return;
     } catch {
       // not listening yet
@@ -71,24 +72,27 @@ export class CallError extends Error {
 /** Why fetch failed, in words: "connection refused" rather than undici's bare "fetch failed". */
 export function fetchFailure(target: string, e: unknown): string {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  if ((e as Error).name === 'TimeoutError') return `no answer from ${target} in time`;
   const why = cause?.code === 'ECONNREFUSED' ? 'connection refused (nothing is listening there)' : (cause?.code ?? cause?.message ?? (e as Error).message);
   return `cannot reach ${target}: ${why}`;
 }
 
 /**
  * Call one tRPC procedure over plain JSON, like any HTTP client.
- * Throws CallError: the server's code and message, or NETWORK_ERROR naming the URL tried.
+ * Throws CallError: the server's code and message, or NETWORK_ERROR naming the URL tried
+ * (also when no answer came within 30 s).
  */
 export async function call<T = unknown>(url: string, key: string, path: string, input?: unknown, method: 'GET' | 'POST' = 'POST'): Promise<T> {
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const signal = AbortSignal.timeout(30_000);
   const target = `${url}/trpc/${path}`;
   let res: Response;
   let text: string;
   try {
     res =
       method === 'GET'
-        ? await fetch(`${target}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
-        : await fetch(target, { method, headers, body: JSON.stringify(input ?? {}) });
+        ? await fetch(`${target}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers, signal })
+        : await fetch(target, { method, headers, body: JSON.stringify(input ?? {}), signal });
     text = await res.text();
   } catch (e) {
     throw new CallError(fetchFailure(target, e), 'NETWORK_ERROR');

@@ -150,6 +150,11 @@ describe('npm start, on local state that goes wrong', () => {
     expect(reset.output()).toContain('stop it first');
     expect(existsSync(join(dir, 'state'))).toBe(true);
 
+    // npm run quickstart with no environment: the saved keys and the running server's URL.
+    const quick = run('examples/quickstart.ts', { PORT: '1' }); // the run file, not PORT, says where the server is
+    expect(await quick.exited, quick.output()).toBe(0);
+    expect(quick.output().trim()).toBe('completed');
+
     await stop(r);
   });
 
@@ -173,6 +178,20 @@ describe('npm start, on local state that goes wrong', () => {
     expect(r.output()).not.toMatch(STACK);
     await expectWorking(keys);
     await stop(r);
+  });
+
+  it('npm run quickstart and npm run demo with nothing running: one line naming the URL tried, exit 1', async () => {
+    for (const script of ['examples/quickstart.ts', 'examples/demo-agent.ts']) {
+      const r = run(script);
+      expect(await r.exited).toBe(1);
+      const lines = r.output().trim().split('\n');
+      expect(lines, r.output()).toHaveLength(1);
+      expect(lines[0]).toContain(`cannot reach Greenlight at http://127.0.0.1:${port} (ECONNREFUSED): is \`npm start\` running?`);
+    }
+    // No keys saved either: it says where they come from.
+    const none = run('examples/quickstart.ts', { GREENLIGHT_LOCAL_DIR: join(dir, 'nowhere') });
+    expect(await none.exited).toBe(1);
+    expect(none.output().trim()).toMatch(/^\[quickstart\] no agent key: run `npm start` first .*, or set AGENT_KEY$/);
   });
 
   it('port taken by another program: one message naming the port and how to pick another, exit 1, nothing left running', async () => {

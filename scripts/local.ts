@@ -3,6 +3,7 @@
  * waiting for /healthz, the offline environment for wrangler, and a plain-JSON tRPC call.
  * `wrangler dev` (server.ts) and Miniflare (miniflare.ts) both build on it.
  */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -117,4 +118,72 @@ export function portTaken(port: number): Promise<boolean> {
     srv.once('error', (e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? resolve(true) : reject(e)));
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(false)));
   });
+}
+
+/*
+ * Child processes that must not outlive this one. wrangler runs as two Node processes
+ * and one or more workerd processes (and esbuild); each is started in its own process
+ * group so that all of them can be stopped together: killing only the first would
+ * orphan workerd, still holding the port. Whatever way this process ends (an error,
+ * process.exit, a signal handled by the caller), the groups go too.
+ */
+const groups = new Set<ChildProcess>();
+/** Servers still starting (Miniflare before it is ready): disposed by stopEverything. */
+const starting = new Set<() => Promise<void>>();
+
+/** Send `signal` to the child's whole process group. */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
+// Last resort, synchronous: on any exit of this process, no group it started survives it.
+process.on('exit', () => {
+  for (const child of groups) signalGroup(child, 'SIGKILL');
+});
+
+/** `node <args>` (this Node, 22) in its own process group, stopped with this process at the latest. */
+export function spawnGroup(args: string[], opts: SpawnOptions): ChildProcess {
+  const child = spawn(process.execPath, args, { ...opts, detached: true });
+  groups.add(child);
+  child.once('exit', () => {
+    // The leader is gone; make sure the rest of its group is too, then forget it.
+    signalGroup(child, 'SIGKILL');
+    groups.delete(child);
+  });
+  return child;
+}
+
+/** Resolves when `child` has exited (at once if it already has). */
+export function exitOf(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
+/** Stop a group: SIGTERM to its leader (wrangler stops workerd itself), SIGKILL to the group after `graceMs`. */
+export async function stopGroup(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  const exited = exitOf(child);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+  signalGroup(child, 'SIGKILL'); // anything the leader left behind (it should leave nothing)
+}
+
+/** Run `dispose` if a stop is asked for while `work` is still under way (a server starting). */
+export async function whileStarting<T>(dispose: () => Promise<void>, work: Promise<T>): Promise<T> {
+  starting.add(dispose);
+  try {
+    return await work;
+  } finally {
+    starting.delete(dispose);
+  }
+}
+
+/** Stop every process group and every starting server this process has (for Ctrl+C handlers). */
+export async function stopEverything(): Promise<void> {
+  await Promise.allSettled([...[...groups].map((child) => stopGroup(child)), ...[...starting].map((dispose) => dispose())]);
 }

@@ -9,13 +9,12 @@
  *   (demo-keys.ts), then print the banner.
  * - On any failure: one clear message (no stack trace), the server stopped, exit 1.
  * - On Ctrl+C, SIGTERM or SIGHUP, at any moment (also while starting): the server stopped.
- * Nothing it started outlives it; server.ts kills wrangler's whole process group.
+ * Nothing it started outlives it: local.ts stops whole process groups.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { banner, KEYS_FILE, LOCAL_DIR, PORT, RUN_FILE, rootToken, shown } from './demo.ts';
 import { ensureDemoKeys } from './demo-keys.ts';
-import { freePort, portTaken, type LocalServer } from './local.ts';
-import { stopAllServers } from './server.ts';
+import { freePort, portTaken, stopEverything, type LocalServer } from './local.ts';
 
 export type Launch = (opts: { port: number; token: string }) => Promise<LocalServer>;
 
@@ -81,7 +80,7 @@ export async function runLocal(command: string, how: string, launch: Launch): Pr
   let server: LocalServer | undefined;
   let ours = false;
   const cleanUp = async () => {
-    await Promise.allSettled([server?.stop(), stopAllServers()]);
+    await Promise.allSettled([server?.stop(), stopEverything()]);
     if (ours) rmSync(RUN_FILE, { force: true });
   };
   process.on('exit', () => {

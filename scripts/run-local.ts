@@ -108,7 +108,12 @@ export async function runLocal(command: string, how: string, launch: Launch): Pr
     return server;
   } catch (e) {
     if (stopping) return new Promise<never>(() => undefined); // the signal handler exits
-    const message = e instanceof Refusal ? e.message : `Could not start Greenlight: ${(e as Error).message}`;
+    // Lost the race for the port after the check: say it the same way.
+    const raced = !(e instanceof Refusal) && /EADDRINUSE|address already in use/i.test((e as Error).message);
+    const message =
+      e instanceof Refusal ? e.message
+      : raced ? `Port ${PORT} on 127.0.0.1 was taken while Greenlight started.\nStop what uses it, or pick another port: PORT=${await suggestPort(PORT)} ${command}`
+      : `Could not start Greenlight: ${(e as Error).message}`;
     console.error(`\n${message.trimEnd()}`);
     if (!(e instanceof Refusal)) console.error(`\nIf local state is the problem, \`npm run reset\` starts fresh (deletes ${shown(LOCAL_DIR)}/state and the keys file).`);
     await cleanUp();

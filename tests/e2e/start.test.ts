@@ -232,7 +232,7 @@ describe('npm start, on local state that goes wrong', () => {
     rmSync(join(dir, 'demo-keys.json'), { recursive: true });
   });
 
-  it('npm run reset removes the state and keys and says so; the next start makes "demo" again', async () => {
+  it('npm run reset removes the state and keys and says so; the next start makes "demo" again; a revoked saved key is made again', async () => {
     const reset = run('scripts/reset.ts');
     expect(await reset.exited).toBe(0);
     expect(reset.output()).toContain('Removed:');
@@ -242,6 +242,17 @@ describe('npm start, on local state that goes wrong', () => {
     expect(keys.workspace).toBe('demo');
     expect(r.output()).not.toContain('Note:');
     await expectWorking(keys);
+
+    // A saved key revoked meanwhile (say, in the page) is made again with the admin key.
+    const url = `http://127.0.0.1:${port}`;
+    const agentKey = (await call<{ items: { id: string; principal: string; revokedAt?: number }[] }>(url, keys.admin, 'keys.list', undefined, 'GET')).items.find((k) => k.principal === 'demo-agent');
+    await call(url, keys.admin, 'keys.revoke', { id: agentKey!.id });
     await stop(r);
+    const again = await start();
+    expect(again.r.output()).toContain('The saved agent key was revoked; made a new one.');
+    expect(again.keys).toEqual({ ...keys, agent: again.keys.agent });
+    expect(again.keys.agent).not.toBe(keys.agent);
+    await expectWorking(again.keys);
+    await stop(again.r);
   });
 });

@@ -50,6 +50,9 @@ async function isGreenlight(port: number): Promise<boolean> {
 
 /** Refuse to start on state that is already served, or on a taken port. */
 async function preflight(command: string): Promise<void> {
+  if (!Number.isInteger(PORT) || PORT < 1 || PORT > 65535) {
+    throw new Refusal(`PORT must be a port number from 1 to 65535, not "${process.env.PORT}". For example: PORT=8788 ${command}`);
+  }
   const run = liveRun();
   if (run) {
     throw new Refusal(
@@ -67,15 +70,15 @@ async function preflight(command: string): Promise<void> {
   }
 }
 
+let stopping = false;
+/** Whether a signal asked the server to stop (its exit is then expected, not a crash). */
+export const isStopping = (): boolean => stopping;
+
 /**
  * Start a server with `launch`, make its demo keys work, print the banner, and keep it
  * running until a signal. `command` is how the user ran it ("npm start"), for messages.
  * Exits the process with 1 after any failure, having stopped the server.
  */
-let stopping = false;
-/** Whether a signal asked the server to stop (its exit is then expected, not a crash). */
-export const isStopping = (): boolean => stopping;
-
 export async function runLocal(command: string, how: string, launch: Launch): Promise<LocalServer> {
   let server: LocalServer | undefined;
   let ours = false;

@@ -6,25 +6,17 @@
  * approved with the SDK's run() and built-in handlers, and prints the outcome.
  */
 import { cp, mkdtemp, readFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { createClient, GreenlightError, type TaskView } from '@greenlight/sdk';
+import { createClient, type TaskView } from '@greenlight/sdk';
 import { commandHandler, fileHandlers, sha256File } from '@greenlight/sdk/node';
+import { explain, fail, localKey, localUrl, requireServer } from './local.ts';
 
 const repo = new URL('..', import.meta.url).pathname;
-
-function config(): { url: string; key: string } {
-  const keysFile = join(repo, '.wrangler', 'demo-keys.json');
-  const demo = existsSync(keysFile) ? (JSON.parse(readFileSync(keysFile, 'utf8')) as { agent: string }) : undefined;
-  const url = process.env.GREENLIGHT_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
-  const key = process.env.GREENLIGHT_AGENT_KEY ?? demo?.agent;
-  if (!key) throw new Error('no agent key: run `npm start` first (it writes .wrangler/demo-keys.json), or set GREENLIGHT_AGENT_KEY');
-  return { url, key };
-}
-
-const { url, key } = config();
+const url = localUrl();
+const key = localKey('agent', ['GREENLIGHT_AGENT_KEY', 'AGENT_KEY'], 'demo-agent');
+await requireServer(url, 'demo-agent');
 const agent = createClient({ url, key });
 async function main(): Promise<number> {
   const root = await mkdtemp(join(process.env.DEMO_DIR ?? tmpdir(), 'greenlight-demo-'));
@@ -105,13 +97,5 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (err: unknown) => {
-    // The one failure a new user meets: the server is not where the demo looked for it.
-    if (err instanceof GreenlightError && err.code === 'NETWORK_ERROR') {
-      console.error(`[demo-agent] cannot reach Greenlight at ${url}: is \`npm start\` running? (set PORT or GREENLIGHT_URL if it is elsewhere)`);
-    } else {
-      console.error('[demo-agent]', err);
-    }
-    process.exit(1);
-  },
+  (err: unknown) => fail('demo-agent', explain(err, url)),
 );

@@ -1,27 +1,38 @@
 /**
- * What `npm start` and `npm run serve` share: the root token and data key (environment,
- * else .dev.vars, else new ones written there), the `demo` workspace made on first run,
- * the banner, and a clean stop on Ctrl+C. Both keep state in the same place, so they
- * see the same workspaces and keys (run one at a time).
+ * What `npm start`, `npm run serve` and `npm run reset` share: where local state lives,
+ * the root token and data key (environment, else .dev.vars, else new ones written there) and the
+ * banner. Both servers keep state in the same place, so they see the same workspaces
+ * and keys (run one at a time).
+ *
+ * GREENLIGHT_LOCAL_DIR moves everything local (state, keys file, run file) elsewhere
+ * (default .wrangler/); the tests use it to run `npm start` on scratch state.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { call, ROOT_DIR, type LocalServer } from './local.ts';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ROOT_DIR } from './local.ts';
+import type { DemoKeys } from './demo-keys.ts';
 
 export const PORT = Number(process.env.PORT ?? 8787);
-export const STATE_DIR = join(ROOT_DIR, '.wrangler', 'state');
-const devVars = join(ROOT_DIR, '.dev.vars');
-const demoFile = join(ROOT_DIR, '.wrangler', 'demo-keys.json');
+export const LOCAL_DIR = process.env.GREENLIGHT_LOCAL_DIR ?? join(ROOT_DIR, '.wrangler');
+export const STATE_DIR = join(LOCAL_DIR, 'state');
+/** The demo workspace's keys, written on first run and checked on every start (demo-keys.ts). */
+export const KEYS_FILE = join(LOCAL_DIR, 'demo-keys.json');
+/** Which process serves this state, and where: `{ pid, url }`, while it runs. */
+export const RUN_FILE = join(LOCAL_DIR, 'server.json');
+export const DEV_VARS = join(ROOT_DIR, '.dev.vars');
+
+/** A path as the user would type it from the repository root. */
+export const shown = (path: string): string => (path.startsWith(ROOT_DIR) ? relative(ROOT_DIR, path) : path);
 
 /** `name` from the environment, else the one in .dev.vars, else a new one (`make()`) written there. */
 function devSecret(name: string, make: () => string): string {
   if (process.env[name]) return process.env[name];
-  const text = existsSync(devVars) ? readFileSync(devVars, 'utf8') : '';
+  const text = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, 'utf8') : '';
   const existing = new RegExp(`^${name}=(.+)$`, 'm').exec(text)?.[1];
   if (existing) return existing.trim();
   const value = make();
-  writeFileSync(devVars, `${text}${name}=${value}\n`, { mode: 0o600 });
+  writeFileSync(DEV_VARS, `${text}${name}=${value}\n`, { mode: 0o600 });
   return value;
 }
 
@@ -41,21 +52,7 @@ export const localVars = (): Record<string, string> => ({
   WEBHOOK_ALLOW_PRIVATE: 'true',
 });
 
-export type DemoKeys = { workspace: string; admin: string; approver: string; agent: string };
-
-/** The demo workspace's keys: made once, then kept in .wrangler/demo-keys.json beside the state. */
-export async function demoKeys(url: string, token: string): Promise<DemoKeys> {
-  if (existsSync(demoFile)) return JSON.parse(readFileSync(demoFile, 'utf8')) as DemoKeys;
-  const { adminKey } = await call<{ adminKey: string }>(url, token, 'workspaces.create', { id: 'demo', name: 'Demo workspace' });
-  const approver = await call<{ key: string }>(url, adminKey, 'keys.create', { principal: 'reviewer', role: 'approver' });
-  const agent = await call<{ key: string }>(url, adminKey, 'keys.create', { principal: 'demo-agent', role: 'agent' });
-  const keys = { workspace: 'demo', admin: adminKey, approver: approver.key, agent: agent.key };
-  mkdirSync(join(ROOT_DIR, '.wrangler'), { recursive: true });
-  writeFileSync(demoFile, JSON.stringify(keys, null, 2), { mode: 0o600 });
-  return keys;
-}
-
-export function banner(url: string, keys: DemoKeys, how: string): string {
+export function banner(url: string, keys: DemoKeys, how: string, notes: string[] = []): string {
   return `
 Greenlight is running (${how}).
 
@@ -63,26 +60,17 @@ Greenlight is running (${how}).
   API:       ${url}/trpc
   State:     ${STATE_DIR}
 
-  Workspace "${keys.workspace}" keys (kept in .wrangler/demo-keys.json):
+  Workspace "${keys.workspace}" keys (checked against the server; kept in ${shown(KEYS_FILE)}):
     admin     ${keys.admin}
     approver  ${keys.approver}
     agent     ${keys.agent}
+${notes.length > 0 ? `\n${notes.map((n) => `  Note: ${n}`).join('\n')}\n` : ''}
+  Root token (creates workspaces): ${process.env.GREENLIGHT_ROOT_TOKEN ? 'from the GREENLIGHT_ROOT_TOKEN environment variable' : 'in .dev.vars'}
 
-  Root token (creates workspaces): in .dev.vars
+  Try the SDK quick start (it reads the keys above) in another terminal:
+    npm run quickstart
 
-  Try the SDK quick start in another terminal:
-    GREENLIGHT_URL=${url} AGENT_KEY=${keys.agent} \\
-    APPROVER_KEY=${keys.approver} npm run quickstart
+  Something wrong with local state? Stop this and run \`npm run reset\`.
 
 Press Ctrl+C to stop.`;
-}
-
-/** Stop the server on Ctrl+C or SIGTERM, then exit. */
-export function stopOnSignal(server: LocalServer): void {
-  const stop = async () => {
-    await server.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }

@@ -3,6 +3,7 @@
  * waiting for /healthz, the offline environment for wrangler, and a plain-JSON tRPC call.
  * `wrangler dev` (server.ts) and Miniflare (miniflare.ts) both build on it.
  */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -47,9 +48,10 @@ export async function waitHealthy(url: string, opts: { timeoutMs: number; failed
   for (;;) {
     const why = opts.failed();
     if (why !== undefined) throw new Error(`${opts.what} stopped before it was ready: ${why}`);
-    if (Date.now() > deadline) throw new Error(`${opts.what} was not ready after ${opts.timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${opts.what} was not ready at ${url}/healthz after ${opts.timeoutMs} ms`);
     try {
-      const res = await fetch(`${url}/healthz`);
+      // Bounded: a port held by something that never answers must not hang the wait.
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
       if (res.ok) return;
     } catch {
       // not listening yet
@@ -58,14 +60,130 @@ export async function waitHealthy(url: string, opts: { timeoutMs: number; failed
   }
 }
 
-/** Call one tRPC procedure over plain JSON, like any HTTP client. */
+/** A failed call: the tRPC code (UNAUTHORIZED, CONFLICT, ...) or NETWORK_ERROR when nothing answered at the URL. */
+export class CallError extends Error {
+  readonly code: string;
+  constructor(message: string, code: string) {
+    super(message);
+    this.code = code;
+    this.name = 'CallError';
+  }
+}
+
+/** Why fetch failed, in words: "connection refused" rather than undici's bare "fetch failed". */
+export function fetchFailure(target: string, e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  if ((e as Error).name === 'TimeoutError') return `no answer from ${target} in time`;
+  const why = cause?.code === 'ECONNREFUSED' ? 'connection refused (nothing is listening there)' : (cause?.code ?? cause?.message ?? (e as Error).message);
+  return `cannot reach ${target}: ${why}`;
+}
+
+/**
+ * Call one tRPC procedure over plain JSON, like any HTTP client.
+ * Throws CallError: the server's code and message, or NETWORK_ERROR naming the URL tried
+ * (also when no answer came within 30 s).
+ */
 export async function call<T = unknown>(url: string, key: string, path: string, input?: unknown, method: 'GET' | 'POST' = 'POST'): Promise<T> {
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const res =
-    method === 'GET'
-      ? await fetch(`${url}/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
-      : await fetch(`${url}/trpc/${path}`, { method, headers, body: JSON.stringify(input ?? {}) });
-  const body = (await res.json()) as { result?: { data: T }; error?: { message: string; data?: { code?: string } } };
-  if (body.error) throw new Error(`${path}: ${body.error.data?.code ?? res.status}: ${body.error.message}`);
+  const signal = AbortSignal.timeout(30_000);
+  const target = `${url}/trpc/${path}`;
+  let res: Response;
+  let text: string;
+  try {
+    res =
+      method === 'GET'
+        ? await fetch(`${target}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers, signal })
+        : await fetch(target, { method, headers, body: JSON.stringify(input ?? {}), signal });
+    text = await res.text();
+  } catch (e) {
+    throw new CallError(fetchFailure(target, e), 'NETWORK_ERROR');
+  }
+  let body: { result?: { data: T }; error?: { message: string; data?: { code?: string } } };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    throw new CallError(`${path}: HTTP ${res.status} from ${target}, not JSON: ${text.slice(0, 200)}`, `HTTP_${res.status}`);
+  }
+  if (body.error) {
+    const code = body.error.data?.code ?? `HTTP_${res.status}`;
+    throw new CallError(`${path}: ${code}: ${body.error.message}`, code);
+  }
   return body.result!.data;
+}
+
+/** Whether something already listens on 127.0.0.1:`port` (binding it fails with EADDRINUSE). */
+export function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? resolve(true) : reject(e)));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(false)));
+  });
+}
+
+/*
+ * Child processes that must not outlive this one. wrangler runs as two Node processes
+ * and one or more workerd processes (and esbuild); each is started in its own process
+ * group so that all of them can be stopped together: killing only the first would
+ * orphan workerd, still holding the port. Whatever way this process ends (an error,
+ * process.exit, a signal handled by the caller), the groups go too.
+ */
+const groups = new Set<ChildProcess>();
+/** Servers still starting (Miniflare before it is ready): disposed by stopEverything. */
+const starting = new Set<() => Promise<void>>();
+
+/** Send `signal` to the child's whole process group. */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
+// Last resort, synchronous: on any exit of this process, no group it started survives it.
+process.on('exit', () => {
+  for (const child of groups) signalGroup(child, 'SIGKILL');
+});
+
+/** `node <args>` (this Node, 22) in its own process group, stopped with this process at the latest. */
+export function spawnGroup(args: string[], opts: SpawnOptions): ChildProcess {
+  const child = spawn(process.execPath, args, { ...opts, detached: true });
+  groups.add(child);
+  child.once('exit', () => {
+    // The leader is gone; make sure the rest of its group is too, then forget it.
+    signalGroup(child, 'SIGKILL');
+    groups.delete(child);
+  });
+  return child;
+}
+
+/** Resolves when `child` has exited (at once if it already has). */
+export function exitOf(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
+/** Stop a group: SIGTERM to its leader (wrangler stops workerd itself), SIGKILL to the group after `graceMs`. */
+export async function stopGroup(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  const exited = exitOf(child);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+  signalGroup(child, 'SIGKILL'); // anything the leader left behind (it should leave nothing)
+}
+
+/** Run `dispose` if a stop is asked for while `work` is still under way (a server starting). */
+export async function whileStarting<T>(dispose: () => Promise<void>, work: Promise<T>): Promise<T> {
+  starting.add(dispose);
+  try {
+    return await work;
+  } finally {
+    starting.delete(dispose);
+  }
+}
+
+/** Stop every process group and every starting server this process has (for Ctrl+C handlers). */
+export async function stopEverything(): Promise<void> {
+  await Promise.allSettled([...[...groups].map((child) => stopGroup(child)), ...[...starting].map((dispose) => dispose())]);
 }

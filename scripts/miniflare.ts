@@ -7,11 +7,10 @@
  * trace store. State lives in `<persistTo>/v3`, the layout `wrangler dev` uses, so
  * `npm start` and `npm run serve` see the same workspaces.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
-import { OFFLINE_ENV, ROOT_DIR, waitHealthy, WRANGLER_JS, type LocalServer } from './local.ts';
+import { exitOf, OFFLINE_ENV, ROOT_DIR, spawnGroup, waitHealthy, whileStarting, WRANGLER_JS, type LocalServer } from './local.ts';
 import { ensureWebBuilt } from './web.ts';
 
 export type MiniflareOptions = {
@@ -33,15 +32,17 @@ const CONFIG = join(ROOT_DIR, 'wrangler.toml');
 
 /** Bundle the Worker exactly as `npm run deploy` would (minified), without uploading it. */
 export async function buildWorker(outDir: string, minify = true): Promise<string> {
-  const child = spawn(process.execPath, [WRANGLER_JS, 'deploy', '-c', CONFIG, '--dry-run', ...(minify ? ['--minify'] : []), '--outdir', outDir], {
+  // Its own process group: a Ctrl+C during the build stops wrangler and its esbuild too.
+  const child = spawnGroup([WRANGLER_JS, 'deploy', '-c', CONFIG, '--dry-run', ...(minify ? ['--minify'] : []), '--outdir', outDir], {
     cwd: ROOT_DIR,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...OFFLINE_ENV, WRANGLER_LOG: 'warn' },
   });
   let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  await exitOf(child);
+  const code = child.exitCode;
   if (code !== 0) throw new Error(`wrangler deploy --dry-run failed (${code}):\n${output}`);
   return join(outDir, 'index.js');
 }
@@ -98,8 +99,14 @@ export async function startMiniflare(opts: MiniflareOptions): Promise<MiniflareS
   let failure: string | undefined;
   miniflare.ready.catch((e: unknown) => (failure = String(e)));
   try {
-    await miniflare.ready;
-    await waitHealthy(url, { timeoutMs: 30_000, what: 'Miniflare', failed: () => failure });
+    // A stop asked for meanwhile (Ctrl+C) disposes of it: workerd does not outlive us.
+    await whileStarting(
+      () => miniflare.dispose(),
+      (async () => {
+        await miniflare.ready;
+        await waitHealthy(url, { timeoutMs: 30_000, what: 'Miniflare', failed: () => failure });
+      })(),
+    );
   } catch (e) {
     await miniflare.dispose().catch(() => undefined);
     throw e;

@@ -1,15 +1,14 @@
 /**
  * `npm run serve`: Greenlight as it runs in production, locally: the deploy bundle on
  * workerd through Miniflare, with no dev proxy, no file watcher and no trace store in
- * front (see miniflare.ts). Same state, root token and demo keys as `npm start`; no
- * reload on edit (restart it). The bench's figures for this mode are in the README.
+ * front (see miniflare.ts). Same state, root token, demo keys, checks and repairs as
+ * `npm start` (run-local.ts); no reload on edit (restart it). The bench's figures for
+ * this mode are in the README.
  */
-import { banner, demoKeys, localVars, PORT, STATE_DIR, stopOnSignal } from './demo.ts';
+import { localVars, STATE_DIR } from './demo.ts';
 import { startMiniflare } from './miniflare.ts';
+import { runLocal } from './run-local.ts';
 
-const vars = localVars();
-const token = vars.GREENLIGHT_ROOT_TOKEN!;
-console.log(`Building and starting Greenlight on http://127.0.0.1:${PORT} ...`);
-const server = await startMiniflare({ port: PORT, persistTo: STATE_DIR, vars });
-console.log(banner(server.url, await demoKeys(server.url, token), 'production-like: Miniflare, no dev proxy'));
-stopOnSignal(server);
+await runLocal('npm run serve', 'production-like: Miniflare, no dev proxy', ({ port, token }) =>
+  startMiniflare({ port, persistTo: STATE_DIR, vars: { ...localVars(), GREENLIGHT_ROOT_TOKEN: token } }),
+);

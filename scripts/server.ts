@@ -2,10 +2,12 @@
  * Start and stop a local Greenlight server (`wrangler dev` on workerd) from Node.
  * Used by `npm start` and by the end-to-end tests, so both run the same thing.
  * (`npm run serve` runs the same Worker without the dev proxy: see miniflare.ts.)
+ * wrangler runs in its own process group (local.ts), so stopping it, failing to start
+ * it, or this process ending never leaves a workerd behind on the port.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { ensureWebBuilt } from './web.ts';
-import { freePort, OFFLINE_ENV, ROOT_DIR, waitHealthy, WRANGLER_JS, type LocalServer } from './local.ts';
+import { freePort, OFFLINE_ENV, ROOT_DIR, spawnGroup, stopGroup, waitHealthy, WRANGLER_JS, type LocalServer } from './local.ts';
 
 export { call, freePort, ROOT_DIR } from './local.ts';
 
@@ -25,7 +27,7 @@ export async function startServer({ port, persistTo, envFile, quiet = true, time
   ];
   if (persistTo) args.push('--persist-to', persistTo);
   if (envFile) args.push('--env-file', envFile);
-  const child = spawn(process.execPath, args, {
+  const child = spawnGroup(args, {
     cwd: ROOT_DIR,
     stdio: ['ignore', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'],
     env: { ...process.env, ...OFFLINE_ENV },
@@ -34,7 +36,6 @@ export async function startServer({ port, persistTo, envFile, quiet = true, time
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<unknown>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   try {
     await waitHealthy(url, {
       timeoutMs,
@@ -42,18 +43,13 @@ export async function startServer({ port, persistTo, envFile, quiet = true, time
       failed: () => (child.exitCode !== null ? `exit code ${child.exitCode}` : undefined),
     });
   } catch (e) {
-    child.kill('SIGKILL');
+    await stopGroup(child, 2_000);
     throw new Error(`${(e as Error).message}\n${output}`);
   }
   return {
     url,
     child,
     output: () => output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopGroup(child),
   };
 }

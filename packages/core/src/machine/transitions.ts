@@ -14,7 +14,8 @@ export type StepOrigin = StepStatus | typeof NEW_STATE;
 
 /**
  * One allowed step move: `from` → `to`, written to the log as `event`, caused by
- * `trigger` (a command, the clock, the policy or a neighbour step, in words).
+ * `trigger` (a command, the clock, the policy or a neighbour step, in words; ` / `
+ * separates causes that write the same event).
  * The same from → to may appear more than once when different causes write
  * different events (a decision, a revision, a timeout).
  */
@@ -31,26 +32,26 @@ const REVISABLE: StepStatus[] = ['awaiting_approval', 'changes_requested', 'appr
 /** Every move a step can make (SPEC section 3's diagram), with the event each writes. */
 export const STEP_TRANSITIONS: readonly StepTransition[] = [
   // planning: the policy sorts each new step at once
-  edge(NEW_STATE, 'awaiting_approval', 'approval.requested', 'plan, policy asks'),
-  edge(NEW_STATE, 'approved', 'step.approved', 'plan, policy allows'),
-  edge(NEW_STATE, 'rejected', 'step.rejected', 'plan, policy denies'),
+  edge(NEW_STATE, 'awaiting_approval', 'approval.requested', 'plan (policy asks)'),
+  edge(NEW_STATE, 'approved', 'step.approved', 'plan (policy allows)'),
+  edge(NEW_STATE, 'rejected', 'step.rejected', 'plan (policy denies)'),
   // reviewers
-  edge('awaiting_approval', 'approved', 'step.approved', 'approve (N votes), modify, raised mode'),
-  edge('awaiting_approval', 'awaiting_approval', 'approval.requested', 'modify short of N, dependency changed'),
+  edge('awaiting_approval', 'approved', 'step.approved', 'approve (N votes) / modify / raised mode'),
+  edge('awaiting_approval', 'awaiting_approval', 'approval.requested', 'modify short of N votes / dependency changed'),
   edge('awaiting_approval', 'changes_requested', 'step.changes_requested', 'request_changes'),
-  edge('awaiting_approval', 'rejected', 'step.rejected', 'reject, deny rule'),
+  edge('awaiting_approval', 'rejected', 'step.rejected', 'reject / deny rule'),
   edge('awaiting_approval', 'skipped', 'step.skipped', 'skip'),
   edge('awaiting_approval', 'completed', 'step.completed', 'answer (clarify)'),
   // the clock: defaultOnTimeout
-  edge('awaiting_approval', 'approved', 'approval.expired', 'timeout, approve'),
-  edge('awaiting_approval', 'rejected', 'approval.expired', 'timeout, reject'),
-  edge('awaiting_approval', 'skipped', 'approval.expired', 'timeout, skip'),
-  edge('awaiting_approval', 'cancelled', 'approval.expired', 'timeout, cancel_task'),
+  edge('awaiting_approval', 'approved', 'approval.expired', 'timeout (approve)'),
+  edge('awaiting_approval', 'rejected', 'approval.expired', 'timeout (reject)'),
+  edge('awaiting_approval', 'skipped', 'approval.expired', 'timeout (skip)'),
+  edge('awaiting_approval', 'cancelled', 'approval.expired', 'timeout (cancel_task)'),
   // the agent revises: the policy judges the new revision
   ...REVISABLE.flatMap((from) => [
-    edge(from, 'awaiting_approval', 'step.revised', 'revise, policy asks'),
-    edge(from, 'approved', 'step.revised', 'revise, policy allows'),
-    edge(from, 'rejected', 'step.revised', 'revise, policy denies'),
+    edge(from, 'awaiting_approval', 'step.revised', 'revise (policy asks)'),
+    edge(from, 'approved', 'step.revised', 'revise (policy allows)'),
+    edge(from, 'rejected', 'step.revised', 'revise (policy denies)'),
   ]),
   // an approval given for the old plan is void when a step it builds on changes
   edge('approved', 'awaiting_approval', 'approval.requested', 'dependency changed'),
@@ -59,11 +60,11 @@ export const STEP_TRANSITIONS: readonly StepTransition[] = [
   // executors
   edge('approved', 'executing', 'step.claimed', 'claim'),
   edge('executing', 'completed', 'step.completed', 'complete'),
-  edge('executing', 'failed', 'step.failed', 'fail, lease expires'),
-  edge('executing', 'approved', 'step.approved', 'retryable fail, lease expires (retry-safe)'),
+  edge('executing', 'failed', 'step.failed', 'fail / lease expires'),
+  edge('executing', 'approved', 'step.approved', 'retryable fail / lease expires (retry-safe step)'),
   // the task ends, or a dependency can never be satisfied
   ...OPEN.map((from) => edge(from, 'cancelled', 'step.cancelled', 'task cancelled')),
-  ...BLOCKABLE.map((from) => edge(from, 'blocked', 'step.blocked', 'dependency failed, rejected, blocked or cancelled')),
+  ...BLOCKABLE.map((from) => edge(from, 'blocked', 'step.blocked', 'dependency failed/rejected/blocked/cancelled')),
 ];
 
 /** One allowed task move, with its cause in words. */
@@ -78,9 +79,9 @@ export type TaskTransition = { from: TaskStatus | typeof NEW_STATE; to: TaskStat
 export const TASK_TRANSITIONS: readonly TaskTransition[] = [
   { from: NEW_STATE, to: 'active', trigger: 'plan' },
   { from: 'active', to: 'completed', trigger: 'every step completed or skipped' },
-  { from: 'active', to: 'completed_with_errors', trigger: 'some steps completed, some not' },
+  { from: 'active', to: 'completed_with_errors', trigger: 'some steps completed and some not' },
   { from: 'active', to: 'failed', trigger: 'no step completed' },
-  { from: 'active', to: 'cancelled', trigger: 'cancel, timeout cancel_task' },
+  { from: 'active', to: 'cancelled', trigger: 'cancel / timeout (cancel_task)' },
 ];
 
 /**

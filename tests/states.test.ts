@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STEP_TRANSITIONS } from '@greenlight/core';
+import { NEW_STATE, STEP_TRANSITIONS } from '@greenlight/core';
 import { ROOT_DIR } from '../scripts/local.ts';
 import { BEGIN, END, renderStates, withStates } from '../scripts/states/render.ts';
 
@@ -22,7 +22,7 @@ describe('README state diagrams', () => {
   it('draws every declared step move as an arrow with its trigger', () => {
     const block = renderStates();
     for (const t of STEP_TRANSITIONS) {
-      const from = t.from === 'new' ? '[*]' : t.from;
+      const from = t.from === NEW_STATE ? '[*]' : t.from;
       const arrow = block.split('\n').find((l) => l.startsWith(`  ${from} --> ${t.to} : `));
       expect(arrow, `${from} -> ${t.to}`).toBeDefined();
       expect(arrow).toContain(t.trigger);

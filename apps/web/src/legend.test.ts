@@ -1,6 +1,6 @@
 /** The status legend says what core's transition tables say, in statusLabel's words. */
 import { describe, expect, it } from 'vitest';
-import { STEP_TRANSITIONS, StepStatus, TASK_TRANSITIONS, TaskStatus, isTerminalStep, statusLabel } from '@greenlight/core';
+import { NEW_STATE, STEP_TRANSITIONS, StepStatus, TASK_TRANSITIONS, TaskStatus, isTerminalStep, statusLabel } from '@greenlight/core';
 import { stepLegend, taskLegend } from './legend.ts';
 
 describe('status legend', () => {
@@ -16,7 +16,7 @@ describe('status legend', () => {
   it('shows every declared step and task move, with its trigger', () => {
     const rows = [...stepLegend(), ...taskLegend()];
     for (const t of [...STEP_TRANSITIONS, ...TASK_TRANSITIONS]) {
-      if (t.from === 'new') continue;
+      if (t.from === NEW_STATE) continue;
       const move = rows.find((r) => r.status === t.from)?.moves.find((m) => m.to === t.to);
       expect(move, `${t.from} -> ${t.to}`).toBeDefined();
       expect(move!.when).toContain(t.trigger);

@@ -21,7 +21,8 @@ function Rows({ rows }: { rows: LegendRow[] }) {
               <ul>
                 {r.moves.map((m) => (
                   <li key={m.to}>
-                    → <strong>{m.label}</strong> <span class="muted">on {m.when}</span>
+                    <span aria-hidden="true">→ </span>
+                    <strong>{m.label}</strong> <span class="muted">on {m.when}</span>
                   </li>
                 ))}
               </ul>

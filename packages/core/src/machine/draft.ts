@@ -72,7 +72,8 @@ export class Draft {
   move(step: Step, to: StepStatus, data: Record<string, unknown> = {}, type?: EventType): void {
     const from = step.status;
     const eventType = type ?? STATUS_EVENT[to];
-    assertStepTransition(this.fresh.delete(step.id) ? NEW_STATE : from, to, eventType, step.key);
+    assertStepTransition(this.fresh.has(step.id) ? NEW_STATE : from, to, eventType, step.key);
+    this.fresh.delete(step.id);
     step.status = to;
     if (isTerminalStep(to)) {
       step.completedAt = this.ctx.now;

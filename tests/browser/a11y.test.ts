@@ -200,6 +200,19 @@ describe('every view passes axe and fits a 390 px phone', () => {
     await checkView(page, 'task-modify');
   });
 
+  it('the status legend: every step and task status with where it can go next, from the transition tables', async () => {
+    const page = await openTask((await planEveryKind(agent)).id);
+    const legend = page.locator('details.legend');
+    await legend.locator('summary', { hasText: 'What the statuses mean' }).click();
+    await legend.locator('.legend-row').first().waitFor();
+    // one row per step status (10) and per task status (5); a final status says so
+    expect(await legend.locator('.legend-row').count()).toBe(15);
+    expect(await legend.locator('.legend-row', { has: page.locator('.badge.status-executing') }).innerText()).toMatch(/completed\s+on complete/);
+    expect(await legend.locator('.legend-row', { has: page.locator('.badge.status-skipped') }).first().innerText()).toMatch(/final/);
+    await checkView(page, 'task-legend');
+    await legend.screenshot({ path: join(RESULTS_DIR, 'a11y-status-legend.png') });
+  });
+
   it('a task that does not exist', async () => {
     const page = await open('#/tasks/no-such-task', keys.reviewer);
     await page.waitForSelector('.error:has-text("NOT_FOUND")');

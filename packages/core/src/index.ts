@@ -21,6 +21,7 @@ export * from './schemas/event.ts';
 export * from './schemas/workspace.ts';
 export * from './schemas/api.ts';
 export * from './machine/draft.ts';
+export * from './machine/transitions.ts';
 export * from './machine/approval.ts';
 export * from './machine/settle.ts';
 export * from './machine/plan.ts';

@@ -17,6 +17,7 @@ import { stages } from '../stages.ts';
 import { ErrorBox } from './ErrorBox.tsx';
 import { LiveDot } from './LiveDot.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
+import { StatusLegend } from './StatusLegend.tsx';
 import { StepItem } from './StepItem.tsx';
 import { TaskActions } from './TaskActions.tsx';
 import { Timeline } from './Timeline.tsx';
@@ -129,6 +130,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
               />
             );
           })}
+          <StatusLegend />
         </div>
         {/* On wide screens the timeline scrolls beside the plan: focusable to scroll it by keyboard. */}
         <aside class="side" tabIndex={0} aria-labelledby="timeline-heading">

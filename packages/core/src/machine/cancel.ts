@@ -17,8 +17,7 @@ export function cancelInDraft(d: Draft, reason: string | undefined): void {
   for (const step of d.task.steps) {
     if (!isTerminalStep(step.status)) d.move(step, 'cancelled', { by: actor, ...(reason ? { reason } : {}) });
   }
-  d.task.status = 'cancelled';
-  d.task.finishedAt = now;
+  d.moveTask('cancelled');
   d.task.cancel = { by: actor, at: now, ...(reason ? { reason } : {}) };
   d.emit('task.cancelled', { by: actor, ...(reason ? { reason } : {}) });
   d.emit('task.finished', { status: 'cancelled' });

@@ -2,12 +2,15 @@
  * A working copy of one task for a transition. Transitions are pure from the
  * outside: they clone the task, change the copy through `move`, and return it with
  * the events it produced. `move` is the only way a step changes status, and it
- * emits exactly one event per transition, so the audit log cannot miss one.
+ * emits exactly one event per transition, so the audit log cannot miss one. Every
+ * move, of a step or of the task, is checked against the declared machine
+ * (transitions.ts): an undeclared one throws IllegalTransition.
  */
-import { isTerminalStep, type EventType, type StepStatus } from '../enums.ts';
+import { isTerminalStep, type EventType, type StepStatus, type TaskStatus } from '../enums.ts';
 import type { NewEvent } from '../schemas/event.ts';
 import type { Step } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
+import { NEW_STATE, assertStepTransition, assertTaskTransition } from './transitions.ts';
 
 /** What a transition needs from the outside world, passed in explicitly. */
 export type Ctx = { now: number; actor: string; newId: () => string };
@@ -34,10 +37,14 @@ export class Draft {
   private readonly byId: Map<string, Step>;
   private readonly byKey: Map<string, Step>;
   readonly ctx: Ctx;
+  /** Steps the plan just created: their first move is from NEW_STATE, not from their placeholder status. */
+  private readonly fresh: Set<string>;
 
-  constructor(task: Task, ctx: Ctx) {
+  /** `planned`: the task was just created by planTask, so every step's first move is its entry. */
+  constructor(task: Task, ctx: Ctx, opts: { planned?: boolean } = {}) {
     this.ctx = ctx;
     this.task = structuredClone(task);
+    this.fresh = new Set(opts.planned ? this.task.steps.map((s) => s.id) : []);
     this.byId = new Map(this.task.steps.map((s) => [s.id, s]));
     this.byKey = new Map(this.task.steps.map((s) => [s.key, s]));
   }
@@ -58,10 +65,15 @@ export class Draft {
 
   /**
    * Move a step to `to`, with one event. `type` overrides the status's own event
-   * type when the cause matters to the reader (revised, expired).
+   * type when the cause matters to the reader (revised, expired). Throws
+   * IllegalTransition (before changing anything) when STEP_TRANSITIONS does not
+   * declare from → to with that event: a bug in the core, not a caller's mistake.
    */
   move(step: Step, to: StepStatus, data: Record<string, unknown> = {}, type?: EventType): void {
     const from = step.status;
+    const eventType = type ?? STATUS_EVENT[to];
+    assertStepTransition(this.fresh.has(step.id) ? NEW_STATE : from, to, eventType, step.key);
+    this.fresh.delete(step.id);
     step.status = to;
     if (isTerminalStep(to)) {
       step.completedAt = this.ctx.now;
@@ -70,7 +82,18 @@ export class Draft {
     // late decision on it is a CONFLICT, not a NOT_FOUND.
     if (to !== 'executing') delete step.lease;
     this.touch(step);
-    this.emit(type ?? STATUS_EVENT[to], { from, to, revision: step.revision, ...data }, step.id);
+    this.emit(eventType, { from, to, revision: step.revision, ...data }, step.id);
+  }
+
+  /**
+   * End the task with `to` (sets finishedAt); the caller emits its events. Throws
+   * IllegalTransition when TASK_TRANSITIONS does not declare the move (only an active
+   * task ends, and only once).
+   */
+  moveTask(to: TaskStatus): void {
+    assertTaskTransition(this.task.status, to, this.task.id);
+    this.task.status = to;
+    if (to !== 'active') this.task.finishedAt = this.ctx.now;
   }
 
   emit(type: EventType, data: Record<string, unknown>, stepId?: string): void {

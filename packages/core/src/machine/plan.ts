@@ -143,7 +143,7 @@ export function planTask(plan: PreparedPlan, policy: Policy, ctx: Ctx): Result<O
     ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
     steps,
   };
-  const d = new Draft(task, ctx);
+  const d = new Draft(task, ctx, { planned: true });
   d.emit('task.planned', { title: task.title, steps: steps.length, mode });
   for (const step of d.task.steps) applyVerdict(d, step);
   settle(d);

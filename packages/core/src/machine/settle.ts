@@ -37,11 +37,8 @@ export function settle(d: Draft): void {
   propagateBlocked(d);
   const status = deriveTaskStatus(d.task);
   if (status !== d.task.status) {
-    d.task.status = status;
-    if (status !== 'active') {
-      d.task.finishedAt = d.ctx.now;
-      d.emit('task.finished', { status });
-    }
+    d.moveTask(status);
+    if (status !== 'active') d.emit('task.finished', { status });
   }
 }
 

@@ -6,7 +6,7 @@
  * stray import of the Worker (or its types put back in a tsconfig) fails here.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,9 +47,20 @@ describe('the API contract without the runtime', () => {
     expect(readFileSync(join(ROOT_DIR, 'apps/api/package.json'), 'utf8')).toContain('tsc --noEmit -p tsconfig.contract.json');
   });
 
-  it('the SDK takes AppRouter from the contract, not from the Worker', () => {
+  it('the SDK, the CLI and the page import the API only through its contract', () => {
     const client = readFileSync(join(ROOT_DIR, 'packages/sdk/src/client.ts'), 'utf8');
     expect(client).toContain("from '@greenlight/api/contract'");
-    expect(client).not.toMatch(/from '@greenlight\/api(\/router)?'/);
+    const offenders: string[] = [];
+    for (const dir of ['packages/sdk', 'packages/cli', 'apps/web']) {
+      for (const file of readdirSync(join(ROOT_DIR, dir), { recursive: true, encoding: 'utf8' })) {
+        if (!/\.(ts|tsx)$/.test(file) || file.includes('node_modules')) continue;
+        const text = readFileSync(join(ROOT_DIR, dir, file), 'utf8');
+        if (/from\s+['"]@greenlight\/api(?!\/contract['"])/.test(text) || /from\s+['"][./]*apps\/api\//.test(text)) offenders.push(`${dir}/${file}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+    // And the package offers nothing else to import but the Worker itself.
+    const pkg = JSON.parse(readFileSync(join(ROOT_DIR, 'apps/api/package.json'), 'utf8')) as { exports: Record<string, string> };
+    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './contract']);
   });
 });

@@ -11,13 +11,26 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { appRouter } from './router.ts';
 import { CoreErrorCause } from './trpc/init.ts';
+import type { Context } from './contract/rpc.ts';
+import { constantTimeEqual } from './auth.ts';
 import { mountBench } from './bench.ts';
 
 export { Workspace } from './workspace/object.ts';
 export { Registry } from './registry.ts';
-export type { AppRouter } from './router.ts';
+export type { AppRouter } from './contract/index.ts';
 
 const app = new Hono<{ Bindings: Env }>();
+
+/** The routers' view of this Worker: its objects as the contract's interfaces, the root token behind a comparison. */
+function trpcContext(env: Env, authorization: string | null): Context {
+  return {
+    authorization,
+    // No root token configured: nothing is the root token.
+    isRootToken: (token) => Boolean(env.GREENLIGHT_ROOT_TOKEN) && constantTimeEqual(token, env.GREENLIGHT_ROOT_TOKEN),
+    workspace: (id) => env.WORKSPACE.get(env.WORKSPACE.idFromName(id)),
+    registry: () => env.REGISTRY.get(env.REGISTRY.idFromName('registry')),
+  };
+}
 
 // Everything the Worker answers over HTTP carries the same hardening as the page
 // (not /ws: a 101 upgrade's headers cannot be changed).
@@ -70,7 +83,7 @@ app.all('/trpc/*', (c) =>
     endpoint: '/trpc',
     req: c.req.raw,
     router: appRouter,
-    createContext: () => ({ env: c.env, authorization: c.req.header('authorization') ?? null }),
+    createContext: () => trpcContext(c.env, c.req.header('authorization') ?? null),
     // A batch is bounded so one request cannot carry unbounded work.
     maxBatchSize: LIMITS.batchProcedures,
     // A client told to slow down is told for how long.

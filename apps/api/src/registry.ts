@@ -5,10 +5,11 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { fail, ok, type Result } from '@greenlight/core';
+import type { RegistryRpc, WorkspaceEntry } from './contract/rpc.ts';
 
-export type WorkspaceEntry = { id: string; name: string; createdAt: number };
+export type { WorkspaceEntry } from './contract/rpc.ts';
 
-export class Registry extends DurableObject<Env> {
+export class Registry extends DurableObject<Env> implements RegistryRpc {
   private readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: Env) {

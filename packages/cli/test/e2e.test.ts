@@ -227,6 +227,17 @@ describe('greenlight commands', () => {
     expect(events.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type)[0]).toBe('task.planned');
   });
 
+  it('approve --json prints the answer with the step after the decision (no second read)', async () => {
+    const agent = createClient({ url: server.url, key: keys.agent });
+    const task = await agent.plan({ title: 'One step', steps: [{ key: 'ls', kind: 'run_command', title: 'List', params: { command: 'ls -la' } }] });
+    const [open] = (await reviewer.approvals.list.query({ taskId: task.id })).items;
+    const run = await cli(['approve', open!.approvalId, '--json']);
+    expect(run.code).toBe(0);
+    const { result } = JSON.parse(run.stdout) as { result: { stepStatus: string; step: { id: string; status: string; decision?: { by: string[] } } } };
+    expect(result.step).toEqual(await reviewer.steps.get.query({ stepId: open!.stepId }));
+    expect(result.step).toMatchObject({ id: open!.stepId, status: 'approved', decision: { by: ['ana'] } });
+  });
+
   it('an unknown id is NOT_FOUND, exit 3, at once: show, cancel, watch --task, inbox --task, and every decision', async () => {
     const unknown = '01JZZZZZZZZZZZZZZZZZZZZZZZ';
     const commands = [['show', unknown], ['cancel', unknown], ['watch', '--task', unknown], ['inbox', '--task', unknown], ['approve', unknown], ['reject', unknown], ['skip', unknown], ['request-changes', unknown, '-m', 'x'], ['answer', unknown, 'yes']];

@@ -4,7 +4,7 @@
  * GreenlightError with the tRPC code.
  */
 import { createTRPCClient, httpBatchLink, httpLink, type TRPCClient } from '@trpc/client';
-import type { AppRouter } from '@greenlight/api/router';
+import type { AppRouter } from '@greenlight/api/contract';
 import { GreenlightError } from './errors.ts';
 
 export type ClientOptions = {

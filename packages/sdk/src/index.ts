@@ -8,6 +8,8 @@ import { exportAudit, type AuditExportOptions } from './audit.ts';
 
 export { GreenlightError, type ErrorCode, type ErrorIssue } from './errors.ts';
 export type { ClientOptions, Api } from './client.ts';
+/** The API's contract, without its runtime: every procedure's input and answer, e.g. RouterOutputs['approvals']['decide']. */
+export type { AppRouter, RouterInputs, RouterOutputs } from '@greenlight/api/contract';
 export type { WatchOptions } from './live.ts';
 export type { DecisionOutcome, WaitOptions } from './wait.ts';
 export type { AuditExportOptions } from './audit.ts';

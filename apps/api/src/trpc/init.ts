@@ -1,14 +1,15 @@
 /**
  * tRPC at the edge: authenticate, validate with the core's schemas, forward to the
- * workspace's object. The tenant comes from the key, never from the input.
+ * workspace's object. The tenant comes from the key, never from the input. Runtime-
+ * neutral: the host hands in a Context (contract/rpc.ts) of interfaces, so nothing here
+ * or in the routers names a Worker binding or a `cloudflare:*` module.
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import { hasIllFormedString, parseKey, type CoreError, type Result } from '@greenlight/core';
 import { ZodError } from 'zod';
-import type { Cred, Workspace } from '../workspace/object.ts';
-import { constantTimeEqual } from '../auth.ts';
+import type { Context, Cred } from '../contract/rpc.ts';
 
-export type Context = { env: Env; authorization: string | null };
+export type { Context } from '../contract/rpc.ts';
 
 /** What a procedure declares about itself, read by the protocol reference (scripts/protocol). */
 export type ProcedureMeta = { credential: 'root' | 'workspace' };
@@ -72,9 +73,7 @@ function bearer(ctx: Context): string {
 
 /** The root token: creates and lists workspaces, nothing else. */
 export const rootProcedure = publicProcedure.meta({ credential: 'root' }).use(({ ctx, next }) => {
-  const token = bearer(ctx);
-  const root = ctx.env.GREENLIGHT_ROOT_TOKEN;
-  if (!root || !constantTimeEqual(token, root)) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'this needs the root token' });
+  if (!ctx.isRootToken(bearer(ctx))) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'this needs the root token' });
   return next();
 });
 
@@ -82,9 +81,8 @@ export const rootProcedure = publicProcedure.meta({ credential: 'root' }).use(({
 export const workspaceProcedure = publicProcedure.meta({ credential: 'workspace' }).use(({ ctx, next }) => {
   const parsed = parseKey(bearer(ctx));
   if (!parsed) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'malformed key: expected gl_<workspace>_<secret>' });
-  const stub = ctx.env.WORKSPACE.get(ctx.env.WORKSPACE.idFromName(parsed.workspaceId));
   const cred: Cred = parsed;
-  return next({ ctx: { ws: stub, cred } });
+  return next({ ctx: { ws: ctx.workspace(parsed.workspaceId), cred } });
 });
 
 /** A core Result as a tRPC answer: the value, or a TRPCError with the same code. */

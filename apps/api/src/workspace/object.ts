@@ -30,9 +30,9 @@ import * as tasks from './ops/tasks.ts';
 import * as webhooks from './ops/webhooks.ts';
 import { openAtRest, openForCaller, sealAtRest, sealForCaller } from './seal.ts';
 import { deliverDue, earliestDelivery, sealLegacyWebhookSecrets, webhookSecretAad } from './webhooks.ts';
+import type { Cred, WorkspaceRpc } from '../contract/rpc.ts';
 
-/** How the Worker presents a caller: the workspace named by the key, and its secret. */
-export type Cred = { workspaceId: string; secret: string };
+export type { Cred } from '../contract/rpc.ts';
 
 /**
  * A mutation as `call` sees it: its name and input (for the idempotency key), and, when
@@ -58,7 +58,7 @@ class Rollback {
 
 const SYSTEM_KEY: Key = { id: 'system', principal: SYSTEM_ACTOR, role: 'admin', createdAt: 0 };
 
-export class Workspace extends DurableObject<Env> {
+export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   private readonly sql: SqlStorage;
   private readonly newId = monotonicFactory();
   private alarmAt: number | null | undefined;

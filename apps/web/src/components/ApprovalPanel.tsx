@@ -5,7 +5,7 @@
  * (CONFLICT) instead of approved blind. When selected, its keys are live.
  */
 import { useContext, useRef, useState } from 'preact/hooks';
-import { statusLabel, type Approval, type ApprovalOption } from '@greenlight/core';
+import { statusLabel, type Approval, type ApprovalOption, type DecideResult } from '@greenlight/core';
 import type { GreenlightError } from '@greenlight/sdk';
 import { asError, localError, type Client } from '../client.ts';
 import { OPTION_UI } from '../decisions.ts';
@@ -15,7 +15,8 @@ import { label, relative } from '../format.ts';
 import { CharacterKeys, useShortcuts } from '../hooks/useShortcuts.ts';
 import { ErrorBox } from './ErrorBox.tsx';
 
-type Props = { client: Client; approval: Approval; selected: boolean; onDecided: () => void };
+/** onDecided gets the decision's answer (with the step after it) to show at once; onReload reads everything again. */
+type Props = { client: Client; approval: Approval; selected: boolean; onDecided: (answer: DecideResult) => void; onReload: () => void };
 
 /** Ctrl/Cmd+Enter sends what is typed; Escape leaves the field so the page keys work again. */
 const fieldKeys = (send: () => void) => (e: KeyboardEvent) => {
@@ -25,7 +26,7 @@ const fieldKeys = (send: () => void) => (e: KeyboardEvent) => {
   } else if (e.key === 'Escape') (e.currentTarget as HTMLElement).blur();
 };
 
-export function ApprovalPanel({ client, approval, selected, onDecided }: Props) {
+export function ApprovalPanel({ client, approval, selected, onDecided, onReload }: Props) {
   const [feedback, setFeedback] = useState('');
   const [answer, setAnswer] = useState('');
   const [editing, setEditing] = useState<string | undefined>(undefined);
@@ -76,7 +77,7 @@ export function ApprovalPanel({ client, approval, selected, onDecided }: Props) 
       const res = await client.approvals.decide.mutate({ approvalId: approval.approvalId, decision, paramsHash: approval.paramsHash, ...extra });
       setSent(res.stepStatus === 'awaiting_approval' ? 'Vote recorded: waiting for more approvals.' : `Step ${statusLabel(res.stepStatus)}.`);
       setEditing(undefined);
-      onDecided();
+      onDecided(res);
     } catch (err) {
       setError(asError(err));
     } finally {
@@ -186,7 +187,7 @@ export function ApprovalPanel({ client, approval, selected, onDecided }: Props) 
         error={error}
         onReload={() => {
           setError(undefined);
-          onDecided();
+          onReload();
         }}
         onDismiss={() => setError(undefined)}
       />

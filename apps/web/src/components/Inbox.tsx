@@ -4,6 +4,7 @@
  * approval event; nothing polls.
  */
 import { LIMITS } from '@greenlight/core';
+import { inboxAfter } from '../decided.ts';
 import type { Client } from '../client.ts';
 import { useLive } from '../hooks/useLive.ts';
 import { useReload } from '../hooks/useReload.ts';
@@ -18,7 +19,7 @@ import { LiveDot } from './LiveDot.tsx';
 const RELEVANT = /^(approval|step|task)\./;
 
 export function Inbox({ client }: { client: Client }) {
-  const { data, error, reload } = useReload(() => client.approvals.list.query({ limit: LIMITS.pageSize }));
+  const { data, error, reload, patch } = useReload(() => client.approvals.list.query({ limit: LIMITS.pageSize }));
   const live = useLive(client, {
     // Resume after the newest event: the list just loaded already reflects the past.
     start: async () => ({ after: (await client.workspaces.get.query()).counts.events }),
@@ -51,7 +52,7 @@ export function Inbox({ client }: { client: Client }) {
       {data && items.length === 0 && <p class="empty">Nothing to review. New requests appear here as agents ask.</p>}
       {data?.nextCursor && <p class="muted small">Showing the oldest {items.length}; decide these to see more.</p>}
       {items.map((a) => (
-        <InboxItem key={a.approvalId} client={client} approval={a} selected={a.approvalId === selected} onSelect={() => select(a.approvalId)} onDecided={reload} />
+        <InboxItem key={a.approvalId} client={client} approval={a} selected={a.approvalId === selected} onSelect={() => select(a.approvalId)} onDecided={(answer) => patch((page) => inboxAfter(page, answer))} onReload={reload} />
       ))}
     </section>
   );

@@ -2,7 +2,7 @@
  * One step of a plan: its state, what it waits for, what it would do, how it was
  * decided and what came of it; the decision controls while its approval is open.
  */
-import { isTerminalStep, type Approval, type Step, type StepStatus } from '@greenlight/core';
+import { isTerminalStep, type Approval, type DecideResult, type Step, type StepStatus } from '@greenlight/core';
 import type { Client } from '../client.ts';
 import { peopleText } from '../facts.ts';
 import { label, show, time, usageText } from '../format.ts';
@@ -19,7 +19,8 @@ type Props = {
   approval: Approval | undefined;
   selected: boolean;
   onSelect: () => void;
-  onDecided: () => void;
+  onDecided: (answer: DecideResult) => void;
+  onReload: () => void;
 };
 
 function Outcome({ step }: { step: Step }) {
@@ -62,7 +63,7 @@ function Outcome({ step }: { step: Step }) {
   );
 }
 
-export function StepItem({ client, step, stage, statusOf, approval, selected, onSelect, onDecided }: Props) {
+export function StepItem({ client, step, stage, statusOf, approval, selected, onSelect, onDecided, onReload }: Props) {
   const ref = useScrollIntoView<HTMLElement>(selected);
   const done = isTerminalStep(step.status);
   return (
@@ -109,7 +110,7 @@ export function StepItem({ client, step, stage, statusOf, approval, selected, on
         <StepPreview kind={step.kind} params={step.params} />
       </details>
       <Outcome step={step} />
-      {approval && <ApprovalPanel client={client} approval={approval} selected={selected} onDecided={onDecided} />}
+      {approval && <ApprovalPanel client={client} approval={approval} selected={selected} onDecided={onDecided} onReload={onReload} />}
     </article>
   );
 }

@@ -1,15 +1,16 @@
 /** Task-wide actions: approve every open approval at once (all or nothing), and cancel the task. */
 import { useContext, useState } from 'preact/hooks';
-import type { Approval, TaskView } from '@greenlight/core';
+import type { Approval, DecideResult, TaskView } from '@greenlight/core';
 import type { GreenlightError } from '@greenlight/sdk';
 import { asError, type Client } from '../client.ts';
 import { approvableBy } from '../facts.ts';
 import { ViewerContext } from '../viewer.ts';
 import { ErrorBox } from './ErrorBox.tsx';
 
-type Props = { client: Client; task: TaskView; approvals: Approval[]; onChanged: () => void };
+/** onDecided gets the answers of "approve all" (each with its step after); onChanged reads the task again after a cancel. */
+type Props = { client: Client; task: TaskView; approvals: Approval[]; onDecided: (answers: DecideResult[]) => void; onChanged: () => void };
 
-export function TaskActions({ client, task, approvals, onChanged }: Props) {
+export function TaskActions({ client, task, approvals, onDecided, onChanged }: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<GreenlightError | undefined>(undefined);
   const [cancelling, setCancelling] = useState(false);
@@ -18,13 +19,14 @@ export function TaskActions({ client, task, approvals, onChanged }: Props) {
   // not theirs to approve: "approve all" sends only what the core says they may approve.
   const approvable = approvableBy(useContext(ViewerContext), approvals);
 
-  const run = async (action: () => Promise<unknown>) => {
+  /** Run `action`, then hand its answer to `done`; a failure shows in the error box. */
+  const run = async <T,>(action: () => Promise<T>, done: (answer: T) => void) => {
     setBusy(true);
     setError(undefined);
     try {
-      await action();
+      const answer = await action();
       setCancelling(false);
-      onChanged();
+      done(answer);
     } catch (err) {
       setError(asError(err));
     } finally {
@@ -32,8 +34,11 @@ export function TaskActions({ client, task, approvals, onChanged }: Props) {
     }
   };
   const approveAll = () =>
-    run(() => client.approvals.decideMany.mutate({ items: approvable.map((a) => ({ approvalId: a.approvalId, decision: 'approve', paramsHash: a.paramsHash })) }));
-  const cancel = () => run(() => client.tasks.cancel.mutate({ taskId: task.id, ...(reason.trim() ? { reason: reason.trim() } : {}) }));
+    run(
+      () => client.approvals.decideMany.mutate({ items: approvable.map((a) => ({ approvalId: a.approvalId, decision: 'approve', paramsHash: a.paramsHash })) }),
+      (answer) => onDecided(answer.items),
+    );
+  const cancel = () => run(() => client.tasks.cancel.mutate({ taskId: task.id, ...(reason.trim() ? { reason: reason.trim() } : {}) }), () => onChanged());
 
   if (task.status !== 'active') return null;
   return (

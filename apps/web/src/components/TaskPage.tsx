@@ -4,8 +4,9 @@
  * read once, then the live stream for this task appends to it and reloads the task.
  */
 import { useState } from 'preact/hooks';
-import type { Event } from '@greenlight/core';
+import type { DecideResult, Event } from '@greenlight/core';
 import type { Client } from '../client.ts';
+import { taskAfter, taskApprovalsAfter } from '../decided.ts';
 import { label, time, usageText } from '../format.ts';
 import { useLive } from '../hooks/useLive.ts';
 import { useReload } from '../hooks/useReload.ts';
@@ -36,9 +37,20 @@ async function timeline(client: Client, taskId: string): Promise<Event[]> {
 
 export function TaskPage({ client, taskId }: { client: Client; taskId: string }) {
   // One batched request: the task and its open approvals (with their options) together.
-  const { data, error, reload } = useReload(() =>
+  const { data, error, reload, patch } = useReload(() =>
     Promise.all([client.tasks.get.query({ taskId }), client.approvals.list.query({ taskId, limit: PAGE })]),
   );
+  // A decision answers with its step: shown at once, no request (the live stream brings the rest).
+  const decided = (answers: DecideResult[]) =>
+    patch(([t, open]) => {
+      let next = t;
+      let approvals = open;
+      for (const a of answers) {
+        next = taskAfter(next, a);
+        approvals = taskApprovalsAfter(approvals, next, a);
+      }
+      return [next, approvals];
+    });
   const [events, setEvents] = useState<Event[]>([]);
   const live = useLive(client, {
     start: async () => {
@@ -106,7 +118,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
             {task.cancel.reason && `: ${task.cancel.reason}`}
           </div>
         )}
-        <TaskActions client={client} task={task} approvals={approvals} onChanged={reload} />
+        <TaskActions client={client} task={task} approvals={approvals} onDecided={decided} onChanged={reload} />
       </header>
       <ErrorBox error={error ?? live.error} onReload={reload} />
       <div class="task-layout">
@@ -126,7 +138,8 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
                 approval={a}
                 selected={a !== undefined && a.approvalId === selected}
                 onSelect={() => a && select(a.approvalId)}
-                onDecided={reload}
+                onDecided={(a) => decided([a])}
+                onReload={reload}
               />
             );
           })}

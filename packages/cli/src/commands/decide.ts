@@ -5,7 +5,7 @@
  * blind approval. An approval that is no longer open is a CONFLICT (exit 4) that says
  * who closed it and when; an unknown id is the API's NOT_FOUND (exit 3).
  */
-import type { Approval, ApprovalRecord, Decision } from '@greenlight/core';
+import { approvalProgress, type Approval, type ApprovalRecord, type Decision, type DecideResult } from '@greenlight/core';
 import { GreenlightError, type GreenlightClient } from '@greenlight/sdk';
 import { UsageError } from '../errors.ts';
 import { oneLine, paintStatus } from '../output.ts';
@@ -20,6 +20,18 @@ function decidedBy(r: ApprovalRecord): string {
   const d = r.decision;
   if (d?.decision === 'policy') return `the policy${d.rule ? ` (rule ${d.rule})` : ''}`;
   return r.closedBy ?? 'someone';
+}
+
+/**
+ * What the decision did, from its answer alone (it carries the step after it: no second
+ * read): the step's and task's status, and while the step awaits more approvals, the
+ * core's count of them.
+ */
+export function decidedLine(r: DecideResult, status: (s: string) => string = (s) => s): string {
+  const open = r.step.approval;
+  const waiting = r.stepStatus === 'awaiting_approval' && open !== undefined && open.id === r.approvalId;
+  const p = waiting ? approvalProgress(r.step.approvals, open.requiredApprovals) : undefined;
+  return `step ${status(r.stepStatus)}${p ? ` (${p.count} of ${p.required} approvals: ${p.approvers.join(', ')})` : ''}; task ${status(r.taskStatus)}`;
 }
 
 /** Why an approval is not open, in one sentence, from approvals.get. */
@@ -100,7 +112,7 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
       }
       const result = await client.approvals.decide.mutate({ ...request, paramsHash });
       if (out.json) out.line(JSON.stringify({ approval, result }));
-      else out.line(`→ step ${paintStatus(out, result.stepStatus)}; task ${paintStatus(out, result.taskStatus)}`);
+      else out.line(`→ ${decidedLine(result, (status) => paintStatus(out, status))}`);
       return 0;
     },
   };

@@ -5,7 +5,7 @@ import { LIMITS } from '../limits.ts';
 import { boundedJson, EpochMs, Id, IdempotencyKey, Limit, SecretString, Sha256Hex, Text, Usage } from './common.ts';
 import { AnyParams } from './params.ts';
 import { Approval, DecideInput } from './approval.ts';
-import { StepDecision, StepError, StepInput, Vote } from './step.ts';
+import { Step, StepDecision, StepError, StepInput, Vote } from './step.ts';
 import { Policy } from './policy.ts';
 
 const Cursor = z.string().min(1).max(200);
@@ -96,12 +96,19 @@ export const ClaimedStep = z.object({
 });
 export type ClaimedStep = z.infer<typeof ClaimedStep>;
 
+/**
+ * The answer to a decision (approvals.decide, and each item of decideMany): the ids, the
+ * step's and task's status after it, and the step itself as steps.get shows it after the
+ * decision (its decision, votes, revision, an approval still open for more votes), so a
+ * client updates its view without reading the step again.
+ */
 export const DecideResult = z.object({
   approvalId: Id,
   taskId: Id,
   stepId: Id,
   stepStatus: StepStatus,
   taskStatus: TaskStatus,
+  step: Step,
 });
 export type DecideResult = z.infer<typeof DecideResult>;
 

@@ -1,28 +1,23 @@
 /** workspaces.*: create and list with the root token; get with a workspace key. */
 import { CreateWorkspaceInput, Limit, RateLimits, SecretString, SetLimitsInput, WorkspaceDetail, Workspace, page } from '@greenlight/core';
 import { z } from 'zod';
-import type { Registry } from '../../registry.ts';
-import type { Workspace as WorkspaceObject } from '../../workspace/object.ts';
 import { rootProcedure, router, unwrap, workspaceProcedure } from '../init.ts';
-
-const registryOf = (env: Env) => env.REGISTRY.get(env.REGISTRY.idFromName('registry'));
 
 export const workspacesRouter = router({
   create: rootProcedure
     .input(CreateWorkspaceInput)
     .output(z.object({ workspace: Workspace, adminKey: SecretString }))
     .mutation(async ({ ctx, input }) => {
-      const registry = registryOf(ctx.env);
+      const registry = ctx.registry();
       await unwrap(registry.register({ id: input.id, name: input.name, createdAt: Date.now() }));
-      const stub = ctx.env.WORKSPACE.get(ctx.env.WORKSPACE.idFromName(input.id));
-      const created = await stub.init(input);
+      const created = await ctx.workspace(input.id).init(input);
       if (!created.ok) await registry.unregister(input.id);
       return unwrap(created);
     }),
   list: rootProcedure
     .input(z.strictObject({ cursor: z.string().max(40).optional(), limit: Limit }).default({ limit: 50 }))
     .output(page(z.object({ id: z.string(), name: z.string(), createdAt: z.number() })))
-    .query(({ ctx, input }) => registryOf(ctx.env).list(input)),
+    .query(({ ctx, input }) => ctx.registry().list(input)),
   get: workspaceProcedure.output(WorkspaceDetail).query(({ ctx }) => unwrap(ctx.ws.getWorkspace(ctx.cred))),
   /** Admin: the workspace's rate limits, per key and for the whole workspace. */
   setLimits: workspaceProcedure.input(SetLimitsInput).output(RateLimits).mutation(({ ctx, input }) => unwrap(ctx.ws.setLimits(ctx.cred, input))),

@@ -27,9 +27,10 @@ export function get(tx: Tx, approvalId: string): Result<ApprovalRecord> {
   return record ? ok(record) : fail('NOT_FOUND', `approval ${approvalId} not found`);
 }
 
+/** A decision's answer: the statuses after it, and the step itself as steps.get would show it now. */
 function summary(task: Task, approvalId: string, stepId: string): DecideResult {
   const step = task.steps.find((s) => s.id === stepId)!;
-  return { approvalId, taskId: task.id, stepId, stepStatus: step.status, taskStatus: task.status };
+  return { approvalId, taskId: task.id, stepId, stepStatus: step.status, taskStatus: task.status, step };
 }
 
 export function decide(tx: Tx, input: DecideInput, newParamsHash: string | undefined): Result<DecideResult> {

@@ -1,0 +1,100 @@
+/**
+ * What the tRPC routers may call on the Durable Objects, as plain interfaces: the
+ * Workspace object's and the Registry's public RPC methods. Types from the core only,
+ * no `cloudflare:*` import and no Worker global, so the router built over them (and the
+ * `AppRouter` type the SDK, CLI and page import) type-checks on any host. The objects
+ * `implements` these, so a signature that drifts fails the Worker's typecheck.
+ */
+import type {
+  Approval, ApprovalRecord, AuditExportInput, AuditExportPage, CancelInput, ClaimedStep, ClaimInput, CompleteInput, CreateKeyInput,
+  CreateWebhookInput, DecideInput, DecideManyInput, DecideResult, Delivery, EvaluateInput, Event, FailInput, Heartbeat, HeartbeatInput, Key,
+  ListApprovalsInput, ListEventsInput, ListTasksInput, PlanInput, Policy, PolicyVerdict, RateLimits, Result, ReviseInput, Role, SetModeInput,
+  SimulateInput, SimulationReport, Step, StepReport, TaskSummary, TaskView, Ticket, Webhook, Workspace, WorkspaceDetail,
+} from '@greenlight/core';
+
+/** How the Worker presents a caller to the object: the workspace named by the key, and its secret. */
+export type Cred = { workspaceId: string; secret: string };
+
+/** A page of a list: the items, and the cursor of the next page when there is one. */
+export type Page<T> = { items: T[]; nextCursor?: string };
+
+/** Every mutation may carry an idempotency key (SPEC section 6): a repeat answers as the first. */
+type Idem = { idempotencyKey?: string | undefined };
+
+/**
+ * The Workspace Durable Object's RPC surface (apps/api/src/workspace/object.ts). Every
+ * method authenticates `cred` inside the object and answers a core `Result`: a client's
+ * mistake is an error value with a tRPC code, never a throw.
+ */
+export interface WorkspaceRpc {
+  /** Called once by workspaces.create, after the Worker checked the root token; CONFLICT if it exists. */
+  init(input: { id: string; name: string }): Promise<Result<{ workspace: Workspace; adminKey: string }>>;
+
+  getWorkspace(cred: Cred): Promise<Result<WorkspaceDetail>>;
+  listKeys(cred: Cred): Promise<Result<{ items: Key[] }>>;
+  getPolicy(cred: Cred): Promise<Result<{ policy: Policy; version: number }>>;
+  evaluatePolicy(cred: Cred, input: EvaluateInput): Promise<Result<PolicyVerdict>>;
+  simulatePolicy(cred: Cred, input: SimulateInput): Promise<Result<SimulationReport>>;
+  getTask(cred: Cred, taskId: string): Promise<Result<TaskView>>;
+  listTasks(cred: Cred, input: ListTasksInput): Promise<Result<Page<TaskSummary>>>;
+  listApprovals(cred: Cred, input: ListApprovalsInput): Promise<Result<Page<Approval>>>;
+  getApproval(cred: Cred, approvalId: string): Promise<Result<ApprovalRecord>>;
+  listEvents(cred: Cred, input: ListEventsInput): Promise<Result<Page<Event>>>;
+  auditExport(cred: Cred, input: AuditExportInput): Promise<Result<AuditExportPage>>;
+  getStep(cred: Cred, stepId: string): Promise<Result<Step>>;
+  /** A single-use ticket for the live socket. */
+  ticket(cred: Cred): Promise<Result<Ticket>>;
+
+  createKey(cred: Cred, input: CreateKeyInput & Idem): Promise<Result<{ key: string; id: string; principal: string; role: Role }>>;
+  revokeKey(cred: Cred, input: { id: string } & Idem): Promise<Result<Key>>;
+  setLimits(cred: Cred, input: { limits: RateLimits } & Idem): Promise<Result<RateLimits>>;
+  setPolicy(cred: Cred, input: { policy: Policy } & Idem): Promise<Result<{ policy: Policy; version: number }>>;
+
+  plan(cred: Cred, input: PlanInput): Promise<Result<TaskView>>;
+  revise(cred: Cred, input: ReviseInput): Promise<Result<TaskView>>;
+  setMode(cred: Cred, input: SetModeInput): Promise<Result<TaskView>>;
+  cancel(cred: Cred, input: CancelInput): Promise<Result<TaskView>>;
+
+  /** One decision; the answer carries the step as it is after it (steps.get's view). */
+  decide(cred: Cred, input: DecideInput): Promise<Result<DecideResult>>;
+  decideMany(cred: Cred, input: DecideManyInput): Promise<Result<{ items: DecideResult[] }>>;
+
+  createWebhook(cred: Cred, input: CreateWebhookInput): Promise<Result<{ webhook: Webhook; secret: string }>>;
+  listWebhooks(cred: Cred): Promise<Result<{ items: Webhook[] }>>;
+  deleteWebhook(cred: Cred, input: { id: string } & Idem): Promise<Result<{ id: string }>>;
+  listDeliveries(cred: Cred, input: { webhookId?: string | undefined; limit: number }): Promise<Result<{ items: Delivery[] }>>;
+
+  claim(cred: Cred, input: ClaimInput): Promise<Result<{ steps: ClaimedStep[] }>>;
+  heartbeat(cred: Cred, input: HeartbeatInput): Promise<Result<Heartbeat>>;
+  complete(cred: Cred, input: CompleteInput): Promise<Result<StepReport>>;
+  fail(cred: Cred, input: FailInput): Promise<Result<StepReport>>;
+}
+
+/** One workspace as the Registry lists it. */
+export type WorkspaceEntry = { id: string; name: string; createdAt: number };
+
+/**
+ * The Registry Durable Object's RPC surface (apps/api/src/registry.ts). Its methods run
+ * synchronously inside the object; through a stub they answer a promise.
+ */
+export interface RegistryRpc {
+  /** CONFLICT when the id is taken. */
+  register(entry: WorkspaceEntry): Result<WorkspaceEntry> | Promise<Result<WorkspaceEntry>>;
+  unregister(id: string): void | Promise<void>;
+  list(q: { cursor?: string | undefined; limit: number }): Page<WorkspaceEntry> | Promise<Page<WorkspaceEntry>>;
+}
+
+/**
+ * What a procedure may reach, given by the host per request (the Worker builds it from
+ * its bindings: apps/api/src/index.ts). The routers never see the runtime.
+ */
+export type Context = {
+  /** The request's Authorization header, as sent. */
+  authorization: string | null;
+  /** Whether `token` is the operator's root token: a constant-time comparison, done by the host. */
+  isRootToken(token: string): boolean;
+  /** The object of workspace `id` (one per tenant). */
+  workspace(id: string): WorkspaceRpc;
+  /** The one global list of workspace ids. */
+  registry(): RegistryRpc;
+};

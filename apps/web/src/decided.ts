@@ -1,0 +1,49 @@
+/**
+ * A decision's answer applied to what the page shows: approvals.decide answers with the
+ * step as it is after the decision (DecideResult.step), so the page updates at once
+ * instead of reading the task and its approvals again. What the decision changed beyond
+ * that step (dependents blocked by a reject, say) arrives with the live stream, whose
+ * events reload the view as before. Pure: tested in decided.test.ts.
+ */
+import { approvalView, taskView, type Approval, type DecideResult, type TaskView } from '@greenlight/core';
+
+type Page<T> = { items: T[]; nextCursor?: string | undefined };
+
+/**
+ * The task after `answer`: its step replaced by the answer's and the task's status the
+ * answer's. Unchanged when the answer is about another task, or older than what is shown
+ * (a reload that landed first already holds a state at least as new).
+ */
+export function taskAfter(task: TaskView, answer: DecideResult): TaskView {
+  const shown = task.steps.find((s) => s.id === answer.stepId);
+  if (answer.taskId !== task.id || !shown || shown.updatedAt > answer.step.updatedAt) return task;
+  const steps = task.steps.map((s) => (s.id === answer.stepId ? answer.step : s));
+  return taskView({ ...task, steps, status: answer.taskStatus });
+}
+
+/**
+ * A task's open approvals after `answer`, with the task as it is after it (taskAfter):
+ * the step's entry is the core's view of its open approval now (votes recorded, or a
+ * new one after a modify), or gone when none is open; in the same place.
+ */
+export function taskApprovalsAfter<P extends Page<Approval>>(open: P, task: TaskView, answer: DecideResult): P {
+  if (answer.taskId !== task.id || !open.items.some((a) => a.stepId === answer.stepId)) return open;
+  const step = task.steps.find((s) => s.id === answer.stepId);
+  const now = step ? approvalView(task, step) : undefined;
+  return { ...open, items: open.items.flatMap((a) => (a.stepId !== answer.stepId ? [a] : now ? [now] : [])) };
+}
+
+/**
+ * The inbox after `answer` (it holds no tasks): the decided approval leaves when its step
+ * no longer awaits it; while it awaits more votes it shows the votes the answer carries.
+ * A new approval a modify opened arrives with the live reload.
+ */
+export function inboxAfter<P extends Page<Approval>>(open: P, answer: DecideResult): P {
+  const { step } = answer;
+  const stillOpen = step.status === 'awaiting_approval' && step.approval?.id === answer.approvalId;
+  if (step.status === 'awaiting_approval' && !stillOpen) return open;
+  return {
+    ...open,
+    items: open.items.flatMap((a) => (a.approvalId !== answer.approvalId ? [a] : stillOpen ? [{ ...a, votes: step.approvals }] : [])),
+  };
+}

@@ -7,7 +7,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { chainHash, GENESIS_HASH, verifyAuditExport, verifyChain, type ChainHead } from '@greenlight/core';
 import { describe, expect, it } from 'vitest';
-import { migrate } from '../src/workspace/migrations.ts';
+import { migrate, MIGRATIONS } from '../src/workspace/migrations.ts';
 import { expireApproval, stubOf } from './deadlines.ts';
 import { allEvents, errorOf, openApproval, team, threeStepPlan, type Team } from './harness.ts';
 
@@ -135,7 +135,7 @@ describe('audit trail', () => {
       const h2 = chainHash(h1, { seq: 2, at: 1700000000001, type: 'task.planned', actor: 'agent-1', taskId: 't1', data: { title: 'x', steps: 2 } });
       const h3 = chainHash(h2, { seq: 3, at: 1700000000002, type: 'step.approved', actor: 'alice', taskId: 't1', stepId: 's1', data: { from: 'awaiting_approval', to: 'approved', by: ['alice'] } });
       expect(rows).toEqual([{ seq: 1, hash: h1 }, { seq: 2, hash: h2 }, { seq: 3, hash: h3 }]);
-      expect(sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).one().value).toBe('5');
+      expect(sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).one().value).toBe(String(MIGRATIONS.length));
     });
     // New events continue the backfilled chain.
     await t.admin.keys.create.mutate({ principal: 'carol', role: 'viewer' });

@@ -4,9 +4,11 @@
  * answered, so the page and the CLI need not read it again. Every kind of decision,
  * a vote that leaves the approval open, decideMany, and an idempotent repeat.
  */
+import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { stubOf } from './deadlines.ts';
 import type { RouterOutputs } from '../src/contract/index.ts';
-import { openApproval, patch, team } from './harness.ts';
+import { errorOf, openApproval, patch, team } from './harness.ts';
 
 type Answer = RouterOutputs['approvals']['decide'];
 
@@ -97,5 +99,23 @@ describe('approvals.decide answers with the step after the decision', () => {
     const again = await t.approver.approvals.decide.mutate(input);
     expect(again).toEqual(first);
     expect(again.step.status).toBe('approved');
+  });
+
+  it('a repeat of a decision remembered before answers carried the step is a typed CONFLICT after migration 6, never a 500', async () => {
+    const t = await team();
+    const task = await t.agent.tasks.plan.mutate({ title: 'old record', steps: [cmd('a', 'make a')] });
+    const open = await openApproval(t.approver, task.id, 'a');
+    const input = { approvalId: open.approvalId, decision: 'approve' as const, paramsHash: open.paramsHash, idempotencyKey: 'before-upgrade' };
+    const first = await t.approver.approvals.decide.mutate(input);
+    // The record as schema 5 wrote it: the same answer without `step`.
+    await runInDurableObject(stubOf(t.id), (_o, state) => {
+      const { step: _step, ...old } = first;
+      state.storage.sql.exec(`UPDATE idempotency SET response = ? WHERE key = 'before-upgrade'`, JSON.stringify(old));
+      state.storage.sql.exec(`UPDATE meta SET value = '5' WHERE key = 'schema_version'`);
+    });
+    await evictDurableObject(stubOf(t.id));
+    const err = await errorOf(t.approver.approvals.decide.mutate(input));
+    expect(err).toMatchObject({ code: 'CONFLICT' });
+    expect((await t.viewer.steps.get.query({ stepId: open.stepId })).status).toBe('approved');
   });
 });

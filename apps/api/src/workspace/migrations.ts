@@ -141,6 +141,15 @@ export const MIGRATIONS: readonly Migration[] = [
   DELETE FROM tickets;
   `,
   /* 5: the audit trail: every event hashed into a chain (core audit/chain.ts) */ backfillEventHashes,
+  /* 6: decisions answer with their step (DecideResult.step). A remembered decide or
+     decideMany answer from before has none, and replaying it would fail the output
+     check (a 500); it goes, so a repeat is a new call and gets the typed CONFLICT a
+     decided approval answers (not_open, already_voted). */ `
+  DELETE FROM idempotency WHERE json_valid(response) AND (
+    (json_type(response, '$.approvalId') IS NOT NULL AND json_type(response, '$.stepStatus') IS NOT NULL AND json_type(response, '$.step') IS NULL)
+    OR (json_type(response, '$.items[0].stepStatus') IS NOT NULL AND json_type(response, '$.items[0].step') IS NULL)
+  );
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

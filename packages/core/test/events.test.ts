@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, Event, EventType, GENESIS_HASH, STEP_MOVE_TYPES, strictEventData, type NewEvent } from '../src/index.ts';
+import { canonicalJson, Event, eventNote, eventSummary, EventType, GENESIS_HASH, STEP_MOVE_TYPES, strictEventData, type NewEvent } from '../src/index.ts';
 import { makeEnv, planResult, unwrap } from './fixtures.ts';
 import { apply, cmdArb, planArb, policyArb } from './properties/model.ts';
 
@@ -92,5 +92,23 @@ describe('event schemas', () => {
       old(5, 'policy.set', { version: 2, policy: { mode: 'copilot', rules: [{ match: { command: '^rm ' }, action: 'deny' }], autoApprove: ['read_file'], requiredApprovals: 1, preventSelfApproval: true, defaultOnTimeout: 'reject', maxAttempts: 3 } }, {}),
     ];
     for (const raw of rows) expect(refusal(raw), JSON.stringify(raw)).toBeUndefined();
+  });
+});
+
+describe('events as text', () => {
+  const asked = { from: 'awaiting_approval', revision: 2 } as const;
+  it('eventNote gives what a person wrote or why it happened, from the typed fields', () => {
+    expect(eventNote({ type: 'step.changes_requested', data: { ...asked, to: 'changes_requested', by: 'alice', feedback: 'smaller' } })).toBe('smaller');
+    expect(eventNote({ type: 'step.rejected', data: { ...asked, to: 'rejected', by: 'policy:no-rm', rule: 'no-rm', reason: 'never rm' } })).toBe('never rm');
+    expect(eventNote({ type: 'step.completed', data: { ...asked, to: 'completed', by: 'alice', answer: 'eu-west' } })).toBe('eu-west');
+    expect(eventNote({ type: 'step.failed', data: { from: 'executing', to: 'failed', revision: 1, attempt: 1, error: { message: 'exit 2' } } })).toBe('exit 2');
+    expect(eventNote({ type: 'task.finished', data: { status: 'completed' } })).toBeUndefined();
+  });
+
+  it('eventSummary says where a step went and who moved it', () => {
+    expect(eventSummary({ type: 'step.approved', data: { ...asked, to: 'approved', by: ['alice', 'bob'] } })).toBe('awaiting_approval → approved by alice, bob');
+    expect(eventSummary({ type: 'task.mode_changed', data: { from: 'copilot', to: 'autopilot', by: 'alice' } })).toBe('copilot → autopilot by alice');
+    expect(eventSummary({ type: 'approval.voted', data: { approvalId: 'a', principal: 'bob', votes: 1, required: 2 } })).toBe('bob: 1 of 2');
+    expect(eventSummary({ type: 'step.skipped', data: { ...asked, to: 'skipped', by: 'alice', feedback: 'later' } })).toBe('awaiting_approval → skipped by alice — later');
   });
 });

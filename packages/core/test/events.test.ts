@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, Event, eventNote, eventSummary, EventType, GENESIS_HASH, STEP_MOVE_TYPES, strictEventData, type NewEvent } from '../src/index.ts';
-import { makeEnv, planResult, unwrap } from './fixtures.ts';
+import { canonicalJson, Draft, Event, eventNote, eventSummary, EventType, GENESIS_HASH, STEP_MOVE_TYPES, strictEventData, type NewEvent } from '../src/index.ts';
+import { makeCtx, makeEnv, makeTask, planResult, readStep, unwrap } from './fixtures.ts';
 import { apply, cmdArb, planArb, policyArb } from './properties/model.ts';
 
 /** An event as the shell stores it and a reader gets it back: JSON, with the envelope around it. */
@@ -110,5 +110,27 @@ describe('events as text', () => {
     expect(eventSummary({ type: 'task.mode_changed', data: { from: 'copilot', to: 'autopilot', by: 'alice' } })).toBe('copilot → autopilot by alice');
     expect(eventSummary({ type: 'approval.voted', data: { approvalId: 'a', principal: 'bob', votes: 1, required: 2 } })).toBe('bob: 1 of 2');
     expect(eventSummary({ type: 'step.skipped', data: { ...asked, to: 'skipped', by: 'alice', feedback: 'later' } })).toBe('awaiting_approval → skipped by alice — later');
+  });
+});
+
+describe('writers are typed by event type', () => {
+  // These lines are the test: `npm run typecheck` fails if any @ts-expect-error stops being an error.
+  it('a wrong, missing or unknown field in an emitted payload does not build', async () => {
+    const { task } = await makeTask([readStep('r')]);
+    const d = new Draft(task, makeCtx());
+    d.emit('task.finished', { status: 'completed' });
+    // @ts-expect-error task.finished needs its status
+    d.emit('task.finished', {});
+    // @ts-expect-error an active task has not finished
+    d.emit('task.finished', { status: 'active' });
+    // @ts-expect-error a field task.cancelled does not have
+    d.emit('task.cancelled', { by: 'alice', reasn: 'typo' });
+    // @ts-expect-error votes are counts
+    d.emit('approval.voted', { approvalId: 'a', principal: 'p', votes: '1', required: 2 }, 's');
+    const ok: NewEvent = { type: 'key.created', data: { id: 'k', principal: 'p', role: 'admin' } };
+    // @ts-expect-error another type's data
+    const wrong: NewEvent = { type: 'key.created', data: { id: 'w', name: 'W' } };
+    expect([ok.type, wrong.type]).toEqual(['key.created', 'key.created']);
+    expect(d.events.map((e) => e.type)).toEqual(['task.finished', 'task.finished', 'task.finished', 'task.cancelled', 'approval.voted']);
   });
 });

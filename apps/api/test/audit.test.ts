@@ -123,17 +123,17 @@ describe('audit trail', () => {
         sql.exec(`ALTER TABLE events DROP COLUMN hash`);
         sql.exec(`DELETE FROM events`);
         sql.exec(`UPDATE meta SET value = '4' WHERE key = 'schema_version'`);
-        // Rows as version 4 wrote them: no hash, an absent task id as NULL, data as JSON text.
+        // Rows as version 4 wrote them: no hash, an absent task id as NULL, data as JSON text (each type's data as it wrote it).
         sql.exec(`INSERT INTO events (seq, at, type, actor, task_id, step_id, data) VALUES
           (1, 1700000000000, 'workspace.created', 'admin', NULL, NULL, '{"id":"w","name":"W"}'),
-          (2, 1700000000001, 'task.planned', 'agent-1', 't1', NULL, '{"title":"x","steps":2}'),
-          (3, 1700000000002, 'step.approved', 'alice', 't1', 's1', '{"to":"approved","from":"awaiting_approval","by":["alice"]}')`);
+          (2, 1700000000001, 'task.planned', 'agent-1', 't1', NULL, '{"title":"x","steps":2,"mode":"copilot"}'),
+          (3, 1700000000002, 'step.approved', 'alice', 't1', 's1', '{"to":"approved","from":"awaiting_approval","revision":1,"by":["alice"]}')`);
         migrate(sql);
       });
       const rows = sql.exec<{ seq: number; hash: string }>(`SELECT seq, hash FROM events ORDER BY seq`).toArray();
       const h1 = chainHash(GENESIS_HASH, { seq: 1, at: 1700000000000, type: 'workspace.created', actor: 'admin', data: { id: 'w', name: 'W' } });
-      const h2 = chainHash(h1, { seq: 2, at: 1700000000001, type: 'task.planned', actor: 'agent-1', taskId: 't1', data: { title: 'x', steps: 2 } });
-      const h3 = chainHash(h2, { seq: 3, at: 1700000000002, type: 'step.approved', actor: 'alice', taskId: 't1', stepId: 's1', data: { from: 'awaiting_approval', to: 'approved', by: ['alice'] } });
+      const h2 = chainHash(h1, { seq: 2, at: 1700000000001, type: 'task.planned', actor: 'agent-1', taskId: 't1', data: { title: 'x', steps: 2, mode: 'copilot' } });
+      const h3 = chainHash(h2, { seq: 3, at: 1700000000002, type: 'step.approved', actor: 'alice', taskId: 't1', stepId: 's1', data: { from: 'awaiting_approval', to: 'approved', revision: 1, by: ['alice'] } });
       expect(rows).toEqual([{ seq: 1, hash: h1 }, { seq: 2, hash: h2 }, { seq: 3, hash: h3 }]);
       expect(sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).one().value).toBe(String(MIGRATIONS.length));
     });

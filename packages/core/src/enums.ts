@@ -89,6 +89,14 @@ export const EventType = z.enum([
 ]);
 export type EventType = z.infer<typeof EventType>;
 
+/** What a webhook notifies about (webhooks.ts maps events to these). Here, not in schemas/webhook.ts, so event data can name it without an import cycle. */
+export const WebhookEvent = z.enum(['approval.requested', 'approval.decided', 'approval.expired', 'task.finished']);
+export type WebhookEvent = z.infer<typeof WebhookEvent>;
+
+/** `json`: the event and a `text` line; `slack`: only `{ text }`, for Slack-compatible incoming webhooks. */
+export const WebhookFormat = z.enum(['json', 'slack']);
+export type WebhookFormat = z.infer<typeof WebhookFormat>;
+
 /** Error codes the core returns; each is a tRPC code of the same name. */
 export const ErrorCode = z.enum([
   'BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS',

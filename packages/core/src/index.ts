@@ -39,6 +39,7 @@ export * from './simulate.ts';
 export * from './policies/coding-agent.ts';
 export * from './schemas/webhook.ts';
 export * from './webhooks.ts';
+export * from './event-text.ts';
 export * from './webhook-target.ts';
 export * from './ratelimit.ts';
 export * from './schemas/audit.ts';

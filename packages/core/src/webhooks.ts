@@ -2,36 +2,57 @@
  * Which audit events become webhook notifications, what they say, and when a failed
  * delivery is tried again. Pure; the workspace object does the sending.
  */
-import type { Event } from './schemas/event.ts';
+import { isStepMove, type Event, type EventContent } from './schemas/event.ts';
 import type { ChainHead } from './audit/chain.ts';
-import type { WebhookEvent, WebhookFormat, WebhookJsonBody, WebhookSlackBody } from './schemas/webhook.ts';
+import type { StepStatus, WebhookEvent, WebhookFormat } from './enums.ts';
+import type { WebhookJsonBody, WebhookSlackBody } from './schemas/webhook.ts';
 
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 
-const DECIDED = new Set(['step.approved', 'step.rejected', 'step.skipped', 'step.changes_requested', 'step.completed']);
+/** A decision an event records on an open approval: where the step went, who decided, their feedback. */
+type Decided = { to: StepStatus; by: string[]; feedback?: string | undefined };
+
+function decidedOn(e: EventContent): Decided | undefined {
+  switch (e.type) {
+    case 'step.approved':
+    case 'step.completed':
+      // A retry or an executor's report names nobody, and did not come from an open approval.
+      return e.data.from === 'awaiting_approval' ? { to: e.data.to, by: e.data.by === undefined ? [] : [e.data.by].flat() } : undefined;
+    case 'step.rejected':
+    case 'step.skipped':
+    case 'step.changes_requested':
+      return e.data.from === 'awaiting_approval' ? { to: e.data.to, by: [e.data.by], feedback: e.data.feedback } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** People decided (not a rule): someone is named, and nobody as `policy:<rule>`. */
+const byPeople = (d: Decided): boolean => d.by.length > 0 && d.by.every((b) => !b.startsWith('policy:'));
 
 /** The notification an event stands for, if any. Policy decisions are not news; people's are. */
-export function webhookEventOf(e: Pick<Event, 'type' | 'data'>): WebhookEvent | undefined {
+export function webhookEventOf(e: EventContent): WebhookEvent | undefined {
   if (e.type === 'approval.requested' || e.type === 'approval.expired' || e.type === 'task.finished') return e.type;
-  if (e.type === 'step.revised' && e.data.to === 'awaiting_approval') return 'approval.requested';
-  if (!DECIDED.has(e.type) || e.data.from !== 'awaiting_approval') return undefined;
-  const by = e.data.by;
-  const people = (Array.isArray(by) ? by : [by]).filter((b): b is string => typeof b === 'string');
-  return people.length > 0 && people.every((b) => !b.startsWith('policy:')) ? 'approval.decided' : undefined;
+  if (e.type === 'step.revised') return e.data.to === 'awaiting_approval' ? 'approval.requested' : undefined;
+  const d = decidedOn(e);
+  return d && byPeople(d) ? 'approval.decided' : undefined;
 }
 
 /** A one-line summary, readable in a chat channel. */
-export function webhookText(workspaceId: string, kind: WebhookEvent, e: Pick<Event, 'type' | 'data' | 'taskId' | 'stepId' | 'actor'>): string {
+export function webhookText(workspaceId: string, kind: WebhookEvent, e: EventContent): string {
   const where = `[${workspaceId}] task ${e.taskId ?? '?'}${e.stepId ? ` step ${e.stepId}` : ''}`;
   switch (kind) {
     case 'approval.requested':
-      return `${where}: approval requested (revision ${String(e.data.revision ?? 1)})`;
-    case 'approval.decided':
-      return `${where}: ${String(e.data.to)} by ${[e.data.by].flat().join(', ')}${e.data.feedback ? ` — ${String(e.data.feedback)}` : ''}`;
+      return `${where}: approval requested${isStepMove(e) ? ` (revision ${e.data.revision})` : ''}`;
+    case 'approval.decided': {
+      const d = decidedOn(e);
+      if (!d) return `${where}: approval decided`;
+      return `${where}: ${d.to} by ${d.by.join(', ')}${d.feedback ? ` — ${d.feedback}` : ''}`;
+    }
     case 'approval.expired':
-      return `${where}: approval expired, ${String(e.data.defaultOnTimeout)} applied`;
+      return `${where}: approval expired${e.type === 'approval.expired' ? `, ${e.data.defaultOnTimeout} applied` : ''}`;
     case 'task.finished':
-      return `${where}: task finished, ${String(e.data.status)}`;
+      return `${where}: task finished${e.type === 'task.finished' ? `, ${e.data.status}` : ''}`;
   }
 }
 

@@ -4,16 +4,16 @@
  * (superseded, with its vote), N-of-M votes, an expiry, a raised mode.
  */
 import { describe, expect, it } from 'vitest';
-import { applyDeadlines, approvalRecord, decide, Policy, setMode, type Event, type Outcome, type Task } from '../src/index.ts';
+import { applyDeadlines, approvalRecord, decide, Policy, setMode, type Outcome, type Task, type UnhashedEvent } from '../src/index.ts';
 import { commandStep, decision, makeEnv, makeTask, modifyDecision, stepOf, unwrap, type Env } from './fixtures.ts';
 
 /** Outcomes as the shell stores them: each event with its seq, time and actor. */
 function recorder() {
-  const events: Omit<Event, 'hash'>[] = [];
+  const events: UnhashedEvent[] = [];
   return {
     events,
     add(o: Outcome, actor: string, at: number): Task {
-      for (const e of o.events) events.push({ seq: events.length + 1, at, actor, ...(e.taskId ? { taskId: e.taskId } : {}), ...(e.stepId ? { stepId: e.stepId } : {}), type: e.type, data: e.data });
+      for (const e of o.events) events.push({ seq: events.length + 1, at, actor, ...e });
       return o.task;
     },
   };

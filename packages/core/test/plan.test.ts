@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_POLICY,
   Policy,
+  approvalOpened,
+  isStepMove,
   findCycle,
   planTask,
   validatePlan,
@@ -243,12 +245,12 @@ describe('planTask', () => {
     );
     expect(events[0]).toEqual({ type: 'task.planned', taskId: task.id, data: { title: 'a task', steps: 3, mode: 'copilot' } });
     const stepEvents = events.slice(1);
-    expect(stepEvents.map((e) => [e.type, e.stepId, e.data.from, e.data.to])).toEqual([
+    expect(stepEvents.map((e) => [e.type, e.stepId, isStepMove(e) && e.data.from, isStepMove(e) && e.data.to])).toEqual([
       ['step.approved', stepOf(task, 'r').id, 'awaiting_approval', 'approved'],
       ['approval.requested', stepOf(task, 'e').id, 'awaiting_approval', 'awaiting_approval'],
       ['step.rejected', stepOf(task, 'x').id, 'awaiting_approval', 'rejected'],
     ]);
-    expect(stepEvents[1]?.data.approvalId).toBe(stepOf(task, 'e').approval?.id);
+    expect(stepEvents[1] && approvalOpened(stepEvents[1])).toBe(stepOf(task, 'e').approval?.id);
     expect(stepOf(task, 'x').decision).toMatchObject({ decision: 'policy', by: ['policy:no-rm'], reason: 'never rm' });
     expect(stepOf(task, 'x').completedAt).toBe(T0);
   });

@@ -15,6 +15,8 @@ export type { DecisionOutcome, WaitOptions } from './wait.ts';
 export type { AuditExportOptions } from './audit.ts';
 /** Check an audit export offline: the seq of the first changed, dropped or reordered event, or ok (core audit/export.ts). */
 export { verifyAuditExport, verifyChain, chainHash, GENESIS_HASH } from '@greenlight/core';
+/** Reading watch()'s events: narrow on `type` (each type's data is typed), or use these (core schemas/event.ts, event-text.ts). */
+export { approvalOpened, eventNote, eventSummary, isStepMove } from '@greenlight/core';
 export { HandlerError, type HandlerContext, type HandlerResult, type Handlers, type RunOptions, type StepHandler } from './run.ts';
 export type * from '@greenlight/core';
 /** Facts derived from the domain, from the same functions the server and the page use: no client recounts them. */

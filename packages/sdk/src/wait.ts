@@ -4,7 +4,7 @@
  * id), so an earlier round's decision never answers it. Aborting rejects with
  * CLIENT_CLOSED_REQUEST (reason `aborted`) and leaves no socket or timer behind.
  */
-import type { Step, StepStatus } from '@greenlight/core';
+import { approvalOpened, isStepMove, type Step, type StepStatus } from '@greenlight/core';
 import { deadline, follow } from './abort.ts';
 import { GreenlightError } from './errors.ts';
 import { stream, type LiveOptions } from './live.ts';
@@ -100,12 +100,12 @@ async function decisionOn(live: LiveOptions, stepId: string, approvalId: string 
       continue;
     }
     const { event } = mark;
-    const to = event.data.to;
-    if (event.stepId !== stepId || typeof to !== 'string') continue;
-    const eventRevision = typeof event.data.revision === 'number' ? event.data.revision : first.revision;
+    // Only this step's status changes count (core's isStepMove: data has from, to, revision).
+    if (event.stepId !== stepId || !isStepMove(event)) continue;
+    const { to, revision: eventRevision } = event.data;
     if (revision === undefined) {
       // Earlier rounds are history: wait for this approval's own opening.
-      if (to === 'awaiting_approval' && event.data.approvalId === bound) revision = eventRevision;
+      if (approvalOpened(event) === bound) revision = eventRevision;
       continue;
     }
     if (event.type === 'step.revised') {
@@ -116,11 +116,11 @@ async function decisionOn(live: LiveOptions, stepId: string, approvalId: string 
     }
     if (to === 'awaiting_approval') {
       // Asked again on the same revision (its votes were voided): the decision is still to come.
-      if (typeof event.data.approvalId === 'string') bound = event.data.approvalId;
+      bound = approvalOpened(event) ?? bound;
       continue;
     }
     const step = await live.api.steps.get.query({ stepId }, { signal });
-    return { status: to as StepStatus, step, approvalId: bound, revision };
+    return { status: to, step, approvalId: bound, revision };
   }
   // The stream ends only when the signal aborts; waitForDecision says why.
   throw GreenlightError.aborted('waitForDecision', signal);

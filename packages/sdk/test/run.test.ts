@@ -4,7 +4,7 @@
  * handler even when no event says so. The real server is in tests/e2e/run.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { ClaimedStep, Event, TaskStatus } from '@greenlight/core';
+import type { ClaimedStep, Event, EventContent, TaskStatus } from '@greenlight/core';
 import type { Api } from '../src/client.ts';
 import { run, type RunDeps } from '../src/run.ts';
 import { claimed } from './fixtures.ts';
@@ -14,8 +14,8 @@ function events() {
   const queue: Event[] = [];
   let wake: (() => void) | undefined;
   let seq = 0;
-  const push = (type: Event['type']) => {
-    queue.push({ seq: ++seq, at: Date.now(), type, actor: 'someone', taskId: 'task-1', data: {}, hash: '0'.repeat(64) });
+  const push = (content: EventContent) => {
+    queue.push({ seq: ++seq, at: Date.now(), actor: 'someone', taskId: 'task-1', ...content, hash: '0'.repeat(64) });
     wake?.();
   };
   async function* watch({ signal }: { signal?: AbortSignal }): AsyncGenerator<Event, void, undefined> {
@@ -93,7 +93,7 @@ describe('run() loop', () => {
     expect(calls.claim).toBe(1);
 
     ready = [claimed('custom', { tool: 't', input: {} })];
-    stream.push('step.approved');
+    stream.push({ type: 'step.approved', stepId: 'step-2', data: { from: 'awaiting_approval', to: 'approved', revision: 1, by: ['alice'] } });
     expect((await done).status).toBe('completed');
     expect(calls.claim).toBe(2);
     expect(calls.complete).toBe(1);

@@ -1,15 +1,6 @@
 /** The task's audit log, newest first, as it grows. */
-import type { Event } from '@greenlight/core';
+import { eventNote, type Event } from '@greenlight/core';
 import { label, time } from '../format.ts';
-
-const detail = (d: Record<string, unknown>): string => {
-  for (const k of ['feedback', 'answer', 'reason', 'error'] as const) {
-    const v = d[k];
-    if (typeof v === 'string' && v) return v;
-    if (v && typeof v === 'object' && 'message' in v && typeof v.message === 'string') return v.message;
-  }
-  return '';
-};
 
 export function Timeline({ events, keyOf }: { events: Event[]; keyOf: (stepId: string) => string | undefined }) {
   return (
@@ -23,7 +14,7 @@ export function Timeline({ events, keyOf }: { events: Event[]; keyOf: (stepId: s
             <span class="etype">{label(e.type)}</span>
             {e.stepId && <code>{keyOf(e.stepId) ?? e.stepId}</code>}
             <span class="actor">{e.actor}</span>
-            {detail(e.data) && <div class="edetail">{detail(e.data)}</div>}
+            {eventNote(e) && <div class="edetail">{eventNote(e)}</div>}
           </li>
         ))}
     </ol>

@@ -4,7 +4,7 @@
  * An unknown --task is NOT_FOUND at once; a server that never opens the live connection
  * is a TIMEOUT after the request budget.
  */
-import type { Event } from '@greenlight/core';
+import { eventSummary, type Event } from '@greenlight/core';
 import { RequestTimeout, UsageError } from '../errors.ts';
 import { oneLine, type Out } from '../output.ts';
 import { str, type Command } from './spec.ts';
@@ -12,8 +12,9 @@ import { str, type Command } from './spec.ts';
 function eventLine(e: Event, out: Out): string {
   const time = new Date(e.at).toISOString().slice(11, 19);
   const where = [e.taskId && `task=${e.taskId}`, e.stepId && `step=${e.stepId}`].filter(Boolean).join(' ');
-  const data = Object.keys(e.data).length > 0 ? oneLine(JSON.stringify(e.data), 100) : '';
-  return [out.paint('gray', `#${e.seq}`), time, out.paint('bold', e.type), e.actor, where, out.paint('gray', data)].filter(Boolean).join(' ');
+  // What the event says, typed (core's eventSummary); --json prints the whole event.
+  const what = oneLine(eventSummary(e), 100);
+  return [out.paint('gray', `#${e.seq}`), time, out.paint('bold', e.type), e.actor, where, out.paint('gray', what)].filter(Boolean).join(' ');
 }
 
 function nonNegativeInt(v: string | undefined, flag: string): number | undefined {

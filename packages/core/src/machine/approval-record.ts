@@ -7,72 +7,71 @@
  */
 import { decisionPeople } from '../facts.ts';
 import type { ApprovalOutcome, ApprovalRecord } from '../schemas/api.ts';
-import type { Event } from '../schemas/event.ts';
-
-/** An event as this reads it: its chain hash plays no part in the story. */
-type LoggedEvent = Omit<Event, 'hash'>;
+import { approvalOpened, isStepMove, type StepMoveEvent, type UnhashedEvent } from '../schemas/event.ts';
 import type { StepDecision, Vote } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
 import { approvalView, viewOf } from './approval.ts';
 
-const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
-const strs = (x: unknown): string[] | undefined => (Array.isArray(x) ? x.filter((v): v is string => typeof v === 'string') : typeof x === 'string' ? [x] : undefined);
+/** An event as this reads it: its chain hash plays no part in the story. */
+type LoggedEvent = UnhashedEvent;
 
 type Closing = { status: ApprovalOutcome; decision?: StepDecision; vote?: Vote['decision']; replacedBy?: string; reason?: string; closedBy: string };
 
+const withFeedback = (feedback: string | undefined) => (feedback !== undefined ? { feedback } : {});
+
 /** How the status change `e` closed the approval (SPEC section 3: each decision, deadline, cancel, revision). */
-function closing(e: LoggedEvent): Closing {
-  const { data } = e;
-  const to = str(data.to);
-  const by = strs(data.by) ?? [e.actor];
-  const at = e.at;
-  const feedback = str(data.feedback);
-  const extra = { ...(feedback !== undefined ? { feedback } : {}) };
-  if (e.type === 'step.revised' || to === 'awaiting_approval') {
-    const replacedBy = str(data.approvalId);
-    const modifiedBy = e.type === 'step.revised' ? undefined : str(data.modifiedBy);
-    return {
-      status: 'superseded',
-      closedBy: modifiedBy ?? e.actor,
-      ...(replacedBy !== undefined ? { replacedBy } : {}),
-      // A modify that did not reach N approvals opens a new approval on the new revision.
-      ...(modifiedBy !== undefined ? { decision: { decision: 'modify', by: [modifiedBy], at }, vote: 'modify' as const } : {}),
-    };
-  }
-  if (e.type === 'approval.expired') {
-    const reason = `no decision before the deadline: ${str(data.defaultOnTimeout) ?? to ?? 'expired'}`;
-    return { status: 'expired', closedBy: e.actor, decision: { decision: 'timeout', by: ['timeout'], at, reason } };
-  }
-  const rule = str(data.rule);
-  switch (to) {
-    case 'approved': {
-      if (data.modified === true) return { status: 'approved', closedBy: e.actor, decision: { decision: 'modify', by, at }, vote: 'modify' };
+function closing(e: StepMoveEvent): Closing {
+  const { at } = e;
+  // Who decided as the event names them; the actor when it names nobody.
+  const people = (by: string | string[] | undefined): string[] => (by === undefined ? [e.actor] : [by].flat());
+  switch (e.type) {
+    case 'step.revised':
+    case 'approval.requested': {
+      const replacedBy = approvalOpened(e);
+      const modifiedBy = e.type === 'approval.requested' ? e.data.modifiedBy : undefined;
+      return {
+        status: 'superseded',
+        closedBy: modifiedBy ?? e.actor,
+        ...(replacedBy !== undefined ? { replacedBy } : {}),
+        // A modify that did not reach N approvals opens a new approval on the new revision.
+        ...(modifiedBy !== undefined ? { decision: { decision: 'modify', by: [modifiedBy], at }, vote: 'modify' as const } : {}),
+      };
+    }
+    case 'approval.expired': {
+      const reason = `no decision before the deadline: ${e.data.defaultOnTimeout}`;
+      return { status: 'expired', closedBy: e.actor, decision: { decision: 'timeout', by: ['timeout'], at, reason } };
+    }
+    case 'step.approved': {
+      const { by, rule, via, modified } = e.data;
+      if (modified === true) return { status: 'approved', closedBy: e.actor, decision: { decision: 'modify', by: people(by), at }, vote: 'modify' };
       // A rule (a task's raised mode) approved it while it was open; `by` names who raised the mode.
-      if (rule !== undefined || data.via !== undefined) return { status: 'approved', closedBy: e.actor, decision: { decision: 'policy', by, at, ...(rule !== undefined ? { rule } : {}) } };
-      return { status: 'approved', closedBy: e.actor, decision: { decision: 'approve', by, at }, vote: 'approve' };
+      if (rule !== undefined || via !== undefined) return { status: 'approved', closedBy: e.actor, decision: { decision: 'policy', by: people(by), at, ...(rule !== undefined ? { rule } : {}) } };
+      return { status: 'approved', closedBy: e.actor, decision: { decision: 'approve', by: people(by), at }, vote: 'approve' };
     }
-    case 'rejected': {
+    case 'step.rejected': {
+      const { by, rule, reason, feedback } = e.data;
       if (rule !== undefined) {
-        const reason = str(data.reason);
-        return { status: 'rejected', closedBy: e.actor, decision: { decision: 'policy', by, at, rule, ...(reason !== undefined ? { reason } : {}) } };
+        return { status: 'rejected', closedBy: e.actor, decision: { decision: 'policy', by: people(by), at, rule, ...(reason !== undefined ? { reason } : {}) } };
       }
-      return { status: 'rejected', closedBy: e.actor, decision: { decision: 'reject', by, at, ...extra }, vote: 'reject' };
+      return { status: 'rejected', closedBy: e.actor, decision: { decision: 'reject', by: people(by), at, ...withFeedback(feedback) }, vote: 'reject' };
     }
-    case 'skipped':
-      return { status: 'skipped', closedBy: e.actor, decision: { decision: 'skip', by, at, ...extra }, vote: 'skip' };
-    case 'changes_requested':
-      return { status: 'changes_requested', closedBy: e.actor, decision: { decision: 'request_changes', by, at, ...extra }, vote: 'request_changes' };
-    case 'completed': {
-      const answer = str(data.answer);
-      return { status: 'answered', closedBy: e.actor, decision: { decision: 'answer', by, at, ...(answer !== undefined ? { answer } : {}) }, vote: 'answer' };
+    case 'step.skipped':
+      return { status: 'skipped', closedBy: e.actor, decision: { decision: 'skip', by: people(e.data.by), at, ...withFeedback(e.data.feedback) }, vote: 'skip' };
+    case 'step.changes_requested':
+      return { status: 'changes_requested', closedBy: e.actor, decision: { decision: 'request_changes', by: people(e.data.by), at, ...withFeedback(e.data.feedback) }, vote: 'request_changes' };
+    case 'step.completed': {
+      const { answer } = e.data;
+      return { status: 'answered', closedBy: e.actor, decision: { decision: 'answer', by: people(e.data.by), at, ...(answer !== undefined ? { answer } : {}) }, vote: 'answer' };
     }
-    case 'cancelled': {
-      const reason = str(data.reason);
-      return { status: 'cancelled', closedBy: str(data.by) ?? e.actor, ...(reason !== undefined ? { reason } : {}) };
+    case 'step.cancelled': {
+      const { reason } = e.data;
+      return { status: 'cancelled', closedBy: e.data.by, ...(reason !== undefined ? { reason } : {}) };
     }
-    default: {
+    case 'step.blocked':
+    case 'step.claimed':
+    case 'step.failed': {
       // blocked: a dependency failed while it asked (nothing else moves an asking step).
-      const reason = str(data.reason);
+      const reason = e.type === 'step.claimed' ? undefined : e.data.reason;
       return { status: 'blocked', closedBy: e.actor, ...(reason !== undefined ? { reason } : {}) };
     }
   }
@@ -86,25 +85,24 @@ function closing(e: LoggedEvent): Closing {
 export function approvalRecord(task: Task, stepId: string, approvalId: string, events: readonly LoggedEvent[]): ApprovalRecord | undefined {
   const step = task.steps.find((s) => s.id === stepId);
   if (!step) return undefined;
-  const start = events.findIndex((e) => e.stepId === stepId && e.data.to === 'awaiting_approval' && e.data.approvalId === approvalId);
-  if (start < 0) return undefined;
-  const opened = events[start]!;
-  const revision = typeof opened.data.revision === 'number' ? opened.data.revision : step.revision;
+  const start = events.findIndex((e) => e.stepId === stepId && approvalOpened(e) === approvalId);
+  const opened = events[start];
+  if (!opened || !isStepMove(opened)) return undefined;
+  const { revision } = opened.data;
   const asked = step.history.find((h) => h.revision === revision);
   const paramsHash = asked?.paramsHash ?? step.paramsHash;
   const votes: Vote[] = [];
   // A modify that opened this approval is its author's vote on it already.
-  const modifiedBy = str(opened.data.modifiedBy);
+  const modifiedBy = opened.type === 'approval.requested' ? opened.data.modifiedBy : undefined;
   if (modifiedBy !== undefined) votes.push({ principal: modifiedBy, decision: 'modify', at: opened.at });
-  let closed: { event: LoggedEvent; how: Closing } | undefined;
+  let closed: { event: StepMoveEvent; how: Closing } | undefined;
   for (const e of events.slice(start + 1)) {
     if (e.stepId !== stepId) continue;
     if (e.type === 'approval.voted' && e.data.approvalId === approvalId) {
-      const principal = str(e.data.principal);
-      if (principal !== undefined) votes.push({ principal, decision: 'approve', at: e.at });
+      votes.push({ principal: e.data.principal, decision: 'approve', at: e.at });
       continue;
     }
-    if (typeof e.data.to === 'string') {
+    if (isStepMove(e)) {
       closed = { event: e, how: closing(e) };
       break;
     }

@@ -3,10 +3,14 @@ import { CHECKPOINT_OF, type ApprovalOption } from '../enums.ts';
 import type { Approval } from '../schemas/approval.ts';
 import type { OpenApproval, Step, Vote } from '../schemas/step.ts';
 import type { Task, TaskRecord } from '../schemas/task.ts';
+import type { EventData } from '../schemas/event.ts';
 import type { Draft } from './draft.ts';
 
+/** Why an approval is asked for, added to its event: the rule, a modify short of N, a changed dependency. */
+export type ApprovalCause = Partial<Pick<EventData<'approval.requested'>, 'rule' | 'reason' | 'modifiedBy' | 'paramsHash'>>;
+
 /** Ask for a decision on the step's current revision: a fresh approval id, no votes. */
-export function requestApproval(d: Draft, step: Step, data: Record<string, unknown> = {}, type?: 'step.revised'): void {
+export function requestApproval(d: Draft, step: Step, data: ApprovalCause = {}, type?: 'step.revised'): void {
   const { now } = d.ctx;
   const v = step.policy;
   step.approvals = [];

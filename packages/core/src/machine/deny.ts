@@ -7,6 +7,7 @@
  * its next heartbeat, not of a policy change.
  */
 import { evaluatePolicy, type PolicySubject } from '../policy.ts';
+import type { EventData } from '../schemas/event.ts';
 import type { Policy, PolicyVerdict } from '../schemas/policy.ts';
 import type { Step } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
@@ -30,13 +31,16 @@ export function deniedBy(policy: Policy, step: PolicySubject): PolicyVerdict | u
   return verdict.action === 'deny' ? verdict : undefined;
 }
 
+/** What re-checked the steps, added to each `step.rejected` event. */
+export type DenyRecheck = Required<Pick<EventData<'step.rejected'>, 'recheck'>> & Pick<EventData<'step.rejected'>, 'policyVersion'>;
+
 /**
  * Reject every unstarted step of the task that the policy denies, each with the rule's
  * reason and one `step.rejected` event (`data` is added to it: what re-checked it,
  * e.g. `{ recheck: 'policy.set', policyVersion }`); dependents are blocked and the task settles. Undefined when nothing
  * matched, so the caller writes nothing. Executing and finished steps are not touched.
  */
-export function enforceDenyRules(task: Task, policy: Policy, ctx: Ctx, data: Record<string, unknown> = {}): Outcome | undefined {
+export function enforceDenyRules(task: Task, policy: Policy, ctx: Ctx, data?: DenyRecheck): Outcome | undefined {
   if (task.status !== 'active' || !hasDenyRules(policy)) return undefined;
   const d = new Draft(task, ctx);
   let changed = false;
@@ -45,7 +49,7 @@ export function enforceDenyRules(task: Task, policy: Policy, ctx: Ctx, data: Rec
     const verdict = deniedBy(policy, step);
     if (!verdict) continue;
     step.policy = verdict;
-    applyVerdict(d, step, { data });
+    applyVerdict(d, step, data ? { data } : {});
     changed = true;
   }
   if (!changed) return undefined;
@@ -55,6 +59,6 @@ export function enforceDenyRules(task: Task, policy: Policy, ctx: Ctx, data: Rec
 }
 
 /** enforceDenyRules over several tasks: the outcomes to write, one per task that changed. */
-export function enforceDenyRulesAll(tasks: readonly Task[], policy: Policy, ctx: Ctx, data: Record<string, unknown> = {}): Outcome[] {
+export function enforceDenyRulesAll(tasks: readonly Task[], policy: Policy, ctx: Ctx, data?: DenyRecheck): Outcome[] {
   return tasks.flatMap((t) => enforceDenyRules(t, policy, ctx, data) ?? []);
 }

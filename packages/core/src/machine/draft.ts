@@ -7,7 +7,7 @@
  * (transitions.ts): an undeclared one throws IllegalTransition.
  */
 import { isTerminalStep, type EventType, type StepStatus, type TaskStatus } from '../enums.ts';
-import type { NewEvent } from '../schemas/event.ts';
+import type { EventData, NewEvent } from '../schemas/event.ts';
 import type { Step } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
 import { NEW_STATE, assertStepTransition, assertTaskTransition } from './transitions.ts';
@@ -82,7 +82,7 @@ export class Draft {
     // late decision on it is a CONFLICT, not a NOT_FOUND.
     if (to !== 'executing') delete step.lease;
     this.touch(step);
-    this.emit(eventType, { from, to, revision: step.revision, ...data }, step.id);
+    this.append(eventType, { from, to, revision: step.revision, ...data }, step.id);
   }
 
   /**
@@ -96,8 +96,22 @@ export class Draft {
     if (to !== 'active') this.task.finishedAt = this.ctx.now;
   }
 
-  emit(type: EventType, data: Record<string, unknown>, stepId?: string): void {
-    this.events.push({ type, taskId: this.task.id, ...(stepId ? { stepId } : {}), data });
+  /**
+   * Append an event of `type`; its data is checked against that type's schema at compile
+   * time (schemas/event-data.ts), so a wrong or missing field does not build.
+   */
+  emit<T extends EventType>(type: T, data: EventData<T>, stepId?: string): void {
+    this.append(type, data, stepId);
+  }
+
+  /**
+   * The one place an event's type and data meet untyped. emit's pair was checked at its
+   * call site; move's data is `{from, to, revision}` plus the cause, put together at run
+   * time, so the event tests parse every event the transitions write with the strict
+   * schemas instead (test/events.test.ts).
+   */
+  private append(type: EventType, data: object, stepId: string | undefined): void {
+    this.events.push({ type, taskId: this.task.id, ...(stepId ? { stepId } : {}), data } as NewEvent);
   }
 
   done(): Outcome {

@@ -12,7 +12,9 @@ import { parseParams } from '../schemas/params.ts';
 import type { Policy } from '../schemas/policy.ts';
 import type { Step, StepInput } from '../schemas/step.ts';
 import type { PlanInput, Task } from '../schemas/task.ts';
+import type { EventData } from '../schemas/event.ts';
 import { requestApproval } from './approval.ts';
+import type { DenyRecheck } from './deny.ts';
 import { Draft, type Ctx, type Outcome } from './draft.ts';
 import { settle } from './settle.ts';
 
@@ -156,7 +158,10 @@ export function planTask(plan: PreparedPlan, policy: Policy, ctx: Ctx): Result<O
  * `allow` that a raised task mode gives (see verdictForTask), named in the decision
  * instead of only `policy:<rule>`.
  */
-export type VerdictNote = { data?: Record<string, unknown>; type?: 'step.revised'; backer?: string | undefined };
+export type VerdictNote = { data?: VerdictData; type?: 'step.revised'; backer?: string | undefined };
+
+/** What a verdict's event says about its cause: a revision's new hash, the mode that allowed it, or what re-checked the deny rules. */
+export type VerdictData = Pick<EventData<'step.revised'>, 'paramsHash'> | Pick<EventData<'step.approved'>, 'mode'> | DenyRecheck;
 
 /** Put a step where the policy says (its `step.policy`): approved, asking, or rejected. */
 export function applyVerdict(d: Draft, step: Step, note: VerdictNote = {}): void {

@@ -1,15 +1,9 @@
 /** Webhooks: notifications a workspace sends when approvals are requested, decided or expire, and tasks finish. */
 import { z } from 'zod';
 import { EpochMs, Id, IdempotencyKey, Limit, SecretString } from './common.ts';
+import { WebhookEvent, WebhookFormat } from '../enums.ts';
 import { Event } from './event.ts';
 import { ChainHeadSchema } from './audit.ts';
-
-export const WebhookEvent = z.enum(['approval.requested', 'approval.decided', 'approval.expired', 'task.finished']);
-export type WebhookEvent = z.infer<typeof WebhookEvent>;
-
-/** `json`: the event and a `text` line; `slack`: only `{ text }`, for Slack-compatible incoming webhooks. */
-export const WebhookFormat = z.enum(['json', 'slack']);
-export type WebhookFormat = z.infer<typeof WebhookFormat>;
 
 export const DeliveryStatus = z.enum(['pending', 'delivered', 'failed']);
 export type DeliveryStatus = z.infer<typeof DeliveryStatus>;

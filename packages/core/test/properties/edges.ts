@@ -4,7 +4,7 @@
  * ended task one `task.finished`. A plan's first move of each step is its entry from
  * NEW_STATE. What no generated run reaches is listed by `missing`.
  */
-import { NEW_STATE, STEP_TRANSITIONS, TASK_TRANSITIONS, findStepTransition, type NewEvent, type StepStatus, type TaskStatus } from '../../src/index.ts';
+import { NEW_STATE, STEP_TRANSITIONS, TASK_TRANSITIONS, findStepTransition, isStepMove, type NewEvent } from '../../src/index.ts';
 
 const stepName = (t: { from: string; to: string; event: string }): string => `${t.from} -> ${t.to} (${t.event})`;
 const taskName = (t: { from: string; to: string }): string => `task ${t.from} -> ${t.to}`;
@@ -17,14 +17,14 @@ export class EdgeRecorder {
     const entered = new Set<string>();
     if (planned) this.seen.add(taskName({ from: NEW_STATE, to: 'active' }));
     for (const e of events) {
-      if (e.type === 'task.finished') this.seen.add(taskName({ from: 'active', to: e.data.status as TaskStatus }));
-      if (!e.stepId || typeof e.data.to !== 'string') continue;
+      if (e.type === 'task.finished') this.seen.add(taskName({ from: 'active', to: e.data.status }));
+      if (!e.stepId || !isStepMove(e)) continue;
       const fresh = planned && !entered.has(e.stepId);
       entered.add(e.stepId);
-      const from = fresh ? NEW_STATE : (e.data.from as StepStatus);
-      const edge = findStepTransition(from, e.data.to as StepStatus, e.type);
+      const from = fresh ? NEW_STATE : e.data.from;
+      const edge = findStepTransition(from, e.data.to, e.type);
       // Draft.move refuses an undeclared move, so every recorded one is declared.
-      if (!edge) throw new Error(`undeclared move recorded: ${stepName({ from, to: String(e.data.to), event: e.type })}`);
+      if (!edge) throw new Error(`undeclared move recorded: ${stepName({ from, to: e.data.to, event: e.type })}`);
       this.seen.add(stepName(edge));
     }
   }

@@ -7,6 +7,7 @@ import {
   approvalProgress,
   claimableSteps,
   deriveTaskStatus,
+  isStepMove,
   isTerminalStep,
   type EventType,
   type NewEvent,
@@ -37,7 +38,7 @@ const answeredClarify = (s: Step): boolean => s.kind === 'clarify' && s.status =
 function approvedRevision(log: NewEvent[], stepId: string): unknown {
   for (let i = log.length - 1; i >= 0; i--) {
     const e = log[i]!;
-    if (e.stepId === stepId && e.data.to === 'approved' && e.data.from !== 'executing') return e.data.revision;
+    if (e.stepId === stepId && isStepMove(e) && e.data.to === 'approved' && e.data.from !== 'executing') return e.data.revision;
   }
   return undefined;
 }
@@ -46,7 +47,7 @@ function approvedRevision(log: NewEvent[], stepId: string): unknown {
 function lastApprovalAt(log: NewEvent[], stepId: string): number {
   for (let i = log.length - 1; i >= 0; i--) {
     const e = log[i]!;
-    if (e.stepId === stepId && e.data.to === 'approved' && e.data.from !== 'executing') return i;
+    if (e.stepId === stepId && isStepMove(e) && e.data.to === 'approved' && e.data.from !== 'executing') return i;
   }
   return -1;
 }
@@ -56,7 +57,7 @@ function lastRevisionAt(log: NewEvent[], stepId: string): number {
   let revision: unknown = 1;
   let at = -1;
   log.forEach((e, i) => {
-    if (e.stepId === stepId && e.data.revision !== undefined && e.data.revision !== revision) {
+    if (e.stepId === stepId && isStepMove(e) && e.data.revision !== revision) {
       revision = e.data.revision;
       at = i;
     }
@@ -194,13 +195,13 @@ export function checkTransition(before: Task | undefined, out: Outcome): void {
       expect(s.paramsHash).toBe(was.paramsHash);
     }
     // (d) every status change has exactly one event: the step's events chain from its old status to its new one
-    const moves = out.events.filter((e) => e.stepId === s.id && e.data.to !== undefined);
-    const others = out.events.filter((e) => e.stepId === s.id && e.data.to === undefined);
+    const moves = out.events.filter((e) => e.stepId === s.id).filter(isStepMove);
+    const others = out.events.filter((e) => e.stepId === s.id && !isStepMove(e));
     for (const e of others) expect(e.type).toBe('approval.voted');
     let at: unknown = fromStatus;
     for (const e of moves) {
       expect(e.data.from, `${s.key}: event ${e.type} from ${String(e.data.from)} but step was ${String(at)}`).toBe(at);
-      const to = e.data.to as StepStatus;
+      const { to } = e.data;
       expect(e.type === OWN_EVENT[to] || OVERRIDES.has(e.type), `${e.type} for a move to ${to}`).toBe(true);
       at = to;
     }

@@ -1,0 +1,85 @@
+/**
+ * Events as text for people: the page's timeline and `greenlight watch` read events
+ * through these, narrowing on `type`, so no client reads `data` by hand.
+ */
+import { isStepMove, type EventContent } from './schemas/event.ts';
+
+/**
+ * What a person wrote or why it happened, if the event says: a reviewer's feedback or
+ * answer, a reason (a block, a cancel, a deny rule, an expiry), or an executor's error.
+ */
+export function eventNote(e: EventContent): string | undefined {
+  switch (e.type) {
+    case 'step.changes_requested':
+      return e.data.feedback;
+    case 'step.rejected':
+      return e.data.feedback || e.data.reason;
+    case 'step.skipped':
+      return e.data.feedback;
+    case 'step.completed':
+      return e.data.answer;
+    case 'step.failed':
+      return e.data.error?.message ?? e.data.reason;
+    case 'step.approved':
+      return e.data.error?.message ?? e.data.reason;
+    case 'approval.requested':
+    case 'step.blocked':
+    case 'step.cancelled':
+    case 'step.revised':
+    case 'task.cancelled':
+      return e.data.reason;
+    case 'approval.expired':
+      return `${e.data.defaultOnTimeout} on timeout`;
+    default:
+      return undefined;
+  }
+}
+
+/** Who decided, when the event names them (a principal, `policy:<rule>`, or the approvers). */
+function byOf(e: EventContent): string | undefined {
+  if (!('by' in e.data) || e.data.by === undefined) return undefined;
+  return [e.data.by].flat().join(', ');
+}
+
+/** One short line of what the event says, e.g. `awaiting_approval → approved by alice, bob`. */
+export function eventSummary(e: EventContent): string {
+  const by = byOf(e);
+  const parts: string[] = [];
+  if (isStepMove(e)) parts.push(`${e.data.from} → ${e.data.to}`);
+  else {
+    switch (e.type) {
+      case 'task.planned':
+        parts.push(`"${e.data.title}", ${e.data.steps} step${e.data.steps === 1 ? '' : 's'}, ${e.data.mode}`);
+        break;
+      case 'task.mode_changed':
+        parts.push(`${e.data.from} → ${e.data.to}`);
+        break;
+      case 'task.finished':
+        parts.push(e.data.status);
+        break;
+      case 'approval.voted':
+        parts.push(`${e.data.principal}: ${e.data.votes} of ${e.data.required}`);
+        break;
+      case 'workspace.created':
+        parts.push(e.data.name);
+        break;
+      case 'key.created':
+        parts.push(`${e.data.principal} (${e.data.role})`);
+        break;
+      case 'key.revoked':
+        parts.push(e.data.principal);
+        break;
+      case 'policy.set':
+        parts.push(`version ${e.data.version}`);
+        break;
+      case 'webhook.created':
+        parts.push(`${e.data.url} (${e.data.events.join(', ')})`);
+        break;
+      default:
+        break;
+    }
+  }
+  if (by !== undefined) parts.push(`by ${by}`);
+  const note = eventNote(e);
+  return note ? `${parts.join(' ')} — ${note}` : parts.join(' ');
+}

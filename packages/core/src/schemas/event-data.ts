@@ -1,0 +1,160 @@
+/**
+ * What each event type's `data` holds: one shape per EventType, describing exactly what
+ * the code writes (the core's transitions through Draft, and the workspace object's
+ * admin and webhook operations). These shapes are the contract between the writers and
+ * every reader (the SDK, the page, the CLI, the webhook formatter).
+ *
+ * Step events (`approval.requested`, `approval.expired`, `step.*`) are written by
+ * Draft.move and always carry `{from, to, revision}`; the rest of their data says why
+ * the step moved, which depends on the cause (a person, a rule, a retry, a deadline),
+ * so those fields are optional.
+ *
+ * Older rows must keep parsing: a field that older versions wrote and this one no
+ * longer does stays here, optional and marked "legacy", and a field added later is
+ * optional too. The rows' JSON is never rewritten (the audit chain hashes it as stored).
+ */
+import { z } from 'zod';
+import { DefaultOnTimeout, Mode, Role, StepStatus, TaskStatus, WebhookEvent, WebhookFormat, type EventType } from '../enums.ts';
+import { BucketLimit } from '../ratelimit.ts';
+import { StepError as StepErrorInput } from './step.ts';
+
+const text = z.string();
+const count = z.number().int().nonnegative();
+const revision = z.number().int().positive().meta({ description: "the step's revision when it moved" });
+const cause = (description: string) => text.optional().meta({ description });
+/** Each type's data: the fields below, and any other key kept as it is (see READ_DATA). */
+const shape = z.looseObject;
+
+// Nested values as stored: no defaults filled in, unknown keys kept (reading must not change what the chain hashed).
+const StepError = StepErrorInput.loose();
+const Usage = z.looseObject({ inputTokens: count, outputTokens: count, costUsd: z.number().nonnegative() });
+
+/** The fields every step move has (Draft.move): the status before, the one after, and the revision. */
+const move = <To extends z.ZodType>(to: To) => ({ from: StepStatus, to, revision });
+
+/** Who decided, as Draft wrote it: a person, `policy:<rule>`, or the principal behind a raised mode; approvals by people list every approver. */
+const by = z.union([text, z.array(text)]).meta({ description: 'who decided: a principal or `policy:<rule>`; the approvers, when people approved' });
+
+/**
+ * The raw shape of each event type's data, by type. `satisfies` makes a missing or
+ * unknown type a compile error. Readers parse with `Event` (schemas/event.ts), which
+ * keeps keys it does not know; tests parse with `strictEventData`, which refuses them.
+ */
+export const EVENT_DATA = {
+  'workspace.created': shape({ id: text, name: text }),
+  'key.created': shape({ id: text, principal: text, role: Role }),
+  'key.revoked': shape({ id: text, principal: text }),
+  // The policy as the version that set it stored it. Not PolicyShape: that fills defaults
+  // (a field added later would appear in an old row read back) and its shape changes
+  // across versions; policy.get is the typed read of the current policy.
+  'policy.set': shape({
+    version: z.number().int().positive(),
+    policy: z.record(z.string(), z.unknown()).meta({ description: 'the policy as set (PolicyShape of that version); policy.get reads the current one typed' }),
+  }),
+  // Both buckets, as stored (RateLimits without its defaults, for the same reason).
+  'limits.set': shape({ limits: z.looseObject({ perKey: BucketLimit, perWorkspace: BucketLimit }) }),
+  // url: the target's origin only (the path may hold a token); versions before a41ec23 stored the whole URL.
+  'webhook.created': shape({ id: text, url: text, events: z.array(WebhookEvent), format: WebhookFormat }),
+  'webhook.deleted': shape({ id: text }),
+
+  'task.planned': shape({ title: text, steps: count.meta({ description: 'how many steps the plan has' }), mode: Mode }),
+  'task.mode_changed': shape({ from: Mode, to: Mode, by: text }),
+  'task.cancelled': shape({ by: text, reason: text.optional() }),
+  'task.finished': shape({ status: TaskStatus.exclude(['active']) }),
+
+  'approval.requested': shape({
+    ...move(z.literal('awaiting_approval')),
+    approvalId: text,
+    rule: cause('the policy rule that asked'),
+    reason: cause('why it was asked again, e.g. a dependency changed'),
+    modifiedBy: cause('the reviewer whose modify still needs other approvals'),
+    paramsHash: text.optional(),
+  }),
+  'approval.voted': shape({ approvalId: text, principal: text, votes: count, required: count }),
+  'approval.expired': shape({
+    ...move(StepStatus.extract(['approved', 'skipped', 'cancelled', 'rejected'])),
+    approvalId: text.optional(),
+    defaultOnTimeout: DefaultOnTimeout,
+  }),
+
+  'step.approved': shape({
+    ...move(z.literal('approved')),
+    by: by.optional(),
+    rule: cause('the policy rule that allowed it'),
+    via: cause("the rule whose allow a raised mode's backer gave"),
+    mode: Mode.optional().meta({ description: 'the mode that allowed it, when tasks.setMode raised it' }),
+    modified: z.literal(true).optional(),
+    paramsHash: text.optional(),
+    // A retry: a retryable failure or a lost lease hands the step out again.
+    retry: z.literal(true).optional(),
+    attempt: count.optional(),
+    error: StepError.optional(),
+    reason: cause('why it is approved again: lease_expired'),
+  }),
+  'step.changes_requested': shape({ ...move(z.literal('changes_requested')), by: text, feedback: text }),
+  'step.revised': shape({
+    ...move(StepStatus.extract(['approved', 'rejected', 'awaiting_approval'])),
+    paramsHash: text,
+    by: text.optional(),
+    rule: text.optional(),
+    via: text.optional(),
+    reason: text.optional(),
+    approvalId: cause('the new approval, when the revision is asked about'),
+  }),
+  'step.rejected': shape({
+    ...move(z.literal('rejected')),
+    by: text,
+    feedback: text.optional(),
+    rule: cause('the deny rule'),
+    reason: text.optional(),
+    mode: Mode.optional(),
+    // A deny rule's sweep (machine/deny.ts) says what re-checked the step.
+    recheck: z.enum(['policy.set', 'steps.claim']).optional(),
+    policyVersion: z.number().int().positive().optional(),
+  }),
+  'step.skipped': shape({ ...move(z.literal('skipped')), by: text, feedback: text.optional() }),
+  'step.claimed': shape({
+    ...move(z.literal('executing')),
+    attempt: count,
+    holder: text,
+    leaseExpiresAt: z.number().int().nonnegative(),
+    /** Legacy: versions before 211ad06 (2026-11-23) logged the lease id; it is the claimer's secret and no longer written. */
+    leaseId: text.optional().meta({ deprecated: true, description: 'legacy: written by versions before 2026-11-23 only' }),
+  }),
+  'step.completed': shape({
+    ...move(z.literal('completed')),
+    // A clarify step answered by a person...
+    by: text.optional(),
+    answer: text.optional(),
+    // ...or an executor's report.
+    attempt: count.optional(),
+    durationMs: count.optional(),
+    usage: Usage.optional(),
+  }),
+  'step.failed': shape({
+    ...move(z.literal('failed')),
+    attempt: count,
+    error: StepError.optional(),
+    durationMs: count.optional(),
+    reason: cause('lease_expired when the lease ran out'),
+  }),
+  'step.blocked': shape({ ...move(z.literal('blocked')), reason: text, dependency: text }),
+  'step.cancelled': shape({ ...move(z.literal('cancelled')), by: text, reason: text.optional() }),
+} satisfies Record<EventType, z.ZodObject>;
+
+/** A type without its index signature: the keys a schema names, not the `[k: string]: unknown` a loose object adds. */
+type Named<T> = { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+
+/** The data of an event of type T, as the code writes it and readers get it (the named fields; extra keys are carried, not typed). */
+export type EventData<T extends EventType> = Named<z.output<(typeof EVENT_DATA)[T]>>;
+
+/**
+ * The schema a reader parses each type's data with: keys the shape does not name are
+ * kept (forward compatible: a newer server may add fields; nothing is stripped, so the
+ * data stays what the chain hashed), but typed as the named fields only, so reading a
+ * field that no version writes is a compile error.
+ */
+export const READ_DATA: { readonly [T in EventType]: z.ZodType<EventData<T>> } = EVENT_DATA;
+
+/** The strict schema of one type's data: a key the shape does not name is refused. What the tests hold every writer to. */
+export const strictEventData = (type: EventType): z.ZodType => z.strictObject(EVENT_DATA[type].shape);

@@ -34,6 +34,8 @@ export const watch: Command = {
     const after = nonNegativeInt(str(values.after), '--after');
     const count = nonNegativeInt(str(values.count), '--count');
     const taskId = str(values.task);
+    // --count 0 asks for no events (like `head -n 0`): done, before any request.
+    if (count === 0) return 0;
     const client = ctx.client();
     // An unknown task is NOT_FOUND at once (the stream itself would just stay silent).
     // Without --after: a task's whole story (it is short), or the workspace's from now on

@@ -42,6 +42,12 @@ describe('run_command', () => {
     expect(performance.now() - t0).toBeLessThan(5_000);
   });
 
+  it('honours a timeout longer than a timer can hold (2^31 ms and more, Infinity): the command runs, it is not killed at once', async () => {
+    for (const timeoutMs of [2 ** 31, 30 * 24 * 3600_000, Infinity]) {
+      expect(await cmd('sleep 0.05; echo done', { timeoutMs })).toEqual({ output: { exitCode: 0, stdout: 'done\n', stderr: '', truncated: false } });
+    }
+  });
+
   it('keeps the last maxOutputBytes of each stream and says it truncated', async () => {
     const r = (await cmd(`i=0; while [ $i -lt 500 ]; do echo "line $i"; i=$((i+1)); done; echo tail-marker`, { maxOutputBytes: 100 })) as {
       output: { stdout: string; stderr: string; truncated: boolean };

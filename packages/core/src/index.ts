@@ -7,6 +7,7 @@ export * from './policy.ts';
 export * from './permissions.ts';
 export * from './views.ts';
 export * from './facts.ts';
+export * from './display.ts';
 export * from './schemas/common.ts';
 export * from './schemas/params.ts';
 export * from './schemas/policy.ts';

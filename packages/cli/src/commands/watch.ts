@@ -4,12 +4,14 @@
  * An unknown --task is NOT_FOUND at once; a server that never opens the live connection
  * is a TIMEOUT after the request budget.
  */
-import type { Event } from '@greenlight/core';
+import { revealHiddenDeep, type Event } from '@greenlight/core';
 import { RequestTimeout, UsageError } from '../errors.ts';
 import { oneLine, type Out } from '../output.ts';
 import { str, type Command } from './spec.ts';
 
-function eventLine(e: Event, out: Out): string {
+/** One event as a line; its strings (an actor, a title in its data) are shown through core's revealHidden. */
+function eventLine(event: Event, out: Out): string {
+  const e = revealHiddenDeep(event);
   const time = new Date(e.at).toISOString().slice(11, 19);
   const where = [e.taskId && `task=${e.taskId}`, e.stepId && `step=${e.stepId}`].filter(Boolean).join(' ');
   const data = Object.keys(e.data).length > 0 ? oneLine(JSON.stringify(e.data), 100) : '';

@@ -27,8 +27,13 @@ export type LiveOptions = { url: string; api: Api; WebSocket?: typeof WebSocket 
 const PING_MS = 25_000;
 const MAX_BACKOFF_MS = 5_000;
 
-function socketUrl(base: string, path: string, after: number, taskId: string | undefined): string {
-  const u = new URL(path, base.replace(/^http/, 'ws'));
+/**
+ * The live socket's URL: the ticket's path (`/ws?ticket=…`) under the client's base URL,
+ * keeping any path the base has (a server behind a proxy at `https://host/greenlight`),
+ * as the HTTP calls do (`${base}/trpc`); resolving `/ws` against the base would drop it.
+ */
+export function socketUrl(base: string, path: string, after: number, taskId: string | undefined): string {
+  const u = new URL(base.replace(/\/+$/, '').replace(/^http/, 'ws') + (path.startsWith('/') ? path : `/${path}`));
   u.searchParams.set('after', String(after));
   if (taskId) u.searchParams.set('taskId', taskId);
   return u.toString();

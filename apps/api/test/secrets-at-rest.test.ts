@@ -186,3 +186,11 @@ describe('no secret at rest', () => {
     expect(await findAtRest(id, keyNeedles(adminKey))).toEqual([]);
   });
 });
+
+describe('the test environment', () => {
+  it('has no data key whatever a .dev.vars holds: `npm start` writes one, and `npm test` after it must still pass', () => {
+    // wrangler.toml's .dev.vars (made by `npm start`) is loaded by Miniflare unless a binding overrides it.
+    expect(env.GREENLIGHT_DATA_KEY ?? '').toBe('');
+    expect(env.GREENLIGHT_ROOT_TOKEN).toBe('test-root-token');
+  });
+});

@@ -48,6 +48,12 @@ describe('run_command', () => {
     }
   });
 
+  it('refuses options that cannot work when the handler is made, before any command runs: a timeout or output size that is not a number, or negative', () => {
+    for (const opts of [{ timeoutMs: -1 }, { timeoutMs: Number.NaN }, { maxOutputBytes: Number.NaN }, { maxOutputBytes: -1 }, { maxOutputBytes: 1.5 }]) {
+      expect(() => commandHandler({ cwd, ...opts })).toThrow(RangeError);
+    }
+  });
+
   it('keeps the last maxOutputBytes of each stream and says it truncated', async () => {
     const r = (await cmd(`i=0; while [ $i -lt 500 ]; do echo "line $i"; i=$((i+1)); done; echo tail-marker`, { maxOutputBytes: 100 })) as {
       output: { stdout: string; stderr: string; truncated: boolean };

@@ -55,9 +55,11 @@ class Tail {
 const MESSAGE_TAIL_CHARS = 4_000;
 const tailOf = (s: string) => (s.length > MESSAGE_TAIL_CHARS ? `…${s.slice(-MESSAGE_TAIL_CHARS)}` : s);
 
-/** @throws RangeError when timeoutMs is negative or not a number (checked here, before any command is started). */
+/** @throws RangeError when timeoutMs is negative or not a number, or maxOutputBytes is not a whole number >= 0 (checked here, before any command is started). */
 export function commandHandler({ cwd, timeoutMs = 600_000, maxOutputBytes = 16 * 1024, env }: CommandHandlerOptions): { run_command: StepHandler } {
   if (!(timeoutMs >= 0)) throw new RangeError(`commandHandler: timeoutMs must be a number of milliseconds >= 0, not ${timeoutMs}`);
+  // NaN would keep all output (unbounded memory); a negative size would loop on an empty tail.
+  if (!Number.isInteger(maxOutputBytes) || maxOutputBytes < 0) throw new RangeError(`commandHandler: maxOutputBytes must be a whole number >= 0, not ${maxOutputBytes}`);
   return {
     async run_command(step, { signal }) {
       const command = step.params.command;

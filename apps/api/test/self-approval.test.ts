@@ -107,3 +107,22 @@ describe('the names the server decides under', () => {
     }
   });
 });
+
+describe('a second spelling of a person', () => {
+  it('is refused at keys.create (Dev, DEV, full-width ｄｅｖ for dev): it would let dev approve its own task and count twice in N-of-M', async () => {
+    const t = await team();
+    const me = await dev(t);
+    const task = await me.agent.plan({ title: 'mine', steps: [command('deploy', 'make deploy')] });
+    const before = (await t.admin.keys.list.query()).items.length;
+    for (const principal of ['Dev', 'DEV', 'ｄｅｖ']) {
+      const err = await errorOf(t.admin.keys.create.mutate({ principal, role: 'approver' }));
+      expect({ principal, code: err.code }).toEqual({ principal, code: 'BAD_REQUEST' });
+      expect(err.message).toContain('reads as the existing "dev"');
+    }
+    expect((await t.admin.keys.list.query()).items.length).toBe(before);
+    // The same name is the same person: another key for dev is fine, and still may not approve.
+    const again = clientFor((await t.admin.keys.create.mutate({ principal: 'dev', role: 'approver' })).key);
+    const a = await openApproval(t.viewer, task.id, 'deploy');
+    expect((await errorOf(again.approvals.decide.mutate({ approvalId: a.approvalId, decision: 'approve', paramsHash: a.paramsHash }))).code).toBe('FORBIDDEN');
+  });
+});

@@ -33,6 +33,25 @@ export function principalProblem(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A principal as people read it: NFKC-normalised and lower-cased, so `Alice`, `alice`
+ * and `ａｌｉｃｅ` (full-width) are one name. Rules compare principals exactly; this only
+ * finds names that look the same but are not (principalClash).
+ */
+export const principalFold = (name: string): string => name.normalize('NFKC').toLowerCase();
+
+/**
+ * An existing principal that reads as `name` but is not it (`Dev` for `dev`), or
+ * undefined. A second spelling of a person would count as another person: for
+ * self-approval (the creator's other key could approve) and for N-of-M (one person
+ * twice). keys.create refuses it; the same exact name is fine (another key of that person).
+ */
+export function principalClash(name: string, existing: Iterable<string>): string | undefined {
+  const folded = principalFold(name);
+  for (const p of existing) if (p !== name && principalFold(p) === folded) return p;
+  return undefined;
+}
+
 /** A principal a new key may take: a Principal that principalProblem accepts. */
 export const KeyPrincipal = Principal.superRefine((name, ctx) => {
   const problem = principalProblem(name);

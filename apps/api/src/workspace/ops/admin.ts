@@ -1,6 +1,6 @@
 /** Workspace administration: the workspace itself, keys, policy; and the event log. */
 import {
-  deniedBy, enforceDenyRules, evaluatePolicy, fail, hasDenyRules, ok, simulatePolicy,
+  deniedBy, enforceDenyRules, evaluatePolicy, fail, hasDenyRules, ok, principalClash, simulatePolicy,
   type SimulateInput, type SimulationReport, type Step,
   type EvaluateInput, type Event, type RateLimits, type Key, type ListEventsInput, type Policy, type PolicyVerdict, type Result, type Role, type WorkspaceDetail,
 } from '@greenlight/core';
@@ -19,6 +19,13 @@ export function workspaceDetail(tx: Tx): WorkspaceDetail {
 }
 
 export function createKey(tx: Tx, input: { principal: string; role: Role }, minted: { key: string; secretHash: string }): Result<{ key: string; id: string; principal: string; role: Role }> {
+  const principals = tx.sql.exec<{ principal: string }>(`SELECT DISTINCT principal FROM keys`).toArray().map((r) => r.principal);
+  const clash = principalClash(input.principal, principals);
+  if (clash !== undefined) {
+    return fail('BAD_REQUEST', `principal "${input.principal}" reads as the existing "${clash}" but is not it: use "${clash}" for the same person, or a clearly different name`, {
+      issues: [{ path: ['principal'], message: `reads as the existing principal "${clash}"` }],
+    });
+  }
   const k = insertKey(tx.sql, { id: crypto.randomUUID(), principal: input.principal, role: input.role, secretHash: minted.secretHash, now: tx.now });
   tx.emit([{ type: 'key.created', data: { id: k.id, principal: k.principal, role: k.role } }]);
   return ok({ key: minted.key, id: k.id, principal: k.principal, role: k.role });

@@ -33,7 +33,16 @@ export function createKey(tx: Tx, input: { principal: string; role: Role }, mint
 
 export const keys = (tx: Tx): { items: Key[] } => ({ items: listKeys(tx.sql) });
 
+/**
+ * Revoke a key (idempotent: a revoked key stays revoked at its first time). The last live
+ * admin key is never revoked: nothing could manage the workspace after it (the root
+ * token only creates workspaces), so that is CONFLICT (reason `last_admin`), nothing changes.
+ */
 export function revoke(tx: Tx, id: string): Result<Key> {
+  const admins = tx.sql.exec<{ id: string }>(`SELECT id FROM keys WHERE role = 'admin' AND revoked_at IS NULL`).toArray();
+  if (admins.length === 1 && admins[0]!.id === id) {
+    return fail('CONFLICT', `key ${id} is the workspace's last admin key: create another admin key first, then revoke this one`, { reason: 'last_admin' });
+  }
   const k = revokeKey(tx.sql, id, tx.now);
   if (!k) return fail('NOT_FOUND', `key ${id} not found`);
   if (k.revokedAt === tx.now) tx.emit([{ type: 'key.revoked', data: { id: k.id, principal: k.principal } }]);

@@ -8,7 +8,12 @@ export default defineConfig({
       wrangler: { configPath: fileURLToPath(new URL('../../wrangler.toml', import.meta.url)) },
       // Like local development: webhooks may reach receivers on 127.0.0.1. No data key, so
       // webhook secrets are sealed under the root token. (test/prod runs as a deployment.)
-      miniflare: { bindings: { GREENLIGHT_ROOT_TOKEN: 'test-root-token', CORS_ORIGINS: 'https://review.example.com', WEBHOOK_ALLOW_PRIVATE: 'true' } },
+      // GREENLIGHT_DATA_KEY is set empty on purpose: `npm start` writes a .dev.vars with a
+      // data key next to wrangler.toml, which Miniflare would load, and `npm test` after
+      // `npm start` (the README's order) would then run these tests with one.
+      miniflare: {
+        bindings: { GREENLIGHT_ROOT_TOKEN: 'test-root-token', GREENLIGHT_DATA_KEY: '', CORS_ORIGINS: 'https://review.example.com', WEBHOOK_ALLOW_PRIVATE: 'true' },
+      },
     }),
   ],
   test: { name: 'api', include: ['test/**/*.test.ts'], exclude: ['test/prod/**'] },

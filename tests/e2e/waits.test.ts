@@ -8,14 +8,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, GreenlightError, type GreenlightClient, type TaskView } from '@greenlight/sdk';
 import { createWorkspace, startTestServer, type TestServer } from '../support/live-server.ts';
+import { startNoWebSocketProxy } from '../support/no-websocket-proxy.ts';
 
 let server: TestServer;
 let agent: GreenlightClient;
 let reviewer: GreenlightClient;
+let agentKey: string;
 
 beforeAll(async () => {
   server = await startTestServer();
   const keys = await createWorkspace(server, 'waits', { agent: 'agent', reviewer: 'approver' });
+  agentKey = keys.agent;
   agent = createClient({ url: server.url, key: keys.agent });
   reviewer = createClient({ url: server.url, key: keys.reviewer });
 });
@@ -125,4 +128,28 @@ describe('waitForDecision is bound to the current revision', () => {
     ctrl.abort();
     expect(await within(2_000, waiting)).toMatchObject({ code: 'CLIENT_CLOSED_REQUEST' });
   });
+});
+
+describe('a network where the live socket never opens', () => {
+  // A proxy or firewall without WebSockets: every socket was retried silently forever, so a
+  // wait never saw its decision (and without a timeout never ended).
+  it.each(['refuse', 'swallow'] as const)('waitForDecision still sees the decision over HTTP (proxy: %s upgrades)', async (mode) => {
+    const proxy = await startNoWebSocketProxy(server.url, mode);
+    try {
+      const viaProxy = createClient({ url: proxy.url, key: agentKey });
+      const task = await agent.plan({ title: `no sockets (${mode})`, steps: [command('x')] });
+      const x = stepOf(task, 'x');
+      const waiting = viaProxy.waitForDecision(x.id);
+      // Decide only once the wait has tried its first socket: then nothing but the stream can tell it.
+      await within(10_000, (async () => {
+        while (proxy.upgrades() === 0) await new Promise((r) => setTimeout(r, 20));
+      })());
+      await decide(reviewer, task, 'x', 'approve');
+      const outcome = await within(45_000, waiting);
+      expect(outcome).toMatchObject({ status: 'approved', approvalId: x.approval!.id, revision: 1 });
+      expect(proxy.upgrades()).toBeGreaterThanOrEqual(1);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 });

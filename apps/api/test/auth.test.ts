@@ -36,6 +36,18 @@ describe('authentication', () => {
     expect(swapped.code).toBe('UNAUTHORIZED');
   });
 
+  it('never revokes the last admin key (it would lock the workspace out for good): CONFLICT last_admin, and after a new admin key it may go', async () => {
+    const t = await team();
+    const me = (await t.admin.workspaces.get.query()).you.keyId;
+    const err = await errorOf(t.admin.keys.revoke.mutate({ id: me }));
+    expect({ code: err.code, reason: err.reason }).toEqual({ code: 'CONFLICT', reason: 'last_admin' });
+    expect((await t.admin.workspaces.get.query()).you.keyId).toBe(me); // still works
+    const next = await t.admin.keys.create.mutate({ principal: 'admin', role: 'admin' });
+    expect((await t.admin.keys.revoke.mutate({ id: me })).revokedAt).toBeTypeOf('number');
+    // The new one is now the last: it stays.
+    expect((await errorOf(clientFor(next.key).keys.revoke.mutate({ id: next.id }))).reason).toBe('last_admin');
+  });
+
   it('a revoked key is UNAUTHORIZED from then on; other keys keep working', async () => {
     const t = await team();
     const created = await t.admin.keys.create.mutate({ principal: 'temp-agent', role: 'agent' });

@@ -87,3 +87,42 @@ describe('the person behind a raised mode', () => {
     expect(revised.steps[0]!.status).toBe('awaiting_approval');
   });
 });
+
+describe('the names the server decides under', () => {
+  it('no key may take: system, timeout, policy:…, grant:…, oidc:…, or a name with hidden characters; BAD_REQUEST, nothing created', async () => {
+    const t = await team();
+    const before = { keys: (await t.admin.keys.list.query()).items.length, events: (await allEvents(t.viewer)).length };
+    // A key named "policy:mode:autopilot" made a person's approval read as the policy's, and
+    // readers (decisionPeople) left it out of "decided by": the audit named nobody.
+    for (const principal of ['policy:mode:autopilot', 'Policy:allow-all', 'timeout', 'SYSTEM', 'grant:g1', 'oidc:https://idp#alice', 'ali\u202ece', 'bob\x1b[8m']) {
+      const err = await errorOf(t.admin.keys.create.mutate({ principal, role: 'approver' }));
+      expect({ principal, code: err.code }).toEqual({ principal, code: 'BAD_REQUEST' });
+      expect(err.issues).toMatchObject([{ path: ['principal'] }]);
+    }
+    expect((await t.admin.keys.list.query()).items.length).toBe(before.keys);
+    expect((await allEvents(t.viewer)).length).toBe(before.events);
+    // Names that merely contain the words are people's names.
+    for (const principal of ['policy-team', 'timeout-bot', 'systems', 'grantham']) {
+      expect((await t.admin.keys.create.mutate({ principal, role: 'approver' })).principal).toBe(principal);
+    }
+  });
+});
+
+describe('a second spelling of a person', () => {
+  it('is refused at keys.create (Dev, DEV, full-width ｄｅｖ for dev): it would let dev approve its own task and count twice in N-of-M', async () => {
+    const t = await team();
+    const me = await dev(t);
+    const task = await me.agent.plan({ title: 'mine', steps: [command('deploy', 'make deploy')] });
+    const before = (await t.admin.keys.list.query()).items.length;
+    for (const principal of ['Dev', 'DEV', 'ｄｅｖ']) {
+      const err = await errorOf(t.admin.keys.create.mutate({ principal, role: 'approver' }));
+      expect({ principal, code: err.code }).toEqual({ principal, code: 'BAD_REQUEST' });
+      expect(err.message).toContain('reads as the existing "dev"');
+    }
+    expect((await t.admin.keys.list.query()).items.length).toBe(before);
+    // The same name is the same person: another key for dev is fine, and still may not approve.
+    const again = clientFor((await t.admin.keys.create.mutate({ principal: 'dev', role: 'approver' })).key);
+    const a = await openApproval(t.viewer, task.id, 'deploy');
+    expect((await errorOf(again.approvals.decide.mutate({ approvalId: a.approvalId, decision: 'approve', paramsHash: a.paramsHash }))).code).toBe('FORBIDDEN');
+  });
+});

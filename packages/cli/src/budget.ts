@@ -9,14 +9,30 @@ import { RequestTimeout, UsageError } from './errors.ts';
 
 export const DEFAULT_REQUEST_TIMEOUT_S = 15;
 
-/** The budget in ms from the flag, else GREENLIGHT_TIMEOUT, else the default. A bad value is a usage error. */
-export function requestBudgetMs(flag: string | undefined, env: Record<string, string | undefined> = process.env): number {
-  const raw = flag ?? env.GREENLIGHT_TIMEOUT ?? String(DEFAULT_REQUEST_TIMEOUT_S);
+/**
+ * The longest time a --timeout may name: Node's timers (setTimeout, AbortSignal.timeout)
+ * hold at most 2^31-1 ms (24.8 days) and fire at once past it, so a larger value would
+ * end every wait immediately (or throw a RangeError). 2,000,000 s (23 days) leaves room
+ * for the hook's watchdog grace on top.
+ */
+export const MAX_TIMEOUT_S = 2_000_000;
+
+/**
+ * A number of seconds from a flag or the environment, in ms (at least 1).
+ * @throws UsageError naming `what` when `raw` is empty, not a number, not positive, or over MAX_TIMEOUT_S.
+ */
+export function secondsToMs(raw: string, what: string): number {
   const seconds = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new UsageError(`--timeout / GREENLIGHT_TIMEOUT must be a positive number of seconds (got ${JSON.stringify(raw)})`);
+    throw new UsageError(`${what} must be a positive number of seconds (got ${JSON.stringify(raw)})`);
   }
+  if (seconds > MAX_TIMEOUT_S) throw new UsageError(`${what} may be at most ${MAX_TIMEOUT_S} seconds, about 23 days (got ${JSON.stringify(raw)})`);
   return Math.max(1, Math.round(seconds * 1000));
+}
+
+/** The budget in ms from the flag, else GREENLIGHT_TIMEOUT, else the default. A bad value is a usage error. */
+export function requestBudgetMs(flag: string | undefined, env: Record<string, string | undefined> = process.env): number {
+  return secondsToMs(flag ?? env.GREENLIGHT_TIMEOUT ?? String(DEFAULT_REQUEST_TIMEOUT_S), '--timeout / GREENLIGHT_TIMEOUT');
 }
 
 const withoutQuery = (input: Parameters<typeof fetch>[0]): string => {

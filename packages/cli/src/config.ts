@@ -52,5 +52,24 @@ export function loadConfig(opts: { configPath?: string | undefined; env?: Env } 
   const key = env.GREENLIGHT_KEY || file.key;
   if (!url) throw new UsageError(`no server URL: set GREENLIGHT_URL or "url" in ${path}`);
   if (!key) throw new UsageError(`no key: set GREENLIGHT_KEY or "key" in ${path}`);
-  return { url, key, source: { url: env.GREENLIGHT_URL ? 'GREENLIGHT_URL' : path, key: env.GREENLIGHT_KEY ? 'GREENLIGHT_KEY' : path } };
+  const source = { url: env.GREENLIGHT_URL ? 'GREENLIGHT_URL' : path, key: env.GREENLIGHT_KEY ? 'GREENLIGHT_KEY' : path };
+  checkServerUrl(url, source.url);
+  return { url, key, source };
+}
+
+/**
+ * The server URL must be an http(s) URL: anything else would only fail later, inside
+ * fetch, as an unclear NETWORK_ERROR ("fetch failed", "Failed to parse URL").
+ * @throws UsageError naming where the URL came from.
+ */
+function checkServerUrl(url: string, from: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new UsageError(`the server URL from ${from} is not a URL: ${JSON.stringify(url)} (expected e.g. http://127.0.0.1:8787)`);
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new UsageError(`the server URL from ${from} must be http or https, not ${protocol} (${JSON.stringify(url)})`);
+  }
 }

@@ -55,3 +55,39 @@ describe('a server that accepts connections and never answers', () => {
     expect(answer.permissionDecisionReason).toContain(`TIMEOUT: no answer from ${hole.url}/trpc/tasks.plan within 1 s`);
   });
 });
+
+/**
+ * Node's timers hold at most 2^31-1 ms (24.8 days) and fire at once past it: a long
+ * --timeout used to end the hook's wait at once with its fallback, and `--timeout 1e10`
+ * was a NETWORK_ERROR from a RangeError. Such values are usage errors now (exit 2).
+ */
+describe('a timeout longer than a timer can hold', () => {
+  it('is a usage error for every command, from the flag or GREENLIGHT_TIMEOUT, not an instant TIMEOUT', async () => {
+    const runs = await Promise.all([
+      spawnCli(['inbox', '--timeout', '3000000'], { env: env() }).result,
+      spawnCli(['inbox', '--timeout', '1e10'], { env: env() }).result,
+      spawnCli(['inbox'], { env: { ...env(), GREENLIGHT_TIMEOUT: 'Infinity' } }).result,
+    ]);
+    for (const run of runs) {
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/--timeout \/ GREENLIGHT_TIMEOUT (may be at most 2000000 seconds|must be a positive number)/);
+      expect(run.stderr).not.toContain('TimeoutOverflowWarning');
+    }
+  });
+
+  it('is a usage error for the hook too (exit 2, Claude Code blocks), never an instant fallback', async () => {
+    const run = await spawnCli(['hook', 'claude-code', '--timeout', '3000000'], { stdin: fixtureText('bash', '/tmp'), env: env() }).result;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--timeout / GREENLIGHT_HOOK_TIMEOUT may be at most 2000000 seconds');
+    expect(run.stderr).not.toContain('TimeoutOverflowWarning');
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('watch --count 0', () => {
+  it('asks for no events: it ends at once with nothing printed, like head -n 0 (it used to wait for one and print it)', async () => {
+    const run = await spawnCli(['watch', '--count', '0'], { env: env() }).result;
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 0, stdout: '' });
+    expect(run.ms).toBeLessThan(10_000);
+  });
+});

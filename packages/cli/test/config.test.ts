@@ -30,3 +30,12 @@ describe('config', () => {
     expect(() => loadConfig({ configPath: join(dir, 'bad.json'), env: {} })).toThrow(/url/);
   });
 });
+
+describe('the server URL', () => {
+  it('must be an http(s) URL: a usage error naming its source, not a NETWORK_ERROR from inside fetch', () => {
+    expect(() => loadConfig({ env: { GREENLIGHT_URL: 'notaurl', GREENLIGHT_KEY: 'k' } })).toThrow(/server URL from GREENLIGHT_URL is not a URL: "notaurl"/);
+    expect(() => loadConfig({ env: { GREENLIGHT_URL: 'ftp://127.0.0.1:1', GREENLIGHT_KEY: 'k' } })).toThrow(/must be http or https, not ftp:/);
+    expect(() => loadConfig({ env: { GREENLIGHT_URL: '127.0.0.1:8787', GREENLIGHT_KEY: 'k' } })).toThrow(UsageError);
+    expect(loadConfig({ env: { GREENLIGHT_URL: 'https://greenlight.example', GREENLIGHT_KEY: 'k' } }).url).toBe('https://greenlight.example');
+  });
+});

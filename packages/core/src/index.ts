@@ -10,6 +10,7 @@ export { analyseCommand, type ShellAnalysis, type ShellPart } from './shell/pars
 export * from './permissions.ts';
 export * from './views.ts';
 export * from './facts.ts';
+export * from './display.ts';
 export * from './schemas/common.ts';
 export * from './schemas/params.ts';
 export * from './schemas/policy.ts';

@@ -68,8 +68,12 @@ function nameProblem(hostname: string): string | undefined {
   const name = hostname.replace(/\.+$/, '');
   if (name === '') return 'the host is empty';
   const labels = name.split('.');
-  if (labels.length === 1) return `${name} is a single-label name, resolved only on a local network`;
   const tld = labels.at(-1)!;
+  // The URL parser reads a host ending in a number as an IPv4 address, except after two
+  // or more trailing dots (`127.0.0.1..`): then it is a "name" a lenient resolver may
+  // still read as the address. No real name ends in a number (RFC 3696 section 2).
+  if (/^(\d+|0x[0-9a-f]*)$/i.test(tld)) return `${hostname} ends in a number, so it is an address in disguise, not a name`;
+  if (labels.length === 1) return `${name} is a single-label name, resolved only on a local network`;
   if (PRIVATE_NAME_SUFFIXES.includes(tld)) return `${name} ends in .${tld}, which only a local resolver answers`;
   return undefined;
 }

@@ -28,6 +28,8 @@ describe('checkWebhookTarget', () => {
     'http://api.localhost/', 'http://printer.local/', 'http://metadata.google.internal/computeMetadata/v1/', 'http://box.lan/', 'http://nas.home.arpa/',
     'http://1.0.0.127.in-addr.arpa/', 'http://intranet/', 'http://metadata/', 'http://server.localdomain/', 'http://svc.corp/', 'http://a.test/', 'http://x.invalid/',
     'http://host.internal./',
+    // a host ending in a number after two trailing dots is no IPv4 address to the URL parser, but a resolver may read it as one
+    'http://127.0.0.1../', 'http://10.0.0.1.../', 'http://169.254.169.254../', 'http://0x7f.0.0.1../', 'http://2130706433../',
   ];
 
   it.each(PRIVATE)('refuses %s', (url) => {

@@ -40,7 +40,7 @@ export class GreenlightError extends Error {
     if (err instanceof GreenlightError) return err;
     if (err instanceof TRPCClientError) {
       const data = (err.data ?? {}) as ErrorData;
-      if (!data.code) return new GreenlightError(err.message, { code: 'NETWORK_ERROR', cause: err });
+      if (!data.code) return new GreenlightError(withCause(err.message, err), { code: 'NETWORK_ERROR', cause: err });
       return new GreenlightError(err.message, {
         code: data.code,
         ...(data.httpStatus !== undefined ? { httpStatus: data.httpStatus } : {}),
@@ -51,6 +51,23 @@ export class GreenlightError extends Error {
       });
     }
     if (err instanceof DOMException && err.name === 'AbortError') return new GreenlightError('aborted', { code: 'CLIENT_CLOSED_REQUEST', reason: 'aborted', cause: err });
-    return new GreenlightError(err instanceof Error ? err.message : String(err), { code: 'NETWORK_ERROR', cause: err });
+    return new GreenlightError(err instanceof Error ? withCause(err.message, err) : String(err), { code: 'NETWORK_ERROR', cause: err });
   }
+}
+
+/**
+ * `message` with the innermost cause's own words when they add something: fetch says
+ * only "fetch failed", its cause says "connect ECONNREFUSED 127.0.0.1:8787" (or, for a
+ * name with two addresses, an AggregateError holding one error per address).
+ */
+function withCause(message: string, err: unknown): string {
+  let detail: string | undefined;
+  let e: unknown = err;
+  for (let depth = 0; depth < 8 && e instanceof Error; depth++) {
+    const inner = e instanceof AggregateError && e.errors[0] instanceof Error ? e.errors[0] : undefined;
+    const words = (inner ?? e).message;
+    if (words && words !== message) detail = words;
+    e = inner ?? e.cause;
+  }
+  return detail && !message.includes(detail) ? `${message}: ${detail}` : message;
 }

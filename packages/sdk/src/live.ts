@@ -26,18 +26,30 @@ export type LiveOptions = { url: string; api: Api; WebSocket?: typeof WebSocket 
 
 const PING_MS = 25_000;
 const MAX_BACKOFF_MS = 5_000;
+/** A socket not open after this long is given up (a proxy that accepts the upgrade and never answers). */
+export const CONNECT_TIMEOUT_MS = 10_000;
 
-function socketUrl(base: string, path: string, after: number, taskId: string | undefined): string {
-  const u = new URL(path, base.replace(/^http/, 'ws'));
+/**
+ * The live socket's URL: the ticket's path (`/ws?ticket=…`) under the client's base URL,
+ * keeping any path the base has (a server behind a proxy at `https://host/greenlight`),
+ * as the HTTP calls do (`${base}/trpc`); resolving `/ws` against the base would drop it.
+ */
+export function socketUrl(base: string, path: string, after: number, taskId: string | undefined): string {
+  const u = new URL(base.replace(/\/+$/, '').replace(/^http/, 'ws') + (path.startsWith('/') ? path : `/${path}`));
   u.searchParams.set('after', String(after));
   if (taskId) u.searchParams.set('taskId', taskId);
   return u.toString();
 }
 
-/** One socket's messages as an async iterable; it ends when the socket closes or the signal aborts (at once, not after the close handshake). */
-function messages(ws: WebSocket, signal: AbortSignal | undefined): AsyncIterable<LiveMessage> {
+/**
+ * One socket's messages as an async iterable; it ends when the socket closes, when it has
+ * not opened within CONNECT_TIMEOUT_MS, or when the signal aborts (at once, not after the
+ * close handshake). `opened()` says whether it ever opened.
+ */
+function messages(ws: WebSocket, signal: AbortSignal | undefined): { items: AsyncIterable<LiveMessage>; opened: () => boolean } {
   const queue: LiveMessage[] = [];
   let closed = false;
+  let opened = false;
   let wake: (() => void) | undefined;
   const notify = () => {
     wake?.();
@@ -61,9 +73,14 @@ function messages(ws: WebSocket, signal: AbortSignal | undefined): AsyncIterable
   };
   ws.addEventListener('close', end);
   ws.addEventListener('error', end);
+  const connecting = setTimeout(end, CONNECT_TIMEOUT_MS);
+  ws.addEventListener('open', () => {
+    opened = true;
+    clearTimeout(connecting);
+  });
   const ping = setInterval(() => ws.readyState === 1 && ws.send('ping'), PING_MS);
   signal?.addEventListener('abort', end, { once: true });
-  return {
+  const items = {
     async *[Symbol.asyncIterator]() {
       try {
         for (;;) {
@@ -75,11 +92,13 @@ function messages(ws: WebSocket, signal: AbortSignal | undefined): AsyncIterable
         }
       } finally {
         clearInterval(ping);
+        clearTimeout(connecting);
         signal?.removeEventListener('abort', end);
         if (ws.readyState <= 1) ws.close(1000, 'done');
       }
     },
   };
+  return { items, opened: () => opened };
 }
 
 /** What the stream carries: the events, and a mark each time a socket has caught up and is live. */
@@ -101,6 +120,18 @@ export async function* stream(live: LiveOptions, opts: WatchOptions): AsyncGener
       throw err;
     }
   };
+  /** The log after `after`, over HTTP, a page at a time; undefined when the signal ended it. */
+  async function* overHttp(): AsyncGenerator<Event, boolean, undefined> {
+    for (;;) {
+      const page = await orEnd(() => live.api.events.list.query({ after, limit: 200, ...(taskId ? { taskId } : {}) }, signal ? { signal } : {}));
+      if (!page) return false;
+      for (const event of page.items) {
+        after = event.seq;
+        yield event;
+      }
+      if (page.items.length < 200) return true;
+    }
+  }
   while (!signal?.aborted) {
     let ws: WebSocket;
     try {
@@ -114,7 +145,8 @@ export async function* stream(live: LiveOptions, opts: WatchOptions): AsyncGener
       await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures++), signal);
       continue;
     }
-    for await (const msg of messages(ws, signal)) {
+    const socket = messages(ws, signal);
+    for await (const msg of socket.items) {
       if (msg.type === 'event' && msg.event.seq > after) {
         after = msg.event.seq;
         yield { type: 'event', event: msg.event };
@@ -124,18 +156,24 @@ export async function* stream(live: LiveOptions, opts: WatchOptions): AsyncGener
         yield { type: 'ready', lastSeq: msg.lastSeq };
       } else if (msg.type === 'behind') {
         // Too far behind for the socket: page the log over HTTP, then reconnect live.
-        for (;;) {
-          const page = await orEnd(() => live.api.events.list.query({ after, limit: 200, ...(taskId ? { taskId } : {}) }, signal ? { signal } : {}));
-          if (!page) return;
-          for (const event of page.items) {
-            after = event.seq;
-            yield { type: 'event', event };
-          }
-          if (page.items.length < 200) break;
-        }
+        const pages = overHttp();
+        let next = await pages.next();
+        for (; !next.done; next = await pages.next()) yield { type: 'event', event: next.value };
+        if (!next.value) return;
       }
     }
     if (signal?.aborted) return;
+    if (!socket.opened()) {
+      // A socket that never opened (a proxy or firewall without WebSockets, or one that
+      // never answers): catch up over HTTP (events.list) before the next try, then say so
+      // as a socket would, so a wait still sees its decision at the retry pace (5 s at
+      // most between tries) instead of waiting forever.
+      const pages = overHttp();
+      let next = await pages.next();
+      for (; !next.done; next = await pages.next()) yield { type: 'event', event: next.value };
+      if (!next.value) return;
+      yield { type: 'ready', lastSeq: after };
+    }
     await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures++), signal);
   }
 }

@@ -114,6 +114,12 @@ type Outcome = { ok: true; value: HandlerResult | void } | { ok: false; error: u
 
 export async function run(deps: RunDeps, taskId: string, handlers: Handlers, opts: RunOptions = {}): Promise<TaskView> {
   const { api } = deps;
+  // A NaN (say, Number(process.env.CONCURRENCY) with the variable unset) would claim
+  // nothing and wait forever; a pollMs of NaN or <= 0 would poll without pause.
+  if (opts.concurrency !== undefined && !Number.isFinite(opts.concurrency)) {
+    throw new GreenlightError(`run(): concurrency must be a number (at least 1), not ${opts.concurrency}`, { code: 'BAD_REQUEST' });
+  }
+  if (opts.pollMs !== undefined && !(opts.pollMs > 0)) throw new GreenlightError(`run(): pollMs must be a number of milliseconds > 0, not ${opts.pollMs}`, { code: 'BAD_REQUEST' });
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
   const lease = opts.leaseSeconds !== undefined ? { leaseSeconds: opts.leaseSeconds } : {};

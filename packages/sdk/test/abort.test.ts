@@ -151,4 +151,11 @@ describe('bad wait options are refused', () => {
     expect(await rejection(client().waitForDecision('step-1', { timeoutMs: Number.NaN }))).toMatchObject({ code: 'BAD_REQUEST' });
     expect(server.requests).toEqual([]);
   });
+
+  it('run() with a concurrency that is not a number, or a pollMs that is not > 0, is BAD_REQUEST, with no request (it claimed nothing and never ended)', async () => {
+    for (const opts of [{ concurrency: Number.NaN }, { concurrency: Infinity }, { pollMs: Number.NaN }, { pollMs: 0 }, { pollMs: -5 }]) {
+      expect(await rejection(client().run('task-1', {}, opts))).toMatchObject({ code: 'BAD_REQUEST' });
+    }
+    expect(server.requests).toEqual([]);
+  });
 });

@@ -92,3 +92,16 @@ describe('the client as a value', () => {
     expectTypeOf<Awaited<GreenlightClient['tasks']>>().toEqualTypeOf<GreenlightClient['tasks']>();
   });
 });
+
+describe('a server that is not there', () => {
+  it('says why in the NETWORK_ERROR (connect ECONNREFUSED and the address), not only "fetch failed"', async () => {
+    const gone = await startHttpServer('unauthorized');
+    await gone.close(); // its port now refuses connections
+    const err = await createClient({ url: gone.url, key: 'gl_test_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }).tasks.list.query({}).then(
+      () => undefined,
+      (e: unknown) => e as GreenlightError,
+    );
+    expect(err?.code).toBe('NETWORK_ERROR');
+    expect(err?.message).toMatch(/^fetch failed: .*ECONNREFUSED .*127\.0\.0\.1:\d+/);
+  });
+});

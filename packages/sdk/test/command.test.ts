@@ -42,6 +42,18 @@ describe('run_command', () => {
     expect(performance.now() - t0).toBeLessThan(5_000);
   });
 
+  it('honours a timeout longer than a timer can hold (2^31 ms and more, Infinity): the command runs, it is not killed at once', async () => {
+    for (const timeoutMs of [2 ** 31, 30 * 24 * 3600_000, Infinity]) {
+      expect(await cmd('sleep 0.05; echo done', { timeoutMs })).toEqual({ output: { exitCode: 0, stdout: 'done\n', stderr: '', truncated: false } });
+    }
+  });
+
+  it('refuses options that cannot work when the handler is made, before any command runs: a timeout or output size that is not a number, or negative', () => {
+    for (const opts of [{ timeoutMs: -1 }, { timeoutMs: Number.NaN }, { maxOutputBytes: Number.NaN }, { maxOutputBytes: -1 }, { maxOutputBytes: 1.5 }]) {
+      expect(() => commandHandler({ cwd, ...opts })).toThrow(RangeError);
+    }
+  });
+
   it('keeps the last maxOutputBytes of each stream and says it truncated', async () => {
     const r = (await cmd(`i=0; while [ $i -lt 500 ]; do echo "line $i"; i=$((i+1)); done; echo tail-marker`, { maxOutputBytes: 100 })) as {
       output: { stdout: string; stderr: string; truncated: boolean };

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createPatch, parsePatch } from 'diff';
+import { createPatch, createTwoFilesPatch, parsePatch } from 'diff';
 import { fileHandlers, sha256File } from '../src/node/index.ts';
 import { claimed, codeOf, ctx } from './fixtures.ts';
 import { b, bytesOf, edited, editsArb, fileArb, type Encoding } from './generators.ts';
@@ -73,6 +73,20 @@ describe('edit_file', () => {
     const twoFiles = `${createPatch('a.txt', 'something else\n', 'x\n')}${createPatch('b.txt', 'y\n', 'z\n')}`;
     expect(await codeOf(edit({ path: 'a.txt', patch: twoFiles }))).toBe('patch_failed');
     expect(await readFile(file, 'utf8')).toBe('something else\n');
+  });
+
+  it('refuses a patch that creates the file (--- /dev/null) when one is there, and one that deletes it (+++ /dev/null): the file is left as it was', async () => {
+    const file = join(root, 'config.ts');
+    await writeFile(file, 'export const a = 1;\n');
+    // Approved as "create config.ts": applied over the existing file it prepended its lines.
+    const create = createTwoFilesPatch('/dev/null', 'config.ts', '', 'export const b = 2;\n');
+    expect(await codeOf(edit({ path: 'config.ts', patch: create }))).toBe('patch_failed');
+    const remove = createTwoFilesPatch('config.ts', '/dev/null', 'export const a = 1;\n', '');
+    expect(await codeOf(edit({ path: 'config.ts', patch: remove }))).toBe('patch_failed');
+    expect(await readFile(file, 'utf8')).toBe('export const a = 1;\n');
+    // Where there is no file, the creating patch creates it.
+    expect(await edit({ path: 'new.ts', patch: createTwoFilesPatch('/dev/null', 'new.ts', '', 'x\n') })).toMatchObject({ output: { created: true } });
+    expect(await readFile(join(root, 'new.ts'), 'utf8')).toBe('x\n');
   });
 
   it('refuses a path that climbs out with ..', async () => {

@@ -1,5 +1,5 @@
 /** One open approval in the inbox: which task and step, what it would do, and the decision controls. */
-import type { Approval, DecideResult } from '@greenlight/core';
+import { revealHidden, type Approval, type DecideResult } from '@greenlight/core';
 import type { Client } from '../client.ts';
 import { label, time } from '../format.ts';
 import { useScrollIntoView } from '../hooks/useSelection.ts';
@@ -30,7 +30,7 @@ export function InboxItem({ client, approval: a, selected, onSelect, onDecided, 
         </span>
         {a.risk && <span class={`badge risk-${a.risk}`}>{a.risk} risk</span>}
       </header>
-      <h2 class="approval-title">{a.title}</h2>
+      <h2 class="approval-title">{revealHidden(a.title)}</h2>
       {a.explanation && <p class="explanation">{a.explanation}</p>}
       <StepPreview kind={a.kind} params={a.params} />
       <ApprovalPanel client={client} approval={a} selected={selected} onDecided={onDecided} onReload={onReload} />

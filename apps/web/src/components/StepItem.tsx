@@ -2,7 +2,7 @@
  * One step of a plan: its state, what it waits for, what it would do, how it was
  * decided and what came of it; the decision controls while its approval is open.
  */
-import { isTerminalStep, type Approval, type DecideResult, type Step, type StepStatus } from '@greenlight/core';
+import { isTerminalStep, revealHidden, type Approval, type DecideResult, type Step, type StepStatus } from '@greenlight/core';
 import type { Client } from '../client.ts';
 import { peopleText } from '../facts.ts';
 import { label, show, time, usageText } from '../format.ts';
@@ -81,7 +81,7 @@ export function StepItem({ client, step, stage, statusOf, approval, selected, on
           <span class="sr-only">Stage </span>
           {stage}
         </span>
-        <strong class="step-title">{step.title}</strong>
+        <strong class="step-title">{revealHidden(step.title)}</strong>
         <StatusBadge status={step.status} />
         <span class="muted small">
           <code>{step.key}</code> · {label(step.kind)}

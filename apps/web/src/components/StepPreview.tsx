@@ -2,7 +2,7 @@
  * What a step would do, by kind: the diff of an edit, the command, the code, the URL,
  * the questions. Params are the agent's JSON, so every field is checked before use.
  */
-import type { StepKind } from '@greenlight/core';
+import { revealHiddenDeep, type StepKind } from '@greenlight/core';
 import { contentAsDiff, diffStats, parsePatch } from '../diff.ts';
 import { show } from '../format.ts';
 import { DiffView } from './DiffView.tsx';
@@ -34,7 +34,13 @@ function EditPreview({ params }: { params: Record<string, unknown> }) {
   );
 }
 
-export function StepPreview({ kind, params }: { kind: StepKind; params: Record<string, unknown> }) {
+/**
+ * The params as a reviewer must see them: a bidi override, a zero-width or tag
+ * character, or a terminal escape in what the agent sent is shown as a visible escape
+ * (core's revealHidden), so the command shown is the command that would run.
+ */
+export function StepPreview({ kind, params: sent }: { kind: StepKind; params: Record<string, unknown> }) {
+  const params = revealHiddenDeep(sent);
   switch (kind) {
     case 'edit_file':
       return <EditPreview params={params} />;

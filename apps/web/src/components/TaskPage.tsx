@@ -4,7 +4,7 @@
  * read once, then the live stream for this task appends to it and reloads the task.
  */
 import { useState } from 'preact/hooks';
-import type { DecideResult, Event } from '@greenlight/core';
+import { revealHidden, type DecideResult, type Event } from '@greenlight/core';
 import type { Client } from '../client.ts';
 import { taskAfter, taskApprovalsAfter } from '../decided.ts';
 import { label, time, usageText } from '../format.ts';
@@ -105,7 +105,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
       </div>
       <header class="card task-head">
         <h1>
-          {task.title} <StatusBadge status={task.status} />
+          {revealHidden(task.title)} <StatusBadge status={task.status} />
         </h1>
         {task.goal && <p>{task.goal}</p>}
         <div class="muted small">

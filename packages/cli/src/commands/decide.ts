@@ -5,7 +5,7 @@
  * blind approval. An approval that is no longer open is a CONFLICT (exit 4) that says
  * who closed it and when; an unknown id is the API's NOT_FOUND (exit 3).
  */
-import { approvalProgress, type Approval, type ApprovalRecord, type Decision, type DecideResult } from '@greenlight/core';
+import { approvalProgress, revealHiddenDeep, type Approval, type ApprovalRecord, type Decision, type DecideInput, type DecideResult } from '@greenlight/core';
 import { GreenlightError, type GreenlightClient } from '@greenlight/sdk';
 import { UsageError } from '../errors.ts';
 import { oneLine, paintStatus } from '../output.ts';
@@ -103,11 +103,13 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
       const paramsHash = str(values.hash) ?? approval.paramsHash;
       const { out } = ctx;
       if (!out.json) {
-        out.line(`${out.paint('bold', VERB[decision])} ${out.paint('cyan', approval.approvalId)}`);
-        out.line(`  task: ${approval.taskTitle} ${out.paint('gray', approval.taskId)}`);
-        out.line(`  step: ${approval.stepKey} [${approval.kind}] ${oneLine(approval.title, 80)}${approval.revision > 1 ? ` (revision ${approval.revision})` : ''}`);
-        if (approval.explanation) out.line(`  why: ${oneLine(approval.explanation, 100)}`);
-        for (const l of previewLines(approval.kind, approval.params, out, values.full === true ? Infinity : 40)) out.line(`  │ ${l}`);
+        // What the reviewer sees, with escape sequences and bidi overrides made visible (core's revealHidden).
+        const shown = revealHiddenDeep(approval);
+        out.line(`${out.paint('bold', VERB[decision])} ${out.paint('cyan', shown.approvalId)}`);
+        out.line(`  task: ${shown.taskTitle} ${out.paint('gray', shown.taskId)}`);
+        out.line(`  step: ${shown.stepKey} [${shown.kind}] ${oneLine(shown.title, 80)}${shown.revision > 1 ? ` (revision ${shown.revision})` : ''}`);
+        if (shown.explanation) out.line(`  why: ${oneLine(shown.explanation, 100)}`);
+        for (const l of previewLines(shown.kind, shown.params, out, values.full === true ? Infinity : 40)) out.line(`  │ ${l}`);
         out.line(`  paramsHash: ${paramsHash}`);
       }
       const result = await client.approvals.decide.mutate({ ...request, paramsHash });

@@ -4,6 +4,7 @@
  * happens: a signal or the watchdog gives the fallback and cancels the task, a crash
  * gives Claude Code's blocking error (exit 2).
  */
+import { secondsToMs } from '../budget.ts';
 import { UsageError } from '../errors.ts';
 import type { PermissionDecision } from '../hook/answer.ts';
 import { CreatedTask } from '../hook/created.ts';
@@ -29,9 +30,7 @@ export function hookSettings(values: Record<string, string | boolean | undefined
   const onError = str(values['on-error']) ?? env.GREENLIGHT_HOOK_ON_ERROR ?? 'ask';
   if (!(ON_ERROR as readonly string[]).includes(onError)) throw new UsageError(`--on-error / GREENLIGHT_HOOK_ON_ERROR must be one of ${ON_ERROR.join(', ')} (got ${onError})`);
   const timeoutRaw = str(values.timeout) ?? env.GREENLIGHT_HOOK_TIMEOUT ?? String(DEFAULT_HOOK_TIMEOUT_S);
-  const timeoutS = Number(timeoutRaw);
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError(`--timeout / GREENLIGHT_HOOK_TIMEOUT must be a positive number of seconds (got ${timeoutRaw})`);
-  return { onError: onError as PermissionDecision, timeoutMs: Math.round(timeoutS * 1000) };
+  return { onError: onError as PermissionDecision, timeoutMs: secondsToMs(timeoutRaw, '--timeout / GREENLIGHT_HOOK_TIMEOUT') };
 }
 
 export const hook: Command = {

@@ -1,6 +1,6 @@
 /** `greenlight inbox`: the open approvals, one line each. */
 import type { Approval } from '@greenlight/core';
-import { LIMITS } from '@greenlight/core';
+import { LIMITS, revealHiddenDeep } from '@greenlight/core';
 import { UsageError } from '../errors.ts';
 import { age, oneLine, table } from '../output.ts';
 import { str, type Command } from './spec.ts';
@@ -41,7 +41,8 @@ export const inbox: Command = {
     }
     const now = Date.now();
     const rows = [['APPROVAL', 'TASK', 'STEP', 'KIND', 'TITLE', 'AGE'].map((h) => out.paint('bold', h))];
-    for (const a of items) {
+    // Titles come from agents: escape sequences and bidi overrides are shown, not obeyed (core's revealHidden).
+    for (const a of revealHiddenDeep(items)) {
       rows.push([
         out.paint('cyan', a.approvalId),
         `${oneLine(a.taskTitle, 32)} ${out.paint('gray', a.taskId)}`,

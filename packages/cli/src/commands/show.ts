@@ -1,5 +1,5 @@
 /** `greenlight show <taskId>`: the task, its steps with status, dependencies and decisions, and a preview of each. */
-import { approvalProgress, decisionPeople, type Step, type TaskView } from '@greenlight/core';
+import { approvalProgress, decisionPeople, revealHiddenDeep, type Step, type TaskView } from '@greenlight/core';
 import { UsageError } from '../errors.ts';
 import { age, oneLine, paintStatus, type Out } from '../output.ts';
 import { previewLines } from '../preview.ts';
@@ -17,7 +17,13 @@ function decisionLine(step: Step, out: Out, now: number): string | undefined {
   return `decision: ${out.paint('bold', d.decision)}${who} ${age(d.at, now)} ago${why ? ' — ' + why : ''}`;
 }
 
-export function renderTask(task: TaskView, out: Out, opts: { full: boolean; now?: number }): string[] {
+/**
+ * The task as lines for a terminal. Every string from the task (titles, commands,
+ * diffs, feedback, errors) is shown through core's revealHidden: an escape sequence
+ * or a bidi override in what an agent sent is printed as a visible escape, never obeyed.
+ */
+export function renderTask(shown: TaskView, out: Out, opts: { full: boolean; now?: number }): string[] {
+  const task = revealHiddenDeep(shown);
   const now = opts.now ?? Date.now();
   const lines = [
     `${out.paint('bold', task.title)}  ${out.paint('gray', task.id)}`,

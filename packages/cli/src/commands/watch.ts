@@ -4,12 +4,14 @@
  * An unknown --task is NOT_FOUND at once; a server that never opens the live connection
  * is a TIMEOUT after the request budget.
  */
-import { eventSummary, type Event } from '@greenlight/core';
+import { eventSummary, revealHiddenDeep, type Event } from '@greenlight/core';
 import { RequestTimeout, UsageError } from '../errors.ts';
 import { oneLine, type Out } from '../output.ts';
 import { str, type Command } from './spec.ts';
 
-function eventLine(e: Event, out: Out): string {
+/** One event as a line; its strings (an actor, a title in its data) are shown through core's revealHidden. */
+function eventLine(event: Event, out: Out): string {
+  const e = revealHiddenDeep(event);
   const time = new Date(e.at).toISOString().slice(11, 19);
   const where = [e.taskId && `task=${e.taskId}`, e.stepId && `step=${e.stepId}`].filter(Boolean).join(' ');
   // What the event says, typed (core's eventSummary); --json prints the whole event.
@@ -35,6 +37,8 @@ export const watch: Command = {
     const after = nonNegativeInt(str(values.after), '--after');
     const count = nonNegativeInt(str(values.count), '--count');
     const taskId = str(values.task);
+    // --count 0 asks for no events (like `head -n 0`): done, before any request.
+    if (count === 0) return 0;
     const client = ctx.client();
     // An unknown task is NOT_FOUND at once (the stream itself would just stay silent).
     // Without --after: a task's whole story (it is short), or the workspace's from now on

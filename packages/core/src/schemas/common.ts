@@ -1,5 +1,6 @@
 /** Small shared schema pieces: ids, bounded strings, JSON-ish metadata, usage. */
 import { z } from 'zod';
+import { hasHidden } from '../display.ts';
 import { LIMITS } from '../limits.ts';
 
 export const Id = z.string().min(1).max(64);
@@ -10,6 +11,52 @@ export const EpochMs = z.number().int().nonnegative();
 export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 as 64 lowercase hex characters');
 export const IdempotencyKey = z.string().min(1).max(LIMITS.idempotencyKeyChars);
 export const Principal = z.string().trim().min(1).max(200);
+
+/**
+ * Names the server decides and acts under, which no key may take: `system` (the alarm),
+ * `timeout` (an expired approval's default), `policy:<rule>` (a rule's or a mode's own
+ * decision), and the prefixes kept for grants and signed-in people (`grant:<id>`,
+ * `oidc:<issuer>#<subject>`, SPEC section 11). A key named so would make a person's
+ * approval read as the policy's or the clock's in the audit, and readers leave those
+ * names out of "decided by" (core's decisionPeople).
+ */
+export const RESERVED_PRINCIPALS: readonly string[] = ['system', 'timeout'];
+export const RESERVED_PRINCIPAL_PREFIXES: readonly string[] = ['policy:', 'grant:', 'oidc:'];
+
+/** Why `name` cannot be a key's principal (reserved, or holding characters that hide text), or undefined. Case-insensitive. */
+export function principalProblem(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (RESERVED_PRINCIPALS.includes(lower)) return `"${name}" is reserved: the server decides and acts under that name`;
+  const prefix = RESERVED_PRINCIPAL_PREFIXES.find((p) => lower.startsWith(p));
+  if (prefix) return `a principal may not start with "${prefix}": the server's own decisions are named so`;
+  if (hasHidden(name)) return 'a principal is a name people read in the audit: no control, bidi or invisible characters';
+  return undefined;
+}
+
+/**
+ * A principal as people read it: NFKC-normalised and lower-cased, so `Alice`, `alice`
+ * and `ａｌｉｃｅ` (full-width) are one name. Rules compare principals exactly; this only
+ * finds names that look the same but are not (principalClash).
+ */
+export const principalFold = (name: string): string => name.normalize('NFKC').toLowerCase();
+
+/**
+ * An existing principal that reads as `name` but is not it (`Dev` for `dev`), or
+ * undefined. A second spelling of a person would count as another person: for
+ * self-approval (the creator's other key could approve) and for N-of-M (one person
+ * twice). keys.create refuses it; the same exact name is fine (another key of that person).
+ */
+export function principalClash(name: string, existing: Iterable<string>): string | undefined {
+  const folded = principalFold(name);
+  for (const p of existing) if (p !== name && principalFold(p) === folded) return p;
+  return undefined;
+}
+
+/** A principal a new key may take: a Principal that principalProblem accepts. */
+export const KeyPrincipal = Principal.superRefine((name, ctx) => {
+  const problem = principalProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /**
  * A secret in an answer (a key, a signing secret, a socket ticket): shown once, never

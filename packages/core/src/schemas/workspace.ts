@@ -1,7 +1,7 @@
 /** Workspaces (tenants) and their keys. */
 import { z } from 'zod';
 import { Role } from '../enums.ts';
-import { EpochMs, Id, Principal, Title, Usage, WorkspaceId } from './common.ts';
+import { EpochMs, Id, KeyPrincipal, Title, Usage, WorkspaceId } from './common.ts';
 import { PolicyShape as Policy } from './policy-shape.ts';
 import { RateLimits } from '../ratelimit.ts';
 
@@ -39,7 +39,7 @@ export const Key = z.object({
 });
 export type Key = z.infer<typeof Key>;
 
-export const CreateKeyInput = z.strictObject({ principal: Principal, role: Role });
+export const CreateKeyInput = z.strictObject({ principal: KeyPrincipal, role: Role });
 
 /** `gl_<workspaceId>_<secret>`: the Worker routes by the prefix, the object checks the secret. */
 export const KEY_PATTERN = /^gl_([a-z0-9-]{3,40})_([A-Za-z0-9_-]{20,200})$/;

@@ -5,13 +5,14 @@
  * the tails of stderr and stdout.
  */
 import { spawn } from 'node:child_process';
+import { deadline } from '../abort.ts';
 import { HandlerError, type StepHandler } from '../run.ts';
 import { resolveInside } from './paths.ts';
 
 export type CommandHandlerOptions = {
   /** The directory commands run in; a step's params.cwd is relative to it and must stay inside it. */
   cwd: string;
-  /** Kill the command (its whole process group) after this long; the step fails with code timeout. Default 10 minutes. */
+  /** Kill the command (its whole process group) after this long; the step fails with code timeout. Default 10 minutes; Infinity for none. */
   timeoutMs?: number;
   /**
    * Keep at most this many bytes of stdout and of stderr each, the last ones (a
@@ -54,7 +55,11 @@ class Tail {
 const MESSAGE_TAIL_CHARS = 4_000;
 const tailOf = (s: string) => (s.length > MESSAGE_TAIL_CHARS ? `…${s.slice(-MESSAGE_TAIL_CHARS)}` : s);
 
+/** @throws RangeError when timeoutMs is negative or not a number, or maxOutputBytes is not a whole number >= 0 (checked here, before any command is started). */
 export function commandHandler({ cwd, timeoutMs = 600_000, maxOutputBytes = 16 * 1024, env }: CommandHandlerOptions): { run_command: StepHandler } {
+  if (!(timeoutMs >= 0)) throw new RangeError(`commandHandler: timeoutMs must be a number of milliseconds >= 0, not ${timeoutMs}`);
+  // NaN would keep all output (unbounded memory); a negative size would loop on an empty tail.
+  if (!Number.isInteger(maxOutputBytes) || maxOutputBytes < 0) throw new RangeError(`commandHandler: maxOutputBytes must be a whole number >= 0, not ${maxOutputBytes}`);
   return {
     async run_command(step, { signal }) {
       const command = step.params.command;
@@ -76,10 +81,11 @@ export function commandHandler({ cwd, timeoutMs = 600_000, maxOutputBytes = 16 *
             child.kill('SIGKILL');
           }
         };
-        const timer = setTimeout(() => {
+        // deadline(), not setTimeout: a timeout past 2^31-1 ms (24.8 days) or Infinity would fire at once.
+        const cancelDeadline = deadline(timeoutMs, () => {
           timedOut = true;
           kill();
-        }, timeoutMs);
+        });
         const onAbort = () => {
           aborted = true;
           kill();
@@ -87,12 +93,12 @@ export function commandHandler({ cwd, timeoutMs = 600_000, maxOutputBytes = 16 *
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
         child.once('error', (err) => {
-          clearTimeout(timer);
+          cancelDeadline();
           signal.removeEventListener('abort', onAbort);
           reject(new HandlerError(`could not start \`${command}\`: ${err.message}`, { code: 'spawn_failed', cause: err }));
         });
         child.once('close', (code, sig) => {
-          clearTimeout(timer);
+          cancelDeadline();
           signal.removeEventListener('abort', onAbort);
           resolve({
             exitCode: code ?? -1, stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated,

@@ -143,8 +143,8 @@ function hint(text: string, patch: StructuredPatch): string {
  * diff `patch` applied. Hunks must match exactly (no fuzz); like `patch`, a hunk whose
  * line numbers are off applies where its context matches, nearest first.
  *
- * @throws HandlerError `patch_failed`: not a one-file unified diff, no hunks, or it
- *   does not apply; `unsafe_encoding`: the file is not UTF-8 and the patch has
+ * @throws HandlerError `patch_failed`: not a one-file unified diff, no hunks, it
+ *   does not apply, it creates a file (--- /dev/null) that exists, or it deletes one (+++ /dev/null); `unsafe_encoding`: the file is not UTF-8 and the patch has
  *   non-ASCII text (which bytes it means cannot be known), or the patch holds text
  *   with no UTF-8 form.
  */
@@ -159,6 +159,15 @@ export function patchBytes(before: Uint8Array | undefined, patch: string, shown:
   if (parsed.length !== 1) throw refuse('patch_failed', `${shown}: the patch names ${parsed.length} files; a step's patch changes one`);
   const structured = parsed[0]!;
   if (structured.hunks.length === 0) throw refuse('patch_failed', `${shown}: the patch has no hunks (@@ ... @@): nothing to apply`);
+  // A patch that creates the file (--- /dev/null) was approved as a new file: over an
+  // existing one its lines would land at the top of someone else's file. One that deletes
+  // it (+++ /dev/null) was approved as a deletion, which leaves no empty file behind.
+  if (structured.oldFileName === '/dev/null' && before !== undefined) {
+    throw refuse('patch_failed', `${shown}: the patch creates the file (--- /dev/null), but a file is already there; nothing was changed`);
+  }
+  if (structured.newFileName === '/dev/null') {
+    throw refuse('patch_failed', `${shown}: the patch deletes the file (+++ /dev/null); deleting is a delete_file step, so nothing was changed`);
+  }
 
   const hunkText = structured.hunks.flatMap((h) => h.lines);
   if (hunkText.some(hasLoneSurrogate)) throw refuse('unsafe_encoding', `${shown}: the patch holds a lone UTF-16 surrogate, which has no bytes to write`);

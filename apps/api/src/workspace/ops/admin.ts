@@ -1,6 +1,6 @@
 /** Workspace administration: the workspace itself, keys, policy; and the event log. */
 import {
-  deniedBy, enforceDenyRules, evaluatePolicy, fail, hasDenyRules, ok, simulatePolicy, SIMULATE_MAX_STEPS,
+  deniedBy, enforceDenyRules, evaluatePolicy, fail, hasDenyRules, ok, principalClash, simulatePolicy, SIMULATE_MAX_STEPS,
   type SimulateInput, type SimulationReport, type Step,
   type EvaluateInput, type Event, type RateLimits, type Key, type ListEventsInput, type Policy, type PolicyVerdict, type Result, type Role, type WorkspaceDetail,
 } from '@greenlight/core';
@@ -19,6 +19,13 @@ export function workspaceDetail(tx: Tx): WorkspaceDetail {
 }
 
 export function createKey(tx: Tx, input: { principal: string; role: Role }, minted: { key: string; secretHash: string }): Result<{ key: string; id: string; principal: string; role: Role }> {
+  const principals = tx.sql.exec<{ principal: string }>(`SELECT DISTINCT principal FROM keys`).toArray().map((r) => r.principal);
+  const clash = principalClash(input.principal, principals);
+  if (clash !== undefined) {
+    return fail('BAD_REQUEST', `principal "${input.principal}" reads as the existing "${clash}" but is not it: use "${clash}" for the same person, or a clearly different name`, {
+      issues: [{ path: ['principal'], message: `reads as the existing principal "${clash}"` }],
+    });
+  }
   const k = insertKey(tx.sql, { id: crypto.randomUUID(), principal: input.principal, role: input.role, secretHash: minted.secretHash, now: tx.now });
   tx.emit([{ type: 'key.created', data: { id: k.id, principal: k.principal, role: k.role } }]);
   return ok({ key: minted.key, id: k.id, principal: k.principal, role: k.role });
@@ -26,7 +33,16 @@ export function createKey(tx: Tx, input: { principal: string; role: Role }, mint
 
 export const keys = (tx: Tx): { items: Key[] } => ({ items: listKeys(tx.sql) });
 
+/**
+ * Revoke a key (idempotent: a revoked key stays revoked at its first time). The last live
+ * admin key is never revoked: nothing could manage the workspace after it (the root
+ * token only creates workspaces), so that is CONFLICT (reason `last_admin`), nothing changes.
+ */
 export function revoke(tx: Tx, id: string): Result<Key> {
+  const admins = tx.sql.exec<{ id: string }>(`SELECT id FROM keys WHERE role = 'admin' AND revoked_at IS NULL`).toArray();
+  if (admins.length === 1 && admins[0]!.id === id) {
+    return fail('CONFLICT', `key ${id} is the workspace's last admin key: create another admin key first, then revoke this one`, { reason: 'last_admin' });
+  }
   const k = revokeKey(tx.sql, id, tx.now);
   if (!k) return fail('NOT_FOUND', `key ${id} not found`);
   if (k.revokedAt === tx.now) tx.emit([{ type: 'key.revoked', data: { id: k.id, principal: k.principal } }]);

@@ -108,7 +108,7 @@ describe('cancelTask', () => {
 });
 
 describe('setMode', () => {
-  it('raising to autopilot approves the waiting steps, but deny rules still hold and clarify still asks', async () => {
+  it('raising to autopilot approves the waiting steps, but deny rules still hold, N-of-M steps and clarify still ask', async () => {
     const policy = Policy.parse({
       rules: [
         { name: 'no-rm', match: { command: '^rm ' }, action: 'deny' },
@@ -127,12 +127,12 @@ describe('setMode', () => {
     expect(stepOf(after, 'e').status).toBe('approved');
     // The approval is alice's, given by raising the mode: the audit names her, not only the mode.
     expect(stepOf(after, 'e').decision).toMatchObject({ decision: 'policy', by: ['alice'], rule: 'mode:autopilot' });
-    expect(stepOf(after, 'deploy').status).toBe('approved');
+    // One person raising the mode is one approval: a step the policy asks two people for still asks.
+    expect(stepOf(after, 'deploy').status).toBe('awaiting_approval');
     expect(stepOf(after, 'rm').status).toBe('rejected');
     expect(stepOf(after, 'q').status).toBe('awaiting_approval');
     expect(events[0]).toEqual({ type: 'task.mode_changed', taskId: task.id, data: { from: 'copilot', to: 'autopilot', by: 'alice' } });
     expect(events.slice(1).map((e) => (e.type === 'step.approved' ? [e.type, e.data.by, e.data.via] : [e.type]))).toEqual([
-      ['step.approved', 'alice', 'mode:autopilot'],
       ['step.approved', 'alice', 'mode:autopilot'],
     ]);
   });

@@ -52,9 +52,10 @@ export function decisionRefusal(
  * ask), the person behind it is whoever raised the mode (`task.modeSetBy`). If nobody
  * did (the workspace's mode was lowered after the plan), or the task's creator did
  * while preventSelfApproval holds (a mode raised before the rule was switched on),
- * the looser mode does not count: the workspace's own verdict applies. A stricter
- * task mode (planned `manual`) always holds. `backer` is undefined when the policy
- * alone decides.
+ * the looser mode does not count: the workspace's own verdict applies. Nor does it for
+ * a step the policy asks more than one person to approve (requiredApprovals > 1): the
+ * raise is one person's approval, and N-of-M needs N. A stricter task mode (planned
+ * `manual`) always holds. `backer` is undefined when the policy alone decides.
  */
 export function verdictForTask(
   task: Pick<TaskRecord, 'id' | 'createdBy' | 'mode' | 'modeSetBy'>,
@@ -66,6 +67,9 @@ export function verdictForTask(
   if (verdict.action !== 'allow' || raised === undefined) return { verdict };
   const own = evaluatePolicy(policy, step);
   if (own.action === 'allow') return { verdict };
+  // One person raising the mode is one approval: a step the policy asks N > 1 distinct
+  // people to approve (N-of-M, a rule's or the workspace's requiredApprovals) still asks.
+  if (own.requiredApprovals > 1) return { verdict: own };
   const backer = task.modeSetBy;
   // Nobody known raised it (the workspace's mode was lowered since the plan), or the
   // creator did: the looser mode is not an approval anyone may give. Fail closed.

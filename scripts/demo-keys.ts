@@ -36,7 +36,7 @@ function readSaved(file: string): DemoKeys | string {
 }
 
 /** Whether the server knows `key`: true, false when it says UNAUTHORIZED; any other failure is thrown. */
-async function works(url: string, key: string): Promise<boolean> {
+export async function works(url: string, key: string): Promise<boolean> {
   try {
     await call(url, key, 'workspaces.get', undefined, 'GET');
     return true;

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, CallError, freePort, portTaken, ROOT_DIR } from '../../scripts/local.ts';
+import { works } from '../../scripts/demo-keys.ts';
 
 let dir: string;
 let port: number;
@@ -91,15 +92,6 @@ async function stop(r: Run): Promise<void> {
   expect(existsSync(join(dir, 'server.json'))).toBe(false);
 }
 
-async function works(url: string, key: string): Promise<boolean> {
-  try {
-    await call(url, key, 'workspaces.get', undefined, 'GET');
-    return true;
-  } catch (e) {
-    if (e instanceof CallError && e.code === 'UNAUTHORIZED') return false;
-    throw e;
-  }
-}
 
 async function expectWorking(keys: Keys): Promise<void> {
   const url = `http://127.0.0.1:${port}`;

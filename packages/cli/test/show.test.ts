@@ -5,6 +5,7 @@ import { renderTask } from '../src/commands/show.ts';
 import type { Out } from '../src/output.ts';
 
 const TWO = Policy.parse({ requiredApprovals: 2 });
+const ONE = Policy.parse({});
 const NOW = 1_700_000_000_000;
 let n = 0;
 const ctx = (actor: string): Ctx => ({ now: NOW, actor, newId: () => `id-${++n}` });
@@ -15,10 +16,10 @@ function ok<T>(r: { ok: true; value: T } | { ok: false; error: { message: string
   return r.value;
 }
 
-async function deployTask(): Promise<Task> {
+async function deployTask(policy: Policy = TWO): Promise<Task> {
   const params = { command: 'make deploy' };
   const input = { title: 'deploy', steps: [{ key: 'deploy', kind: 'run_command' as const, title: 'Deploy', params, dependsOn: [] }] };
-  return ok(planTask({ input, paramsHashes: [await paramsHash(params)] }, TWO, ctx('agent'))).task;
+  return ok(planTask({ input, paramsHashes: [await paramsHash(params)] }, policy, ctx('agent'))).task;
 }
 
 describe('show', () => {
@@ -33,7 +34,8 @@ describe('show', () => {
   });
 
   it('names the approver who raised the mode, and no one for a rule\'s own decision', async () => {
-    const raised = ok(setMode(await deployTask(), 'autopilot', TWO, ctx('alice'))).task;
+    // (A raised mode approves only what one person may: a step needing one approval.)
+    const raised = ok(setMode(await deployTask(ONE), 'autopilot', ONE, ctx('alice'))).task;
     const text = renderTask(taskView(raised), out, { full: false, now: NOW }).join('\n');
     expect(text).toMatch(/decision: policy by alice .*rule mode:autopilot/);
   });

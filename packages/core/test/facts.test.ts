@@ -61,8 +61,10 @@ describe('decisionPeople', () => {
     expect(decisionPeople({ by: ['timeout'] })).toEqual([]);
     expect(decisionPeople({ by: ['alice', 'bob'] })).toEqual(['alice', 'bob']);
     const env = makeEnv();
-    const { task } = await makeTask([commandStep('build')], TWO, 'dev', { env });
-    const raised = unwrap(setMode(task, 'autopilot', TWO, env.ctx('alice'))).task;
+    // A raised mode approves only what one person may (requiredApprovals 1).
+    const one = Policy.parse({});
+    const { task } = await makeTask([commandStep('build')], one, 'dev', { env });
+    const raised = unwrap(setMode(task, 'autopilot', one, env.ctx('alice'))).task;
     expect(decisionPeople(stepOf(raised, 'build').decision!)).toEqual(['alice']);
   });
 });

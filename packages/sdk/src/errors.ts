@@ -36,6 +36,17 @@ export class GreenlightError extends Error {
     return new GreenlightError(`${what} was aborted`, { code: 'CLIENT_CLOSED_REQUEST', reason: 'aborted', cause: signal?.reason });
   }
 
+  /**
+   * A NETWORK_ERROR that names where it went and why: `no Greenlight answer from <url>: fetch failed
+   * (connect ECONNREFUSED 127.0.0.1:8787)`. fetch's own message is only "fetch failed";
+   * the reason (refused, DNS, TLS, reset) is in its `cause` chain, so that is read here.
+   * Any other error is returned as it is.
+   */
+  withUrl(url: string): GreenlightError {
+    if (this.code !== 'NETWORK_ERROR' || this.message.startsWith('no Greenlight answer from ')) return this;
+    return new GreenlightError(`no Greenlight answer from ${url}: ${causeChain(this)}`, { code: 'NETWORK_ERROR', cause: this.cause ?? this });
+  }
+
   static from(err: unknown): GreenlightError {
     if (err instanceof GreenlightError) return err;
     if (err instanceof TRPCClientError) {
@@ -53,4 +64,18 @@ export class GreenlightError extends Error {
     if (err instanceof DOMException && err.name === 'AbortError') return new GreenlightError('aborted', { code: 'CLIENT_CLOSED_REQUEST', reason: 'aborted', cause: err });
     return new GreenlightError(err instanceof Error ? err.message : String(err), { code: 'NETWORK_ERROR', cause: err });
   }
+}
+
+/** The distinct messages of an error and its causes, e.g. `fetch failed (connect ECONNREFUSED 127.0.0.1:8787)`. */
+function causeChain(err: Error): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; depth < 8 && e !== undefined && e !== null; depth++) {
+    const msg = e instanceof Error ? e.message || (e as { code?: string }).code || e.name : String(e);
+    if (msg && !parts.includes(msg)) parts.push(msg);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  // An AggregateError (every address of a name refused) has no message, only its `code`.
+  const [first, ...rest] = parts;
+  return rest.length > 0 ? `${first} (${rest.join('; ')})` : (first ?? 'no answer');
 }

@@ -60,11 +60,12 @@ async function main(): Promise<number> {
   const before = { module: await readFile(join(root, modulePath), 'utf8'), test: await readFile(join(root, testPath), 'utf8') };
   const fahrenheit = round ? 'Math.round(((celsius * 9) / 5 + 32) * 10) / 10' : '(celsius * 9) / 5 + 32';
   const afterModule = before.module.replace('return (celsius * 9) / 5 + 23;', `return ${fahrenheit};`);
-  const afterTest = `${before.test.replace("import { toCelsius } from '../src/temperature.js';", "import { toCelsius, toFahrenheit } from '../src/temperature.js';")}
-  test('toFahrenheit converts the boiling point', () => {
-    assert.equal(toFahrenheit(100), 212);
-  });
-  ${round ? "\ntest('toFahrenheit rounds to one decimal', () => {\n  assert.equal(toFahrenheit(36.6), 97.9);\n});\n" : ''}`;
+  // Tests appended in the file's own style (top-level, two-space bodies), so the diff reads cleanly.
+  const testFor = (name: string, body: string) => `\ntest('${name}', () => {\n  ${body}\n});\n`;
+  const afterTest =
+    before.test.replace("import { toCelsius } from '../src/temperature.js';", "import { toCelsius, toFahrenheit } from '../src/temperature.js';") +
+    testFor('toFahrenheit converts the boiling point', 'assert.equal(toFahrenheit(100), 212);') +
+    (round ? testFor('toFahrenheit rounds to one decimal', 'assert.equal(toFahrenheit(36.6), 97.9);') : '');
   const fix = await agent.plan({
     title: 'Fix toFahrenheit and cover it with tests',
     goal: 'npm test passes with a test for toFahrenheit',

@@ -64,7 +64,8 @@ export function explain(err: unknown, url: string): string {
   // Only the client's own errors are about the server; anything else is a bug here, said as it is.
   if (!(err instanceof GreenlightError) && (err as Error | undefined)?.name !== 'TRPCClientError') return String((err as Error | undefined)?.message ?? err);
   const e = GreenlightError.from(err);
-  if (e.code === 'NETWORK_ERROR') return `cannot reach Greenlight at ${url} (${e.message}): is \`npm start\` running? (set GREENLIGHT_URL or PORT if it is elsewhere)`;
+  // The SDK's message already names the procedure's URL and the network's reason.
+  if (e.code === 'NETWORK_ERROR') return `${e.message}: is \`npm start\` running at ${url}? (set GREENLIGHT_URL or PORT if it is elsewhere)`;
   if (e.code === 'UNAUTHORIZED') return `${url} refused the key (${e.message}): restart \`npm start\` (it checks and repairs the saved demo keys), or check the key you set`;
   return `${e.code}: ${e.message}`;
 }

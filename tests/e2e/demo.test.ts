@@ -70,7 +70,13 @@ describe('npm run demo', () => {
     const [copy] = readdirSync(scratch);
     const fixed = readFileSync(join(scratch, copy!, 'src', 'temperature.js'), 'utf8');
     expect(fixed).toContain('Math.round(((celsius * 9) / 5 + 32) * 10) / 10');
-    expect(readFileSync(join(scratch, copy!, 'test', 'temperature.test.js'), 'utf8')).toContain('toFahrenheit rounds to one decimal');
+    // The diff a reviewer reads adds tests shaped like the file's own: no stray indent, no trailing blanks.
+    const sample = readFileSync(join(ROOT_DIR, 'examples', 'sample-project', 'test', 'temperature.test.js'), 'utf8');
+    expect(readFileSync(join(scratch, copy!, 'test', 'temperature.test.js'), 'utf8')).toBe(
+      sample.replace("import { toCelsius } from", "import { toCelsius, toFahrenheit } from") +
+        "\ntest('toFahrenheit converts the boiling point', () => {\n  assert.equal(toFahrenheit(100), 212);\n});\n" +
+        "\ntest('toFahrenheit rounds to one decimal', () => {\n  assert.equal(toFahrenheit(36.6), 97.9);\n});\n",
+    );
     // The shipped sample project itself is untouched.
     expect(readFileSync(join(ROOT_DIR, 'examples', 'sample-project', 'src', 'temperature.js'), 'utf8')).toContain('+ 23');
   });

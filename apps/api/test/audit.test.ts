@@ -91,6 +91,8 @@ describe('audit trail', () => {
     for (const c of [t.agent, t.approver, t.viewer]) {
       expect(await errorOf(c.audit.export.query({ format: 'csv' }))).toMatchObject({ code: 'FORBIDDEN' });
     }
+    // The message says who may, in English ("an approver key", not "a approver key").
+    expect(await errorOf(t.approver.audit.export.query())).toMatchObject({ message: 'an approver key may not do this: only admin keys may' });
     expect((await t.admin.audit.export.query()).count).toBeGreaterThan(0);
   });
 

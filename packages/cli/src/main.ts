@@ -47,14 +47,26 @@ function version(): string {
   return pkg.version;
 }
 
+/** Usages longer than this get their summary on the next line, so help fits an 80-column terminal. */
+const USAGE_COLUMN = 48;
+
+/**
+ * One command's help: usage and summary side by side, or, for a long usage, each of its
+ * forms (split at " | ") on a line of its own and the summary indented under them.
+ */
+function helpLine(usage: string, summary: string, width: number): string {
+  if (usage.length <= width) return `  ${usage.padEnd(width)}  ${summary}`;
+  return [...usage.split(' | ').map((form) => `  ${form}`), `      ${summary}`].join('\n');
+}
+
 export function helpText(): string {
-  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length).filter((n) => n <= USAGE_COLUMN));
   return [
     'greenlight: review and decide what AI coding agents want to do.',
     '',
     'Usage: greenlight <command> [options]',
     '',
-    ...Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...Object.values(COMMANDS).map((c) => helpLine(c.usage, c.summary, width)),
     '',
     'Options for every command:',
     '  --json            machine-readable output (errors as JSON on stderr)',

@@ -37,9 +37,13 @@ describe('bin/greenlight.js on a Node that cannot run TypeScript', () => {
   });
 
   it('runs the other commands the same way, with their own exit codes', async () => {
-    const run = await spawnCli(['inbox'], { node: oldNode(), env: env(await offline()) }).result;
+    const url = await offline();
+    const run = await spawnCli(['inbox'], { node: oldNode(), env: env(url) }).result;
     expect(run.code).toBe(1);
     expect(oneLine(run.stderr)).toContain('NETWORK_ERROR');
+    // Where it went and why, not only fetch's "fetch failed".
+    expect(oneLine(run.stderr)).toContain(`no Greenlight answer from ${url.GREENLIGHT_URL}/trpc/approvals.list: fetch failed (`);
+    expect(run.stderr).toContain('ECONNREFUSED');
   });
 
   it('blocks with exit 2 and one line when no Node can run it (GREENLIGHT_NODE too old or missing)', async () => {

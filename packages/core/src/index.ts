@@ -8,6 +8,7 @@ export * from './paths.ts';
 export { compileGlob, compileRegex } from './patterns.ts';
 export { analyseCommand, type ShellAnalysis, type ShellPart } from './shell/parse.ts';
 export * from './permissions.ts';
+export * from './article.ts';
 export * from './views.ts';
 export * from './facts.ts';
 export * from './display.ts';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkNewParams } from '../src/machine/plan.ts';
 import {
   DEFAULT_POLICY,
   Policy,
@@ -154,6 +155,11 @@ describe('validatePlan: params are checked per kind', () => {
       }
     });
   }
+
+  it('new params that do not fit the kind say so in English ("an edit_file step", "a run_command step")', () => {
+    expect(expectError(checkNewParams({ kind: 'edit_file' }, { command: 'ls' }), 'BAD_REQUEST').message).toMatch(/^params do not fit an edit_file step: /);
+    expect(expectError(checkNewParams({ kind: 'run_command' }, { path: 'a' }), 'BAD_REQUEST').message).toMatch(/^params do not fit a run_command step: /);
+  });
 
   it('params of one kind do not pass for another', () => {
     expectError(plan([{ key: 's', kind: 'run_command', title: 't', params: { path: 'a.ts', content: 'x' } }]), 'BAD_REQUEST');

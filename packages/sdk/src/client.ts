@@ -52,15 +52,16 @@ export const reservedValue = (target: object, prop: string | symbol): unknown =>
 const CALLS: ReadonlySet<string> = new Set(['query', 'mutate']);
 
 /**
- * The tRPC proxy, with every call's failure rethrown as a GreenlightError. Built as
+ * The tRPC proxy, with every call's failure rethrown as a GreenlightError (a server not
+ * reached names the procedure's URL under `base` and the network's reason). Built as
  * a proxy over paths so it needs no list of procedures and keeps the router's types.
  * Only `<path>.query()` and `<path>.mutate()` are calls; anything else called throws a
  * TypeError at once, like calling a missing method (no stray request, no unhandled rejection).
  */
-function withErrors<T extends object>(target: T, path: string[] = []): T {
+function withErrors<T extends object>(target: T, base: string, path: string[] = []): T {
   const fn = (() => {}) as unknown as T;
   return new Proxy(fn, {
-    get: (t, prop) => (isReserved(prop) ? reservedValue(t, prop) : withErrors(target, [...path, prop as string])),
+    get: (t, prop) => (isReserved(prop) ? reservedValue(t, prop) : withErrors(target, base, [...path, prop as string])),
     apply: (_t, _this, args: unknown[]) => {
       if (!CALLS.has(path[path.length - 1] ?? '')) throw new TypeError(`client.${path.join('.')} is not a function`);
       let node: unknown = target;
@@ -72,7 +73,7 @@ function withErrors<T extends object>(target: T, path: string[] = []): T {
         } catch (err) {
           // However fetch reported it, a call its caller aborted is CLIENT_CLOSED_REQUEST.
           if (signal?.aborted) throw GreenlightError.aborted(path.slice(0, -1).join('.'), signal);
-          throw GreenlightError.from(err);
+          throw GreenlightError.from(err).withUrl(`${base}/trpc/${path.slice(0, -1).join('.')}`);
         }
       };
       return call();
@@ -90,5 +91,5 @@ export function createApi(opts: ClientOptions): Api {
   const client = createTRPCClient<AppRouter>({
     links: [opts.batch === true ? httpBatchLink({ ...linkOpts, maxItems: 50 }) : httpLink(linkOpts)],
   });
-  return withErrors(client);
+  return withErrors(client, base);
 }

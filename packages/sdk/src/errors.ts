@@ -36,6 +36,18 @@ export class GreenlightError extends Error {
     return new GreenlightError(`${what} was aborted`, { code: 'CLIENT_CLOSED_REQUEST', reason: 'aborted', cause: signal?.reason });
   }
 
+  /**
+   * A NETWORK_ERROR that names where it went and why: `no Greenlight answer from <url>: fetch failed:
+   * connect ECONNREFUSED 127.0.0.1:8787`. fetch's own message is only "fetch failed";
+   * the reason (refused, DNS, TLS, reset) is in its `cause` chain, so that is read here.
+   * Any other error is returned as it is.
+   */
+  withUrl(url: string): GreenlightError {
+    if (this.code !== 'NETWORK_ERROR' || this.message.startsWith('no Greenlight answer from ')) return this;
+    // from() already put the innermost cause's words in the message (withCause).
+    return new GreenlightError(`no Greenlight answer from ${url}: ${this.message}`, { code: 'NETWORK_ERROR', cause: this.cause ?? this });
+  }
+
   static from(err: unknown): GreenlightError {
     if (err instanceof GreenlightError) return err;
     if (err instanceof TRPCClientError) {

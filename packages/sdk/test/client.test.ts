@@ -102,6 +102,6 @@ describe('a server that is not there', () => {
       (e: unknown) => e as GreenlightError,
     );
     expect(err?.code).toBe('NETWORK_ERROR');
-    expect(err?.message).toMatch(/^fetch failed: .*ECONNREFUSED .*127\.0\.0\.1:\d+/);
+    expect(err?.message).toMatch(/^no Greenlight answer from http:\/\/127\.0\.0\.1:\d+\/trpc\/tasks\.list: fetch failed: .*ECONNREFUSED .*127\.0\.0\.1:\d+/);
   });
 });

@@ -11,7 +11,7 @@ import {
   type Capability, type ClaimInput, type CompleteInput, type CreateKeyInput, type DecideInput, type DecideManyInput, type EvaluateInput,
   type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListEventsInput, type ListTasksInput,
   type PlanInput, type Policy, type Result, type CoreError, type SimulateInput, type CreateWebhookInput, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
-  can, CLOSE_BEHIND, CLOSE_REVOKED, LiveQuery, TICKET_PATTERN, takeToken, type Bucket, type RateLimits,
+  can, CLOSE_BEHIND, forbiddenMessage, CLOSE_REVOKED, LiveQuery, TICKET_PATTERN, takeToken, type Bucket, type RateLimits,
 } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
 import { findKey, insertKey, liveKeyById, mintKey, newSecret, touchKey } from './keys.ts';
@@ -350,7 +350,7 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
         if (!meta || meta.id !== cred.workspaceId) return fail('UNAUTHORIZED', 'unknown or revoked key');
         const key = findKey(this.sql, secretHash);
         if (!key) return fail('UNAUTHORIZED', 'unknown or revoked key');
-        if (!can(key.role, capability)) return fail('FORBIDDEN', `a ${key.role} key may not do this`);
+        if (!can(key.role, capability)) return fail('FORBIDDEN', forbiddenMessage(key.role, capability));
         const limited = this.rateLimit(key, meta.limits);
         if (limited) return limited;
         touchKey(this.sql, key, Date.now());

@@ -74,7 +74,7 @@ function verify(ctx: Parameters<Command['run']>[0], file: string, values: Values
 }
 
 export const audit: Command = {
-  usage: 'audit export [--format ndjson|csv] [--after <seq>] [--before <seq>] [--limit <n>] | audit verify <file> [--head <seq>:<hash>]',
+  usage: 'audit export [--format ndjson|csv] [--after <seq>] [--before <seq>] [--limit <n>] | audit verify <file> [--head <seq>:<hash>] [--anchor <seq>:<hash>]',
   summary: 'export the hash-chained audit log (admin), or check an export offline',
   options: {
     format: { type: 'string' },

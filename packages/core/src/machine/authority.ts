@@ -6,6 +6,7 @@
  * (revise). So no side door skips the rule, and the audit names a person, not only
  * `policy:mode:…`.
  */
+import { withArticle } from '../article.ts';
 import { can } from '../permissions.ts';
 import { higherMode, evaluatePolicy, type PolicySubject } from '../policy.ts';
 import type { CoreError } from '../result.ts';
@@ -41,7 +42,7 @@ export function decisionRefusal(
   task: { id?: string; createdBy: string },
   policy: Pick<Policy, 'preventSelfApproval'>,
 ): string | undefined {
-  if (!can(viewer.role, 'decide')) return `a ${viewer.role} key may not decide approvals`;
+  if (!can(viewer.role, 'decide')) return `${withArticle(viewer.role)} key may not decide approvals`;
   const refused = selfApprovalRefusal({ id: task.id ?? 'this task', createdBy: task.createdBy }, viewer.principal, policy);
   return refused ? `you (${viewer.principal}) created this task; with preventSelfApproval another person must decide` : undefined;
 }

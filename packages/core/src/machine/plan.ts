@@ -3,6 +3,7 @@
  * dependencies, no cycles, sizes) before anything exists, then becomes a task whose
  * steps the policy has already sorted into approved, asking and rejected.
  */
+import { withArticle } from '../article.ts';
 import type { Mode } from '../enums.ts';
 import { LIMITS } from '../limits.ts';
 import { evaluatePolicy, higherMode } from '../policy.ts';
@@ -34,7 +35,7 @@ export function checkStepParams(step: Pick<StepInput, 'kind' | 'params' | 'baseH
 /** New params for an existing step (a revision, or a reviewer's modify): they must fit its kind. */
 export function checkNewParams(step: Pick<StepInput, 'kind' | 'baseHash'>, params: Record<string, unknown>): Result<void> {
   const issues = checkStepParams({ kind: step.kind, params, baseHash: step.baseHash }, []);
-  return issues.length > 0 ? badRequest(`params do not fit a ${step.kind} step: ${issues[0]!.message}`, issues) : ok(undefined);
+  return issues.length > 0 ? badRequest(`params do not fit ${withArticle(step.kind)} step: ${issues[0]!.message}`, issues) : ok(undefined);
 }
 
 /** The whole-plan check. Returns every problem found, not just the first. */

@@ -14,7 +14,7 @@ import { createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, CallError, freePort, portTaken, ROOT_DIR } from '../../scripts/local.ts';
+import { call, freePort, portTaken, ROOT_DIR } from '../../scripts/local.ts';
 import { works } from '../../scripts/demo-keys.ts';
 
 let dir: string;

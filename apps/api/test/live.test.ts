@@ -22,7 +22,8 @@ async function open(t: Team, query: Record<string, string> = {}, who: keyof Team
     if (typeof e.data !== 'string' || e.data === 'pong') return;
     const msg = LiveMessage.parse(JSON.parse(e.data));
     messages.push(msg);
-    for (const w of [...waiters]) if (w.pred(msg)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(msg));
+    // oxlint-disable-next-line unicorn/no-useless-spread -- the copy is needed: the loop splices `waiters`.
+    for (const w of [...waiters]) if (w.pred(msg)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(msg); }
   });
   const closed = new Promise<CloseEvent>((r) => ws.addEventListener('close', r));
   const next = (pred: (m: LiveMessage) => boolean) => {

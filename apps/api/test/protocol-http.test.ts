@@ -34,7 +34,7 @@ describe('the API over plain HTTP', () => {
     const listed = await send('webhooks.list', t.keys.admin);
     expect(listed.body.result?.data).toMatchObject({ items: [{ id: webhook.id }] });
     const events = await send(`events.list?input=${encodeURIComponent(JSON.stringify({ after: 0, limit: 2 }))}`, t.keys.viewer);
-    expect((events.body.result?.data as { items: unknown[] }).items).toHaveLength(2);
+    expect((events.body.result!.data as { items: unknown[] }).items).toHaveLength(2);
     expect((await send('webhooks.list', t.keys.admin, { method: 'POST', headers: json })).status).toBe(405);
     expect((await send('events.ticket', t.keys.viewer)).status).toBe(405);
     const deleted = await send('webhooks.delete', t.keys.admin, { method: 'POST', headers: json, body: JSON.stringify({ id: webhook.id }) });
@@ -46,7 +46,7 @@ describe('the API over plain HTTP', () => {
     const input = encodeURIComponent(JSON.stringify({ 0: { after: 0, limit: 1 }, 1: { taskId: 'nope' } }));
     const res = await workerFetch(`${BASE}/trpc/events.list,tasks.get?batch=1&input=${input}`, { headers: { authorization: `Bearer ${t.keys.viewer}` } });
     const [ok, missing] = (await res.json()) as Envelope[];
-    expect((ok!.result?.data as { items: unknown[] }).items).toHaveLength(1);
+    expect((ok!.result!.data as { items: unknown[] }).items).toHaveLength(1);
     expect(missing!.error).toMatchObject({ code: -32004, data: { code: 'NOT_FOUND', httpStatus: 404, path: 'tasks.get' } });
     const bad = await send('webhooks.create', t.keys.admin, { method: 'POST', headers: json, body: JSON.stringify({ url: 'ftp://x' }) });
     expect(bad.status).toBe(400);

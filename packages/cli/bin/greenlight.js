@@ -31,7 +31,7 @@ const NEEDS = 'Node 22.18 or later';
 function say(line) {
   try {
     writeSync(2, 'greenlight: ' + line + '\n');
-  } catch (e) {
+  } catch {
     // stderr is gone: there is nobody left to tell.
   }
 }
@@ -122,7 +122,7 @@ function executable(file) {
   try {
     accessSync(file, constants.X_OK);
     return true;
-  } catch (e) {
+  } catch {
     return false;
   }
 }

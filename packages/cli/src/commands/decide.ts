@@ -5,7 +5,7 @@
  * blind approval. An approval that is no longer open is a CONFLICT (exit 4) that says
  * who closed it and when; an unknown id is the API's NOT_FOUND (exit 3).
  */
-import { approvalProgress, revealHiddenDeep, type Approval, type ApprovalRecord, type Decision, type DecideInput, type DecideResult } from '@greenlight/core';
+import { approvalProgress, revealHiddenDeep, type Approval, type ApprovalRecord, type Decision, type DecideResult } from '@greenlight/core';
 import { GreenlightError, type GreenlightClient } from '@greenlight/sdk';
 import { UsageError } from '../errors.ts';
 import { oneLine, paintStatus } from '../output.ts';

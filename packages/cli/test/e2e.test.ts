@@ -15,6 +15,7 @@ import type { HookOutput } from '../src/hook/answer.ts';
 import { fixtureText } from './helpers.ts';
 import { oldNode } from './process.ts';
 import { startProxy } from './proxy.ts';
+import { waitForApproval } from './workspace.ts';
 
 const ROOT = 'cli-e2e-root-token';
 const BIN = join(ROOT_DIR, 'packages', 'cli', 'bin', 'greenlight.js');
@@ -51,17 +52,7 @@ function bashInput(marker: string): string {
   return JSON.stringify(input);
 }
 
-/** The first open approval that matches, once the CLI process (slow to start on a busy machine) has asked. */
-async function waitForApproval(match: (a: Approval) => boolean, what: string): Promise<Approval> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const found = (await reviewer.approvals.list.query({ limit: 200 })).items.find(match);
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no approval for ${what}`);
-}
-const approvalFor = (marker: string) => waitForApproval((a) => a.params.command === `echo ${marker}`, marker);
+const approvalFor = (marker: string) => waitForApproval(reviewer, (a) => a.params.command === `echo ${marker}`, marker);
 
 const hookJson = (run: Run): HookOutput['hookSpecificOutput'] => (JSON.parse(run.stdout) as HookOutput).hookSpecificOutput;
 
@@ -116,7 +107,7 @@ describe('greenlight hook claude-code', () => {
 
   it('sends an Edit as a diff with the baseHash of the file on disk', async () => {
     const running = cli(['hook', 'claude-code'], { key: keys.agent, stdin: fixtureText('edit', project), env: { GREENLIGHT_HOOK_TIMEOUT: '80' } });
-    const approval = await waitForApproval((a) => a.kind === 'edit_file', 'the edit');
+    const approval = await waitForApproval(reviewer, (a) => a.kind === 'edit_file', 'the edit');
     expect(approval.params.path).toBe('src/greet.ts');
     expect(approval.params.patch).toContain('+  return `Hello, ${name}!`;');
     const step = await reviewer.steps.get.query({ stepId: approval.stepId });

@@ -60,3 +60,18 @@ export function touchKey(sql: SqlStorage, key: Key, now: number): void {
   if (key.lastUsedAt !== undefined && now - key.lastUsedAt < 60_000) return;
   sql.exec(`UPDATE keys SET last_used_at = ? WHERE id = ?`, now, key.id);
 }
+
+/** secret -> SHA-256, so a busy key is hashed once per object; at most 256 entries, memory only. */
+export class SecretHashes {
+  private readonly memo = new Map<string, string>();
+
+  async of(secret: string): Promise<string> {
+    let hash = this.memo.get(secret);
+    if (hash === undefined) {
+      hash = await sha256Hex(secret);
+      if (this.memo.size >= 256) this.memo.clear();
+      this.memo.set(secret, hash);
+    }
+    return hash;
+  }
+}

@@ -5,7 +5,7 @@
  * sleep between events and wake with nothing lost.
  */
 import {
-  LIVE_CATCH_UP_LIMIT, sha256Hex, TICKET_TTL_MS, type Event, type Key, type LiveMessage, type LiveQuery, type Ticket,
+  CLOSE_BEHIND, LIVE_CATCH_UP_LIMIT, LiveQuery, sha256Hex, TICKET_PATTERN, TICKET_TTL_MS, type Event, type Key, type LiveMessage, type Ticket,
 } from '@greenlight/core';
 import { newSecret } from './keys.ts';
 import { listEvents } from './store.ts';
@@ -70,5 +70,47 @@ export function broadcast(sockets: WebSocket[], events: Event[]): void {
         // A socket closing under us is cleaned up by webSocketClose.
       }
     }
+  }
+}
+
+/**
+ * Accept a live socket (hibernation API): `GET /ws?ticket=glt_<workspace>_<secret>&after?&taskId?`.
+ * `redeem(workspaceId, ticketHash)` runs the object's transaction that checks the
+ * workspace and spends the single-use ticket, answering the socket's key or undefined.
+ * Answers 426 without an upgrade, 400 for a bad query, 401 for an unknown, used or
+ * expired ticket, else 101; a socket too far behind is closed with CLOSE_BEHIND.
+ */
+export async function acceptLive(
+  ctx: DurableObjectState,
+  request: Request,
+  redeem: (workspaceId: string, ticketHash: string) => Omit<SocketState, 'taskId'> | undefined,
+): Promise<Response> {
+  if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+  const q = LiveQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  if (!q.success) return new Response(`bad live query: ${q.error.issues[0]?.message ?? 'invalid'}`, { status: 400 });
+  const [, workspaceId, ticketSecret] = TICKET_PATTERN.exec(q.data.ticket)!;
+  const redeemed = redeem(workspaceId!, await sha256Hex(ticketSecret!));
+  if (!redeemed) return new Response('unknown, used or expired ticket', { status: 401 });
+  const state: SocketState = { ...redeemed, taskId: q.data.taskId };
+  const pair = new WebSocketPair();
+  const [client, server] = [pair[0], pair[1]];
+  ctx.acceptWebSocket(server, [state.keyId]);
+  server.serializeAttachment(state);
+  if (!catchUp(ctx.storage.sql, server, state, q.data)) server.close(CLOSE_BEHIND, 'too far behind: page events.list, then reconnect');
+  return new Response(null, { status: 101, webSocket: client });
+}
+
+/** Clients only listen; anything they send besides "ping" (auto-answered) gets an error and is ignored. */
+export function refuseMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+  const text = typeof message === 'string' ? message : '(binary)';
+  send(ws, { type: 'error', code: 'BAD_MESSAGE', message: `unexpected message ${JSON.stringify(text.slice(0, 100))}: this stream only sends; send "ping" to get "pong"` });
+}
+
+/** Complete the closing handshake; codes 1005/1006 cannot be sent back, and a closed socket is left as it is. */
+export function closeHandshake(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+  } catch {
+    // already closed
   }
 }

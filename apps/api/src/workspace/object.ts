@@ -11,13 +11,14 @@ import {
   type Capability, type ClaimInput, type CompleteInput, type CreateKeyInput, type DecideInput, type DecideManyInput, type EvaluateInput,
   type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListEventsInput, type ListTasksInput,
   type PlanInput, type Policy, type Result, type CoreError, type SimulateInput, type CreateWebhookInput, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
-  can, CLOSE_BEHIND, forbiddenMessage, CLOSE_REVOKED, LiveQuery, TICKET_PATTERN, takeToken, type Bucket, type RateLimits,
+  can, forbiddenMessage, CLOSE_REVOKED, type RateLimits,
 } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
-import { findKey, insertKey, liveKeyById, mintKey, newSecret, touchKey } from './keys.ts';
+import { findKey, insertKey, liveKeyById, mintKey, newSecret, SecretHashes, touchKey } from './keys.ts';
 import { runBench, type BenchOp } from './bench.ts';
 import { earliestIdempotencyExpiry, findPrior, pruneIdempotency, remember, replayed, type AnswerSecret } from './idempotency.ts';
-import { broadcast, catchUp, issueTicket, mintTicket, redeemTicket, send, type SocketState } from './live.ts';
+import { acceptLive, broadcast, closeHandshake, issueTicket, mintTicket, redeemTicket, refuseMessage } from './live.ts';
+import { Limiter } from './limiter.ts';
 import { readMeta, writeMeta, type WorkspaceMeta } from './meta.ts';
 import { migrate } from './migrations.ts';
 import { earliestDeadline, tasksDueBy } from './store.ts';
@@ -62,16 +63,14 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   private readonly sql: SqlStorage;
   private readonly newId = monotonicFactory();
   private alarmAt: number | null | undefined;
-  /** Token buckets per key id, and one for the whole workspace ('*'). Memory only: an eviction forgives. */
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly limiter = new Limiter();
   /**
    * The workspace's settings, read once and then kept in step by the transactions that
    * change them (through Tx.writeMeta). Dropped whenever a transaction rolls back, since
    * it may have changed the copy before failing.
    */
   private meta: WorkspaceMeta | undefined;
-  /** secret -> SHA-256, so a busy key is hashed once; bounded, and only in memory. */
-  private readonly secretHashes = new Map<string, string>();
+  private readonly secretHashes = new SecretHashes();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -241,51 +240,28 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
 
   // --- live events -------------------------------------------------------------------
 
-  /** The WebSocket upgrade for live events; the Worker forwards `/ws` here. */
+  /** The WebSocket upgrade for live events; the Worker forwards `/ws` here (live.ts). */
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
-    const url = new URL(request.url);
-    const q = LiveQuery.safeParse(Object.fromEntries(url.searchParams));
-    if (!q.success) return new Response(`bad live query: ${q.error.issues[0]?.message ?? 'invalid'}`, { status: 400 });
-    const [, workspaceId, ticketSecret] = TICKET_PATTERN.exec(q.data.ticket)!;
-    const ticketHash = await sha256Hex(ticketSecret!);
-    const state = this.ctx.storage.transactionSync((): SocketState | undefined => {
-      const meta = this.currentMeta();
-      if (!meta || meta.id !== workspaceId) return undefined;
-      const keyId = redeemTicket(this.sql, ticketHash, Date.now());
-      const key = keyId ? liveKeyById(this.sql, keyId) : undefined;
-      return key ? { keyId: key.id, principal: key.principal, taskId: q.data.taskId } : undefined;
-    });
-    if (!state) return new Response('unknown, used or expired ticket', { status: 401 });
-    const pair = new WebSocketPair();
-    const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server, [state.keyId]);
-    server.serializeAttachment(state);
-    if (!catchUp(this.sql, server, state, q.data)) server.close(CLOSE_BEHIND, 'too far behind: page events.list, then reconnect');
-    return new Response(null, { status: 101, webSocket: client });
+    return acceptLive(this.ctx, request, (workspaceId, ticketHash) =>
+      this.ctx.storage.transactionSync(() => {
+        if (this.currentMeta()?.id !== workspaceId) return undefined;
+        const keyId = redeemTicket(this.sql, ticketHash, Date.now());
+        const key = keyId ? liveKeyById(this.sql, keyId) : undefined;
+        return key ? { keyId: key.id, principal: key.principal } : undefined;
+      }),
+    );
   }
 
-  /** Clients only listen; anything they send besides "ping" is answered with an error and ignored. */
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const text = typeof message === 'string' ? message : '(binary)';
-    send(ws, { type: 'error', code: 'BAD_MESSAGE', message: `unexpected message ${JSON.stringify(text.slice(0, 100))}: this stream only sends; send "ping" to get "pong"` });
+    refuseMessage(ws, message);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    // Complete the closing handshake (codes 1005/1006 cannot be sent back).
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      // already closed
-    }
+    closeHandshake(ws, code, reason);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    try {
-      ws.close(1011, 'socket error');
-    } catch {
-      // already closed
-    }
+    closeHandshake(ws, 1011, 'socket error');
   }
 
   // --- time --------------------------------------------------------------------------
@@ -333,7 +309,7 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
     mutation: Mutation | undefined,
     apply: (tx: Tx) => Result<T>,
   ): Promise<Result<T>> {
-    const secretHash = await this.hashSecret(cred.secret);
+    const secretHash = await this.secretHashes.of(cred.secret);
     const idem = mutation?.input.idempotencyKey;
     const requestHash = idem ? await sha256Hex(canonicalJson({ op: mutation.op, input: mutation.input })) : undefined;
     // A secret in the answer is remembered only sealed under the caller's own credential,
@@ -351,7 +327,7 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
         const key = findKey(this.sql, secretHash);
         if (!key) return fail('UNAUTHORIZED', 'unknown or revoked key');
         if (!can(key.role, capability)) return fail('FORBIDDEN', forbiddenMessage(key.role, capability));
-        const limited = this.rateLimit(key, meta.limits);
+        const limited = this.limiter.take(key, meta.limits, Date.now());
         if (limited) return limited;
         touchKey(this.sql, key, Date.now());
         if (idem && requestHash) {
@@ -399,34 +375,6 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
       this.meta = undefined;
       throw e;
     }
-  }
-
-  private async hashSecret(secret: string): Promise<string> {
-    let hash = this.secretHashes.get(secret);
-    if (hash === undefined) {
-      hash = await sha256Hex(secret);
-      if (this.secretHashes.size >= 256) this.secretHashes.clear();
-      this.secretHashes.set(secret, hash);
-    }
-    return hash;
-  }
-
-  /**
-   * One token per procedure call (a batch of ten is ten calls), from the key's bucket
-   * and the workspace's. Kept in this object, so one noisy workspace never slows another.
-   */
-  private rateLimit(key: Key, limits: RateLimits): { ok: false; error: CoreError } | undefined {
-    const now = Date.now();
-    const mine = takeToken(this.buckets.get(key.id), limits.perKey, now);
-    const all = takeToken(this.buckets.get('*'), limits.perWorkspace, now);
-    if (mine.ok && all.ok) {
-      this.buckets.set(key.id, mine.bucket);
-      this.buckets.set('*', all.bucket);
-      return undefined;
-    }
-    const retryAfterMs = Math.max(mine.retryAfterMs, all.retryAfterMs);
-    const which = mine.ok ? 'this workspace' : 'this key';
-    return fail('TOO_MANY_REQUESTS', `rate limit for ${which} reached: retry in ${Math.ceil(retryAfterMs / 1000)} s`, { reason: 'rate_limited', retryAfterMs });
   }
 
   /** Keep one alarm at the earliest deadline: a lease, an approval, a webhook delivery due, or an idempotency record's expiry. */

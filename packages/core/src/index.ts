@@ -48,3 +48,4 @@ export * from './schemas/audit.ts';
 export * from './audit/chain.ts';
 export * from './audit/export.ts';
 export * from './machine/approval-record.ts';
+export * from './workspace/index.ts';

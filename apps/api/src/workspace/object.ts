@@ -11,12 +11,12 @@ import {
   type Capability, type ClaimInput, type CompleteInput, type CreateKeyInput, type DecideInput, type DecideManyInput, type EvaluateInput,
   type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListEventsInput, type ListTasksInput,
   type PlanInput, type Policy, type Result, type CoreError, type SimulateInput, type CreateWebhookInput, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
-  can, forbiddenMessage, CLOSE_REVOKED, type RateLimits,
+  can, forbiddenMessage, CLOSE_REVOKED, type RateLimits, type AnswerSecret, replayedAnswer,
 } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
-import { findKey, insertKey, liveKeyById, mintKey, newSecret, SecretHashes, touchKey } from './keys.ts';
+import { findKey, liveKeyById, mintKey, newSecret, SecretHashes } from './keys.ts';
 import { runBench, type BenchOp } from './bench.ts';
-import { earliestIdempotencyExpiry, findPrior, pruneIdempotency, remember, replayed, type AnswerSecret } from './idempotency.ts';
+import { earliestIdempotencyExpiry, pruneIdempotency } from './idempotency.ts';
 import { acceptLive, broadcast, closeHandshake, issueTicket, mintTicket, redeemTicket, refuseMessage } from './live.ts';
 import { Limiter } from './limiter.ts';
 import { readMeta, writeMeta, type WorkspaceMeta } from './meta.ts';
@@ -63,6 +63,11 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   private readonly sql: SqlStorage;
   private readonly newId = monotonicFactory();
   private alarmAt: number | null | undefined;
+  /**
+   * The object's clock (epoch ms): every rule's `now` comes from here. Tests replace it
+   * inside runInDurableObject to move time without waiting (rate limits, leases).
+   */
+  clock: () => number = () => Date.now();
   private readonly limiter = new Limiter();
   /**
    * The workspace's settings, read once and then kept in step by the transactions that
@@ -93,13 +98,14 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
     const minted = await mintKey(input.id);
     return this.ctx.storage.transactionSync(() => {
       if (this.currentMeta()) return fail('CONFLICT', `workspace ${input.id} already exists`);
-      const now = Date.now();
+      const now = this.clock();
       writeMeta(this.sql, 'workspace', { id: input.id, name: input.name, createdAt: now });
-      const key = insertKey(this.sql, { id: crypto.randomUUID(), principal: 'admin', role: 'admin', secretHash: minted.secretHash, now });
       const meta = readMeta(this.sql)!;
       this.meta = meta;
-      const tx = new Tx(this.sql, meta, key, now, this.newId);
-      tx.emit([{ type: 'workspace.created', data: { id: input.id, name: input.name } }, { type: 'key.created', data: { id: key.id, principal: key.principal, role: key.role } }]);
+      const id = crypto.randomUUID();
+      const tx = new Tx(this.sql, meta, { id, principal: 'admin', role: 'admin', createdAt: now }, now, this.newId);
+      tx.emit([{ type: 'workspace.created', data: { id: input.id, name: input.name } }]);
+      tx.run({ type: 'key.create', id, principal: 'admin', role: 'admin', secretHash: minted.secretHash });
       const { usage: _usage, ...workspace } = meta;
       return ok({ workspace, adminKey: minted.key });
     });
@@ -202,7 +208,7 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
     const secret = `whsec_${bare}`;
     const sealedSecret = await sealAtRest(this.env, secret, webhookSecretAad(id));
     const mutation = { op: 'webhooks.create', input, secret: { field: 'secret', value: secret, hidden: [bare] } };
-    return this.call(cred, 'admin', mutation, (tx) => webhooks.create(tx, input, { id, secret, sealedSecret }, this.allowPrivateTargets()));
+    return this.call(cred, 'admin', mutation, (tx) => webhooks.create(tx, input, { id, secret, sealedSecret }));
   }
   listWebhooks(cred: Cred) {
     return this.call(cred, 'admin', undefined, (tx) => ok(webhooks.list(tx)));
@@ -245,7 +251,7 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
     return acceptLive(this.ctx, request, (workspaceId, ticketHash) =>
       this.ctx.storage.transactionSync(() => {
         if (this.currentMeta()?.id !== workspaceId) return undefined;
-        const keyId = redeemTicket(this.sql, ticketHash, Date.now());
+        const keyId = redeemTicket(this.sql, ticketHash, this.clock());
         const key = keyId ? liveKeyById(this.sql, keyId) : undefined;
         return key ? { keyId: key.id, principal: key.principal } : undefined;
       }),
@@ -268,13 +274,13 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
 
   /** Alarms are at-least-once: applying deadlines is idempotent, so a second run finds nothing due. */
   override async alarm(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock();
     this.alarmAt = undefined;
     const events = this.guardMeta(() =>
       this.ctx.storage.transactionSync(() => {
         const meta = this.currentMeta();
         if (!meta) return [];
-        const tx = new Tx(this.sql, meta, SYSTEM_KEY, now, this.newId);
+        const tx = new Tx(this.sql, meta, SYSTEM_KEY, now, this.newId, this.allowPrivateTargets());
         for (const taskId of tasksDueBy(this.sql, now)) tx.load(taskId);
         // Idempotency records past their window, and used or expired socket tickets, go.
         pruneIdempotency(this.sql, now);
@@ -283,10 +289,12 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
       }),
     );
     broadcast(this.ctx.getWebSockets(), events);
-    await deliverDue(this.sql, Date.now(), {
+    await deliverDue(this.sql, this.clock(), {
       retryBaseMs: Number(this.env.WEBHOOK_RETRY_BASE_MS ?? 1000),
       allowPrivate: this.allowPrivateTargets(),
       openSecret: (sealed, webhookId) => openAtRest(this.env, sealed, webhookSecretAad(webhookId)),
+      meta: () => this.currentMeta(),
+      now: () => this.clock(),
     });
     await this.aimAlarm();
   }
@@ -327,19 +335,21 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
         const key = findKey(this.sql, secretHash);
         if (!key) return fail('UNAUTHORIZED', 'unknown or revoked key');
         if (!can(key.role, capability)) return fail('FORBIDDEN', forbiddenMessage(key.role, capability));
-        const limited = this.limiter.take(key, meta.limits, Date.now());
+        const now = this.clock();
+        const limited = this.limiter.take(key, meta, now);
         if (limited) return limited;
-        touchKey(this.sql, key, Date.now());
+        const tx = new Tx(this.sql, meta, key, now, this.newId, this.allowPrivateTargets());
+        tx.run({ type: 'key.use', id: key.id }, { keys: { [key.id]: key } });
         if (idem && requestHash) {
-          const prior = findPrior(this.sql, key.principal, idem, requestHash, Date.now());
-          if (prior.kind === 'conflict') return fail('CONFLICT', `idempotency key ${idem} was already used with other input`);
-          if (prior.kind === 'replay') return prior.sealed ? { sealedReplay: { response: prior.response, ...prior.sealed } } : ok(replayed<T>(prior.response));
+          const prior = tx.run({ type: 'idempotency.check', principal: key.principal, key: idem, requestHash });
+          if (!prior.ok) return prior;
+          const v = prior.value.verdict;
+          if (v?.kind === 'replay') return v.sealed ? { sealedReplay: { response: v.response, ...v.sealed } } : ok(replayedAnswer<T>(v.response));
         }
-        const tx = new Tx(this.sql, meta, key, Date.now(), this.newId);
         const r = apply(tx);
         if (!r.ok) throw new Rollback(r.error);
         if (idem && requestHash) {
-          remember(this.sql, key.principal, idem, requestHash, r.value, tx.now, answerSecret);
+          tx.run({ type: 'idempotency.remember', principal: key.principal, key: idem, requestHash, value: r.value, ...(answerSecret ? { secret: answerSecret } : {}) });
           // The record's expiry is a deadline too: the alarm prunes it.
           tx.dirty = true;
         }
@@ -356,7 +366,7 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
       if (secret === undefined) {
         return fail('CONFLICT', `idempotency key ${idem} was first used by another key of this principal: its answer held a secret, shown only to that key`, { reason: 'secret_shown_once' });
       }
-      return ok(replayed<T>(response, { field, value: secret }));
+      return ok(replayedAnswer<T>(response, { field, value: secret }));
     } catch (e) {
       if (e instanceof Rollback) return { ok: false, error: e.error };
       throw e;
@@ -385,6 +395,6 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
     this.alarmAt = next;
     if (next === null) await this.ctx.storage.deleteAlarm();
     // An alarm set for "now" from inside alarm() can be dropped: always aim slightly ahead.
-    else await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 5));
+    else await this.ctx.storage.setAlarm(Math.max(next, this.clock() + 5));
   }
 }

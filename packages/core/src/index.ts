@@ -49,3 +49,4 @@ export * from './audit/chain.ts';
 export * from './audit/export.ts';
 export * from './machine/approval-record.ts';
 export * from './workspace/index.ts';
+export * from './webhook-signature.ts';

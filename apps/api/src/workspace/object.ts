@@ -11,10 +11,10 @@ import {
   type Capability, type ClaimInput, type CompleteInput, type CreateKeyInput, type DecideInput, type DecideManyInput, type EvaluateInput,
   type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListEventsInput, type ListTasksInput,
   type PlanInput, type Policy, type Result, type CoreError, type SimulateInput, type CreateWebhookInput, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
-  can, forbiddenMessage, CLOSE_REVOKED, type RateLimits, type AnswerSecret, replayedAnswer,
+  can, forbiddenMessage, CLOSE_REVOKED, type RateLimits, type AnswerSecret, replayedAnswer, newWebhookSecret,
 } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
-import { findKey, liveKeyById, mintKey, newSecret, SecretHashes } from './keys.ts';
+import { findKey, liveKeyById, mintKey, SecretHashes } from './keys.ts';
 import { runBench, type BenchOp } from './bench.ts';
 import { earliestIdempotencyExpiry, pruneIdempotency } from './idempotency.ts';
 import { acceptLive, broadcast, closeHandshake, issueTicket, mintTicket, redeemTicket, refuseMessage } from './live.ts';
@@ -204,8 +204,8 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   /** The signing secret is made here, stored only sealed under the data key, and shown once. */
   async createWebhook(cred: Cred, input: CreateWebhookInput) {
     const id = crypto.randomUUID();
-    const bare = newSecret();
-    const secret = `whsec_${bare}`;
+    const secret = newWebhookSecret();
+    const bare = secret.slice('whsec_'.length);
     const sealedSecret = await sealAtRest(this.env, secret, webhookSecretAad(id));
     const mutation = { op: 'webhooks.create', input, secret: { field: 'secret', value: secret, hidden: [bare] } };
     return this.call(cred, 'admin', mutation, (tx) => webhooks.create(tx, input, { id, secret, sealedSecret }));

@@ -1,12 +1,13 @@
 /**
  * Webhooks as an outbox: a notification is a `deliveries` row written in the same
  * transaction as its event, so none is lost or invented; the alarm sends what is due,
- * signed with HMAC-SHA256 over `<timestamp>.<body>`, and retries failures with backoff.
+ * signed the Standard Webhooks way and Greenlight's own (core webhook-signature.ts), and
+ * core decides what a failure means (retry with backoff, or give up).
  * Signing secrets are stored sealed under the deployment's data key (seal.ts); every
  * send checks its target again (checkWebhookTarget) and never follows a redirect.
  */
 import {
-  checkWebhookTarget, WEBHOOK_HEADERS, webhookSignedPayload, type AttemptOutcome, type Delivery, type Webhook, type WebhookEvent, type WebhookFormat,
+  checkWebhookTarget, WEBHOOK_HEADERS, webhookSignatureHeaders, type AttemptOutcome, type Delivery, type Webhook, type WebhookEvent, type WebhookFormat,
 } from '@greenlight/core';
 import { deliveryRecord, runCommand, type DeliveryRow } from './aggregate.ts';
 import type { WorkspaceMeta } from './meta.ts';
@@ -52,12 +53,6 @@ export function earliestDelivery(sql: SqlStorage): number | undefined {
   return sql.exec<{ t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'`).one().t ?? undefined;
 }
 
-async function sign(secret: string, timestamp: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(webhookSignedPayload(timestamp, body)));
-  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** How long a receiver has to answer one delivery attempt. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
 export const WEBHOOK_USER_AGENT = 'Greenlight-Webhooks/1';
@@ -82,7 +77,7 @@ async function attempt(d: DeliveryRow & { url: string; secret: string }, opts: D
   if (!target.ok) return { error: `refused target: ${target.reason}`, refused: true };
   const secret = await opts.openSecret(d.secret, d.webhook_id);
   if (secret === undefined) return { error: 'the signing secret cannot be opened: the data key it was sealed under (GREENLIGHT_DATA_KEY or GREENLIGHT_ROOT_TOKEN) is missing or changed' };
-  const timestamp = String(opts.now());
+  const signatures = await webhookSignatureHeaders(secret, { id: d.id, timestampMs: opts.now(), body: d.body });
   try {
     const res = await fetch(target.url, {
       method: 'POST',
@@ -91,8 +86,7 @@ async function attempt(d: DeliveryRow & { url: string; secret: string }, opts: D
         'user-agent': WEBHOOK_USER_AGENT,
         [WEBHOOK_HEADERS.event]: d.event,
         [WEBHOOK_HEADERS.delivery]: d.id,
-        [WEBHOOK_HEADERS.timestamp]: timestamp,
-        [WEBHOOK_HEADERS.signature]: `v1=${await sign(secret, timestamp, d.body)}`,
+        ...signatures,
       },
       body: d.body,
       // A redirect could point anywhere, a private address included: never followed.

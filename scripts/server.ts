@@ -15,10 +15,14 @@ export { call, freePort, ROOT_DIR } from './local.ts';
  * Run `wrangler dev` offline on 127.0.0.1 and wait until /healthz answers.
  * `envFile` holds GREENLIGHT_ROOT_TOKEN; `persistTo` is where SQLite state lives.
  */
-export type ServerOptions = { port: number; persistTo?: string; envFile?: string; quiet?: boolean; timeoutMs?: number };
+export type ServerOptions = {
+  port: number; persistTo?: string; envFile?: string; quiet?: boolean; timeoutMs?: number;
+  /** Another entry module than wrangler.toml's main (the bench's apps/api/src/bench-worker.ts). */
+  main?: string;
+};
 export type Server = LocalServer & { child: ChildProcess; output: () => string };
 
-export async function startServer({ port, persistTo, envFile, quiet = true, timeoutMs = 60_000 }: ServerOptions): Promise<Server> {
+export async function startServer({ port, persistTo, envFile, quiet = true, timeoutMs = 60_000, main }: ServerOptions): Promise<Server> {
   ensureWebBuilt();
   const inspectorPort = await freePort();
   const args = [
@@ -27,6 +31,7 @@ export async function startServer({ port, persistTo, envFile, quiet = true, time
   ];
   if (persistTo) args.push('--persist-to', persistTo);
   if (envFile) args.push('--env-file', envFile);
+  if (main) args.push(main);
   const child = spawnGroup(args, {
     cwd: ROOT_DIR,
     stdio: ['ignore', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'],

@@ -26,12 +26,12 @@ export async function startServer({ port, persistTo, envFile, quiet = true, time
   ensureWebBuilt();
   const inspectorPort = await freePort();
   const args = [
-    WRANGLER_JS, 'dev', '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
+    // The entry right after `dev`: after --env-file (an array option) it would be read as a second env file.
+    WRANGLER_JS, 'dev', ...(main ? [main] : []), '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false', '--log-level', quiet ? 'warn' : 'info',
   ];
   if (persistTo) args.push('--persist-to', persistTo);
   if (envFile) args.push('--env-file', envFile);
-  if (main) args.push(main);
   const child = spawnGroup(args, {
     cwd: ROOT_DIR,
     stdio: ['ignore', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'],

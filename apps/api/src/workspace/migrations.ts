@@ -5,6 +5,7 @@
  * A migration is SQL, or a function when rows must be rewritten in code (a backfill).
  */
 import { chainHash, GENESIS, type ChainHead } from '@greenlight/core';
+import { syncEnumChecks } from './checks.ts';
 
 export type Migration = string | ((sql: SqlStorage) => void);
 
@@ -181,6 +182,10 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX IF NOT EXISTS grant_proposals_by_status ON grant_proposals (status, created_at);
   `,
+  /* 8: CHECK constraints generated from core's enums on every status, role, format and
+     webhook event column (checks.ts): the tables are rebuilt with them, rows and indexes kept.
+     migrate() runs the same sync at every start, so a changed enum regenerates them. */
+  syncEnumChecks,
 ];
 
 export function migrate(sql: SqlStorage): void {
@@ -194,4 +199,5 @@ export function migrate(sql: SqlStorage): void {
     else m(sql);
     sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`, String(v + 1));
   }
+  syncEnumChecks(sql);
 }

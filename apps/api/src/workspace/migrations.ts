@@ -6,6 +6,7 @@
  */
 import { chainHash, GENESIS, type ChainHead } from '@greenlight/core';
 import { syncEnumChecks } from './checks.ts';
+import { upgradeStoredMeta } from './meta.ts';
 
 export type Migration = string | ((sql: SqlStorage) => void);
 
@@ -186,6 +187,9 @@ export const MIGRATIONS: readonly Migration[] = [
      webhook event column (checks.ts): the tables are rebuilt with them, rows and indexes kept.
      migrate() runs the same sync at every start, so a changed enum regenerates them. */
   syncEnumChecks,
+  /* 9: the workspace's stored settings (meta: policy, limits, usage) rewritten through
+     core's schemas, so JSON stored by an older build has today's shape (meta.ts). */
+  upgradeStoredMeta,
 ];
 
 export function migrate(sql: SqlStorage): void {

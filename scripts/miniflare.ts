@@ -7,7 +7,7 @@
  * trace store. State lives in `<persistTo>/v3`, the layout `wrangler dev` uses, so
  * `npm start` and `npm run serve` see the same workspaces.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
 import { exitOf, OFFLINE_ENV, ROOT_DIR, spawnGroup, waitHealthy, whileStarting, WRANGLER_JS, type LocalServer } from './local.ts';
@@ -26,14 +26,16 @@ export type MiniflareOptions = {
   minify?: boolean;
   /** Open workerd's inspector (DevTools protocol) on this port, for profiling. */
   inspectorPort?: number;
+  /** Another entry module than wrangler.toml's main (the bench's apps/api/src/bench-worker.ts), relative to the root. */
+  main?: string;
 };
 
 const CONFIG = join(ROOT_DIR, 'wrangler.toml');
 
 /** Bundle the Worker exactly as `npm run deploy` would (minified), without uploading it. */
-export async function buildWorker(outDir: string, minify = true): Promise<string> {
+export async function buildWorker(outDir: string, minify = true, main?: string): Promise<string> {
   // Its own process group: a Ctrl+C during the build stops wrangler and its esbuild too.
-  const child = spawnGroup([WRANGLER_JS, 'deploy', '-c', CONFIG, '--dry-run', ...(minify ? ['--minify'] : []), '--outdir', outDir], {
+  const child = spawnGroup([WRANGLER_JS, 'deploy', '-c', CONFIG, '--dry-run', ...(minify ? ['--minify'] : []), '--outdir', outDir, ...(main ? [main] : [])], {
     cwd: ROOT_DIR,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...OFFLINE_ENV, WRANGLER_LOG: 'warn' },
@@ -44,7 +46,8 @@ export async function buildWorker(outDir: string, minify = true): Promise<string
   await exitOf(child);
   const code = child.exitCode;
   if (code !== 0) throw new Error(`wrangler deploy --dry-run failed (${code}):\n${output}`);
-  return join(outDir, 'index.js');
+  // The bundle is named after its entry module.
+  return join(outDir, `${main ? basename(main).replace(/\.ts$/, '') : 'index'}.js`);
 }
 
 /** Run wrangler's config reader without its chatter ("Using secrets defined in .dev.vars"). */
@@ -62,9 +65,9 @@ function quietly<T>(fn: () => T): T {
 export type MiniflareServer = LocalServer & { miniflare: Miniflare };
 
 export async function startMiniflare(opts: MiniflareOptions): Promise<MiniflareServer> {
-  const { port, persistTo, vars, buildDir = join(ROOT_DIR, '.wrangler', 'serve'), quiet = true, minify = true, inspectorPort } = opts;
+  const { port, persistTo, vars, buildDir = join(ROOT_DIR, '.wrangler', 'serve'), quiet = true, minify = true, inspectorPort, main } = opts;
   ensureWebBuilt();
-  const script = await buildWorker(buildDir, minify);
+  const script = await buildWorker(buildDir, minify, main);
   const { name, configVars, workerOptions } = quietly(() => {
     const config = unstable_readConfig({ config: CONFIG });
     return { name: config.name, configVars: config.vars, workerOptions: unstable_getMiniflareWorkerOptions(config).workerOptions };

@@ -15,14 +15,19 @@ export { call, freePort, ROOT_DIR } from './local.ts';
  * Run `wrangler dev` offline on 127.0.0.1 and wait until /healthz answers.
  * `envFile` holds GREENLIGHT_ROOT_TOKEN; `persistTo` is where SQLite state lives.
  */
-export type ServerOptions = { port: number; persistTo?: string; envFile?: string; quiet?: boolean; timeoutMs?: number };
+export type ServerOptions = {
+  port: number; persistTo?: string; envFile?: string; quiet?: boolean; timeoutMs?: number;
+  /** Another entry module than wrangler.toml's main (the bench's apps/api/src/bench-worker.ts). */
+  main?: string;
+};
 export type Server = LocalServer & { child: ChildProcess; output: () => string };
 
-export async function startServer({ port, persistTo, envFile, quiet = true, timeoutMs = 60_000 }: ServerOptions): Promise<Server> {
+export async function startServer({ port, persistTo, envFile, quiet = true, timeoutMs = 60_000, main }: ServerOptions): Promise<Server> {
   ensureWebBuilt();
   const inspectorPort = await freePort();
   const args = [
-    WRANGLER_JS, 'dev', '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
+    // The entry right after `dev`: after --env-file (an array option) it would be read as a second env file.
+    WRANGLER_JS, 'dev', ...(main ? [main] : []), '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false', '--log-level', quiet ? 'warn' : 'info',
   ];
   if (persistTo) args.push('--persist-to', persistTo);

@@ -1,6 +1,7 @@
 /**
  * The two local modes the bench measures, each started fresh in a temporary directory
- * with bench routes on (GREENLIGHT_BENCH=1) and a throwaway root token:
+ * from the bench's entry (apps/api/src/bench-worker.ts: the Worker plus its bench routes
+ * and object methods) with GREENLIGHT_BENCH=1 and a throwaway root token:
  * - serve: `npm run serve`'s Miniflare, no dev proxy (production-like);
  * - dev:   `npm start`'s `wrangler dev`.
  */
@@ -13,6 +14,9 @@ import { startMiniflare } from '../../scripts/miniflare.ts';
 import { startServer } from '../../scripts/server.ts';
 import type { Mode } from './report.ts';
 
+/** The Worker with the bench surface; production's entry (wrangler.toml's main) has none. */
+const BENCH_ENTRY = 'apps/api/src/bench-worker.ts';
+
 export type BenchServer = LocalServer & { mode: Mode; rootToken: string; startMs: number };
 
 /** `serve` only: an unminified bundle and an open inspector, for bench/profile.ts. */
@@ -23,14 +27,15 @@ export async function startMode(mode: Mode, profile: ProfileOptions = {}): Promi
   const rootToken = `bench_${randomBytes(18).toString('base64url')}`;
   const vars = { GREENLIGHT_ROOT_TOKEN: rootToken, GREENLIGHT_BENCH: '1' };
   const port = await freePort();
+  const main = BENCH_ENTRY;
   const started = performance.now();
   let server: LocalServer;
   if (mode === 'serve') {
-    server = await startMiniflare({ port, persistTo: join(dir, 'state'), vars, buildDir: join(dir, 'build'), ...profile });
+    server = await startMiniflare({ port, persistTo: join(dir, 'state'), vars, buildDir: join(dir, 'build'), main, ...profile });
   } else {
     const envFile = join(dir, 'env');
     writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
-    server = await startServer({ port, persistTo: join(dir, 'state'), envFile });
+    server = await startServer({ port, persistTo: join(dir, 'state'), envFile, main });
   }
   const startMs = performance.now() - started;
   return {

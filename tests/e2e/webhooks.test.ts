@@ -3,6 +3,7 @@
  * decided and expired and tasks finished; retries with backoff from the object's alarm;
  * and no signing secret or key readable in the SQLite files on disk.
  */
+import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
@@ -73,6 +74,14 @@ describe('webhooks', () => {
     const ts = String(requested.headers['x-greenlight-timestamp']);
     const expected = createHmac('sha256', secret).update(`${ts}.${requested.body}`).digest('hex');
     expect(requested.headers['x-greenlight-signature']).toBe(`v1=${expected}`);
+    // And the Standard Webhooks scheme: the reference library verifies it with the secret as shown.
+    expect(requested.headers['webhook-id']).toBe(requested.headers['x-greenlight-delivery']);
+    const standard = new StandardWebhook(secret).verify(requested.body, {
+      'webhook-id': String(requested.headers['webhook-id']),
+      'webhook-timestamp': String(requested.headers['webhook-timestamp']),
+      'webhook-signature': String(requested.headers['webhook-signature']),
+    }) as { event: string };
+    expect(standard.event).toBe('approval.requested');
     const body = JSON.parse(requested.body) as { text: string; event: string; data: { taskId: string } };
     expect(body.event).toBe('approval.requested');
     expect(body.data.taskId).toBe(task.id);

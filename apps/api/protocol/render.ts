@@ -228,16 +228,23 @@ Each delivery is one request:
 - \`POST <url>\` with \`content-type: application/json\` and \`user-agent: ${WEBHOOK_USER_AGENT}\`;
 - \`${H.event}\`: one of ${core.WebhookEvent.options.map((e) => `\`${e}\``).join(', ')};
 - \`${H.delivery}\`: the delivery id, the same on every retry of it (deduplicate by it);
-- \`${H.timestamp}\`: when this attempt was sent, in **epoch milliseconds**, as a decimal string;
-- \`${H.signature}\`: \`v1=<hex of HMAC-SHA256(secret, "<timestamp>.<body>")>\`, over the exact
-  bytes of the body, keyed with the whole secret string (\`whsec_…\`) as UTF-8.
+- Standard Webhooks (https://www.standardwebhooks.com): \`webhook-id\` (the delivery id),
+  \`webhook-timestamp\` (epoch **seconds**) and \`webhook-signature: v1,<base64 of
+  HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>.<body>")>\`, the key being the base64 part of
+  the secret after \`whsec_\`, decoded. Any Standard Webhooks library verifies it with the secret as
+  shown (secrets made before this scheme are base64url: swap \`-\`/\`_\` for \`+\`/\`/\` first);
+- Greenlight's own, kept for receivers written against it: \`${H.timestamp}\` (when this attempt
+  was sent, in **epoch milliseconds**) and \`${H.signature}\`: \`v1=<hex of HMAC-SHA256(secret,
+  "<timestamp>.<body>")>\`, keyed with the whole secret string (\`whsec_…\`) as UTF-8.
 - The body is ${link('output', 'WebhookJsonBody')} (format \`json\`; \`data\` is the audit event) or
   ${link('output', 'WebhookSlackBody')} (format \`slack\`, for Slack-compatible incoming webhooks).
 
 Answer 2xx within ${DELIVERY_TIMEOUT_MS / 1000} s. Anything else (a redirect included: they are never followed) is a
 failed attempt, retried with exponential backoff up to ${core.WEBHOOK_MAX_ATTEMPTS} attempts, an hour apart at most.
 A receiver should recompute the signature and compare in constant time, refuse a timestamp
-more than a few minutes away from its clock, and ignore a delivery id it has seen:
+more than a few minutes away from its clock, and ignore a delivery id it has seen. With
+the \`standardwebhooks\` package that is \`new Webhook(secret).verify(rawBody, headers)\` (it throws
+on a bad signature or an old timestamp); by hand, for Greenlight's own header:
 
 \`\`\`js
 import { createHmac, timingSafeEqual } from 'node:crypto';

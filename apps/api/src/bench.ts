@@ -1,8 +1,8 @@
 /**
  * Bench-only routes for `npm run bench`: bare Worker -> Durable Object calls that give
- * each figure its floor, and seeding / query plans for the scale check. They exist only
- * when the Worker is started with GREENLIGHT_BENCH=1 (the bench sets it); otherwise
- * every /bench path is a 404, as in production, where the variable is never bound.
+ * each figure its floor, and seeding / query plans for the scale check. Only the bench's
+ * entry (bench-worker.ts) mounts them, so the production Worker has no /bench path; even
+ * there they answer 404 unless GREENLIGHT_BENCH=1 is bound (the bench sets it).
  *
  * Mounted twice: at /bench (listed in run_worker_first, so it skips the asset lookup,
  * like /trpc) and at /bench-via-assets (not listed: the asset layer looks first), so the
@@ -10,18 +10,19 @@
  */
 import { parseKey, type PlanInput } from '@greenlight/core';
 import { Hono, type Context } from 'hono';
-import { benchEnabled, type BenchOp } from './workspace/bench.ts';
-import type { Cred, Workspace } from './workspace/object.ts';
+import { benchEnabled, type BenchOp, type BenchWorkspace } from './workspace/bench.ts';
+import type { Cred } from './workspace/object.ts';
 
 type App = Hono<{ Bindings: Env }>;
 type Ctx = Context<{ Bindings: Env }>;
-type Target = { stub: DurableObjectStub<Workspace>; cred: Cred };
+type Target = { stub: DurableObjectStub<BenchWorkspace>; cred: Cred };
 
 /** The workspace the bearer key names; the bare floor does not check the secret. */
 function target(c: Ctx): Target | undefined {
   const key = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
   const cred = key ? parseKey(key) : undefined;
-  return cred ? { stub: c.env.WORKSPACE.get(c.env.WORKSPACE.idFromName(cred.workspaceId)), cred } : undefined;
+  // The bench entry binds WORKSPACE to BenchWorkspace (bench-worker.ts); the generated Env names the production class.
+  return cred ? { stub: c.env.WORKSPACE.get(c.env.WORKSPACE.idFromName(cred.workspaceId)) as unknown as DurableObjectStub<BenchWorkspace>, cred } : undefined;
 }
 
 const withTarget =

@@ -13,7 +13,6 @@ import { appRouter } from './router.ts';
 import { CoreErrorCause } from './trpc/init.ts';
 import type { Context } from './contract/rpc.ts';
 import { constantTimeEqual } from './auth.ts';
-import { mountBench } from './bench.ts';
 
 export { Workspace } from './workspace/object.ts';
 export { Registry } from './registry.ts';
@@ -47,9 +46,6 @@ app.use('/trpc/*', async (c, next) => {
 });
 
 app.get('/healthz', (c) => c.json({ ok: true }));
-
-// Bench-only floors and seeding (npm run bench): 404 unless GREENLIGHT_BENCH=1 is bound.
-mountBench(app);
 
 // Live events: the ticket names the workspace; its object checks the ticket and keeps the socket.
 app.get('/ws', (c) => {

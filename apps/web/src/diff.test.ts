@@ -9,7 +9,7 @@ describe('parsePatch', () => {
     );
     expect(file?.oldPath).toBe('src/greet.ts');
     expect(file?.newPath).toBe('src/greet.ts');
-    expect(file?.hunks[0]?.header).toBe('@@ -1,3 +1,3 @@ export');
+    expect(file?.hunks[0]?.header).toBe('@@ -1,3 +1,3 @@');
     expect(file?.hunks[0]?.lines).toEqual([
       { kind: 'ctx', text: 'const a = 1;', oldNo: 1, newNo: 1 },
       { kind: 'del', text: 'old', oldNo: 2 },
@@ -40,6 +40,18 @@ describe('parsePatch', () => {
 
   it('finds no hunks in text that is not a diff', () => {
     expect(parsePatch('just some words\nand more')).toEqual([]);
+  });
+
+  it('reads an empty line in a hunk as context, and a hunk whose counts do not add up as nothing (shown raw)', () => {
+    const [file] = parsePatch('--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n\n-b\n+c\n');
+    expect(file?.hunks[0]?.lines.map((l) => [l.kind, l.text, l.oldNo, l.newNo])).toEqual([
+      ['ctx', 'a', 1, 1], ['ctx', '', 2, 2], ['del', 'b', 3, undefined], ['add', 'c', undefined, 3],
+    ]);
+    expect(parsePatch('--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n')).toEqual([]);
+  });
+
+  it('keeps the header of a hunk that adds a whole file as written (-0,0)', () => {
+    expect(parsePatch('--- /dev/null\n+++ b/n.txt\n@@ -0,0 +1,1 @@\n+x\n')[0]?.hunks[0]).toEqual({ header: '@@ -0,0 +1,1 @@', lines: [{ kind: 'add', text: 'x', newNo: 1 }] });
   });
 });
 

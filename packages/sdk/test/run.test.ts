@@ -1,9 +1,10 @@
 /**
  * run()'s loop against a scripted API and event stream (no server): it sleeps on
  * events instead of polling, and a heartbeat that answers cancelled aborts the
- * handler even when no event says so. The real server is in tests/e2e/run.test.ts.
+ * handler even when no event says so. Time is vitest's fake timers: nothing waits on
+ * the wall clock. The real server is in tests/e2e/run.test.ts.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClaimedStep, Event, EventContent, TaskStatus } from '@greenlight/core';
 import type { Api } from '../src/client.ts';
 import { run, type RunDeps } from '../src/run.ts';
@@ -76,6 +77,13 @@ function fakeApi(script: { status: () => TaskStatus; claim: (max: number) => Cla
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('run() loop', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('claims once, sleeps while nothing happens, and claims again only when an event arrives', async () => {
     let status: TaskStatus = 'active';
     let ready: ClaimedStep[] = [];
@@ -89,7 +97,8 @@ describe('run() loop', () => {
         return { output: 1 };
       },
     }, { pollMs: 60_000 });
-    await tick(300);
+    // Nearly a minute of nothing: one claim, then sleep, no polling.
+    await vi.advanceTimersByTimeAsync(59_000);
     expect(calls.claim).toBe(1);
 
     ready = [claimed('custom', { tool: 't', input: {} })];
@@ -111,8 +120,7 @@ describe('run() loop', () => {
       },
     });
     let reason: unknown;
-    const t0 = performance.now();
-    const done = await run({ api, watch: stream.watch }, 'task-1', {
+    const running = run({ api, watch: stream.watch }, 'task-1', {
       custom: (_step, ctx) =>
         new Promise((_resolve, reject) =>
           ctx.signal.addEventListener('abort', () => {
@@ -121,12 +129,15 @@ describe('run() loop', () => {
           }),
         ),
     }, { leaseSeconds: 3, pollMs: 60_000 });
+    // One heartbeat, at a third of the 3 s lease: none before.
+    await vi.advanceTimersByTimeAsync(999);
+    expect(calls.heartbeat).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    const done = await running;
 
     expect(done.status).toBe('cancelled');
     expect(reason).toMatchObject({ code: 'CONFLICT', reason: 'cancelled' });
-    // One heartbeat, at a third of the 3 s lease.
     expect(calls.heartbeat).toBe(1);
-    expect(performance.now() - t0).toBeLessThan(2_500);
     expect(calls.complete + calls.fail).toBe(0);
   });
 
@@ -138,7 +149,7 @@ describe('run() loop', () => {
     let live = 0;
     let peak = 0;
     let finished = 0;
-    await run({ api, watch: stream.watch }, 'task-1', {
+    const running = run({ api, watch: stream.watch }, 'task-1', {
       custom: async () => {
         peak = Math.max(peak, ++live);
         await tick(50);
@@ -146,6 +157,11 @@ describe('run() loop', () => {
         if (++finished === 3) status = 'completed';
       },
     }, { concurrency: 2, pollMs: 60_000 });
+    await vi.advanceTimersByTimeAsync(50);
+    // Two ran in the first 50 ms; the third takes the freed slot.
+    expect(finished).toBe(2);
+    await vi.advanceTimersByTimeAsync(50);
+    await running;
     expect(peak).toBe(2);
     expect(finished).toBe(3);
   });

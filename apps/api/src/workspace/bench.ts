@@ -2,8 +2,9 @@
  * Bench-only work inside a workspace object, for `npm run bench` (bench/README.md):
  * a bare SQLite write (the floor the API is compared with), bulk seeding through the
  * real operations, the query plans of the real list queries, and the database size.
- * The Worker routes here only when GREENLIGHT_BENCH=1 is bound; this checks it again,
- * so a production object refuses even if a route slipped through.
+ * None of it is in the production class: `BenchWorkspace` adds it, and only the bench's
+ * own entry (apps/api/src/bench-worker.ts) exports it as the Workspace object. It still
+ * refuses unless GREENLIGHT_BENCH=1 is bound.
  */
 import { paramsHash, sha256Hex, type Key, type PlanInput } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
@@ -14,6 +15,7 @@ import * as admin from './ops/admin.ts';
 import * as approvals from './ops/approvals.ts';
 import * as steps from './ops/steps.ts';
 import * as tasks from './ops/tasks.ts';
+import { Workspace } from './object.ts';
 
 export type BenchEnv = Env & { GREENLIGHT_BENCH?: string };
 export const benchEnabled = (env: BenchEnv): boolean => env.GREENLIGHT_BENCH === '1';
@@ -176,4 +178,17 @@ async function explain(storage: DurableObjectStorage, meta: WorkspaceMeta): Prom
     const fullScan = plan.some((d) => /^SCAN (tasks|steps|events|approvals|keys)\b/.test(d) && !/USING .*INDEX/.test(d));
     return { query: query.replace(/\s+/g, ' ').trim(), plan, fullScan };
   });
+}
+
+/** The Workspace object plus the bench surface; bound as WORKSPACE only by the bench entry (bench-worker.ts). */
+export class BenchWorkspace extends Workspace {
+  /** The floor of every figure: a Worker -> object round trip that does nothing. */
+  ping(): string {
+    return 'pong';
+  }
+
+  /** Seeding, bare writes and query plans; refused unless GREENLIGHT_BENCH=1. */
+  bench(op: BenchOp): Promise<BenchReply> {
+    return runBench(this.ctx.storage, this.env, op);
+  }
 }

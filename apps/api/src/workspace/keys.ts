@@ -2,7 +2,7 @@
  * Workspace keys. A secret is shown once and stored only as its SHA-256; the lookup
  * is by that hash and the final comparison is constant-time.
  */
-import { formatKey, sha256Hex, type Key, type Role } from '@greenlight/core';
+import { formatKey, sha256Hex, type Key, type KeyRecord, type Role } from '@greenlight/core';
 
 type KeyRow = { id: string; principal: string; role: string; secret_hash: string; created_at: number; revoked_at: number | null; last_used_at: number | null };
 
@@ -27,38 +27,22 @@ export async function mintKey(workspaceId: string): Promise<{ key: string; secre
   return { key: formatKey(workspaceId, secret), secret, secretHash: await sha256Hex(secret) };
 }
 
-export function insertKey(sql: SqlStorage, k: { id: string; principal: string; role: Role; secretHash: string; now: number }): Key {
-  sql.exec(`INSERT INTO keys (id, principal, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)`, k.id, k.principal, k.role, k.secretHash, k.now);
-  return { id: k.id, principal: k.principal, role: k.role, createdAt: k.now };
-}
-
 const encoder = new TextEncoder();
 
-/** The live key whose secret hashes to `secretHash`, compared in constant time. */
-export function findKey(sql: SqlStorage, secretHash: string): Key | undefined {
+/** The live key whose secret hashes to `secretHash`, compared in constant time (as stored, hash included). */
+export function findKey(sql: SqlStorage, secretHash: string): KeyRecord | undefined {
   const row = sql.exec<KeyRow>(`SELECT * FROM keys WHERE secret_hash = ? AND revoked_at IS NULL`, secretHash).toArray()[0];
   if (!row) return undefined;
   const a = encoder.encode(row.secret_hash);
   const b = encoder.encode(secretHash);
-  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b) ? toKey(row) : undefined;
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b) ? { ...toKey(row), secretHash: row.secret_hash } : undefined;
 }
 
 export const listKeys = (sql: SqlStorage): Key[] => sql.exec<KeyRow>(`SELECT * FROM keys ORDER BY created_at, id`).toArray().map(toKey);
 
-export function revokeKey(sql: SqlStorage, id: string, now: number): Key | undefined {
-  const row = sql.exec<KeyRow>(`UPDATE keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *`, now, id).toArray()[0];
-  return row ? toKey(row) : undefined;
-}
-
 export function liveKeyById(sql: SqlStorage, id: string): Key | undefined {
   const row = sql.exec<KeyRow>(`SELECT * FROM keys WHERE id = ? AND revoked_at IS NULL`, id).toArray()[0];
   return row ? toKey(row) : undefined;
-}
-
-/** Record use, at most once a minute per key, so reads do not each cost a write. */
-export function touchKey(sql: SqlStorage, key: Key, now: number): void {
-  if (key.lastUsedAt !== undefined && now - key.lastUsedAt < 60_000) return;
-  sql.exec(`UPDATE keys SET last_used_at = ? WHERE id = ?`, now, key.id);
 }
 
 /** secret -> SHA-256, so a busy key is hashed once per object; at most 256 entries, memory only. */

@@ -5,6 +5,8 @@
  * A migration is SQL, or a function when rows must be rewritten in code (a backfill).
  */
 import { chainHash, GENESIS, type ChainHead } from '@greenlight/core';
+import { syncEnumChecks } from './checks.ts';
+import { upgradeStoredMeta } from './meta.ts';
 
 export type Migration = string | ((sql: SqlStorage) => void);
 
@@ -150,6 +152,44 @@ export const MIGRATIONS: readonly Migration[] = [
     OR (json_type(response, '$.items[0].stepStatus') IS NOT NULL AND json_type(response, '$.items[0].step') IS NULL)
   );
   `,
+  /* 7: sessions and grants (docs/sessions.md). open_tasks holds one row per open task
+     while it is open: the session lookup (unique per creator and session, so concurrent
+     first calls find one task) and the idle close (active_at: the task's last change).
+     grants and grant_proposals are readable copies of what the tasks hold and what
+     approvals with scope always proposed, for grants.list and grants.proposals. IF NOT
+     EXISTS: tests that rewind schema_version to replay older migrations leave these. */ `
+  CREATE TABLE IF NOT EXISTS open_tasks (
+    task_id TEXT PRIMARY KEY,
+    created_by TEXT NOT NULL,
+    session TEXT,
+    active_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS open_tasks_by_session ON open_tasks (created_by, session) WHERE session IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS open_tasks_by_activity ON open_tasks (active_at);
+  CREATE TABLE IF NOT EXISTS grants (
+    id TEXT PRIMARY KEY,
+    task_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS grants_by_task ON grants (task_id, created_at);
+  CREATE INDEX IF NOT EXISTS grants_by_age ON grants (created_at);
+  CREATE TABLE IF NOT EXISTS grant_proposals (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS grant_proposals_by_status ON grant_proposals (status, created_at);
+  `,
+  /* 8: CHECK constraints generated from core's enums on every status, role, format and
+     webhook event column (checks.ts): the tables are rebuilt with them, rows and indexes kept.
+     migrate() runs the same sync at every start, so a changed enum regenerates them. */
+  syncEnumChecks,
+  /* 9: the workspace's stored settings (meta: policy, limits, usage) rewritten through
+     core's schemas, so JSON stored by an older build has today's shape (meta.ts). */
+  upgradeStoredMeta,
 ];
 
 export function migrate(sql: SqlStorage): void {
@@ -163,4 +203,5 @@ export function migrate(sql: SqlStorage): void {
     else m(sql);
     sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`, String(v + 1));
   }
+  syncEnumChecks(sql);
 }

@@ -3,10 +3,14 @@
  * fell due, so a late alarm never matters), saves outcomes, and appends their events.
  * Everything a Tx does runs inside one transactionSync: all of it lands, or none.
  */
-import { addUsage, applyDeadlines, fail, ok, type Ctx, type Event, type Key, type NewEvent, type Outcome, type Result, type Task, type Usage } from '@greenlight/core';
-import { writeMeta, type WorkspaceMeta } from './meta.ts';
+import {
+  applyDeadlines, fail, ok, type Ctx, type Event, type Executed, type Key, type NewEvent, type Outcome, type Result, type Task, type Usage,
+  type WorkspaceCommand, type WorkspaceEnv,
+} from '@greenlight/core';
+import { runCommand, type Given } from './aggregate.ts';
+import type { WorkspaceMeta } from './meta.ts';
 import { appendEvents, loadTask, saveTask } from './store.ts';
-import { enqueueDeliveries } from './webhooks.ts';
+import { syncSessionRows } from './sessions-store.ts';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -21,12 +25,27 @@ export class Tx {
   private readonly newId: () => string;
   private readonly usageBefore = new Map<string, Usage>();
 
-  constructor(sql: SqlStorage, meta: WorkspaceMeta, key: Key, now: number, newId: () => string) {
+  private readonly allowPrivateTargets: boolean;
+
+  constructor(sql: SqlStorage, meta: WorkspaceMeta, key: Key, now: number, newId: () => string, allowPrivateTargets = false) {
     this.sql = sql;
     this.meta = meta;
     this.key = key;
     this.now = now;
     this.newId = newId;
+    this.allowPrivateTargets = allowPrivateTargets;
+  }
+
+  /** What core's workspace aggregate is given: this call's time, ids, and the deployment's webhook setting. */
+  get env(): WorkspaceEnv {
+    return { now: this.now, newId: this.newId, allowPrivateTargets: this.allowPrivateTargets };
+  }
+
+  /** One workspace command (core's execute): stored and its events appended in this transaction, or an error that changed nothing. */
+  run(command: WorkspaceCommand, given?: Given): Result<Executed> {
+    const r = runCommand(this.sql, this.meta, command, this.env, given);
+    if (r.ok && r.value.events.length > 0) this.emit(r.value.events);
+    return r;
   }
 
   get actor(): string {
@@ -34,7 +53,7 @@ export class Tx {
   }
 
   ctx(actor = this.actor): Ctx {
-    return { now: this.now, actor, newId: this.newId };
+    return { now: this.now, actor, newId: this.newId, ...(actor === this.actor ? { role: this.key.role } : {}) };
   }
 
   /** A task, brought up to date with its deadlines. Unknown ids are NOT_FOUND. */
@@ -52,35 +71,27 @@ export class Tx {
   commit(outcome: Outcome, opts: { isNew?: boolean; actor?: string } = {}): void {
     if (!opts.isNew && outcome.touched.length === 0 && outcome.events.length === 0) return;
     saveTask(this.sql, outcome, opts.isNew ?? false);
+    syncSessionRows(this.sql, outcome);
     this.dirty = true;
     this.emit(outcome.events, opts.actor);
     const before = this.usageBefore.get(outcome.task.id);
     const after = outcome.task.usage;
     if (before && (before.inputTokens !== after.inputTokens || before.outputTokens !== after.outputTokens || before.costUsd !== after.costUsd)) {
       const delta = { inputTokens: after.inputTokens - before.inputTokens, outputTokens: after.outputTokens - before.outputTokens, costUsd: after.costUsd - before.costUsd };
-      this.writeMeta({ usage: addUsage(this.meta.usage, delta) });
+      this.run({ type: 'usage.add', delta });
     }
     this.usageBefore.set(outcome.task.id, after);
-  }
-
-  /**
-   * Change the workspace's settings: in storage and in the object's in-memory copy
-   * together, so the copy never differs from what is stored (a rollback drops it).
-   */
-  writeMeta(change: Partial<Pick<WorkspaceMeta, 'policy' | 'policyVersion' | 'usage' | 'limits'>>): void {
-    Object.assign(this.meta, change);
-    if (change.policy !== undefined || change.policyVersion !== undefined) {
-      writeMeta(this.sql, 'policy', { policy: this.meta.policy, policyVersion: this.meta.policyVersion });
-    }
-    if (change.usage !== undefined) writeMeta(this.sql, 'usage', this.meta.usage);
-    if (change.limits !== undefined) writeMeta(this.sql, 'limits', this.meta.limits);
   }
 
   /** Append events, and queue the webhook deliveries they call for in the same transaction. */
   emit(events: NewEvent[], actor = this.actor): void {
     const appended = appendEvents(this.sql, events, actor, this.now);
     this.events.push(...appended);
-    if (enqueueDeliveries(this.sql, this.meta.id, appended, this.now, this.newId) > 0) this.dirty = true;
+    const newest = appended.at(-1);
+    if (!newest) return;
+    // chainHead: the newest event this transaction had appended, so receivers can pin the audit chain.
+    const queued = runCommand(this.sql, this.meta, { type: 'deliveries.enqueue', events: appended, chainHead: { seq: newest.seq, hash: newest.hash } }, this.env);
+    if (queued.ok && Object.keys(queued.value.state.deliveries).length > 0) this.dirty = true;
   }
 }
 

@@ -1,42 +1,28 @@
 /**
  * Webhooks as an outbox: a notification is a `deliveries` row written in the same
  * transaction as its event, so none is lost or invented; the alarm sends what is due,
- * signed with HMAC-SHA256 over `<timestamp>.<body>`, and retries failures with backoff.
+ * signed the Standard Webhooks way and Greenlight's own (core webhook-signature.ts), and
+ * core decides what a failure means (retry with backoff, or give up).
  * Signing secrets are stored sealed under the deployment's data key (seal.ts); every
  * send checks its target again (checkWebhookTarget) and never follows a redirect.
  */
 import {
-  checkWebhookTarget, nextAttemptDelay, WEBHOOK_HEADERS, WEBHOOK_MAX_ATTEMPTS, webhookBody, webhookEventOf, webhookSignedPayload,
-  type CreateWebhookInput, type Delivery, type Event, type Webhook, type WebhookEvent, type WebhookFormat,
+  checkWebhookTarget, WEBHOOK_HEADERS, webhookSignatureHeaders, type AttemptOutcome, type Delivery, type Webhook, type WebhookEvent, type WebhookFormat,
 } from '@greenlight/core';
+import { deliveryRecord, runCommand, type DeliveryRow } from './aggregate.ts';
+import type { WorkspaceMeta } from './meta.ts';
 import { sealAtRest, sealedKid, type DataKeySource } from './seal.ts';
 
 type WebhookRow = { id: string; url: string; events: string; format: string; secret: string; created_at: number };
-type DeliveryRow = {
-  id: string; webhook_id: string; event_seq: number; event: string; body: string; status: string; attempts: number;
-  next_attempt_at: number | null; last_status: number | null; last_error: string | null; created_at: number; delivered_at: number | null;
-};
 
 const toWebhook = (r: WebhookRow): Webhook => ({
   id: r.id, url: r.url, events: JSON.parse(r.events) as WebhookEvent[], format: r.format as WebhookFormat, createdAt: r.created_at,
 });
 
-const toDelivery = (r: DeliveryRow): Delivery => ({
-  id: r.id, webhookId: r.webhook_id, eventSeq: r.event_seq, event: r.event as WebhookEvent, status: r.status as Delivery['status'],
-  attempts: r.attempts, createdAt: r.created_at,
-  ...(r.next_attempt_at !== null && r.status === 'pending' ? { nextAttemptAt: r.next_attempt_at } : {}),
-  ...(r.last_status !== null ? { lastStatus: r.last_status } : {}),
-  ...(r.last_error !== null ? { lastError: r.last_error } : {}),
-  ...(r.delivered_at !== null ? { deliveredAt: r.delivered_at } : {}),
-});
-
-/** Store a webhook; `sealedSecret` is its signing secret as sealAtRest sealed it, never the secret itself. */
-export function insertWebhook(sql: SqlStorage, input: CreateWebhookInput, sealedSecret: string, id: string, now: number): Webhook {
-  if (sealedKid(sealedSecret) === undefined) throw new Error('a webhook secret must be stored sealed');
-  sql.exec(`INSERT INTO webhooks (id, url, events, format, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-    id, input.url, JSON.stringify(input.events), input.format, sealedSecret, now);
-  return { id, url: input.url, events: input.events, format: input.format, createdAt: now };
-}
+const toDelivery = (r: DeliveryRow): Delivery => {
+  const { body: _body, ...d } = deliveryRecord(r);
+  return d;
+};
 
 /** The additional data a webhook's sealed secret is bound to: it opens only on its own row. */
 export const webhookSecretAad = (webhookId: string): string => `webhook:${webhookId}`;
@@ -56,12 +42,6 @@ export async function sealLegacyWebhookSecrets(sql: SqlStorage, env: DataKeySour
 export const listWebhooks = (sql: SqlStorage): Webhook[] =>
   sql.exec<WebhookRow>(`SELECT * FROM webhooks ORDER BY created_at, id`).toArray().map(toWebhook);
 
-export function deleteWebhook(sql: SqlStorage, id: string): boolean {
-  const gone = sql.exec(`DELETE FROM webhooks WHERE id = ? RETURNING id`, id).toArray().length > 0;
-  if (gone) sql.exec(`UPDATE deliveries SET status = 'failed', last_error = 'webhook deleted', next_attempt_at = NULL WHERE webhook_id = ? AND status = 'pending'`, id);
-  return gone;
-}
-
 export function listDeliveries(sql: SqlStorage, q: { webhookId?: string | undefined; limit: number }): Delivery[] {
   const rows = q.webhookId
     ? sql.exec<DeliveryRow>(`SELECT * FROM deliveries WHERE webhook_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, q.webhookId, q.limit)
@@ -69,39 +49,8 @@ export function listDeliveries(sql: SqlStorage, q: { webhookId?: string | undefi
   return rows.toArray().map(toDelivery);
 }
 
-/** Queue a delivery for every webhook that wants one of these events. Returns how many. */
-export function enqueueDeliveries(sql: SqlStorage, workspaceId: string, events: Event[], now: number, newId: () => string): number {
-  const hooks = sql.exec<WebhookRow>(`SELECT * FROM webhooks`).toArray();
-  if (hooks.length === 0) return 0;
-  let queued = 0;
-  const newest = events.at(-1);
-  const chainHead = newest ? { seq: newest.seq, hash: newest.hash } : undefined;
-  for (const event of events) {
-    const kind = webhookEventOf(event);
-    if (!kind) continue;
-    for (const hook of hooks) {
-      if (!(JSON.parse(hook.events) as string[]).includes(kind)) continue;
-      const id = newId();
-      // chainHead: the newest event this transaction had appended, so receivers can pin the audit chain.
-      const body = webhookBody(hook.format as WebhookFormat, workspaceId, kind, event, id, chainHead);
-      sql.exec(
-        `INSERT INTO deliveries (id, webhook_id, event_seq, event, body, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
-        id, hook.id, event.seq, kind, JSON.stringify(body), now, now,
-      );
-      queued++;
-    }
-  }
-  return queued;
-}
-
 export function earliestDelivery(sql: SqlStorage): number | undefined {
   return sql.exec<{ t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'`).one().t ?? undefined;
-}
-
-async function sign(secret: string, timestamp: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(webhookSignedPayload(timestamp, body)));
-  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** How long a receiver has to answer one delivery attempt. */
@@ -116,15 +65,19 @@ export type DeliveryOptions = {
   allowPrivate: boolean;
   /** A webhook's signing secret from its sealed form; undefined when it cannot be opened. */
   openSecret: (sealed: string, webhookId: string) => Promise<string | undefined>;
+  /** The workspace's settings, for core's delivery.attempted (read when the answer is stored). */
+  meta: () => WorkspaceMeta | undefined;
+  /** The clock (epoch ms): Date.now in production, a test's own in tests. */
+  now: () => number;
 };
 
 /** One attempt: the HTTP status, or why it failed. A target refused now is never contacted. */
-async function attempt(d: DeliveryRow & { url: string; secret: string }, opts: DeliveryOptions): Promise<{ status?: number; error?: string; refused?: true }> {
+async function attempt(d: DeliveryRow & { url: string; secret: string }, opts: DeliveryOptions): Promise<AttemptOutcome> {
   const target = checkWebhookTarget(d.url, { allowPrivate: opts.allowPrivate });
   if (!target.ok) return { error: `refused target: ${target.reason}`, refused: true };
   const secret = await opts.openSecret(d.secret, d.webhook_id);
   if (secret === undefined) return { error: 'the signing secret cannot be opened: the data key it was sealed under (GREENLIGHT_DATA_KEY or GREENLIGHT_ROOT_TOKEN) is missing or changed' };
-  const timestamp = String(Date.now());
+  const signatures = await webhookSignatureHeaders(secret, { id: d.id, timestampMs: opts.now(), body: d.body });
   try {
     const res = await fetch(target.url, {
       method: 'POST',
@@ -133,8 +86,7 @@ async function attempt(d: DeliveryRow & { url: string; secret: string }, opts: D
         'user-agent': WEBHOOK_USER_AGENT,
         [WEBHOOK_HEADERS.event]: d.event,
         [WEBHOOK_HEADERS.delivery]: d.id,
-        [WEBHOOK_HEADERS.timestamp]: timestamp,
-        [WEBHOOK_HEADERS.signature]: `v1=${await sign(secret, timestamp, d.body)}`,
+        ...signatures,
       },
       body: d.body,
       // A redirect could point anywhere, a private address included: never followed.
@@ -163,17 +115,13 @@ export async function deliverDue(sql: SqlStorage, now: number, opts: DeliveryOpt
     .toArray();
   await Promise.all(
     due.map(async (d) => {
-      const { status, error, refused } = await attempt(d, opts);
-      const attempts = refused ? d.attempts : d.attempts + 1;
-      const at = Date.now();
-      if (!error) {
-        sql.exec(`UPDATE deliveries SET status = 'delivered', attempts = ?, last_status = ?, last_error = NULL, delivered_at = ?, next_attempt_at = NULL WHERE id = ?`, attempts, status ?? null, at, d.id);
-      } else if (refused || attempts >= WEBHOOK_MAX_ATTEMPTS) {
-        sql.exec(`UPDATE deliveries SET status = 'failed', attempts = ?, last_status = ?, last_error = ?, next_attempt_at = NULL WHERE id = ?`, attempts, status ?? null, error, d.id);
-      } else {
-        sql.exec(`UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
-          attempts, status ?? null, error, at + nextAttemptDelay(attempts, opts.retryBaseMs, Math.random()), d.id);
-      }
+      const outcome = await attempt(d, opts);
+      const meta = opts.meta();
+      if (!meta) return;
+      // Core decides delivered, failed for good, or when to try again; a delivery deleted meanwhile is NOT_FOUND and stays as it is.
+      runCommand(sql, meta, { type: 'delivery.attempted', id: d.id, outcome, retryBaseMs: opts.retryBaseMs, random: Math.random() }, {
+        now: opts.now(), newId: () => crypto.randomUUID(), allowPrivateTargets: opts.allowPrivate,
+      });
     }),
   );
 }

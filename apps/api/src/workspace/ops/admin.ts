@@ -1,10 +1,10 @@
 /** Workspace administration: the workspace itself, keys, policy; and the event log. */
 import {
-  deniedBy, enforceDenyRules, evaluatePolicy, fail, hasDenyRules, ok, principalClash, simulatePolicy, SIMULATE_MAX_STEPS,
+  deniedBy, enforceDenyRules, evaluatePolicy, hasDenyRules, ok, simulatePolicy, SIMULATE_MAX_STEPS,
   type SimulateInput, type SimulationReport, type Step,
   type EvaluateInput, type Event, type RateLimits, type Key, type ListEventsInput, type Policy, type PolicyVerdict, type Result, type Role, type WorkspaceDetail,
 } from '@greenlight/core';
-import { insertKey, listKeys, revokeKey } from '../keys.ts';
+import { listKeys } from '../keys.ts';
 import { listEvents, tasksWithDeniableSteps } from '../store.ts';
 import type { Tx } from '../tx.ts';
 
@@ -18,35 +18,23 @@ export function workspaceDetail(tx: Tx): WorkspaceDetail {
   return { ...meta, counts: { tasks, openApprovals, events }, usage, you: { keyId: tx.key.id, principal: tx.key.principal, role: tx.key.role } };
 }
 
+/** A new key (core's key.create: a principal that reads as another is BAD_REQUEST). */
 export function createKey(tx: Tx, input: { principal: string; role: Role }, minted: { key: string; secretHash: string }): Result<{ key: string; id: string; principal: string; role: Role }> {
-  const principals = tx.sql.exec<{ principal: string }>(`SELECT DISTINCT principal FROM keys`).toArray().map((r) => r.principal);
-  const clash = principalClash(input.principal, principals);
-  if (clash !== undefined) {
-    return fail('BAD_REQUEST', `principal "${input.principal}" reads as the existing "${clash}" but is not it: use "${clash}" for the same person, or a clearly different name`, {
-      issues: [{ path: ['principal'], message: `reads as the existing principal "${clash}"` }],
-    });
-  }
-  const k = insertKey(tx.sql, { id: crypto.randomUUID(), principal: input.principal, role: input.role, secretHash: minted.secretHash, now: tx.now });
-  tx.emit([{ type: 'key.created', data: { id: k.id, principal: k.principal, role: k.role } }]);
+  const id = crypto.randomUUID();
+  const r = tx.run({ type: 'key.create', id, principal: input.principal, role: input.role, secretHash: minted.secretHash });
+  if (!r.ok) return r;
+  const k = r.value.state.keys[id]!;
   return ok({ key: minted.key, id: k.id, principal: k.principal, role: k.role });
 }
 
 export const keys = (tx: Tx): { items: Key[] } => ({ items: listKeys(tx.sql) });
 
-/**
- * Revoke a key (idempotent: a revoked key stays revoked at its first time). The last live
- * admin key is never revoked: nothing could manage the workspace after it (the root
- * token only creates workspaces), so that is CONFLICT (reason `last_admin`), nothing changes.
- */
+/** Revoke a key (core's key.revoke: idempotent; the last live admin key is CONFLICT `last_admin`). */
 export function revoke(tx: Tx, id: string): Result<Key> {
-  const admins = tx.sql.exec<{ id: string }>(`SELECT id FROM keys WHERE role = 'admin' AND revoked_at IS NULL`).toArray();
-  if (admins.length === 1 && admins[0]!.id === id) {
-    return fail('CONFLICT', `key ${id} is the workspace's last admin key: create another admin key first, then revoke this one`, { reason: 'last_admin' });
-  }
-  const k = revokeKey(tx.sql, id, tx.now);
-  if (!k) return fail('NOT_FOUND', `key ${id} not found`);
-  if (k.revokedAt === tx.now) tx.emit([{ type: 'key.revoked', data: { id: k.id, principal: k.principal } }]);
-  return ok(k);
+  const r = tx.run({ type: 'key.revoke', id });
+  if (!r.ok) return r;
+  const { secretHash: _hash, ...key } = r.value.state.keys[id]!;
+  return ok(key);
 }
 
 export const policy = (tx: Tx): { policy: Policy; version: number } => ({ policy: tx.meta.policy, version: tx.meta.policyVersion });
@@ -57,9 +45,8 @@ export const policy = (tx: Tx): { policy: Policy; version: number } => ({ policy
  * Only tasks with such a step are loaded: candidates come from the steps' status indexes.
  */
 export function setPolicy(tx: Tx, next: Policy): { policy: Policy; version: number } {
-  const version = tx.meta.policyVersion + 1;
-  tx.writeMeta({ policy: next, policyVersion: version });
-  tx.emit([{ type: 'policy.set', data: { version, policy: next } }]);
+  tx.run({ type: 'policy.set', policy: next });
+  const version = tx.meta.policyVersion;
   if (hasDenyRules(next)) {
     for (const taskId of tasksWithDeniableSteps(tx.sql, (s) => deniedBy(next, s) !== undefined)) {
       const t = tx.load(taskId);
@@ -93,7 +80,6 @@ export function simulate(tx: Tx, input: SimulateInput): SimulationReport {
 }
 
 export function setLimits(tx: Tx, limits: RateLimits): RateLimits {
-  tx.writeMeta({ limits });
-  tx.emit([{ type: 'limits.set', data: { limits } }]);
+  tx.run({ type: 'limits.set', limits });
   return limits;
 }

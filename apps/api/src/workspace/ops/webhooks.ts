@@ -1,38 +1,28 @@
 /** Webhook administration: register, list, delete, and the delivery log. */
-import { checkWebhookTarget, fail, ok, type CreateWebhookInput, type Delivery, type Result, type Webhook } from '@greenlight/core';
+import { ok, type CreateWebhookInput, type Delivery, type Result, type Webhook } from '@greenlight/core';
 import type { Tx } from '../tx.ts';
-import { deleteWebhook, insertWebhook, listDeliveries, listWebhooks } from '../webhooks.ts';
+import { listDeliveries, listWebhooks } from '../webhooks.ts';
 
 /** A new webhook's id and signing secret, made before the transaction: the secret sealed for storage, and as shown once. */
 export type MintedWebhook = { id: string; secret: string; sealedSecret: string };
 
 /**
- * The audit log names the target by its origin only: every key may read the log, and
- * a URL's path can be a credential itself (a Slack incoming webhook's is).
+ * Register a webhook (core's webhook.create: a private or local target is refused unless
+ * the deployment allows them, BAD_REQUEST `refused_target`, and nothing changes).
  */
-const originOf = (url: string): string => `${new URL(url).origin}/…`;
-
-/**
- * Register a webhook. Its URL must pass checkWebhookTarget (no private or local target
- * unless the deployment allows them, `allowPrivate`), else BAD_REQUEST and nothing changes.
- */
-export function create(tx: Tx, input: CreateWebhookInput, minted: MintedWebhook, allowPrivate: boolean): Result<{ webhook: Webhook; secret: string }> {
-  const target = checkWebhookTarget(input.url, { allowPrivate });
-  if (!target.ok) {
-    const hint = allowPrivate ? '' : ' (webhook targets must be public; a deployment allows private ones with WEBHOOK_ALLOW_PRIVATE=true, as local development does)';
-    return fail('BAD_REQUEST', `webhook url refused: ${target.reason}${hint}`, { reason: 'refused_target', issues: [{ path: ['url'], message: target.reason }] });
-  }
-  const webhook = insertWebhook(tx.sql, { ...input, url: target.url }, minted.sealedSecret, minted.id, tx.now);
-  tx.emit([{ type: 'webhook.created', data: { id: minted.id, url: originOf(target.url), events: input.events, format: input.format } }]);
+export function create(tx: Tx, input: CreateWebhookInput, minted: MintedWebhook): Result<{ webhook: Webhook; secret: string }> {
+  const r = tx.run({ type: 'webhook.create', id: minted.id, url: input.url, events: input.events, format: input.format, sealedSecret: minted.sealedSecret });
+  if (!r.ok) return r;
+  const { sealedSecret: _sealed, ...webhook } = r.value.state.webhooks[minted.id]!;
   return ok({ webhook, secret: minted.secret });
 }
 
 export const list = (tx: Tx): { items: Webhook[] } => ({ items: listWebhooks(tx.sql) });
 
+/** Delete a webhook (core's webhook.delete: NOT_FOUND; its pending deliveries fail). */
 export function remove(tx: Tx, id: string): Result<{ id: string }> {
-  if (!deleteWebhook(tx.sql, id)) return fail('NOT_FOUND', `webhook ${id} not found`);
-  tx.emit([{ type: 'webhook.deleted', data: { id } }]);
-  return ok({ id });
+  const r = tx.run({ type: 'webhook.delete', id });
+  return r.ok ? ok({ id }) : r;
 }
 
 export const deliveries = (tx: Tx, q: { webhookId?: string | undefined; limit: number }): { items: Delivery[] } => ({

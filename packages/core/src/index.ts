@@ -48,3 +48,6 @@ export * from './schemas/audit.ts';
 export * from './audit/chain.ts';
 export * from './audit/export.ts';
 export * from './machine/approval-record.ts';
+export * from './risk-stored.ts';
+export * from './schemas/history.ts';
+export * from './history.ts';

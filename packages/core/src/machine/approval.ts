@@ -59,7 +59,8 @@ export function viewOf(
     checkpoint: CHECKPOINT_OF[step.kind],
     title: step.title,
     ...(step.explanation !== undefined ? { explanation: step.explanation } : {}),
-    ...(step.risk !== undefined ? { risk: step.risk } : {}),
+    risk: step.policy.risk,
+    ...(step.risk !== undefined ? { declaredRisk: step.risk } : {}),
     params: about.params,
     paramsHash: about.paramsHash,
     options: clarify ? CLARIFY_OPTIONS : CHANGE_OPTIONS,
@@ -71,6 +72,8 @@ export function viewOf(
     ...(a.expiresAt !== undefined ? { expiresAt: a.expiresAt } : {}),
     defaultOnTimeout: a.defaultOnTimeout,
     createdBy: task.createdBy,
+    ...(step.context !== undefined ? { context: step.context } : {}),
+    ...(step.waitUntil !== undefined ? { waitUntil: step.waitUntil } : {}),
   };
 }
 

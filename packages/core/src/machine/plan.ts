@@ -126,6 +126,8 @@ export function planTask(plan: PreparedPlan, policy: Policy, ctx: Ctx): Result<O
       idempotent: s.idempotent ?? false,
       ...(s.baseHash !== undefined ? { baseHash: s.baseHash } : {}),
       ...(s.metadata !== undefined ? { metadata: s.metadata } : {}),
+      ...(s.context !== undefined ? { context: s.context } : {}),
+      ...(s.waitUntil !== undefined ? { waitUntil: s.waitUntil } : {}),
       policy: policyVerdict,
       approvals: [],
       attempt: 0,

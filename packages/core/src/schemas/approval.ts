@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ApprovalOption, Checkpoint, Decision, DefaultOnTimeout, Risk, StepKind } from '../enums.ts';
 import { EpochMs, Id, IdempotencyKey, Sha256Hex, Text } from './common.ts';
 import { AnyParams } from './params.ts';
-import { Vote } from './step.ts';
+import { RiskAssessment } from './policy-shape.ts';
+import { StepContext, Vote } from './step.ts';
 
 export const Approval = z.object({
   approvalId: Id,
@@ -16,7 +17,10 @@ export const Approval = z.object({
   checkpoint: Checkpoint,
   title: z.string(),
   explanation: z.string().optional(),
-  risk: Risk.optional(),
+  /** The step's risk as the server works it out (core risk.ts); the same value the page, CLI, webhooks and rules use. */
+  risk: RiskAssessment,
+  /** The risk the agent declared, when it did (it can only raise `risk`). */
+  declaredRisk: Risk.optional(),
   params: z.record(z.string(), z.unknown()),
   paramsHash: Sha256Hex,
   options: z.array(ApprovalOption),
@@ -28,6 +32,10 @@ export const Approval = z.object({
   expiresAt: EpochMs.optional(),
   defaultOnTimeout: DefaultOnTimeout,
   createdBy: z.string(),
+  /** Where the step comes from: cwd and repository (StepContext), when the agent sent them. */
+  context: StepContext.optional(),
+  /** When the waiting agent gives up (epoch ms), when it said; `expiresAt` is the server's own deadline. */
+  waitUntil: EpochMs.optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 

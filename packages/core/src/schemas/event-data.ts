@@ -16,6 +16,7 @@
 import { z } from 'zod';
 import { DefaultOnTimeout, Mode, Role, StepStatus, TaskStatus, WebhookEvent, WebhookFormat, type EventType } from '../enums.ts';
 import { BucketLimit } from '../ratelimit.ts';
+import { RiskAssessment } from './policy-shape.ts';
 import { StepError as StepErrorInput } from './step.ts';
 
 const text = z.string();
@@ -69,6 +70,7 @@ export const EVENT_DATA = {
     reason: cause('why it was asked again, e.g. a dependency changed'),
     modifiedBy: cause('the reviewer whose modify still needs other approvals'),
     paramsHash: text.optional(),
+    risk: RiskAssessment.loose().optional().meta({ description: "the step's risk as the policy assessed it (written since issue 16)" }),
   }),
   'approval.voted': shape({ approvalId: text, principal: text, votes: count, required: count }),
   'approval.expired': shape({
@@ -100,6 +102,7 @@ export const EVENT_DATA = {
     via: text.optional(),
     reason: text.optional(),
     approvalId: cause('the new approval, when the revision is asked about'),
+    risk: RiskAssessment.loose().optional().meta({ description: "the revision's risk, when it is asked about (written since issue 16)" }),
   }),
   'step.rejected': shape({
     ...move(z.literal('rejected')),

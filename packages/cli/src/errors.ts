@@ -92,7 +92,8 @@ export function sentence(message: string): string {
 export function errorText(err: unknown): string {
   const j = errorJson(err);
   if (j.code === 'USAGE') return [`greenlight: usage error: ${j.message}`, "  run 'greenlight help' for usage"].join('\n');
-  const lines = [`greenlight: ${sentence(j.message)}`, `  (${j.code}${j.reason ? `, ${j.reason}` : ''})`];
+  // One line for the error itself (scripts and the hook's callers read one), the code last.
+  const lines = [`greenlight: ${sentence(j.message)} (${j.code}${j.reason ? `, ${j.reason}` : ''})`];
   for (const issue of j.issues ?? []) lines.push(`  - ${issue.path.length > 0 ? issue.path.join('.') + ': ' : ''}${issue.message}`);
   if (j.code === 'TIMEOUT') lines.push('  each request may take up to --timeout <seconds> (or GREENLIGHT_TIMEOUT; default 15)');
   return lines.join('\n');

@@ -274,7 +274,7 @@ describe('greenlight commands', () => {
     try {
       const run = await cli(['watch', '--task', task.id, '--timeout', '1'], { env: { GREENLIGHT_URL: proxy.url } });
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain(`greenlight: No live connection to ${proxy.url} within 1 s.\n  (TIMEOUT)`);
+      expect(run.stderr).toContain(`greenlight: No live connection to ${proxy.url} within 1 s. (TIMEOUT)`);
     } finally {
       await proxy.close();
     }

@@ -206,8 +206,16 @@ describe('review page', () => {
     await page.waitForSelector(`${step('build')}[data-status="approved"]`);
     expect(await textOf(`${step('build')} pre.command`)).toContain('npm run build -- --production');
 
+    // `git push` is high risk: approve-all refuses the batch and names it (issue 16); nothing is approved.
     await page.click('.task-actions button:has-text("Approve all")');
-    for (const key of ['script', 'fetch', 'push']) await page.waitForSelector(`${step(key)}[data-status="approved"]`);
+    await page.waitForSelector('.task-actions .error');
+    expect(await textOf('.task-actions .error')).toMatch(/step push: Push\) needs its own confirmation: high risk: `git push` pushes to a remote/);
+    expect(await page.locator(`${step('script')}[data-status="awaiting_approval"]`).count()).toBe(1);
+    // Approved on its own, deliberately; then approve-all takes the rest.
+    await page.locator(step('push')).getByRole('button', { name: 'Approve', exact: true }).click();
+    await page.waitForSelector(`${step('push')}[data-status="approved"]`);
+    await page.click('.task-actions button:has-text("Approve all")');
+    for (const key of ['script', 'fetch']) await page.waitForSelector(`${step(key)}[data-status="approved"]`);
 
     await page.click('.task-actions button:has-text("Cancel task")');
     await page.fill('.cancel-form input', 'not today');

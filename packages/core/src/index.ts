@@ -58,3 +58,6 @@ export * from './machine/grants.ts';
 export * from './machine/give-grant.ts';
 export * from './machine/command.ts';
 export * from './machine/aggregate.ts';
+export * from './risk-stored.ts';
+export * from './schemas/history.ts';
+export * from './history.ts';

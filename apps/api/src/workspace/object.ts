@@ -10,7 +10,7 @@ import {
   CLOSE_REVOKED, fail, ok,
   type AppendInput, type AuditExportInput, type CancelInput, type ClaimInput, type CloseInput, type CompleteInput, type ConfirmProposalInput,
   type CreateKeyInput, type CreateWebhookInput, type DecideInput, type DecideManyInput, type EvaluateInput, type FailInput, type HeartbeatInput,
-  type ListApprovalsInput, type ListEventsInput, type ListGrantsInput, type ListTasksInput, type PlanInput, type Policy, type RateLimits,
+  type ListApprovalsInput, type ListEventsInput, type ListGrantsInput, type ListHistoryInput, type ListTasksInput, type PlanInput, type Policy, type RateLimits,
   type Result, type ReviseInput, type RevokeGrantInput, type SetModeInput, type SimulateInput, type Workspace as WorkspaceInfo,
 } from '@greenlight/core';
 import { runAlarm } from './alarm.ts';
@@ -81,6 +81,7 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   getPolicy(cred: Cred) { return this.run(P.getPolicy, cred, undefined); }
   evaluatePolicy(cred: Cred, input: EvaluateInput) { return this.run(P.evaluatePolicy, cred, input); }
   simulatePolicy(cred: Cred, input: SimulateInput) { return this.run(P.simulatePolicy, cred, input); }
+  listHistory(cred: Cred, input: ListHistoryInput) { return this.run(P.listHistory, cred, input); }
   getTask(cred: Cred, taskId: string) { return this.run(P.getTask, cred, taskId); }
   listTasks(cred: Cred, input: ListTasksInput) { return this.run(P.listTasks, cred, input); }
   listApprovals(cred: Cred, input: ListApprovalsInput) { return this.run(P.listApprovals, cred, input); }

@@ -7,9 +7,10 @@
 import {
   ok, paramsHash, newWebhookSecret, type AppendInput, type AuditExportInput, type CancelInput, type Capability, type ClaimInput, type CloseInput,
   type CompleteInput, type ConfirmProposalInput, type CreateKeyInput, type CreateWebhookInput, type DecideInput, type DecideManyInput, type EvaluateInput,
-  type FailInput, type HeartbeatInput, type ListApprovalsInput, type ListEventsInput, type ListGrantsInput, type ListTasksInput, type PlanInput,
+  type FailInput, type HeartbeatInput, type ListApprovalsInput, type ListEventsInput, type ListGrantsInput, type ListHistoryInput, type ListTasksInput, type PlanInput,
   type Policy, type RateLimits, type Result, type ReviseInput, type RevokeGrantInput, type SetModeInput, type SimulateInput,
 } from '@greenlight/core';
+import { listHistory } from './history.ts';
 import { mintKey } from './keys.ts';
 import { issueTicket, mintTicket } from './live.ts';
 import { sealAtRest } from './seal.ts';
@@ -56,6 +57,7 @@ export const PROCEDURES = {
   getApproval: proc({ capability: read, apply: (tx, approvalId: string) => approvals.get(tx, approvalId) }),
   listEvents: proc({ capability: read, apply: (tx, i: ListEventsInput) => ok(admin.events(tx, i)) }),
   auditExport: proc({ capability: 'admin', apply: (tx, i: AuditExportInput) => audit.exportPage(tx, i) }),
+  listHistory: proc({ capability: read, apply: (tx, i: ListHistoryInput) => ok(listHistory(tx.sql, i)) }),
   getStep: proc({ capability: read, apply: (tx, stepId: string) => steps.get(tx, stepId) }),
   /** A single-use ticket for the live socket: the key never goes in a URL, and only the ticket's hash is stored. */
   ticket: proc({ capability: read, prepare: () => mintTicket(), apply: (tx, _: undefined, minted) => ok(issueTicket(tx.sql, tx.meta.id, tx.key, minted, tx.now)) }),

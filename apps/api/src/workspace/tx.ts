@@ -4,11 +4,12 @@
  * Everything a Tx does runs inside one transactionSync: all of it lands, or none.
  */
 import {
-  applyDeadlines, fail, ok, type Ctx, type Event, type Executed, type Key, type NewEvent, type Outcome, type Result, type Task, type Usage,
+  applyDeadlines, fail, historyEntries, ok, type Ctx, type Event, type WorkspaceExecuted, type Key, type NewEvent, type Outcome, type Result, type Task, type Usage,
   type WorkspaceCommand, type WorkspaceEnv,
 } from '@greenlight/core';
 import { runCommand, type Given } from './aggregate.ts';
 import type { WorkspaceMeta } from './meta.ts';
+import { insertHistory } from './history.ts';
 import { appendEvents, loadTask, saveTask } from './store.ts';
 import { syncSessionRows } from './sessions-store.ts';
 
@@ -41,8 +42,8 @@ export class Tx {
     return { now: this.now, newId: this.newId, allowPrivateTargets: this.allowPrivateTargets };
   }
 
-  /** One workspace command (core's execute): stored and its events appended in this transaction, or an error that changed nothing. */
-  run(command: WorkspaceCommand, given?: Given): Result<Executed> {
+  /** One workspace command (core's executeWorkspace): stored and its events appended in this transaction, or an error that changed nothing. */
+  run(command: WorkspaceCommand, given?: Given): Result<WorkspaceExecuted> {
     const r = runCommand(this.sql, this.meta, command, this.env, given);
     if (r.ok && r.value.events.length > 0) this.emit(r.value.events);
     return r;
@@ -73,7 +74,9 @@ export class Tx {
     saveTask(this.sql, outcome, opts.isNew ?? false);
     syncSessionRows(this.sql, outcome);
     this.dirty = true;
-    this.emit(outcome.events, opts.actor);
+    const appended = this.emit(outcome.events, opts.actor);
+    // The decision history is a projection of these events, written with them.
+    insertHistory(this.sql, historyEntries(outcome.task, appended));
     const before = this.usageBefore.get(outcome.task.id);
     const after = outcome.task.usage;
     if (before && (before.inputTokens !== after.inputTokens || before.outputTokens !== after.outputTokens || before.costUsd !== after.costUsd)) {
@@ -84,14 +87,15 @@ export class Tx {
   }
 
   /** Append events, and queue the webhook deliveries they call for in the same transaction. */
-  emit(events: NewEvent[], actor = this.actor): void {
+  emit(events: NewEvent[], actor = this.actor): Event[] {
     const appended = appendEvents(this.sql, events, actor, this.now);
     this.events.push(...appended);
     const newest = appended.at(-1);
-    if (!newest) return;
+    if (!newest) return appended;
     // chainHead: the newest event this transaction had appended, so receivers can pin the audit chain.
     const queued = runCommand(this.sql, this.meta, { type: 'deliveries.enqueue', events: appended, chainHead: { seq: newest.seq, hash: newest.hash } }, this.env);
     if (queued.ok && Object.keys(queued.value.state.deliveries).length > 0) this.dirty = true;
+    return appended;
   }
 }
 

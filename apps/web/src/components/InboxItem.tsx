@@ -28,7 +28,7 @@ export function InboxItem({ client, approval: a, selected, onSelect, onDecided, 
         <span class="muted small">
           {a.stepKey} · {label(a.kind)} · by {a.createdBy} · {time(a.requestedAt)}
         </span>
-        {a.risk && <span class={`badge risk-${a.risk}`}>{a.risk} risk</span>}
+        <span class={`badge risk-${a.risk.level}`} title={a.risk.reason}>{a.risk.level} risk</span>
       </header>
       <h2 class="approval-title">{revealHidden(a.title)}</h2>
       {a.explanation && <p class="explanation">{a.explanation}</p>}

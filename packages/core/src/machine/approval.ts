@@ -25,7 +25,8 @@ export function requestApproval(d: Draft, step: Step, data: ApprovalCause = {}, 
     defaultOnTimeout: step.kind === 'clarify' && v.defaultOnTimeout === 'approve' ? 'skip' : v.defaultOnTimeout,
     ...(v.timeoutSeconds !== undefined ? { expiresAt: now + v.timeoutSeconds * 1000 } : {}),
   };
-  d.move(step, 'awaiting_approval', { approvalId: step.approval.id, ...data }, type);
+  // The risk goes into the event too: the audit log and webhooks carry the value the reviewer saw.
+  d.move(step, 'awaiting_approval', { approvalId: step.approval.id, ...data, risk: step.policy.risk }, type);
 }
 
 const CLARIFY_OPTIONS: ApprovalOption[] = ['submit', 'cancel'];
@@ -61,7 +62,8 @@ export function viewOf(
     checkpoint: CHECKPOINT_OF[step.kind],
     title: step.title,
     ...(step.explanation !== undefined ? { explanation: step.explanation } : {}),
-    ...(step.risk !== undefined ? { risk: step.risk } : {}),
+    risk: step.policy.risk,
+    ...(step.risk !== undefined ? { declaredRisk: step.risk } : {}),
     params: about.params,
     paramsHash: about.paramsHash,
     options: clarify ? CLARIFY_OPTIONS : CHANGE_OPTIONS,
@@ -74,6 +76,8 @@ export function viewOf(
     defaultOnTimeout: a.defaultOnTimeout,
     createdBy: task.createdBy,
     ...withSuggestedGrant(step, about.params),
+    ...(step.context !== undefined ? { context: step.context } : {}),
+    ...(step.waitUntil !== undefined ? { waitUntil: step.waitUntil } : {}),
   };
 }
 

@@ -1,0 +1,220 @@
+/**
+ * @greenlight/sdk/ai: Greenlight in front of the Vercel AI SDK's tools (ai 7).
+ *
+ * Two halves, used together:
+ * - `toolApproval`, the SDK's approval hook (generateText / streamText / ToolLoopAgent):
+ *   each tool call becomes a step (found again by its toolCallId), and the answer is
+ *   the Greenlight decision: 'approved', 'denied' with the reason, or, with
+ *   `pending: 'ask'`, 'user-approval' so a chat UI shows the request while a reviewer decides.
+ * - `tools(...)`, the enforcement: each tool's `execute` runs only inside a claim of the
+ *   approved step (adapters/claim.ts), with the approved input (a reviewer's `modify`
+ *   replaces the model's), at most once, and its result is reported. An approval
+ *   response forged or replayed in the chat history cannot make a declined call run.
+ *
+ * `approvalResponses()` / `toApprovalResponse()` turn Greenlight decisions into the
+ * SDK's `tool-approval-response` parts (and useChat's addToolApprovalResponse input).
+ *
+ * One task per tool call for now (the sessions API's open tasks are not in yet); the
+ * idempotency key `ai-sdk:<session>:<toolCallId>` finds a call's step again for 24 h.
+ */
+import type { Step } from '@greenlight/core';
+import type { ToolApprovalResponse, ToolApprovalStatus, ToolExecutionOptions, ToolSet } from 'ai';
+import type { GreenlightClient } from './index.ts';
+import { GreenlightError } from './errors.ts';
+import { DEFAULT_LEASE_SECONDS, claimedInput, isBound, notRun, runClaimed } from './adapters/claim.ts';
+import { refusalOf, toolStep, verdictOf, type StepDetails, type ToolCall, type Verdict } from './adapters/steps.ts';
+
+export type { Verdict, ToolCall, StepDetails } from './adapters/steps.ts';
+
+export type AiApprovalOptions = {
+  client: GreenlightClient;
+  /**
+   * Names the conversation or run (1-100 chars). With a tool call's id it finds the
+   * call's step again, across requests and processes. Default `default`: fine while
+   * the model's call ids are unique (real providers' are).
+   */
+  session?: string;
+  /**
+   * When a call awaits a reviewer: `wait` (default) holds the SDK until the decision
+   * (or `timeoutMs`, then denied and the task cancelled); `ask` answers
+   * 'user-approval' at once, for a chat UI that resumes with approvalResponses().
+   */
+  pending?: 'wait' | 'ask';
+  /** How long a wait for a decision lasts (ms, default 10 minutes). */
+  timeoutMs?: number;
+  /** Lease while a tool runs (s, default 60; heartbeats renew it). */
+  leaseSeconds?: number;
+  /** Title, explanation, risk or metadata for a call's step. */
+  describe?: (call: ToolCall) => StepDetails;
+};
+
+/** What a denied call's execute throws: the AI SDK reports it to the model as the tool's error. */
+export class ToolCallRefused extends GreenlightError {
+  constructor(reason: string) {
+    super(`Greenlight: ${reason}; the call was not run`, { code: 'FORBIDDEN', reason: 'not_approved' });
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+
+/** The step for a call and the paramsHash proposed, planned once (the idempotency key finds it again). */
+type Planned = { step: Step; plannedHash: string };
+
+/**
+ * Greenlight for one AI SDK app. `toolApproval` goes to generateText / streamText /
+ * ToolLoopAgent; `tools()` wraps the tools those get. See the module comment.
+ */
+export function greenlight(opts: AiApprovalOptions) {
+  const { client } = opts;
+  const session = opts.session ?? 'default';
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const leaseSeconds = opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+
+  /** Plan (or find, by the call id) the call's one-step task. */
+  async function plan(call: ToolCall): Promise<Planned> {
+    const step = await toolStep(call, 'ai-sdk', opts.describe?.(call));
+    const task = await client.plan({
+      title: `AI SDK: ${step.title}`,
+      steps: [step],
+      metadata: { source: 'ai-sdk', session, toolCallId: call.callId },
+      idempotencyKey: `ai-sdk:${session}:${call.callId}`.slice(0, 200),
+    });
+    const planned = task.steps[0];
+    if (!planned) throw new GreenlightError(`task ${task.id} came back without its step`, { code: 'INTERNAL_SERVER_ERROR' });
+    return { step: planned, plannedHash: planned.paramsHash };
+  }
+
+  /** The call's step now, after waiting for a decision when one is open. A wait that times out cancels the task: nobody approves into the void. */
+  async function decided(planned: Step, signal?: AbortSignal): Promise<Step> {
+    const now = await client.steps.get.query({ stepId: planned.id });
+    if (now.status !== 'awaiting_approval') return now;
+    try {
+      return (await client.waitForDecision(now.id, { timeoutMs, ...(now.approval ? { approvalId: now.approval.id } : {}), ...(signal ? { signal } : {}) })).step;
+    } catch (err) {
+      const e = GreenlightError.from(err);
+      if (e.code === 'TIMEOUT' || e.code === 'CLIENT_CLOSED_REQUEST') {
+        await client.tasks.cancel.mutate({ taskId: now.taskId, reason: `the AI SDK stopped waiting (${e.code})` }).catch(() => {});
+      }
+      throw e;
+    }
+  }
+
+  /** The AI SDK's approval hook (a GenericToolApprovalFunction): the Greenlight decision on this call. */
+  async function toolApproval({ toolCall }: { toolCall: { toolCallId: string; toolName: string; input: unknown } }): Promise<ToolApprovalStatus> {
+    const call = { callId: toolCall.toolCallId, toolName: toolCall.toolName, input: toolCall.input };
+    const { step } = await plan(call);
+    if (step.status === 'awaiting_approval' && opts.pending === 'ask') {
+      return { type: 'user-approval', reason: `waiting for a Greenlight reviewer (approval ${step.approval?.id ?? '?'}, task ${step.taskId})` };
+    }
+    let now: Step;
+    try {
+      now = await decided(step);
+    } catch (err) {
+      return { type: 'denied', reason: `Greenlight: no decision (${GreenlightError.from(err).message})` };
+    }
+    return toApprovalStatus(verdictOf(now));
+  }
+
+  /** Run one call through Greenlight: the approved step is claimed, and `execute` gets the approved input. */
+  async function guarded(toolName: string, execute: (input: unknown, options: ToolExecutionOptions<unknown>) => unknown, input: unknown, options: ToolExecutionOptions<unknown>): Promise<unknown> {
+    const { step, plannedHash } = await plan({ callId: options.toolCallId, toolName, input });
+    const now = await decided(step, options.abortSignal);
+    const verdict = verdictOf(now);
+    if (verdict.kind !== 'approved') throw new ToolCallRefused(refusalOf(verdict));
+    const { steps } = await client.steps.claim.mutate({ taskId: now.taskId, max: 1, leaseSeconds });
+    const claimed = steps[0];
+    if (!claimed || !isBound(claimed, now, plannedHash)) {
+      if (claimed) await notRun(client, claimed, 'the handed-out step was not the approved one');
+      const later = await client.steps.get.query({ stepId: now.id });
+      throw new ToolCallRefused(`the approved step could not be claimed (it is ${later.status} now)`);
+    }
+    return runClaimed(
+      client,
+      claimed,
+      async (signal) => collect(await execute(claimedInput(claimed), { ...options, abortSignal: options.abortSignal ? AbortSignal.any([signal, options.abortSignal]) : signal })),
+      { leaseSeconds },
+    );
+  }
+
+  /**
+   * The tools with each `execute` behind Greenlight (tools without one, run by the
+   * client or the provider, are returned as they are). An async-iterable result is
+   * read to its end and its last value returned.
+   */
+  function tools<T extends ToolSet>(set: T): T {
+    const out: Record<string, unknown> = {};
+    for (const [name, tool] of Object.entries(set)) {
+      const execute = tool.execute as ((input: unknown, options: ToolExecutionOptions<unknown>) => unknown) | undefined;
+      out[name] = execute ? { ...tool, execute: (input: unknown, options: ToolExecutionOptions<unknown>) => guarded(name, execute, input, options) } : tool;
+    }
+    return out as T;
+  }
+
+  /**
+   * For `pending: 'ask'`: wait for the Greenlight decision on each tool-approval-request
+   * the SDK returned (result.content, or a message's parts) and answer it as the SDK's
+   * tool-approval-response, ready for `{ role: 'tool', content }`. Automatic requests
+   * (already answered in the same generation) are left out.
+   */
+  async function approvalResponses(parts: readonly unknown[], o: { signal?: AbortSignal } = {}): Promise<ToolApprovalResponse[]> {
+    const out: ToolApprovalResponse[] = [];
+    for (const part of parts) {
+      if (!isApprovalRequest(part) || part.isAutomatic) continue;
+      const { toolCall } = part;
+      const { step } = await plan({ callId: toolCall.toolCallId, toolName: toolCall.toolName, input: toolCall.input });
+      out.push(toApprovalResponse(await decided(step, o.signal), part.approvalId));
+    }
+    return out;
+  }
+
+  return { toolApproval, tools, approvalResponses, plan };
+}
+
+/** The AI SDK's approval status for a verdict: approved, denied with the reason, or user-approval while a reviewer decides. */
+export function toApprovalStatus(verdict: Verdict): ToolApprovalStatus {
+  switch (verdict.kind) {
+    case 'approved':
+      return { type: 'approved', reason: `Greenlight: ${verdict.reason}` };
+    case 'pending':
+      return { type: 'user-approval', reason: `waiting for a Greenlight reviewer (approval ${verdict.approvalId})` };
+    case 'answered':
+      return { type: 'denied', reason: `Greenlight: answered instead of run: ${verdict.answer}` };
+    case 'denied':
+      return { type: 'denied', reason: `Greenlight: ${verdict.reason}` };
+  }
+}
+
+/**
+ * A decided Greenlight step as the AI SDK's tool-approval-response for the request
+ * `approvalId` (the SDK's id, from its tool-approval-request). For useChat, pass
+ * `{ id: approvalId, approved, reason }` to addToolApprovalResponse.
+ * Approving here only lets the SDK call `execute`; the wrapped tool still runs only
+ * what Greenlight approved.
+ * @throws GreenlightError BAD_REQUEST when the step still awaits a decision.
+ */
+export function toApprovalResponse(step: Step, approvalId: string): ToolApprovalResponse {
+  const verdict = verdictOf(step);
+  if (verdict.kind === 'pending') throw new GreenlightError(`step ${step.id} still awaits a decision`, { code: 'BAD_REQUEST' });
+  const status = toApprovalStatus(verdict);
+  const approved = typeof status === 'object' && status?.type === 'approved';
+  const reason = typeof status === 'object' && status && 'reason' in status ? status.reason : undefined;
+  return { type: 'tool-approval-response', approvalId, approved, ...(reason ? { reason } : {}) };
+}
+
+type ApprovalRequestPart = { type: 'tool-approval-request'; approvalId: string; isAutomatic?: boolean; toolCall: { toolCallId: string; toolName: string; input: unknown } };
+
+function isApprovalRequest(part: unknown): part is ApprovalRequestPart {
+  if (typeof part !== 'object' || part === null) return false;
+  const p = part as { type?: unknown; approvalId?: unknown; toolCall?: { toolCallId?: unknown; toolName?: unknown } };
+  return p.type === 'tool-approval-request' && typeof p.approvalId === 'string' && typeof p.toolCall?.toolCallId === 'string' && typeof p.toolCall.toolName === 'string';
+}
+
+/** A tool result, with an async iterable (preliminary results) read to its last value. */
+async function collect(result: unknown): Promise<unknown> {
+  if (typeof result === 'object' && result !== null && Symbol.asyncIterator in result) {
+    let last: unknown;
+    for await (const value of result as AsyncIterable<unknown>) last = value;
+    return last;
+  }
+  return result;
+}

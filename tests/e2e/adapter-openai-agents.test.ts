@@ -39,7 +39,10 @@ const say = (text: string): AgentOutputItem => ({ type: 'message', role: 'assist
 class ScriptedModel implements Model {
   readonly requests: unknown[] = [];
   private turn = 0;
-  constructor(private readonly turns: AgentOutputItem[][]) {}
+  private readonly turns: AgentOutputItem[][];
+  constructor(turns: AgentOutputItem[][]) {
+    this.turns = turns;
+  }
   async getResponse(request: { input: unknown }): Promise<ModelResponse> {
     this.requests.push(request.input);
     const output = this.turns[this.turn++] ?? [say('done')];

@@ -96,10 +96,13 @@ export async function handOff(api: Api, claimed: ClaimedStep, to: string): Promi
     .catch(ignoreConflict);
 }
 
-/** Give back a claimed step nobody ran: failed, not retryable, so it can never run later. */
-export async function notRun(api: Api, claimed: ClaimedStep, why: string): Promise<void> {
-  await api.steps.fail.mutate({ stepId: claimed.stepId, leaseId: claimed.leaseId, error: { message: why.slice(0, LIMITS.textChars), code: 'not_run', retryable: false } }).catch(ignoreConflict);
+/** Fail a claimed step for good (not retryable, so it never runs later), with why and a code. */
+export async function failClaimed(api: Api, claimed: ClaimedStep, why: string, code: string): Promise<void> {
+  await api.steps.fail.mutate({ stepId: claimed.stepId, leaseId: claimed.leaseId, error: { message: why.slice(0, LIMITS.textChars), code, retryable: false } }).catch(ignoreConflict);
 }
+
+/** Give back a claimed step nobody ran: failed with code `not_run`, so it can never run later. */
+export const notRun = (api: Api, claimed: ClaimedStep, why: string): Promise<void> => failClaimed(api, claimed, why, 'not_run');
 
 function ignoreConflict(err: unknown): void {
   const e = GreenlightError.from(err);

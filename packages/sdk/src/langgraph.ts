@@ -29,10 +29,16 @@ import { stepKey, toolStep, verdictOf, type StepDetails, type ToolCall } from '.
 export type { ActionRequest, Answer, ReadInterrupt } from './adapters/interrupts.ts';
 export { answerFor, readInterrupt, resumeValue } from './adapters/interrupts.ts';
 
+/**
+ * The resume the bridge sends: a Command with `resume` only (no state update, no goto),
+ * which is why its update and node types are `never`: any compiled graph takes it.
+ */
+type ResumeCommand = Command<unknown, never, never>;
+
 /** What the bridge needs of a compiled graph (with a checkpointer): its state, and invoke. */
 export type ResumableGraph = {
   getState(config: RunnableConfig): Promise<StateSnapshot>;
-  invoke(input: Command, config: RunnableConfig): Promise<unknown>;
+  invoke(input: ResumeCommand, config: RunnableConfig): Promise<unknown>;
 };
 
 export type LangGraphOptions = {
@@ -197,7 +203,7 @@ export function greenlight(opts: LangGraphOptions) {
     }
     let result: unknown;
     try {
-      result = await graph.invoke(new Command({ resume: resumeWith }), o.signal ? { ...config, signal: o.signal } : config);
+      result = await graph.invoke(new Command<unknown, never, never>({ resume: resumeWith }), o.signal ? { ...config, signal: o.signal } : config);
     } catch (err) {
       for (const c of held) await failClaimed(client, c, `the graph failed after the resume: ${err instanceof Error ? err.message : String(err)}`, 'graph_error').catch(() => {});
       throw err;

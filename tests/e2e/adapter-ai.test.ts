@@ -141,6 +141,40 @@ describe('@greenlight/sdk/ai with the AI SDK', () => {
     expect(String(denied?.reason)).toMatch(/rejected by reviewer: not the ceo/);
   });
 
+  // The AI SDK asks toolApproval one call at a time, so with `pending: 'wait'` the calls come to reviewers in turn.
+  it('two calls in one step wait for their own decisions and each runs once, with its own input', async () => {
+    const gl = greenlight({ client: agent, session: 'parallel' });
+    const { ran, tools } = recordingTools();
+    const running = generateText({
+      model: model([
+        { id: 'call-p1', tool: 'send_email', input: { to: 'a@example.com' } },
+        { id: 'call-p2', tool: 'send_email', input: { to: 'b@example.com' } },
+      ]),
+      tools: gl.tools(tools),
+      toolApproval: gl.toolApproval,
+      prompt: 'email a and b',
+      stopWhen: stepCountIs(4),
+    });
+    await decideCall(reviewer, 'send_email', { decision: 'approve' });
+    await decideCall(reviewer, 'send_email', { decision: 'modify', input: { to: 'c@example.com' } });
+    await running;
+    expect([...ran.send_email!].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)))).toEqual([{ to: 'a@example.com' }, { to: 'c@example.com' }]);
+  });
+
+  it('denies a tool the SDK would run that is not wrapped by tools(): its run could not be bound', async () => {
+    const gl = greenlight({ client: agent, session: 'unwrapped' });
+    const { ran, tools } = recordingTools();
+    const result = await generateText({
+      model: model([{ id: 'call-u', tool: 'get_weather', input: { city: 'Rome' } }]),
+      tools, // not wrapped
+      toolApproval: gl.toolApproval,
+      prompt: 'weather',
+      stopWhen: stepCountIs(4),
+    });
+    expect(ran.get_weather).toEqual([]);
+    expect(parts(result, 'tool-approval-response')[0]).toMatchObject({ approved: false, reason: expect.stringMatching(/not wrapped with tools\(\)/) });
+  });
+
   it('chat flow: asks the user, the decision made elsewhere becomes the approval response, and the call runs at most once', async () => {
     const gl = greenlight({ client: agent, session: 'chat', pending: 'ask' });
     const { ran, tools } = recordingTools();

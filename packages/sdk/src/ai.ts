@@ -69,6 +69,8 @@ export function greenlight(opts: AiApprovalOptions) {
   const session = opts.session ?? 'default';
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const leaseSeconds = opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+  /** The execute functions tools() made: toolApproval tells a wrapped tool from one that would run unbound. */
+  const wrapped = new WeakSet<object>();
 
   /** Plan (or find, by the call id) the call's one-step task. */
   async function plan(call: ToolCall): Promise<Planned> {
@@ -99,8 +101,14 @@ export function greenlight(opts: AiApprovalOptions) {
     }
   }
 
-  /** The AI SDK's approval hook (a GenericToolApprovalFunction): the Greenlight decision on this call. */
-  async function toolApproval({ toolCall }: { toolCall: { toolCallId: string; toolName: string; input: unknown } }): Promise<ToolApprovalStatus> {
+  /**
+   * The AI SDK's approval hook (a GenericToolApprovalFunction): the Greenlight decision on
+   * this call. A tool the SDK would execute that is not wrapped by `tools()` is denied:
+   * its run could not be bound to the approval (fail closed, not open).
+   */
+  async function toolApproval({ toolCall, tools: given }: { toolCall: { toolCallId: string; toolName: string; input: unknown }; tools?: ToolSet | undefined }): Promise<ToolApprovalStatus> {
+    const execute = given?.[toolCall.toolName]?.execute;
+    if (execute && !wrapped.has(execute)) return { type: 'denied', reason: `Greenlight: tool ${toolCall.toolName} is not wrapped with tools(), so its run cannot be bound to an approval; not run` };
     const call = { callId: toolCall.toolCallId, toolName: toolCall.toolName, input: toolCall.input };
     const { step } = await plan(call);
     if (step.status === 'awaiting_approval' && opts.pending === 'ask') {
@@ -145,7 +153,13 @@ export function greenlight(opts: AiApprovalOptions) {
     const out: Record<string, unknown> = {};
     for (const [name, tool] of Object.entries(set)) {
       const execute = tool.execute as ((input: unknown, options: ToolExecutionOptions<unknown>) => unknown) | undefined;
-      out[name] = execute ? { ...tool, execute: (input: unknown, options: ToolExecutionOptions<unknown>) => guarded(name, execute, input, options) } : tool;
+      if (!execute) {
+        out[name] = tool;
+        continue;
+      }
+      const bound = (input: unknown, options: ToolExecutionOptions<unknown>) => guarded(name, execute, input, options);
+      wrapped.add(bound);
+      out[name] = { ...tool, execute: bound };
     }
     return out as T;
   }

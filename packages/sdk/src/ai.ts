@@ -110,17 +110,16 @@ export function greenlight(opts: AiApprovalOptions) {
     const execute = given?.[toolCall.toolName]?.execute;
     if (execute && !wrapped.has(execute)) return { type: 'denied', reason: `Greenlight: tool ${toolCall.toolName} is not wrapped with tools(), so its run cannot be bound to an approval; not run` };
     const call = { callId: toolCall.toolCallId, toolName: toolCall.toolName, input: toolCall.input };
-    const { step } = await plan(call);
-    if (step.status === 'awaiting_approval' && opts.pending === 'ask') {
-      return { type: 'user-approval', reason: `waiting for a Greenlight reviewer (approval ${step.approval?.id ?? '?'}, task ${step.taskId})` };
-    }
-    let now: Step;
+    // Any failure (server down, a timeout, the same call id with other input) denies: never open.
     try {
-      now = await decided(step);
+      const { step } = await plan(call);
+      if (step.status === 'awaiting_approval' && opts.pending === 'ask') {
+        return { type: 'user-approval', reason: `waiting for a Greenlight reviewer (approval ${step.approval?.id ?? '?'}, task ${step.taskId})` };
+      }
+      return toApprovalStatus(verdictOf(await decided(step)));
     } catch (err) {
-      return { type: 'denied', reason: `Greenlight: no decision (${GreenlightError.from(err).message})` };
+      return { type: 'denied', reason: `Greenlight could not decide (${GreenlightError.from(err).message}); not run` };
     }
-    return toApprovalStatus(verdictOf(now));
   }
 
   /** Run one call through Greenlight: the approved step is claimed, and `execute` gets the approved input. */

@@ -22,7 +22,7 @@ import { RunState, run, type Agent, type FunctionTool, type RunResult, type RunT
 import { paramsHash, sha256Hex, type ClaimedStep, type Step } from '@greenlight/core';
 import type { GreenlightClient } from './index.ts';
 import { GreenlightError } from './errors.ts';
-import { DEFAULT_LEASE_SECONDS, claimTask, claimedInput, isBound, notRun, runClaimed } from './adapters/claim.ts';
+import { DEFAULT_LEASE_SECONDS, claimTask, claimedInput, handOff, isBound, notRun, runClaimed } from './adapters/claim.ts';
 import { refusalOf, stepKey, toolStep, verdictOf, type StepDetails, type ToolCall } from './adapters/steps.ts';
 
 export type { StepDetails, ToolCall } from './adapters/steps.ts';
@@ -77,6 +77,8 @@ export function greenlight(opts: AgentsApprovalOptions) {
   const leaseSeconds = opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   /** Claims this process holds for calls about to run, by call id; a call runs only by taking its claim. */
   const held = new Map<string, ClaimedStep>();
+  /** Names of the tools wrapped by tool(): only their runs are bound to a claim; any other approved item is a hand-off. */
+  const wrappedNames = new Set<string>();
 
   /** The wrapped tool: always asks (an interruption), and runs only a held claim's input. */
   function tool<T extends FunctionTool<any, any, any>>(t: T): T {
@@ -88,6 +90,7 @@ export function greenlight(opts: AgentsApprovalOptions) {
       held.delete(callId); // taken once: a second invoke of the same call finds nothing
       return runClaimed(client, claimed, (signal) => t.invoke(runContext, JSON.stringify(claimedInput(claimed) ?? {}), { ...details, signal: details?.signal ? AbortSignal.any([signal, details.signal]) : signal }), { leaseSeconds });
     };
+    wrappedNames.add(t.name);
     return { ...t, needsApproval: async () => true, invoke };
   }
 
@@ -137,7 +140,7 @@ export function greenlight(opts: AgentsApprovalOptions) {
       throw e;
     }
     const claims = new Map((await claimTask(client, taskId, leaseSeconds)).map((c) => [c.stepId, c]));
-    const mine: string[] = [];
+    const mine: [callId: string, toolName: string][] = [];
     for (const [i, item] of items.entries()) {
       const call = calls[i]!;
       const step = decided[i]!;
@@ -148,7 +151,7 @@ export function greenlight(opts: AgentsApprovalOptions) {
       const verdict = verdictOf(step);
       if (verdict.kind === 'approved' && claimed && isBound(claimed, step, plannedHash)) {
         held.set(call.callId, claimed);
-        mine.push(call.callId);
+        mine.push([call.callId, call.toolName]);
         state.approve(item);
       } else {
         if (claimed) await notRun(client, claimed, 'the handed-out step was not the approved one');
@@ -161,12 +164,13 @@ export function greenlight(opts: AgentsApprovalOptions) {
     try {
       return await run(agent, state, o.signal ? { signal: o.signal } : {});
     } finally {
-      for (const callId of mine) {
+      for (const [callId, toolName] of mine) {
         const left = held.get(callId);
-        if (left) {
-          held.delete(callId);
-          await notRun(client, left, 'approved, but the run did not call the tool').catch(() => {});
-        }
+        if (!left) continue;
+        held.delete(callId);
+        // A tool tool() did not wrap (hosted, MCP, shell) ran, or not, on the SDK's own approval: a hand-off.
+        if (wrappedNames.has(toolName)) await notRun(client, left, 'approved, but the run did not call the tool').catch(() => {});
+        else await handOff(client, left, 'openai-agents').catch(() => {});
       }
     }
   }

@@ -22,7 +22,11 @@ export function claim(tx: Tx, input: ClaimInput): { steps: ClaimedStep[] } {
     const denied = enforceDenyRules(t.value, tx.meta.policy, tx.ctx(), { recheck: 'steps.claim' });
     if (denied) tx.commit(denied);
     const task = denied?.task ?? t.value;
-    const ids = claimableSteps(task).slice(0, input.max - claimed.length).map((s) => s.id);
+    const wanted = input.stepIds ? new Set(input.stepIds) : undefined;
+    const ids = claimableSteps(task)
+      .filter((s) => !wanted || wanted.has(s.id))
+      .slice(0, input.max - claimed.length)
+      .map((s) => s.id);
     if (ids.length === 0) continue;
     const r = coreClaim(task, { stepIds: ids, leaseMs }, tx.meta.policy, tx.ctx());
     if (!r.ok) continue;

@@ -100,7 +100,13 @@ describe('@greenlight/sdk/ai with the AI SDK', () => {
     const weather = await stepOf(gl, 'call-w', 'get_weather', { city: 'Oslo' });
     expect(weather.status).toBe('completed');
     expect(weather.result?.output).toEqual({ temp: 21 });
-    expect((await stepOf(gl, 'call-d', 'drop_table', { table: 'users' })).status).toBe('rejected');
+    const drop = await stepOf(gl, 'call-d', 'drop_table', { table: 'users' });
+    expect(drop.status).toBe('rejected');
+    // Both calls are steps of the session's one open task, keyed by their toolCallIds.
+    expect(drop.taskId).toBe(weather.taskId);
+    expect([weather.key, drop.key]).toEqual(['call-w', 'call-d']);
+    await gl.close();
+    expect((await agent.tasks.get.query({ taskId: weather.taskId })).status).toBe('completed_with_errors');
   });
 
   it("holds a call until a reviewer decides through the API; a modify runs the reviewer's input, once", async () => {

@@ -84,7 +84,7 @@ describe('@greenlight/sdk/langgraph with LangGraph', () => {
     expect(review.steps.map((s) => [s.action, s.status])).toEqual([['read_table', 'approved'], ['drop_table', 'awaiting_approval'], ['drop_table', 'awaiting_approval'], ['ask_user', 'awaiting_approval']]);
 
     const resumed = gl.resume(graph, config);
-    const [users, logs] = (await openApprovalsFor(reviewer, 'drop_table', 2)).sort((a, b) => a.stepKey.localeCompare(b.stepKey));
+    const [users, logs] = (await openApprovalsFor(reviewer, 'drop_table', 2, 20_000, review.taskId)).sort((a, b) => a.stepKey.localeCompare(b.stepKey));
     await reviewer.approvals.decide.mutate({ approvalId: users!.approvalId, paramsHash: users!.paramsHash, decision: 'reject', feedback: 'users stay' });
     await reviewer.approvals.decide.mutate({ approvalId: logs!.approvalId, paramsHash: logs!.paramsHash, decision: 'modify', params: { tool: 'drop_table', input: { table: 'logs_2019' } } });
     const { items } = await reviewer.approvals.list.query({ taskId: review.taskId });
@@ -101,6 +101,8 @@ describe('@greenlight/sdk/langgraph with LangGraph', () => {
     ]);
     const task = await agent.tasks.get.query({ taskId: review.taskId });
     expect(task.steps.map((s) => s.status)).toEqual(['completed', 'rejected', 'completed', 'completed']);
+    // The thread asks nothing more: its open task is closed.
+    expect(task.status).toBe('completed_with_errors');
     expect(task.steps[2]!.result?.output).toMatchObject({ handedTo: 'langgraph' });
 
     // Nothing is pending now: a second resume is refused and the graph is not invoked again.
@@ -128,9 +130,16 @@ describe('@greenlight/sdk/langgraph with LangGraph', () => {
     // The approval of `tmp` answers nothing now: the resume waits on `prod`, and gives up.
     await expect(gl.resume(graph, config, { timeoutMs: 1_000 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     expect(ran).toEqual([]);
+    // Both rounds are steps of the thread's one open task; the approved `tmp` step was never handed out.
     const second = await gl.review(graph, config);
-    expect(second.taskId).not.toBe(first.taskId);
-    expect((await agent.tasks.get.query({ taskId: second.taskId })).status).toBe('cancelled');
+    expect(second.taskId).toBe(first.taskId);
+    expect(second.steps[0]!.stepId).not.toBe(first.steps[0]!.stepId);
+    expect(second.steps[0]!.status).toBe('awaiting_approval');
+    const task = await agent.tasks.get.query({ taskId: first.taskId });
+    expect(task.steps.map((s) => [s.params, s.status])).toEqual([
+      [{ tool: 'drop_table', input: { table: 'tmp' } }, 'approved'],
+      [{ tool: 'drop_table', input: { table: 'prod' } }, 'awaiting_approval'],
+    ]);
   });
 
   it('refuses a resume whose reviewed requests are no longer pending (the thread moved on while it waited): the graph is not invoked, the claim is failed', async () => {
@@ -141,13 +150,13 @@ describe('@greenlight/sdk/langgraph with LangGraph', () => {
     const { taskId } = await gl.review(graph, config);
     const resumed = gl.resume(graph, config);
     const refused = resumed.then(() => undefined, (e: unknown) => e);
-    await openApprovalsFor(reviewer, 'drop_table');
+    const [tmp] = (await reviewer.approvals.list.query({ taskId })).items;
     await graph.invoke({ calls: [{ name: 'drop_table', args: { table: 'prod' } }] }, config);
-    await decideCall(reviewer, 'drop_table', { decision: 'approve' });
+    await reviewer.approvals.decide.mutate({ approvalId: tmp!.approvalId, paramsHash: tmp!.paramsHash, decision: 'approve' });
     expect(await refused).toMatchObject({ code: 'CONFLICT', reason: 'stale' });
     expect(ran).toEqual([]);
     const [step] = (await agent.tasks.get.query({ taskId })).steps;
-    expect(step).toMatchObject({ status: 'failed', result: { error: { code: 'not_run' } } });
+    expect(step).toMatchObject({ params: { input: { table: 'tmp' } }, status: 'failed', result: { error: { code: 'not_run' } } });
   });
 
   it('answers the prebuilt HumanInterrupt shape: accept, edit and a refusal as a response', async () => {

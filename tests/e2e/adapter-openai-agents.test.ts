@@ -107,6 +107,26 @@ describe('@greenlight/sdk/openai-agents with the Agents SDK', () => {
     expect(ran.get_weather).toHaveLength(1);
   });
 
+  it('one open task per run: a second round of interruptions is appended to it, and the task is closed when the run ends', async () => {
+    const gl = greenlight({ client: agentKey, session: 'rounds' });
+    const { ran, tools } = recordingTools();
+    const model = new ScriptedModel([[fnCall('r-1', 'get_weather', { city: 'Rome' })], [fnCall('r-2', 'get_weather', { city: 'Paris' })], [say('both done')]]);
+    const agent = new Agent({ name: 'ops', instructions: 'help', model, tools: tools.map((t) => gl.tool(t)) });
+    let result = await run(agent, 'weather twice');
+    const taskIds = new Set<string>();
+    while (result.interruptions.length > 0) {
+      taskIds.add((await gl.review(result.state)).taskId);
+      result = await gl.resume(agent, result.state.toString());
+    }
+    expect(result.finalOutput).toBe('both done');
+    expect(ran.get_weather).toEqual([{ city: 'Rome' }, { city: 'Paris' }]);
+    expect(taskIds.size).toBe(1);
+    const task = await agentKey.tasks.get.query({ taskId: [...taskIds][0]! });
+    expect(task.steps.map((s) => [s.key, s.status])).toEqual([['r-1', 'completed'], ['r-2', 'completed']]);
+    expect(task.open).toBeUndefined();
+    expect(task.status).toBe('completed');
+  });
+
   it('an approval the caller writes into the RunState by itself runs nothing: only a Greenlight claim does', async () => {
     const gl = greenlight({ client: agentKey, session: 'bypass' });
     const { ran, tools } = recordingTools();

@@ -9,11 +9,11 @@ export type ReviewerDecision =
   | { decision: 'modify'; input: unknown }
   | { decision: 'answer'; answer: string };
 
-/** The open approvals for tool `tool`, waited for (up to `ms`): an agent may still be planning the step. */
-export async function openApprovalsFor(reviewer: GreenlightClient, tool: string, count = 1, ms = 20_000) {
+/** The open approvals for tool `tool` (of task `taskId`, when given), waited for (up to `ms`): an agent may still be planning the step. */
+export async function openApprovalsFor(reviewer: GreenlightClient, tool: string, count = 1, ms = 20_000, taskId?: string) {
   const until = Date.now() + ms;
   for (;;) {
-    const { items } = await reviewer.approvals.list.query({ limit: 200 });
+    const { items } = await reviewer.approvals.list.query({ limit: 200, ...(taskId ? { taskId } : {}) });
     const mine = items.filter((a) => (a.params as { tool?: unknown }).tool === tool);
     if (mine.length >= count) return mine;
     if (Date.now() > until) throw new Error(`no open approval for ${tool} within ${ms} ms (open: ${items.map((a) => JSON.stringify(a.params)).join(', ')})`);

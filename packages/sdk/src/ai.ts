@@ -14,15 +14,17 @@
  * `approvalResponses()` / `toApprovalResponse()` turn Greenlight decisions into the
  * SDK's `tool-approval-response` parts (and useChat's addToolApprovalResponse input).
  *
- * One task per tool call for now (the sessions API's open tasks are not in yet); the
- * idempotency key `ai-sdk:<session>:<toolCallId>` finds a call's step again for 24 h.
+ * One open task per session (conversation): each call is appended to it as a step keyed
+ * by its toolCallId; the idempotency key `ai-sdk:<session>:<toolCallId>` finds a call's
+ * step again for 24 h, and the same id with another input is refused.
  */
-import type { Step } from '@greenlight/core';
+import { paramsHash, type Step } from '@greenlight/core';
 import type { ToolApprovalResponse, ToolApprovalStatus, ToolExecutionOptions, ToolSet } from 'ai';
 import type { GreenlightClient } from './index.ts';
 import { GreenlightError } from './errors.ts';
 import { DEFAULT_LEASE_SECONDS, claimedInput, isBound, notRun, runClaimed } from './adapters/claim.ts';
 import { refusalOf, toolStep, verdictOf, type StepDetails, type ToolCall, type Verdict } from './adapters/steps.ts';
+import { propose, sessionName } from './adapters/session.ts';
 
 export type { Verdict, ToolCall, StepDetails } from './adapters/steps.ts';
 
@@ -36,7 +38,7 @@ export type AiApprovalOptions = {
   session?: string;
   /**
    * When a call awaits a reviewer: `wait` (default) holds the SDK until the decision
-   * (or `timeoutMs`, then denied and the task cancelled); `ask` answers
+   * (or `timeoutMs`, then denied; the approval stays open); `ask` answers
    * 'user-approval' at once, for a chat UI that resumes with approvalResponses().
    */
   pending?: 'wait' | 'ask';
@@ -72,33 +74,38 @@ export function greenlight(opts: AiApprovalOptions) {
   /** The execute functions tools() made: toolApproval tells a wrapped tool from one that would run unbound. */
   const wrapped = new WeakSet<object>();
 
-  /** Plan (or find, by the call id) the call's one-step task. */
+  /** The session's open task, once known (close() ends it). */
+  let taskId: string | undefined;
+
+  /** Put the call on the session's open task (or find it there, by the call id). */
   async function plan(call: ToolCall): Promise<Planned> {
     const step = await toolStep(call, 'ai-sdk', opts.describe?.(call));
-    const task = await client.plan({
-      title: `AI SDK: ${step.title}`,
+    const r = await propose(client, {
+      session: await sessionName('ai-sdk', session),
+      title: `AI SDK: ${session}`,
+      metadata: { source: 'ai-sdk', session },
       steps: [step],
-      metadata: { source: 'ai-sdk', session, toolCallId: call.callId },
-      idempotencyKey: `ai-sdk:${session}:${call.callId}`.slice(0, 200),
+      idempotencyKey: `ai-sdk:${session}:${call.callId}`,
     });
-    const planned = task.steps[0];
-    if (!planned) throw new GreenlightError(`task ${task.id} came back without its step`, { code: 'INTERNAL_SERVER_ERROR' });
-    return { step: planned, plannedHash: planned.paramsHash };
+    taskId = r.taskId;
+    const planned = r.steps[0]!;
+    return { step: planned, plannedHash: await paramsHash(step.params) };
   }
 
-  /** The call's step now, after waiting for a decision when one is open. A wait that times out cancels the task: nobody approves into the void. */
+  /** End the session's open task (an idle one is closed by the server after policy.limits.sessionIdleSeconds). */
+  async function close(): Promise<void> {
+    if (taskId) await client.tasks.close.mutate({ taskId });
+  }
+
+  /**
+   * The call's step now, after waiting for a decision when one is open. A wait that
+   * times out leaves the approval open (the session's task holds other calls): the
+   * call is denied now, and a later decision is acted on only if the call is asked again.
+   */
   async function decided(planned: Step, signal?: AbortSignal): Promise<Step> {
     const now = await client.steps.get.query({ stepId: planned.id });
     if (now.status !== 'awaiting_approval') return now;
-    try {
-      return (await client.waitForDecision(now.id, { timeoutMs, ...(now.approval ? { approvalId: now.approval.id } : {}), ...(signal ? { signal } : {}) })).step;
-    } catch (err) {
-      const e = GreenlightError.from(err);
-      if (e.code === 'TIMEOUT' || e.code === 'CLIENT_CLOSED_REQUEST') {
-        await client.tasks.cancel.mutate({ taskId: now.taskId, reason: `the AI SDK stopped waiting (${e.code})` }).catch(() => {});
-      }
-      throw e;
-    }
+    return (await client.waitForDecision(now.id, { timeoutMs, ...(now.approval ? { approvalId: now.approval.id } : {}), ...(signal ? { signal } : {}) })).step;
   }
 
   /**
@@ -128,7 +135,8 @@ export function greenlight(opts: AiApprovalOptions) {
     const now = await decided(step, options.abortSignal);
     const verdict = verdictOf(now);
     if (verdict.kind !== 'approved') throw new ToolCallRefused(refusalOf(verdict));
-    const { steps } = await client.steps.claim.mutate({ taskId: now.taskId, max: 1, leaseSeconds });
+    // Only this call's step: the session's task holds the other calls' steps too.
+    const { steps } = await client.steps.claim.mutate({ taskId: now.taskId, stepIds: [now.id], max: 1, leaseSeconds });
     const claimed = steps[0];
     if (!claimed || !isBound(claimed, now, plannedHash)) {
       if (claimed) await notRun(client, claimed, 'the handed-out step was not the approved one');
@@ -180,7 +188,7 @@ export function greenlight(opts: AiApprovalOptions) {
     return out;
   }
 
-  return { toolApproval, tools, approvalResponses, plan };
+  return { toolApproval, tools, approvalResponses, plan, close };
 }
 
 /** The AI SDK's approval status for a verdict: approved, denied with the reason, or user-approval while a reviewer decides. */

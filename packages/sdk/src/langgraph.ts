@@ -15,16 +15,18 @@
  *
  * LangGraph runs the approved call itself (its node or middleware): Greenlight binds
  * what the resume says to the exact requests shown, once, and records the hand-off.
- * One task per batch of pending interrupts of a thread (sessions' open tasks are not in yet).
+ * One open task per thread (session `langgraph:<session>:<thread_id>`): each round of
+ * interrupts is appended to it, and it is closed when the thread asks nothing more.
  */
 import { Command, type StateSnapshot } from '@langchain/langgraph';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { canonicalJson, paramsHash, sha256Hex, type ClaimedStep, type Step, type StepInput } from '@greenlight/core';
 import type { GreenlightClient } from './index.ts';
 import { GreenlightError } from './errors.ts';
-import { DEFAULT_LEASE_SECONDS, claimTask, failClaimed, handOff, isBound, notRun } from './adapters/claim.ts';
+import { DEFAULT_LEASE_SECONDS, claimSteps, failClaimed, handOff, isBound, notRun } from './adapters/claim.ts';
+import { propose, sessionName } from './adapters/session.ts';
 import { answerFor, readInterrupt, resumeValue, type Answer, type ReadInterrupt } from './adapters/interrupts.ts';
-import { stepKey, toolStep, verdictOf, type StepDetails, type ToolCall } from './adapters/steps.ts';
+import { toolStep, verdictOf, type StepDetails, type ToolCall } from './adapters/steps.ts';
 
 export type { ActionRequest, Answer, ReadInterrupt } from './adapters/interrupts.ts';
 export { answerFor, readInterrupt, resumeValue } from './adapters/interrupts.ts';
@@ -45,7 +47,7 @@ export type LangGraphOptions = {
   client: GreenlightClient;
   /** Names the app or agent (default `default`); with the thread id and the interrupts it finds a review's task again. */
   session?: string;
-  /** How long resume() waits for the decisions (ms, default 10 minutes); then the task is cancelled and resume() rejects with TIMEOUT. */
+  /** How long resume() waits for the decisions (ms, default 10 minutes); then resume() rejects with TIMEOUT and the approvals stay open for a later resume. */
   timeoutMs?: number;
   /** Lease (s) held on the approved steps while the graph runs them (default 60). */
   leaseSeconds?: number;
@@ -95,7 +97,9 @@ export function greenlight(opts: LangGraphOptions) {
   /** The step for one action request: a clarify step for a respond tool, else a custom tool step. */
   async function stepFor(p: Pending, index: number): Promise<StepInput> {
     const r = p.read.requests[index]!;
-    const key = await stepKey(`${p.id ?? 'interrupt'}.${index}`);
+    // Keyed by the interrupt's id and value: the thread asking again under the same id with
+    // other arguments is another step of the thread's task, never the one already decided.
+    const key = `i${(await sha256Hex(canonicalJson({ id: p.id ?? null, value: p.value }))).slice(0, 32)}.${index}`;
     const call = { callId: key, toolName: r.name, input: r.args };
     const details = { ...(r.description ? { explanation: r.description } : {}), ...opts.describe?.(call) };
     if (respond.has(r.name)) {
@@ -111,20 +115,16 @@ export function greenlight(opts: LangGraphOptions) {
     const entries: { p: Pending; index: number; input: StepInput }[] = [];
     for (const p of interrupts) for (const index of p.read.requests.keys()) entries.push({ p, index, input: await stepFor(p, index) });
     const batch = (await sha256Hex(canonicalJson({ thread, interrupts: interrupts.map((p) => ({ id: p.id ?? null, value: p.value })) }))).slice(0, 40);
-    const task = await client.plan({
-      title: `LangGraph: thread ${thread}: ${entries.length === 1 ? entries[0]!.input.title : `${entries.length} actions`}`.slice(0, 500),
+    const r = await propose(client, {
+      session: await sessionName('langgraph', session, thread),
+      title: `LangGraph: thread ${thread}`,
+      metadata: { source: 'langgraph', session, threadId: thread },
       steps: entries.map((e) => e.input),
-      metadata: { source: 'langgraph', session, threadId: thread, interruptIds: interrupts.map((p) => p.id ?? null) },
-      idempotencyKey: `langgraph:${session}:${batch}`.slice(0, 200),
+      idempotencyKey: `langgraph:${session}:${batch}`,
     });
-    const byKey = new Map(task.steps.map((s) => [s.key, s]));
     const planned: Planned[] = [];
-    for (const e of entries) {
-      const step = byKey.get(e.input.key);
-      if (!step) throw new GreenlightError(`task ${task.id} has no step ${e.input.key}`, { code: 'INTERNAL_SERVER_ERROR' });
-      planned.push({ interrupt: e.p, index: e.index, input: e.input, hash: await paramsHash(e.input.params), step });
-    }
-    return { taskId: task.id, planned };
+    for (const [i, e] of entries.entries()) planned.push({ interrupt: e.p, index: e.index, input: e.input, hash: await paramsHash(e.input.params), step: r.steps[i]! });
+    return { taskId: r.taskId, planned };
   }
 
   /**
@@ -143,24 +143,20 @@ export function greenlight(opts: LangGraphOptions) {
    * module comment); returns what graph.invoke returns.
    * @throws GreenlightError CONFLICT `nothing_pending` (no request pending), `stale` (the
    *   pending requests changed after the review), `already_resumed` (an approved step was
-   *   handed out before: another resume took it); TIMEOUT (no decision in time: the task
-   *   is cancelled); the graph's own error, after the handed-out steps are failed with it.
+   *   handed out before: another resume took it); TIMEOUT (no decision in time: resume again
+   *   later); the graph's own error, after the handed-out steps are failed with it.
    */
   async function resume(graph: ResumableGraph, config: RunnableConfig, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<unknown> {
     const interrupts = await pending(graph, config);
     if (interrupts.length === 0) throw refuse(`thread ${threadOf(config)} has no pending interrupt: there is nothing to resume`, 'nothing_pending');
     const { taskId, planned } = await plan(config, interrupts);
     const timeoutMs = o.timeoutMs ?? opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    let decided: Step[];
-    try {
-      decided = await Promise.all(planned.map(async (p) => (await client.waitForDecision(p.step.id, { timeoutMs, ...(o.signal ? { signal: o.signal } : {}) })).step));
-    } catch (err) {
-      const e = GreenlightError.from(err);
-      if (e.code === 'TIMEOUT' || e.code === 'CLIENT_CLOSED_REQUEST') await client.tasks.cancel.mutate({ taskId, reason: `the LangGraph bridge stopped waiting (${e.code})` }).catch(() => {});
-      throw e;
-    }
+    // A wait that times out throws and leaves the approvals open: resume again later, and the decisions made meanwhile apply.
+    const decided: Step[] = await Promise.all(planned.map(async (p) => (await client.waitForDecision(p.step.id, { timeoutMs, ...(o.signal ? { signal: o.signal } : {}) })).step));
 
-    const claims = new Map((await claimTask(client, taskId, leaseSeconds)).map((c) => [c.stepId, c]));
+    // Only the approved steps of these requests: the thread's task holds earlier rounds too.
+    const approvedIds = decided.filter((d) => verdictOf(d).kind === 'approved').map((d) => d.id);
+    const claims = new Map((approvedIds.length > 0 ? await claimSteps(client, taskId, approvedIds, leaseSeconds) : []).map((c) => [c.stepId, c]));
     const held: ClaimedStep[] = [];
     const answers = new Map<Pending, Answer[]>(interrupts.map((p) => [p, []]));
     const giveBack = async (why: string) => {
@@ -182,9 +178,6 @@ export function greenlight(opts: LangGraphOptions) {
       }
       answers.get(p.interrupt)!.push(answerFor(verdict, p.interrupt.read.requests[p.index]!));
     }
-    // Claimed steps of this task that match no request: never run.
-    for (const stray of claims.values()) await notRun(client, stray, 'claimed with no matching request');
-    claims.clear();
 
     let resumeWith: unknown;
     try {
@@ -209,6 +202,8 @@ export function greenlight(opts: LangGraphOptions) {
       throw err;
     }
     for (const c of held) await handOff(client, c, 'langgraph');
+    // The thread asks nothing more for now: its task is done (a later round opens a new one).
+    if ((await graph.getState(config)).tasks.every((t) => t.interrupts.length === 0)) await client.tasks.close.mutate({ taskId }).catch(() => {});
     return result;
   }
 

@@ -14,16 +14,18 @@
  *   runs the agent on. Items the caller approved by itself in the state do not run:
  *   only a Greenlight claim does.
  *
- * One task per batch of interruptions (the sessions API's open tasks are not in yet):
- * its idempotency key names the session and the batch's call ids, so a resume in
- * another process finds the same task for 24 h.
+ * One open task per run (the session option names it: use one per concurrent run); each
+ * batch of interruptions is appended to it, and the task is closed when the run ends.
+ * A batch's idempotency key names the session and its call ids, so a resume in another
+ * process finds the same steps for 24 h.
  */
 import { RunState, run, type Agent, type FunctionTool, type RunResult, type RunToolApprovalItem } from '@openai/agents';
 import { paramsHash, sha256Hex, type ClaimedStep, type Step } from '@greenlight/core';
 import type { GreenlightClient } from './index.ts';
 import { GreenlightError } from './errors.ts';
-import { DEFAULT_LEASE_SECONDS, claimTask, claimedInput, handOff, isBound, notRun, runClaimed } from './adapters/claim.ts';
-import { refusalOf, stepKey, toolStep, verdictOf, type StepDetails, type ToolCall } from './adapters/steps.ts';
+import { DEFAULT_LEASE_SECONDS, claimSteps, claimedInput, handOff, isBound, notRun, runClaimed } from './adapters/claim.ts';
+import { propose, sessionName } from './adapters/session.ts';
+import { refusalOf, toolStep, verdictOf, type StepDetails, type ToolCall } from './adapters/steps.ts';
 
 export type { StepDetails, ToolCall } from './adapters/steps.ts';
 
@@ -31,7 +33,7 @@ export type AgentsApprovalOptions = {
   client: GreenlightClient;
   /** Names the conversation or run (default `default`); with the call ids it finds a batch's task again. */
   session?: string;
-  /** How long resume() waits for the decisions (ms, default 10 minutes); then the task is cancelled and resume() rejects with TIMEOUT. */
+  /** How long resume() waits for the decisions (ms, default 10 minutes); then resume() rejects with TIMEOUT and the approvals stay open for a later resume. */
   timeoutMs?: number;
   /** Lease while a tool runs (s, default 60; heartbeats renew it). */
   leaseSeconds?: number;
@@ -102,20 +104,15 @@ export function greenlight(opts: AgentsApprovalOptions) {
     const steps = await Promise.all(calls.map((c) => toolStep(c, 'openai-agents', opts.describe?.(c))));
     const batch = (await sha256Hex(calls.map((c) => c.callId).sort().join('\n'))).slice(0, 32);
     const agentName = items[0]?.agent.name ?? 'agent';
-    const task = await client.plan({
-      title: `OpenAI Agents: ${agentName}: ${calls.length === 1 ? calls[0]!.toolName : `${calls.length} tool calls`}`.slice(0, 500),
+    const r = await propose(client, {
+      session: await sessionName('openai-agents', session),
+      title: `OpenAI Agents: ${agentName} (${session})`,
+      metadata: { source: 'openai-agents', session, agent: agentName },
       steps,
-      metadata: { source: 'openai-agents', session, agent: agentName, callIds: calls.map((c) => c.callId) },
-      idempotencyKey: `openai-agents:${session}:${batch}`.slice(0, 200),
+      idempotencyKey: `openai-agents:${session}:${batch}`,
     });
-    const byKey = new Map(task.steps.map((s) => [s.key, s]));
-    const reviewed: ReviewedCall[] = [];
-    for (const c of calls) {
-      const s = byKey.get(await stepKey(c.callId));
-      if (!s) throw new GreenlightError(`task ${task.id} has no step for call ${c.callId}`, { code: 'INTERNAL_SERVER_ERROR' });
-      reviewed.push({ callId: c.callId, toolName: c.toolName, stepId: s.id, status: s.status });
-    }
-    return { taskId: task.id, calls: reviewed };
+    const reviewed: ReviewedCall[] = calls.map((c, i) => ({ callId: c.callId, toolName: c.toolName, stepId: r.steps[i]!.id, status: r.steps[i]!.status }));
+    return { taskId: r.taskId, calls: reviewed };
   }
 
   /**
@@ -123,7 +120,7 @@ export function greenlight(opts: AgentsApprovalOptions) {
    * approve the approved items (claimed, so they run once and only here), reject the
    * others with the reason as the model's message, and run the agent on.
    * Claims nobody ran by the end of the run are given back as failed (never run later).
-   * @throws GreenlightError TIMEOUT (no decision in time; the task is cancelled), CLIENT_CLOSED_REQUEST (aborted).
+   * @throws GreenlightError TIMEOUT (no decision in time; resume again later), CLIENT_CLOSED_REQUEST (aborted).
    */
   async function resume<TAgent extends Agent<any, any>>(agent: TAgent, serialized: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<RunResult<undefined, TAgent>> {
     const state = await RunState.fromString<undefined, TAgent>(agent, serialized);
@@ -131,15 +128,11 @@ export function greenlight(opts: AgentsApprovalOptions) {
     if (items.length === 0) throw new GreenlightError('the serialized run has no pending tool approvals to resume', { code: 'CONFLICT', reason: 'nothing_pending' });
     const { taskId, calls } = await review(state);
     const timeoutMs = o.timeoutMs ?? opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    let decided: Step[];
-    try {
-      decided = await Promise.all(calls.map(async (c) => (await client.waitForDecision(c.stepId, { timeoutMs, ...(o.signal ? { signal: o.signal } : {}) })).step));
-    } catch (err) {
-      const e = GreenlightError.from(err);
-      if (e.code === 'TIMEOUT' || e.code === 'CLIENT_CLOSED_REQUEST') await client.tasks.cancel.mutate({ taskId, reason: `the agent stopped waiting (${e.code})` }).catch(() => {});
-      throw e;
-    }
-    const claims = new Map((await claimTask(client, taskId, leaseSeconds)).map((c) => [c.stepId, c]));
+    // A wait that times out throws and leaves the approvals open: resume again later, and the decisions made meanwhile apply.
+    const decided: Step[] = await Promise.all(calls.map(async (c) => (await client.waitForDecision(c.stepId, { timeoutMs, ...(o.signal ? { signal: o.signal } : {}) })).step));
+    // Only this batch's approved steps: the run's task holds earlier batches too.
+    const approvedIds = decided.filter((d) => verdictOf(d).kind === 'approved').map((d) => d.id);
+    const claims = new Map((approvedIds.length > 0 ? await claimSteps(client, taskId, approvedIds, leaseSeconds) : []).map((c) => [c.stepId, c]));
     const mine: [callId: string, toolName: string][] = [];
     for (const [i, item] of items.entries()) {
       const call = calls[i]!;
@@ -159,10 +152,11 @@ export function greenlight(opts: AgentsApprovalOptions) {
         state.reject(item, { message: `Greenlight: ${why}; the call was not run` });
       }
     }
-    // Claimed steps of this task that match no interruption: never run.
-    for (const stray of claims.values()) await notRun(client, stray, 'claimed with no matching interruption');
     try {
-      return await run(agent, state, o.signal ? { signal: o.signal } : {});
+      const result = await run(agent, state, o.signal ? { signal: o.signal } : {});
+      // The run is over (no more approvals asked): so is its task.
+      if (result.interruptions.length === 0) await client.tasks.close.mutate({ taskId }).catch(() => {});
+      return result;
     } finally {
       for (const [callId, toolName] of mine) {
         const left = held.get(callId);

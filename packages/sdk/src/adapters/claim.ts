@@ -13,14 +13,17 @@ import { GreenlightError } from '../errors.ts';
 /** Default lease (s) while a framework's tool runs; heartbeats renew it at a third. */
 export const DEFAULT_LEASE_SECONDS = 60;
 
-/** Every step of `taskId` that can be handed out now (50 a request, the API's most). */
-export async function claimTask(api: Api, taskId: string, leaseSeconds = DEFAULT_LEASE_SECONDS): Promise<ClaimedStep[]> {
+/**
+ * Claim exactly these steps of `taskId` (those that can be handed out now): a shared open
+ * task holds other calls' steps, which are never taken here. 50 a request, the API's most.
+ */
+export async function claimSteps(api: Api, taskId: string, stepIds: string[], leaseSeconds = DEFAULT_LEASE_SECONDS): Promise<ClaimedStep[]> {
   const all: ClaimedStep[] = [];
-  for (;;) {
-    const { steps } = await api.steps.claim.mutate({ taskId, max: 50, leaseSeconds });
-    all.push(...steps);
-    if (steps.length < 50) return all;
+  for (let i = 0; i < stepIds.length; i += 50) {
+    const chunk = stepIds.slice(i, i + 50);
+    all.push(...(await api.steps.claim.mutate({ taskId, stepIds: chunk, max: chunk.length, leaseSeconds })).steps);
   }
+  return all;
 }
 
 /**

@@ -10,6 +10,8 @@ import fc from 'fast-check';
 import { LIMITS, type Step } from '@greenlight/core';
 import { reasonOf, refusalOf, stepKey, verdictOf, type Verdict } from '../src/adapters/steps.ts';
 import { boundedOutput } from '../src/adapters/claim.ts';
+import { sessionName } from '../src/adapters/session.ts';
+import { SessionName } from '@greenlight/core';
 import { answerFor, readInterrupt, resumeValue, type ActionRequest, type Allowed } from '../src/adapters/interrupts.ts';
 
 function step(over: Partial<Step>): Step {
@@ -47,6 +49,16 @@ describe('stepKey', () => {
     expect(odd).toMatch(/^h-[0-9a-f]{32}$/);
     expect(await stepKey('toolu_01 / weird id')).toBe(odd);
     expect(await stepKey('x'.repeat(101))).toMatch(/^h-/);
+  });
+});
+
+describe('sessionName', () => {
+  it("keeps names core's SessionName takes, and hashes any other to one it takes, the same every time", async () => {
+    expect(await sessionName('langgraph', 'bot', 'thread-1')).toBe('langgraph:bot:thread-1');
+    const odd = await sessionName('langgraph', 'bot', 'thread with spaces & ü');
+    expect(odd).toMatch(/^langgraph:h-[0-9a-f]{40}$/);
+    expect(await sessionName('langgraph', 'bot', 'thread with spaces & ü')).toBe(odd);
+    for (const name of [odd, await sessionName('ai-sdk', 'x'.repeat(300))]) expect(SessionName.safeParse(name).success).toBe(true);
   });
 });
 

@@ -21,6 +21,20 @@ describe('steps.claim', () => {
     expect((await t.agent.steps.claim.mutate({ max: 10 })).steps.map((s) => s.key)).toEqual(['all']);
   });
 
+  it('with stepIds hands out only those steps: one call of a shared task never takes another call\'s step', async () => {
+    const t = await team();
+    const task = await t.agent.tasks.plan.mutate({ title: 'shared', steps: [read('a'), read('b'), read('c')] });
+    const [a, b, c] = task.steps;
+    const mine = await t.agent.steps.claim.mutate({ taskId: task.id, stepIds: [c!.id], max: 5 });
+    expect(mine.steps.map((s) => s.key)).toEqual(['c']);
+    // Already handed out: asking for it again gets nothing, and the others stay where they were.
+    expect((await t.agent.steps.claim.mutate({ taskId: task.id, stepIds: [c!.id], max: 5 })).steps).toEqual([]);
+    const two = await t.agent.steps.claim.mutate({ taskId: task.id, stepIds: [a!.id, b!.id], max: 1 });
+    expect(two.steps).toHaveLength(1);
+    expect(two.steps[0]!.stepId === a!.id || two.steps[0]!.stepId === b!.id).toBe(true);
+    await expect(t.agent.steps.claim.mutate({ taskId: task.id, stepIds: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
   it('finds a claimable step even behind 100 older tasks whose approved steps still wait on a dependency', async () => {
     const t = await team();
     // Commands are allowed by the policy, so each of these tasks holds an approved command waiting on an unapproved edit.

@@ -37,8 +37,11 @@ export type Executed = Outcome & {
 export const leaseMs = (requestedSeconds: number | undefined, policy: Pick<Policy, 'leaseSeconds'>): number =>
   (requestedSeconds ?? policy.leaseSeconds) * 1000;
 
-/** Which steps a claim of at most `max` takes: the claimable ones, in plan order. */
-export const claimSelection = (task: Task, max: number): Step[] => claimableSteps(task).slice(0, max);
+/** Which steps a claim of at most `max` takes: the claimable ones (only `only`'s, when given), in plan order. */
+export const claimSelection = (task: Task, max: number, only?: readonly string[]): Step[] => {
+  const wanted = only ? new Set(only) : undefined;
+  return claimableSteps(task).filter((s) => !wanted || wanted.has(s.id)).slice(0, max);
+};
 
 const unchanged = (task: Task): Executed => ({ task, events: [], touched: [] });
 
@@ -85,7 +88,7 @@ export function execute(state: Task | undefined, command: TaskCommand, env: Task
       // The kill switch first: a step the current policy denies is rejected, never handed out.
       const denied = enforceDenyRules(task, policy, ctx, { recheck: 'steps.claim' });
       const current = denied?.task ?? task;
-      const ids = claimSelection(current, command.max).map((s) => s.id);
+      const ids = claimSelection(current, command.max, command.stepIds).map((s) => s.id);
       const base = denied ?? unchanged(task);
       if (ids.length === 0) return ok({ ...base, claimed: [] });
       const r = claim(current, { stepIds: ids, leaseMs: leaseMs(command.leaseSeconds, policy) }, policy, ctx);

@@ -39,6 +39,11 @@ export const DecideManyInput = z.strictObject({
 
 export const ClaimInput = z.strictObject({
   taskId: Id.optional(),
+  /**
+   * Only these steps (when claimable): an executor that runs one call of a shared open task
+   * (a framework adapter) takes its own step, never another call's.
+   */
+  stepIds: z.array(Id).min(1).max(50).optional(),
   max: z.number().int().min(1).max(50).default(1),
   leaseSeconds: z.number().int().min(5).max(3600).optional(),
 });

@@ -22,7 +22,7 @@ export function claim(tx: Tx, input: ClaimInput): { steps: ClaimedStep[] } {
     if (claimed.length >= input.max) break;
     const t = tx.load(taskId);
     if (!t.ok) continue;
-    const r = run(tx, t.value, { type: 'claim', max: input.max - claimed.length, leaseSeconds: input.leaseSeconds });
+    const r = run(tx, t.value, { type: 'claim', max: input.max - claimed.length, leaseSeconds: input.leaseSeconds, stepIds: input.stepIds });
     if (!r.ok) continue;
     for (const id of r.value.claimed ?? []) {
       const s = r.value.task.steps.find((x) => x.id === id)!;

@@ -33,7 +33,7 @@ function cli(args: string[], opts: { key?: string; stdin?: string; env?: Record<
   const started = Date.now();
   const child = spawn(node, [...flags, BIN, ...args], {
     cwd: project,
-    env: { ...process.env, GREENLIGHT_URL: server.url, GREENLIGHT_KEY: opts.key ?? keys.approver, NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, 'xdg'), ...opts.env },
+    env: { ...process.env, GREENLIGHT_URL: server.url, GREENLIGHT_KEY: opts.key ?? keys.approver, NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, 'xdg'), GREENLIGHT_STATE_DIR: join(dir, 'hook-state'), ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -50,6 +50,12 @@ function bashInput(marker: string): string {
   input.tool_input.command = `echo ${marker}`;
   input.tool_use_id = `toolu_${marker}`;
   return JSON.stringify(input);
+}
+
+/** The PostToolUse that follows an allowed `echo <marker>`: the tool's real response. */
+function postInput(marker: string): string {
+  const input = JSON.parse(bashInput(marker)) as Record<string, unknown>;
+  return JSON.stringify({ ...input, hook_event_name: 'PostToolUse', tool_response: { stdout: `${marker}\n`, stderr: '', interrupted: false, isImage: false } });
 }
 
 const approvalFor = (marker: string) => waitForApproval(reviewer, (a) => a.params.command === `echo ${marker}`, marker);
@@ -84,10 +90,14 @@ describe('greenlight hook claude-code', () => {
     const run = await running;
     expect(run.code).toBe(0);
     expect(hookJson(run)).toEqual({ hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: 'Greenlight: approved by ana' });
-    // Handed over to Claude Code: the one-step task is finished, and says whose call it was.
+    // Handed over to Claude Code: the step runs there; the PostToolUse hook reports the real result.
+    expect((await reviewer.tasks.get.query({ taskId: approval.taskId })).status).toBe('active');
+    const post = await cli(['hook', 'claude-code'], { key: keys.agent, stdin: postInput('approve-me') });
+    expect({ code: post.code, stdout: post.stdout }).toEqual({ code: 0, stdout: '' });
     const task = await reviewer.tasks.get.query({ taskId: approval.taskId });
     expect(task.status).toBe('completed');
-    expect(task.metadata).toMatchObject({ source: 'claude-code', sessionId: '3f1c2a9e-5b7d-4c1e-9a0b-2d6e8f4a1c3b', tool: 'Bash', toolUseId: 'toolu_approve-me' });
+    expect(task.steps[0]!.result?.output).toEqual({ result: { stdout: 'approve-me\n', stderr: '', interrupted: false, isImage: false } });
+    expect(task.metadata).toMatchObject({ source: 'claude-code', session: 'claude-code:3f1c2a9e-5b7d-4c1e-9a0b-2d6e8f4a1c3b', tool: 'Bash', toolUseId: 'toolu_approve-me' });
   });
 
   it('answers deny with the reviewer\'s feedback when the call is rejected', async () => {
@@ -148,6 +158,7 @@ describe('greenlight hook claude-code', () => {
     const run = await running;
     expect(run.code).toBe(0);
     expect(hookJson(run)).toMatchObject({ permissionDecision: 'allow', permissionDecisionReason: 'Greenlight: approved by ana' });
+    expect((await cli(['hook', 'claude-code'], { key: keys.agent, stdin: postInput('old-node'), node: oldNode() })).code).toBe(0);
     expect((await reviewer.tasks.get.query({ taskId: approval.taskId })).status).toBe('completed');
   });
 });

@@ -121,6 +121,7 @@ export const claudeCodeFormat: HostFormat = {
   parse,
   answer: (event, verdict, extras) => (event.mode === 'pre' ? preToolUseOutput(verdict) : permissionOutput(verdict, extras)),
   quiet: () => undefined,
+  takesEditedInput: () => true,
   decisions: (mode) => (mode === 'pre' ? (['allow', 'deny', 'ask', 'defer'] as const) : (['allow', 'deny', 'ask'] as const)),
 };
 

@@ -75,6 +75,7 @@ export const codexFormat: HostFormat = {
   parse,
   answer: (event, verdict) => (event.mode === 'pre' ? preOutput(verdict) : permissionOutput(verdict)),
   quiet: (event) => (event.type === 'end' ? {} : undefined),
+  takesEditedInput: () => false,
   decisions: () => ['allow', 'deny', 'ask'] as const,
 };
 

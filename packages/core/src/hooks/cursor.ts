@@ -105,6 +105,7 @@ export const cursorFormat: HostFormat = {
   parse,
   answer,
   quiet: () => ({}),
+  takesEditedInput: (event) => event.event === 'preToolUse',
   decisions: () => ['allow', 'deny', 'ask'] as const,
 };
 

@@ -36,6 +36,8 @@ export type HostFormat = {
   answer: (event: Extract<HookEvent, { type: 'decide' }>, verdict: Verdict, extras?: AnswerExtras) => HostAnswer;
   /** What to print for events that get no decision (results, ends, ignored ones). */
   quiet: (event: HookEvent) => HostAnswer;
+  /** Whether the host runs an edited input for this event (a reviewer's modify); if not, the modify is a deny with the reviewer's version. */
+  takesEditedInput: (event: Extract<HookEvent, { type: 'decide' }>) => boolean;
   /** The decisions this host can take for `decide` events of this mode ('defer' only where it exists). */
   decisions: (mode: 'pre' | 'permission') => readonly HookDecision[];
 };

@@ -32,6 +32,8 @@ export const DecideManyInput = z.strictObject({
 
 export const ClaimInput = z.strictObject({
   taskId: Id.optional(),
+  /** Claim exactly this step, if it is claimable (a hook holding the one call it was asked about). */
+  stepId: Id.optional(),
   max: z.number().int().min(1).max(50).default(1),
   leaseSeconds: z.number().int().min(5).max(3600).optional(),
 });

@@ -14,7 +14,10 @@ export function claim(tx: Tx, input: ClaimInput): { steps: ClaimedStep[] } {
   const claimed: ClaimedStep[] = [];
   // Tasks with an approved step, a page at a time, until `max` is filled: approved steps
   // still waiting on their dependencies must not hide claimable work behind them.
-  for (const taskId of approvedTaskIds(tx, input.taskId)) {
+  // One step asked for by id: only its task, only that step.
+  const onlyTask = input.stepId ? (input.taskId ?? taskIdOfStep(tx.sql, input.stepId)) : input.taskId;
+  if (input.stepId && !onlyTask) return { steps: [] };
+  for (const taskId of approvedTaskIds(tx, onlyTask)) {
     if (claimed.length >= input.max) break;
     const t = tx.load(taskId);
     if (!t.ok) continue;
@@ -22,7 +25,10 @@ export function claim(tx: Tx, input: ClaimInput): { steps: ClaimedStep[] } {
     const denied = enforceDenyRules(t.value, tx.meta.policy, tx.ctx(), { recheck: 'steps.claim' });
     if (denied) tx.commit(denied);
     const task = denied?.task ?? t.value;
-    const ids = claimableSteps(task).slice(0, input.max - claimed.length).map((s) => s.id);
+    const ids = claimableSteps(task)
+      .filter((s) => !input.stepId || s.id === input.stepId)
+      .slice(0, input.max - claimed.length)
+      .map((s) => s.id);
     if (ids.length === 0) continue;
     const r = coreClaim(task, { stepIds: ids, leaseMs }, tx.meta.policy, tx.ctx());
     if (!r.ok) continue;

@@ -18,6 +18,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export type HeldLease = { stepId: string; taskId: string; leaseId: string; tool: string; at: number };
+/** Written when a decision hook starts on a call, so the call's result hook knows to wait for the lease. */
+export type Pending = { pending: true; at: number };
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 32);
 
@@ -64,8 +66,8 @@ export class LeaseStore {
     return join(this.root, sha(session));
   }
 
-  /** Record the lease under every name of the call (before answering allow). */
-  async put(session: string, names: string[], lease: HeldLease): Promise<void> {
+  /** Record the lease (or that one is coming) under every name of the call (before answering allow). */
+  async put(session: string, names: string[], lease: HeldLease | Pending): Promise<void> {
     const dir = this.dir(session);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const body = JSON.stringify(lease);
@@ -79,17 +81,26 @@ export class LeaseStore {
 
   /** The lease held for a call, by the first of its names that has one (and is not stale). */
   async get(session: string, names: string[], now = Date.now()): Promise<HeldLease | undefined> {
-    for (const name of names) {
-      const lease = await this.read(join(this.dir(session), `${sha(name)}.json`), now);
-      if (lease) return lease;
-    }
-    return undefined;
+    const found = await this.find(session, names, now);
+    return found && 'leaseId' in found ? found : undefined;
   }
 
-  private async read(file: string, now: number): Promise<HeldLease | undefined> {
+  /** The lease, or the mark that a decision hook is working on the call, or nothing. */
+  async find(session: string, names: string[], now = Date.now()): Promise<HeldLease | Pending | undefined> {
+    let pending: Pending | undefined;
+    for (const name of names) {
+      const found = await this.read(join(this.dir(session), `${sha(name)}.json`), now);
+      if (found && 'leaseId' in found) return found;
+      pending ??= found;
+    }
+    return pending;
+  }
+
+  private async read(file: string, now: number): Promise<HeldLease | Pending | undefined> {
     try {
-      const lease = JSON.parse(await readFile(file, 'utf8')) as HeldLease;
-      return typeof lease.leaseId === 'string' && now - lease.at < this.maxAgeMs ? lease : undefined;
+      const found = JSON.parse(await readFile(file, 'utf8')) as HeldLease | Pending;
+      if (typeof found.at !== 'number' || now - found.at >= this.maxAgeMs) return undefined;
+      return 'leaseId' in found && typeof found.leaseId === 'string' ? found : 'pending' in found ? found : undefined;
     } catch {
       return undefined;
     }
@@ -112,7 +123,7 @@ export class LeaseStore {
     const byStep = new Map<string, HeldLease>();
     for (const f of files) {
       const lease = await this.read(join(dir, f), now);
-      if (lease) byStep.set(lease.stepId, lease);
+      if (lease && 'leaseId' in lease) byStep.set(lease.stepId, lease);
     }
     await rm(dir, { recursive: true, force: true });
     return [...byStep.values()];

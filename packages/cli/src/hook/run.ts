@@ -150,6 +150,9 @@ async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): 
   const draft = await hostStep(opts.host, call);
   const callKey = stepKeyFor(call.toolUseId ?? names[0]!.replace(/^in:/, ''));
   const edits = (draft.kind === 'edit_file' || draft.kind === 'delete_file') && typeof draft.params.path === 'string' ? [`file:${draft.params.path}`] : [];
+  // Marked before anything is sent: a result hook for this call that starts early waits for the lease.
+  const mine0 = await leases.find(event.session, names);
+  if (!mine0) await leases.put(event.session, names, { pending: true, at: Date.now() });
   const proposed = await sessions.propose(sessionCall(event, callKey, opts.host), { ...draft, key: callKey });
   opts.signal.throwIfAborted();
   let step: Step = proposed.step;
@@ -218,9 +221,24 @@ async function report(ctx: Ctx, lease: { stepId: string; leaseId: string }, outc
   }
 }
 
+/** How long a result waits for the lease of its call (a PreToolUse hook between its claim and its answer). */
+const RESULT_WAIT_MS = 5_000;
+
+/** The call's lease; while a decision hook is still working on the call (its mark is there), wait for it a little. */
+async function leaseFor(ctx: Ctx, session: string, names: string[]) {
+  const deadline = Date.now() + RESULT_WAIT_MS;
+  for (;;) {
+    const found = await ctx.leases.find(session, names);
+    if (!found) return undefined;
+    if ('leaseId' in found) return found;
+    if (Date.now() >= deadline || ctx.opts.signal.aborted) return undefined;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function result(event: Extract<HookEvent, { type: 'result' }>, ctx: Ctx): Promise<HookResult> {
   const names = callNames(event.call);
-  const lease = await ctx.leases.get(event.session, names);
+  const lease = await leaseFor(ctx, event.session, names);
   if (!lease) {
     ctx.log(`greenlight: no step is held for this ${event.call.tool} call; nothing to report`);
     return { output: ctx.format.quiet(event) };

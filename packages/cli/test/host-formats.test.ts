@@ -7,14 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Step, StepDecision, StepStatus } from '../src/index.ts';
+import type { Step, StepDecision, StepStatus } from '@greenlight/core';
 import {
   claudeCodeFormat, claudeCodeStep, codexFormat, codexStep, cursorFormat, cursorStep, grantPermissions, verdictFor,
   type HookEvent, type Verdict,
-} from '../src/hooks/index.ts';
+} from '@greenlight/core/hooks';
 
 const fixture = (host: string, name: string): Record<string, unknown>[] =>
-  (JSON.parse(readFileSync(new URL(`../../cli/test/fixtures/${host}/${name}.json`, import.meta.url), 'utf8')) as { events: Record<string, unknown>[] }).events;
+  (JSON.parse(readFileSync(new URL(`./fixtures/${host}/${name}.json`, import.meta.url), 'utf8')) as { events: Record<string, unknown>[] }).events;
 
 const parsed = (format: typeof claudeCodeFormat, payload: unknown): HookEvent => {
   const r = format.parse(payload);

@@ -37,7 +37,8 @@ function bashInput(marker: string): string {
   return JSON.stringify(input);
 }
 
-const hookEnv = (url: string) => ({ GREENLIGHT_URL: url, GREENLIGHT_KEY: ws.keys.agent, XDG_CONFIG_HOME: `${ws.dir}/xdg`, GREENLIGHT_STATE_DIR: `${ws.dir}/hook-state` });
+// A task per call, so what the hook takes back after a refused claim (its task, cancelled) is visible.
+const hookEnv = (url: string) => ({ GREENLIGHT_URL: url, GREENLIGHT_KEY: ws.keys.agent, XDG_CONFIG_HOME: `${ws.dir}/xdg`, GREENLIGHT_STATE_DIR: `${ws.dir}/hook-state`, GREENLIGHT_HOOK_TASK: 'call' });
 
 const hookJson = (run: Run): HookOutput['hookSpecificOutput'] => (JSON.parse(run.stdout) as HookOutput).hookSpecificOutput;
 

@@ -39,13 +39,14 @@ export function hookSettings(values: Record<string, string | boolean | undefined
     timeoutMs: secondsToMs(timeoutRaw, '--timeout / GREENLIGHT_HOOK_TIMEOUT'),
     defer: values.defer === true || truthy(env.GREENLIGHT_HOOK_DEFER),
     closeOnStop: values['close-on-stop'] === true || truthy(env.GREENLIGHT_HOOK_CLOSE_ON_STOP),
+    perCall: values['task-per-call'] === true || env.GREENLIGHT_HOOK_TASK === 'call',
   };
 }
 
 export const hook: Command = {
-  usage: 'hook claude-code|codex|cursor [--timeout <seconds>] [--on-error ask|deny|allow] [--defer] [--close-on-stop]',
+  usage: 'hook claude-code|codex|cursor [--timeout <seconds>] [--on-error ask|deny|allow] [--defer] [--close-on-stop] [--task-per-call]',
   summary: "a coding agent's hook: its event JSON on stdin -> its answer on stdout (docs/hooks.md)",
-  options: { timeout: { type: 'string' }, 'on-error': { type: 'string' }, defer: { type: 'boolean' }, 'close-on-stop': { type: 'boolean' } },
+  options: { timeout: { type: 'string' }, 'on-error': { type: 'string' }, defer: { type: 'boolean' }, 'close-on-stop': { type: 'boolean' }, 'task-per-call': { type: 'boolean' } },
   run(ctx, args, values) {
     const host = args[0] as HookHost;
     if (!HOSTS_NAMES.includes(host) || args.length > 1) throw new UsageError('usage: greenlight hook claude-code|codex|cursor');

@@ -106,6 +106,25 @@ export class LeaseStore {
     }
   }
 
+  /** Remember the session's task (for its end). */
+  async setTask(session: string, taskId: string): Promise<void> {
+    const dir = this.dir(session);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const tmp = join(dir, `task.${randomUUID()}.tmp`);
+    await writeFile(tmp, JSON.stringify({ taskId, at: Date.now() }), { mode: 0o600 });
+    await rename(tmp, join(dir, 'task.txt'));
+  }
+
+  /** The session's task, if this machine saw it. */
+  async task(session: string): Promise<string | undefined> {
+    try {
+      const { taskId } = JSON.parse(await readFile(join(this.dir(session), 'task.txt'), 'utf8')) as { taskId?: unknown };
+      return typeof taskId === 'string' ? taskId : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Forget a call (after its result was reported). */
   async drop(session: string, names: string[]): Promise<void> {
     await Promise.all(names.map((n) => rm(join(this.dir(session), `${sha(n)}.json`), { force: true })));
@@ -125,7 +144,7 @@ export class LeaseStore {
       const lease = await this.read(join(dir, f), now);
       if (lease && 'leaseId' in lease) byStep.set(lease.stepId, lease);
     }
-    await rm(dir, { recursive: true, force: true });
+    await Promise.all(files.map((f) => rm(join(dir, f), { force: true })));
     return [...byStep.values()];
   }
 }

@@ -25,7 +25,7 @@ import type { PermissionDecision } from './answer.ts';
 import { claimThenVerdict, HANDOFF_LEASE_SECONDS } from './claim.ts';
 import { callNames, LeaseStore, stateDir } from './leases.ts';
 import { hostStep } from './map.ts';
-import { perCallSessions, type SessionCall, type Sessions } from './session.ts';
+import { perCallSessions, sessionTasks, type SessionCall, type Sessions } from './session.ts';
 
 export type HookOptions = {
   host: HookHost;
@@ -44,6 +44,8 @@ export type HookOptions = {
   defer?: boolean;
   /** Close the session's task on Stop (Claude Code, Codex) / stop (Cursor) too, not only at the session's end. */
   closeOnStop?: boolean;
+  /** One task per tool call instead of one per session (the mode before sessions; GREENLIGHT_HOOK_TASK=call). */
+  perCall?: boolean;
   /** Where held leases live (tests point it at a temporary directory). */
   stateDir?: string;
   log?: (line: string) => void;
@@ -108,9 +110,11 @@ export async function runHook(raw: string, opts: HookOptions): Promise<HookResul
   const client = createClient({ url: config.url, key: config.key, fetch: budgetedFetch(opts.requestMs, opts.signal) });
   // Cleanup still runs after the hook was told to stop, so it does not share its signal.
   const cleanup = createClient({ url: config.url, key: config.key, fetch: budgetedFetch(opts.requestMs) });
-  const sessions = perCallSessions(client, cleanup);
+  const leases = new LeaseStore(opts.stateDir ?? stateDir(), HANDOFF_LEASE_SECONDS * 1000);
+  // The one switch between a task per session (SESSIONS-API.md) and a task per call (session.ts).
+  const sessions = opts.perCall ? perCallSessions(client, cleanup) : sessionTasks(client, { set: (s, t) => leases.setTask(s, t), get: (s) => leases.task(s) });
   opts.state.abandon = (why) => sessions.abandon(why);
-  const ctx: Ctx = { opts, format, client, cleanup, sessions, leases: new LeaseStore(opts.stateDir ?? stateDir(), HANDOFF_LEASE_SECONDS * 1000), log };
+  const ctx: Ctx = { opts, format, client, cleanup, sessions, leases, log };
 
   try {
     switch (event.type) {
@@ -123,7 +127,12 @@ export async function runHook(raw: string, opts: HookOptions): Promise<HookResul
       case 'end':
         return await end(event, ctx);
       case 'start':
-        await sessions.open({ host: opts.host, session: event.session, taskTitle: `${LABEL[opts.host]} session`, metadata: { source: opts.host, ...(event.cwd ? { cwd: event.cwd } : {}) } });
+        await sessions.open({
+          host: opts.host,
+          session: event.session,
+          taskTitle: `${LABEL[opts.host]} session${event.cwd ? ` in ${event.cwd.split(/[\\/]/).filter(Boolean).pop() ?? event.cwd}` : ''}`,
+          metadata: { source: opts.host, session: event.session, ...(event.cwd ? { cwd: event.cwd } : {}) },
+        });
         return { output: format.quiet(event) };
     }
   } catch (err) {
@@ -132,15 +141,12 @@ export async function runHook(raw: string, opts: HookOptions): Promise<HookResul
   }
 }
 
-function sessionCall(event: Extract<HookEvent, { type: 'decide' }>, callKey: string, host: HookHost): SessionCall {
+function sessionCall(event: Extract<HookEvent, { type: 'decide' }>, callKey: string, opts: HookOptions): SessionCall {
   const { call } = event;
-  return {
-    host,
-    session: event.session,
-    callKey,
-    taskTitle: LABEL[host],
-    metadata: { source: host, session: event.session, event: event.event, tool: call.tool, ...(call.toolUseId ? { toolUseId: call.toolUseId } : {}), ...(call.cwd ? { cwd: call.cwd } : {}) },
-  };
+  const where = call.cwd ? ` in ${call.cwd.split(/[\\/]/).filter(Boolean).pop() ?? call.cwd}` : '';
+  return opts.perCall
+    ? { host: opts.host, session: event.session, callKey, taskTitle: LABEL[opts.host], metadata: { source: opts.host, session: event.session, tool: call.tool, ...(call.toolUseId ? { toolUseId: call.toolUseId } : {}), ...(call.cwd ? { cwd: call.cwd } : {}) } }
+    : { host: opts.host, session: event.session, callKey, taskTitle: `${LABEL[opts.host]} session${where}`, metadata: { source: opts.host, session: event.session, ...(call.cwd ? { cwd: call.cwd } : {}) } };
 }
 
 async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): Promise<HookResult> {
@@ -153,7 +159,7 @@ async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): 
   // Marked before anything is sent: a result hook for this call that starts early waits for the lease.
   const mine0 = await leases.find(event.session, names);
   if (!mine0) await leases.put(event.session, names, { pending: true, at: Date.now() });
-  const proposed = await sessions.propose(sessionCall(event, callKey, opts.host), { ...draft, key: callKey });
+  const proposed = await sessions.propose(sessionCall(event, callKey, opts), { ...draft, key: callKey });
   opts.signal.throwIfAborted();
   let step: Step = proposed.step;
 

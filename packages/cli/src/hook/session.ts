@@ -12,7 +12,7 @@
  */
 import type { Step } from '@greenlight/core';
 import type { HookHost, StepDraft } from '@greenlight/core/hooks';
-import type { GreenlightClient, PlanRequest } from '@greenlight/sdk';
+import { GreenlightError, type GreenlightClient, type PlanRequest } from '@greenlight/sdk';
 import { CreatedTask } from './created.ts';
 
 export type SessionCall = {
@@ -58,5 +58,54 @@ export function perCallSessions(client: GreenlightClient, cleanup: GreenlightCli
     open: () => Promise.resolve(undefined),
     close: () => Promise.resolve(),
     abandon: (why) => created.cancel(why),
+  };
+}
+
+const hasStepKey = (err: unknown): boolean =>
+  err instanceof GreenlightError && (err.code === 'CONFLICT' || (err.code === 'BAD_REQUEST' && /already has a step with key/.test(err.message)));
+
+/**
+ * One open task per host session (SESSIONS-API.md): `tasks.plan {open, session, steps}`
+ * finds the creator's open task of the session (or makes it, atomically: concurrent first
+ * calls share one) and appends the call's step, keyed by the host's call id, in the same
+ * request. A repeat of the call (a duplicated hook, a --resume) replays the first answer
+ * by its idempotency key, or, if its step changed meanwhile (an Edit against a file that
+ * changed), finds the step already there by its key. `remember` keeps the session's task
+ * id for the session's end.
+ */
+export function sessionTasks(client: GreenlightClient, remember: { set: (session: string, taskId: string) => Promise<void>; get: (session: string) => Promise<string | undefined> }): Sessions {
+  const openTask = async (call: Omit<SessionCall, 'callKey'>) =>
+    client.plan({ title: call.taskTitle.slice(0, 200), steps: [], open: true, session: call.session, metadata: call.metadata });
+  return {
+    async propose(call, draft) {
+      let task;
+      try {
+        task = await client.plan({ title: call.taskTitle.slice(0, 200), steps: [draft], open: true, session: call.session, metadata: call.metadata, idempotencyKey: idempotencyKey(call) });
+      } catch (err) {
+        if (!hasStepKey(err)) throw err;
+        task = await openTask(call);
+      }
+      await remember.set(call.session, task.id);
+      const step = task.steps.find((s) => s.key === draft.key);
+      if (!step) throw new GreenlightError(`the session's task ${task.id} has no step ${draft.key}`, { code: 'CONFLICT' });
+      return { taskId: task.id, step };
+    },
+    async open(call) {
+      const task = await openTask(call);
+      await remember.set(call.session, task.id);
+      return task.id;
+    },
+    async close(session, reason) {
+      const taskId = await remember.get(session);
+      if (!taskId) return;
+      try {
+        await client.tasks.close.mutate({ taskId });
+      } catch (err) {
+        if (!(err instanceof GreenlightError && (err.code === 'NOT_FOUND' || err.code === 'CONFLICT'))) throw err;
+      }
+      void reason;
+    },
+    // One step of a session cannot be taken back by its agent; an undecided step stays for the reviewer, and nothing runs without a claim.
+    abandon: () => Promise.resolve(),
   };
 }

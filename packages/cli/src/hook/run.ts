@@ -14,8 +14,8 @@
  */
 import type { Step } from '@greenlight/core';
 import {
-  boundedOutput, fallbackVerdict, HOSTS, stepKeyFor, verdictFor, withoutEditedInput,
-  type HookEvent, type HookHost, type HostAnswer, type HostFormat, type Verdict,
+  boundedOutput, fallbackVerdict, grantPermissions, HOSTS, stepKeyFor, verdictFor, withoutEditedInput,
+  type AnswerExtras, type HookEvent, type HookHost, type HostAnswer, type HostFormat, type Verdict,
 } from '@greenlight/core/hooks';
 import { createClient, GreenlightError, type GreenlightClient } from '@greenlight/sdk';
 import { budgetedFetch } from '../budget.ts';
@@ -195,7 +195,7 @@ async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): 
       const c = claim.claimed;
       // On disk before the answer, so the result's hook finds it whichever process ends first.
       await leases.put(event.session, [...names, ...edits], { stepId: c.stepId, taskId: c.taskId, leaseId: c.leaseId, tool: call.tool, at: Date.now() });
-      return { output: format.answer(event, claim.verdict) };
+      return { output: format.answer(event, claim.verdict, await sessionPermissions(ctx, event, step)) };
     }
     const now = await leases.get(event.session, names);
     if (now?.stepId === step.id) return { output: format.answer(event, verdict) };
@@ -214,6 +214,25 @@ async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): 
     return { output: format.answer(event, verdict), after: () => sessions.abandon(`the agent was told (${verdict.decision}) and will propose a new tool call`) };
   }
   return { output: format.answer(event, verdict) };
+}
+
+/**
+ * A reviewer who approved this step "for this session" gave a `task` grant on it; where the
+ * host can remember it too (Claude Code's PermissionRequest updatedPermissions, destination
+ * session), it is passed on, so Claude Code stops asking for what the grant covers.
+ */
+async function sessionPermissions(ctx: Ctx, event: Extract<HookEvent, { type: 'decide' }>, step: Step): Promise<AnswerExtras | undefined> {
+  if (ctx.opts.host !== 'claude-code' || event.mode !== 'permission' || step.decision?.decision !== 'approve') return undefined;
+  try {
+    const { items } = await ctx.client.grants.list.query({ taskId: step.taskId });
+    const grant = items.find((g) => g.stepId === step.id && g.scope === 'task' && g.revokedAt === undefined);
+    const updatedPermissions = grant ? grantPermissions(grant.matcher) : [];
+    return updatedPermissions.length > 0 ? { updatedPermissions } : undefined;
+  } catch (err) {
+    // The allow stands without them: Claude Code will ask Greenlight again next time.
+    ctx.log(`greenlight: could not read the session's grants (${errorJson(err).message})`);
+    return undefined;
+  }
 }
 
 /** Report a held step's outcome; a repeat (the lease already used) is not an error. */

@@ -76,6 +76,8 @@ export function verdictFor(step: Step, call: ToolCall, cancel?: { by: string; re
     case 'executing':
     case 'completed':
       if (d?.decision === 'modify') return modified(step, call);
+      // A remembered grant (SESSIONS-API.md) approves as `grant:<id>`: the reviewer's "for this session".
+      if (d?.decision === 'policy' && d.rule?.startsWith('grant:')) return { decision: 'allow', reason: `Greenlight: approved for this session by a remembered grant (${d.rule})` };
       if (d?.decision === 'policy') return { decision: 'allow', reason: `Greenlight: allowed by policy (${d.rule ?? 'mode'})${by(step)}` };
       if (d?.decision === 'timeout') return { decision: 'allow', reason: `Greenlight: no decision in time; the policy's default approved it` };
       return { decision: 'allow', reason: `Greenlight: approved${by(step)}${said(d?.feedback)}` };

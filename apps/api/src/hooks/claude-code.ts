@@ -17,7 +17,7 @@
  * step itself by the PostToolUse call (the same agent key holds it).
  */
 import {
-  boundedOutput, claudeCodeFormat, claudeCodeStep, fallbackVerdict, stepKeyFor, verdictFor,
+  boundedOutput, callKeyFor, claudeCodeFormat, claudeCodeStep, fallbackVerdict, verdictFor,
   type HookEvent, type HostAnswer, type Verdict,
 } from '@greenlight/core/hooks';
 import { TRPCError } from '@trpc/server';
@@ -43,16 +43,33 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
-/** The plan for one call: the same request (and idempotency key) whether PreToolUse or PostToolUse sends it. */
-function planFor(event: { session: string; call: { tool: string; input: Record<string, unknown>; toolUseId?: string | undefined; cwd?: string | undefined } }) {
+type CallEvent = { session: string; call: { tool: string; input: Record<string, unknown>; toolUseId?: string | undefined; cwd?: string | undefined } };
+
+/** The session's task, as the command hook names it: one open task per Claude Code session. */
+function sessionPlan(event: { session: string; cwd?: string | undefined }) {
+  const where = event.cwd ? ` in ${event.cwd.split(/[\\/]/).filter(Boolean).pop() ?? event.cwd}` : '';
+  return { title: `Claude Code session${where}`.slice(0, 200), open: true, session: event.session, metadata: { source: 'claude-code', session: event.session, ...(event.cwd ? { cwd: event.cwd } : {}) } };
+}
+
+/**
+ * The call's step in the session's task: tasks.plan {open, session} finds (or makes) the
+ * task and appends the step keyed by tool_use_id, with an idempotency key, so a repeat
+ * (PostToolUse looking for it, a duplicated hook) finds the same step.
+ */
+async function stepOf(api: Caller, event: CallEvent): Promise<{ taskId: string; step: Step }> {
   const draft = claudeCodeStep(event.call);
-  const key = stepKeyFor(event.call.toolUseId ?? `${event.call.tool}`);
-  return {
-    title: `Claude Code: ${draft.title}`.slice(0, 200),
-    steps: [{ ...draft, key }],
-    metadata: { source: 'claude-code', session: event.session, via: 'http', tool: event.call.tool, ...(event.call.toolUseId ? { toolUseId: event.call.toolUseId } : {}), ...(event.call.cwd ? { cwd: event.call.cwd } : {}) },
-    idempotencyKey: `${event.session}:${key}`.slice(0, 200),
-  };
+  const key = await callKeyFor(event.call);
+  const base = sessionPlan({ session: event.session, cwd: event.call.cwd });
+  let task;
+  try {
+    task = await api.tasks.plan({ ...base, steps: [{ ...draft, key }], idempotencyKey: `${event.session}:${key}`.slice(0, 200) });
+  } catch (err) {
+    if (!(err instanceof TRPCError && (err.code === 'CONFLICT' || err.code === 'BAD_REQUEST'))) throw err;
+    task = await api.tasks.plan({ ...base, steps: [] });
+  }
+  const step = task.steps.find((s) => s.key === key);
+  if (!step) throw new TRPCError({ code: 'CONFLICT', message: `the session's task has no step ${key}` });
+  return { taskId: task.id, step };
 }
 
 async function waitDecided(api: Caller, step: Step, deadline: number, signal: AbortSignal): Promise<Step> {
@@ -66,17 +83,13 @@ async function waitDecided(api: Caller, step: Step, deadline: number, signal: Ab
 }
 
 async function decide(api: Caller, event: Extract<HookEvent, { type: 'decide' }>, timeoutMs: number, signal: AbortSignal): Promise<HostAnswer> {
-  const plan = planFor(event);
-  const task = await api.tasks.plan(plan);
-  const planned = task.steps[0]!;
+  const { taskId, step: planned } = await stepOf(api, event);
+  const task = { id: taskId };
   const step = await waitDecided(api, planned, Date.now() + timeoutMs, signal);
   let cancel: { by: string; reason?: string | undefined } | undefined;
   if (step.status === 'cancelled') cancel = (await api.tasks.get({ taskId: task.id })).cancel;
   const verdict = verdictFor(step, event.call, cancel);
-  if (verdict.decision !== 'allow') {
-    if (step.status === 'approved' || step.status === 'changes_requested') await api.tasks.cancel({ taskId: task.id, reason: 'the agent was told what to do instead' }).catch(() => undefined);
-    return claudeCodeFormat.answer(event, verdict);
-  }
+  if (verdict.decision !== 'allow') return claudeCodeFormat.answer(event, verdict);
   // Claim exactly this step before allowing: Claude Code runs the tool the moment it reads allow.
   const { steps } = await api.steps.claim({ taskId: task.id, stepId: step.id, max: 1, leaseSeconds: LEASE_SECONDS });
   const claimed = steps[0];
@@ -94,8 +107,12 @@ async function decide(api: Caller, event: Extract<HookEvent, { type: 'decide' }>
 
 /** PostToolUse / PostToolUseFailure: the step this agent holds for the call, completed or failed with the real result. */
 async function result(api: Caller, event: Extract<HookEvent, { type: 'result' }>): Promise<void> {
-  const task = await api.tasks.plan(planFor(event));
-  const step = await api.steps.get({ stepId: task.steps[0]!.id });
+  // Found, never appended: the step of this call by its id, else (a PermissionRequest has none) by its fingerprint.
+  const task = await api.tasks.plan({ ...sessionPlan({ session: event.session, cwd: event.call.cwd }), steps: [] });
+  const keys = [await callKeyFor(event.call), await callKeyFor({ ...event.call, toolUseId: undefined })];
+  const known = keys.map((k) => task.steps.find((s) => s.key === k)).find((s) => s !== undefined);
+  if (!known) return;
+  const step = await api.steps.get({ stepId: known.id });
   const leaseId = step.status === 'executing' ? step.lease?.leaseId : undefined;
   if (!leaseId) return;
   try {
@@ -130,6 +147,11 @@ export async function claudeCodeHttpHook(context: Context, body: unknown, query:
     await api.workspaces.get();
     if (event.type === 'decide') return { status: 200, body: await decide(api, event, timeoutMs, signal) };
     if (event.type === 'result') await result(api, event);
+    if (event.type === 'start') await api.tasks.plan({ ...sessionPlan(event), steps: [] });
+    if (event.type === 'end' && !event.optional) {
+      const task = await api.tasks.plan({ ...sessionPlan({ session: event.session }), steps: [] });
+      await api.tasks.close({ taskId: task.id });
+    }
     return { status: 200, body: claudeCodeFormat.quiet(event) };
   } catch (err) {
     if (err instanceof TRPCError && err.code === 'UNAUTHORIZED') return { status: 401, body: { error: err.message } };

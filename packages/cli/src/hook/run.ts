@@ -14,7 +14,7 @@
  */
 import type { Step } from '@greenlight/core';
 import {
-  boundedOutput, fallbackVerdict, grantPermissions, HOSTS, stepKeyFor, verdictFor, withoutEditedInput,
+  boundedOutput, callKeyFor, fallbackVerdict, grantPermissions, HOSTS, verdictFor, withoutEditedInput,
   type AnswerExtras, type HookEvent, type HookHost, type HostAnswer, type HostFormat, type Verdict,
 } from '@greenlight/core/hooks';
 import { createClient, GreenlightError, type GreenlightClient } from '@greenlight/sdk';
@@ -154,7 +154,7 @@ async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): 
   const { call } = event;
   const names = callNames(call);
   const draft = await hostStep(opts.host, call);
-  const callKey = stepKeyFor(call.toolUseId ?? names[0]!.replace(/^in:/, ''));
+  const callKey = await callKeyFor(call);
   const edits = (draft.kind === 'edit_file' || draft.kind === 'delete_file') && typeof draft.params.path === 'string' ? [`file:${draft.params.path}`] : [];
   // Marked before anything is sent: a result hook for this call that starts early waits for the lease.
   const mine0 = await leases.find(event.session, names);

@@ -5,6 +5,7 @@
  * pass the kind's schema (anything that does not becomes `custom`, shown as sent). Pure.
  */
 import type { StepKind } from '../enums.ts';
+import { canonicalJson, sha256Hex } from '../hash.ts';
 import { LIMITS } from '../limits.ts';
 import { canonicalPath, pathFrom } from '../paths.ts';
 import { parseParams } from '../schemas/params.ts';
@@ -61,4 +62,17 @@ export function finish(call: ToolCall, mapped: StepDraft | undefined, host: stri
   if (mapped && parseParams(mapped.kind, mapped.params).success) return { ...mapped, metadata: meta };
   const note = mapped ? `Greenlight could not express this ${call.tool} call as a ${mapped.kind} step; here it is as sent.` : undefined;
   return { ...custom(call, note), metadata: meta };
+}
+
+/**
+ * The step key of a call: the host's id for it when there is one (Claude Code's and
+ * Codex's tool_use_id), else `<tool>.<hash>` of its turn and its command (or whole
+ * input), so a repeat of the same call in the same turn finds the same step and another
+ * call gets its own.
+ */
+export async function callKeyFor(call: ToolCall): Promise<string> {
+  if (call.toolUseId) return stepKeyFor(call.toolUseId);
+  const what = typeof call.input.command === 'string' ? call.input.command : canonicalJson(call.input);
+  const hash = await sha256Hex(`${call.turn ?? ''}\u0000${what}`);
+  return stepKeyFor(`${call.tool.slice(0, 60)}.${hash.slice(0, 24)}`);
 }

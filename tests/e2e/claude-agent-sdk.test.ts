@@ -62,6 +62,23 @@ describe('greenlightCanUseTool', () => {
     const a2 = await approvalFor('git push --force');
     await reviewer.approvals.decide.mutate({ approvalId: a2.approvalId, decision: 'reject', paramsHash: a2.paramsHash, feedback: 'never force-push' });
     expect(await rejecting).toEqual({ behavior: 'deny', message: 'Greenlight: rejected by reviewer: never force-push', toolUseID: 'toolu_sdk3' });
+    // One run, one task: both calls are steps of it; close ends it.
+    const task = await reviewer.tasks.get.query({ taskId: a1.taskId });
+    expect(a2.taskId).toBe(a1.taskId);
+    expect(task.steps.map((s) => s.key)).toEqual(['toolu_sdk2', 'toolu_sdk3']);
+    await gl.close();
+    expect((await reviewer.tasks.get.query({ taskId: a1.taskId })).open).toBeUndefined();
+  });
+
+  it('approves the next identical call of the run at once after "approve for this session"', async () => {
+    const gl = greenlightCanUseTool(agent, { session: 'run-grant' });
+    const first = gl.canUseTool('Bash', { command: 'npm run lint' }, opts('toolu_sdk6'));
+    const a = await approvalFor('npm run lint');
+    await reviewer.approvals.decide.mutate({ approvalId: a.approvalId, decision: 'approve', paramsHash: a.paramsHash, scope: 'task' });
+    expect(await first).toMatchObject({ behavior: 'allow' });
+    expect(await gl.canUseTool('Bash', { command: 'npm run lint' }, opts('toolu_sdk7'))).toMatchObject({ behavior: 'allow', toolUseID: 'toolu_sdk7' });
+    const step = (await reviewer.tasks.get.query({ taskId: a.taskId })).steps.find((s) => s.key === 'toolu_sdk7')!;
+    expect(step.decision?.by[0]).toMatch(/^grant:/);
   });
 
   it('denies when Greenlight cannot be reached (it never fails open unless told to)', async () => {

@@ -6,8 +6,10 @@
  *   const gl = greenlightCanUseTool(createClient({ url, key }), { session: 'my-run' });
  *   query({ prompt, options: { canUseTool: gl.canUseTool, hooks: gl.hooks } });
  *
- * Each call the SDK asks about becomes a step (core/hooks' Claude Code tool table),
- * keyed by the SDK's toolUseID; the policy or a reviewer decides; an approved step is
+ * The run is one open task (`session`); each call the SDK asks about becomes a step of it
+ * (core/hooks' Claude Code tool table), keyed by the SDK's toolUseID, so a reviewer's
+ * "approve for this session" approves the next matching call at once; the policy or a
+ * reviewer decides; an approved step is
  * claimed (the tool runs only for a step this process holds) and answered
  * `{behavior: 'allow', updatedInput}` (the reviewer's modify, else the input as sent);
  * anything else is `{behavior: 'deny', message}`. Greenlight never fails open: when it
@@ -62,13 +64,16 @@ export function greenlightCanUseTool(client: GreenlightClient, opts: GreenlightC
     try {
       const draft = claudeCodeStep(call);
       const key = stepKeyFor(toolUseID);
+      // The run's one open task (SESSIONS-API.md), this call appended to it as a step keyed by toolUseID.
       const task = await client.plan({
-        title: `Claude Agent SDK: ${draft.title}`.slice(0, 200),
+        title: `Claude Agent SDK session ${opts.session}`.slice(0, 200),
         steps: [{ ...draft, key }],
-        metadata: { source: 'claude-agent-sdk', session, tool: toolName, toolUseId: toolUseID, ...(opts.cwd ? { cwd: opts.cwd } : {}) },
+        open: true,
+        session,
+        metadata: { source: 'claude-agent-sdk', session, ...(opts.cwd ? { cwd: opts.cwd } : {}) },
         idempotencyKey: `${session}:${key}`.slice(0, 200),
       });
-      const planned = task.steps[0]!;
+      const planned = task.steps.find((s) => s.key === key)!;
       let step: Step = planned;
       if (step.status === 'awaiting_approval') {
         const approvalId = step.approval?.id;
@@ -76,10 +81,7 @@ export function greenlightCanUseTool(client: GreenlightClient, opts: GreenlightC
       }
       const cancel = step.status === 'cancelled' ? (await client.tasks.get.query({ taskId: task.id })).cancel : undefined;
       const verdict = verdictFor(step, call, cancel);
-      if (verdict.decision !== 'allow') {
-        if (step.status === 'approved' || step.status === 'changes_requested') await client.tasks.cancel.mutate({ taskId: task.id, reason: 'the agent was told what to do instead' }).catch(() => undefined);
-        return result(verdict.decision === 'ask' ? { decision: 'deny', reason: verdict.reason } : verdict, input, toolUseID);
-      }
+      if (verdict.decision !== 'allow') return result(verdict.decision === 'ask' ? { decision: 'deny', reason: verdict.reason } : verdict, input, toolUseID);
       const { steps } = await client.steps.claim.mutate({ taskId: task.id, stepId: step.id, max: 1, leaseSeconds: LEASE_SECONDS });
       const claimed = steps[0];
       const modified = step.decision?.decision === 'modify';
@@ -112,8 +114,15 @@ export function greenlightCanUseTool(client: GreenlightClient, opts: GreenlightC
   const postToolUseFailure: HookCallback = (input, toolUseID) =>
     report(toolUseID ?? (input.tool_use_id as string | undefined), { ok: false, error: typeof input.error === 'string' ? input.error : 'the tool failed' });
 
+  /** End the run's task (it takes no more steps); call when the query ends. */
+  const close = async (): Promise<void> => {
+    const task = await client.plan({ title: `Claude Agent SDK session ${opts.session}`.slice(0, 200), steps: [], open: true, session, metadata: { source: 'claude-agent-sdk', session, ...(opts.cwd ? { cwd: opts.cwd } : {}) } });
+    await client.tasks.close.mutate({ taskId: task.id });
+  };
+
   return {
     canUseTool,
+    close,
     /** For `options.hooks`: the tool's real result completes (or fails) the step the call was handed. */
     hooks: { PostToolUse: [{ hooks: [postToolUse] }], PostToolUseFailure: [{ hooks: [postToolUseFailure] }] },
   };

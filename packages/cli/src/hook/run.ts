@@ -24,7 +24,6 @@ import { errorJson } from '../errors.ts';
 import type { PermissionDecision } from './answer.ts';
 import { claimThenVerdict, HANDOFF_LEASE_SECONDS } from './claim.ts';
 import { callNames, LeaseStore, stateDir } from './leases.ts';
-import { hostStep } from './map.ts';
 import { perCallSessions, sessionTasks, type SessionCall, type Sessions } from './session.ts';
 
 export type HookOptions = {
@@ -153,6 +152,8 @@ async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): 
   const { opts, format, client, sessions, leases, log } = ctx;
   const { call } = event;
   const names = callNames(call);
+  // Loaded only for decisions: the diff machinery (diff, the SDK's byte-exact file views) is what the other events never need.
+  const { hostStep } = await import('./map.ts');
   const draft = await hostStep(opts.host, call);
   const callKey = await callKeyFor(call);
   const edits = (draft.kind === 'edit_file' || draft.kind === 'delete_file') && typeof draft.params.path === 'string' ? [`file:${draft.params.path}`] : [];

@@ -13,6 +13,7 @@ import { appRouter } from './router.ts';
 import { CoreErrorCause } from './trpc/init.ts';
 import type { Context } from './contract/rpc.ts';
 import { constantTimeEqual } from './auth.ts';
+import { claudeCodeHttpHook } from './hooks/claude-code.ts';
 
 export { Workspace } from './workspace/object.ts';
 export { Registry } from './registry.ts';
@@ -36,6 +37,7 @@ function trpcContext(env: Env, authorization: string | null): Context {
 const hardened = secureHeaders({ referrerPolicy: 'no-referrer', xFrameOptions: 'DENY', crossOriginResourcePolicy: 'same-origin' });
 app.use('/trpc/*', hardened);
 app.use('/healthz', hardened);
+app.use('/hooks/*', hardened);
 
 // The API answers CORS only for the origins an operator configured (CORS_ORIGINS, comma-separated);
 // the web page is same-origin and needs none.
@@ -72,6 +74,23 @@ app.use(
         413,
       ),
   }),
+);
+
+// Claude Code's HTTP hook: the event JSON in, the hook's answer out (hooks/claude-code.ts).
+app.post(
+  '/hooks/claude-code',
+  bodyLimit({ maxSize: LIMITS.requestBytes, onError: (c) => c.json({ error: `request body is over the ${LIMITS.requestBytes / 1024 / 1024} MiB limit` }, 413) }),
+  async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      body = undefined;
+    }
+    const result = await claudeCodeHttpHook(trpcContext(c.env, c.req.header('authorization') ?? null), body, { timeout: c.req.query('timeout'), on_error: c.req.query('on_error') }, c.req.raw.signal);
+    if (result.body === undefined) return c.body(null, 200);
+    return c.json(result.body, result.status);
+  },
 );
 
 app.all('/trpc/*', (c) =>

@@ -33,7 +33,7 @@ function cli(args: string[], opts: { key?: string; stdin?: string; env?: Record<
   const started = Date.now();
   const child = spawn(node, [...flags, BIN, ...args], {
     cwd: project,
-    env: { ...process.env, GREENLIGHT_URL: server.url, GREENLIGHT_KEY: opts.key ?? keys.approver, NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, 'xdg'), ...opts.env },
+    env: { ...process.env, GREENLIGHT_URL: server.url, GREENLIGHT_KEY: opts.key ?? keys.approver, NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, 'xdg'), GREENLIGHT_STATE_DIR: join(dir, 'hook-state'), ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -50,6 +50,12 @@ function bashInput(marker: string): string {
   input.tool_input.command = `echo ${marker}`;
   input.tool_use_id = `toolu_${marker}`;
   return JSON.stringify(input);
+}
+
+/** The PostToolUse that follows an allowed `echo <marker>`: the tool's real response. */
+function postInput(marker: string): string {
+  const input = JSON.parse(bashInput(marker)) as Record<string, unknown>;
+  return JSON.stringify({ ...input, hook_event_name: 'PostToolUse', tool_response: { stdout: `${marker}\n`, stderr: '', interrupted: false, isImage: false } });
 }
 
 const approvalFor = (marker: string) => waitForApproval(reviewer, (a) => a.params.command === `echo ${marker}`, marker);
@@ -84,10 +90,17 @@ describe('greenlight hook claude-code', () => {
     const run = await running;
     expect(run.code).toBe(0);
     expect(hookJson(run)).toEqual({ hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: 'Greenlight: approved by ana' });
-    // Handed over to Claude Code: the one-step task is finished, and says whose call it was.
+    // Handed over to Claude Code: the step runs there; the PostToolUse hook reports the real result.
+    expect((await reviewer.steps.get.query({ stepId: approval.stepId })).status).toBe('executing');
+    const post = await cli(['hook', 'claude-code'], { key: keys.agent, stdin: postInput('approve-me') });
+    expect({ code: post.code, stdout: post.stdout }).toEqual({ code: 0, stdout: '' });
     const task = await reviewer.tasks.get.query({ taskId: approval.taskId });
-    expect(task.status).toBe('completed');
-    expect(task.metadata).toMatchObject({ source: 'claude-code', sessionId: '3f1c2a9e-5b7d-4c1e-9a0b-2d6e8f4a1c3b', tool: 'Bash', toolUseId: 'toolu_approve-me' });
+    const step = task.steps.find((s) => s.id === approval.stepId)!;
+    expect(step.status).toBe('completed');
+    expect(step.result?.output).toEqual({ result: { stdout: 'approve-me\n', stderr: '', interrupted: false, isImage: false } });
+    expect(step.metadata).toMatchObject({ tool: 'Bash', host: 'claude-code', toolUseId: 'toolu_approve-me' });
+    // The session's task: open while the session lasts, named by the session's id.
+    expect(task).toMatchObject({ status: 'active', open: true, session: 'claude-code:3f1c2a9e-5b7d-4c1e-9a0b-2d6e8f4a1c3b', metadata: { source: 'claude-code' } });
   });
 
   it('answers deny with the reviewer\'s feedback when the call is rejected', async () => {
@@ -116,8 +129,8 @@ describe('greenlight hook claude-code', () => {
     const run = await running;
     expect(hookJson(run)).toMatchObject({ permissionDecision: 'deny' });
     expect(hookJson(run).permissionDecisionReason).toContain('keep it calm');
-    // Claude will propose a new call; this task is closed, not left open forever.
-    expect((await reviewer.tasks.get.query({ taskId: approval.taskId })).status).toBe('cancelled');
+    // Claude will propose a new call (a new step of the session); this one keeps the reviewer's request.
+    expect((await reviewer.steps.get.query({ stepId: approval.stepId })).status).toBe('changes_requested');
   });
 
   it('gives the configured fallback when the server cannot be reached', async () => {
@@ -131,7 +144,7 @@ describe('greenlight hook claude-code', () => {
   });
 
   it('stops waiting after --timeout, answers the fallback and closes the task', async () => {
-    const run = await cli(['hook', 'claude-code', '--timeout', '1', '--on-error', 'deny'], { key: keys.agent, stdin: bashInput('nobody-home') });
+    const run = await cli(['hook', 'claude-code', '--timeout', '1', '--on-error', 'deny', '--task-per-call'], { key: keys.agent, stdin: bashInput('nobody-home') });
     expect(run.code).toBe(0);
     expect(hookJson(run)).toMatchObject({ permissionDecision: 'deny' });
     expect(hookJson(run).permissionDecisionReason).toContain('TIMEOUT');
@@ -148,7 +161,8 @@ describe('greenlight hook claude-code', () => {
     const run = await running;
     expect(run.code).toBe(0);
     expect(hookJson(run)).toMatchObject({ permissionDecision: 'allow', permissionDecisionReason: 'Greenlight: approved by ana' });
-    expect((await reviewer.tasks.get.query({ taskId: approval.taskId })).status).toBe('completed');
+    expect((await cli(['hook', 'claude-code'], { key: keys.agent, stdin: postInput('old-node'), node: oldNode() })).code).toBe(0);
+    expect((await reviewer.steps.get.query({ stepId: approval.stepId })).status).toBe('completed');
   });
 });
 

@@ -37,6 +37,9 @@ function bashInput(marker: string): string {
   return JSON.stringify(input);
 }
 
+// A task per call, so what the hook takes back after a refused claim (its task, cancelled) is visible.
+const hookEnv = (url: string) => ({ GREENLIGHT_URL: url, GREENLIGHT_KEY: ws.keys.agent, XDG_CONFIG_HOME: `${ws.dir}/xdg`, GREENLIGHT_STATE_DIR: `${ws.dir}/hook-state`, GREENLIGHT_HOOK_TASK: 'call' });
+
 const hookJson = (run: Run): HookOutput['hookSpecificOutput'] => (JSON.parse(run.stdout) as HookOutput).hookSpecificOutput;
 
 /**
@@ -48,7 +51,7 @@ async function approveThen(marker: string, between: (taskId: string, stepId: str
   const running = spawnCli(['hook', 'claude-code'], {
     cwd: ws.project,
     stdin: bashInput(marker),
-    env: { GREENLIGHT_URL: proxy.url, GREENLIGHT_KEY: ws.keys.agent, XDG_CONFIG_HOME: `${ws.dir}/xdg` },
+    env: hookEnv(proxy.url),
   });
   const approval = await waitForApproval(ws.reviewer, (a) => a.params.command === `echo ${marker}`, marker);
   await ws.reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'approve', paramsHash: approval.paramsHash });
@@ -100,13 +103,17 @@ describe('the Claude Code hook claims the approved step before it answers allow'
     expect(hookJson(run).permissionDecisionReason).toContain('could not be claimed');
   });
 
-  it('claimed in time: allow, then the step is completed with the hand-off note (no lease left to expire)', async () => {
+  it('claimed in time: allow while holding the lease, then PostToolUse completes the step with the real result (no lease left)', async () => {
     const { run, stepId } = await approveThen('claim-ok', async () => {});
     expect(hookJson(run)).toMatchObject({ permissionDecision: 'allow', permissionDecisionReason: 'Greenlight: approved by ana' });
+    expect((await ws.reviewer.steps.get.query({ stepId })).status).toBe('executing');
+    const post = { ...(JSON.parse(bashInput('claim-ok')) as Record<string, unknown>), hook_event_name: 'PostToolUse', tool_response: { stdout: 'claim-ok\n', stderr: '' } };
+    const posted = await spawnCli(['hook', 'claude-code'], { cwd: ws.project, stdin: JSON.stringify(post), env: hookEnv(ws.server.url) }).result;
+    expect(posted.code).toBe(0);
     const step = await ws.reviewer.steps.get.query({ stepId });
     expect(step.status).toBe('completed');
     expect(step.lease).toBeUndefined();
-    expect(step.result?.output).toMatchObject({ handedTo: 'claude-code', toolUseId: 'toolu_claim-ok', note: expect.stringContaining('handed to Claude Code') });
+    expect(step.result?.output).toEqual({ result: { stdout: 'claim-ok\n', stderr: '' } });
   });
 });
 
@@ -118,7 +125,7 @@ describe('the hook waits for the decision on exactly the approval it opened', ()
     const running = spawnCli(['hook', 'claude-code', '--timeout', '20'], {
       cwd: ws.project,
       stdin: bashInput(marker),
-      env: { GREENLIGHT_URL: proxy.url, GREENLIGHT_KEY: ws.keys.agent, XDG_CONFIG_HOME: `${ws.dir}/xdg` },
+      env: hookEnv(proxy.url),
     });
     await held.arrived;
     const approval = await waitForApproval(ws.reviewer, (a) => a.params.command === `echo ${marker}`, marker);

@@ -39,7 +39,8 @@ function bashInput(marker: string): string {
   return JSON.stringify(input);
 }
 
-const hookEnv = (url: string, extra: Record<string, string> = {}) => ({ GREENLIGHT_URL: url, GREENLIGHT_KEY: ws.keys.agent, XDG_CONFIG_HOME: `${ws.dir}/xdg`, ...extra });
+// A task per call: what a stopped hook takes back is its one-step task (in a session, an undecided step stays for the reviewer and never runs unclaimed).
+const hookEnv = (url: string, extra: Record<string, string> = {}) => ({ GREENLIGHT_URL: url, GREENLIGHT_KEY: ws.keys.agent, XDG_CONFIG_HOME: `${ws.dir}/xdg`, GREENLIGHT_HOOK_TASK: 'call', ...extra });
 
 /** The tasks the hook made for this marker's command, and the open approvals on them. */
 async function leftovers(marker: string) {

@@ -6,6 +6,7 @@
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT_DIR } from '../../../scripts/server.ts';
 
@@ -37,7 +38,8 @@ export function spawnCli(
   opts: { node?: NodeCmd; bin?: string; cwd?: string; env?: Record<string, string | undefined>; stdin?: string; keepStdinOpen?: boolean } = {},
 ): Running {
   const [node = process.execPath, ...flags]: string[] = opts.node ?? [process.execPath];
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  // Hooks keep held leases on disk: a test's never land in the real ~/.local/state.
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', GREENLIGHT_STATE_DIR: join(tmpdir(), 'greenlight-test-hook-state') };
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -1,9 +1,10 @@
 /**
- * The hook's promise to Claude Code, kept at the level of the process: exactly one
- * answer, whatever happens, and nothing left open on the server.
+ * The hook's promise to its host (Claude Code, Codex, Cursor), kept at the level of the
+ * process: exactly one answer, whatever happens, and nothing left open on the server.
  *
- * Claude Code reads a PreToolUse hook's JSON only when it exits 0, blocks the call on
- * exit 2, and runs the tool anyway on any other exit (1, 13, a crash). So:
+ * Claude Code (and Codex, which follows its contract) reads a PreToolUse hook's JSON only
+ * when it exits 0, blocks the call on exit 2, and runs the tool anyway on any other exit
+ * (1, 13, a crash); Cursor also reads exit 2 as a deny. So:
  * - the normal answer, or a stop's fallback (SIGTERM, SIGINT, SIGHUP, the watchdog, the
  *   launcher going away), is printed once, then what the hook created is cancelled
  *   (within a budget), then the process exits 0;
@@ -15,13 +16,13 @@
  * stuck (a socket that never closes); the answer and the cleanup do not depend on it.
  */
 import { writeSync } from 'node:fs';
-import type { HookOutput } from './answer.ts';
+import type { HostAnswer } from '@greenlight/core/hooks';
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 export type GuardOptions = {
   /** The answer when the hook is stopped before it has one (the --on-error fallback). */
-  fallback: (why: string) => HookOutput;
+  fallback: (why: string) => HostAnswer;
   /** Stop with the fallback after this long, whatever the hook is doing (ms). */
   watchdogMs: number;
   /** How long cleanup after an answer may take before the process exits anyway (ms). */
@@ -37,7 +38,7 @@ export type Guard = {
    * The hook's answer (undefined: no opinion, print nothing), printed unless one already
    * was; `after` is work to finish before exiting (hand-off, cancel), within cleanupMs.
    */
-  answer: (output: HookOutput | undefined, after?: () => Promise<unknown>) => void;
+  answer: (output: HostAnswer, after?: () => Promise<unknown>) => void;
   /** Stop now with the fallback, and cancel what was created. */
   stop: (why: string) => void;
   /** An internal error: the blocking answer (exit 2), and cancel what was created. */
@@ -73,7 +74,7 @@ export function guardHook(opts: GuardOptions): Guard {
   const exitCode = () => (answered === 'block' ? 2 : 0);
 
   // Written through process.stdout (a large answer may not fit a pipe at once), awaited before exit.
-  const print = (output: HookOutput): Promise<void> =>
+  const print = (output: Record<string, unknown>): Promise<void> =>
     new Promise((resolve) => {
       try {
         process.stdout.write(JSON.stringify(output) + '\n', () => resolve());

@@ -22,6 +22,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { canonicalPath, LIMITS, parseParams, pathFrom, sha256Hex, type PlanRequest, type StepKind } from '@greenlight/core';
+import { HOSTS, type HookHost, type StepDraft, type ToolCall } from '@greenlight/core/hooks';
 import { patchBytes, textView, type View } from '@greenlight/sdk/node';
 import { applyEdit, applyEdits, type Applied } from './edits.ts';
 import { repoContext } from './repo.ts';
@@ -187,4 +188,27 @@ export async function toolToStep(input: HookInput, opts: { waitUntil?: number } 
   if (mapped && parseParams(mapped.kind, mapped.params).success) return { ...mapped, ...extra };
   const note = mapped ? `Greenlight could not express this ${input.tool_name} call as a ${mapped.kind} step; here it is as sent.` : undefined;
   return { ...custom(input, note), ...extra };
+}
+
+/**
+ * The step for a host's tool call: the host's table in core (core/hooks), except for the
+ * file edits this machine can show as a byte-exact diff against the file on disk
+ * (Claude Code's Edit / MultiEdit / Write, Cursor's Edit / StrReplace / Write).
+ */
+export async function hostStep(host: HookHost, call: ToolCall): Promise<StepDraft> {
+  const asClaude = (tool: string, input: Record<string, unknown>): HookInput => ({
+    session_id: 'hook', hook_event_name: 'PreToolUse', tool_name: tool, tool_input: input, ...(call.cwd ? { cwd: call.cwd } : {}),
+  });
+  const withMeta = (s: StepRequest): StepDraft => ({ ...(s as StepDraft), metadata: { tool: call.tool, host, ...(call.toolUseId ? { toolUseId: call.toolUseId } : {}) } });
+  const i = call.input;
+  if (host === 'claude-code' && (call.tool === 'Edit' || call.tool === 'MultiEdit' || call.tool === 'Write')) return withMeta(await toolToStep(asClaude(call.tool, i)));
+  if (host === 'cursor') {
+    const path = typeof i.file_path === 'string' ? i.file_path : typeof i.path === 'string' ? i.path : undefined;
+    if (path && (call.tool === 'Edit' || call.tool === 'StrReplace') && typeof i.old_string === 'string' && typeof i.new_string === 'string') {
+      return withMeta(await toolToStep(asClaude('Edit', { file_path: path, old_string: i.old_string, new_string: i.new_string, ...(i.replace_all === true ? { replace_all: true } : {}) })));
+    }
+    const content = typeof i.contents === 'string' ? i.contents : typeof i.content === 'string' ? i.content : undefined;
+    if (path && call.tool === 'Write' && content !== undefined) return withMeta(await toolToStep(asClaude('Write', { file_path: path, content })));
+  }
+  return HOSTS[host].step(call);
 }

@@ -30,7 +30,7 @@ export type TaskCommand =
   | { type: 'setMode'; mode: Mode }
   /**
    * Claim up to `max` claimable steps (the oldest first) under a lease of `leaseSeconds`
-   * (the policy's when absent). The deny rules are checked again first.
+   * (the policy's when absent); with `stepIds`, only those steps. The deny rules are checked again first.
    */
   | { type: 'claim'; max: number; leaseSeconds?: number | undefined; /** Only these steps (an adapter claiming the call it holds), when given. */ stepIds?: readonly string[] | undefined }
   | { type: 'heartbeat'; stepId: string; leaseId: string; leaseSeconds?: number | undefined }

@@ -18,7 +18,11 @@ export function claim(tx: Tx, input: ClaimInput): { steps: ClaimedStep[] } {
   const claimed: ClaimedStep[] = [];
   // Tasks with an approved step, a page at a time, until `max` is filled: approved steps
   // still waiting on their dependencies must not hide claimable work behind them.
-  for (const taskId of approvedTaskIds(tx, input.taskId)) {
+  // Steps asked for by id (a hook or an adapter holding its calls): only those steps, of
+  // the task named or else of the first step's task.
+  const onlyTask = input.stepIds ? (input.taskId ?? taskIdOfStep(tx.sql, input.stepIds[0]!)) : input.taskId;
+  if (input.stepIds && !onlyTask) return { steps: [] };
+  for (const taskId of approvedTaskIds(tx, onlyTask)) {
     if (claimed.length >= input.max) break;
     const t = tx.load(taskId);
     if (!t.ok) continue;

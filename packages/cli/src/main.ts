@@ -13,6 +13,7 @@ import { audit } from './commands/audit.ts';
 import { cancel } from './commands/cancel.ts';
 import { answer, approve, reject, requestChanges, skip } from './commands/decide.ts';
 import { hook } from './commands/hook.ts';
+import { mcp } from './commands/mcp.ts';
 import { inbox } from './commands/inbox.ts';
 import { show } from './commands/show.ts';
 import type { Command, Options } from './commands/spec.ts';
@@ -29,6 +30,7 @@ export const COMMANDS: Record<string, Command> = {
   cancel,
   watch,
   hook,
+  mcp,
   audit,
 };
 

@@ -5,10 +5,15 @@
  * "never forwarded" is checked where it happens.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { z } from 'zod';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, GreenlightError, type Approval, type GreenlightClient, type Step } from '@greenlight/sdk';
 import { ROOT_DIR } from '../../scripts/server.ts';
@@ -25,12 +30,15 @@ const open: { client: Client; transport: StdioClientTransport }[] = [];
 
 type Gateway = { client: Client; transport: StdioClientTransport; calls: () => { tool: string; args: Record<string, unknown> }[]; stderr: () => string; exited: Promise<number | null> };
 
-/** Start `greenlight mcp proxy --name notes -- node mcp-fixture-server.ts <log>` and connect the SDK's Client to it. */
-async function gateway(name = 'notes'): Promise<Gateway> {
+/**
+ * Start `greenlight mcp proxy --name notes -- node mcp-fixture-server.ts <log>` (or, with
+ * `url`, in front of that streamable-HTTP server) and connect the SDK's Client to it.
+ */
+async function gateway(name = 'notes', url?: string): Promise<Gateway> {
   const log = join(dir, `calls-${Math.random().toString(36).slice(2)}.jsonl`);
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [BIN, 'mcp', 'proxy', '--name', name, '--', process.execPath, FIXTURE, log],
+    args: [BIN, 'mcp', 'proxy', '--name', name, ...(url ? ['--url', url] : ['--', process.execPath, FIXTURE, log])],
     env: { ...(process.env as Record<string, string>), GREENLIGHT_URL: server.url, GREENLIGHT_KEY: keys.agent, NO_COLOR: '1' },
     stderr: 'pipe',
     cwd: ROOT_DIR,
@@ -254,5 +262,34 @@ describe('greenlight mcp proxy', () => {
     expect(failed.result?.error?.message).toMatch(/upstream MCP server failed/);
     await g.exited;
     expect(g.stderr()).toMatch(/the upstream MCP server exited/);
+  });
+
+  it('fronts a streamable-HTTP upstream with --url the same way', async () => {
+    const received: unknown[] = [];
+    const http = createServer((req, res) => {
+      // Stateless: a fresh MCP server per request, as the SDK's own examples do.
+      const mcp = new McpServer({ name: 'http-fixture', version: '0.0.1' });
+      mcp.registerTool('deploy', { description: 'Deploy', inputSchema: { env: z.string() }, annotations: { destructiveHint: true } }, async ({ env }) => {
+        received.push(env);
+        return { content: [{ type: 'text', text: `deployed to ${env}` }] };
+      });
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      res.on('close', () => void transport.close());
+      void mcp.connect(transport).then(() => transport.handleRequest(req, res));
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    try {
+      const g = await gateway('notes', `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
+      expect(g.client.getServerVersion()).toEqual({ name: 'http-fixture', version: '0.0.1' });
+      const pending = g.client.callTool({ name: 'deploy', arguments: { env: 'prod' } });
+      const a = await approvalFor('deploy', { env: 'prod' });
+      expect(received).toEqual([]);
+      await decide(a, 'modify', { params: { ...a.params, input: { env: 'staging' } } });
+      expect(text(await pending)).toBe('deployed to staging');
+      expect(received).toEqual(['staging']);
+    } finally {
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+    }
   });
 });

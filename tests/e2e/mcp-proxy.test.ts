@@ -245,6 +245,23 @@ describe('greenlight mcp proxy', () => {
     expect(g.calls()).toEqual([]);
   });
 
+  it('a call the client cancels while it is held is never run, and the gateway goes on serving', async () => {
+    const g = await gateway();
+    const abort = new AbortController();
+    const cancelled = g.client.callTool({ name: 'delete_note', arguments: { name: 'abort-me' } }, undefined, { signal: abort.signal }).catch((e: unknown) => e);
+    const a = await approvalFor('delete_note', { name: 'abort-me' });
+    abort.abort();
+    expect(await cancelled).toBeInstanceOf(Error);
+    // Decided after the client gave up: whatever the reviewer does now, the upstream never sees it.
+    await decide(a, 'approve').catch(() => {});
+    await until('the abandoned step to end', async () => {
+      const now = await step(a.stepId);
+      return ['cancelled', 'failed'].includes(now.status) ? now : undefined;
+    });
+    expect(text(await g.client.callTool({ name: 'read_note', arguments: { name: 'hello' } }))).toBe('hello world');
+    expect(g.calls().map((c) => c.tool)).toEqual(['read_note']);
+  });
+
   it('an upstream that crashes mid-call: the client gets an error, the step is failed, the gateway exits', async () => {
     const g = await gateway();
     const pending = g.client.callTool({ name: 'crash', arguments: {} }).then(

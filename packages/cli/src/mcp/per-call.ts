@@ -15,6 +15,8 @@ export type LedgerContext = {
   server: string;
   /** This gateway process's id: in every task's metadata, and the session key. */
   session: string;
+  /** Aborted when the gateway stops. */
+  stop: AbortSignal;
 };
 
 export function perCallLedger(ctx: LedgerContext): Ledger {

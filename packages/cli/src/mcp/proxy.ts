@@ -67,7 +67,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   const instructions = upstream.client.getInstructions();
   const capabilities = mirrored(upstream.client.getServerCapabilities());
   const server = new Server(info, { capabilities, ...(instructions ? { instructions } : {}) });
-  const ledger = (opts.ledger ?? perCallLedger)({ client, cleanup, server: opts.server, session });
+  const ledger = (opts.ledger ?? perCallLedger)({ client, cleanup, server: opts.server, session, stop: stop.signal });
   const deps: GateDeps = {
     ledger,
     client,

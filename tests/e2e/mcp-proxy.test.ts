@@ -34,12 +34,12 @@ type Gateway = { client: Client; transport: StdioClientTransport; calls: () => {
  * Start `greenlight mcp proxy --name notes -- node mcp-fixture-server.ts <log>` (or, with
  * `url`, in front of that streamable-HTTP server) and connect the SDK's Client to it.
  */
-async function gateway(name = 'notes', url?: string): Promise<Gateway> {
+async function gateway(name = 'notes', url?: string, greenlightUrl?: string): Promise<Gateway> {
   const log = join(dir, `calls-${Math.random().toString(36).slice(2)}.jsonl`);
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, 'mcp', 'proxy', '--name', name, ...(url ? ['--url', url] : ['--', process.execPath, FIXTURE, log])],
-    env: { ...(process.env as Record<string, string>), GREENLIGHT_URL: server.url, GREENLIGHT_KEY: keys.agent, NO_COLOR: '1' },
+    env: { ...(process.env as Record<string, string>), GREENLIGHT_URL: greenlightUrl ?? server.url, GREENLIGHT_KEY: keys.agent, NO_COLOR: '1' },
     stderr: 'pipe',
     cwd: ROOT_DIR,
   });
@@ -64,11 +64,11 @@ async function gateway(name = 'notes', url?: string): Promise<Gateway> {
 }
 
 /** The open approval of the gateway's call of `tool` with `input`, once the gateway has asked. */
-async function approvalFor(tool: string, input: Record<string, unknown>): Promise<Approval> {
+async function approvalFor(tool: string, input: Record<string, unknown>, serverName = 'notes'): Promise<Approval> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const found = (await reviewer.approvals.list.query({ limit: 200 })).items.find(
-      (a) => a.params.tool === `mcp__notes__${tool}` && JSON.stringify(a.params.input) === JSON.stringify(input),
+      (a) => a.params.tool === `mcp__${serverName}__${tool}` && JSON.stringify(a.params.input) === JSON.stringify(input),
     );
     if (found) return found;
     await new Promise((r) => setTimeout(r, 50));
@@ -99,7 +99,11 @@ beforeAll(async () => {
   const admin = createClient({ url: server.url, key: keys.admin });
   await admin.policy.set.mutate({
     policy: {
-      rules: [{ name: 'notes-reads', match: { server: 'notes', annotations: { readOnlyHint: true } }, action: 'allow', trustAnnotations: true }],
+      rules: [
+        { name: 'notes-reads', match: { server: 'notes', annotations: { readOnlyHint: true } }, action: 'allow', trustAnnotations: true },
+        { name: 'slow-yes', match: { server: 'slow-yes' }, action: 'ask', timeoutSeconds: 1, defaultOnTimeout: 'approve' },
+        { name: 'slow-no', match: { server: 'slow-no' }, action: 'ask', timeoutSeconds: 1, defaultOnTimeout: 'reject' },
+      ],
     },
   });
 });
@@ -260,6 +264,28 @@ describe('greenlight mcp proxy', () => {
     });
     expect(text(await g.client.callTool({ name: 'read_note', arguments: { name: 'hello' } }))).toBe('hello world');
     expect(g.calls().map((c) => c.tool)).toEqual(['read_note']);
+  });
+
+  it('no decision in time: the rule\'s default applies (approve forwards the call, reject is a tool error)', async () => {
+    const yes = await gateway('slow-yes');
+    const no = await gateway('slow-no');
+    const [approved, rejected] = await Promise.all([
+      yes.client.callTool({ name: 'delete_note', arguments: { name: 'hello' } }),
+      no.client.callTool({ name: 'delete_note', arguments: { name: 'hello' } }),
+    ]);
+    expect(text(approved)).toBe('deleted hello');
+    expect(yes.calls().map((c) => c.tool)).toEqual(['delete_note']);
+    expect(rejected.isError).toBe(true);
+    expect(text(rejected)).toMatch(/rejected by the approval timeout/);
+    expect(no.calls()).toEqual([]);
+  });
+
+  it('fails closed: with Greenlight unreachable, a call is a tool error and the upstream is never called', async () => {
+    const g = await gateway('notes', undefined, 'http://127.0.0.1:9');
+    const r = await g.client.callTool({ name: 'read_note', arguments: { name: 'hello' } });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/Greenlight could not record this call \(NETWORK_ERROR/);
+    expect(g.calls()).toEqual([]);
   });
 
   it('an upstream that crashes mid-call: the client gets an error, the step is failed, the gateway exits', async () => {

@@ -28,7 +28,15 @@ let reviewer: GreenlightClient;
 let dir: string;
 const open: { client: Client; transport: StdioClientTransport }[] = [];
 
-type Gateway = { client: Client; transport: StdioClientTransport; calls: () => { tool: string; args: Record<string, unknown> }[]; stderr: () => string; exited: Promise<number | null> };
+type Gateway = {
+  client: Client;
+  transport: StdioClientTransport;
+  calls: () => { tool: string; args: Record<string, unknown> }[];
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** The gateway's session task, once its first call opened it (from its log line). */
+  taskId: () => Promise<string>;
+};
 
 /**
  * Start `greenlight mcp proxy --name notes -- node mcp-fixture-server.ts <log>` (or, with
@@ -60,7 +68,8 @@ async function gateway(name = 'notes', url?: string, greenlightUrl?: string): Pr
   });
   open.push({ client, transport });
   const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; args: Record<string, unknown> }) : []);
-  return { client, transport, calls, stderr: () => stderr, exited };
+  const taskId = () => until('the session task', async () => /session task (\S+):/.exec(stderr)?.[1]);
+  return { client, transport, calls, stderr: () => stderr, exited, taskId };
 }
 
 /** The open approval of the gateway's call of `tool` with `input`, once the gateway has asked. */
@@ -141,12 +150,36 @@ describe('greenlight mcp proxy', () => {
     const result = await g.client.callTool({ name: 'read_note', arguments: { name: 'hello' } });
     expect(text(result)).toBe('hello world');
     expect(g.calls()).toEqual([expect.objectContaining({ tool: 'read_note', args: { name: 'hello' } })]);
-    const tasks = (await reviewer.tasks.list.query({})).items;
-    const task = await reviewer.tasks.get.query({ taskId: tasks.find((t) => t.title.includes('read_note'))!.id });
+    const task = await reviewer.tasks.get.query({ taskId: await g.taskId() });
     const s = task.steps[0]!;
     expect(s).toMatchObject({ kind: 'custom', status: 'completed', params: { tool: 'mcp__notes__read_note', input: { name: 'hello' }, annotations: { readOnlyHint: true, openWorldHint: false } } });
     expect(s.decision).toMatchObject({ decision: 'policy', rule: 'notes-reads' });
     expect(s.result?.output).toEqual(result);
+  });
+
+  it('one gateway process is one session task: every call is appended to it, and it is closed when the client goes', async () => {
+    const g = await gateway();
+    await g.client.callTool({ name: 'read_note', arguments: { name: 'hello' } });
+    const pending = g.client.callTool({ name: 'write_note', arguments: { name: 's', text: 'session' } });
+    const a = await approvalFor('write_note', { name: 's', text: 'session' });
+    const taskId = await g.taskId();
+    expect(a.taskId).toBe(taskId);
+    await decide(a, 'approve');
+    await pending;
+    await g.client.callTool({ name: 'read_note', arguments: { name: 's' } });
+    const open = await reviewer.tasks.get.query({ taskId });
+    expect(open).toMatchObject({ status: 'active', open: true, title: 'MCP notes session' });
+    expect(open.steps.map((s) => [s.params.tool, s.status])).toEqual([
+      ['mcp__notes__read_note', 'completed'], ['mcp__notes__write_note', 'completed'], ['mcp__notes__read_note', 'completed'],
+    ]);
+    await g.client.close();
+    await g.exited;
+    const closed = await reviewer.tasks.get.query({ taskId });
+    expect(closed.status).toBe('completed');
+    expect(closed.open).toBeUndefined();
+    const events = (await reviewer.events.list.query({ taskId, limit: 200 })).items.map((e) => e.type);
+    expect(events.filter((t) => t === 'task.appended')).toHaveLength(3);
+    expect(events).toContain('task.closed');
   });
 
   it('a destructive tool is held until a reviewer approves through the API, then runs once; all of it is in the audit log', async () => {
@@ -161,7 +194,7 @@ describe('greenlight mcp proxy', () => {
     expect(g.calls().map((c) => c.tool)).toEqual(['delete_note']);
     expect((await step(a.stepId)).status).toBe('completed');
     const events = (await reviewer.events.list.query({ taskId: a.taskId, limit: 200 })).items.map((e) => e.type);
-    expect(events).toEqual(expect.arrayContaining(['task.planned', 'approval.requested', 'step.approved', 'step.claimed', 'step.completed']));
+    expect(events).toEqual(expect.arrayContaining(['task.planned', 'task.appended', 'approval.requested', 'step.approved', 'step.claimed', 'step.completed']));
   });
 
   it('modify: the upstream receives the reviewer\'s arguments, and the client gets that result (upstream progress relayed)', async () => {
@@ -174,7 +207,7 @@ describe('greenlight mcp proxy', () => {
     await decide(a, 'modify', { params: { ...a.params, input: { name: 'plan', text: 'echo safe' } } });
     expect(text(await pending)).toBe('wrote plan: echo safe');
     expect(g.calls()).toEqual([expect.objectContaining({ tool: 'write_note', args: { name: 'plan', text: 'echo safe' } })]);
-    expect(progress).toContain('written');
+    expect(progress, g.stderr()).toContain('written');
     const s = await step(a.stepId);
     expect(s.status).toBe('completed');
     expect(s.history.map((h) => h.via)).toEqual(['plan', 'modify']);
@@ -238,7 +271,7 @@ describe('greenlight mcp proxy', () => {
     const a = await approvalFor('delete_note', { name: 'gone' });
     await g.client.close();
     await g.exited;
-    const s = await until('the held step to be cancelled', async () => {
+    const s = await until('the held step to be cancelled: ' + g.stderr(), async () => {
       const now = await step(a.stepId);
       return now.status === 'cancelled' ? now : undefined;
     });

@@ -4,6 +4,22 @@
  * only proposes, claims and abandons steps through it.
  */
 import type { ClaimedStep, Step, StepInput } from '@greenlight/core';
+import type { GreenlightClient } from '@greenlight/sdk';
+
+export type LedgerContext = {
+  client: GreenlightClient;
+  /** A client for cleanup, whose requests do not share the gateway's stop signal. */
+  cleanup: GreenlightClient;
+  /** The MCP server's name, as in `mcp__<server>__<tool>`. */
+  server: string;
+  /** This gateway process's id: the session key of its task, and in the task's metadata. */
+  session: string;
+  /** Aborted when the gateway stops. */
+  stop: AbortSignal;
+  /** The review page of a task. */
+  reviewUrl: (taskId: string) => string;
+  log: (line: string) => void;
+};
 
 export type Ledger = {
   /** Record one tool call as a step; returns it as the policy left it (approved, rejected, or awaiting a decision). */

@@ -15,8 +15,8 @@ import { createClient } from '@greenlight/sdk';
 import { budgetedFetch } from '../budget.ts';
 import type { Config } from '../config.ts';
 import { gateCall, type GateDeps, type Progress } from './gate.ts';
-import type { Ledger } from './ledger.ts';
-import { perCallLedger, type LedgerContext } from './per-call.ts';
+import type { Ledger, LedgerContext } from './ledger.ts';
+import { sessionLedger } from './session.ts';
 import { connectUpstream, type UpstreamTarget } from './upstream.ts';
 
 export type ProxyOptions = {
@@ -28,7 +28,7 @@ export type ProxyOptions = {
   requestMs: number;
   version: string;
   log: (line: string) => void;
-  /** How calls are grouped into tasks (default: one task per call). */
+  /** How calls are grouped into tasks (default: one open session task per gateway process). */
   ledger?: (ctx: LedgerContext) => Ledger;
 };
 
@@ -67,7 +67,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   const instructions = upstream.client.getInstructions();
   const capabilities = mirrored(upstream.client.getServerCapabilities());
   const server = new Server(info, { capabilities, ...(instructions ? { instructions } : {}) });
-  const ledger = (opts.ledger ?? perCallLedger)({ client, cleanup, server: opts.server, session, stop: stop.signal });
+  const reviewUrl = (taskId: string) => `${opts.config.url.replace(/\/+$/, '')}/#/tasks/${encodeURIComponent(taskId)}`;
+  const ledger = (opts.ledger ?? sessionLedger)({ client, cleanup, server: opts.server, session, stop: stop.signal, reviewUrl, log: opts.log });
   const deps: GateDeps = {
     ledger,
     client,
@@ -77,7 +78,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     waitMs: opts.waitMs,
     leaseSeconds: opts.leaseSeconds,
     stop: stop.signal,
-    reviewUrl: (taskId) => `${opts.config.url.replace(/\/+$/, '')}/#/tasks/${encodeURIComponent(taskId)}`,
+    reviewUrl,
     log: opts.log,
   };
   const inFlight = new Set<Promise<unknown>>();

@@ -40,7 +40,12 @@ server.registerTool(
   async ({ name, text }, extra) => {
     record('write_note', { name, text });
     const token = extra._meta?.progressToken;
-    if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: 1, total: 1, message: 'written' } });
+    if (token !== undefined) {
+      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: 1, total: 1, message: 'written' } });
+      // The SDK handles a notification a microtask after a response read in the same chunk, and
+      // drops progress whose request has ended: a real tool's progress comes before its end.
+      await new Promise((r) => setTimeout(r, 100));
+    }
     notes.set(name, text);
     return { content: [{ type: 'text', text: `wrote ${name}: ${text}` }] };
   },

@@ -112,6 +112,7 @@ beforeAll(async () => {
         { name: 'notes-reads', match: { server: 'notes', annotations: { readOnlyHint: true } }, action: 'allow', trustAnnotations: true },
         { name: 'slow-yes', match: { server: 'slow-yes' }, action: 'ask', timeoutSeconds: 1, defaultOnTimeout: 'approve' },
         { name: 'slow-no', match: { server: 'slow-no' }, action: 'ask', timeoutSeconds: 1, defaultOnTimeout: 'reject' },
+        { name: 'no-deletes', match: { server: 'guarded', annotations: { destructiveHint: true } }, action: 'deny', reason: 'deletes go through the backup tool' },
       ],
     },
   });
@@ -311,6 +312,21 @@ describe('greenlight mcp proxy', () => {
     expect(rejected.isError).toBe(true);
     expect(text(rejected)).toMatch(/rejected by the approval timeout/);
     expect(no.calls()).toEqual([]);
+  });
+
+  it('a deny rule on an untrusted hint refuses at once; the session still closes cleanly', async () => {
+    const g = await gateway('guarded');
+    const r = await g.client.callTool({ name: 'delete_note', arguments: { name: 'hello' } });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/rejected by policy rule no-deletes: deletes go through the backup tool/);
+    // The same server's read-only tool is not destructive: no rule trusts it, so copilot asks (and nothing ran meanwhile).
+    expect(g.calls()).toEqual([]);
+    const taskId = await g.taskId();
+    await g.client.close();
+    await g.exited;
+    const task = await reviewer.tasks.get.query({ taskId });
+    expect(task.open).toBeUndefined();
+    expect(task.status).toBe('failed');
   });
 
   it('fails closed: with Greenlight unreachable, a call is a tool error and the upstream is never called', async () => {

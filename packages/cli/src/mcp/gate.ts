@@ -132,6 +132,7 @@ export async function gateCall(deps: GateDeps, call: CallRequest, ctx: CallConte
     if (decided.status === 'cancelled') cancel = await deps.client.tasks.get.query({ taskId: decided.taskId }).then((t) => t.cancel, () => undefined);
     // The model will make a new call instead of revising this one: nothing may run it later.
     if (decided.status === 'changes_requested') await deps.ledger.abandon(decided, 'changes were requested; the MCP client was told and will make a new call').catch(() => {});
+    else deps.ledger.settled(decided);
     return refusal(decided, cancel);
   }
   return forwardApproved(deps, call, ctx, decided, planned.paramsHash);

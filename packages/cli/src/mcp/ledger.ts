@@ -36,6 +36,8 @@ export type Ledger = {
    * later, and close its open approval where the API allows.
    */
   abandon(step: Step, reason: string): Promise<void>;
+  /** The call ended without a claim, its step already at rest (rejected, skipped, cancelled...): forget it. */
+  settled(step: Step): void;
   /** The task a step lives in, for messages and the review URL. */
   taskOf(step: Step): string;
   /** The gateway is ending: finish the recording (close the session task; calls still held are abandoned). */

@@ -146,9 +146,13 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   const why = await ended;
   opts.log(`greenlight: MCP gateway ending: ${why}`);
   stop.abort(new McpError(ErrorCode.ConnectionClosed, why));
-  // Held calls see the stop and abandon their steps; give them (and result reports) a moment.
-  await Promise.race([Promise.allSettled(inFlight), new Promise((r) => setTimeout(r, DRAIN_MS).unref())]);
-  await ledger.close(`the MCP gateway ended: ${why}`).catch(() => {});
+  // The session first (a host may kill the gateway soon after closing its stdin): held calls'
+  // steps are cancelled with it. Then give running calls a moment to report, and close.
+  const closing = ledger.close(`the MCP gateway ended: ${why}`).then(
+    () => opts.log('greenlight: session ended'),
+    (e: unknown) => opts.log(`greenlight: could not end the session task: ${e instanceof Error ? e.message : String(e)}`),
+  );
+  await Promise.race([Promise.allSettled([closing, ...inFlight]), new Promise((r) => setTimeout(r, DRAIN_MS).unref())]);
   await Promise.allSettled([transport.close(), upstream.close()]);
   return code;
 }

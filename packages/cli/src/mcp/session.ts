@@ -13,14 +13,14 @@ import type { ClaimedStep, Step, StepInput } from '@greenlight/core';
 import { GreenlightError } from '@greenlight/sdk';
 import type { Ledger, LedgerContext } from './ledger.ts';
 
-const TERMINAL = new Set(['completed', 'failed', 'skipped', 'rejected', 'blocked', 'cancelled']);
-
 export function sessionLedger(ctx: LedgerContext): Ledger {
   let opening: Promise<string> | undefined;
   /** Steps whose call is still waiting for its claim. */
   const wanted = new Set<string>();
   /** Steps claimed here for a call that has not taken its claim yet. */
   const kept = new Map<string, ClaimedStep>();
+  /** Steps whose call was given up before they ended (held, or changes requested): the session's end must cancel them. */
+  const loose = new Set<string>();
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const next = queue.then(fn, fn);
@@ -49,7 +49,7 @@ export function sessionLedger(ctx: LedgerContext): Ledger {
   const failUnwanted = (s: ClaimedStep): Promise<unknown> =>
     ctx.cleanup.steps.fail
       .mutate({ stepId: s.stepId, leaseId: s.leaseId, error: { message: 'the MCP call was given up before it was decided; never forwarded', code: 'abandoned', retryable: false } })
-      .catch(() => {});
+      .then(() => loose.delete(s.stepId), () => {});
 
   /**
    * One steps.claim of the task: the step `id` is returned, steps other waiting calls want
@@ -108,6 +108,7 @@ export function sessionLedger(ctx: LedgerContext): Ledger {
 
     async abandon(step: Step, _reason: string): Promise<void> {
       wanted.delete(step.id);
+      loose.add(step.id);
       const held = kept.get(step.id);
       kept.delete(step.id);
       if (held) {
@@ -125,19 +126,22 @@ export function sessionLedger(ctx: LedgerContext): Ledger {
         .catch(() => {});
     },
 
+    settled(step: Step): void {
+      wanted.delete(step.id);
+    },
+
     taskOf: (step) => step.taskId,
 
     async close(reason: string): Promise<void> {
       if (!opening) return;
       const taskId = await opening.catch(() => undefined);
       if (taskId === undefined) return;
-      for (const s of kept.values()) await failUnwanted(s);
-      kept.clear();
-      const task = await ctx.cleanup.tasks.get.query({ taskId });
-      if (task.status !== 'active') return;
-      // Calls still held (or given up but not decided) must never run: cancel ends their steps too.
-      if (task.steps.some((s) => !TERMINAL.has(s.status))) await ctx.cleanup.tasks.cancel.mutate({ taskId, reason });
+      // Calls still held or given up undecided must never run: cancel ends their steps too (one
+      // request, first: a host may kill the gateway soon after closing its stdin).
+      if (wanted.size > 0 || loose.size > 0) await ctx.cleanup.tasks.cancel.mutate({ taskId, reason });
       else await ctx.cleanup.tasks.close.mutate({ taskId });
+      await Promise.all([...kept.values()].map(failUnwanted));
+      kept.clear();
     },
   };
 }

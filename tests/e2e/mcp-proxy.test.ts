@@ -233,16 +233,24 @@ describe('greenlight mcp proxy', () => {
     expect(['cancelled', 'changes_requested']).toContain((await step(a.stepId)).status);
   });
 
-  it('two concurrent calls are held and decided independently', async () => {
+  it('concurrent calls are held and decided independently; two approved at once each run once, with their own arguments', async () => {
     const g = await gateway();
     const first = g.client.callTool({ name: 'delete_note', arguments: { name: 'c1' } });
     const second = g.client.callTool({ name: 'write_note', arguments: { name: 'c2', text: 'two' } });
-    const [a1, a2] = await Promise.all([approvalFor('delete_note', { name: 'c1' }), approvalFor('write_note', { name: 'c2', text: 'two' })]);
-    await decide(a2, 'approve');
+    const third = g.client.callTool({ name: 'write_note', arguments: { name: 'c3', text: 'three' } });
+    const [a1, a2, a3] = await Promise.all([
+      approvalFor('delete_note', { name: 'c1' }),
+      approvalFor('write_note', { name: 'c2', text: 'two' }),
+      approvalFor('write_note', { name: 'c3', text: 'three' }),
+    ]);
+    expect(new Set([a1.taskId, a2.taskId, a3.taskId]).size).toBe(1);
+    await reviewer.approvals.decideMany.mutate({ items: [a2, a3].map((a) => ({ approvalId: a.approvalId, decision: 'approve' as const, paramsHash: a.paramsHash })) });
     expect(text(await second)).toBe('wrote c2: two');
+    expect(text(await third)).toBe('wrote c3: three');
     await decide(a1, 'reject', { feedback: 'no' });
     expect((await first).isError).toBe(true);
-    expect(g.calls().map((c) => c.tool)).toEqual(['write_note']);
+    expect(g.calls().map((c) => c.args).sort((x, y) => String(x.name).localeCompare(String(y.name)))).toEqual([{ name: 'c2', text: 'two' }, { name: 'c3', text: 'three' }]);
+    for (const a of [a2, a3]) expect((await step(a.stepId)).status).toBe('completed');
   });
 
   it('an upstream tool error is returned as it came and the step is failed with its text', async () => {
@@ -263,6 +271,10 @@ describe('greenlight mcp proxy', () => {
     const r = await pending;
     expect(r.isError).toBe(true);
     expect(text(r)).toMatch(/cancelled by reviewer: wrong session/);
+    // The session stays cancelled: a later call is refused with the reason, and not run.
+    const later = await g.client.callTool({ name: 'read_note', arguments: { name: 'hello' } });
+    expect(later.isError).toBe(true);
+    expect(text(later)).toMatch(/was cancelled by reviewer: wrong session; restart the gateway/);
     expect(g.calls()).toEqual([]);
   });
 

@@ -14,6 +14,7 @@ import { cancel } from './commands/cancel.ts';
 import { answer, approve, reject, requestChanges, skip } from './commands/decide.ts';
 import { grants } from './commands/grants.ts';
 import { hook } from './commands/hook.ts';
+import { mcp } from './commands/mcp.ts';
 import { inbox } from './commands/inbox.ts';
 import { log } from './commands/log.ts';
 import { show } from './commands/show.ts';
@@ -33,6 +34,7 @@ export const COMMANDS: Record<string, Command> = {
   log,
   watch,
   hook,
+  mcp,
   audit,
 };
 

@@ -4,6 +4,7 @@
  * linear time (patterns.ts). Pure.
  */
 import type { CommandConstruct, Mode, Risk, StepKind } from './enums.ts';
+import { effectiveAnnotations, mcpServerOf, McpAnnotations } from './mcp.ts';
 import { canonicalPath, pathPatternProblem } from './paths.ts';
 import { compileGlob, compileRegex, regexFinds } from './patterns.ts';
 import type { Policy, PolicyRule, PolicyVerdict } from './schemas/policy.ts';
@@ -33,6 +34,27 @@ export function subjectPaths(s: PolicySubject): string[] {
 
 export const subjectTool = (s: PolicySubject): string | undefined =>
   s.kind === 'read' || s.kind === 'custom' ? str(s.params.tool) : undefined;
+
+/**
+ * The MCP hints of a custom step, the spec's defaults filled in: those its params carry
+ * (the gateway copies them from the server's tool list), or none declared for an
+ * `mcp__` tool that carries none (a host hook sees no annotations), so it counts as
+ * destructive. Undefined for a step that is not an MCP tool call.
+ */
+function subjectAnnotations(s: PolicySubject): Required<McpAnnotations> | undefined {
+  if (s.kind !== 'custom') return undefined;
+  const declared = McpAnnotations.safeParse(s.params.annotations);
+  if (s.params.annotations !== undefined && declared.success) return effectiveAnnotations(declared.data);
+  const tool = subjectTool(s);
+  return tool !== undefined && mcpServerOf(tool) !== undefined ? effectiveAnnotations({}) : undefined;
+}
+
+/** Does the rule's `annotations` agree with the step's (every hint it names)? */
+function annotationsMatch(want: McpAnnotations, s: PolicySubject): boolean {
+  const have = subjectAnnotations(s);
+  if (have === undefined) return false;
+  return (Object.keys(want) as (keyof McpAnnotations)[]).every((k) => want[k] === have[k]);
+}
 
 /**
  * Whether a rule matched, and when it matched only because something could not be judged
@@ -80,6 +102,9 @@ export function matchRule(rule: PolicyRule, s: PolicySubject, constructs: readon
   if (m.kind !== undefined && m.kind !== s.kind) return NO;
   if (m.risk !== undefined && m.risk !== s.risk) return NO;
   if (m.tool !== undefined && m.tool !== subjectTool(s)) return NO;
+  if (m.server !== undefined && (s.kind !== 'custom' || mcpServerOf(subjectTool(s) ?? '') !== m.server)) return NO;
+  // An allow rule matching on hints without trusting them is refused by Policy; one stored otherwise never matches.
+  if (m.annotations !== undefined && ((rule.action === 'allow' && rule.trustAnnotations !== true) || !annotationsMatch(m.annotations, s))) return NO;
   if (m.constructs !== undefined && rule.action !== 'allow' && !constructs.some((c) => m.constructs!.includes(c))) return NO;
   let result = YES;
   if (m.command !== undefined) {

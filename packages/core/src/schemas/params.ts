@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { StepKind } from '../enums.ts';
 import { LIMITS } from '../limits.ts';
 import { boundedJson } from './common.ts';
+import { McpAnnotations } from '../mcp.ts';
 
 const Path = z.string().min(1).max(4096);
 const Code = z.string().max(LIMITS.paramsBytes);
@@ -27,7 +28,12 @@ export const ClarifyParams = z.strictObject({
   questions: z.array(z.string().min(1).max(LIMITS.textChars)).min(1).max(LIMITS.clarifyQuestions),
   placeholder: z.string().max(500).optional(),
 });
-export const CustomParams = z.strictObject({ tool: z.string().min(1).max(100), input: z.unknown() });
+/**
+ * A tool of the agent's own. `tool` is up to 200 characters so an MCP tool's full name
+ * (`mcp__<server>__<tool>`, a 128-character tool name) fits; `annotations` are the MCP
+ * tool's hints as its (untrusted) server declared them (mcp.ts).
+ */
+export const CustomParams = z.strictObject({ tool: z.string().min(1).max(200), input: z.unknown(), annotations: McpAnnotations.optional() });
 
 export const PARAMS_BY_KIND = {
   read: ReadParams,

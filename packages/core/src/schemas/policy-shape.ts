@@ -5,10 +5,19 @@
  */
 import { z } from 'zod';
 import { CommandConstruct, DefaultOnTimeout, Mode, PolicyAction, Risk, StepKind } from '../enums.ts';
+import { McpAnnotations, McpServerName } from '../mcp.ts';
 
 export const PolicyMatch = z.strictObject({
   kind: StepKind.optional(),
-  tool: z.string().min(1).max(100).optional(),
+  tool: z.string().min(1).max(200).optional(),
+  /** An MCP server: matches custom steps whose tool is `mcp__<server>__<tool>` (mcp.ts). */
+  server: McpServerName.optional(),
+  /**
+   * MCP tool hints, compared with the spec's defaults filled in (a tool that declares
+   * nothing is destructive and open-world). An untrusted server's hints can make a
+   * rule ask or deny; an allow rule needs `trustAnnotations` (checked in policy.ts).
+   */
+  annotations: McpAnnotations.optional(),
   /** A glob (picomatch) over canonical paths: `/etc/**` matches absolute paths, `src/**` relative ones. */
   path: z.string().min(1).max(1000).optional(),
   /** An RE2 regular expression, found in each simple command of a command line (SPEC section 11). */
@@ -33,13 +42,18 @@ export const PolicyRule = z.strictObject({
    * rule with a `risk` that matches decides it, whichever rule decides the action.
    */
   risk: Risk.optional(),
+  /**
+   * This rule believes the MCP server's annotations: only then may an allow rule match on
+   * them. It must name the server (`match.server`) or the tool, so trust is never global.
+   */
+  trustAnnotations: z.boolean().optional(),
 });
 export type PolicyRule = z.infer<typeof PolicyRule>;
 
 export const PolicyShape = z.strictObject({
   mode: Mode.default('copilot'),
   rules: z.array(PolicyRule).max(200).default([]),
-  autoApprove: z.array(z.string().min(1).max(100)).max(100).default(['read_file', 'search', 'list_files']),
+  autoApprove: z.array(z.string().min(1).max(200)).max(100).default(['read_file', 'search', 'list_files']),
   requiredApprovals: z.number().int().min(1).max(20).default(1),
   preventSelfApproval: z.boolean().default(true),
   timeoutSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),

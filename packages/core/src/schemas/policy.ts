@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { pathPatternProblem } from '../paths.ts';
 import { compileGlob, compileRegex } from '../patterns.ts';
-import { PolicyShape, type PolicyMatch } from './policy-shape.ts';
+import { PolicyShape, type PolicyRule } from './policy-shape.ts';
 
 export { PolicyMatch, PolicyRule, PolicyVerdict } from './policy-shape.ts';
 
@@ -14,7 +14,7 @@ export { PolicyMatch, PolicyRule, PolicyVerdict } from './policy-shape.ts';
  * `command` RE2 accepts, a `path` that can match some canonical path and runs in linear
  * time. Each problem is an issue at the field, naming the rule.
  */
-function checkPatterns(rules: { name?: string | undefined; match: PolicyMatch }[], ctx: z.RefinementCtx): void {
+function checkPatterns(rules: PolicyRule[], ctx: z.RefinementCtx): void {
   for (const [i, rule] of rules.entries()) {
     const who = `rule ${rule.name ?? `rules[${i}]`}`;
     const at = (field: string) => ['rules', i, 'match', field];
@@ -31,6 +31,27 @@ function checkPatterns(rules: { name?: string | undefined; match: PolicyMatch }[
     if (constructs !== undefined && kind !== undefined && kind !== 'run_command') {
       ctx.addIssue({ code: 'custom', path: at('constructs'), message: `${who}: constructs apply to run_command steps only` });
     }
+    checkMcpFields(rule, who, ctx, i);
+  }
+}
+
+/**
+ * MCP fields (issue 14): `server` and `annotations` match custom steps only; an MCP
+ * server's hints are untrusted, so an allow rule may match on them only when it says
+ * `trustAnnotations` and names whom it trusts (`server` or `tool`). A rule that could
+ * never match or would trust every server is refused here, not ignored later.
+ */
+function checkMcpFields(rule: PolicyRule, who: string, ctx: z.RefinementCtx, i: number): void {
+  const { kind, server, annotations, tool } = rule.match;
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: ['rules', i, ...path], message: `${who}: ${message}` });
+  if ((server !== undefined || annotations !== undefined) && kind !== undefined && kind !== 'custom') {
+    issue(['match', server !== undefined ? 'server' : 'annotations'], 'server and annotations match MCP tools, which are custom steps (kind must be custom or left out)');
+  }
+  if (rule.trustAnnotations === true && server === undefined && tool === undefined) {
+    issue(['trustAnnotations'], 'trustAnnotations must name whom it trusts: add match.server (or match.tool)');
+  }
+  if (rule.action === 'allow' && annotations !== undefined && rule.trustAnnotations !== true) {
+    issue(['match', 'annotations'], "an MCP server's annotations are untrusted hints: an allow rule may match on them only with trustAnnotations: true and match.server");
   }
 }
 

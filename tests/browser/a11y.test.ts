@@ -14,6 +14,7 @@ import { createClient, type GreenlightClient } from '@greenlight/sdk';
 import { call, freePort, startServer, type Server } from '../../scripts/server.ts';
 import { checkView, PHONE } from './audit.ts';
 import { launchChromium } from './chromium.ts';
+import { sendHeld } from './held.ts';
 import { buildPage, RESULTS_DIR } from './page.ts';
 import { LONG, planCancelled, planCompleted, planDecided, planEveryKind } from './views.ts';
 
@@ -111,6 +112,7 @@ describe('decision buttons', () => {
 
     // A click by the accessible name decides, as a screen-reader user would.
     await page.locator(step('custom')).getByRole('button', { name: 'Skip', exact: true }).click();
+    await sendHeld(page);
     await page.waitForSelector(`${step('custom')}[data-status="skipped"]`);
   });
 
@@ -130,6 +132,7 @@ describe('decision buttons', () => {
     // "a" must not approve: the click after it is sent after anything "a" would have sent.
     await page.keyboard.press('a');
     await page.locator(edit).getByRole('button', { name: 'Skip', exact: true }).click();
+    await sendHeld(page);
     await page.waitForSelector(`${edit}[data-status="skipped"]`);
     await page.keyboard.press('?');
     expect(await page.getByRole('dialog').count()).toBe(0);
@@ -143,6 +146,7 @@ describe('decision buttons', () => {
     await page.keyboard.press('Escape');
     expect(await page.locator(step('new-file')).getByRole('button', { name: 'Approve', exact: true }).getAttribute('aria-keyshortcuts')).toBe('a');
     await page.keyboard.press('a');
+    await sendHeld(page);
     await page.waitForSelector(`${step('new-file')}[data-status="approved"]`);
   });
 });
@@ -269,6 +273,7 @@ describe('every view passes axe and fits a 390 px phone', () => {
     await approve.waitFor();
     await agent.tasks.revise.mutate({ taskId: task.id, stepId: task.steps[0]!.id, params: { command: `rm -rf dist ${LONG.path}` } });
     await approve.click();
+    await sendHeld(page);
     await page.waitForSelector(`${step('rm')} .error:has-text("CONFLICT")`);
     await checkView(page, 'conflict');
   });

@@ -1,5 +1,5 @@
 /** One open approval in the inbox: which task and step, what it would do, and the decision controls. */
-import { revealHidden, type Approval, type DecideResult } from '@greenlight/core';
+import { revealHidden, type Approval } from '@greenlight/core';
 import type { Client } from '../client.ts';
 import { label, time } from '../format.ts';
 import { useScrollIntoView } from '../hooks/useSelection.ts';
@@ -7,9 +7,9 @@ import { taskHref } from '../route.ts';
 import { ApprovalPanel } from './ApprovalPanel.tsx';
 import { StepPreview } from './StepPreview.tsx';
 
-type Props = { client: Client; approval: Approval; selected: boolean; onSelect: () => void; onDecided: (answer: DecideResult) => void; onReload: () => void };
+type Props = { client: Client; approval: Approval; selected: boolean; onSelect: () => void; onReload: () => void };
 
-export function InboxItem({ client, approval: a, selected, onSelect, onDecided, onReload }: Props) {
+export function InboxItem({ client, approval: a, selected, onSelect, onReload }: Props) {
   const ref = useScrollIntoView<HTMLElement>(selected);
   return (
     <article
@@ -33,7 +33,7 @@ export function InboxItem({ client, approval: a, selected, onSelect, onDecided, 
       <h2 class="approval-title">{revealHidden(a.title)}</h2>
       {a.explanation && <p class="explanation">{a.explanation}</p>}
       <StepPreview kind={a.kind} params={a.params} />
-      <ApprovalPanel client={client} approval={a} selected={selected} onDecided={onDecided} onReload={onReload} />
+      <ApprovalPanel client={client} approval={a} selected={selected} onReload={onReload} />
     </article>
   );
 }

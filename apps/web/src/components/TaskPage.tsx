@@ -4,10 +4,11 @@
  * read once, then the live stream for this task appends to it and reloads the task.
  */
 import { useState } from 'preact/hooks';
-import { revealHidden, type DecideResult, type Event } from '@greenlight/core';
+import { revealHidden, type Event } from '@greenlight/core';
 import type { Client } from '../client.ts';
 import { taskAfter, taskApprovalsAfter } from '../decided.ts';
 import { label, time, usageText } from '../format.ts';
+import { useDecided, useHolds } from '../hooks/useHolds.ts';
 import { useLive } from '../hooks/useLive.ts';
 import { useReload } from '../hooks/useReload.ts';
 import { useSelection } from '../hooks/useSelection.ts';
@@ -15,6 +16,7 @@ import { useShortcuts } from '../hooks/useShortcuts.ts';
 import { useTitle } from '../hooks/useTitle.ts';
 import { INBOX_HREF } from '../route.ts';
 import { stages } from '../stages.ts';
+import { AgentContextLine } from './AgentContext.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
 import { LiveDot } from './LiveDot.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
@@ -41,7 +43,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
     Promise.all([client.tasks.get.query({ taskId }), client.approvals.list.query({ taskId, limit: PAGE })]),
   );
   // A decision answers with its step: shown at once, no request (the live stream brings the rest).
-  const decided = (answers: DecideResult[]) =>
+  useDecided((answers) =>
     patch(([t, open]) => {
       let next = t;
       let approvals = open;
@@ -50,7 +52,8 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
         approvals = taskApprovalsAfter(approvals, next, a);
       }
       return [next, approvals];
-    });
+    }),
+  );
   const [events, setEvents] = useState<Event[]>([]);
   const live = useLive(client, {
     start: async () => {
@@ -71,7 +74,10 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
   const approvalOf = new Map(approvals.map((a) => [a.stepId, a]));
   const steps = task?.steps ?? [];
   // j/k walk the open approvals in plan order.
-  const order = steps.flatMap((s) => approvalOf.get(s.id)?.approvalId ?? []);
+  // Held decisions leave the keyboard's order, so j/k and the next key act on the next approval.
+  const holds = useHolds();
+  const held = (id: string) => holds.some((h) => h.state !== 'failed' && h.approvalIds.includes(id));
+  const order = steps.flatMap((s) => approvalOf.get(s.id)?.approvalId ?? []).filter((id) => !held(id));
   const { selected, select, move } = useSelection(order);
   useShortcuts({
     j: () => move(1),
@@ -108,6 +114,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
           {revealHidden(task.title)} <StatusBadge status={task.status} />
         </h1>
         {task.goal && <p>{task.goal}</p>}
+        <AgentContextLine metadata={task.metadata} />
         <div class="muted small">
           by {task.createdBy} · {label(task.mode)} mode · created {time(task.createdAt)} · updated {time(task.updatedAt)}
         </div>
@@ -118,7 +125,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
             {task.cancel.reason && `: ${task.cancel.reason}`}
           </div>
         )}
-        <TaskActions client={client} task={task} approvals={approvals} onDecided={decided} onChanged={reload} />
+        <TaskActions client={client} task={task} approvals={approvals} onChanged={reload} />
       </header>
       <ErrorBox error={error ?? live.error} onReload={reload} />
       <div class="task-layout">
@@ -136,9 +143,9 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
                 stage={stageOf.get(s.key) ?? 0}
                 statusOf={(k) => statusOf.get(k)}
                 approval={a}
+                taskMetadata={task.metadata}
                 selected={a !== undefined && a.approvalId === selected}
                 onSelect={() => a && select(a.approvalId)}
-                onDecided={(a) => decided([a])}
                 onReload={reload}
               />
             );

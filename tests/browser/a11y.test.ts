@@ -29,18 +29,20 @@ const keys: Record<'admin' | 'reviewer' | 'agent' | 'emptyReviewer', string> = {
 const contexts: BrowserContext[] = [];
 
 /** A fresh context at phone width, signed in with `key` (kept in sessionStorage as the page does). */
-async function open(path: string, key?: string): Promise<Page> {
+async function open(path: string, key?: string, opts: { undoSeconds?: number } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: PHONE });
   contexts.push(context);
   if (key) await context.addInitScript({ content: `try { sessionStorage.setItem('greenlight.key', ${JSON.stringify(key)}) } catch {}` });
+  // A longer undo window (the help dialog's choice) for views audited while a decision is held.
+  if (opts.undoSeconds) await context.addInitScript({ content: `sessionStorage.setItem('greenlight.undoSeconds', '${opts.undoSeconds}')` });
   const page = await context.newPage();
   await page.goto(`${server.url}/${path}`);
   return page;
 }
 
 /** A task page once its plan and its live stream are there. */
-async function openTask(taskId: string): Promise<Page> {
-  const page = await open(`#/tasks/${taskId}`, keys.reviewer);
+async function openTask(taskId: string, opts: { undoSeconds?: number } = {}): Promise<Page> {
+  const page = await open(`#/tasks/${taskId}`, keys.reviewer, opts);
   await page.waitForSelector('.task .live.on');
   await page.waitForSelector('article.step');
   return page;
@@ -259,6 +261,24 @@ describe('every view passes axe and fits a 390 px phone', () => {
     page = await openTask(cancelled.id);
     await page.waitForSelector('.task-head .badge.status-cancelled');
     await checkView(page, 'task-cancelled');
+  });
+
+  it('a held decision in its undo window, and approve all asking to confirm the high-risk steps by name', async () => {
+    // The audit takes longer than 5 s: this reviewer chose the longest window.
+    const page = await openTask((await planEveryKind(agent)).id, { undoSeconds: 30 });
+    await page.locator(step('command')).getByRole('button', { name: 'Approve', exact: true }).click();
+    await page.locator(`${step('command')} .held`).waitFor();
+    await page.getByRole('button', { name: /^Approve all/ }).click();
+    await page.locator('.confirm-all li').first().waitFor();
+    await checkView(page, 'task-held');
+  });
+
+  it('signed in with an agent key: the page says what the key can and cannot do', async () => {
+    const page = await open('#/', keys.agent);
+    const notice = page.locator('.key-notice');
+    await notice.waitFor();
+    expect(await notice.innerText()).toMatch(/agent key .*you can look, not decide[\s\S]*It cannot .*decide approvals/);
+    await checkView(page, 'agent-key');
   });
 
   it('a decision refused with CONFLICT, its banner offering a reload', async () => {

@@ -5,11 +5,16 @@
  */
 import type { Page } from 'playwright-core';
 
-/** Clicks "Send now" on the newest held decision and waits until it has left the held state. */
+/**
+ * Sends every held decision now ("Send now" in the bar), waiting until there is one to
+ * send. Clicked in the page, so a busy machine cannot let the window end between
+ * finding the button and clicking it: either way the decision is sent once.
+ */
 export async function sendHeld(page: Page): Promise<void> {
-  const held = page.locator('.hold-bar li[data-hold-state="held"]').last();
-  await held.waitFor();
-  const before = await page.locator('.hold-bar li[data-hold-state="held"]').count();
-  await held.getByRole('button', { name: 'Send now', exact: true }).click();
-  await page.waitForFunction(`document.querySelectorAll('.hold-bar li[data-hold-state="held"]').length < ${before}`);
+  await page.waitForFunction(`(() => {
+    const held = [...document.querySelectorAll('.hold-bar li[data-hold-state="held"]')];
+    for (const li of held) [...li.querySelectorAll('button')].find((b) => b.textContent === 'Send now')?.click();
+    return held.length > 0 || document.querySelector('.hold-bar li:not([data-hold-state="held"])') !== null;
+  })()`);
+  await page.waitForFunction(`document.querySelectorAll('.hold-bar li[data-hold-state="held"]').length === 0`);
 }

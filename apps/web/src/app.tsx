@@ -15,7 +15,7 @@ import { useReload } from './hooks/useReload.ts';
 import { useRoute } from './route.ts';
 import { ViewerContext, viewerOf } from './viewer.ts';
 import { CharacterKeys, useShortcuts } from './hooks/useShortcuts.ts';
-import { clearKey, loadCharacterKeys, loadKey, saveCharacterKeys, saveKey } from './session.ts';
+import { clearKey, loadCharacterKeys, loadKey, loadUndoSeconds, saveCharacterKeys, saveKey, saveUndoSeconds } from './session.ts';
 
 type SignedInProps = { apiKey: string; onSignOut: () => void; onCharacterKeys: (on: boolean) => void };
 
@@ -23,10 +23,12 @@ function SignedIn({ apiKey, onSignOut, onCharacterKeys }: SignedInProps) {
   const client = useMemo(() => makeClient(apiKey), [apiKey]);
   const route = useRoute();
   const [help, setHelp] = useState(false);
+  const [undoSeconds, setUndoSeconds] = useState(loadUndoSeconds);
   const workspace = useReload(() => client.workspaces.get.query());
   // One store of held decisions per signed-in page, above the router: a window keeps
   // running while the reviewer moves between views, and ends with the page (holds.ts).
   const holds = useMemo(makeHoldStore, [apiKey]);
+  holds.setWindow(undoSeconds * 1000);
   useEffect(() => {
     // Closing or reloading the tab drops what is held (nothing is sent): the browser asks first.
     const onBeforeUnload = (e: BeforeUnloadEvent) => {
@@ -57,7 +59,17 @@ function SignedIn({ apiKey, onSignOut, onCharacterKeys }: SignedInProps) {
         </main>
         <HoldBar />
       </ViewerContext.Provider>
-      {help && <HelpDialog onClose={() => setHelp(false)} onCharacterKeys={onCharacterKeys} />}
+      {help && (
+        <HelpDialog
+          onClose={() => setHelp(false)}
+          onCharacterKeys={onCharacterKeys}
+          undoSeconds={undoSeconds}
+          onUndoSeconds={(n) => {
+            saveUndoSeconds(n);
+            setUndoSeconds(n);
+          }}
+        />
+      )}
     </HoldsContext.Provider>
   );
 }

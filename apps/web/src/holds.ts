@@ -68,13 +68,22 @@ export class HoldStore<R> {
   private answerListeners = new Set<(answer: R) => void>();
 
   private readonly clock: Clock;
-  private readonly windowMs: number;
+  private windowMs: number;
   private readonly shownAfterMs: number;
 
   constructor(clock: Clock, windowMs = UNDO_WINDOW_MS, shownAfterMs = SHOWN_AFTER_MS) {
     this.clock = clock;
     this.windowMs = windowMs;
     this.shownAfterMs = shownAfterMs;
+  }
+
+  /** How long the next decisions are held (ms); one already held keeps its own end. */
+  setWindow(ms: number): void {
+    this.windowMs = ms;
+  }
+
+  get window(): number {
+    return this.windowMs;
   }
 
   list(): readonly Hold<R>[] {

@@ -1,7 +1,8 @@
 /**
  * A task: its plan as steps with states and dependencies, the open approvals with
- * their controls, task-wide actions, usage and the event timeline. The timeline is
- * read once, then the live stream for this task appends to it and reloads the task.
+ * their controls, task-wide actions, usage and the event timeline. The timeline's
+ * first page is read, then the live stream for this task adds to it and reloads the
+ * task; older pages come on request (timeline.ts).
  */
 import { useState } from 'preact/hooks';
 import { revealHidden, type Event } from '@greenlight/core';
@@ -16,6 +17,7 @@ import { useShortcuts } from '../hooks/useShortcuts.ts';
 import { useTitle } from '../hooks/useTitle.ts';
 import { INBOX_HREF } from '../route.ts';
 import { stages } from '../stages.ts';
+import { addLive, addPage, emptyTimeline, nextAfter, shown, type TimelineState } from '../timeline.ts';
 import { AgentContextLine } from './AgentContext.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
 import { LiveDot } from './LiveDot.tsx';
@@ -26,16 +28,8 @@ import { TaskActions } from './TaskActions.tsx';
 import { Timeline } from './Timeline.tsx';
 
 const PAGE = 200;
-
-/** Every event of the task so far, a page at a time. */
-async function timeline(client: Client, taskId: string): Promise<Event[]> {
-  const all: Event[] = [];
-  for (;;) {
-    const page = await client.events.list.query({ taskId, after: all.at(-1)?.seq ?? 0, limit: PAGE });
-    all.push(...page.items);
-    if (page.items.length < PAGE) return all;
-  }
-}
+/** Events read per "Show more": a long session opens as fast as a short one. */
+const EVENTS_PAGE = 100;
 
 export function TaskPage({ client, taskId }: { client: Client; taskId: string }) {
   // One batched request: the task and its open approvals (with their options) together.
@@ -54,19 +48,36 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
       return [next, approvals];
     }),
   );
-  const [events, setEvents] = useState<Event[]>([]);
+  const [events, setEvents] = useState<TimelineState<Event>>(() => emptyTimeline(0));
+  const [loadingMore, setLoadingMore] = useState(false);
+  /** Reads the next page of the task's past events (up to the head the live stream started at). */
+  const readPage = async (state: TimelineState<Event>): Promise<TimelineState<Event>> => {
+    const page = await client.events.list.query({ taskId, after: nextAfter(state), limit: EVENTS_PAGE });
+    return addPage(state, page.items, page.items.length === EVENTS_PAGE);
+  };
   const live = useLive(client, {
     start: async () => {
-      const past = await timeline(client, taskId);
-      setEvents(past);
-      return { after: past.at(-1)?.seq ?? 0, taskId };
+      // The stream starts at the workspace's newest event; the past is read a page at a time.
+      const head = (await client.workspaces.get.query()).counts.events;
+      const first = await readPage(emptyTimeline<Event>(head));
+      setEvents(first);
+      return { after: head, taskId };
     },
     onEvent: (e) => {
-      setEvents((prev) => (prev.some((p) => p.seq === e.seq) ? prev : [...prev, e]));
+      setEvents((prev) => addLive(prev, e));
       reload();
     },
     onReady: reload,
   });
+  const more = async () => {
+    setLoadingMore(true);
+    try {
+      const next = await readPage(events);
+      setEvents(next);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
 
   const [task, open] = data ?? [undefined, undefined];
   useTitle(task ? task.title : 'Task');
@@ -155,7 +166,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
         {/* On wide screens the timeline scrolls beside the plan: focusable to scroll it by keyboard. */}
         <aside class="side" tabIndex={0} aria-labelledby="timeline-heading">
           <h2 id="timeline-heading">Timeline</h2>
-          <Timeline events={events} keyOf={(id) => keyOf.get(id)} />
+          <Timeline {...shown(events)} keyOf={(id) => keyOf.get(id)} onMore={() => void more()} loadingMore={loadingMore} />
         </aside>
       </div>
     </section>

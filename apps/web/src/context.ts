@@ -19,7 +19,7 @@ export function agentContext(...metadata: (Record<string, unknown> | undefined)[
   const source = get(['source']);
   const out: AgentContext = {};
   if (source) out.source = SOURCES[source] ?? source;
-  const session = get(['sessionId', 'session_id']);
+  const session = get(['sessionId', 'session', 'session_id']);
   if (session) out.sessionId = session;
   const cwd = get(['cwd', 'workingDirectory']);
   if (cwd) out.cwd = cwd;

@@ -17,6 +17,7 @@ import { useShortcuts } from '../hooks/useShortcuts.ts';
 import { useTitle } from '../hooks/useTitle.ts';
 import { INBOX_HREF } from '../route.ts';
 import { stages } from '../stages.ts';
+import { STEP_PAGE, windowed } from '../windowed.ts';
 import { addLive, addPage, emptyTimeline, nextAfter, shown, type TimelineState } from '../timeline.ts';
 import { AgentContextLine } from './AgentContext.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
@@ -50,6 +51,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
   );
   const [events, setEvents] = useState<TimelineState<Event>>(() => emptyTimeline(0));
   const [loadingMore, setLoadingMore] = useState(false);
+  const [shownSteps, setShownSteps] = useState(STEP_PAGE);
   /** Reads the next page of the task's past events (up to the head the live stream started at). */
   const readPage = async (state: TimelineState<Event>): Promise<TimelineState<Event>> => {
     const page = await client.events.list.query({ taskId, after: nextAfter(state), limit: EVENTS_PAGE });
@@ -112,6 +114,8 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
     );
   }
   const stageOf = stages(steps);
+  // A long session draws its newest steps and every open approval (windowed.ts).
+  const drawn = windowed(steps, shownSteps);
   const statusOf = new Map(steps.map((s) => [s.key, s.status]));
   const keyOf = new Map(steps.map((s) => [s.id, s.key]));
   return (
@@ -144,7 +148,12 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
           <h2>
             Plan <span class="muted small">{steps.length === 1 ? '1 step' : `${steps.length} steps`}</span>
           </h2>
-          {steps.map((s) => {
+          {drawn.hidden > 0 && (
+            <button type="button" class="more-steps" onClick={() => setShownSteps((n) => n + STEP_PAGE)}>
+              Show {Math.min(STEP_PAGE, drawn.hidden)} earlier steps ({drawn.hidden} not shown)
+            </button>
+          )}
+          {drawn.steps.map((s) => {
             const a = approvalOf.get(s.id);
             return (
               <StepItem

@@ -25,7 +25,7 @@ let server: Server;
 let browser: Browser;
 let agent: GreenlightClient;
 let reviewer: GreenlightClient;
-const keys: Record<'admin' | 'reviewer' | 'agent' | 'emptyReviewer', string> = { admin: '', reviewer: '', agent: '', emptyReviewer: '' };
+const keys: Record<'admin' | 'reviewer' | 'agent' | 'emptyReviewer' | 'emptyAgent', string> = { admin: '', reviewer: '', agent: '', emptyReviewer: '', emptyAgent: '' };
 const contexts: BrowserContext[] = [];
 
 /** A fresh context at phone width, signed in with `key` (kept in sessionStorage as the page does). */
@@ -62,6 +62,7 @@ beforeAll(async () => {
   keys.agent = await mk(adminKey, LONG.agent, 'agent');
   const empty = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'a11y-empty', name: 'Nothing to do' });
   keys.emptyReviewer = await mk(empty.adminKey, 'reviewer', 'approver');
+  keys.emptyAgent = await mk(empty.adminKey, LONG.agent, 'agent');
   // Deletes need two approvals and expire, so the vote count and the deadline show.
   await call(server.url, adminKey, 'policy.set', {
     policy: { rules: [{ match: { kind: 'delete_file' }, action: 'ask', requiredApprovals: 2, timeoutSeconds: 3600 }] },
@@ -274,7 +275,7 @@ describe('every view passes axe and fits a 390 px phone', () => {
   });
 
   it('signed in with an agent key: the page says what the key can and cannot do', async () => {
-    const page = await open('#/', keys.agent);
+    const page = await open('#/', keys.emptyAgent);
     const notice = page.locator('.key-notice');
     await notice.waitFor();
     expect(await notice.innerText()).toMatch(/agent key .*you can look, not decide[\s\S]*It cannot .*decide approvals/);

@@ -8,6 +8,7 @@ import { HelpDialog } from './components/HelpDialog.tsx';
 import { HoldBar } from './components/HoldBar.tsx';
 import { KeyNotice } from './components/KeyNotice.tsx';
 import { HoldsContext, makeHoldStore } from './hooks/useHolds.ts';
+import { History } from './components/History.tsx';
 import { Inbox } from './components/Inbox.tsx';
 import { KeyEntry } from './components/KeyEntry.tsx';
 import { TaskPage } from './components/TaskPage.tsx';
@@ -55,7 +56,13 @@ function SignedIn({ apiKey, onSignOut, onCharacterKeys }: SignedInProps) {
         <main>
           {workspace.error?.code === 'UNAUTHORIZED' && <ErrorBox error={workspace.error} />}
           <KeyNotice onSignOut={onSignOut} />
-          {route.page === 'task' ? <TaskPage key={route.taskId} client={client} taskId={route.taskId} /> : <Inbox client={client} />}
+          {route.page === 'task' ? (
+            <TaskPage key={route.taskId} client={client} taskId={route.taskId} />
+          ) : route.page === 'history' ? (
+            <History client={client} query={route.query} />
+          ) : (
+            <Inbox client={client} />
+          )}
         </main>
         <HoldBar />
       </ViewerContext.Provider>

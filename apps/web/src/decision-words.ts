@@ -12,6 +12,7 @@ const HOLDING: Record<string, string> = {
   skip: 'Skipping',
   modify: 'Sending modified params for',
   answer: 'Sending the answer to',
+  approve_session: 'Approving for this session',
 };
 
 /** "Approving “Run the tests”", for a held decision. */

@@ -6,7 +6,7 @@
  * is sent (holds.ts), shown here with Undo. When selected, its keys are live.
  */
 import { useContext, useRef, useState } from 'preact/hooks';
-import { revealHidden, type Approval, type ApprovalOption } from '@greenlight/core';
+import { revealHidden, type Approval, type ApprovalOption, type GrantMatcher } from '@greenlight/core';
 import type { GreenlightError } from '@greenlight/sdk';
 import { localError, type Client } from '../client.ts';
 import { quoted } from '../decision-words.ts';
@@ -18,6 +18,7 @@ import { useHoldStore, useHolds } from '../hooks/useHolds.ts';
 import { CharacterKeys, useShortcuts } from '../hooks/useShortcuts.ts';
 import { ErrorBox } from './ErrorBox.tsx';
 import { HeldNote } from './HeldNote.tsx';
+import { SessionGrantForm } from './SessionGrant.tsx';
 
 /** onReload reads everything again (after a CONFLICT); what a sent decision changed reaches the views through the hold store. */
 type Props = { client: Client; approval: Approval; selected: boolean; onReload: () => void };
@@ -35,6 +36,7 @@ export function ApprovalPanel({ client, approval, selected, onReload }: Props) {
   const [answer, setAnswer] = useState('');
   const [editing, setEditing] = useState<string | undefined>(undefined);
   const [error, setError] = useState<GreenlightError | undefined>(undefined);
+  const [granting, setGranting] = useState(false);
   const store = useHoldStore();
   const hold = useHolds().find((h) => h.approvalIds.includes(approval.approvalId));
   // Held or on its way: the buttons wait (a failed send leaves them free again).
@@ -81,6 +83,20 @@ export function ApprovalPanel({ client, approval, selected, onReload }: Props) {
     const input = { approvalId: approval.approvalId, decision, paramsHash: approval.paramsHash, ...extra };
     store.hold({
       decision,
+      subject: quoted(revealHidden(approval.title)),
+      approvalIds: [approval.approvalId],
+      send: async (idempotencyKey) => [await client.approvals.decide.mutate({ ...input, idempotencyKey })],
+    });
+  }
+
+  /** Approve, and give a `task` grant with this matcher (held like any decision). */
+  function approveForSession(grant: GrantMatcher) {
+    if (busy) return;
+    setError(undefined);
+    setGranting(false);
+    const input = { approvalId: approval.approvalId, decision: 'approve' as const, paramsHash: approval.paramsHash, scope: 'task' as const, grant };
+    store.hold({
+      decision: 'approve_session',
       subject: quoted(revealHidden(approval.title)),
       approvalIds: [approval.approvalId],
       send: async (idempotencyKey) => [await client.approvals.decide.mutate({ ...input, idempotencyKey })],
@@ -162,7 +178,7 @@ export function ApprovalPanel({ client, approval, selected, onReload }: Props) {
           const ui = OPTION_UI[option];
           const key = characterKeys ? ui.key : undefined;
           if (option === 'modify' && editing !== undefined) return null;
-          return (
+          const button = (
             // The key is announced by aria-keyshortcuts; its visible hint is hidden from
             // the accessible name, which is the label alone ("Approve", not "Approvea").
             <button
@@ -178,8 +194,32 @@ export function ApprovalPanel({ client, approval, selected, onReload }: Props) {
               {key && <kbd aria-hidden="true">{key}</kbd>}
             </button>
           );
+          // Beside Approve, when the server suggests a grant for this step (h/sessions).
+          if (option !== 'approve' || !approval.suggestedGrant) return button;
+          return [
+            button,
+            <button
+              type="button"
+              key="session"
+              class="session-approve"
+              disabled={busy}
+              aria-expanded={granting}
+              onClick={() => setGranting((g) => !g)}
+            >
+              Approve for this session…
+            </button>,
+          ];
         })}
       </div>
+      {granting && approval.suggestedGrant && (
+        <SessionGrantForm
+          id={`grant-${approval.approvalId}`}
+          suggested={approval.suggestedGrant}
+          disabled={busy}
+          onApprove={approveForSession}
+          onCancel={() => setGranting(false)}
+        />
+      )}
       {hold && <HeldNote hold={hold} onReload={onReload} />}
       <ErrorBox
         error={error}

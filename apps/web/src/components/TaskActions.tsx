@@ -51,6 +51,18 @@ export function TaskActions({ client, task, approvals, onChanged }: Props) {
   };
   const approveAll = () => (flagged.length > 0 ? setConfirming(true) : approveBatch(routine, []));
 
+  const close = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await client.tasks.close.mutate({ taskId: task.id });
+      onChanged();
+    } catch (err) {
+      setError(asError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
   const cancel = async () => {
     setBusy(true);
     setError(undefined);
@@ -72,6 +84,12 @@ export function TaskActions({ client, task, approvals, onChanged }: Props) {
         <button type="button" class="tone-go" disabled={busy || approvable.length === 0 || confirming} onClick={approveAll} aria-expanded={flagged.length > 0 ? confirming : undefined}>
           Approve all ({approvable.length}){flagged.length > 0 ? '…' : ''}
         </button>
+        {task.open && (
+          // Ends the session: steps already there run their course; the agent can append no more.
+          <button type="button" class="end-session" disabled={busy} onClick={() => void close()}>
+            End session
+          </button>
+        )}
         {!cancelling && (
           <button type="button" class="tone-stop" disabled={busy} onClick={() => setCancelling(true)}>
             Cancel task

@@ -4,8 +4,8 @@
  * first page is read, then the live stream for this task adds to it and reloads the
  * task; older pages come on request (timeline.ts).
  */
-import { useState } from 'preact/hooks';
-import { revealHidden, type Event } from '@greenlight/core';
+import { useContext, useState } from 'preact/hooks';
+import { can, revealHidden, type Event } from '@greenlight/core';
 import type { Client } from '../client.ts';
 import { taskAfter, taskApprovalsAfter } from '../decided.ts';
 import { label, time, usageText } from '../format.ts';
@@ -16,11 +16,13 @@ import { useSelection } from '../hooks/useSelection.ts';
 import { useShortcuts } from '../hooks/useShortcuts.ts';
 import { useTitle } from '../hooks/useTitle.ts';
 import { INBOX_HREF } from '../route.ts';
+import { ViewerContext } from '../viewer.ts';
 import { stages } from '../stages.ts';
 import { STEP_PAGE, windowed } from '../windowed.ts';
 import { addLive, addPage, emptyTimeline, nextAfter, shown, type TimelineState } from '../timeline.ts';
 import { AgentContextLine } from './AgentContext.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
+import { Grants } from './Grants.tsx';
 import { LiveDot } from './LiveDot.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { StatusLegend } from './StatusLegend.tsx';
@@ -35,18 +37,18 @@ const EVENTS_PAGE = 100;
 export function TaskPage({ client, taskId }: { client: Client; taskId: string }) {
   // One batched request: the task and its open approvals (with their options) together.
   const { data, error, reload, patch } = useReload(() =>
-    Promise.all([client.tasks.get.query({ taskId }), client.approvals.list.query({ taskId, limit: PAGE })]),
+    Promise.all([client.tasks.get.query({ taskId }), client.approvals.list.query({ taskId, limit: PAGE }), client.grants.list.query({ taskId })]),
   );
   // A decision answers with its step: shown at once, no request (the live stream brings the rest).
   useDecided((answers) =>
-    patch(([t, open]) => {
+    patch(([t, open, grants]) => {
       let next = t;
       let approvals = open;
       for (const a of answers) {
         next = taskAfter(next, a);
         approvals = taskApprovalsAfter(approvals, next, a);
       }
-      return [next, approvals];
+      return [next, approvals, grants];
     }),
   );
   const [events, setEvents] = useState<TimelineState<Event>>(() => emptyTimeline(0));
@@ -81,7 +83,8 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
     }
   };
 
-  const [task, open] = data ?? [undefined, undefined];
+  const [task, open, grants] = data ?? [undefined, undefined, undefined];
+  const viewer = useContext(ViewerContext);
   useTitle(task ? task.title : 'Task');
   const approvals = open?.items ?? [];
   const approvalOf = new Map(approvals.map((a) => [a.stepId, a]));
@@ -130,6 +133,11 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
         </h1>
         {task.goal && <p>{task.goal}</p>}
         <AgentContextLine metadata={task.metadata} />
+        {(task.open || task.closed) && (
+          <div class="session-state muted">
+            {task.open ? 'Session open: the agent adds steps as it goes, shown here as they arrive.' : task.closed ? `Session ended ${time(task.closed.at)} by ${task.closed.by}${task.closed.reason === 'idle' ? ' (idle)' : ''}.` : ''}
+          </div>
+        )}
         <div class="muted small">
           by {task.createdBy} · {label(task.mode)} mode · created {time(task.createdAt)} · updated {time(task.updatedAt)}
         </div>
@@ -143,6 +151,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
         <TaskActions client={client} task={task} approvals={approvals} onChanged={reload} />
       </header>
       <ErrorBox error={error ?? live.error} onReload={reload} />
+      <Grants client={client} grants={grants ?? []} mayRevoke={viewer !== undefined && can(viewer.role, 'decide')} onChanged={reload} />
       <div class="task-layout">
         <div class="steps">
           <h2>

@@ -2,6 +2,7 @@
 import { auditRouter } from './trpc/routers/audit.ts';
 import { approvalsRouter } from './trpc/routers/approvals.ts';
 import { eventsRouter } from './trpc/routers/events.ts';
+import { grantsRouter } from './trpc/routers/grants.ts';
 import { keysRouter } from './trpc/routers/keys.ts';
 import { policyRouter } from './trpc/routers/policy.ts';
 import { stepsRouter } from './trpc/routers/steps.ts';
@@ -20,6 +21,7 @@ export const appRouter = router({
   events: eventsRouter,
   webhooks: webhooksRouter,
   audit: auditRouter,
+  grants: grantsRouter,
 });
 
 export type AppRouter = typeof appRouter;

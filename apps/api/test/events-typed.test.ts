@@ -64,6 +64,18 @@ describe('events.list output', () => {
     await t.admin.policy.set.mutate({ policy: { rules: [{ name: 'no-publish', match: { kind: 'run_command', command: '^npm publish' }, action: 'deny', reason: 'frozen' }] } });
     await t.agent.tasks.cancel.mutate({ taskId: third.id, reason: 'enough' });
 
+    // A session: an open task, a grant given with an approval, an append it answers, a revoke, the proposal confirmed, the close.
+    const session = await t.agent.tasks.plan.mutate({ title: 'session', steps: [], open: true, session: 'typed-1' });
+    await t.agent.tasks.append.mutate({ taskId: session.id, steps: [command('ls1', 'ls -la')] });
+    const ls = await openApproval(t.approver, session.id, 'ls1');
+    await t.approver.approvals.decide.mutate({ approvalId: ls.approvalId, decision: 'approve', paramsHash: ls.paramsHash, scope: 'always' });
+    await t.agent.tasks.append.mutate({ taskId: session.id, steps: [command('ls2', 'ls -la')] });
+    const granted = await t.approver.grants.list.query({ taskId: session.id });
+    await t.approver.grants.revoke.mutate({ grantId: granted.items[0]!.id });
+    const proposals = await t.admin.grants.proposals.query();
+    await t.admin.grants.confirm.mutate({ proposalId: proposals.items[0]!.id });
+    await t.agent.tasks.close.mutate({ taskId: session.id });
+
     const events = await allEvents(t.viewer);
     const seen = new Set(events.map((e) => e.type));
     for (const e of events) {

@@ -74,6 +74,18 @@ export const CommandConstruct = z.enum([
 ]);
 export type CommandConstruct = z.infer<typeof CommandConstruct>;
 
+/**
+ * How far a reviewer's approval reaches (SPEC section 11, remembered grants): `once` this
+ * step only; `task` also later steps of the same task that the grant's matcher matches;
+ * `always` that, plus a proposed workspace rule an admin may confirm.
+ */
+export const GrantScope = z.enum(['once', 'task', 'always']);
+export type GrantScope = z.infer<typeof GrantScope>;
+
+/** Why an open task was closed: by a call (`closed`) or by the alarm after the idle time (`idle`). */
+export const CloseReason = z.enum(['closed', 'idle']);
+export type CloseReason = z.infer<typeof CloseReason>;
+
 export const DefaultOnTimeout = z.enum(['reject', 'approve', 'skip', 'cancel_task']);
 export type DefaultOnTimeout = z.infer<typeof DefaultOnTimeout>;
 
@@ -82,10 +94,11 @@ export type ApprovalOption = z.infer<typeof ApprovalOption>;
 
 export const EventType = z.enum([
   'workspace.created', 'key.created', 'key.revoked', 'policy.set', 'limits.set', 'webhook.created', 'webhook.deleted',
-  'task.planned', 'task.mode_changed', 'task.cancelled', 'task.finished',
+  'task.planned', 'task.appended', 'task.closed', 'task.mode_changed', 'task.cancelled', 'task.finished',
   'approval.requested', 'approval.voted', 'approval.expired',
   'step.approved', 'step.changes_requested', 'step.revised', 'step.rejected', 'step.skipped',
   'step.claimed', 'step.completed', 'step.failed', 'step.blocked', 'step.cancelled',
+  'grant.created', 'grant.used', 'grant.revoked', 'grant.confirmed',
 ]);
 export type EventType = z.infer<typeof EventType>;
 

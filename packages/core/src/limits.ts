@@ -1,6 +1,12 @@
 /** Size limits of SPEC section 6, in one place so schemas, the Worker and the docs agree. */
 export const LIMITS = {
   stepsPerPlan: 200,
+  /** Steps of one task over its life: a plan and every append to it (an open task grows). */
+  stepsPerTask: 1000,
+  /** Grants remembered on one task (a reviewer's "for this session" approvals). */
+  grantsPerTask: 100,
+  /** A session name (tasks.plan `session`): a host's session id. */
+  sessionChars: 200,
   paramsBytes: 256 * 1024,
   requestBytes: 1024 * 1024,
   titleChars: 500,
@@ -26,3 +32,6 @@ export const LIMITS = {
  * again. Long enough for any client's retries, short enough that answers do not pile up.
  */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** How long an open task may see no change before the alarm closes it, unless the policy says (policy.limits.sessionIdleSeconds). */
+export const DEFAULT_SESSION_IDLE_SECONDS = 3600;

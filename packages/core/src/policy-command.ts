@@ -18,7 +18,8 @@ import { analyseCommand, type ShellAnalysis } from './shell/parse.ts';
 // revise, setMode, simulate), so analyses are kept in a small bounded cache.
 const ANALYSES_KEPT = 256;
 const analyses = new Map<string, ShellAnalysis>();
-function analysed(command: string): ShellAnalysis {
+/** The analysis of a command line (shell/parse.ts), from the bounded cache; grants (machine/grants.ts) read it too. */
+export function analysed(command: string): ShellAnalysis {
   const hit = analyses.get(command);
   if (hit) return hit;
   const a = analyseCommand(command);

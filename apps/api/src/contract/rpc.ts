@@ -10,6 +10,7 @@ import type {
   CreateWebhookInput, DecideInput, DecideManyInput, DecideResult, Delivery, EvaluateInput, Event, FailInput, Heartbeat, HeartbeatInput, Key,
   ListApprovalsInput, ListEventsInput, ListTasksInput, PlanInput, Policy, PolicyVerdict, RateLimits, Result, ReviseInput, Role, SetModeInput,
   SimulateInput, SimulationReport, Step, StepReport, TaskSummary, TaskView, Ticket, Webhook, Workspace, WorkspaceDetail,
+  AppendInput, AppendResult, CloseInput, ConfirmProposalInput, Grant, GrantProposal, ListGrantsInput, PlanResult, RevokeGrantInput,
 } from '@greenlight/core';
 
 /** How the Worker presents a caller to the object: the workspace named by the key, and its secret. */
@@ -50,7 +51,16 @@ export interface WorkspaceRpc {
   setLimits(cred: Cred, input: { limits: RateLimits } & Idem): Promise<Result<RateLimits>>;
   setPolicy(cred: Cred, input: { policy: Policy } & Idem): Promise<Result<{ policy: Policy; version: number }>>;
 
-  plan(cred: Cred, input: PlanInput): Promise<Result<TaskView>>;
+  /** With `open` and `session`: the caller's open task of the session (`existing: true`), made once. */
+  plan(cred: Cred, input: PlanInput): Promise<Result<PlanResult>>;
+  /** More steps for an open task, by its creator (docs/sessions.md). */
+  append(cred: Cred, input: AppendInput): Promise<Result<AppendResult>>;
+  /** Close an open task; idempotent. */
+  close(cred: Cred, input: CloseInput): Promise<Result<TaskView>>;
+  listGrants(cred: Cred, input: ListGrantsInput): Promise<Result<{ items: Grant[] }>>;
+  revokeGrant(cred: Cred, input: RevokeGrantInput): Promise<Result<Grant>>;
+  listProposals(cred: Cred, input: { all: boolean }): Promise<Result<{ items: GrantProposal[] }>>;
+  confirmProposal(cred: Cred, input: ConfirmProposalInput): Promise<Result<{ proposal: GrantProposal; policyVersion: number }>>;
   revise(cred: Cred, input: ReviseInput): Promise<Result<TaskView>>;
   setMode(cred: Cred, input: SetModeInput): Promise<Result<TaskView>>;
   cancel(cred: Cred, input: CancelInput): Promise<Result<TaskView>>;

@@ -150,6 +150,37 @@ export const MIGRATIONS: readonly Migration[] = [
     OR (json_type(response, '$.items[0].stepStatus') IS NOT NULL AND json_type(response, '$.items[0].step') IS NULL)
   );
   `,
+  /* 7: sessions and grants (docs/sessions.md). open_tasks holds one row per open task
+     while it is open: the session lookup (unique per creator and session, so concurrent
+     first calls find one task) and the idle close (active_at: the task's last change).
+     grants and grant_proposals are readable copies of what the tasks hold and what
+     approvals with scope always proposed, for grants.list and grants.proposals. IF NOT
+     EXISTS: tests that rewind schema_version to replay older migrations leave these. */ `
+  CREATE TABLE IF NOT EXISTS open_tasks (
+    task_id TEXT PRIMARY KEY,
+    created_by TEXT NOT NULL,
+    session TEXT,
+    active_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS open_tasks_by_session ON open_tasks (created_by, session) WHERE session IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS open_tasks_by_activity ON open_tasks (active_at);
+  CREATE TABLE IF NOT EXISTS grants (
+    id TEXT PRIMARY KEY,
+    task_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS grants_by_task ON grants (task_id, created_at);
+  CREATE INDEX IF NOT EXISTS grants_by_age ON grants (created_at);
+  CREATE TABLE IF NOT EXISTS grant_proposals (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS grant_proposals_by_status ON grant_proposals (status, created_at);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

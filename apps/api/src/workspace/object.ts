@@ -10,7 +10,7 @@ import {
   canonicalJson, fail, ok, type AuditExportInput, paramsHash, sha256Hex,
   type Capability, type ClaimInput, type CompleteInput, type CreateKeyInput, type DecideInput, type DecideManyInput, type EvaluateInput,
   type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListEventsInput, type ListTasksInput,
-  type PlanInput, type Policy, type Result, type CoreError, type SimulateInput, type CreateWebhookInput, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
+  type PlanInput, type AppendInput, type CloseInput, type ListGrantsInput, type RevokeGrantInput, type ConfirmProposalInput, type Policy, type Result, type CoreError, type SimulateInput, type CreateWebhookInput, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
   can, forbiddenMessage, CLOSE_REVOKED, type RateLimits,
 } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
@@ -29,6 +29,8 @@ import * as approvals from './ops/approvals.ts';
 import * as steps from './ops/steps.ts';
 import * as tasks from './ops/tasks.ts';
 import * as webhooks from './ops/webhooks.ts';
+import * as sessions from './ops/sessions.ts';
+import * as grants from './ops/grants.ts';
 import { openAtRest, openForCaller, sealAtRest, sealForCaller } from './seal.ts';
 import { deliverDue, earliestDelivery, sealLegacyWebhookSecrets, webhookSecretAad } from './webhooks.ts';
 import type { Cred, WorkspaceRpc } from '../contract/rpc.ts';
@@ -173,7 +175,26 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
 
   async plan(cred: Cred, input: PlanInput) {
     const hashes = await Promise.all(input.steps.map((s) => paramsHash(s.params)));
-    return this.call(cred, 'plan', { op: 'tasks.plan', input }, (tx) => tasks.plan(tx, input, hashes));
+    return this.call(cred, 'plan', { op: 'tasks.plan', input }, (tx) => sessions.plan(tx, input, hashes));
+  }
+  async append(cred: Cred, input: AppendInput) {
+    const hashes = await Promise.all(input.steps.map((s) => paramsHash(s.params)));
+    return this.call(cred, 'plan', { op: 'tasks.append', input }, (tx) => sessions.append(tx, input, hashes));
+  }
+  close(cred: Cred, input: CloseInput) {
+    return this.call(cred, 'cancel_own', { op: 'tasks.close', input }, (tx) => sessions.close(tx, input));
+  }
+  listGrants(cred: Cred, input: ListGrantsInput) {
+    return this.call(cred, 'read', undefined, (tx) => ok(grants.list(tx, input)));
+  }
+  revokeGrant(cred: Cred, input: RevokeGrantInput) {
+    return this.call(cred, 'decide', { op: 'grants.revoke', input }, (tx) => grants.revoke(tx, input));
+  }
+  listProposals(cred: Cred, input: { all: boolean }) {
+    return this.call(cred, 'read', undefined, (tx) => ok(grants.proposals(tx, input)));
+  }
+  confirmProposal(cred: Cred, input: ConfirmProposalInput) {
+    return this.call(cred, 'admin', { op: 'grants.confirm', input }, (tx) => grants.confirm(tx, input));
   }
   async revise(cred: Cred, input: ReviseInput) {
     const hash = await paramsHash(input.params);
@@ -276,6 +297,7 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
         if (!meta) return [];
         const tx = new Tx(this.sql, meta, SYSTEM_KEY, now, this.newId);
         for (const taskId of tasksDueBy(this.sql, now)) tx.load(taskId);
+        sessions.closeIdle(tx);
         // Idempotency records past their window, and used or expired socket tickets, go.
         pruneIdempotency(this.sql, now);
         this.sql.exec(`DELETE FROM tickets WHERE expires_at < ?`, now);
@@ -379,7 +401,8 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
 
   /** Keep one alarm at the earliest deadline: a lease, an approval, a webhook delivery due, or an idempotency record's expiry. */
   private async aimAlarm(): Promise<void> {
-    const times = [earliestDeadline(this.sql), earliestDelivery(this.sql), earliestIdempotencyExpiry(this.sql)].filter((t): t is number => t !== undefined);
+    const idle = this.meta ? sessions.nextIdleClose(this.sql, this.meta.policy) : undefined;
+    const times = [earliestDeadline(this.sql), earliestDelivery(this.sql), earliestIdempotencyExpiry(this.sql), idle].filter((t): t is number => t !== undefined);
     const next = times.length > 0 ? Math.min(...times) : null;
     if (next === this.alarmAt) return;
     this.alarmAt = next;

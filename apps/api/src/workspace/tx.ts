@@ -7,6 +7,7 @@ import { addUsage, applyDeadlines, fail, ok, type Ctx, type Event, type Key, typ
 import { writeMeta, type WorkspaceMeta } from './meta.ts';
 import { appendEvents, loadTask, saveTask } from './store.ts';
 import { enqueueDeliveries } from './webhooks.ts';
+import { syncSessionRows } from './sessions-store.ts';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -34,7 +35,7 @@ export class Tx {
   }
 
   ctx(actor = this.actor): Ctx {
-    return { now: this.now, actor, newId: this.newId };
+    return { now: this.now, actor, newId: this.newId, ...(actor === this.actor ? { role: this.key.role } : {}) };
   }
 
   /** A task, brought up to date with its deadlines. Unknown ids are NOT_FOUND. */
@@ -52,6 +53,7 @@ export class Tx {
   commit(outcome: Outcome, opts: { isNew?: boolean; actor?: string } = {}): void {
     if (!opts.isNew && outcome.touched.length === 0 && outcome.events.length === 0) return;
     saveTask(this.sql, outcome, opts.isNew ?? false);
+    syncSessionRows(this.sql, outcome);
     this.dirty = true;
     this.emit(outcome.events, opts.actor);
     const before = this.usageBefore.get(outcome.task.id);

@@ -18,6 +18,8 @@ export function cancelInDraft(d: Draft, reason: string | undefined): void {
     if (!isTerminalStep(step.status)) d.move(step, 'cancelled', { by: actor, ...(reason ? { reason } : {}) });
   }
   d.moveTask('cancelled');
+  // A cancelled open task takes no more steps: cancelling ends it (no task.closed: task.cancelled says it).
+  delete d.task.open;
   d.task.cancel = { by: actor, at: now, ...(reason ? { reason } : {}) };
   d.emit('task.cancelled', { by: actor, ...(reason ? { reason } : {}) });
   d.emit('task.finished', { status: 'cancelled' });

@@ -17,6 +17,7 @@ import { settle } from './settle.ts';
 import { cancelInDraft } from './cancel.ts';
 import { selfApprovalRefusal } from './authority.ts';
 import { approvalProgress } from '../facts.ts';
+import { giveGrant } from './give-grant.ts';
 
 /**
  * A decision as the core takes it. The shell has looked the approval id up (every
@@ -52,11 +53,17 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
   }
   if (!clarify && cmd.decision === 'answer') return fail('BAD_REQUEST', `only clarify steps take an answer; ${step.key} is ${step.kind}`);
 
+  const scope = cmd.scope ?? 'once';
+  if ((scope !== 'once' || cmd.grant !== undefined) && cmd.decision !== 'approve' && cmd.decision !== 'modify') {
+    return fail('BAD_REQUEST', `a grant (scope ${scope}) comes with approve or modify, not ${cmd.decision}`, { issues: [{ path: ['scope'], message: 'only approve and modify take a scope or a grant' }] });
+  }
   const { now, actor } = d.ctx;
   const vote = { principal: actor, decision: cmd.decision, at: now };
   switch (cmd.decision) {
-    case 'approve':
-      return approveVote(d, step, vote);
+    case 'approve': {
+      const r = approveVote(d, step, vote);
+      return r.ok && scope !== 'once' ? giveGrant(d, step, { ...cmd, scope }, policy) : r;
+    }
     case 'reject':
       step.approvals = [...step.approvals, vote];
       step.decision = { decision: 'reject', by: [actor], at: now, ...(cmd.feedback ? { feedback: cmd.feedback } : {}) };
@@ -82,8 +89,10 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
       d.move(step, 'completed', { by: actor, answer });
       return ok(undefined);
     }
-    case 'modify':
-      return modify(d, step, cmd, vote);
+    case 'modify': {
+      const r = modify(d, step, cmd, vote);
+      return r.ok && scope !== 'once' ? giveGrant(d, step, { ...cmd, scope }, policy) : r;
+    }
   }
 }
 

@@ -6,14 +6,20 @@
  * move, of a step or of the task, is checked against the declared machine
  * (transitions.ts): an undeclared one throws IllegalTransition.
  */
-import { isTerminalStep, type EventType, type StepStatus, type TaskStatus } from '../enums.ts';
+import { isTerminalStep, type EventType, type Role, type StepStatus, type TaskStatus } from '../enums.ts';
 import type { EventData, NewEvent } from '../schemas/event.ts';
 import type { Step } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
 import { NEW_STATE, assertStepTransition, assertTaskTransition } from './transitions.ts';
 
 /** What a transition needs from the outside world, passed in explicitly. */
-export type Ctx = { now: number; actor: string; newId: () => string };
+export type Ctx = {
+  now: number;
+  actor: string;
+  newId: () => string;
+  /** The caller's role, where a rule depends on it (who may revise, cancel or close a task it did not create). */
+  role?: Role | undefined;
+};
 
 export type Outcome = { task: Task; events: NewEvent[]; touched: string[] };
 
@@ -40,11 +46,14 @@ export class Draft {
   /** Steps the plan just created: their first move is from NEW_STATE, not from their placeholder status. */
   private readonly fresh: Set<string>;
 
-  /** `planned`: the task was just created by planTask, so every step's first move is its entry. */
-  constructor(task: Task, ctx: Ctx, opts: { planned?: boolean } = {}) {
+  /**
+   * `planned`: the task was just created by planTask, so every step's first move is its
+   * entry; `fresh`: the ids of steps just appended (appendSteps), whose first move is theirs.
+   */
+  constructor(task: Task, ctx: Ctx, opts: { planned?: boolean; fresh?: readonly string[] } = {}) {
     this.ctx = ctx;
     this.task = structuredClone(task);
-    this.fresh = new Set(opts.planned ? this.task.steps.map((s) => s.id) : []);
+    this.fresh = new Set(opts.planned ? this.task.steps.map((s) => s.id) : (opts.fresh ?? []));
     this.byId = new Map(this.task.steps.map((s) => [s.id, s]));
     this.byKey = new Map(this.task.steps.map((s) => [s.key, s]));
   }

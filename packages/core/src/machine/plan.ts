@@ -10,7 +10,8 @@ import { evaluatePolicy, higherMode } from '../policy.ts';
 import { badRequest, fail, ok, type Issue, type Result } from '../result.ts';
 import { ZERO_USAGE } from '../schemas/common.ts';
 import { parseParams } from '../schemas/params.ts';
-import type { Policy } from '../schemas/policy.ts';
+import type { Grant } from '../schemas/grant.ts';
+import type { Policy, PolicyVerdict } from '../schemas/policy.ts';
 import type { Step, StepInput } from '../schemas/step.ts';
 import type { PlanInput, Task } from '../schemas/task.ts';
 import type { EventData } from '../schemas/event.ts';
@@ -38,10 +39,10 @@ export function checkNewParams(step: Pick<StepInput, 'kind' | 'baseHash'>, param
   return issues.length > 0 ? badRequest(`params do not fit ${withArticle(step.kind)} step: ${issues[0]!.message}`, issues) : ok(undefined);
 }
 
-/** The whole-plan check. Returns every problem found, not just the first. */
-export function validatePlan(steps: StepInput[]): Result<void> {
+/** The whole-plan check. Returns every problem found, not just the first. An open plan may have no step yet. */
+export function validatePlan(steps: StepInput[], opts: { open?: boolean | undefined } = {}): Result<void> {
   const issues: Issue[] = [];
-  if (steps.length === 0) issues.push({ path: ['steps'], message: 'a plan needs at least one step' });
+  if (steps.length === 0 && opts.open !== true) issues.push({ path: ['steps'], message: 'a plan needs at least one step (or open: true)' });
   if (steps.length > LIMITS.stepsPerPlan) issues.push({ path: ['steps'], message: `a plan has at most ${LIMITS.stepsPerPlan} steps` });
   const keys = new Map<string, number>();
   steps.forEach((s, i) => {
@@ -95,9 +96,10 @@ export type PreparedPlan = { input: PlanInput; paramsHashes: string[] };
 
 /** Create the task. The plan must have passed validatePlan; hashes come from the shell. */
 export function planTask(plan: PreparedPlan, policy: Policy, ctx: Ctx): Result<Outcome> {
-  const checked = validatePlan(plan.input.steps);
-  if (!checked.ok) return checked;
   const { input } = plan;
+  if (input.session !== undefined && input.open !== true) return badRequest('a session needs open: true', [{ path: ['session'], message: 'a session needs open: true' }]);
+  const checked = validatePlan(input.steps, { open: input.open });
+  if (!checked.ok) return checked;
   const taskId = ctx.newId();
   const mode: Mode = input.mode ?? policy.mode;
   // An agent may plan stricter than the workspace, never looser: raising a task's
@@ -105,34 +107,9 @@ export function planTask(plan: PreparedPlan, policy: Policy, ctx: Ctx): Result<O
   if (mode !== policy.mode && higherMode(mode, policy.mode) === mode) {
     return fail('FORBIDDEN', `mode ${mode} is looser than the workspace's ${policy.mode}; an approver can raise it with tasks.setMode`);
   }
-  const steps: Step[] = input.steps.map((s, index) => {
-    const paramsHash = plan.paramsHashes[index]!;
-    const policyVerdict = evaluatePolicy(policy, s, mode === policy.mode ? undefined : mode);
-    return {
-      id: ctx.newId(),
-      taskId,
-      key: s.key,
-      index,
-      kind: s.kind,
-      title: s.title,
-      params: s.params,
-      paramsHash,
-      revision: 1,
-      dependsOn: s.dependsOn,
-      // Every step starts here for one instant; its first move below is its first event.
-      status: 'awaiting_approval',
-      ...(s.explanation !== undefined ? { explanation: s.explanation } : {}),
-      ...(s.risk !== undefined ? { risk: s.risk } : {}),
-      idempotent: s.idempotent ?? false,
-      ...(s.baseHash !== undefined ? { baseHash: s.baseHash } : {}),
-      ...(s.metadata !== undefined ? { metadata: s.metadata } : {}),
-      policy: policyVerdict,
-      approvals: [],
-      attempt: 0,
-      history: [{ revision: 1, params: s.params, paramsHash, by: ctx.actor, at: ctx.now, via: 'plan' }],
-      updatedAt: ctx.now,
-    };
-  });
+  const steps: Step[] = input.steps.map((s, index) =>
+    newStep(s, { taskId, index, paramsHash: plan.paramsHashes[index]!, verdict: evaluatePolicy(policy, s, mode === policy.mode ? undefined : mode) }, ctx),
+  );
   const task: Task = {
     id: taskId,
     title: input.title,
@@ -144,6 +121,8 @@ export function planTask(plan: PreparedPlan, policy: Policy, ctx: Ctx): Result<O
     createdAt: ctx.now,
     updatedAt: ctx.now,
     ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
+    ...(input.open === true ? { open: true } : {}),
+    ...(input.session !== undefined ? { session: input.session } : {}),
     steps,
   };
   const d = new Draft(task, ctx, { planned: true });
@@ -153,13 +132,42 @@ export function planTask(plan: PreparedPlan, policy: Policy, ctx: Ctx): Result<O
   return ok(d.done());
 }
 
+/** A step as a plan or an append creates it, with the policy's verdict not yet applied (applyVerdict moves it). */
+export function newStep(s: StepInput, at: { taskId: string; index: number; paramsHash: string; verdict: PolicyVerdict }, ctx: Ctx): Step {
+  const { taskId, index, paramsHash, verdict } = at;
+  return {
+    id: ctx.newId(),
+    taskId,
+    key: s.key,
+    index,
+    kind: s.kind,
+    title: s.title,
+    params: s.params,
+    paramsHash,
+    revision: 1,
+    dependsOn: s.dependsOn,
+    // Every step starts here for one instant; its first move (applyVerdict) is its first event.
+    status: 'awaiting_approval',
+    ...(s.explanation !== undefined ? { explanation: s.explanation } : {}),
+    ...(s.risk !== undefined ? { risk: s.risk } : {}),
+    idempotent: s.idempotent ?? false,
+    ...(s.baseHash !== undefined ? { baseHash: s.baseHash } : {}),
+    ...(s.metadata !== undefined ? { metadata: s.metadata } : {}),
+    policy: verdict,
+    approvals: [],
+    attempt: 0,
+    history: [{ revision: 1, params: s.params, paramsHash, by: ctx.actor, at: ctx.now, via: 'plan' }],
+    updatedAt: ctx.now,
+  };
+}
+
 /**
  * How a verdict was reached, for the step's decision and its event: `data` is added
  * to the event, `type` overrides its type, and `backer` is the person behind an
  * `allow` that a raised task mode gives (see verdictForTask), named in the decision
  * instead of only `policy:<rule>`.
  */
-export type VerdictNote = { data?: VerdictData; type?: 'step.revised'; backer?: string | undefined };
+export type VerdictNote = { data?: VerdictData; type?: 'step.revised'; backer?: string | undefined; grant?: Grant | undefined };
 
 /** What a verdict's event says about its cause: a revision's new hash, the mode that allowed it, or what re-checked the deny rules. */
 export type VerdictData = Pick<EventData<'step.revised'>, 'paramsHash'> | Pick<EventData<'step.approved'>, 'mode'> | DenyRecheck;
@@ -167,8 +175,16 @@ export type VerdictData = Pick<EventData<'step.revised'>, 'paramsHash'> | Pick<E
 /** Put a step where the policy says (its `step.policy`): approved, asking, or rejected. */
 export function applyVerdict(d: Draft, step: Step, note: VerdictNote = {}): void {
   const v = step.policy;
-  const { data = {}, type, backer } = note;
-  if (v.action === 'allow') {
+  const { data = {}, type, backer, grant } = note;
+  if (v.action === 'ask' && grant !== undefined) {
+    // Approved by a remembered grant (machine/grants.ts): named `grant:<id>`, with the reviewer behind it.
+    const by = `grant:${grant.id}`;
+    step.approvals = [];
+    step.decision = { decision: 'policy', by: [by], at: d.ctx.now, rule: by };
+    d.move(step, 'approved', { by, grant: grant.id, grantedBy: grant.by, ...data }, type);
+    grant.uses += 1;
+    d.emit('grant.used', { grantId: grant.id, stepKey: step.key, grantedBy: grant.by }, step.id);
+  } else if (v.action === 'allow') {
     step.approvals = [];
     const by = backer ?? `policy:${v.rule ?? 'default'}`;
     step.decision = { decision: 'policy', by: [by], at: d.ctx.now, ...(v.rule ? { rule: v.rule } : {}) };

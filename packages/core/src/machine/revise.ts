@@ -7,7 +7,7 @@ import { fail, ok, type Result } from '../result.ts';
 import type { Policy } from '../schemas/policy.ts';
 import type { Step } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
-import { verdictForTask } from './authority.ts';
+import { judgeStep } from './grants.ts';
 import { applyVerdict, checkNewParams } from './plan.ts';
 import { requestApproval } from './approval.ts';
 import { Draft, type Ctx, type Outcome } from './draft.ts';
@@ -34,9 +34,10 @@ export function revise(task: Task, cmd: ReviseCommand, policy: Policy, ctx: Ctx)
   step.history = [...step.history, { revision: step.revision, params: cmd.params, paramsHash: cmd.paramsHash, by: actor, at: now, via: 'revise' }];
   // Under a raised mode the revision is approved in the name of whoever raised it, and
   // never in the creator's own name while preventSelfApproval holds (verdictForTask).
-  const { verdict, backer } = verdictForTask(d.task, step, policy);
+  // A live grant of the task answers a revision that asks, as it answers an appended step.
+  const { verdict, backer, grant } = judgeStep(d.task, step, policy);
   step.policy = verdict;
-  applyVerdict(d, step, { data: { paramsHash: cmd.paramsHash }, type: 'step.revised', backer });
+  applyVerdict(d, step, { data: { paramsHash: cmd.paramsHash }, type: 'step.revised', backer, grant });
   voidDependents(d, step);
   settle(d);
   return ok(d.done());

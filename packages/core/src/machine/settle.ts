@@ -25,9 +25,10 @@ export function propagateBlocked(d: Draft): void {
   }
 }
 
-/** The task's status as its steps say it is. */
-export function deriveTaskStatus(task: Pick<Task, 'status' | 'steps'>): TaskStatus {
+/** The task's status as its steps say it is; an open task is active until it is closed, whatever its steps. */
+export function deriveTaskStatus(task: Pick<Task, 'status' | 'steps' | 'open'>): TaskStatus {
   if (task.status === 'cancelled') return 'cancelled';
+  if (task.open === true) return 'active';
   if (task.steps.some((s) => !isTerminalStep(s.status))) return 'active';
   if (task.steps.every((s) => SATISFYING_STEP_STATUSES.has(s.status))) return 'completed';
   return task.steps.some((s) => s.status === 'completed') ? 'completed_with_errors' : 'failed';

@@ -31,12 +31,12 @@ const REVISABLE: StepStatus[] = ['awaiting_approval', 'changes_requested', 'appr
 
 /** Every move a step can make (SPEC section 3's diagram), with the event each writes. */
 export const STEP_TRANSITIONS: readonly StepTransition[] = [
-  // planning: the policy sorts each new step at once
-  edge(NEW_STATE, 'awaiting_approval', 'approval.requested', 'plan (policy asks)'),
-  edge(NEW_STATE, 'approved', 'step.approved', 'plan (policy allows)'),
-  edge(NEW_STATE, 'rejected', 'step.rejected', 'plan (policy denies)'),
+  // planning (and appending to an open task): the policy sorts each new step at once
+  edge(NEW_STATE, 'awaiting_approval', 'approval.requested', 'plan / append (policy asks)'),
+  edge(NEW_STATE, 'approved', 'step.approved', 'plan / append (policy allows, or a grant answers)'),
+  edge(NEW_STATE, 'rejected', 'step.rejected', 'plan / append (policy denies)'),
   // reviewers
-  edge('awaiting_approval', 'approved', 'step.approved', 'approve (N votes) / modify / raised mode'),
+  edge('awaiting_approval', 'approved', 'step.approved', 'approve (N votes) / modify / raised mode / new grant'),
   edge('awaiting_approval', 'awaiting_approval', 'approval.requested', 'modify short of N votes / dependency changed'),
   edge('awaiting_approval', 'changes_requested', 'step.changes_requested', 'request_changes'),
   edge('awaiting_approval', 'rejected', 'step.rejected', 'reject / deny rule'),
@@ -50,7 +50,7 @@ export const STEP_TRANSITIONS: readonly StepTransition[] = [
   // the agent revises: the policy judges the new revision
   ...REVISABLE.flatMap((from) => [
     edge(from, 'awaiting_approval', 'step.revised', 'revise (policy asks)'),
-    edge(from, 'approved', 'step.revised', 'revise (policy allows)'),
+    edge(from, 'approved', 'step.revised', 'revise (policy allows, or a grant answers)'),
     edge(from, 'rejected', 'step.revised', 'revise (policy denies)'),
   ]),
   // an approval given for the old plan is void when a step it builds on changes
@@ -74,13 +74,14 @@ export type TaskTransition = { from: TaskStatus | typeof NEW_STATE; to: TaskStat
  * Every move a task can make. A task is `active` until every step is terminal, then
  * takes the status its steps give it (deriveTaskStatus), or is cancelled; nothing
  * leaves a finished task. An open task (SPEC section 11) stays `active` while open
- * and ends through these same moves: it adds none.
+ * (tasks.append adds steps); once closed (tasks.close, or the alarm when idle) it ends
+ * through these same moves: it adds none.
  */
 export const TASK_TRANSITIONS: readonly TaskTransition[] = [
   { from: NEW_STATE, to: 'active', trigger: 'plan' },
-  { from: 'active', to: 'completed', trigger: 'every step completed or skipped' },
-  { from: 'active', to: 'completed_with_errors', trigger: 'some steps completed and some not' },
-  { from: 'active', to: 'failed', trigger: 'no step completed' },
+  { from: 'active', to: 'completed', trigger: 'every step completed or skipped (and closed, if open)' },
+  { from: 'active', to: 'completed_with_errors', trigger: 'some steps completed and some not (and closed, if open)' },
+  { from: 'active', to: 'failed', trigger: 'no step completed (and closed, if open)' },
   { from: 'active', to: 'cancelled', trigger: 'cancel / timeout (cancel_task)' },
 ];
 

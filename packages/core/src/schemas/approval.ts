@@ -1,7 +1,8 @@
 /** The approval a reviewer sees: the open request on one revision of one step. */
 import { z } from 'zod';
-import { ApprovalOption, Checkpoint, Decision, DefaultOnTimeout, Risk, StepKind } from '../enums.ts';
+import { ApprovalOption, Checkpoint, Decision, DefaultOnTimeout, GrantScope, Risk, StepKind } from '../enums.ts';
 import { EpochMs, Id, IdempotencyKey, Sha256Hex, Text } from './common.ts';
+import { GrantMatcher } from './grant.ts';
 import { AnyParams } from './params.ts';
 import { Vote } from './step.ts';
 
@@ -28,6 +29,8 @@ export const Approval = z.object({
   expiresAt: EpochMs.optional(),
   defaultOnTimeout: DefaultOnTimeout,
   createdBy: z.string(),
+  /** The grant an approval "for this session" would give, derived from the step (machine/grants.ts); absent when none can be. */
+  suggestedGrant: GrantMatcher.optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 
@@ -38,6 +41,10 @@ export const DecideInput = z.strictObject({
   feedback: Text.optional(),
   answer: Text.optional(),
   params: AnyParams.optional(),
+  /** How far an approve or modify reaches: this step (`once`, the default), later matching steps of the task, or a proposed rule. */
+  scope: GrantScope.optional(),
+  /** The grant's matcher, instead of the one derived from the step; it must match the approved step. */
+  grant: GrantMatcher.optional(),
   idempotencyKey: IdempotencyKey.optional(),
 });
 export type DecideInput = z.infer<typeof DecideInput>;

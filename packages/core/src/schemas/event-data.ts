@@ -14,7 +14,7 @@
  * optional too. The rows' JSON is never rewritten (the audit chain hashes it as stored).
  */
 import { z } from 'zod';
-import { DefaultOnTimeout, Mode, Role, StepStatus, TaskStatus, WebhookEvent, WebhookFormat, type EventType } from '../enums.ts';
+import { CloseReason, DefaultOnTimeout, GrantScope, Mode, Role, StepStatus, TaskStatus, WebhookEvent, WebhookFormat, type EventType } from '../enums.ts';
 import { BucketLimit } from '../ratelimit.ts';
 import { StepError as StepErrorInput } from './step.ts';
 
@@ -28,6 +28,9 @@ const shape = z.looseObject;
 // Nested values as stored: no defaults filled in, unknown keys kept (reading must not change what the chain hashed).
 const StepError = StepErrorInput.loose();
 const Usage = z.looseObject({ inputTokens: count, outputTokens: count, costUsd: z.number().nonnegative() });
+
+/** A grant's matcher as stored (schemas/grant.ts GrantMatcher), read loosely like every nested value. */
+const Matcher = z.looseObject({ kind: z.enum(['command', 'path', 'tool']) });
 
 /** The fields every step move has (Draft.move): the status before, the one after, and the revision. */
 const move = <To extends z.ZodType>(to: To) => ({ from: StepStatus, to, revision });
@@ -58,6 +61,8 @@ export const EVENT_DATA = {
   'webhook.deleted': shape({ id: text }),
 
   'task.planned': shape({ title: text, steps: count.meta({ description: 'how many steps the plan has' }), mode: Mode }),
+  'task.appended': shape({ stepKeys: z.array(text).meta({ description: 'the keys of the appended steps, in order' }) }),
+  'task.closed': shape({ by: text, reason: CloseReason }),
   'task.mode_changed': shape({ from: Mode, to: Mode, by: text }),
   'task.cancelled': shape({ by: text, reason: text.optional() }),
   'task.finished': shape({ status: TaskStatus.exclude(['active']) }),
@@ -90,6 +95,8 @@ export const EVENT_DATA = {
     attempt: count.optional(),
     error: StepError.optional(),
     reason: cause('why it is approved again: lease_expired'),
+    grant: cause('the grant that approved it (by is `grant:<id>`)'),
+    grantedBy: cause('the reviewer who gave that grant'),
   }),
   'step.changes_requested': shape({ ...move(z.literal('changes_requested')), by: text, feedback: text }),
   'step.revised': shape({
@@ -100,6 +107,8 @@ export const EVENT_DATA = {
     via: text.optional(),
     reason: text.optional(),
     approvalId: cause('the new approval, when the revision is asked about'),
+    grant: cause('the grant that approved the revision'),
+    grantedBy: cause('the reviewer who gave that grant'),
   }),
   'step.rejected': shape({
     ...move(z.literal('rejected')),
@@ -140,6 +149,19 @@ export const EVENT_DATA = {
   }),
   'step.blocked': shape({ ...move(z.literal('blocked')), reason: text, dependency: text }),
   'step.cancelled': shape({ ...move(z.literal('cancelled')), by: text, reason: text.optional() }),
+
+  'grant.created': shape({
+    grantId: text,
+    scope: GrantScope.exclude(['once']),
+    matcher: Matcher,
+    by: text,
+    approvalId: text,
+    stepKey: text,
+    proposalId: cause('the proposed workspace rule, for scope always'),
+  }),
+  'grant.used': shape({ grantId: text, stepKey: text, grantedBy: text }),
+  'grant.revoked': shape({ grantId: text, by: text }),
+  'grant.confirmed': shape({ proposalId: text, grantId: text, rule: text, policyVersion: z.number().int().positive() }),
 } satisfies Record<EventType, z.ZodObject>;
 
 /** A type without its index signature: the keys a schema names, not the `[k: string]: unknown` a loose object adds. */

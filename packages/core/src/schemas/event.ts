@@ -35,6 +35,8 @@ export const Event = z.discriminatedUnion('type', [
   member('webhook.created'),
   member('webhook.deleted'),
   member('task.planned'),
+  member('task.appended'),
+  member('task.closed'),
   member('task.mode_changed'),
   member('task.cancelled'),
   member('task.finished'),
@@ -51,6 +53,10 @@ export const Event = z.discriminatedUnion('type', [
   member('step.failed'),
   member('step.blocked'),
   member('step.cancelled'),
+  member('grant.created'),
+  member('grant.used'),
+  member('grant.revoked'),
+  member('grant.confirmed'),
 ]);
 export type Event = z.infer<typeof Event>;
 

@@ -40,6 +40,13 @@ export const PolicyShape = z.strictObject({
   defaultOnTimeout: DefaultOnTimeout.default('reject'),
   maxAttempts: z.number().int().min(1).max(20).default(3),
   leaseSeconds: z.number().int().min(5).max(3600).default(60),
+  /** Limits of the workspace's tasks; absent means the defaults (DEFAULT_SESSION_IDLE_SECONDS). */
+  limits: z
+    .strictObject({
+      /** An open task (tasks.plan `open: true`) that sees no change for this long is closed by the alarm. */
+      sessionIdleSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
+    })
+    .optional(),
 });
 
 /** What the policy said about one step: the action and, when a rule decided, which one. */

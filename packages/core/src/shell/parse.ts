@@ -20,7 +20,12 @@ import type { CommandConstruct } from '../enums.ts';
 import { syntax as loadSyntax } from './mvdan.cjs';
 import { wrapped } from './wrappers.ts';
 
-export type ShellPart = { text: string; constructs: CommandConstruct[] };
+/**
+ * One simple command: its text as rendered (above), the constructs around it, and its
+ * argv (the words' values, quotes removed) when it has one a grant can compare: no
+ * prefix assignment and every word plain text (no expansion, glob or substitution).
+ */
+export type ShellPart = { text: string; constructs: CommandConstruct[]; argv?: string[] };
 export type ShellAnalysis = { ok: true; parts: ShellPart[] } | { ok: false; reason: string };
 
 /** More parts or nesting than this is not a command a person wrote to be read: ask. */
@@ -60,9 +65,9 @@ class Analyser {
     return new TextDecoder().decode(this.bytes.subarray(n.Pos().Offset(), n.End().Offset()));
   }
 
-  add(words: string[], constructs: Set<CommandConstruct>): void {
+  add(words: string[], constructs: Set<CommandConstruct>, argv?: string[]): void {
     if (this.parts.length >= MAX_PARTS) throw new TooComplex(`more than ${MAX_PARTS} commands`);
-    this.parts.push({ text: words.join(' '), constructs: [...constructs].sort() });
+    this.parts.push({ text: words.join(' '), constructs: [...constructs].sort(), ...(argv ? { argv } : {}) });
   }
 
   stmts(list: unknown, around: Set<CommandConstruct>): void {
@@ -151,25 +156,27 @@ class Analyser {
     const args = nodes(cmd.Args).map((w) => this.word(w, own));
     for (const a of args) for (const c of a.constructs) constructs.add(c);
     if (args.length > 0 && args[0]!.literal === undefined) constructs.add('dynamic');
-    this.command([...assigns.map((a) => ({ source: a, constructs })), ...args].map(renderWord), args, constructs);
+    this.command([...assigns.map((a) => ({ source: a, constructs })), ...args].map(renderWord), args, constructs, assigns.length === 0);
   }
 
   /**
    * One simple command, and the command a wrapper in it runs (a simple command too); a
    * literal shell payload is parsed. A payload marks the wrapper and what it runs.
    */
-  command(rendered: string[], args: WordInfo[], constructs: Set<CommandConstruct>): void {
+  command(rendered: string[], args: WordInfo[], constructs: Set<CommandConstruct>, bare = true): void {
     const w = wrapped(args);
     const around = new Set(constructs);
     if (w?.payload) around.add('payload');
-    this.add(rendered, around);
+    const literals = args.map((a) => a.literal);
+    const argv = bare && literals.every((l): l is string => l !== undefined) ? literals : undefined;
+    this.add(rendered, around, argv);
     if (!w) return;
     if (w.inner && w.inner.length > 0) this.command(w.inner.map(renderWord), w.inner, around);
     if (w.script !== undefined) {
       if (this.depth >= MAX_DEPTH) throw new TooComplex(`shell payloads nested more than ${MAX_DEPTH} deep`);
       const inner = analyse(w.script, this.depth + 1);
       if (!inner.ok) throw new TooComplex(`a shell payload ${inner.reason}`);
-      for (const p of inner.parts) this.add([p.text], new Set([...around, ...p.constructs]));
+      for (const p of inner.parts) this.add([p.text], new Set([...around, ...p.constructs]), p.argv);
     }
   }
 }

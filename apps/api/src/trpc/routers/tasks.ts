@@ -1,9 +1,13 @@
-/** tasks.*: plan, read, revise, set mode, cancel. */
-import { CancelInput, ListTasksInput, PlanInput, ReviseInput, SetModeInput, TaskIdInput, TaskSummary, TaskView, page } from '@greenlight/core';
+/** tasks.*: plan, read, revise, set mode, cancel; append to and close an open task (docs/sessions.md). */
+import {
+  AppendInput, AppendResult, CancelInput, CloseInput, ListTasksInput, PlanInput, PlanResult, ReviseInput, SetModeInput, TaskIdInput, TaskSummary, TaskView, page,
+} from '@greenlight/core';
 import { router, unwrap, workspaceProcedure } from '../init.ts';
 
 export const tasksRouter = router({
-  plan: workspaceProcedure.input(PlanInput).output(TaskView).mutation(({ ctx, input }) => unwrap(ctx.ws.plan(ctx.cred, input))),
+  plan: workspaceProcedure.input(PlanInput).output(PlanResult).mutation(({ ctx, input }) => unwrap(ctx.ws.plan(ctx.cred, input))),
+  append: workspaceProcedure.input(AppendInput).output(AppendResult).mutation(({ ctx, input }) => unwrap(ctx.ws.append(ctx.cred, input))),
+  close: workspaceProcedure.input(CloseInput).output(TaskView).mutation(({ ctx, input }) => unwrap(ctx.ws.close(ctx.cred, input))),
   get: workspaceProcedure.input(TaskIdInput).output(TaskView).query(({ ctx, input }) => unwrap(ctx.ws.getTask(ctx.cred, input.taskId))),
   list: workspaceProcedure
     .input(ListTasksInput.default({ limit: 50 }))

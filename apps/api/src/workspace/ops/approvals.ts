@@ -5,6 +5,7 @@ import {
 } from '@greenlight/core';
 import { approvalCursor, findApproval, listOpenApprovals, stepEvents } from '../store.ts';
 import type { Tx } from '../tx.ts';
+import { recordProposals } from './grants.ts';
 
 export function list(tx: Tx, input: ListApprovalsInput): { items: Approval[]; nextCursor?: string } {
   const items = listOpenApprovals(tx.sql, { ...input, limit: input.limit + 1 });
@@ -42,6 +43,7 @@ export function decide(tx: Tx, input: DecideInput, newParamsHash: string | undef
   const r = coreDecide(t.value, { ...cmd, stepId: found.stepId, ...(newParamsHash ? { newParamsHash } : {}) }, tx.meta.policy, tx.ctx());
   if (!r.ok) return r;
   tx.commit(r.value);
+  recordProposals(tx, r.value.task, r.value.events);
   return ok(summary(r.value.task, input.approvalId, found.stepId));
 }
 
@@ -61,7 +63,10 @@ export function decideMany(tx: Tx, input: DecideManyInput, newParamsHashes: (str
   }
   const r = coreDecideMany([...tasks.values()], items, tx.meta.policy, tx.ctx());
   if (!r.ok) return r;
-  for (const outcome of r.value) tx.commit(outcome);
+  for (const outcome of r.value) {
+    tx.commit(outcome);
+    recordProposals(tx, outcome.task, outcome.events);
+  }
   const after = new Map(r.value.map((o) => [o.task.id, o.task]));
   return ok({ items: items.map((i) => summary(after.get(i.taskId)!, i.approvalId, i.stepId)) });
 }

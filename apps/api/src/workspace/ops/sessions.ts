@@ -1,0 +1,73 @@
+/**
+ * Tasks that grow (docs/sessions.md): plan with a session, append, close, and the
+ * alarm's idle close. Each loads, calls the core, commits (Tx.commit keeps the open-task
+ * rows in step). The session lookup runs inside the object's one synchronous
+ * transaction, so concurrent first calls of a session find or make exactly one task.
+ */
+import {
+  appendSteps, closeTask, idleCloseAt, ok, sessionIdleMs, taskView,
+  type AppendInput, type AppendResult, type CloseInput, type PlanInput, type PlanResult, type Result, type TaskView,
+} from '@greenlight/core';
+import { idleOpenTasks, oldestOpenActivity, openTaskOfSession } from '../sessions-store.ts';
+import { SYSTEM_ACTOR, type Tx } from '../tx.ts';
+import * as tasks from './tasks.ts';
+
+/**
+ * tasks.plan. With `open` and `session`, the caller's open task of that session is
+ * answered (`existing: true`) and the plan's steps, if any, are appended to it; a
+ * session whose task was closed gets a new one.
+ */
+export function plan(tx: Tx, input: PlanInput, paramsHashes: string[]): Result<PlanResult> {
+  if (input.open === true && input.session !== undefined) {
+    const id = openTaskOfSession(tx.sql, tx.actor, input.session);
+    const found = id !== undefined ? tx.load(id) : undefined;
+    if (found?.ok && found.value.open === true) {
+      if (input.steps.length === 0) return ok({ ...taskView(found.value), existing: true });
+      const r = appendSteps(found.value, { steps: input.steps, paramsHashes }, tx.meta.policy, tx.ctx());
+      if (!r.ok) return r;
+      tx.commit(r.value);
+      return ok({ ...taskView(r.value.task), existing: true });
+    }
+  }
+  return tasks.plan(tx, input, paramsHashes);
+}
+
+/** tasks.append: the task after it, and the appended steps as they are now (approved, asking or rejected). */
+export function append(tx: Tx, input: AppendInput, paramsHashes: string[]): Result<AppendResult> {
+  const t = tx.load(input.taskId);
+  if (!t.ok) return t;
+  const r = appendSteps(t.value, { steps: input.steps, paramsHashes }, tx.meta.policy, tx.ctx());
+  if (!r.ok) return r;
+  tx.commit(r.value);
+  const keys = new Set(input.steps.map((s) => s.key));
+  return ok({ task: taskView(r.value.task), steps: r.value.task.steps.filter((s) => keys.has(s.key)) });
+}
+
+/** tasks.close: idempotent; the task as it is after it. */
+export function close(tx: Tx, input: CloseInput): Result<TaskView> {
+  const t = tx.load(input.taskId);
+  if (!t.ok) return t;
+  const r = closeTask(t.value, 'closed', tx.ctx());
+  if (!r.ok) return r;
+  tx.commit(r.value);
+  return ok(taskView(r.value.task));
+}
+
+/** The alarm's part: close every open task whose idle time ran out by `tx.now`. Idempotent (alarms may fire twice). */
+export function closeIdle(tx: Tx): void {
+  const idleMs = sessionIdleMs(tx.meta.policy);
+  for (const id of idleOpenTasks(tx.sql, tx.now - idleMs)) {
+    const t = tx.load(id);
+    if (!t.ok) continue;
+    const due = idleCloseAt(t.value, tx.meta.policy);
+    if (due === undefined || due > tx.now) continue;
+    const r = closeTask(t.value, 'idle', tx.ctx(SYSTEM_ACTOR));
+    if (r.ok) tx.commit(r.value, { actor: SYSTEM_ACTOR });
+  }
+}
+
+/** When the alarm must next close an idle open task (epoch ms), if any is open. */
+export function nextIdleClose(sql: SqlStorage, policy: Parameters<typeof sessionIdleMs>[0]): number | undefined {
+  const oldest = oldestOpenActivity(sql);
+  return oldest === undefined ? undefined : oldest + sessionIdleMs(policy);
+}

@@ -151,7 +151,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
         <TaskActions client={client} task={task} approvals={approvals} onChanged={reload} />
       </header>
       <ErrorBox error={error ?? live.error} onReload={reload} />
-      <Grants client={client} grants={grants ?? []} mayRevoke={viewer !== undefined && can(viewer.role, 'decide')} onChanged={reload} />
+      <Grants client={client} grants={grants?.items ?? []} mayRevoke={viewer !== undefined && can(viewer.role, 'decide')} onChanged={reload} />
       <div class="task-layout">
         <div class="steps">
           <h2>

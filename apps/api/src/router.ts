@@ -3,6 +3,7 @@ import { auditRouter } from './trpc/routers/audit.ts';
 import { approvalsRouter } from './trpc/routers/approvals.ts';
 import { eventsRouter } from './trpc/routers/events.ts';
 import { grantsRouter } from './trpc/routers/grants.ts';
+import { historyRouter } from './trpc/routers/history.ts';
 import { keysRouter } from './trpc/routers/keys.ts';
 import { policyRouter } from './trpc/routers/policy.ts';
 import { stepsRouter } from './trpc/routers/steps.ts';
@@ -19,6 +20,7 @@ export const appRouter = router({
   approvals: approvalsRouter,
   steps: stepsRouter,
   events: eventsRouter,
+  history: historyRouter,
   webhooks: webhooksRouter,
   audit: auditRouter,
   grants: grantsRouter,

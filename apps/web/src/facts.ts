@@ -33,7 +33,8 @@ export function peopleText(d: Pick<StepDecision, 'by'>): string {
  */
 export function confirmReasons(a: Pick<Approval, 'risk' | 'requiredApprovals'>): string[] {
   const reasons: string[] = [];
-  if (a.risk === 'high') reasons.push('high risk');
+  // The server's risk (h/review's risk.ts), the same value the server checks decideMany's confirm list against.
+  if (a.risk.level === 'high') reasons.push(`high risk: ${a.risk.reason}`);
   if (a.requiredApprovals > 1) reasons.push(`needs ${a.requiredApprovals} approvals`);
   return reasons;
 }

@@ -3,20 +3,13 @@
  * input, and times between the URL (epoch ms) and a `datetime-local` field (the
  * reviewer's local time). Pure: history.test.ts.
  */
+import { ListHistoryInput } from '@greenlight/core';
 import type { GreenlightError } from '@greenlight/sdk';
 import { localError } from './client.ts';
 import type { HistoryQuery } from './route.ts';
 
-export type HistoryFilters = {
-  taskId?: string;
-  agent?: string;
-  decider?: string;
-  decision?: string;
-  status?: string;
-  risk?: string;
-  since?: number;
-  until?: number;
-};
+/** history.list's filters (core's ListHistoryInput without the paging). */
+export type HistoryFilters = Omit<ListHistoryInput, 'cursor' | 'limit'>;
 
 const ms = (v: string | undefined): number | undefined | null => {
   if (v === undefined) return undefined;
@@ -30,15 +23,23 @@ export function historyInput(q: HistoryQuery): { ok: true; value: HistoryFilters
   const until = ms(q.until);
   if (since === null || until === null) return { ok: false, error: localError('A time in the filters is not a time: pick it again.') };
   if (since !== undefined && until !== undefined && since >= until) return { ok: false, error: localError('“From” must be before “Until”.') };
-  const value: HistoryFilters = {};
-  if (q.task) value.taskId = q.task;
-  if (q.agent) value.agent = q.agent;
-  if (q.decider) value.decider = q.decider;
-  if (q.decision) value.decision = q.decision;
-  if (q.status) value.status = q.status;
-  if (q.risk) value.risk = q.risk;
-  if (since !== undefined) value.since = since;
-  if (until !== undefined) value.until = until;
+  const raw = {
+    ...(q.task ? { taskId: q.task } : {}),
+    ...(q.agent ? { agent: q.agent } : {}),
+    ...(q.decider ? { decider: q.decider } : {}),
+    ...(q.decision ? { decision: q.decision } : {}),
+    ...(q.status ? { status: q.status } : {}),
+    ...(q.risk ? { risk: q.risk } : {}),
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+  };
+  // Checked by the schema the server checks with: a hand-edited URL gets the same words.
+  const parsed = ListHistoryInput.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    return { ok: false, error: localError(`The filter ${String(i?.path[0] ?? '')} is not one the history knows: ${i?.message ?? 'invalid'}.`) };
+  }
+  const { limit: _limit, cursor: _cursor, ...value } = parsed.data;
   return { ok: true, value };
 }
 

@@ -9,7 +9,7 @@ function step(status: StepStatus, decision?: StepDecision, over: Partial<Step> =
   return {
     id: 's1', taskId: 't1', key: 'Bash', index: 0, kind: 'run_command', title: 'Run ls',
     params: { command: 'ls', cwd: '/project' }, paramsHash: 'a'.repeat(64), revision: 1, dependsOn: [], status,
-    idempotent: false, policy: { action: 'ask', requiredApprovals: 1, defaultOnTimeout: 'reject' }, approvals: [], attempt: 0,
+    idempotent: false, policy: { action: 'ask', requiredApprovals: 1, defaultOnTimeout: 'reject', risk: { level: 'low', reason: 'only reads', source: 'default' } }, approvals: [], attempt: 0,
     history: [], updatedAt: 0, ...(decision ? { decision } : {}), ...over,
   };
 }

@@ -54,3 +54,6 @@ export * from './machine/append.ts';
 export * from './machine/close.ts';
 export * from './machine/grants.ts';
 export * from './machine/give-grant.ts';
+export * from './risk-stored.ts';
+export * from './schemas/history.ts';
+export * from './history.ts';

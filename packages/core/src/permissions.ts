@@ -13,11 +13,29 @@ const CAPABILITIES: Record<Role, ReadonlySet<Capability>> = {
 
 export const can = (role: Role, capability: Capability): boolean => CAPABILITIES[role].has(capability);
 
+/** What each capability lets a key do, as a verb phrase ("it can …") and as a subject ("… needs …"). */
+const WORDS: Record<Capability, { can: string; doing: string }> = {
+  read: { can: 'read tasks, approvals and events', doing: 'Reading tasks' },
+  plan: { can: 'plan and revise tasks', doing: 'Planning tasks' },
+  execute: { can: 'claim and report steps', doing: 'Claiming and reporting steps' },
+  cancel_own: { can: 'cancel its own tasks', doing: 'Cancelling a task' },
+  cancel_any: { can: 'cancel any task', doing: "Cancelling another principal's task" },
+  decide: { can: 'decide approvals', doing: 'Deciding approvals' },
+  set_mode: { can: "raise a task's mode", doing: "Raising a task's mode" },
+  admin: { can: 'manage keys, the policy and webhooks', doing: 'Managing keys, the policy and webhooks' },
+};
+
+const list = (items: string[]): string => (items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)!}`);
+
 /**
- * The FORBIDDEN message for `role` lacking `capability`, naming which roles have it:
- * "an approver key may not do this: only admin keys may".
+ * The FORBIDDEN message for `role` lacking `capability` (issue 16, item 3): what this key
+ * can do, and which keys can do what it asked, as sentences a person reads on the page
+ * or in the terminal: "This is an agent key: it can read tasks, approvals and events,
+ * plan and revise tasks, claim and report steps and cancel its own tasks. Deciding
+ * approvals needs an approver or admin key."
  */
 export function forbiddenMessage(role: Role, capability: Capability): string {
   const allowed = (Object.keys(CAPABILITIES) as Role[]).filter((r) => CAPABILITIES[r].has(capability));
-  return `${withArticle(role)} key may not do this: only ${allowed.join(' or ')} keys may`;
+  const mine = [...CAPABILITIES[role]].map((c) => WORDS[c].can);
+  return `This is ${withArticle(role)} key: it can ${list(mine)}. ${WORDS[capability].doing} needs ${withArticle(allowed.join(' or '))} key.`;
 }

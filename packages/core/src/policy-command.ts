@@ -10,28 +10,17 @@
  * line still denies, anything else asks.
  */
 import type { Mode } from './enums.ts';
-import { judge, type PolicySubject } from './policy-rules.ts';
-import type { Policy, PolicyVerdict } from './schemas/policy.ts';
-import { analyseCommand, type ShellAnalysis } from './shell/parse.ts';
+import { judge, type Judgement, type PolicySubject } from './policy-rules.ts';
+import type { Policy } from './schemas/policy.ts';
+import { analysed } from './shell/analysed.ts';
 
-// Parsing is the costly part of judging a command; the same lines come back (plan,
-// revise, setMode, simulate), so analyses are kept in a small bounded cache.
-const ANALYSES_KEPT = 256;
-const analyses = new Map<string, ShellAnalysis>();
-/** The analysis of a command line (shell/parse.ts), from the bounded cache; grants (machine/grants.ts) read it too. */
-export function analysed(command: string): ShellAnalysis {
-  const hit = analyses.get(command);
-  if (hit) return hit;
-  const a = analyseCommand(command);
-  if (analyses.size >= ANALYSES_KEPT) analyses.delete(analyses.keys().next().value as string);
-  analyses.set(command, a);
-  return a;
-}
+/** The analysis of a command line, from the bounded memo (shell/analysed.ts); grants (machine/grants.ts) read it too. */
+export { analysed };
 
 const clip = (s: string): string => (s.length > 120 ? `${s.slice(0, 119)}…` : s);
 
 /** Several asking parts ask once: the most approvals, the shortest deadline, and reject on timeout unless they agree. */
-function combineAsks(asks: PolicyVerdict[]): PolicyVerdict {
+function combineAsks(asks: Judgement[]): Judgement {
   const first = asks[0]!;
   const timeouts = asks.map((v) => v.timeoutSeconds).filter((t): t is number => t !== undefined);
   const agreed = asks.every((v) => v.defaultOnTimeout === first.defaultOnTimeout);
@@ -45,7 +34,7 @@ function combineAsks(asks: PolicyVerdict[]): PolicyVerdict {
 }
 
 /** The verdict for a run_command step whose `params.command` is `command`. */
-export function evaluateCommand(policy: Policy, s: PolicySubject, command: string, taskMode: Mode | undefined): PolicyVerdict {
+export function evaluateCommand(policy: Policy, s: PolicySubject, command: string, taskMode: Mode | undefined): Judgement {
   const analysis = analysed(command);
   const all = analysis.ok ? [...new Set(analysis.parts.flatMap((p) => p.constructs))] : [];
   // The raw line is a subject too, for deny rules written against a whole line (`curl .*\| *sh`).

@@ -8,6 +8,9 @@ import { canonicalPath, pathPatternProblem } from './paths.ts';
 import { compileGlob, compileRegex, regexFinds } from './patterns.ts';
 import type { Policy, PolicyRule, PolicyVerdict } from './schemas/policy.ts';
 
+/** A verdict before the step's risk is added (policy.ts adds it). */
+export type Judgement = Omit<PolicyVerdict, 'risk'>;
+
 /** What the policy looks at in a step. */
 export type PolicySubject = { kind: StepKind; params: Record<string, unknown>; risk?: Risk | undefined };
 
@@ -110,11 +113,11 @@ function modeAction(mode: Mode, policy: Policy, s: PolicySubject): 'allow' | 'as
  * constructs around a simple command: an allow rule that does not list each of them in
  * `match.constructs` asks instead. Exported for policy-command.ts.
  */
-export function judge(policy: Policy, s: PolicySubject, taskMode: Mode | undefined, needs: readonly CommandConstruct[] = []): PolicyVerdict {
+export function judge(policy: Policy, s: PolicySubject, taskMode: Mode | undefined, needs: readonly CommandConstruct[] = []): Judgement {
   const mode = taskMode ?? policy.mode;
   const base = { requiredApprovals: policy.requiredApprovals, defaultOnTimeout: policy.defaultOnTimeout };
   const withTimeout = (t: number | undefined) => (t === undefined ? {} : { timeoutSeconds: t });
-  let verdict: PolicyVerdict | undefined;
+  let verdict: Judgement | undefined;
   for (const [index, rule] of policy.rules.entries()) {
     const hit = matchRule(rule, s, needs);
     if (!hit.matched) continue;

@@ -15,9 +15,11 @@ describe('withArticle', () => {
 });
 
 describe('forbiddenMessage', () => {
-  it('says which roles may do it, with the right article', () => {
-    expect(forbiddenMessage('approver', 'admin')).toBe('an approver key may not do this: only admin keys may');
-    expect(forbiddenMessage('agent', 'decide')).toBe('an agent key may not do this: only approver or admin keys may');
-    expect(forbiddenMessage('viewer', 'plan')).toBe('a viewer key may not do this: only agent or admin keys may');
+  it('says what the key can do and which keys can do what it asked, as sentences', () => {
+    expect(forbiddenMessage('agent', 'decide')).toBe(
+      'This is an agent key: it can read tasks, approvals and events, plan and revise tasks, claim and report steps and cancel its own tasks. Deciding approvals needs an approver or admin key.',
+    );
+    expect(forbiddenMessage('approver', 'admin')).toMatch(/^This is an approver key: it can .*decide approvals.*\. Managing keys, the policy and webhooks needs an admin key\.$/);
+    expect(forbiddenMessage('viewer', 'plan')).toBe('This is a viewer key: it can read tasks, approvals and events. Planning tasks needs an agent or admin key.');
   });
 });

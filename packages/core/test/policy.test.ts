@@ -55,7 +55,10 @@ describe('evaluatePolicy: modes (no rule matches)', () => {
 
   it('the mode verdict carries the policy-wide approvals and timeouts', () => {
     const v = evaluatePolicy(policy({ requiredApprovals: 2, timeoutSeconds: 30, defaultOnTimeout: 'skip' }), edit('a'));
-    expect(v).toEqual({ action: 'ask', rule: 'mode:copilot', requiredApprovals: 2, timeoutSeconds: 30, defaultOnTimeout: 'skip' });
+    expect(v).toEqual({
+      action: 'ask', rule: 'mode:copilot', requiredApprovals: 2, timeoutSeconds: 30, defaultOnTimeout: 'skip',
+      risk: { level: 'medium', reason: 'changes a file in the project', source: 'default' },
+    });
   });
 });
 
@@ -147,8 +150,12 @@ describe('evaluatePolicy: rules', () => {
     });
     expect(evaluatePolicy(p, cmd('deploy prod'))).toEqual({
       action: 'ask', rule: 'prod', requiredApprovals: 2, timeoutSeconds: 60, defaultOnTimeout: 'cancel_task',
+      risk: { level: 'medium', reason: 'runs `deploy prod`', source: 'default' },
     });
-    expect(evaluatePolicy(p, cmd('dev'))).toEqual({ action: 'ask', rule: 'dev', requiredApprovals: 1, timeoutSeconds: 600, defaultOnTimeout: 'reject' });
+    expect(evaluatePolicy(p, cmd('dev'))).toEqual({
+      action: 'ask', rule: 'dev', requiredApprovals: 1, timeoutSeconds: 600, defaultOnTimeout: 'reject',
+      risk: { level: 'medium', reason: 'runs `dev`', source: 'default' },
+    });
   });
 
   it('is pure: the same policy and step give the same verdict', () => {

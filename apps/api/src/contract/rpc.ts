@@ -7,7 +7,7 @@
  */
 import type {
   Approval, ApprovalRecord, AuditExportInput, AuditExportPage, CancelInput, ClaimedStep, ClaimInput, CompleteInput, CreateKeyInput,
-  CreateWebhookInput, DecideInput, DecideManyInput, DecideResult, Delivery, EvaluateInput, Event, FailInput, Heartbeat, HeartbeatInput, Key,
+  CreateWebhookInput, DecideInput, HistoryEntry, ListHistoryInput, DecideManyInput, DecideResult, Delivery, EvaluateInput, Event, FailInput, Heartbeat, HeartbeatInput, Key,
   ListApprovalsInput, ListEventsInput, ListTasksInput, PlanInput, Policy, PolicyVerdict, RateLimits, Result, ReviseInput, Role, SetModeInput,
   SimulateInput, SimulationReport, Step, StepReport, TaskSummary, TaskView, Ticket, Webhook, Workspace, WorkspaceDetail,
   AppendInput, AppendResult, CloseInput, ConfirmProposalInput, Grant, GrantProposal, ListGrantsInput, PlanResult, RevokeGrantInput,
@@ -43,6 +43,8 @@ export interface WorkspaceRpc {
   listEvents(cred: Cred, input: ListEventsInput): Promise<Result<Page<Event>>>;
   auditExport(cred: Cred, input: AuditExportInput): Promise<Result<AuditExportPage>>;
   getStep(cred: Cred, stepId: string): Promise<Result<Step>>;
+  /** The decision history, newest first (issue 16). */
+  listHistory(cred: Cred, input: ListHistoryInput): Promise<Result<Page<HistoryEntry>>>;
   /** A single-use ticket for the live socket. */
   ticket(cred: Cred): Promise<Result<Ticket>>;
 

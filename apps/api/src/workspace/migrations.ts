@@ -5,6 +5,7 @@
  * A migration is SQL, or a function when rows must be rewritten in code (a backfill).
  */
 import { chainHash, GENESIS, type ChainHead } from '@greenlight/core';
+import { backfillHistory } from './history.ts';
 
 export type Migration = string | ((sql: SqlStorage) => void);
 
@@ -181,6 +182,31 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX IF NOT EXISTS grant_proposals_by_status ON grant_proposals (status, created_at);
   `,
+  /* 8: the decision history (issue 16): one row per decision, keyed by its event's seq,
+     with an index per filter so every page reads only its rows; deciders in their own
+     table (N-of-M has several). Filled from the existing log (history.ts). IF NOT EXISTS:
+     a rerun over its own tables (tests rewind schema_version) must not fail. */ (sql) => {
+    sql.exec(`
+    CREATE TABLE IF NOT EXISTS history (
+      seq INTEGER PRIMARY KEY,
+      at INTEGER NOT NULL,
+      task_id TEXT NOT NULL,
+      agent TEXT NOT NULL,
+      decision TEXT NOT NULL,
+      status TEXT NOT NULL,
+      risk TEXT NOT NULL,
+      data TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS history_by_at ON history (at, seq);
+    CREATE INDEX IF NOT EXISTS history_by_task ON history (task_id, seq);
+    CREATE INDEX IF NOT EXISTS history_by_agent ON history (agent, seq);
+    CREATE INDEX IF NOT EXISTS history_by_decision ON history (decision, seq);
+    CREATE INDEX IF NOT EXISTS history_by_status ON history (status, seq);
+    CREATE INDEX IF NOT EXISTS history_by_risk ON history (risk, seq);
+    CREATE TABLE IF NOT EXISTS history_deciders (principal TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (principal, seq));
+    `);
+    backfillHistory(sql);
+  },
 ];
 
 export function migrate(sql: SqlStorage): void {

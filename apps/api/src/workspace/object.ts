@@ -9,11 +9,12 @@ import { DurableObject } from 'cloudflare:workers';
 import {
   canonicalJson, fail, ok, type AuditExportInput, paramsHash, sha256Hex,
   type Capability, type ClaimInput, type CompleteInput, type CreateKeyInput, type DecideInput, type DecideManyInput, type EvaluateInput,
-  type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListEventsInput, type ListTasksInput,
+  type Event, type FailInput, type HeartbeatInput, type Key, type ListApprovalsInput, type ListHistoryInput, type ListEventsInput, type ListTasksInput,
   type PlanInput, type AppendInput, type CloseInput, type ListGrantsInput, type RevokeGrantInput, type ConfirmProposalInput, type Policy, type Result, type CoreError, type SimulateInput, type CreateWebhookInput, type ReviseInput, type SetModeInput, type CancelInput, type Workspace as WorkspaceInfo,
   can, forbiddenMessage, CLOSE_REVOKED, type RateLimits,
 } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
+import { listHistory } from './history.ts';
 import { findKey, insertKey, liveKeyById, mintKey, newSecret, SecretHashes, touchKey } from './keys.ts';
 import { runBench, type BenchOp } from './bench.ts';
 import { earliestIdempotencyExpiry, findPrior, pruneIdempotency, remember, replayed, type AnswerSecret } from './idempotency.ts';
@@ -143,6 +144,9 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
 
   simulatePolicy(cred: Cred, input: SimulateInput) {
     return this.call(cred, 'admin', undefined, (tx) => ok(admin.simulate(tx, input)));
+  }
+  listHistory(cred: Cred, input: ListHistoryInput) {
+    return this.call(cred, 'read', undefined, (tx) => ok(listHistory(tx.sql, input)));
   }
   getStep(cred: Cred, stepId: string) {
     return this.call(cred, 'read', undefined, (tx) => steps.get(tx, stepId));

@@ -4,16 +4,19 @@
  */
 import {
   approvalView, chainHash, countByStatus, GENESIS, type ChainHead, stepDeadline, type Approval, type Event, type NewEvent, type Outcome, type Step, type Task,
-  type TaskRecord, type TaskSummary,
+  type TaskRecord, type TaskSummary, withStoredRisk,
 } from '@greenlight/core';
 
 type TaskRow = { data: string };
 type StepRow = { data: string };
 
+/** A stored step as readers get it: rows from before risks existed get theirs filled in (core withStoredRisk). */
+const parseStep = (data: string): Step => withStoredRisk(JSON.parse(data) as Step);
+
 export function loadTask(sql: SqlStorage, taskId: string): Task | undefined {
   const row = sql.exec<TaskRow>(`SELECT data FROM tasks WHERE id = ?`, taskId).toArray()[0];
   if (!row) return undefined;
-  const steps = sql.exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? ORDER BY idx`, taskId).toArray().map((r) => JSON.parse(r.data) as Step);
+  const steps = sql.exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? ORDER BY idx`, taskId).toArray().map((r) => parseStep(r.data));
   const { counts: _counts, ...record } = JSON.parse(row.data) as TaskSummary;
   return { ...record, steps };
 }
@@ -131,7 +134,7 @@ export function listOpenApprovals(sql: SqlStorage, q: { taskId?: string | undefi
         `SELECT s.data AS step, t.data AS task FROM steps s JOIN tasks t ON t.id = s.task_id
          WHERE ${where} ORDER BY s.awaiting_since, s.id LIMIT ?`, since, since, id, q.limit);
   return rows.toArray().flatMap((r) => {
-    const a = approvalView(JSON.parse(r.task) as TaskRecord, JSON.parse(r.step) as Step);
+    const a = approvalView(JSON.parse(r.task) as TaskRecord, parseStep(r.step));
     return a ? [a] : [];
   });
 }

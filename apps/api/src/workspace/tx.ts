@@ -3,8 +3,9 @@
  * fell due, so a late alarm never matters), saves outcomes, and appends their events.
  * Everything a Tx does runs inside one transactionSync: all of it lands, or none.
  */
-import { addUsage, applyDeadlines, fail, ok, type Ctx, type Event, type Key, type NewEvent, type Outcome, type Result, type Task, type Usage } from '@greenlight/core';
+import { addUsage, applyDeadlines, fail, historyEntries, ok, type Ctx, type Event, type Key, type NewEvent, type Outcome, type Result, type Task, type Usage } from '@greenlight/core';
 import { writeMeta, type WorkspaceMeta } from './meta.ts';
+import { insertHistory } from './history.ts';
 import { appendEvents, loadTask, saveTask } from './store.ts';
 import { enqueueDeliveries } from './webhooks.ts';
 import { syncSessionRows } from './sessions-store.ts';
@@ -55,7 +56,9 @@ export class Tx {
     saveTask(this.sql, outcome, opts.isNew ?? false);
     syncSessionRows(this.sql, outcome);
     this.dirty = true;
-    this.emit(outcome.events, opts.actor);
+    const appended = this.emit(outcome.events, opts.actor);
+    // The decision history is a projection of these events, written with them.
+    insertHistory(this.sql, historyEntries(outcome.task, appended));
     const before = this.usageBefore.get(outcome.task.id);
     const after = outcome.task.usage;
     if (before && (before.inputTokens !== after.inputTokens || before.outputTokens !== after.outputTokens || before.costUsd !== after.costUsd)) {
@@ -78,11 +81,12 @@ export class Tx {
     if (change.limits !== undefined) writeMeta(this.sql, 'limits', this.meta.limits);
   }
 
-  /** Append events, and queue the webhook deliveries they call for in the same transaction. */
-  emit(events: NewEvent[], actor = this.actor): void {
+  /** Append events, and queue the webhook deliveries they call for in the same transaction; answers the events as stored. */
+  emit(events: NewEvent[], actor = this.actor): Event[] {
     const appended = appendEvents(this.sql, events, actor, this.now);
     this.events.push(...appended);
     if (enqueueDeliveries(this.sql, this.meta.id, appended, this.now, this.newId) > 0) this.dirty = true;
+    return appended;
   }
 }
 

@@ -4,6 +4,7 @@ import type { Client } from '../client.ts';
 import { label, time } from '../format.ts';
 import { useScrollIntoView } from '../hooks/useSelection.ts';
 import { taskHref } from '../route.ts';
+import { AgentContextLine, WaitingLine } from './AgentContext.tsx';
 import { ApprovalPanel } from './ApprovalPanel.tsx';
 import { StepPreview } from './StepPreview.tsx';
 
@@ -28,10 +29,12 @@ export function InboxItem({ client, approval: a, selected, onSelect, onReload }:
         <span class="muted small">
           {a.stepKey} · {label(a.kind)} · by {a.createdBy} · {time(a.requestedAt)}
         </span>
-        {a.risk && <span class={`badge risk-${a.risk}`}>{a.risk} risk</span>}
+        <span class={`badge risk-${a.risk.level}`} title={a.risk.reason}>{a.risk.level} risk</span>
       </header>
       <h2 class="approval-title">{revealHidden(a.title)}</h2>
+      <AgentContextLine context={a.context} />
       {a.explanation && <p class="explanation">{a.explanation}</p>}
+      <WaitingLine waitUntil={a.waitUntil} requestedAt={a.requestedAt} context={a.context} />
       <StepPreview kind={a.kind} params={a.params} />
       <ApprovalPanel client={client} approval={a} selected={selected} onReload={onReload} />
     </article>

@@ -86,7 +86,10 @@ export function StepItem({ client, step, stage, statusOf, approval, taskMetadata
           {step.revision > 1 && ` · rev ${step.revision}`}
           {step.attempt > 1 && ` · attempt ${step.attempt}`}
         </span>
-        {step.risk && <span class={`badge risk-${step.risk}`}>{step.risk} risk</span>}
+        {/* The server's risk (the policy's, which the agent's declared risk can only raise), with its reason. */}
+        <span class={`badge risk-${step.policy.risk.level}`} title={step.policy.risk.reason}>
+          {step.policy.risk.level} risk
+        </span>
       </header>
       {step.dependsOn.length > 0 && (
         <div class="deps small">
@@ -99,7 +102,9 @@ export function StepItem({ client, step, stage, statusOf, approval, taskMetadata
         </div>
       )}
       {step.explanation && <p class="explanation">{step.explanation}</p>}
-      {step.status === 'awaiting_approval' && step.approval && <WaitingLine requestedAt={step.approval.requestedAt} metadata={taskMetadata} stepMetadata={step.metadata} />}
+      {step.status === 'awaiting_approval' && step.approval && (
+        <WaitingLine waitUntil={step.waitUntil} requestedAt={step.approval.requestedAt} context={step.context} metadata={taskMetadata} stepMetadata={step.metadata} />
+      )}
       <details class="what" open={!done || step.kind === 'edit_file'}>
         <summary class="small muted">
           {done ? 'what it did' : 'what it does'}

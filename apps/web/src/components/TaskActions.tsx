@@ -43,10 +43,9 @@ export function TaskActions({ client, task, approvals, onChanged }: Props) {
       decision: 'approve',
       subject: batch.length === 1 ? `“${revealHidden(batch[0]!.title)}”` : steps(batch.length),
       approvalIds: batch.map((a) => a.approvalId),
-      send: async (idempotencyKey) => {
-        void confirmed;
-        return (await client.approvals.decideMany.mutate({ items, idempotencyKey })).items;
-      },
+      // The server refuses a batch holding a flagged step that is not in `confirm` (h/review).
+      send: async (idempotencyKey) =>
+        (await client.approvals.decideMany.mutate({ items, idempotencyKey, ...(confirmed.length > 0 ? { confirm: confirmed.map((a) => a.approvalId) } : {}) })).items,
     });
   };
   const approveAll = () => (flagged.length > 0 ? setConfirming(true) : approveBatch(routine, []));

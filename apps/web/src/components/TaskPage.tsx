@@ -132,7 +132,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
           {revealHidden(task.title)} <StatusBadge status={task.status} />
         </h1>
         {task.goal && <p>{task.goal}</p>}
-        <AgentContextLine metadata={task.metadata} />
+        <AgentContextLine context={steps.findLast((s) => s.context !== undefined)?.context} metadata={task.metadata} />
         {(task.open || task.closed) && (
           <div class="session-state muted">
             {task.open ? 'Session open: the agent adds steps as it goes, shown here as they arrive.' : task.closed ? `Session ended ${time(task.closed.at)} by ${task.closed.by}${task.closed.reason === 'idle' ? ' (idle)' : ''}.` : ''}

@@ -6,6 +6,7 @@
  * task's mode, or by a live grant of the task when the policy asks.
  */
 import { LIMITS } from '../limits.ts';
+import { assessRisk } from '../risk.ts';
 import { badRequest, fail, ok, type Issue, type Result } from '../result.ts';
 import type { Policy } from '../schemas/policy.ts';
 import type { StepInput } from '../schemas/step.ts';
@@ -69,7 +70,7 @@ export function appendSteps(task: Task, cmd: AppendCommand, policy: Policy, ctx:
   const base = task.steps.length;
   const steps = cmd.steps.map((s, i) =>
     // The verdict is judged below, in the draft, where the task's grants are.
-    newStep(s, { taskId: task.id, index: base + i, paramsHash: cmd.paramsHashes[i]!, verdict: { action: 'ask', requiredApprovals: 1, defaultOnTimeout: 'reject' } }, ctx),
+    newStep(s, { taskId: task.id, index: base + i, paramsHash: cmd.paramsHashes[i]!, verdict: { action: 'ask', requiredApprovals: 1, defaultOnTimeout: 'reject', risk: assessRisk(policy, s) } }, ctx),
   );
   const d = new Draft({ ...task, steps: [...task.steps, ...steps] }, ctx, { fresh: steps.map((s) => s.id) });
   d.emit('task.appended', { stepKeys: steps.map((s) => s.key) });

@@ -61,7 +61,8 @@ export function viewOf(
     checkpoint: CHECKPOINT_OF[step.kind],
     title: step.title,
     ...(step.explanation !== undefined ? { explanation: step.explanation } : {}),
-    ...(step.risk !== undefined ? { risk: step.risk } : {}),
+    risk: step.policy.risk,
+    ...(step.risk !== undefined ? { declaredRisk: step.risk } : {}),
     params: about.params,
     paramsHash: about.paramsHash,
     options: clarify ? CLARIFY_OPTIONS : CHANGE_OPTIONS,
@@ -74,6 +75,8 @@ export function viewOf(
     defaultOnTimeout: a.defaultOnTimeout,
     createdBy: task.createdBy,
     ...withSuggestedGrant(step, about.params),
+    ...(step.context !== undefined ? { context: step.context } : {}),
+    ...(step.waitUntil !== undefined ? { waitUntil: step.waitUntil } : {}),
   };
 }
 

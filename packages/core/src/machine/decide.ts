@@ -33,6 +33,19 @@ export function decide(task: Task, cmd: DecideCommand, policy: Policy, ctx: Ctx)
   return ok(d.done());
 }
 
+/**
+ * Why `given` is not the step's paramsHash, in words: the step was revised since that
+ * hash was shown (it names an earlier revision), or the hash is simply not this step's
+ * (mistyped, or from another step). Both hashes are given in full, so a person can compare.
+ */
+export function staleHashMessage(step: Pick<Step, 'key' | 'paramsHash' | 'revision' | 'history'>, given: string): string {
+  const old = step.history.find((h) => h.paramsHash === given);
+  if (old) {
+    return `step ${step.key} changed since it was shown: the paramsHash you sent is revision ${old.revision}'s; it is now revision ${step.revision} with paramsHash ${step.paramsHash}. Reload and decide again.`;
+  }
+  return `The paramsHash you sent (${given}) differs from step ${step.key}'s (${step.paramsHash}), and no earlier revision had it: check the hash you copied.`;
+}
+
 /** The decision applied to a draft; decideMany folds several into one draft per task. */
 export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Result<void> {
   const { task } = d;
@@ -43,7 +56,7 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
     return fail('CONFLICT', why, { reason: task.status === 'cancelled' ? 'cancelled' : 'not_open' });
   }
   if (cmd.paramsHash !== step.paramsHash) {
-    return fail('CONFLICT', `step ${step.key} changed since it was shown (paramsHash is stale): reload and decide again`, { reason: 'stale_params_hash' });
+    return fail('CONFLICT', staleHashMessage(step, cmd.paramsHash), { reason: 'stale_params_hash' });
   }
   const refused = selfApprovalRefusal(task, d.ctx.actor, policy);
   if (refused) return { ok: false, error: refused };

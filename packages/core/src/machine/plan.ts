@@ -153,6 +153,8 @@ export function newStep(s: StepInput, at: { taskId: string; index: number; param
     idempotent: s.idempotent ?? false,
     ...(s.baseHash !== undefined ? { baseHash: s.baseHash } : {}),
     ...(s.metadata !== undefined ? { metadata: s.metadata } : {}),
+    ...(s.context !== undefined ? { context: s.context } : {}),
+    ...(s.waitUntil !== undefined ? { waitUntil: s.waitUntil } : {}),
     policy: verdict,
     approvals: [],
     attempt: 0,

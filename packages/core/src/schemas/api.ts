@@ -27,6 +27,13 @@ export type GetApprovalInput = z.infer<typeof GetApprovalInput>;
 
 export const DecideManyInput = z.strictObject({
   items: z.array(DecideInput.omit({ idempotencyKey: true })).min(1).max(LIMITS.batchItems),
+  /**
+   * The approvals of `items` the caller confirms one by one (issue 16, item 1): a batch
+   * approves (or modifies) a high-risk or N-of-M step only when its approvalId is listed
+   * here too; otherwise the whole batch is refused (BAD_REQUEST, reason
+   * `confirmation_required`, one issue per such item, naming it and why).
+   */
+  confirm: z.array(Id).max(LIMITS.batchItems).optional(),
   idempotencyKey: IdempotencyKey.optional(),
 });
 

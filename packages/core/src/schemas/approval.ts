@@ -4,7 +4,8 @@ import { ApprovalOption, Checkpoint, Decision, DefaultOnTimeout, GrantScope, Ris
 import { EpochMs, Id, IdempotencyKey, Sha256Hex, Text } from './common.ts';
 import { GrantMatcher } from './grant.ts';
 import { AnyParams } from './params.ts';
-import { Vote } from './step.ts';
+import { RiskAssessment } from './policy-shape.ts';
+import { StepContext, Vote } from './step.ts';
 
 export const Approval = z.object({
   approvalId: Id,
@@ -17,7 +18,10 @@ export const Approval = z.object({
   checkpoint: Checkpoint,
   title: z.string(),
   explanation: z.string().optional(),
-  risk: Risk.optional(),
+  /** The step's risk as the server works it out (core risk.ts); the same value the page, CLI, webhooks and rules use. */
+  risk: RiskAssessment,
+  /** The risk the agent declared, when it did (it can only raise `risk`). */
+  declaredRisk: Risk.optional(),
   params: z.record(z.string(), z.unknown()),
   paramsHash: Sha256Hex,
   options: z.array(ApprovalOption),
@@ -31,6 +35,10 @@ export const Approval = z.object({
   createdBy: z.string(),
   /** The grant an approval "for this session" would give, derived from the step (machine/grants.ts); absent when none can be. */
   suggestedGrant: GrantMatcher.optional(),
+  /** Where the step comes from: cwd and repository (StepContext), when the agent sent them. */
+  context: StepContext.optional(),
+  /** When the waiting agent gives up (epoch ms), when it said; `expiresAt` is the server's own deadline. */
+  waitUntil: EpochMs.optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 

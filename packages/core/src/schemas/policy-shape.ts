@@ -27,6 +27,12 @@ export const PolicyRule = z.strictObject({
   timeoutSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
   defaultOnTimeout: DefaultOnTimeout.optional(),
   reason: z.string().max(1000).optional(),
+  /**
+   * The risk this rule gives the steps it matches (issue 16, item 2), instead of the
+   * server's default for them; an agent's declared risk can still raise it. The first
+   * rule with a `risk` that matches decides it, whichever rule decides the action.
+   */
+  risk: Risk.optional(),
 });
 export type PolicyRule = z.infer<typeof PolicyRule>;
 
@@ -49,6 +55,23 @@ export const PolicyShape = z.strictObject({
     .optional(),
 });
 
+/** Who set a step's risk: the server's defaults, a workspace rule, or the agent raising it. */
+export const RiskSource = z.enum(['default', 'rule', 'agent']);
+export type RiskSource = z.infer<typeof RiskSource>;
+
+/**
+ * A step's risk as the server works it out (core risk.ts): one value used by the page,
+ * the CLI, webhooks, approve-all and rules matching `risk`. `reason` is a sentence
+ * fragment ("`git push` pushes to a remote"); `rule` names the rule when one set it.
+ */
+export const RiskAssessment = z.object({
+  level: Risk,
+  reason: z.string(),
+  source: RiskSource,
+  rule: z.string().optional(),
+});
+export type RiskAssessment = z.infer<typeof RiskAssessment>;
+
 /** What the policy said about one step: the action and, when a rule decided, which one. */
 export const PolicyVerdict = z.object({
   action: PolicyAction,
@@ -57,5 +80,7 @@ export const PolicyVerdict = z.object({
   requiredApprovals: z.number().int(),
   timeoutSeconds: z.number().int().optional(),
   defaultOnTimeout: DefaultOnTimeout,
+  /** The step's risk (risk.ts): rules matching `risk` saw this level. */
+  risk: RiskAssessment,
 });
 export type PolicyVerdict = z.infer<typeof PolicyVerdict>;

@@ -8,6 +8,19 @@ import { PolicyVerdict } from './policy-shape.ts';
 
 export const StepKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'step key: 1-100 of A-Z a-z 0-9 _ . : -');
 
+/**
+ * Where a step comes from, for the reviewer (issue 16, item 3): the working directory
+ * and the repository (its root, the `origin` remote, the branch) the agent runs in.
+ * Informational: the policy never reads it (paths in params are what rules match).
+ */
+export const StepContext = z.strictObject({
+  cwd: z.string().max(1000).optional(),
+  gitRoot: z.string().max(1000).optional(),
+  gitRemote: z.string().max(1000).optional(),
+  gitBranch: z.string().max(300).optional(),
+});
+export type StepContext = z.infer<typeof StepContext>;
+
 export const StepInput = z.strictObject({
   key: StepKey,
   kind: StepKind,
@@ -19,6 +32,13 @@ export const StepInput = z.strictObject({
   idempotent: z.boolean().optional(),
   baseHash: Sha256Hex.optional(),
   metadata: Metadata.optional(),
+  context: StepContext.optional(),
+  /**
+   * When the agent that proposed the step stops waiting for a decision (epoch ms), if it
+   * knows (the Claude Code hook's --timeout): the page shows how long is left. The server
+   * does not act on it; the approval's own deadline is `expiresAt`.
+   */
+  waitUntil: EpochMs.optional(),
 });
 export type StepInput = z.infer<typeof StepInput>;
 
@@ -88,10 +108,13 @@ export const Step = z.object({
   dependsOn: z.array(StepKey),
   status: StepStatus,
   explanation: z.string().optional(),
+  /** The risk the agent declared; the server's own (which this can only raise) is `policy.risk`. */
   risk: Risk.optional(),
   idempotent: z.boolean(),
   baseHash: Sha256Hex.optional(),
   metadata: Metadata.optional(),
+  context: StepContext.optional(),
+  waitUntil: EpochMs.optional(),
   policy: PolicyVerdict,
   approval: OpenApproval.optional(),
   approvals: z.array(Vote),

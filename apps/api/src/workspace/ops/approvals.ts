@@ -61,7 +61,7 @@ export function decideMany(tx: Tx, input: DecideManyInput, newParamsHashes: (str
     const hash = newParamsHashes[index];
     items.push({ ...item, ...found, ...(hash ? { newParamsHash: hash } : {}) });
   }
-  const r = coreDecideMany([...tasks.values()], items, tx.meta.policy, tx.ctx());
+  const r = coreDecideMany([...tasks.values()], items, tx.meta.policy, tx.ctx(), input.confirm);
   if (!r.ok) return r;
   for (const outcome of r.value) {
     tx.commit(outcome);

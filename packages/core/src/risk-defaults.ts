@@ -132,6 +132,18 @@ function words(part: ShellPart): string[] {
 
 const baseName = (s: string): string => s.slice(s.lastIndexOf('/') + 1);
 
+/**
+ * What an argument touches, read as a path: `--file=.env` and `~/.ssh/id_rsa` too. Flags
+ * and URLs are not paths; a word with no single meaning as a path is not judged here
+ * (arguments are often not paths at all), unlike a step's own path.
+ */
+function argumentRisk(arg: string): RiskFinding | undefined {
+  if (arg === '' || (arg.startsWith('-') && !arg.includes('=')) || /^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) return undefined;
+  const value = (arg.startsWith('-') ? arg.slice(arg.indexOf('=') + 1) : arg).replace(/^(~|\$HOME|\$\{HOME\})(\/|$)/, 'HOME$2');
+  if (!canonicalPath(value).ok) return undefined;
+  return pathRisk(value);
+}
+
 /** The default risk of one simple command of a line. */
 export function partRisk(part: ShellPart): RiskFinding {
   const argv = words(part);
@@ -149,8 +161,7 @@ export function partRisk(part: ShellPart): RiskFinding {
   if (part.constructs.includes('dynamic')) findings.push({ level: 'medium', reason: `${shown} runs a command only the running shell knows` });
   if (part.constructs.includes('file_write')) findings.push({ level: 'medium', reason: `${shown} writes to a file` });
   for (const arg of argv.slice(1)) {
-    if (arg.startsWith('-') || !/[./]/.test(arg) || /^[a-z]+:\/\//i.test(arg)) continue;
-    const p = pathRisk(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg);
+    const p = argumentRisk(arg);
     if (p) findings.push({ level: p.level, reason: `${shown} ${p.reason}` });
   }
   if (findings.length === 0) return READ_ONLY.has(name) ? { level: 'low', reason: `${shown} only reads` } : { level: 'medium', reason: `runs ${shown}` };

@@ -6,13 +6,14 @@
  *    default, a rule may also match the whole line, and the line takes the highest);
  * 3. raised, never lowered, by the risk the agent declared.
  * Rules that match on `risk` (match.risk) see the result, so a rule can say "high risk
- * needs two people". In step 2, a rule's match.risk is compared with the default raised
- * by the agent's declaration (the only level known before the rules run).
+ * needs two people". In step 2, a rule's match.risk is compared with the server's
+ * default (the only level known before the rules run), never with the agent's word, so
+ * that a declaration can only ever raise the result (test/risk.test.ts checks it).
  * Pure and deterministic: the same policy and subject give the same assessment.
  */
 import type { Risk } from './enums.ts';
 import { matchRule, ruleName, type PolicySubject } from './policy-rules.ts';
-import { defaultRisk, lineRisk, maxRisk, partRisk, riskAbove, type RiskFinding } from './risk-defaults.ts';
+import { defaultRisk, lineRisk, partRisk, riskAbove, type RiskFinding } from './risk-defaults.ts';
 import type { Policy } from './schemas/policy.ts';
 import type { RiskAssessment } from './schemas/policy-shape.ts';
 import { analysed } from './shell/analysed.ts';
@@ -34,8 +35,6 @@ function ruleRisk(policy: Policy, s: PolicySubject, level: Risk): Found | undefi
   return undefined;
 }
 
-const raised = (f: RiskFinding, declared: Risk | undefined): Risk => (declared === undefined ? f.level : maxRisk(f.level, declared));
-
 /** The highest finding; on a tie the first, so the reason is stable. */
 function highest(found: readonly Found[]): Found {
   let out = found[0]!;
@@ -50,17 +49,17 @@ function policyRisk(policy: Policy, s: PolicySubject): Found {
     const analysis = analysed(command);
     const found: Found[] = [];
     const line = lineRisk(analysis);
-    const wholeRule = ruleRisk(policy, s, raised(line ?? { level: 'low', reason: '' }, s.risk));
+    const wholeRule = ruleRisk(policy, s, line?.level ?? 'low');
     if (wholeRule) found.push(wholeRule);
     else if (line) found.push(line);
     for (const part of analysis.ok ? analysis.parts : []) {
       const d = partRisk(part);
-      found.push(ruleRisk(policy, { ...s, params: { ...s.params, command: part.text } }, raised(d, s.risk)) ?? d);
+      found.push(ruleRisk(policy, { ...s, params: { ...s.params, command: part.text } }, d.level) ?? d);
     }
     return found.length === 0 ? { level: 'low', reason: 'runs nothing' } : highest(found);
   }
   const d = defaultRisk(s.kind, s.params);
-  return ruleRisk(policy, s, raised(d, s.risk)) ?? d;
+  return ruleRisk(policy, s, d.level) ?? d;
 }
 
 /**

@@ -42,8 +42,10 @@ export function webhookEventOf(e: EventContent): WebhookEvent | undefined {
 export function webhookText(workspaceId: string, kind: WebhookEvent, e: EventContent): string {
   const where = `[${workspaceId}] task ${e.taskId ?? '?'}${e.stepId ? ` step ${e.stepId}` : ''}`;
   switch (kind) {
-    case 'approval.requested':
-      return `${where}: approval requested${isStepMove(e) ? ` (revision ${e.data.revision})` : ''}`;
+    case 'approval.requested': {
+      const risk = e.type === 'approval.requested' || e.type === 'step.revised' ? e.data.risk : undefined;
+      return `${where}: approval requested${isStepMove(e) ? ` (revision ${e.data.revision})` : ''}${risk ? `, ${risk.level} risk: ${risk.reason}` : ''}`;
+    }
     case 'approval.decided': {
       const d = decidedOn(e);
       if (!d) return `${where}: approval decided`;

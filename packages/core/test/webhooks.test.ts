@@ -31,6 +31,9 @@ describe('webhookEventOf', () => {
       .toBe('[acme] task t1 step s1: approved by alice, bob');
     expect(webhookText('acme', 'approval.requested', { type: 'approval.requested', taskId: 't1', stepId: 's1', data: { from: 'changes_requested', to: 'awaiting_approval', revision: 3, approvalId: 'a' } }))
       .toBe('[acme] task t1 step s1: approval requested (revision 3)');
+    const risk = { level: 'high', reason: '`npm publish` publishes to the npm registry', source: 'default' } as const;
+    expect(webhookText('acme', 'approval.requested', { type: 'approval.requested', taskId: 't1', stepId: 's1', data: { ...asked, from: 'awaiting_approval', to: 'awaiting_approval', approvalId: 'a', risk } }))
+      .toBe('[acme] task t1 step s1: approval requested (revision 1), high risk: `npm publish` publishes to the npm registry');
     expect(webhookText('acme', 'approval.expired', { type: 'approval.expired', taskId: 't1', stepId: 's1', data: { ...asked, to: 'skipped', defaultOnTimeout: 'skip' } }))
       .toBe('[acme] task t1 step s1: approval expired, skip applied');
     expect(webhookText('acme', 'task.finished', { type: 'task.finished', taskId: 't1', data: { status: 'failed' } })).toBe('[acme] task t1: task finished, failed');

@@ -25,7 +25,8 @@ export function requestApproval(d: Draft, step: Step, data: ApprovalCause = {}, 
     defaultOnTimeout: step.kind === 'clarify' && v.defaultOnTimeout === 'approve' ? 'skip' : v.defaultOnTimeout,
     ...(v.timeoutSeconds !== undefined ? { expiresAt: now + v.timeoutSeconds * 1000 } : {}),
   };
-  d.move(step, 'awaiting_approval', { approvalId: step.approval.id, ...data }, type);
+  // The risk goes into the event too: the audit log and webhooks carry the value the reviewer saw.
+  d.move(step, 'awaiting_approval', { approvalId: step.approval.id, ...data, risk: step.policy.risk }, type);
 }
 
 const CLARIFY_OPTIONS: ApprovalOption[] = ['submit', 'cancel'];

@@ -16,6 +16,7 @@
 import { z } from 'zod';
 import { CloseReason, DefaultOnTimeout, GrantScope, Mode, Role, StepStatus, TaskStatus, WebhookEvent, WebhookFormat, type EventType } from '../enums.ts';
 import { BucketLimit } from '../ratelimit.ts';
+import { RiskAssessment } from './policy-shape.ts';
 import { StepError as StepErrorInput } from './step.ts';
 
 const text = z.string();
@@ -74,6 +75,7 @@ export const EVENT_DATA = {
     reason: cause('why it was asked again, e.g. a dependency changed'),
     modifiedBy: cause('the reviewer whose modify still needs other approvals'),
     paramsHash: text.optional(),
+    risk: RiskAssessment.loose().optional().meta({ description: "the step's risk as the policy assessed it (written since issue 16)" }),
   }),
   'approval.voted': shape({ approvalId: text, principal: text, votes: count, required: count }),
   'approval.expired': shape({
@@ -109,6 +111,7 @@ export const EVENT_DATA = {
     approvalId: cause('the new approval, when the revision is asked about'),
     grant: cause('the grant that approved the revision'),
     grantedBy: cause('the reviewer who gave that grant'),
+    risk: RiskAssessment.loose().optional().meta({ description: "the revision's risk, when it is asked about (written since issue 16)" }),
   }),
   'step.rejected': shape({
     ...move(z.literal('rejected')),

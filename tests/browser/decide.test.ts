@@ -3,7 +3,8 @@
  * undo window in the page, visibly, before it is sent; an undone one never reaches the
  * workspace (checked through the API and the audit log), one not undone is sent exactly
  * once. "Approve all" leaves out high-risk and N-of-M steps unless they are confirmed by
- * name, separately. Each test plans its own task and opens its own browser context.
+ * name, separately. The history pages through decisions and filters them. Each test
+ * plans its own task and opens its own browser context.
  * The page's clock is Playwright's (page.clock), so a 5 s window costs no real time.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,14 +49,19 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A task page with the page's clock under the test's control, signed in as the reviewer. */
-async function openTask(taskId: string): Promise<Page> {
+/** A page at `hash` with the page's clock under the test's control, signed in as the reviewer. */
+async function open(hash: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   contexts.push(context);
   await context.addInitScript({ content: `try { sessionStorage.setItem('greenlight.key', ${JSON.stringify(reviewerKey)}) } catch {}` });
   const page = await context.newPage();
   await page.clock.install();
-  await page.goto(`${server.url}/#/tasks/${taskId}`);
+  await page.goto(`${server.url}/${hash}`);
+  return page;
+}
+
+async function openTask(taskId: string): Promise<Page> {
+  const page = await open(`#/tasks/${taskId}`);
   await page.waitForSelector('.task .live.on');
   return page;
 }
@@ -135,12 +141,14 @@ describe('the undo window', () => {
 });
 
 describe('approve all', () => {
-  it('leaves out a high-risk and an N-of-M step unless they are confirmed, by name, in a separate step', async () => {
+  it('leaves out high-risk (by the server) and N-of-M steps unless they are confirmed, by name, in a separate step', async () => {
+    // The issue's case: npm publish and git push --tags, no risk declared by the agent.
     const task = await agent.plan({
       title: 'Release',
       steps: [
         { key: 'test', kind: 'run_command', title: 'Run the tests', params: { command: 'npm test' } },
-        { key: 'publish', kind: 'run_command', title: 'Publish to npm', params: { command: 'npm publish' }, risk: 'high' },
+        { key: 'publish', kind: 'run_command', title: 'Publish to npm', params: { command: 'npm publish' } },
+        { key: 'tags', kind: 'run_command', title: 'Push the tags', params: { command: 'git push --tags' } },
         { key: 'old', kind: 'delete_file', title: 'Delete the old build', params: { path: 'dist/old.js' } },
         { key: 'notes', kind: 'run_command', title: 'Write release notes', params: { command: 'npm run notes' } },
       ],
@@ -149,7 +157,11 @@ describe('approve all', () => {
     await page.click('.task-actions button:has-text("Approve all")');
     const confirm = page.locator('.confirm-all');
     await confirm.waitFor();
-    expect(await confirm.locator('li').allInnerTexts()).toEqual(['publish Publish to npm (high risk)', 'old Delete the old build (needs 2 approvals)']);
+    expect(await confirm.locator('li').allInnerTexts()).toEqual([
+      'publish Publish to npm (high risk: `npm publish` publishes to the npm registry)',
+      'tags Push the tags (high risk: `git push --tags` pushes to a remote)',
+      'old Delete the old build (needs 2 approvals)',
+    ]);
     // Nothing is held or sent by the first click.
     expect(await page.locator('.hold-bar').isHidden()).toBe(true);
 
@@ -158,14 +170,46 @@ describe('approve all', () => {
     for (const key of ['test', 'notes']) await page.waitForSelector(`${step(key)}[data-status="approved"]`);
     const after = await reviewer.tasks.get.query({ taskId: task.id });
     expect(after.steps.map((s) => [s.key, s.status])).toEqual([
-      ['test', 'approved'], ['publish', 'awaiting_approval'], ['old', 'awaiting_approval'], ['notes', 'approved'],
+      ['test', 'approved'], ['publish', 'awaiting_approval'], ['tags', 'awaiting_approval'], ['old', 'awaiting_approval'], ['notes', 'approved'],
     ]);
 
-    // Confirmed by name: now they go.
+    // Confirmed by name: now they go (the batch names them in `confirm`, which the server checks).
     await page.click('.task-actions button:has-text("Approve all")');
-    await confirm.getByRole('button', { name: 'Approve all 2, including these 2', exact: true }).click();
+    await confirm.getByRole('button', { name: 'Approve all 3, including these 3', exact: true }).click();
     await sendHeld(page);
     await page.waitForSelector(`${step('publish')}[data-status="approved"]`);
+    await page.waitForSelector(`${step('tags')}[data-status="approved"]`);
     expect((await reviewer.tasks.get.query({ taskId: task.id })).steps.find((s) => s.key === 'old')!.approvals.map((v) => v.principal)).toEqual(['reviewer']);
+  });
+});
+
+describe('history', () => {
+  it('pages through a task’s decisions, oldest last, and filters by who decided', async () => {
+    // 60 reads the policy allows, and one command a person approves.
+    const reads = Array.from({ length: 60 }, (_, i) => ({ key: `read-${i}`, kind: 'read' as const, title: `Read file ${i}`, params: { tool: 'read_file', paths: [`src/f${i}.ts`] }, dependsOn: [] }));
+    const task = await agent.plan({ title: 'Survey', steps: [...reads, { key: 'count', kind: 'run_command', title: 'Count lines', params: { command: 'wc -l src/*.ts' } }] });
+    const approval = (await reviewer.approvals.list.query({ taskId: task.id })).items[0]!;
+    await reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'approve', paramsHash: approval.paramsHash });
+
+    const page = await open(`#/history?task=${task.id}`);
+    const entries = page.locator('.history-entry');
+    await entries.first().waitFor();
+    expect(await entries.count()).toBe(50);
+    expect(await entries.first().innerText()).toMatch(/approve by reviewer[\s\S]*Count lines/);
+    await page.getByRole('button', { name: 'Show older decisions', exact: true }).click();
+    await page.locator('.history .end').waitFor();
+    expect(await entries.count()).toBe(61);
+    const seqs = await entries.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    expect(new Set(seqs).size).toBe(61);
+    expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+    expect(await entries.last().innerText()).toMatch(/allowed by policy[\s\S]*Read file 0/);
+
+    // A decider's name is a link to their decisions; the filter is in the URL.
+    await entries.first().getByRole('link', { name: 'reviewer', exact: true }).click();
+    await page.waitForFunction(`location.hash === '#/history?decider=reviewer'`);
+    await page.locator('.history-entry').first().waitFor();
+    const mine = await page.locator('.history-entry').allInnerTexts();
+    expect(mine.every((t) => /by reviewer/.test(t))).toBe(true);
+    expect(mine.some((t) => t.includes('Count lines'))).toBe(true);
   });
 });

@@ -211,7 +211,10 @@ describe('review page', () => {
     await page.waitForSelector(`${step('build')}[data-status="approved"]`);
     expect(await textOf(`${step('build')} pre.command`)).toContain('npm run build -- --production');
 
+    // git push is high risk (the server's): approve all lists it and asks to confirm it by name.
     await page.click('.task-actions button:has-text("Approve all")');
+    expect(await textOf('.confirm-all li')).toMatch(/^push Push \(high risk: /);
+    await page.locator('.confirm-all button', { hasText: 'including' }).click();
     await sendHeld(page);
     for (const key of ['script', 'fetch', 'push']) await page.waitForSelector(`${step(key)}[data-status="approved"]`);
 

@@ -282,6 +282,34 @@ describe('every view passes axe and fits a 390 px phone', () => {
     await checkView(page, 'agent-key');
   });
 
+  it('history: the filters and a page of decisions by people and the policy', async () => {
+    await planDecided(agent, reviewer);
+    const page = await open(`#/history?agent=${encodeURIComponent(LONG.agent)}`, keys.reviewer);
+    await page.locator('.history-entry').first().waitFor();
+    expect(await page.title()).toBe('History · Greenlight');
+    await checkView(page, 'history');
+  });
+
+  it('a session: appended steps with terminal output, the grant form open, the grants in force', async () => {
+    const task = await agent.tasks.plan.mutate({
+      title: `Claude Code session ${LONG.word}`, open: true, session: 'a11y-session',
+      metadata: { source: 'claude-code', session: 'a11y-session' },
+      steps: [{ key: 'ls', kind: 'run_command', title: 'List', params: { command: 'ls -la' }, dependsOn: [], context: { cwd: LONG.path, gitRemote: LONG.url, gitBranch: 'main' } }],
+    });
+    const first = (await reviewer.approvals.list.query({ taskId: task.id })).items[0]!;
+    await reviewer.approvals.decide.mutate({ approvalId: first.approvalId, decision: 'approve', paramsHash: first.paramsHash, scope: 'task' });
+    const [claimed] = (await agent.steps.claim.mutate({ taskId: task.id })).steps;
+    await agent.steps.complete.mutate({ stepId: claimed!.stepId, leaseId: claimed!.leaseId, output: { stdout: `\x1b[32mtotal 8\x1b[0m\n${LONG.line}\n`, stderr: 'warning: x', exitCode: 0 } });
+    await agent.tasks.append.mutate({ taskId: task.id, steps: [{ key: 'build', kind: 'run_command', title: 'Build', params: { command: LONG.command }, dependsOn: [] }] });
+    const page = await openTask(task.id);
+    await page.locator(step('build')).getByRole('button', { name: 'Approve for this session…', exact: true }).click();
+    await page.locator('.grant-form').waitFor();
+    await page.locator('.grants li').waitFor();
+    await page.locator(`${step('ls')} pre.terminal.stdout`).waitFor();
+    expect(await page.locator(`${step('ls')} pre.terminal.stdout`).innerText()).toBe(`total 8\n${LONG.line}\n`);
+    await checkView(page, 'session');
+  });
+
   it('a decision refused with CONFLICT, its banner offering a reload', async () => {
     const task = await agent.plan({ title: 'Clean up', steps: [{ key: 'rm', kind: 'run_command', title: 'Remove build output', params: { command: 'rm -rf dist' } }] });
     const context = await browser.newContext({ viewport: PHONE });

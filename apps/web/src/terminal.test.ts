@@ -20,3 +20,13 @@ describe('terminal output', () => {
     expect(asTerminal(null)).toBeUndefined();
   });
 });
+
+describe('applied diff', () => {
+  it('reads Claude Code’s structuredPatch into a unified diff; anything else is not one', async () => {
+    const { appliedPatch } = await import('./terminal.ts');
+    const output = { filePath: 'src/a.ts', structuredPatch: [{ oldStart: 1, oldLines: 1, newStart: 1, newLines: 1, lines: ['-a', '+b'] }] };
+    expect(appliedPatch(output)).toEqual({ path: 'src/a.ts', patch: '--- a/src/a.ts\n+++ b/src/a.ts\n@@ -1,1 +1,1 @@\n-a\n+b\n' });
+    expect(appliedPatch({ filePath: 'x', structuredPatch: [{ lines: 'no' }] })).toBeUndefined();
+    expect(appliedPatch({ stdout: '' })).toBeUndefined();
+  });
+});

@@ -50,3 +50,27 @@ export function asTerminal(output: unknown): TerminalOutput | undefined {
     ...(o.interrupted === true ? { interrupted: true } : {}),
   };
 }
+
+type StructuredHunk = { oldStart: number; oldLines: number; newStart: number; newLines: number; lines: string[] };
+
+const isHunk = (h: unknown): h is StructuredHunk => {
+  if (typeof h !== 'object' || h === null) return false;
+  const o = h as Record<string, unknown>;
+  return ['oldStart', 'oldLines', 'newStart', 'newLines'].every((k) => Number.isInteger(o[k])) && Array.isArray(o.lines) && o.lines.every((l) => typeof l === 'string');
+};
+
+/**
+ * The diff an edit tool applied, as unified-diff text, when its output carries one:
+ * Claude Code's Edit/Write/MultiEdit `tool_response` has `filePath` and
+ * `structuredPatch` (jsdiff's hunks: oldStart, oldLines, newStart, newLines, lines).
+ * Undefined for any other output.
+ */
+export function appliedPatch(output: unknown): { path: string; patch: string } | undefined {
+  if (typeof output !== 'object' || output === null || Array.isArray(output)) return undefined;
+  const o = output as Record<string, unknown>;
+  const path = typeof o.filePath === 'string' ? o.filePath : undefined;
+  const hunks = Array.isArray(o.structuredPatch) ? o.structuredPatch : undefined;
+  if (!path || !hunks || hunks.length === 0 || !hunks.every(isHunk)) return undefined;
+  const body = hunks.flatMap((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines]);
+  return { path, patch: [`--- a/${path}`, `+++ b/${path}`, ...body, ''].join('\n') };
+}

@@ -2,10 +2,23 @@
  * What a step printed, as terminal text (terminal.ts): each stream in a dark box, the
  * exit code beside; output that is not a command's stays pretty-printed JSON.
  */
+import { parsePatch } from '../diff.ts';
 import { show } from '../format.ts';
-import { asTerminal } from '../terminal.ts';
+import { appliedPatch, asTerminal } from '../terminal.ts';
+import { DiffView } from './DiffView.tsx';
 
 export function Output({ output, stepKey }: { output: unknown; stepKey: string }) {
+  // An edit tool's result: the diff it applied, as a diff (Claude Code's structuredPatch).
+  const applied = appliedPatch(output);
+  const files = applied ? parsePatch(applied.patch) : [];
+  if (applied && files.length > 0) {
+    return (
+      <div class="applied">
+        <div class="small muted">Applied:</div>
+        <DiffView files={files} path={applied.path} />
+      </div>
+    );
+  }
   const term = asTerminal(output);
   if (!term) {
     return (

@@ -25,11 +25,15 @@ const LEAD: Record<string, string> = {
   INTERNAL_SERVER_ERROR: 'The server failed while doing this.',
 };
 
-const CONFLICT_REASON: Record<string, string> = {
+/** A reason (the server's machine-readable detail) that says more than its code. */
+const REASON: Record<string, string> = {
   stale_params_hash: 'The agent changed this step after the page showed it.',
   already_voted: 'You have already approved this revision.',
   cancelled: 'The task was cancelled.',
   changed: 'It was decided or changed elsewhere.',
+  confirmation_required: 'Some steps in this batch need your explicit confirmation.',
+  not_open: 'This session has ended.',
+  too_many_grants: 'This session has as many grants as it may hold.',
 };
 
 const HINT: Record<string, string> = {
@@ -52,7 +56,7 @@ export function asSentence(text: string): string {
 /** The words for `error`; `role` (the signed-in key's) turns a FORBIDDEN into what this key can do instead. */
 export function errorText(error: ErrorLike, role?: Role): ErrorText {
   if (error.code === LOCAL_CODE) return { lead: asSentence(error.message) };
-  const lead = (error.code === 'CONFLICT' && error.reason ? CONFLICT_REASON[error.reason] : undefined) ?? LEAD[error.code] ?? 'Something went wrong.';
+  const lead = (error.reason ? REASON[error.reason] : undefined) ?? LEAD[error.code] ?? 'Something went wrong.';
   const detail = error.message && error.message !== error.code ? asSentence(error.message) : undefined;
   const hint = error.code === 'FORBIDDEN' && role ? roleSummary(role) : HINT[error.code];
   return { lead, ...(detail && detail !== lead ? { detail } : {}), ...(hint ? { hint } : {}) };

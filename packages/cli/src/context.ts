@@ -2,6 +2,7 @@
 import { createClient, type GreenlightClient } from '@greenlight/sdk';
 import { budgetedFetch } from './budget.ts';
 import { loadConfig, type Config } from './config.ts';
+import { terminalAsker, type Asker } from './confirm.ts';
 import type { Out } from './output.ts';
 
 export type Ctx = {
@@ -12,6 +13,8 @@ export type Ctx = {
   budgetMs: number;
   /** A client whose every request is cut off after budgetMs with a RequestTimeout. */
   client: () => GreenlightClient;
+  /** Asks a person y/N in the terminal (confirm.ts). */
+  asker: Asker;
 };
 
 export function createCtx(out: Out, configPath: string | undefined, budgetMs: number): Ctx {
@@ -22,6 +25,8 @@ export function createCtx(out: Out, configPath: string | undefined, budgetMs: nu
     budgetMs,
     config: () => (config ??= loadConfig({ configPath })),
     client: () => (client ??= createClient({ url: ctx.config().url, key: ctx.config().key, fetch: budgetedFetch(budgetMs) })),
+    // With --json, stdout carries only JSON: the question goes to stderr.
+    asker: terminalAsker(out.json ? process.stderr : process.stdout),
   };
   return ctx;
 }

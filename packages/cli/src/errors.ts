@@ -17,6 +17,8 @@ export const EXIT = {
   denied: 5,
   /** `audit verify`: the export was changed, cut or reordered (the seq is on stderr). */
   tampered: 6,
+  /** A person answered no (or nothing) at a y/N question: nothing was sent. */
+  declined: 7,
 } as const;
 
 /** A request, or the live connection, that did not answer within its budget. */
@@ -75,13 +77,24 @@ export function errorJson(err: unknown): { code: string; message: string; reason
   };
 }
 
-/** Human text: `error CODE: message`, the reason, and one line per zod issue. */
+/** A message as a sentence: a capital first letter and a full stop (messages may already end in one). */
+export function sentence(message: string): string {
+  const m = message.trim();
+  if (m === '') return m;
+  const first = m[0]!.toUpperCase() + m.slice(1);
+  return /[.!?:)]$/.test(first) ? first : `${first}.`;
+}
+
+/**
+ * Human text (issue 16): the message as a sentence first, the code (and reason) after it
+ * for scripts and searches, then one line per issue. Usage errors keep their hint.
+ */
 export function errorText(err: unknown): string {
   const j = errorJson(err);
-  const lines = [`greenlight: ${j.code === 'USAGE' ? 'usage error' : j.code}: ${j.message}`];
-  if (j.reason) lines.push(`  reason: ${j.reason}`);
+  if (j.code === 'USAGE') return [`greenlight: usage error: ${j.message}`, "  run 'greenlight help' for usage"].join('\n');
+  // One line for the error itself (scripts and the hook's callers read one), the code last.
+  const lines = [`greenlight: ${sentence(j.message)} (${j.code}${j.reason ? `, ${j.reason}` : ''})`];
   for (const issue of j.issues ?? []) lines.push(`  - ${issue.path.length > 0 ? issue.path.join('.') + ': ' : ''}${issue.message}`);
-  if (j.code === 'USAGE') lines.push("  run 'greenlight help' for usage");
   if (j.code === 'TIMEOUT') lines.push('  each request may take up to --timeout <seconds> (or GREENLIGHT_TIMEOUT; default 15)');
   return lines.join('\n');
 }

@@ -14,6 +14,7 @@ import { cancel } from './commands/cancel.ts';
 import { answer, approve, reject, requestChanges, skip } from './commands/decide.ts';
 import { hook } from './commands/hook.ts';
 import { inbox } from './commands/inbox.ts';
+import { log } from './commands/log.ts';
 import { show } from './commands/show.ts';
 import type { Command, Options } from './commands/spec.ts';
 import { watch } from './commands/watch.ts';
@@ -27,6 +28,7 @@ export const COMMANDS: Record<string, Command> = {
   skip,
   answer,
   cancel,
+  log,
   watch,
   hook,
   audit,
@@ -75,7 +77,7 @@ export function helpText(): string {
     '  --no-color        no colours (also NO_COLOR=1; colours are only used on a TTY)',
     '',
     'Configuration: GREENLIGHT_URL and GREENLIGHT_KEY, else "url" and "key" in the config file.',
-    'Exit codes: 0 ok, 1 API or network error or timeout, 2 usage error, 3 not found, 4 conflict (already decided), 5 unauthorized or forbidden, 6 audit export does not verify.',
+    'Exit codes: 0 ok, 1 API or network error or timeout, 2 usage error, 3 not found, 4 conflict (already decided), 5 unauthorized or forbidden, 6 audit export does not verify, 7 you answered no at approve\'s y/N.',
   ].join('\n');
 }
 

@@ -42,7 +42,7 @@ describe('bin/greenlight.js on a Node that cannot run TypeScript', () => {
     expect(run.code).toBe(1);
     expect(oneLine(run.stderr)).toContain('NETWORK_ERROR');
     // Where it went and why, not only fetch's "fetch failed".
-    expect(oneLine(run.stderr)).toContain(`no Greenlight answer from ${url.GREENLIGHT_URL}/trpc/approvals.list: fetch failed: `);
+    expect(oneLine(run.stderr)).toContain(`No Greenlight answer from ${url.GREENLIGHT_URL}/trpc/approvals.list: fetch failed: `);
     expect(run.stderr).toContain('ECONNREFUSED');
   });
 

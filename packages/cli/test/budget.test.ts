@@ -22,7 +22,7 @@ describe('a server that accepts connections and never answers', () => {
   const commands: [string, string[], string][] = [
     ['inbox (a list)', ['inbox'], '/trpc/approvals.list'],
     ['show (a read)', ['show', ID], '/trpc/tasks.get'],
-    ['approve (a decision: the look-up)', ['approve', ID], '/trpc/approvals.get'],
+    ['approve (a decision: the look-up)', ['approve', '--yes', ID], '/trpc/approvals.get'],
     ['cancel (a mutation)', ['cancel', ID], '/trpc/tasks.cancel'],
     ['watch (the workspace)', ['watch'], '/trpc/workspaces.get'],
     ['watch --task (a task)', ['watch', '--task', ID], '/trpc/tasks.get'],
@@ -33,7 +33,7 @@ describe('a server that accepts connections and never answers', () => {
     for (const [i, [what, , path]] of commands.entries()) {
       const run = runs[i]!;
       expect({ what, code: run.code }).toEqual({ what, code: 1 });
-      expect(run.stderr).toContain(`greenlight: TIMEOUT: no answer from ${hole.url}${path} within 1 s`);
+      expect(run.stderr).toContain(`greenlight: No answer from ${hole.url}${path} within 1 s. (TIMEOUT)`);
       expect(run.ms).toBeLessThan(15_000); // the default budget is 15 s: this was the flag's
     }
   });

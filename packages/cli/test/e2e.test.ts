@@ -172,7 +172,7 @@ describe('greenlight commands', () => {
     expect(human.stdout).toContain(edit.approvalId);
     expect(human.stdout).toContain('Add an exclamation mark');
 
-    const approved = await cli(['approve', edit.approvalId]);
+    const approved = await cli(['approve', '--yes', edit.approvalId]);
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain(`paramsHash: ${edit.paramsHash}`);
     expect(approved.stdout).toContain('+b');
@@ -190,17 +190,17 @@ describe('greenlight commands', () => {
     expect(json.id).toBe(task.id);
 
     // Already decided: the API's CONFLICT (reason not_open), exit 4, never "not found".
-    const again = await cli(['approve', edit.approvalId, '--json']);
+    const again = await cli(['approve', '--yes', edit.approvalId, '--json']);
     expect(again.code).toBe(4);
     expect(JSON.parse(again.stderr)).toMatchObject({ error: { code: 'CONFLICT', reason: 'not_open' } });
     const late = await cli(['reject', edit.approvalId]);
     expect(late.code).toBe(4);
     // Read with approvals.get: who decided, how and when (not a probe decision).
-    expect(late.stderr).toMatch(new RegExp(`approval ${edit.approvalId} was already decided by ana \\(approve\\) at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z; the step is approved now`));
+    expect(late.stderr).toMatch(new RegExp(`Approval ${edit.approvalId} was already decided by ana \\(approve\\) at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z; the step is approved now`));
     expect((await reviewer.steps.get.query({ stepId: edit.stepId })).status).toBe('approved'); // the look-up changed nothing
 
     const test = items.find((a) => a.stepKey === 'test')!;
-    const stale = await cli(['approve', test.approvalId, '--hash', 'b'.repeat(64)]);
+    const stale = await cli(['approve', '--yes', test.approvalId, '--hash', 'b'.repeat(64)]);
     expect(stale.code).toBe(4);
     expect(stale.stderr).toContain('CONFLICT');
 
@@ -208,7 +208,7 @@ describe('greenlight commands', () => {
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toContain('cancelled');
     // Closed by the cancel: CONFLICT with the API's reason.
-    const closed = await cli(['approve', test.approvalId, '--json']);
+    const closed = await cli(['approve', '--yes', test.approvalId, '--json']);
     expect(closed.code).toBe(4);
     expect(JSON.parse(closed.stderr)).toMatchObject({ error: { code: 'CONFLICT', reason: 'cancelled', message: expect.stringContaining(`approval ${test.approvalId} was closed at `) } });
     expect((JSON.parse(closed.stderr) as { error: { message: string } }).error.message).toContain('when its task was cancelled by ana: done for today');
@@ -222,7 +222,7 @@ describe('greenlight commands', () => {
     const agent = createClient({ url: server.url, key: keys.agent });
     const task = await agent.plan({ title: 'One step', steps: [{ key: 'ls', kind: 'run_command', title: 'List', params: { command: 'ls -la' } }] });
     const [open] = (await reviewer.approvals.list.query({ taskId: task.id })).items;
-    const run = await cli(['approve', open!.approvalId, '--json']);
+    const run = await cli(['approve', '--yes', open!.approvalId, '--json']);
     expect(run.code).toBe(0);
     const { result } = JSON.parse(run.stdout) as { result: { stepStatus: string; step: { id: string; status: string; decision?: { by: string[] } } } };
     expect(result.step).toEqual(await reviewer.steps.get.query({ stepId: open!.stepId }));
@@ -242,7 +242,7 @@ describe('greenlight commands', () => {
       ],
     });
     const hello = (await reviewer.approvals.list.query({ taskId: task.id })).items.find((a) => a.stepKey === 'hello')!;
-    const runs = { inbox: await cli(['inbox']), show: await cli(['show', task.id]), watch: await cli(['watch', '--task', task.id, '--count', '2']), approve: await cli(['approve', hello.approvalId]) };
+    const runs = { inbox: await cli(['inbox']), show: await cli(['show', task.id]), watch: await cli(['watch', '--task', task.id, '--count', '2']), approve: await cli(['approve', '--yes', hello.approvalId]) };
     for (const [what, run] of Object.entries(runs)) {
       expect({ what, code: run.code }).toEqual({ what, code: 0 });
       // NO_COLOR: the CLI's own output has no escape at all, so any here came from the agent.
@@ -258,7 +258,7 @@ describe('greenlight commands', () => {
 
   it('an unknown id is NOT_FOUND, exit 3, at once: show, cancel, watch --task, inbox --task, and every decision', async () => {
     const unknown = '01JZZZZZZZZZZZZZZZZZZZZZZZ';
-    const commands = [['show', unknown], ['cancel', unknown], ['watch', '--task', unknown], ['inbox', '--task', unknown], ['approve', unknown], ['reject', unknown], ['skip', unknown], ['request-changes', unknown, '-m', 'x'], ['answer', unknown, 'yes']];
+    const commands = [['show', unknown], ['cancel', unknown], ['watch', '--task', unknown], ['inbox', '--task', unknown], ['approve', '--yes', unknown], ['reject', unknown], ['skip', unknown], ['request-changes', unknown, '-m', 'x'], ['answer', unknown, 'yes']];
     const runs = await Promise.all(commands.map(async (args): Promise<[string[], Run]> => [args, await cli([...args, '--json'])]));
     for (const [args, run] of runs) {
       expect({ args, code: run.code }).toEqual({ args, code: 3 });
@@ -274,7 +274,7 @@ describe('greenlight commands', () => {
     try {
       const run = await cli(['watch', '--task', task.id, '--timeout', '1'], { env: { GREENLIGHT_URL: proxy.url } });
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain(`greenlight: TIMEOUT: no live connection to ${proxy.url} within 1 s`);
+      expect(run.stderr).toContain(`greenlight: No live connection to ${proxy.url} within 1 s. (TIMEOUT)`);
     } finally {
       await proxy.close();
     }
@@ -293,8 +293,10 @@ describe('greenlight commands', () => {
     const agent = createClient({ url: server.url, key: keys.agent });
     const task = await agent.plan({ title: 'self-approval', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] });
     const [approval] = (await agent.approvals.list.query({ taskId: task.id })).items;
-    const forbidden = await cli(['approve', approval!.approvalId], { key: keys.agent });
+    const forbidden = await cli(['approve', '--yes', approval!.approvalId], { key: keys.agent });
     expect(forbidden.code).toBe(5);
     expect(forbidden.stderr).toContain('FORBIDDEN');
+    expect(forbidden.stderr).toContain('greenlight: This is an agent key: it can ');
+    expect(forbidden.stderr).toContain('Deciding approvals needs an approver or admin key.');
   });
 });

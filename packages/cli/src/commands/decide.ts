@@ -1,14 +1,17 @@
 /**
  * `greenlight approve|reject|request-changes|skip|answer <approvalId>`: read the
- * approval (approvals.get), show what is being decided (with its paramsHash), then
+ * approval (approvals.get), show what is being decided (its risk and paramsHash), then
  * decide bound to that hash, so a change made meanwhile is a CONFLICT rather than a
- * blind approval. An approval that is no longer open is a CONFLICT (exit 4) that says
+ * blind approval. `approve` asks y/N in a terminal first (issue 16): `--yes` skips the
+ * question, and without a terminal it refuses unless --yes is given. A `--hash` that is
+ * not the approval's is refused before anything is sent, showing both. An approval that is no longer open is a CONFLICT (exit 4) that says
  * who closed it and when; an unknown id is the API's NOT_FOUND (exit 3).
  */
 import { approvalProgress, revealHiddenDeep, type Approval, type ApprovalRecord, type Decision, type DecideResult } from '@greenlight/core';
 import { GreenlightError, type GreenlightClient } from '@greenlight/sdk';
-import { UsageError } from '../errors.ts';
-import { oneLine, paintStatus } from '../output.ts';
+import { isYes } from '../confirm.ts';
+import { EXIT, UsageError } from '../errors.ts';
+import { age, oneLine, paintStatus, type Out } from '../output.ts';
 import { previewLines } from '../preview.ts';
 import { str, type Command } from './spec.ts';
 
@@ -73,7 +76,47 @@ const VERB: Record<Exclude<Decision, 'modify'>, string> = {
   answer: 'Answering',
 };
 
+/**
+ * A --hash that is not the approval's paramsHash, refused before anything is sent: it
+ * says that the hash differs and shows both, and whether the step was revised since
+ * revision 1 (a hash from an earlier look is then the likely cause).
+ */
+export function hashMismatch(approval: Pick<Approval, 'approvalId' | 'paramsHash' | 'revision' | 'stepKey'>, given: string): GreenlightError {
+  const revised = approval.revision > 1 ? ` Step ${approval.stepKey} is at revision ${approval.revision} now: if your hash is from an earlier look, review it again.` : '';
+  return new GreenlightError(
+    `The --hash you gave differs from the paramsHash of approval ${approval.approvalId}: you gave ${given}, the step has ${approval.paramsHash}.${revised} Nothing was decided.`,
+    { code: 'CONFLICT', reason: 'stale_params_hash', httpStatus: 409 },
+  );
+}
+
+/** The lines that show what a decision is about: task, step, risk, votes, deadline, preview, hash. */
+export function approvalLines(approval: Approval, out: Out, opts: { full?: boolean; now?: number } = {}): string[] {
+  // What the reviewer sees, with escape sequences and bidi overrides made visible (core's revealHidden).
+  const shown = revealHiddenDeep(approval);
+  const now = opts.now ?? Date.now();
+  const riskStyle = shown.risk.level === 'high' ? 'red' : shown.risk.level === 'medium' ? 'yellow' : 'green';
+  const lines = [
+    `  task: ${shown.taskTitle} ${out.paint('gray', shown.taskId)}`,
+    `  step: ${shown.stepKey} [${shown.kind}] ${oneLine(shown.title, 80)}${shown.revision > 1 ? ` (revision ${shown.revision})` : ''}`,
+    `  risk: ${out.paint(riskStyle, shown.risk.level)}: ${oneLine(shown.risk.reason, 100)}${shown.risk.source === 'rule' && shown.risk.rule ? ` (rule ${shown.risk.rule})` : shown.risk.source === 'agent' ? ' (raised by the agent)' : ''}`,
+  ];
+  if (shown.context?.cwd || shown.context?.gitRemote) {
+    lines.push(`  where: ${[shown.context.gitRemote, shown.context.gitBranch && `branch ${shown.context.gitBranch}`, shown.context.cwd].filter(Boolean).join(' · ')}`);
+  }
+  if (shown.explanation) lines.push(`  why: ${oneLine(shown.explanation, 100)}`);
+  if (shown.requiredApprovals > 1) {
+    const p = approvalProgress(shown.votes, shown.requiredApprovals);
+    lines.push(`  approvals: ${p.count} of ${p.required}${p.approvers.length > 0 ? ` (${p.approvers.join(', ')})` : ''}`);
+  }
+  if (shown.expiresAt !== undefined) lines.push(`  expires: in ${age(now, shown.expiresAt)} (then ${shown.defaultOnTimeout})`);
+  for (const l of previewLines(shown.kind, shown.params, out, opts.full ? Infinity : 40)) lines.push(`  │ ${l}`);
+  lines.push(`  paramsHash: ${shown.paramsHash}`);
+  return lines;
+}
+
 function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, summary: string): Command {
+  // Approving lets a step run: in a terminal it asks y/N first; scripts say --yes.
+  const asks = decision === 'approve';
   return {
     usage,
     summary,
@@ -81,6 +124,7 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
       feedback: { type: 'string', short: 'm' },
       hash: { type: 'string' },
       full: { type: 'boolean' },
+      ...(asks ? { yes: { type: 'boolean', short: 'y' } } : {}),
     },
     async run(ctx, args, values) {
       const [approvalId, ...rest] = args;
@@ -95,22 +139,31 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
         throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])} (feedback goes in -m "<text>")`);
       }
       if (decision === 'request_changes' && !feedback) throw new UsageError('request-changes needs feedback: -m "<what to change>"');
+      const ask = asks && values.yes !== true;
+      if (ask && !ctx.asker.interactive) {
+        throw new UsageError('approve asks y/N before it approves, and stdin is not a terminal, so nobody can answer: add --yes to approve without asking (check the step first with greenlight show)');
+      }
 
       const client = ctx.client();
       const request = { approvalId, decision, ...(feedback ? { feedback } : {}), ...(answer !== undefined ? { answer } : {}) };
       const approval = await openApproval(client, approvalId);
       // --hash binds the decision to what was reviewed earlier (e.g. from `inbox --json`).
-      const paramsHash = str(values.hash) ?? approval.paramsHash;
+      const given = str(values.hash);
+      if (given !== undefined && given !== approval.paramsHash) throw hashMismatch(approval, given);
+      const paramsHash = approval.paramsHash;
       const { out } = ctx;
-      if (!out.json) {
-        // What the reviewer sees, with escape sequences and bidi overrides made visible (core's revealHidden).
-        const shown = revealHiddenDeep(approval);
-        out.line(`${out.paint('bold', VERB[decision])} ${out.paint('cyan', shown.approvalId)}`);
-        out.line(`  task: ${shown.taskTitle} ${out.paint('gray', shown.taskId)}`);
-        out.line(`  step: ${shown.stepKey} [${shown.kind}] ${oneLine(shown.title, 80)}${shown.revision > 1 ? ` (revision ${shown.revision})` : ''}`);
-        if (shown.explanation) out.line(`  why: ${oneLine(shown.explanation, 100)}`);
-        for (const l of previewLines(shown.kind, shown.params, out, values.full === true ? Infinity : 40)) out.line(`  │ ${l}`);
-        out.line(`  paramsHash: ${paramsHash}`);
+      const showText = !out.json || ask;
+      if (showText) {
+        const write = out.json ? out.err : out.line;
+        write(`${out.paint('bold', VERB[decision])} ${out.paint('cyan', approval.approvalId)}`);
+        for (const l of approvalLines(approval, out, { full: values.full === true })) write(l);
+      }
+      if (ask) {
+        const reply = await ctx.asker.ask(`Approve this step? [y/N] `);
+        if (!isYes(reply)) {
+          (out.json ? out.err : out.line)('Not approved: nothing was sent.');
+          return EXIT.declined;
+        }
       }
       const result = await client.approvals.decide.mutate({ ...request, paramsHash });
       if (out.json) out.line(JSON.stringify({ approval, result }));
@@ -120,7 +173,7 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
   };
 }
 
-export const approve = decideCommand('approve', 'approve <approvalId> [--hash <paramsHash>]', 'approve a step');
+export const approve = decideCommand('approve', 'approve <approvalId> [--hash <h>] [--yes]', 'approve a step (shows it, asks y/N; --yes for scripts)');
 export const reject = decideCommand('reject', 'reject <approvalId> [-m <reason>]', 'reject a step (vetoes it)');
 export const requestChanges = decideCommand('request_changes', 'request-changes <approvalId> -m <feedback>', 'send a step back with feedback');
 export const skip = decideCommand('skip', 'skip <approvalId> [-m <reason>]', 'skip a step');

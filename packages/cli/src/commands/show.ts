@@ -39,7 +39,7 @@ export function renderTask(shown: TaskView, out: Out, opts: { full: boolean; now
     const more: string[] = [];
     if (step.dependsOn.length > 0) more.push(`depends on: ${step.dependsOn.join(', ')}`);
     if (step.explanation) more.push(`why: ${oneLine(step.explanation, 100)}`);
-    if (step.risk) more.push(`risk: ${step.risk}`);
+    more.push(`risk: ${step.policy.risk.level} (${oneLine(step.policy.risk.reason, 80)})`);
     if (step.approval && step.status === 'awaiting_approval') {
       // Votes toward N as the core counts them (a modify is its author's approval).
       const votes = approvalProgress(step.approvals, step.approval.requiredApprovals);

@@ -6,6 +6,8 @@
  *   Read / Grep / Glob -> read {tool, paths?, query?}
  *   WebFetch -> network {method: 'GET', url}
  *   anything else (MCP tools, Task, NotebookEdit, ...) -> custom {tool, input}
+ * Write over an existing file is an edit with the diff against it, not a new file.
+ * Every step carries its context (cwd, git root, origin remote, branch: repo.ts).
  * Paths inside the session's cwd become relative, so policy globs like `src/**` match;
  * others stay absolute, matched by absolute globs like `/etc/**` (core's pathFrom).
  * A call that cannot be mapped faithfully (an edit whose old_string is not in the file,
@@ -22,6 +24,7 @@ import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { canonicalPath, LIMITS, parseParams, pathFrom, sha256Hex, type PlanRequest, type StepKind } from '@greenlight/core';
 import { patchBytes, textView, type View } from '@greenlight/sdk/node';
 import { applyEdit, applyEdits, type Applied } from './edits.ts';
+import { repoContext } from './repo.ts';
 import { BashInput, EditInput, MultiEditInput, ReadInput, SearchInput, WebFetchInput, WriteInput, type HookInput } from './input.ts';
 
 export type StepRequest = PlanRequest['steps'][number];
@@ -172,10 +175,16 @@ async function mapKnown(input: HookInput): Promise<StepRequest | undefined> {
   }
 }
 
-/** The step for one tool call; its params always pass the kind's schema. */
-export async function toolToStep(input: HookInput): Promise<StepRequest> {
-  const mapped = await mapKnown(input);
-  if (mapped && parseParams(mapped.kind, mapped.params).success) return { ...mapped, metadata: { tool: input.tool_name } };
+/**
+ * The step for one tool call; its params always pass the kind's schema. It carries where
+ * the call runs (`context`: cwd, git root, origin remote, branch; repo.ts) and, when
+ * given, `waitUntil`: when this hook stops waiting for a decision (epoch ms), so the page
+ * can say how long the agent will wait.
+ */
+export async function toolToStep(input: HookInput, opts: { waitUntil?: number } = {}): Promise<StepRequest> {
+  const [mapped, context] = await Promise.all([mapKnown(input), repoContext(input.cwd)]);
+  const extra = { metadata: { tool: input.tool_name }, ...(context ? { context } : {}), ...(opts.waitUntil !== undefined ? { waitUntil: Math.round(opts.waitUntil) } : {}) };
+  if (mapped && parseParams(mapped.kind, mapped.params).success) return { ...mapped, ...extra };
   const note = mapped ? `Greenlight could not express this ${input.tool_name} call as a ${mapped.kind} step; here it is as sent.` : undefined;
-  return { ...custom(input, note), metadata: { tool: input.tool_name } };
+  return { ...custom(input, note), ...extra };
 }

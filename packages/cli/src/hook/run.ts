@@ -95,7 +95,8 @@ export async function runHook(raw: string, opts: HookOptions): Promise<HookResul
   const { created } = opts;
 
   try {
-    const step = await toolToStep(input);
+    // waitUntil: when this hook gives up waiting (its --timeout), shown on the reviewer's page.
+    const step = await toolToStep(input, { waitUntil: Date.now() + opts.timeoutMs });
     opts.signal.throwIfAborted();
     const plan: PlanRequest = {
       title: `Claude Code: ${step.title}`,

@@ -10,7 +10,7 @@ import { EpochMs, Id, Limit, Principal, Sha256Hex } from './common.ts';
 import { RiskAssessment } from './policy-shape.ts';
 
 /** How a step was decided: a person's decision, the policy's (`policy`), or a deadline's (`timeout`). */
-export const HistoryDecision = z.union([Decision, z.literal('policy'), z.literal('timeout')]);
+export const HistoryDecision = z.enum([...Decision.options, 'policy', 'timeout']);
 export type HistoryDecision = z.infer<typeof HistoryDecision>;
 
 export const HistoryEntry = z.object({

@@ -111,14 +111,15 @@ describe('the undo window', () => {
     await page.clock.fastForward(20_000);
     expect((await decisionEvents(task.id, build!.id)).map((e) => e.type)).toEqual(['step.approved']);
 
-    // N-of-M: undo, then approve with the key "a": one vote of two, once.
+    // N-of-M: "a", undone with "u", then Approve: one vote of two, once.
     const dropCard = page.locator(step('drop'));
     await page.waitForSelector(`${step('drop')}.selected`);
     await page.keyboard.press('a');
     await dropCard.locator('.held').waitFor();
     await page.keyboard.press('u');
     await dropCard.locator('.held').waitFor({ state: 'detached' });
-    await page.keyboard.press('a');
+    await dropCard.getByRole('button', { name: 'Approve', exact: true }).click();
+    await dropCard.locator('.held').waitFor();
     await page.clock.fastForward(5000);
     await page.locator('.hold-bar li[data-hold-state="sent"]', { hasText: 'Vote recorded on “Delete the cache”: 1 of 2 approvals' }).waitFor();
     await page.clock.fastForward(20_000);

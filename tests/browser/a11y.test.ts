@@ -14,6 +14,7 @@ import { createClient, type GreenlightClient } from '@greenlight/sdk';
 import { call, freePort, startServer, type Server } from '../../scripts/server.ts';
 import { checkView, PHONE } from './audit.ts';
 import { launchChromium } from './chromium.ts';
+import { sendHeld } from './held.ts';
 import { buildPage, RESULTS_DIR } from './page.ts';
 import { LONG, planCancelled, planCompleted, planDecided, planEveryKind } from './views.ts';
 
@@ -24,22 +25,24 @@ let server: Server;
 let browser: Browser;
 let agent: GreenlightClient;
 let reviewer: GreenlightClient;
-const keys: Record<'admin' | 'reviewer' | 'agent' | 'emptyReviewer', string> = { admin: '', reviewer: '', agent: '', emptyReviewer: '' };
+const keys: Record<'admin' | 'reviewer' | 'agent' | 'emptyReviewer' | 'emptyAgent', string> = { admin: '', reviewer: '', agent: '', emptyReviewer: '', emptyAgent: '' };
 const contexts: BrowserContext[] = [];
 
 /** A fresh context at phone width, signed in with `key` (kept in sessionStorage as the page does). */
-async function open(path: string, key?: string): Promise<Page> {
+async function open(path: string, key?: string, opts: { undoSeconds?: number } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: PHONE });
   contexts.push(context);
   if (key) await context.addInitScript({ content: `try { sessionStorage.setItem('greenlight.key', ${JSON.stringify(key)}) } catch {}` });
+  // A longer undo window (the help dialog's choice) for views audited while a decision is held.
+  if (opts.undoSeconds) await context.addInitScript({ content: `sessionStorage.setItem('greenlight.undoSeconds', '${opts.undoSeconds}')` });
   const page = await context.newPage();
   await page.goto(`${server.url}/${path}`);
   return page;
 }
 
 /** A task page once its plan and its live stream are there. */
-async function openTask(taskId: string): Promise<Page> {
-  const page = await open(`#/tasks/${taskId}`, keys.reviewer);
+async function openTask(taskId: string, opts: { undoSeconds?: number } = {}): Promise<Page> {
+  const page = await open(`#/tasks/${taskId}`, keys.reviewer, opts);
   await page.waitForSelector('.task .live.on');
   await page.waitForSelector('article.step');
   return page;
@@ -59,6 +62,7 @@ beforeAll(async () => {
   keys.agent = await mk(adminKey, LONG.agent, 'agent');
   const empty = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'a11y-empty', name: 'Nothing to do' });
   keys.emptyReviewer = await mk(empty.adminKey, 'reviewer', 'approver');
+  keys.emptyAgent = await mk(empty.adminKey, LONG.agent, 'agent');
   // Deletes need two approvals and expire, so the vote count and the deadline show.
   await call(server.url, adminKey, 'policy.set', {
     policy: { rules: [{ match: { kind: 'delete_file' }, action: 'ask', requiredApprovals: 2, timeoutSeconds: 3600 }] },
@@ -111,6 +115,7 @@ describe('decision buttons', () => {
 
     // A click by the accessible name decides, as a screen-reader user would.
     await page.locator(step('custom')).getByRole('button', { name: 'Skip', exact: true }).click();
+    await sendHeld(page);
     await page.waitForSelector(`${step('custom')}[data-status="skipped"]`);
   });
 
@@ -130,6 +135,7 @@ describe('decision buttons', () => {
     // "a" must not approve: the click after it is sent after anything "a" would have sent.
     await page.keyboard.press('a');
     await page.locator(edit).getByRole('button', { name: 'Skip', exact: true }).click();
+    await sendHeld(page);
     await page.waitForSelector(`${edit}[data-status="skipped"]`);
     await page.keyboard.press('?');
     expect(await page.getByRole('dialog').count()).toBe(0);
@@ -143,6 +149,7 @@ describe('decision buttons', () => {
     await page.keyboard.press('Escape');
     expect(await page.locator(step('new-file')).getByRole('button', { name: 'Approve', exact: true }).getAttribute('aria-keyshortcuts')).toBe('a');
     await page.keyboard.press('a');
+    await sendHeld(page);
     await page.waitForSelector(`${step('new-file')}[data-status="approved"]`);
   });
 });
@@ -257,6 +264,52 @@ describe('every view passes axe and fits a 390 px phone', () => {
     await checkView(page, 'task-cancelled');
   });
 
+  it('a held decision in its undo window, and approve all asking to confirm the high-risk steps by name', async () => {
+    // The audit takes longer than 5 s: this reviewer chose the longest window.
+    const page = await openTask((await planEveryKind(agent)).id, { undoSeconds: 30 });
+    await page.locator(step('command')).getByRole('button', { name: 'Approve', exact: true }).click();
+    await page.locator(`${step('command')} .held`).waitFor();
+    await page.getByRole('button', { name: /^Approve all/ }).click();
+    await page.locator('.confirm-all li').first().waitFor();
+    await checkView(page, 'task-held');
+  });
+
+  it('signed in with an agent key: the page says what the key can and cannot do', async () => {
+    const page = await open('#/', keys.emptyAgent);
+    const notice = page.locator('.key-notice');
+    await notice.waitFor();
+    expect(await notice.innerText()).toMatch(/agent key .*you can look, not decide[\s\S]*It cannot .*decide approvals/);
+    await checkView(page, 'agent-key');
+  });
+
+  it('history: the filters and a page of decisions by people and the policy', async () => {
+    await planDecided(agent, reviewer);
+    const page = await open(`#/history?agent=${encodeURIComponent(LONG.agent)}`, keys.reviewer);
+    await page.locator('.history-entry').first().waitFor();
+    expect(await page.title()).toBe('History · Greenlight');
+    await checkView(page, 'history');
+  });
+
+  it('a session: appended steps with terminal output, the grant form open, the grants in force', async () => {
+    const task = await agent.tasks.plan.mutate({
+      title: `Claude Code session ${LONG.word}`, open: true, session: 'a11y-session',
+      metadata: { source: 'claude-code', session: 'a11y-session' },
+      steps: [{ key: 'ls', kind: 'run_command', title: 'List', params: { command: 'ls -la' }, dependsOn: [], context: { cwd: LONG.path, gitRemote: LONG.url, gitBranch: 'main' } }],
+    });
+    const first = (await reviewer.approvals.list.query({ taskId: task.id })).items[0]!;
+    await reviewer.approvals.decide.mutate({ approvalId: first.approvalId, decision: 'approve', paramsHash: first.paramsHash, scope: 'task' });
+    const [claimed] = (await agent.steps.claim.mutate({ taskId: task.id })).steps;
+    await agent.steps.complete.mutate({ stepId: claimed!.stepId, leaseId: claimed!.leaseId, output: { stdout: `\x1b[32mtotal 8\x1b[0m\n${LONG.line}\n`, stderr: 'warning: x', exitCode: 0 } });
+    await agent.tasks.append.mutate({ taskId: task.id, steps: [{ key: 'build', kind: 'run_command', title: 'Build', params: { command: LONG.command }, dependsOn: [] }] });
+    const page = await openTask(task.id);
+    await page.locator(step('build')).getByRole('button', { name: 'Approve for this session…', exact: true }).click();
+    await page.locator('.grant-form').waitFor();
+    await page.locator('.grants li').waitFor();
+    await page.locator(`${step('ls')} pre.terminal.stdout`).waitFor();
+    expect(await page.locator(`${step('ls')} pre.terminal.stdout`).innerText()).toBe(`total 8\n${LONG.line}\n`);
+    await checkView(page, 'session');
+  });
+
   it('a decision refused with CONFLICT, its banner offering a reload', async () => {
     const task = await agent.plan({ title: 'Clean up', steps: [{ key: 'rm', kind: 'run_command', title: 'Remove build output', params: { command: 'rm -rf dist' } }] });
     const context = await browser.newContext({ viewport: PHONE });
@@ -269,6 +322,7 @@ describe('every view passes axe and fits a 390 px phone', () => {
     await approve.waitFor();
     await agent.tasks.revise.mutate({ taskId: task.id, stepId: task.steps[0]!.id, params: { command: `rm -rf dist ${LONG.path}` } });
     await approve.click();
+    await sendHeld(page);
     await page.waitForSelector(`${step('rm')} .error:has-text("CONFLICT")`);
     await checkView(page, 'conflict');
   });

@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createClient, type GreenlightClient } from '@greenlight/sdk';
 import { call, freePort, startServer, type Server } from '../../scripts/server.ts';
 import { launchChromium } from './chromium.ts';
+import { sendHeld } from './held.ts';
 import { buildPage, jsSize, RESULTS_DIR } from './page.ts';
 
 const ROOT = 'browser-root-token';
@@ -131,6 +132,7 @@ describe('review page', () => {
 
     const waiting = agent.waitForDecision(edit.id, { timeoutMs: 10_000 });
     await page.locator(card).getByRole('button', { name: 'Approve', exact: true }).click();
+    await sendHeld(page);
     const outcome = await waiting;
     expect(outcome.status).toBe('approved');
     expect(outcome.step.decision?.by).toEqual(['reviewer']);
@@ -164,6 +166,7 @@ describe('review page', () => {
 
     await page.keyboard.press('Escape');
     await page.keyboard.press('a');
+    await sendHeld(page);
     await page.waitForSelector(`${test}[data-status="approved"]`);
     await page.keyboard.press('?');
     expect(await textOf('dialog[open]')).toContain('Keyboard shortcuts');
@@ -196,6 +199,7 @@ describe('review page', () => {
 
     await page.fill(`${step('ask')} textarea.answer`, 'main');
     await page.locator(step('ask')).getByRole('button', { name: 'Send answer', exact: true }).click();
+    await sendHeld(page);
     await page.waitForSelector(`${step('ask')}[data-status="completed"]`);
     expect(await textOf(`${step('ask')} .outcome`)).toContain('Answer: main');
 
@@ -203,19 +207,16 @@ describe('review page', () => {
     const editor = `${step('build')} .modify textarea`;
     await page.fill(editor, JSON.stringify({ command: 'npm run build -- --production' }));
     await page.click(`${step('build')} .modify button.primary`);
+    await sendHeld(page);
     await page.waitForSelector(`${step('build')}[data-status="approved"]`);
     expect(await textOf(`${step('build')} pre.command`)).toContain('npm run build -- --production');
 
-    // `git push` is high risk: approve-all refuses the batch and names it (issue 16); nothing is approved.
+    // git push is high risk (the server's): approve all lists it and asks to confirm it by name.
     await page.click('.task-actions button:has-text("Approve all")');
-    await page.waitForSelector('.task-actions .error');
-    expect(await textOf('.task-actions .error')).toMatch(/step push: Push\) needs its own confirmation: high risk: `git push` pushes to a remote/);
-    expect(await page.locator(`${step('script')}[data-status="awaiting_approval"]`).count()).toBe(1);
-    // Approved on its own, deliberately; then approve-all takes the rest.
-    await page.locator(step('push')).getByRole('button', { name: 'Approve', exact: true }).click();
-    await page.waitForSelector(`${step('push')}[data-status="approved"]`);
-    await page.click('.task-actions button:has-text("Approve all")');
-    for (const key of ['script', 'fetch']) await page.waitForSelector(`${step(key)}[data-status="approved"]`);
+    expect(await textOf('.confirm-all li')).toMatch(/^push Push \(high risk: /);
+    await page.locator('.confirm-all button', { hasText: 'including' }).click();
+    await sendHeld(page);
+    for (const key of ['script', 'fetch', 'push']) await page.waitForSelector(`${step(key)}[data-status="approved"]`);
 
     await page.click('.task-actions button:has-text("Cancel task")');
     await page.fill('.cancel-form input', 'not today');
@@ -242,6 +243,7 @@ describe('review page', () => {
 
     await agent.tasks.revise.mutate({ taskId: task.id, stepId: task.steps[0]!.id, params: { command: 'rm -rf dist build' } });
     await approve.click();
+    await sendHeld(stale);
     await stale.waitForSelector(`${rm} .error`);
     const error = await stale.locator(`${rm} .error`).innerText();
     expect(error).toContain('CONFLICT');

@@ -1,10 +1,14 @@
 /** The page: the key gate, then the inbox or a task by the URL's hash. */
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { parseKey } from '@greenlight/core';
 import { makeClient } from './client.ts';
 import { ErrorBox } from './components/ErrorBox.tsx';
 import { Header } from './components/Header.tsx';
 import { HelpDialog } from './components/HelpDialog.tsx';
+import { HoldBar } from './components/HoldBar.tsx';
+import { KeyNotice } from './components/KeyNotice.tsx';
+import { HoldsContext, makeHoldStore } from './hooks/useHolds.ts';
+import { History } from './components/History.tsx';
 import { Inbox } from './components/Inbox.tsx';
 import { KeyEntry } from './components/KeyEntry.tsx';
 import { TaskPage } from './components/TaskPage.tsx';
@@ -12,7 +16,7 @@ import { useReload } from './hooks/useReload.ts';
 import { useRoute } from './route.ts';
 import { ViewerContext, viewerOf } from './viewer.ts';
 import { CharacterKeys, useShortcuts } from './hooks/useShortcuts.ts';
-import { clearKey, loadCharacterKeys, loadKey, saveCharacterKeys, saveKey } from './session.ts';
+import { clearKey, loadCharacterKeys, loadKey, loadUndoSeconds, saveCharacterKeys, saveKey, saveUndoSeconds } from './session.ts';
 
 type SignedInProps = { apiKey: string; onSignOut: () => void; onCharacterKeys: (on: boolean) => void };
 
@@ -20,19 +24,60 @@ function SignedIn({ apiKey, onSignOut, onCharacterKeys }: SignedInProps) {
   const client = useMemo(() => makeClient(apiKey), [apiKey]);
   const route = useRoute();
   const [help, setHelp] = useState(false);
+  const [undoSeconds, setUndoSeconds] = useState(loadUndoSeconds);
   const workspace = useReload(() => client.workspaces.get.query());
-  useShortcuts({ '?': () => setHelp((h) => !h), Escape: () => setHelp(false) });
+  // One store of held decisions per signed-in page, above the router: a window keeps
+  // running while the reviewer moves between views, and ends with the page (holds.ts).
+  const holds = useMemo(makeHoldStore, [apiKey]);
+  holds.setWindow(undoSeconds * 1000);
+  useEffect(() => {
+    // Closing or reloading the tab drops what is held (nothing is sent): the browser asks first.
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      if (holds.hasUnsent()) e.preventDefault();
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => {
+      window.removeEventListener('beforeunload', onBeforeUnload);
+      holds.dropAll();
+    };
+  }, [holds]);
+  useShortcuts({
+    '?': () => setHelp((h) => !h),
+    Escape: () => setHelp(false),
+    u: () => {
+      const latest = holds.latestHeld();
+      if (latest) holds.undo(latest.id);
+    },
+  });
   return (
-    <>
+    <HoldsContext.Provider value={holds}>
       <Header workspaceId={parseKey(apiKey)?.workspaceId ?? ''} workspace={workspace.data} onHelp={() => setHelp(true)} onSignOut={onSignOut} />
       <ViewerContext.Provider value={viewerOf(workspace.data)}>
         <main>
           {workspace.error?.code === 'UNAUTHORIZED' && <ErrorBox error={workspace.error} />}
-          {route.page === 'task' ? <TaskPage key={route.taskId} client={client} taskId={route.taskId} /> : <Inbox client={client} />}
+          <KeyNotice onSignOut={onSignOut} />
+          {route.page === 'task' ? (
+            <TaskPage key={route.taskId} client={client} taskId={route.taskId} />
+          ) : route.page === 'history' ? (
+            <History client={client} query={route.query} />
+          ) : (
+            <Inbox client={client} />
+          )}
         </main>
+        <HoldBar />
       </ViewerContext.Provider>
-      {help && <HelpDialog onClose={() => setHelp(false)} onCharacterKeys={onCharacterKeys} />}
-    </>
+      {help && (
+        <HelpDialog
+          onClose={() => setHelp(false)}
+          onCharacterKeys={onCharacterKeys}
+          undoSeconds={undoSeconds}
+          onUndoSeconds={(n) => {
+            saveUndoSeconds(n);
+            setUndoSeconds(n);
+          }}
+        />
+      )}
+    </HoldsContext.Provider>
   );
 }
 

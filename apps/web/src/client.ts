@@ -1,5 +1,6 @@
 /** The SDK's typed client for this page: same origin as the page, the reviewer's key. */
 import { createClient, GreenlightError, type GreenlightClient } from '@greenlight/sdk';
+import { LOCAL_CODE } from './errors.ts';
 
 export type Client = GreenlightClient;
 
@@ -9,5 +10,5 @@ export const makeClient = (key: string): Client => createClient({ url: window.lo
 /** Anything thrown, as the SDK's one error type, so every error is shown the same way. */
 export const asError = (err: unknown): GreenlightError => GreenlightError.from(err);
 
-/** An error the page finds itself (bad JSON, missing feedback), shown like the API's. */
-export const localError = (message: string): GreenlightError => new GreenlightError(message, { code: 'BAD_REQUEST' });
+/** A slip the page finds itself (bad JSON, missing feedback): shown in the same box, its message the whole sentence. */
+export const localError = (message: string): GreenlightError => new GreenlightError(message, { code: LOCAL_CODE });

@@ -5,7 +5,7 @@
  * that step (dependents blocked by a reject, say) arrives with the live stream, whose
  * events reload the view as before. Pure: tested in decided.test.ts.
  */
-import { approvalView, taskView, type Approval, type DecideResult, type TaskView } from '@greenlight/core';
+import { taskView, type Approval, type DecideResult, type TaskView } from '@greenlight/core';
 
 type Page<T> = { items: T[]; nextCursor?: string | undefined };
 
@@ -22,15 +22,13 @@ export function taskAfter(task: TaskView, answer: DecideResult): TaskView {
 }
 
 /**
- * A task's open approvals after `answer`, with the task as it is after it (taskAfter):
- * the step's entry is the core's view of its open approval now (votes recorded, or a
- * new one after a modify), or gone when none is open; in the same place.
+ * A task's open approvals after `answer`, as the inbox's (inboxAfter): the decided
+ * approval leaves when its step no longer awaits it, or shows the answer's votes while
+ * it waits for more. Not rebuilt with core's approvalView: that would pull the policy's
+ * shell parser (for suggestedGrant) into the page's bundle; the live reload follows anyway.
  */
 export function taskApprovalsAfter<P extends Page<Approval>>(open: P, task: TaskView, answer: DecideResult): P {
-  if (answer.taskId !== task.id || !open.items.some((a) => a.stepId === answer.stepId)) return open;
-  const step = task.steps.find((s) => s.id === answer.stepId);
-  const now = step ? approvalView(task, step) : undefined;
-  return { ...open, items: open.items.flatMap((a) => (a.stepId !== answer.stepId ? [a] : now ? [now] : [])) };
+  return answer.taskId !== task.id ? open : inboxAfter(open, answer);
 }
 
 /**

@@ -25,6 +25,7 @@ export const HELP: [string, string][] = [
   ['r', 'reject (or cancel a question)'],
   ['s', 'skip'],
   ['m', 'modify the params as JSON'],
+  ['u', 'undo the latest decision while it is held (5 s unless set below)'],
   ['o', 'open the approval’s task (inbox)'],
   ['i', 'back to the inbox (task page)'],
   ['Ctrl+Enter', 'send the feedback, answer or modified params you are typing'],

@@ -25,3 +25,16 @@ export function peopleText(d: Pick<StepDecision, 'by'>): string {
   const people = decisionPeople(d);
   return people.length > 0 ? ` by ${people.join(', ')}` : '';
 }
+
+/**
+ * Why an approval must not ride along in "approve all" without its own confirmation
+ * (issue 16 item 1): high risk, more than one approval needed (N-of-M). Empty when a
+ * batch may include it. Each reason is a short phrase for the confirmation's list.
+ */
+export function confirmReasons(a: Pick<Approval, 'risk' | 'requiredApprovals'>): string[] {
+  const reasons: string[] = [];
+  // The server's risk (h/review's risk.ts), the same value the server checks decideMany's confirm list against.
+  if (a.risk.level === 'high') reasons.push(`high risk: ${a.risk.reason}`);
+  if (a.requiredApprovals > 1) reasons.push(`needs ${a.requiredApprovals} approvals`);
+  return reasons;
+}

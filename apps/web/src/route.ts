@@ -1,15 +1,43 @@
-/** Hash routing: `#/` is the inbox, `#/tasks/<id>` a task. No server routes needed for the page. */
+/**
+ * Hash routing: `#/` is the inbox, `#/tasks/<id>` a task, `#/history?agent=…` the
+ * decision history with its filters (so a filtered view can be linked). No server
+ * routes needed for the page.
+ */
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { page: 'inbox' } | { page: 'task'; taskId: string };
+/** The history's filters as the URL carries them: strings, checked by the view before use. */
+export type HistoryQuery = Partial<Record<HistoryFilter, string>>;
+export const HISTORY_FILTERS = ['task', 'agent', 'decider', 'decision', 'status', 'risk', 'since', 'until'] as const;
+export type HistoryFilter = (typeof HISTORY_FILTERS)[number];
+
+export type Route = { page: 'inbox' } | { page: 'task'; taskId: string } | { page: 'history'; query: HistoryQuery };
 
 export function parseRoute(hash: string): Route {
   const m = /^#\/tasks\/([^/?#]+)/.exec(hash);
-  return m?.[1] ? { page: 'task', taskId: decodeURIComponent(m[1]) } : { page: 'inbox' };
+  if (m?.[1]) return { page: 'task', taskId: decodeURIComponent(m[1]) };
+  const h = /^#\/history(?:\?(.*))?$/.exec(hash);
+  if (h) {
+    const params = new URLSearchParams(h[1] ?? '');
+    const query: HistoryQuery = {};
+    for (const f of HISTORY_FILTERS) {
+      const v = params.get(f);
+      if (v) query[f] = v;
+    }
+    return { page: 'history', query };
+  }
+  return { page: 'inbox' };
 }
 
 export const taskHref = (taskId: string): string => `#/tasks/${encodeURIComponent(taskId)}`;
 export const INBOX_HREF = '#/';
+
+/** The history view with these filters. */
+export function historyHref(query: HistoryQuery = {}): string {
+  const params = new URLSearchParams();
+  for (const f of HISTORY_FILTERS) if (query[f]) params.set(f, query[f]!);
+  const q = params.toString();
+  return q ? `#/history?${q}` : '#/history';
+}
 
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));

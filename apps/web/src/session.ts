@@ -48,3 +48,25 @@ export function saveCharacterKeys(on: boolean): void {
     // See loadKey: the choice lasts until the page reloads.
   }
 }
+
+const UNDO_SECONDS = 'greenlight.undoSeconds';
+/** The undo window's lengths a reviewer may pick (seconds): never none, a slip needs a moment to be seen. */
+export const UNDO_CHOICES = [5, 10, 30] as const;
+
+/** The undo window for this tab, in seconds (5 unless the reviewer picked another in the help dialog). */
+export function loadUndoSeconds(): number {
+  try {
+    const n = Number(sessionStorage.getItem(UNDO_SECONDS));
+    return (UNDO_CHOICES as readonly number[]).includes(n) ? n : UNDO_CHOICES[0];
+  } catch {
+    return UNDO_CHOICES[0];
+  }
+}
+
+export function saveUndoSeconds(seconds: number): void {
+  try {
+    sessionStorage.setItem(UNDO_SECONDS, String(seconds));
+  } catch {
+    // See loadKey: the choice lasts until the page reloads.
+  }
+}

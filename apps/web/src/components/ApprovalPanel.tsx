@@ -2,21 +2,26 @@
  * The decision controls of one open approval: a button per option, feedback, the
  * answer box of a question, and a JSON editor for modify. Every decision carries the
  * paramsHash the reviewer was shown, so a plan that changed meanwhile is refused
- * (CONFLICT) instead of approved blind. When selected, its keys are live.
+ * (CONFLICT) instead of approved blind. A decision is held for the undo window before it
+ * is sent (holds.ts), shown here with Undo. When selected, its keys are live.
  */
 import { useContext, useRef, useState } from 'preact/hooks';
-import { statusLabel, type Approval, type ApprovalOption, type DecideResult } from '@greenlight/core';
+import { revealHidden, type Approval, type ApprovalOption, type GrantMatcher } from '@greenlight/core';
 import type { GreenlightError } from '@greenlight/sdk';
-import { asError, localError, type Client } from '../client.ts';
+import { localError, type Client } from '../client.ts';
+import { quoted } from '../decision-words.ts';
 import { OPTION_UI } from '../decisions.ts';
 import { refusalText, votesText } from '../facts.ts';
 import { ViewerContext } from '../viewer.ts';
 import { label, relative } from '../format.ts';
+import { useHoldStore, useHolds } from '../hooks/useHolds.ts';
 import { CharacterKeys, useShortcuts } from '../hooks/useShortcuts.ts';
 import { ErrorBox } from './ErrorBox.tsx';
+import { HeldNote } from './HeldNote.tsx';
+import { SessionGrantForm } from './SessionGrant.tsx';
 
-/** onDecided gets the decision's answer (with the step after it) to show at once; onReload reads everything again. */
-type Props = { client: Client; approval: Approval; selected: boolean; onDecided: (answer: DecideResult) => void; onReload: () => void };
+/** onReload reads everything again (after a CONFLICT); what a sent decision changed reaches the views through the hold store. */
+type Props = { client: Client; approval: Approval; selected: boolean; onReload: () => void };
 
 /** Ctrl/Cmd+Enter sends what is typed; Escape leaves the field so the page keys work again. */
 const fieldKeys = (send: () => void) => (e: KeyboardEvent) => {
@@ -26,13 +31,16 @@ const fieldKeys = (send: () => void) => (e: KeyboardEvent) => {
   } else if (e.key === 'Escape') (e.currentTarget as HTMLElement).blur();
 };
 
-export function ApprovalPanel({ client, approval, selected, onDecided, onReload }: Props) {
+export function ApprovalPanel({ client, approval, selected, onReload }: Props) {
   const [feedback, setFeedback] = useState('');
   const [answer, setAnswer] = useState('');
   const [editing, setEditing] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<GreenlightError | undefined>(undefined);
-  const [sent, setSent] = useState<string | undefined>(undefined);
+  const [granting, setGranting] = useState(false);
+  const store = useHoldStore();
+  const hold = useHolds().find((h) => h.approvalIds.includes(approval.approvalId));
+  // Held or on its way: the buttons wait (a failed send leaves them free again).
+  const busy = hold !== undefined && hold.state !== 'failed';
   const feedbackRef = useRef<HTMLTextAreaElement>(null);
   const answerRef = useRef<HTMLTextAreaElement>(null);
   const paramsRef = useRef<HTMLTextAreaElement>(null);
@@ -71,18 +79,28 @@ export function ApprovalPanel({ client, approval, selected, onDecided, onReload 
         return fail(`The params are not valid JSON: ${err instanceof Error ? err.message : String(err)}`, paramsRef.current);
       }
     }
-    setBusy(true);
     setError(undefined);
-    try {
-      const res = await client.approvals.decide.mutate({ approvalId: approval.approvalId, decision, paramsHash: approval.paramsHash, ...extra });
-      setSent(res.stepStatus === 'awaiting_approval' ? 'Vote recorded: waiting for more approvals.' : `Step ${statusLabel(res.stepStatus)}.`);
-      setEditing(undefined);
-      onDecided(res);
-    } catch (err) {
-      setError(asError(err));
-    } finally {
-      setBusy(false);
-    }
+    const input = { approvalId: approval.approvalId, decision, paramsHash: approval.paramsHash, ...extra };
+    store.hold({
+      decision,
+      subject: quoted(revealHidden(approval.title)),
+      approvalIds: [approval.approvalId],
+      send: async (idempotencyKey) => [await client.approvals.decide.mutate({ ...input, idempotencyKey })],
+    });
+  }
+
+  /** Approve, and give a `task` grant with this matcher (held like any decision). */
+  function approveForSession(grant: GrantMatcher) {
+    if (busy) return;
+    setError(undefined);
+    setGranting(false);
+    const input = { approvalId: approval.approvalId, decision: 'approve' as const, paramsHash: approval.paramsHash, scope: 'task' as const, grant };
+    store.hold({
+      decision: 'approve_session',
+      subject: quoted(revealHidden(approval.title)),
+      approvalIds: [approval.approvalId],
+      send: async (idempotencyKey) => [await client.approvals.decide.mutate({ ...input, idempotencyKey })],
+    });
   }
 
   const keys: Record<string, () => void> = {};
@@ -96,7 +114,7 @@ export function ApprovalPanel({ client, approval, selected, onDecided, onReload 
   const votes = votesText(approval);
   const refused = refusalText(useContext(ViewerContext), approval);
   return (
-    <div class="decide" aria-busy={busy}>
+    <div class="decide" aria-busy={hold?.state === 'sending'}>
       {refused && <div class="small refused">{refused}.</div>}
       {(votes !== undefined || approval.expiresAt !== undefined) && (
         <div class="muted small">
@@ -160,7 +178,7 @@ export function ApprovalPanel({ client, approval, selected, onDecided, onReload 
           const ui = OPTION_UI[option];
           const key = characterKeys ? ui.key : undefined;
           if (option === 'modify' && editing !== undefined) return null;
-          return (
+          const button = (
             // The key is announced by aria-keyshortcuts; its visible hint is hidden from
             // the accessible name, which is the label alone ("Approve", not "Approvea").
             <button
@@ -176,13 +194,33 @@ export function ApprovalPanel({ client, approval, selected, onDecided, onReload 
               {key && <kbd aria-hidden="true">{key}</kbd>}
             </button>
           );
+          // Beside Approve, when the server suggests a grant for this step (h/sessions).
+          if (option !== 'approve' || !approval.suggestedGrant) return button;
+          return [
+            button,
+            <button
+              type="button"
+              key="session"
+              class="session-approve"
+              disabled={busy}
+              aria-expanded={granting}
+              onClick={() => setGranting((g) => !g)}
+            >
+              Approve for this session…
+            </button>,
+          ];
         })}
       </div>
-      {sent && !error && (
-        <div class="sent" role="status">
-          {sent}
-        </div>
+      {granting && approval.suggestedGrant && (
+        <SessionGrantForm
+          id={`grant-${approval.approvalId}`}
+          suggested={approval.suggestedGrant}
+          disabled={busy}
+          onApprove={approveForSession}
+          onCancel={() => setGranting(false)}
+        />
       )}
+      {hold && <HeldNote hold={hold} onReload={onReload} />}
       <ErrorBox
         error={error}
         onReload={() => {

@@ -1,27 +1,25 @@
 /**
- * An API error, readable: the tRPC code, the message, the zod issues of bad input.
- * A CONFLICT means what was shown is out of date, so it offers a reload.
+ * An error, readable: what happened as a sentence, the server's words, what to do, the
+ * zod issues of bad input, and the code last and small (errors.ts). A CONFLICT means
+ * what was shown is out of date, so it offers a reload.
  */
+import { useContext } from 'preact/hooks';
 import type { GreenlightError } from '@greenlight/sdk';
+import { errorText, LOCAL_CODE } from '../errors.ts';
+import { ViewerContext } from '../viewer.ts';
 
 type Props = { error: GreenlightError | undefined; onReload?: () => void; onDismiss?: () => void };
 
-const HINTS: Record<string, string> = {
-  CONFLICT: 'This changed since it was shown (or was already decided). Reload to see the current version, then decide again.',
-  UNAUTHORIZED: 'The key was not accepted: it may be mistyped or revoked.',
-  FORBIDDEN: 'Your key’s role may not do this.',
-  NETWORK_ERROR: 'The server could not be reached.',
-  TOO_MANY_REQUESTS: 'Too many requests: wait a moment and try again.',
-};
-
 export function ErrorBox({ error, onReload, onDismiss }: Props) {
+  const viewer = useContext(ViewerContext);
   if (!error) return null;
-  const hint = HINTS[error.code];
+  const text = errorText(error, viewer?.role);
   return (
-    <div class="error" role="alert">
-      <div>
-        <strong class="code">{error.code}</strong> {error.message}
-      </div>
+    <div class="error" role="alert" data-code={error.code}>
+      <p class="lead">
+        <strong>{text.lead}</strong>
+        {text.detail && <> {text.detail}</>}
+      </p>
       {error.issues.length > 0 && (
         <ul class="issues">
           {error.issues.map((i, n) => (
@@ -31,7 +29,7 @@ export function ErrorBox({ error, onReload, onDismiss }: Props) {
           ))}
         </ul>
       )}
-      {hint && <div class="hint">{hint}</div>}
+      {text.hint && <p class="hint">{text.hint}</p>}
       <div class="error-actions">
         {error.code === 'CONFLICT' && onReload && (
           <button type="button" onClick={onReload}>
@@ -42,6 +40,12 @@ export function ErrorBox({ error, onReload, onDismiss }: Props) {
           <button type="button" class="link" onClick={onDismiss}>
             Dismiss
           </button>
+        )}
+        {error.code !== LOCAL_CODE && (
+          <span class="code small">
+            {error.code}
+            {error.reason ? ` · ${error.reason}` : ''}
+          </span>
         )}
       </div>
     </div>

@@ -2,7 +2,7 @@
 import type { WorkspaceDetail } from '@greenlight/core';
 import { useContext } from 'preact/hooks';
 import { CharacterKeys } from '../hooks/useShortcuts.ts';
-import { INBOX_HREF } from '../route.ts';
+import { historyHref, INBOX_HREF } from '../route.ts';
 
 type Props = { workspaceId: string; workspace: WorkspaceDetail | undefined; onHelp: () => void; onSignOut: () => void };
 
@@ -19,6 +19,7 @@ export function Header({ workspaceId, workspace, onHelp, onSignOut }: Props) {
       </span>
       <nav>
         <a href={INBOX_HREF}>Inbox</a>
+        <a href={historyHref()}>History</a>
         <button type="button" class="link" onClick={onHelp} aria-label="Keyboard shortcuts" aria-keyshortcuts={characterKeys ? '?' : undefined}>
           ?
         </button>

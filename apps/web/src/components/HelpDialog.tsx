@@ -5,11 +5,12 @@
  */
 import { useContext, useEffect, useRef } from 'preact/hooks';
 import { HELP } from '../decisions.ts';
+import { UNDO_CHOICES } from '../session.ts';
 import { CharacterKeys } from '../hooks/useShortcuts.ts';
 
-type Props = { onClose: () => void; onCharacterKeys: (on: boolean) => void };
+type Props = { onClose: () => void; onCharacterKeys: (on: boolean) => void; undoSeconds: number; onUndoSeconds: (seconds: number) => void };
 
-export function HelpDialog({ onClose, onCharacterKeys }: Props) {
+export function HelpDialog({ onClose, onCharacterKeys, undoSeconds, onUndoSeconds }: Props) {
   const characterKeys = useContext(CharacterKeys);
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -51,6 +52,16 @@ export function HelpDialog({ onClose, onCharacterKeys }: Props) {
         <label class="switch">
           <input type="checkbox" checked={characterKeys} onChange={(e) => onCharacterKeys(e.currentTarget.checked)} />
           Single-key shortcuts (turn them off if you use speech input)
+        </label>
+        <label class="switch">
+          Hold each decision before sending it for
+          <select value={String(undoSeconds)} onChange={(e) => onUndoSeconds(Number(e.currentTarget.value))}>
+            {UNDO_CHOICES.map((n) => (
+              <option key={n} value={String(n)}>
+                {n} s
+              </option>
+            ))}
+          </select>
         </label>
         <button type="button" onClick={onClose}>
           Close

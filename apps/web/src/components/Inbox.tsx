@@ -6,6 +6,7 @@
 import { LIMITS } from '@greenlight/core';
 import { inboxAfter } from '../decided.ts';
 import type { Client } from '../client.ts';
+import { useDecided, useHolds } from '../hooks/useHolds.ts';
 import { useLive } from '../hooks/useLive.ts';
 import { useReload } from '../hooks/useReload.ts';
 import { useSelection } from '../hooks/useSelection.ts';
@@ -28,9 +29,13 @@ export function Inbox({ client }: { client: Client }) {
     },
     onReady: reload,
   });
+  // A sent decision's answer updates the list at once (the live stream brings the rest).
+  useDecided((answers) => patch((page) => answers.reduce(inboxAfter, page)));
   const items = data?.items ?? [];
   useTitle(data ? `Inbox (${items.length})` : 'Inbox');
-  const { selected, select, move } = useSelection(items.map((a) => a.approvalId));
+  // Held decisions leave the keyboard's order, so j/k and the next key act on the next approval.
+  const holds = useHolds();
+  const { selected, select, move } = useSelection(items.flatMap((a) => (holds.some((h) => h.state !== 'failed' && h.approvalIds.includes(a.approvalId)) ? [] : [a.approvalId])));
   useShortcuts({
     j: () => move(1),
     k: () => move(-1),
@@ -52,7 +57,7 @@ export function Inbox({ client }: { client: Client }) {
       {data && items.length === 0 && <p class="empty">Nothing to review. New requests appear here as agents ask.</p>}
       {data?.nextCursor && <p class="muted small">Showing the oldest {items.length}; decide these to see more.</p>}
       {items.map((a) => (
-        <InboxItem key={a.approvalId} client={client} approval={a} selected={a.approvalId === selected} onSelect={() => select(a.approvalId)} onDecided={(answer) => patch((page) => inboxAfter(page, answer))} onReload={reload} />
+        <InboxItem key={a.approvalId} client={client} approval={a} selected={a.approvalId === selected} onSelect={() => select(a.approvalId)} onReload={reload} />
       ))}
     </section>
   );

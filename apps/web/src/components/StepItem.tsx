@@ -2,12 +2,14 @@
  * One step of a plan: its state, what it waits for, what it would do, how it was
  * decided and what came of it; the decision controls while its approval is open.
  */
-import { isTerminalStep, revealHidden, type Approval, type DecideResult, type Step, type StepStatus } from '@greenlight/core';
+import { isTerminalStep, revealHidden, type Approval, type Step, type StepStatus } from '@greenlight/core';
 import type { Client } from '../client.ts';
 import { peopleText } from '../facts.ts';
-import { label, show, time, usageText } from '../format.ts';
+import { label, time, usageText } from '../format.ts';
 import { useScrollIntoView } from '../hooks/useSelection.ts';
+import { WaitingLine } from './AgentContext.tsx';
 import { ApprovalPanel } from './ApprovalPanel.tsx';
+import { Output } from './Output.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { StepPreview } from './StepPreview.tsx';
 
@@ -17,9 +19,10 @@ type Props = {
   stage: number;
   statusOf: (key: string) => StepStatus | undefined;
   approval: Approval | undefined;
+  /** The task's metadata: the host and how long its agent waits. */
+  taskMetadata?: Record<string, unknown> | undefined;
   selected: boolean;
   onSelect: () => void;
-  onDecided: (answer: DecideResult) => void;
   onReload: () => void;
 };
 
@@ -52,18 +55,13 @@ function Outcome({ step }: { step: Step }) {
           Error{r.error.code ? ` (${r.error.code})` : ''}: {r.error.message}
         </div>
       )}
-      {r?.output !== undefined && step.kind !== 'clarify' && (
-        // Long output scrolls in its box: focusable so the keyboard can scroll it too.
-        <pre class="code output" tabIndex={0} role="group" aria-label={`Output of ${step.key}`}>
-          {show(r.output)}
-        </pre>
-      )}
+      {r?.output !== undefined && step.kind !== 'clarify' && <Output output={r.output} stepKey={step.key} />}
       {r?.usage && <div class="muted small">Usage: {usageText(r.usage)}</div>}
     </>
   );
 }
 
-export function StepItem({ client, step, stage, statusOf, approval, selected, onSelect, onDecided, onReload }: Props) {
+export function StepItem({ client, step, stage, statusOf, approval, taskMetadata, selected, onSelect, onReload }: Props) {
   const ref = useScrollIntoView<HTMLElement>(selected);
   const done = isTerminalStep(step.status);
   return (
@@ -88,7 +86,10 @@ export function StepItem({ client, step, stage, statusOf, approval, selected, on
           {step.revision > 1 && ` · rev ${step.revision}`}
           {step.attempt > 1 && ` · attempt ${step.attempt}`}
         </span>
-        {step.risk && <span class={`badge risk-${step.risk}`}>{step.risk} risk</span>}
+        {/* The server's risk (the policy's, which the agent's declared risk can only raise), with its reason. */}
+        <span class={`badge risk-${step.policy.risk.level}`} title={step.policy.risk.reason}>
+          {step.policy.risk.level} risk
+        </span>
       </header>
       {step.dependsOn.length > 0 && (
         <div class="deps small">
@@ -101,6 +102,9 @@ export function StepItem({ client, step, stage, statusOf, approval, selected, on
         </div>
       )}
       {step.explanation && <p class="explanation">{step.explanation}</p>}
+      {step.status === 'awaiting_approval' && step.approval && (
+        <WaitingLine waitUntil={step.waitUntil} requestedAt={step.approval.requestedAt} context={step.context} metadata={taskMetadata} stepMetadata={step.metadata} />
+      )}
       <details class="what" open={!done || step.kind === 'edit_file'}>
         <summary class="small muted">
           {done ? 'what it did' : 'what it does'}
@@ -110,7 +114,7 @@ export function StepItem({ client, step, stage, statusOf, approval, selected, on
         <StepPreview kind={step.kind} params={step.params} />
       </details>
       <Outcome step={step} />
-      {approval && <ApprovalPanel client={client} approval={approval} selected={selected} onDecided={onDecided} onReload={onReload} />}
+      {approval && <ApprovalPanel client={client} approval={approval} selected={selected} onReload={onReload} />}
     </article>
   );
 }

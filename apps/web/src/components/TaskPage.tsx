@@ -1,21 +1,28 @@
 /**
  * A task: its plan as steps with states and dependencies, the open approvals with
- * their controls, task-wide actions, usage and the event timeline. The timeline is
- * read once, then the live stream for this task appends to it and reloads the task.
+ * their controls, task-wide actions, usage and the event timeline. The timeline's
+ * first page is read, then the live stream for this task adds to it and reloads the
+ * task; older pages come on request (timeline.ts).
  */
-import { useState } from 'preact/hooks';
-import { revealHidden, type DecideResult, type Event } from '@greenlight/core';
+import { useContext, useState } from 'preact/hooks';
+import { can, revealHidden, type Event } from '@greenlight/core';
 import type { Client } from '../client.ts';
 import { taskAfter, taskApprovalsAfter } from '../decided.ts';
 import { label, time, usageText } from '../format.ts';
+import { useDecided, useHolds } from '../hooks/useHolds.ts';
 import { useLive } from '../hooks/useLive.ts';
 import { useReload } from '../hooks/useReload.ts';
 import { useSelection } from '../hooks/useSelection.ts';
 import { useShortcuts } from '../hooks/useShortcuts.ts';
 import { useTitle } from '../hooks/useTitle.ts';
 import { INBOX_HREF } from '../route.ts';
+import { ViewerContext } from '../viewer.ts';
 import { stages } from '../stages.ts';
+import { STEP_PAGE, windowed } from '../windowed.ts';
+import { addLive, addPage, emptyTimeline, nextAfter, shown, type TimelineState } from '../timeline.ts';
+import { AgentContextLine } from './AgentContext.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
+import { Grants } from './Grants.tsx';
 import { LiveDot } from './LiveDot.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { StatusLegend } from './StatusLegend.tsx';
@@ -24,54 +31,69 @@ import { TaskActions } from './TaskActions.tsx';
 import { Timeline } from './Timeline.tsx';
 
 const PAGE = 200;
-
-/** Every event of the task so far, a page at a time. */
-async function timeline(client: Client, taskId: string): Promise<Event[]> {
-  const all: Event[] = [];
-  for (;;) {
-    const page = await client.events.list.query({ taskId, after: all.at(-1)?.seq ?? 0, limit: PAGE });
-    all.push(...page.items);
-    if (page.items.length < PAGE) return all;
-  }
-}
+/** Events read per "Show more": a long session opens as fast as a short one. */
+const EVENTS_PAGE = 100;
 
 export function TaskPage({ client, taskId }: { client: Client; taskId: string }) {
   // One batched request: the task and its open approvals (with their options) together.
   const { data, error, reload, patch } = useReload(() =>
-    Promise.all([client.tasks.get.query({ taskId }), client.approvals.list.query({ taskId, limit: PAGE })]),
+    Promise.all([client.tasks.get.query({ taskId }), client.approvals.list.query({ taskId, limit: PAGE }), client.grants.list.query({ taskId })]),
   );
   // A decision answers with its step: shown at once, no request (the live stream brings the rest).
-  const decided = (answers: DecideResult[]) =>
-    patch(([t, open]) => {
+  useDecided((answers) =>
+    patch(([t, open, grants]) => {
       let next = t;
       let approvals = open;
       for (const a of answers) {
         next = taskAfter(next, a);
         approvals = taskApprovalsAfter(approvals, next, a);
       }
-      return [next, approvals];
-    });
-  const [events, setEvents] = useState<Event[]>([]);
+      return [next, approvals, grants];
+    }),
+  );
+  const [events, setEvents] = useState<TimelineState<Event>>(() => emptyTimeline(0));
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [shownSteps, setShownSteps] = useState(STEP_PAGE);
+  /** Reads the next page of the task's past events (up to the head the live stream started at). */
+  const readPage = async (state: TimelineState<Event>): Promise<TimelineState<Event>> => {
+    const page = await client.events.list.query({ taskId, after: nextAfter(state), limit: EVENTS_PAGE });
+    return addPage(state, page.items, page.items.length === EVENTS_PAGE);
+  };
   const live = useLive(client, {
     start: async () => {
-      const past = await timeline(client, taskId);
-      setEvents(past);
-      return { after: past.at(-1)?.seq ?? 0, taskId };
+      // The stream starts at the workspace's newest event; the past is read a page at a time.
+      const head = (await client.workspaces.get.query()).counts.events;
+      const first = await readPage(emptyTimeline<Event>(head));
+      setEvents(first);
+      return { after: head, taskId };
     },
     onEvent: (e) => {
-      setEvents((prev) => (prev.some((p) => p.seq === e.seq) ? prev : [...prev, e]));
+      setEvents((prev) => addLive(prev, e));
       reload();
     },
     onReady: reload,
   });
+  const more = async () => {
+    setLoadingMore(true);
+    try {
+      const next = await readPage(events);
+      setEvents(next);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
 
-  const [task, open] = data ?? [undefined, undefined];
+  const [task, open, grants] = data ?? [undefined, undefined, undefined];
+  const viewer = useContext(ViewerContext);
   useTitle(task ? task.title : 'Task');
   const approvals = open?.items ?? [];
   const approvalOf = new Map(approvals.map((a) => [a.stepId, a]));
   const steps = task?.steps ?? [];
   // j/k walk the open approvals in plan order.
-  const order = steps.flatMap((s) => approvalOf.get(s.id)?.approvalId ?? []);
+  // Held decisions leave the keyboard's order, so j/k and the next key act on the next approval.
+  const holds = useHolds();
+  const held = (id: string) => holds.some((h) => h.state !== 'failed' && h.approvalIds.includes(id));
+  const order = steps.flatMap((s) => approvalOf.get(s.id)?.approvalId ?? []).filter((id) => !held(id));
   const { selected, select, move } = useSelection(order);
   useShortcuts({
     j: () => move(1),
@@ -95,6 +117,8 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
     );
   }
   const stageOf = stages(steps);
+  // A long session draws its newest steps and every open approval (windowed.ts).
+  const drawn = windowed(steps, shownSteps);
   const statusOf = new Map(steps.map((s) => [s.key, s.status]));
   const keyOf = new Map(steps.map((s) => [s.id, s.key]));
   return (
@@ -108,6 +132,12 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
           {revealHidden(task.title)} <StatusBadge status={task.status} />
         </h1>
         {task.goal && <p>{task.goal}</p>}
+        <AgentContextLine context={steps.findLast((s) => s.context !== undefined)?.context} metadata={task.metadata} />
+        {(task.open || task.closed) && (
+          <div class="session-state muted">
+            {task.open ? 'Session open: the agent adds steps as it goes, shown here as they arrive.' : task.closed ? `Session ended ${time(task.closed.at)} by ${task.closed.by}${task.closed.reason === 'idle' ? ' (idle)' : ''}.` : ''}
+          </div>
+        )}
         <div class="muted small">
           by {task.createdBy} · {label(task.mode)} mode · created {time(task.createdAt)} · updated {time(task.updatedAt)}
         </div>
@@ -118,15 +148,21 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
             {task.cancel.reason && `: ${task.cancel.reason}`}
           </div>
         )}
-        <TaskActions client={client} task={task} approvals={approvals} onDecided={decided} onChanged={reload} />
+        <TaskActions client={client} task={task} approvals={approvals} onChanged={reload} />
       </header>
       <ErrorBox error={error ?? live.error} onReload={reload} />
+      <Grants client={client} grants={grants?.items ?? []} mayRevoke={viewer !== undefined && can(viewer.role, 'decide')} onChanged={reload} />
       <div class="task-layout">
         <div class="steps">
           <h2>
             Plan <span class="muted small">{steps.length === 1 ? '1 step' : `${steps.length} steps`}</span>
           </h2>
-          {steps.map((s) => {
+          {drawn.hidden > 0 && (
+            <button type="button" class="more-steps" onClick={() => setShownSteps((n) => n + STEP_PAGE)}>
+              Show {Math.min(STEP_PAGE, drawn.hidden)} earlier steps ({drawn.hidden} not shown)
+            </button>
+          )}
+          {drawn.steps.map((s) => {
             const a = approvalOf.get(s.id);
             return (
               <StepItem
@@ -136,9 +172,9 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
                 stage={stageOf.get(s.key) ?? 0}
                 statusOf={(k) => statusOf.get(k)}
                 approval={a}
+                taskMetadata={task.metadata}
                 selected={a !== undefined && a.approvalId === selected}
                 onSelect={() => a && select(a.approvalId)}
-                onDecided={(a) => decided([a])}
                 onReload={reload}
               />
             );
@@ -148,7 +184,7 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
         {/* On wide screens the timeline scrolls beside the plan: focusable to scroll it by keyboard. */}
         <aside class="side" tabIndex={0} aria-labelledby="timeline-heading">
           <h2 id="timeline-heading">Timeline</h2>
-          <Timeline events={events} keyOf={(id) => keyOf.get(id)} />
+          <Timeline {...shown(events)} keyOf={(id) => keyOf.get(id)} onMore={() => void more()} loadingMore={loadingMore} />
         </aside>
       </div>
     </section>

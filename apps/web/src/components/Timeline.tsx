@@ -1,22 +1,38 @@
-/** The task's audit log, newest first, as it grows. */
+/** The task's audit log, newest first, as it grows; the part not read yet is a "Show more" in its place (timeline.ts). */
 import { eventNote, type Event } from '@greenlight/core';
 import { label, time } from '../format.ts';
 
-export function Timeline({ events, keyOf }: { events: Event[]; keyOf: (stepId: string) => string | undefined }) {
+type Props = { newer: Event[]; gap: boolean; older: Event[]; keyOf: (stepId: string) => string | undefined; onMore: () => void; loadingMore: boolean };
+
+function Item({ e, keyOf }: { e: Event; keyOf: Props['keyOf'] }) {
+  const note = eventNote(e);
+  return (
+    <li data-type={e.type}>
+      <time dateTime={new Date(e.at).toISOString()}>{time(e.at)}</time>
+      <span class="etype">{label(e.type)}</span>
+      {e.stepId && <code>{keyOf(e.stepId) ?? e.stepId}</code>}
+      <span class="actor">{e.actor}</span>
+      {note && <div class="edetail">{note}</div>}
+    </li>
+  );
+}
+
+export function Timeline({ newer, gap, older, keyOf, onMore, loadingMore }: Props) {
   return (
     <ol class="timeline" aria-label="Event timeline">
-      {events
-        .slice()
-        .reverse()
-        .map((e) => (
-          <li key={e.seq} data-type={e.type}>
-            <time dateTime={new Date(e.at).toISOString()}>{time(e.at)}</time>
-            <span class="etype">{label(e.type)}</span>
-            {e.stepId && <code>{keyOf(e.stepId) ?? e.stepId}</code>}
-            <span class="actor">{e.actor}</span>
-            {eventNote(e) && <div class="edetail">{eventNote(e)}</div>}
-          </li>
-        ))}
+      {newer.map((e) => (
+        <Item key={e.seq} e={e} keyOf={keyOf} />
+      ))}
+      {gap && (
+        <li class="gap">
+          <button type="button" onClick={onMore} disabled={loadingMore}>
+            {loadingMore ? 'Reading…' : 'Show more events'}
+          </button>
+        </li>
+      )}
+      {older.map((e) => (
+        <Item key={e.seq} e={e} keyOf={keyOf} />
+      ))}
     </ol>
   );
 }

@@ -3,7 +3,7 @@
  * field or holds a modifier, so "a" in a feedback box is just a letter.
  */
 import { createContext } from 'preact';
-import { useContext, useEffect, useRef } from 'preact/hooks';
+import { useContext, useLayoutEffect, useRef } from 'preact/hooks';
 
 /**
  * Whether single-character shortcuts (a, r, j, ?) are on. A reviewer who uses speech
@@ -25,7 +25,9 @@ export function useShortcuts(keys: Shortcuts, enabled = true): void {
   ref.current = keys;
   const characterKeys = useRef(true);
   characterKeys.current = useContext(CharacterKeys);
-  useEffect(() => {
+  // Bound as the render commits (not after paint): a key pressed right after the selection
+  // moves reaches the approval now selected.
+  useLayoutEffect(() => {
     if (!enabled) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || isTyping(e.target)) return;

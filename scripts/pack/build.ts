@@ -39,6 +39,24 @@ const externals: Plugin = {
   },
 };
 
+/**
+ * One copy of each dependency in a bundle: every bare import resolves from the package
+ * being built, as if it were written there (npm nests a second zod under packages/core
+ * when the root's differs, and the bundle would carry both).
+ */
+function oneCopy(dir: string): Plugin {
+  return {
+    name: 'one-copy',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (isBuiltin(args.path) || args.path.startsWith('@greenlight/') || args.resolveDir === dir || args.pluginData === 'one-copy') return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, resolveDir: dir, importer: args.importer, pluginData: 'one-copy' });
+        return r.errors.length > 0 ? undefined : r;
+      });
+    },
+  };
+}
+
 /** `@scope/name/sub` -> `@scope/name`, `name/sub` -> `name`. */
 export function packageName(spec: string): string {
   const parts = spec.split('/');
@@ -54,24 +72,37 @@ async function buildJs(dir: string, entries: Record<string, string>, banner: Rec
     bundle: true,
     splitting: true,
     format: 'esm',
-    // Neutral for a library: the SDK's main entry must bundle for browsers and Workers too;
-    // node: imports stay imports (externals plugin) and only its Node entries make them. A
-    // command (greenlight.platform "node") takes its dependencies' Node builds (the SDK's ws).
-    platform: 'neutral',
+    // A library is built for every platform: the SDK's main entry must bundle for browsers
+    // and Workers too; node: imports stay imports and only its Node entries make them; its
+    // dependencies stay imports (shared with the application's). A command (greenlight.platform
+    // "node", the CLI) bundles its dependencies too, Node builds: the hook starts on every
+    // tool call, and resolving and loading some hundred files of node_modules was most of it.
+    platform: node ? 'node' : 'neutral',
     mainFields: ['module', 'main'],
     conditions: node ? ['node', 'import', 'default'] : ['import', 'default'],
+    // The CLI never sends a form: tRPC's client asks `input instanceof FormData` on every
+    // call, and Node's FormData is a getter that loads undici (fetch's implementation, some
+    // 20-30 ms of a hook's start-up). A class nothing is an instance of answers it just as well.
+    ...(node ? { define: { FormData: '__GreenlightNoFormData' } } : {}),
+    // Bundled CommonJS (ws) calls require() for Node's built-ins; an ES module has none of its own.
+    ...(node ? { banner: { js: "import { createRequire as __greenlightRequire } from 'node:module';\nconst require = __greenlightRequire(import.meta.url);\nclass __GreenlightNoFormData {}" } } : {}),
     target: 'es2022',
     chunkNames: 'chunks/[name]-[hash]',
     sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
-    plugins: [externals],
+    plugins: node ? [oneCopy(dir)] : [externals],
+    // The command's code is parsed on every start: smaller is faster (the source map keeps it readable).
+    minify: node,
   });
   // The packages the output imports (after tree shaking: an import of an unused module is gone).
   const seen = new Set<string>();
   for (const out of Object.values(result.metafile.outputs)) {
-    for (const imp of out.imports) if (imp.external && !isBuiltin(imp.path)) seen.add(packageName(imp.path));
+    for (const imp of out.imports) {
+      // A require() esbuild could not resolve in bundled CommonJS is an optional peer ws tries inside a try (bufferutil).
+      if (imp.external && !isBuiltin(imp.path) && !(node && imp.kind === 'require-call')) seen.add(packageName(imp.path));
+    }
   }
   // A bin starts with its shebang (esbuild keeps the one in the source of an entry; add it when missing).
   for (const [out] of Object.entries(banner)) {

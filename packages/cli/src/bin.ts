@@ -66,6 +66,17 @@ if (HOOK) {
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
 }
+// A reader that went away (`greenlight show ... | head`): the rest of the output has nowhere
+// to go, which is no error of this command. Stop quietly, with success (the hook's guard
+// keeps its own rule for its stdout).
+if (!HOOK) {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+}
 let settled = false;
 // A command whose work ended without an answer (the event loop ran dry) did not succeed.
 process.on('exit', (code) => {

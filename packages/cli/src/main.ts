@@ -30,6 +30,7 @@ export const COMMANDS: Record<string, Command | (() => Promise<Command>)> = {
   watch: () => import('./commands/watch.ts').then((m) => m.watch),
   hook,
   audit: () => import('./commands/audit.ts').then((m) => m.audit),
+  policy: () => import('./commands/policy.ts').then((m) => m.policy),
 };
 
 /** A command by name, loading it if needed; undefined for an unknown name. */

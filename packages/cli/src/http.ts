@@ -56,21 +56,40 @@ function responseOf(status: number, statusText: string, headers: IncomingHttpHea
   };
 }
 
-/** Send one request; resolves once the whole body has arrived. Only http: and https: URLs. */
-export function httpFetch(input: string | URL, init: RequestInit = {}): Promise<HttpResponse> {
+/** Redirects followed, as fetch follows them (its limit is 20; a Greenlight behind a proxy needs one or two). */
+const MAX_REDIRECTS = 5;
+
+/**
+ * Send one request; resolves once the whole body has arrived. Only http: and https: URLs.
+ * Redirects are followed as fetch does: 307 and 308 keep the method and body, 301, 302
+ * and 303 turn a POST into a GET without a body.
+ */
+export async function httpFetch(input: string | URL, init: RequestInit = {}, hops = 0): Promise<HttpResponse> {
   const url = new URL(String(input));
+  const res = await send(url, init);
+  const location = res.headers.get('location');
+  if (res.status < 300 || res.status > 308 || location === null || ![301, 302, 303, 307, 308].includes(res.status)) return res;
+  if (hops >= MAX_REDIRECTS) throw new TypeError('fetch failed', { cause: new Error(`more than ${MAX_REDIRECTS} redirects, the last to ${location}`) });
+  const keep = res.status === 307 || res.status === 308 || init.method === undefined || init.method === 'GET' || init.method === 'HEAD';
+  const next: RequestInit = keep ? init : { ...init, method: 'GET', body: null };
+  return httpFetch(new URL(location, url), next, hops + 1);
+}
+
+function send(url: URL, init: RequestInit): Promise<HttpResponse> {
   const signal = init.signal ?? undefined;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return reject(new TypeError('fetch failed', { cause: new Error(`unsupported protocol ${url.protocol}`) }));
     const failed = (err: unknown) => reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: err }));
-    const send = url.protocol === 'https:' ? https.request : http.request;
-    const req = send(url, { method: init.method ?? 'GET', headers: plainHeaders(init.headers), ...(signal ? { signal } : {}) }, (res) => {
+    const request = url.protocol === 'https:' ? https.request : http.request;
+    const req = request(url, { method: init.method ?? 'GET', headers: plainHeaders(init.headers), ...(signal ? { signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve(responseOf(res.statusCode ?? 0, res.statusMessage ?? '', res.headers, Buffer.concat(chunks))));
       res.on('error', failed);
-      res.on('aborted', () => failed(new Error('the connection closed before the answer was complete')));
+      res.on('close', () => {
+        if (!res.complete) failed(new Error('the connection closed before the answer was complete'));
+      });
     });
     req.on('error', failed);
     req.end(typeof init.body === 'string' ? init.body : undefined);

@@ -10,6 +10,7 @@ import { ROOT_DIR } from '../scripts/local.ts';
 import { workerdRssKiB } from './lib/memory.ts';
 import { table, writeJson, type Mode, type Row } from './lib/report.ts';
 import { startMode, type BenchServer } from './lib/servers.ts';
+import { hookStartup } from './suites/hook.ts';
 import { overhead } from './suites/overhead.ts';
 import { push } from './suites/push.ts';
 import { roundTrip } from './suites/roundtrip.ts';
@@ -29,6 +30,7 @@ const suites: Suite[] = [
   { name: 'round trip', modes: ['serve', 'dev'], maxMs: 12_000, run: rowsOnly(roundTrip) },
   { name: 'overhead', modes: ['serve', 'dev'], maxMs: 12_000, run: rowsOnly(overhead) },
   { name: 'push', modes: ['serve', 'dev'], maxMs: 6_000, run: rowsOnly(push) },
+  { name: 'hook', modes: ['serve'], maxMs: 15_000, run: rowsOnly(hookStartup) },
   { name: 'throughput', modes: ['serve', 'dev'], maxMs: 36_000, run: rowsOnly(throughput) },
   {
     name: 'scale',

@@ -11,6 +11,7 @@
  *   and the root token may only create and list workspaces: SPEC §2), so the next free
  *   `demo-N` is made instead and the user is told that `npm run reset` starts over.
  */
+import { CODING_AGENT_POLICY_INPUT } from '@greenlight/core';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { call, CallError } from './local.ts';
@@ -55,9 +56,15 @@ async function mint(url: string, adminKey: string, role: keyof typeof PRINCIPALS
   return (await call<{ key: string }>(url, adminKey, 'keys.create', { principal: PRINCIPALS[role], role })).key;
 }
 
-/** A new workspace `id` with an admin, an approver and an agent key; CallError CONFLICT if `id` exists. */
+/**
+ * A new workspace `id` with an admin, an approver and an agent key, under the worked
+ * example policy (core's CODING_AGENT_POLICY_INPUT: reads and the test command run by
+ * themselves, edits and other commands ask), so the README's walkthrough shows the policy
+ * at work. CallError CONFLICT if `id` exists.
+ */
 export async function createDemoWorkspace(url: string, rootToken: string, id: string): Promise<DemoKeys> {
   const { adminKey } = await call<{ adminKey: string }>(url, rootToken, 'workspaces.create', { id, name: id === 'demo' ? 'Demo workspace' : `Demo workspace (${id})` });
+  await call(url, adminKey, 'policy.set', { policy: CODING_AGENT_POLICY_INPUT });
   return { workspace: id, admin: adminKey, approver: await mint(url, adminKey, 'approver'), agent: await mint(url, adminKey, 'agent') };
 }
 

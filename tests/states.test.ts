@@ -1,5 +1,5 @@
 /**
- * The README's state diagrams cannot drift: the block between the states markers is
+ * The state diagrams (docs/architecture.md, moved from the README) cannot drift: the block between the states markers is
  * rendered from core's STEP_TRANSITIONS and TASK_TRANSITIONS, and must equal what
  * `npm run docs:states` writes today.
  */
@@ -10,10 +10,10 @@ import { NEW_STATE, STEP_TRANSITIONS } from '@greenlight/core';
 import { ROOT_DIR } from '../scripts/local.ts';
 import { BEGIN, END, renderStates, withStates } from '../scripts/states/render.ts';
 
-const readme = (): string => readFileSync(join(ROOT_DIR, 'README.md'), 'utf8');
+const readme = (): string => readFileSync(join(ROOT_DIR, 'docs', 'architecture.md'), 'utf8');
 
-describe('README state diagrams', () => {
-  it('README.md shows the state machines the core declares (run npm run docs:states after changing transitions.ts)', () => {
+describe('state diagrams in docs/architecture.md', () => {
+  it('docs/architecture.md shows the state machines the core declares (run npm run docs:states after changing transitions.ts)', () => {
     const text = readme();
     const block = text.slice(text.indexOf(BEGIN), text.indexOf(END) + END.length);
     expect(block).toBe(renderStates());
@@ -29,7 +29,7 @@ describe('README state diagrams', () => {
     }
   });
 
-  it('a changed README block is found, and rewriting puts the tables back', () => {
+  it('a changed block is found, and rewriting puts the tables back', () => {
     const text = readme();
     const tampered = text.replace('  approved --> executing : claim', '  approved --> completed : claim');
     expect(tampered).not.toBe(text);

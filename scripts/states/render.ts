@@ -1,7 +1,7 @@
 /**
- * The README's state diagrams, rendered from core's tables (STEP_TRANSITIONS,
+ * The state diagrams of docs/architecture.md, rendered from core's tables (STEP_TRANSITIONS,
  * TASK_TRANSITIONS) as Mermaid `stateDiagram-v2` blocks between two markers. Pure:
- * `npm run docs:states` writes the result, tests/states.test.ts fails when the README
+ * `npm run docs:states` writes the result, tests/states.test.ts fails when the document
  * differs from it, so the diagram cannot drift from the code.
  */
 import {
@@ -67,6 +67,6 @@ export function renderStates(): string {
 export function withStates(readme: string, block: string = renderStates()): string {
   const start = readme.indexOf(BEGIN);
   const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${BEGIN} ... ${END} block`);
+  if (start < 0 || end < start) throw new Error(`the document has no ${BEGIN} ... ${END} block`);
   return readme.slice(0, start) + block + readme.slice(end + END.length);
 }

@@ -9,18 +9,21 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CODING_AGENT_POLICY_INPUT } from '@greenlight/core';
 import { createClient } from '@greenlight/sdk';
 import { ROOT_DIR } from '../../scripts/server.ts';
 import { createWorkspace, startTestServer, type TestServer } from '../support/live-server.ts';
 
 let dir: string;
 let server: TestServer;
-let keys: { 'demo-agent': string; reviewer: string };
+let keys: { admin: string; 'demo-agent': string; reviewer: string };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'greenlight-demo-test-'));
   server = await startTestServer();
   keys = await createWorkspace(server, 'demo', { 'demo-agent': 'agent', reviewer: 'approver' });
+  // As `npm start` makes the demo workspace (scripts/demo-keys.ts): under the worked example policy.
+  await createClient({ url: server.url, key: keys.admin }).policy.set.mutate({ policy: CODING_AGENT_POLICY_INPUT });
 });
 
 afterAll(async () => {
@@ -32,11 +35,13 @@ describe('npm run demo', () => {
   it('plans, asks, waits for review, applies the approved diffs and passes the tests', async () => {
     const reviewer = createClient({ url: server.url, key: keys.reviewer });
     const ctrl = new AbortController();
+    const asked = new Set<string>();
     // The reviewer: answer the question "yes", approve everything else, as it is asked.
     const reviewing = (async () => {
       for await (const e of reviewer.watch({ signal: ctrl.signal })) {
         if (e.type !== 'approval.requested') continue;
         for (const a of (await reviewer.approvals.list.query({})).items) {
+          asked.add(`${a.kind}:${a.stepKey}`);
           await reviewer.approvals.decide.mutate(
             a.kind === 'clarify'
               ? { approvalId: a.approvalId, decision: 'answer', answer: 'yes', paramsHash: a.paramsHash }
@@ -63,6 +68,8 @@ describe('npm run demo', () => {
 
     expect(output).toContain('answer: "yes" -> round to one decimal');
     expect(output).toContain('task completed');
+    // The walkthrough's policy at work: the question and the two edits were asked, the test run was not (policy:run-the-tests).
+    expect([...asked].map((a) => a.split(':')[0]).sort()).toEqual(['clarify', 'edit_file', 'edit_file']);
     // The sample project's own tests ran for real: the original one and the two the fix added.
     expect(output).toMatch(/(# |ℹ )pass 3\b/);
     expect(output).toMatch(/(# |ℹ )fail 0\b/);

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * The `greenlight` command's entry point. Plain JavaScript, on purpose: it must start on
+ * The `greenlight` command's entry point in this repository (the packed package runs its
+ * build, dist/bin.js, instead: scripts/pack). Plain JavaScript, on purpose: it must start on
  * any Node that Claude Code users have (18 and up), while the CLI itself is TypeScript
  * that only Node 22.18+ runs directly (type stripping). So this file
- *   1. runs the CLI in this process when this Node strips types;
+ *   1. runs the CLI (src/bin.ts) in this process when this Node strips types;
  *   2. else runs itself again with a Node that does: $GREENLIGHT_NODE when set (and only
  *      it), else this repository's pinned Node (node_modules/node/bin/node), else this
  *      Node with --experimental-strip-types when it is 22.6 or later;
@@ -69,50 +70,16 @@ function canStripTypes() {
   return Boolean(process.features && process.features.typescript);
 }
 
+/** Run the CLI in this process (src/bin.ts holds the hook's guarantees while it loads and runs). */
 function runHere() {
-  // In hook mode, until the hook's own guard is in place: hold signals (it answers them
-  // once it runs) and turn a crash into the blocking answer (nothing was sent yet).
+  // Hold signals while src/bin.ts loads (it holds them itself from its first line on), then pass on any that came.
   const held = [];
   const hold = (signal) => held.push(signal);
-  const crash = (err) => cannotRun('internal error while starting (' + firstLine(err) + ')');
-  if (HOOK) {
-    for (const s of SIGNALS) process.on(s, hold);
-    process.on('uncaughtException', crash);
-    process.on('unhandledRejection', crash);
-  }
-  let settled = false;
-  // A command whose work ended without an answer (the event loop ran dry) did not succeed.
-  process.on('exit', (code) => {
-    if (!settled && !HOOK && code === 0) {
-      say('internal error: the command stopped before it finished');
-      process.exitCode = 1;
-    }
-  });
-  import('../src/main.ts').then(
-    (cli) => {
-      let running;
-      try {
-        running = cli.main(args);
-      } finally {
-        if (HOOK) {
-          // main() set up the hook's guard before its first await: hand over to it.
-          for (const s of SIGNALS) process.off(s, hold);
-          process.off('uncaughtException', crash);
-          process.off('unhandledRejection', crash);
-          for (const s of held) if (process.listenerCount(s) > 0) process.kill(process.pid, s);
-        }
-      }
-      running.then(
-        (code) => {
-          settled = true;
-          finish(code);
-        },
-        (err) => {
-          settled = true;
-          say('internal error: ' + firstLine(err));
-          finish(HOOK ? 2 : 1);
-        },
-      );
+  if (HOOK) for (const s of SIGNALS) process.on(s, hold);
+  import('../src/bin.ts').then(
+    () => {
+      for (const s of SIGNALS) process.off(s, hold);
+      for (const s of held) process.kill(process.pid, s);
     },
     (err) => cannotRun('cannot load the CLI with Node ' + process.version + ' (' + firstLine(err) + ')'),
   );

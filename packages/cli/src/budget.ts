@@ -6,6 +6,7 @@
  * GREENLIGHT_TIMEOUT, else 15 s.
  */
 import { RequestTimeout, UsageError } from './errors.ts';
+import { httpFetch } from './http.ts';
 
 export const DEFAULT_REQUEST_TIMEOUT_S = 15;
 
@@ -36,12 +37,9 @@ export function requestBudgetMs(flag: string | undefined, env: Record<string, st
 }
 
 const withoutQuery = (input: Parameters<typeof fetch>[0]): string => {
-  const url = new URL(input instanceof Request ? input.url : String(input));
+  const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
   return url.origin + url.pathname;
 };
-
-/** Statuses whose Response may not carry a body. */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /**
  * fetch with a budget of `ms` for the whole request, body included (a server may send
@@ -53,9 +51,9 @@ export function budgetedFetch(ms: number, stop?: AbortSignal): typeof fetch {
     const budget = AbortSignal.timeout(ms);
     const signals = [budget, ...(stop ? [stop] : []), ...(init?.signal ? [init.signal] : [])];
     try {
-      const res = await fetch(input, { ...init, signal: AbortSignal.any(signals) });
-      const body = await res.arrayBuffer();
-      return new Response(NULL_BODY.has(res.status) ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
+      // httpFetch (http.ts), not fetch: the hook starts on every tool call and fetch's undici is a large part of a start.
+      const res = await httpFetch(typeof input === 'string' || input instanceof URL ? input : input.url, { ...init, signal: AbortSignal.any(signals) });
+      return res as unknown as Response;
     } catch (err) {
       if (budget.aborted && !stop?.aborted && !init?.signal?.aborted) throw new RequestTimeout('no answer from', withoutQuery(input), ms);
       throw err;

@@ -9,34 +9,38 @@ import { requestBudgetMs } from './budget.ts';
 import { createCtx } from './context.ts';
 import { EXIT, UsageError, errorJson, errorText, exitCodeOf } from './errors.ts';
 import { createOut } from './output.ts';
-import { audit } from './commands/audit.ts';
-import { cancel } from './commands/cancel.ts';
-import { answer, approve, reject, requestChanges, skip } from './commands/decide.ts';
-import { grants } from './commands/grants.ts';
 import { hook } from './commands/hook.ts';
-import { mcp } from './commands/mcp.ts';
-import { inbox } from './commands/inbox.ts';
-import { log } from './commands/log.ts';
-import { show } from './commands/show.ts';
 import type { Command, Options } from './commands/spec.ts';
-import { watch } from './commands/watch.ts';
 
-export const COMMANDS: Record<string, Command> = {
-  inbox,
-  show,
-  approve,
-  reject,
-  'request-changes': requestChanges,
-  skip,
-  answer,
-  cancel,
-  grants,
-  log,
-  watch,
+/**
+ * Every command, by name. The hook is loaded with the CLI: it runs on every tool call, and
+ * its guard must be in place before anything awaits (see bin.ts). Every other command is
+ * loaded when it runs (a chunk of its own in the build), so the hook never pays for them.
+ * A new command: one line here, `name: () => import('./commands/<file>.ts').then((m) => m.<name>)`.
+ */
+export const COMMANDS: Record<string, Command | (() => Promise<Command>)> = {
+  inbox: () => import('./commands/inbox.ts').then((m) => m.inbox),
+  show: () => import('./commands/show.ts').then((m) => m.show),
+  approve: () => import('./commands/decide.ts').then((m) => m.approve),
+  reject: () => import('./commands/decide.ts').then((m) => m.reject),
+  'request-changes': () => import('./commands/decide.ts').then((m) => m.requestChanges),
+  skip: () => import('./commands/decide.ts').then((m) => m.skip),
+  answer: () => import('./commands/decide.ts').then((m) => m.answer),
+  cancel: () => import('./commands/cancel.ts').then((m) => m.cancel),
+  grants: () => import('./commands/grants.ts').then((m) => m.grants),
+  log: () => import('./commands/log.ts').then((m) => m.log),
+  watch: () => import('./commands/watch.ts').then((m) => m.watch),
   hook,
-  mcp,
-  audit,
+  audit: () => import('./commands/audit.ts').then((m) => m.audit),
+  policy: () => import('./commands/policy.ts').then((m) => m.policy),
+  mcp: () => import('./commands/mcp.ts').then((m) => m.mcp),
 };
+
+/** A command by name, loading it if needed; undefined for an unknown name. */
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  const c = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  return typeof c === 'function' ? c() : c;
+}
 
 const GLOBAL: Options = {
   json: { type: 'boolean' },
@@ -65,14 +69,16 @@ function helpLine(usage: string, summary: string, width: number): string {
   return [...usage.split(' | ').map((form) => `  ${form}`), `      ${summary}`].join('\n');
 }
 
-export function helpText(): string {
-  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length).filter((n) => n <= USAGE_COLUMN));
+/** The help text (loads every command, for its usage line). */
+export async function helpText(): Promise<string> {
+  const commands = await Promise.all(Object.keys(COMMANDS).map(async (name) => (await loadCommand(name))!));
+  const width = Math.max(...commands.map((c) => c.usage.length).filter((n) => n <= USAGE_COLUMN));
   return [
     'greenlight: review and decide what AI coding agents want to do.',
     '',
     'Usage: greenlight <command> [options]',
     '',
-    ...Object.values(COMMANDS).map((c) => helpLine(c.usage, c.summary, width)),
+    ...commands.map((c) => helpLine(c.usage, c.summary, width)),
     '',
     'Options for every command:',
     '  --json            machine-readable output (errors as JSON on stderr)',
@@ -87,13 +93,14 @@ export function helpText(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const name = argv[0];
-  const command = name !== undefined ? COMMANDS[name] : undefined;
   const json = argv.includes('--json');
   const out = createOut({ json, ...(argv.includes('--no-color') ? { color: false } : {}) });
   try {
+    // The hook is at hand without an await (its guard must be installed before the first one).
+    const command = name === undefined ? undefined : name === 'hook' ? hook : await loadCommand(name);
     if (!command) {
       if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-        out.line(helpText());
+        out.line(await helpText());
         return EXIT.ok;
       }
       if (name === '--version') {
@@ -113,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     const values = parsed.values as Record<string, string | boolean | undefined>;
-    const budgetMs = requestBudgetMs(command === hook || typeof values.timeout !== 'string' ? undefined : values.timeout);
+    const budgetMs = requestBudgetMs(name === 'hook' || typeof values.timeout !== 'string' ? undefined : values.timeout);
     const ctx = createCtx(out, typeof values.config === 'string' ? values.config : undefined, budgetMs);
     return await command.run(ctx, parsed.positionals, values);
   } catch (err) {

@@ -11,6 +11,7 @@ import { runCommand, type Given } from './aggregate.ts';
 import type { WorkspaceMeta } from './meta.ts';
 import { appendEvents, loadTask, saveTask } from './store.ts';
 import { syncSessionRows } from './sessions-store.ts';
+import { sqlTag, type Sql } from './sql.ts';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -19,6 +20,8 @@ export class Tx {
   /** Whether this call wrote any task or step: deadlines may have moved even without an event (a heartbeat). */
   dirty = false;
   readonly sql: SqlStorage;
+  /** The same storage through the `sql` tag: q<Row>`SELECT ... WHERE id = ${id}` binds every value (sql.ts). */
+  readonly q: Sql;
   readonly meta: WorkspaceMeta;
   readonly key: Key;
   readonly now: number;
@@ -29,6 +32,7 @@ export class Tx {
 
   constructor(sql: SqlStorage, meta: WorkspaceMeta, key: Key, now: number, newId: () => string, allowPrivateTargets = false) {
     this.sql = sql;
+    this.q = sqlTag(sql);
     this.meta = meta;
     this.key = key;
     this.now = now;

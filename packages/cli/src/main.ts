@@ -12,6 +12,7 @@ import { createOut } from './output.ts';
 import { audit } from './commands/audit.ts';
 import { cancel } from './commands/cancel.ts';
 import { answer, approve, reject, requestChanges, skip } from './commands/decide.ts';
+import { grants } from './commands/grants.ts';
 import { hook } from './commands/hook.ts';
 import { inbox } from './commands/inbox.ts';
 import { show } from './commands/show.ts';
@@ -27,6 +28,7 @@ export const COMMANDS: Record<string, Command> = {
   skip,
   answer,
   cancel,
+  grants,
   watch,
   hook,
   audit,

@@ -35,6 +35,15 @@ export function eventNote(e: EventContent): string | undefined {
   }
 }
 
+/** A grant's matcher in a few words: `command = npm test`, `command starts with git status`, `edit_file src/**`, `tool grep`. */
+export function matcherText(m: Record<string, unknown>): string {
+  if (typeof m.exact === 'string') return `command = ${m.exact}`;
+  if (Array.isArray(m.argvPrefix)) return `command starts with ${m.argvPrefix.join(' ')}`;
+  if (typeof m.glob === 'string') return `${String(m.stepKind)} ${m.glob}`;
+  if (typeof m.tool === 'string') return `tool ${m.tool}`;
+  return String(m.kind);
+}
+
 /** Who decided, when the event names them (a principal, `policy:<rule>`, or the approvers). */
 function byOf(e: EventContent): string | undefined {
   if (!('by' in e.data) || e.data.by === undefined) return undefined;
@@ -74,6 +83,24 @@ export function eventSummary(e: EventContent): string {
         break;
       case 'webhook.created':
         parts.push(`${e.data.url} (${e.data.events.join(', ')})`);
+        break;
+      case 'task.appended':
+        parts.push(`+${e.data.stepKeys.length} step${e.data.stepKeys.length === 1 ? '' : 's'}: ${e.data.stepKeys.join(', ')}`);
+        break;
+      case 'task.closed':
+        parts.push(e.data.reason === 'idle' ? 'closed (idle)' : 'closed');
+        break;
+      case 'grant.created':
+        parts.push(`${e.data.scope} grant ${e.data.grantId} on ${e.data.stepKey}: ${matcherText(e.data.matcher)}`);
+        break;
+      case 'grant.used':
+        parts.push(`grant ${e.data.grantId} (${e.data.grantedBy}) approved ${e.data.stepKey}`);
+        break;
+      case 'grant.revoked':
+        parts.push(`grant ${e.data.grantId}`);
+        break;
+      case 'grant.confirmed':
+        parts.push(`rule ${e.data.rule} in policy version ${e.data.policyVersion}`);
         break;
       default:
         break;

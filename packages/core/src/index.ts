@@ -56,3 +56,5 @@ export * from './machine/append.ts';
 export * from './machine/close.ts';
 export * from './machine/grants.ts';
 export * from './machine/give-grant.ts';
+export * from './machine/command.ts';
+export * from './machine/aggregate.ts';

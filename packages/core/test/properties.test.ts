@@ -12,23 +12,23 @@ import {
   type NewEvent,
 } from '../src/index.ts';
 import { makeEnv, planResult, unwrap } from './fixtures.ts';
-import { planArb, policyArb, cmdArb, idx, apply, type Cmd } from './properties/model.ts';
+import { planArb, policyArb, cmdArb, idx, apply, startTask, type Cmd } from './properties/model.ts';
 import { checkState, checkTransition } from './properties/invariants.ts';
 import { EdgeRecorder } from './properties/edges.ts';
 
 /** FC_NUM_RUNS raises it for a long local run (e.g. FC_NUM_RUNS=20000 with --testTimeout=0); core has no Node types. */
 const processEnv = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
 const RUNS = Number(processEnv.FC_NUM_RUNS ?? 200);
-const COVERAGE_RUNS = 1000;
+const COVERAGE_RUNS = 2000;
 const COVERAGE_SEED = 20261130;
 
 describe('state machine properties', () => {
   it('random plans and command sequences keep every invariant', async () => {
     const stats = { ok: 0, error: 0, nothing: 0 };
     await fc.assert(
-      fc.asyncProperty(planArb, policyArb, fc.boolean(), fc.array(cmdArb, { minLength: 10, maxLength: 40 }), async (specs, policy, planManual, cmds) => {
+      fc.asyncProperty(planArb, policyArb, fc.boolean(), fc.boolean(), fc.array(cmdArb, { minLength: 10, maxLength: 40 }), async (specs, policy, planManual, open, cmds) => {
         const env = makeEnv();
-        const planned = unwrap(await planResult(specs, { policy, env, ...(planManual ? { mode: 'manual' as const } : {}) }));
+        const planned = await startTask(specs, policy, env, { manual: planManual, open });
         expect(planned.events[0]?.type).toBe('task.planned');
         const log: NewEvent[] = [...planned.events];
         checkTransition(undefined, planned);
@@ -61,7 +61,7 @@ describe('state machine properties', () => {
     // the generators reach both sides of the machine
     expect(stats.ok).toBeGreaterThan(RUNS);
     expect(stats.error).toBeGreaterThan(RUNS);
-  });
+  }, 30_000);
 
   // The machine as data (transitions.ts) declares no move the core cannot make: each is
   // reached by some generated command sequence. A fixed seed keeps it deterministic (a
@@ -70,9 +70,9 @@ describe('state machine properties', () => {
   it('every declared step and task move is reached by some command sequence', async () => {
     const edges = new EdgeRecorder();
     await fc.assert(
-      fc.asyncProperty(planArb, policyArb, fc.boolean(), fc.array(cmdArb, { minLength: 10, maxLength: 40 }), async (specs, policy, planManual, cmds) => {
+      fc.asyncProperty(planArb, policyArb, fc.boolean(), fc.boolean(), fc.array(cmdArb, { minLength: 10, maxLength: 40 }), async (specs, policy, planManual, open, cmds) => {
         const env = makeEnv();
-        const planned = unwrap(await planResult(specs, { policy, env, ...(planManual ? { mode: 'manual' as const } : {}) }));
+        const planned = await startTask(specs, policy, env, { manual: planManual, open });
         edges.record(planned.events, true);
         let task = planned.task;
         for (const cmd of cmds) {
@@ -80,14 +80,15 @@ describe('state machine properties', () => {
           env.advance(cmd.advance);
           const r = await apply(task, cmd, policy, env);
           if (r.kind !== 'ok') continue;
-          edges.record(r.outcome.events);
+          const known = new Set(task.steps.map((s) => s.id));
+          edges.record(r.outcome.events, false, new Set(r.outcome.task.steps.filter((s) => !known.has(s.id)).map((s) => s.id)));
           task = r.outcome.task;
         }
       }),
       { numRuns: COVERAGE_RUNS, seed: COVERAGE_SEED },
     );
     expect(edges.missing(), 'declared moves no run exercised').toEqual([]);
-  }, 30_000);
+  }, 60_000);
 
   // Guards the fix in approveVote: a principal's modify and their later approve are one vote.
   it('an approval by people always has requiredApprovals distinct principals', async () => {

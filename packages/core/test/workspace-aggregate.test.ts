@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_POLICY, DEFAULT_RATE_LIMITS, emptyWorkspaceState, execute, idempotencySlot, IDEMPOTENCY_WINDOW_MS, WEBHOOK_MAX_ATTEMPTS, ZERO_USAGE,
+  DEFAULT_POLICY, DEFAULT_RATE_LIMITS, emptyWorkspaceState, executeWorkspace, idempotencySlot, IDEMPOTENCY_WINDOW_MS, WEBHOOK_MAX_ATTEMPTS, ZERO_USAGE,
   type Event, type WebhookEvent, type WorkspaceCommand, type WorkspaceEnv, type WorkspaceState,
 } from '../src/index.ts';
 
@@ -75,7 +75,7 @@ describe('workspace aggregate properties', () => {
           now += advance;
           const before = deepFreeze(state);
           const snap = JSON.stringify(before);
-          const r = execute(before, cmd, env());
+          const r = executeWorkspace(before, cmd, env());
           expect(JSON.stringify(before)).toBe(snap);
           if (!r.ok) {
             expect(['BAD_REQUEST', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS']).toContain(r.error.code);
@@ -121,9 +121,9 @@ describe('workspace aggregate properties', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), fc.integer({ min: 0, max: 2 * IDEMPOTENCY_WINDOW_MS }), (h1, h2, later) => {
         const env = (now: number): WorkspaceEnv => ({ now, newId: () => 'x', allowPrivateTargets: false });
-        const remembered = execute(start(), { type: 'idempotency.remember', principal: 'p', key: 'k', requestHash: h1, value: { v: 1 } }, env(0));
+        const remembered = executeWorkspace(start(), { type: 'idempotency.remember', principal: 'p', key: 'k', requestHash: h1, value: { v: 1 } }, env(0));
         if (!remembered.ok) throw new Error('remember failed');
-        const r = execute(remembered.value.state, { type: 'idempotency.check', principal: 'p', key: 'k', requestHash: h2 }, env(later));
+        const r = executeWorkspace(remembered.value.state, { type: 'idempotency.check', principal: 'p', key: 'k', requestHash: h2 }, env(later));
         if (later >= IDEMPOTENCY_WINDOW_MS) {
           expect(r.ok && r.value.verdict).toEqual({ kind: 'fresh' });
           expect(r.ok && r.value.state.idempotency[idempotencySlot('p', 'k')]).toBeUndefined();
@@ -141,7 +141,7 @@ describe('workspace aggregate properties', () => {
         let passed = 0;
         for (const gap of gaps) {
           now += gap;
-          const r = execute(state, { type: 'rate.take', keyId: 'k' }, { now, newId: () => 'x', allowPrivateTargets: false });
+          const r = executeWorkspace(state, { type: 'rate.take', keyId: 'k' }, { now, newId: () => 'x', allowPrivateTargets: false });
           if (r.ok) {
             passed++;
             state = r.value.state;
@@ -158,20 +158,20 @@ describe('workspace aggregate properties', () => {
   it('an answer with a secret is stored without it, and a leak throws rather than store it readable', () => {
     const env: WorkspaceEnv = { now: 0, newId: () => 'x', allowPrivateTargets: false };
     const secret = { field: 'key', value: 'gl_ws_SECRET', sealed: 'box', hidden: ['SECRET'] };
-    const r = execute(start(), { type: 'idempotency.remember', principal: 'p', key: 'k', requestHash: 'h', value: { key: 'gl_ws_SECRET', id: 'k1' }, secret }, env);
+    const r = executeWorkspace(start(), { type: 'idempotency.remember', principal: 'p', key: 'k', requestHash: 'h', value: { key: 'gl_ws_SECRET', id: 'k1' }, secret }, env);
     expect(r.ok && r.value.state.idempotency[idempotencySlot('p', 'k')]).toEqual({ requestHash: 'h', response: '{"id":"k1"}', sealed: { field: 'key', box: 'box' }, createdAt: 0 });
-    expect(() => execute(start(), { type: 'idempotency.remember', principal: 'p', key: 'k', requestHash: 'h', value: { key: 'gl_ws_SECRET', note: 'SECRET' }, secret }, env)).toThrow(/secret/);
+    expect(() => executeWorkspace(start(), { type: 'idempotency.remember', principal: 'p', key: 'k', requestHash: 'h', value: { key: 'gl_ws_SECRET', note: 'SECRET' }, secret }, env)).toThrow(/secret/);
   });
 
   it('refuses to revoke the last live admin key, and revokes any other once', () => {
     const env: WorkspaceEnv = { now: 5, newId: () => 'x', allowPrivateTargets: false };
-    const last = execute(start(), { type: 'key.revoke', id: 'root' }, env);
+    const last = executeWorkspace(start(), { type: 'key.revoke', id: 'root' }, env);
     expect(!last.ok && last.error).toMatchObject({ code: 'CONFLICT', reason: 'last_admin' });
-    const added = execute(start(), { type: 'key.create', id: 'k2', principal: 'bob', role: 'admin', secretHash: 'h2' }, env);
+    const added = executeWorkspace(start(), { type: 'key.create', id: 'k2', principal: 'bob', role: 'admin', secretHash: 'h2' }, env);
     if (!added.ok) throw new Error('create failed');
-    const revoked = execute(added.value.state, { type: 'key.revoke', id: 'root' }, env);
+    const revoked = executeWorkspace(added.value.state, { type: 'key.revoke', id: 'root' }, env);
     expect(revoked.ok && revoked.value.events).toEqual([{ type: 'key.revoked', data: { id: 'root', principal: 'admin' } }]);
-    const again = revoked.ok ? execute(revoked.value.state, { type: 'key.revoke', id: 'root' }, { ...env, now: 9 }) : undefined;
+    const again = revoked.ok ? executeWorkspace(revoked.value.state, { type: 'key.revoke', id: 'root' }, { ...env, now: 9 }) : undefined;
     expect(again?.ok && again.value.events).toEqual([]);
     expect(again?.ok && again.value.state.keys.root!.revokedAt).toBe(5);
   });

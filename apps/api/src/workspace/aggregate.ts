@@ -5,7 +5,7 @@
  * Runs inside the caller's transaction, or as one synchronous step (no await inside).
  */
 import {
-  emptyWorkspaceState, execute, readsOf, type DeliveryRecord, type Executed, type IdempotencyRecord, type KeyRecord, type Result,
+  emptyWorkspaceState, executeWorkspace, readsOf, type DeliveryRecord, type WorkspaceExecuted, type IdempotencyRecord, type KeyRecord, type Result,
   type WebhookEvent, type WebhookFormat, type WebhookRecord, type WorkspaceCommand, type WorkspaceSlice, type WorkspaceEnv, type WorkspaceState,
 } from '@greenlight/core';
 import { writeMeta, type WorkspaceMeta } from './meta.ts';
@@ -126,12 +126,12 @@ const removed = <T>(before: Readonly<Record<string, T>>, after: Readonly<Record<
   Object.keys(before).filter((id) => !(id in after));
 
 /**
- * Load, execute, save: one workspace command against storage. The caller appends the
+ * Load, executeWorkspace, save: one workspace command against storage. The caller appends the
  * answered events (Tx.run does). `buckets` are the limiter's, kept in memory.
  */
-export function runCommand(sql: SqlStorage, meta: WorkspaceMeta, command: WorkspaceCommand, env: WorkspaceEnv, given?: Given): Result<Executed> {
+export function runCommand(sql: SqlStorage, meta: WorkspaceMeta, command: WorkspaceCommand, env: WorkspaceEnv, given?: Given): Result<WorkspaceExecuted> {
   const before = loadState(sql, meta, command, given);
-  const r = execute(before, command, env);
+  const r = executeWorkspace(before, command, env);
   if (r.ok) saveState(sql, meta, before, r.value.state);
   return r;
 }

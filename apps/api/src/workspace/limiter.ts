@@ -3,7 +3,7 @@
  * workspace ('*'), kept in the object's memory (an eviction forgives). The decision is
  * core's `rate.take` command; this only holds the buckets between calls.
  */
-import { emptyWorkspaceState, execute, type Bucket, type CoreError, type Key } from '@greenlight/core';
+import { emptyWorkspaceState, executeWorkspace, type Bucket, type CoreError, type Key } from '@greenlight/core';
 import type { WorkspaceMeta } from './meta.ts';
 
 export class Limiter {
@@ -18,7 +18,7 @@ export class Limiter {
   take(key: Key, meta: WorkspaceMeta, now: number): { ok: false; error: CoreError } | undefined {
     const { id, policy, policyVersion, limits, usage } = meta;
     const state = { ...emptyWorkspaceState({ id, policy, policyVersion, limits, usage }), buckets: this.buckets };
-    const r = execute(state, { type: 'rate.take', keyId: key.id }, { now, newId: () => '', allowPrivateTargets: false });
+    const r = executeWorkspace(state, { type: 'rate.take', keyId: key.id }, { now, newId: () => '', allowPrivateTargets: false });
     if (!r.ok) return r;
     this.buckets = r.value.state.buckets;
     return undefined;

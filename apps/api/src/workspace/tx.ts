@@ -4,7 +4,7 @@
  * Everything a Tx does runs inside one transactionSync: all of it lands, or none.
  */
 import {
-  applyDeadlines, fail, ok, type Ctx, type Event, type Executed, type Key, type NewEvent, type Outcome, type Result, type Task, type Usage,
+  applyDeadlines, fail, ok, type Ctx, type Event, type WorkspaceExecuted, type Key, type NewEvent, type Outcome, type Result, type Task, type Usage,
   type WorkspaceCommand, type WorkspaceEnv,
 } from '@greenlight/core';
 import { runCommand, type Given } from './aggregate.ts';
@@ -45,8 +45,8 @@ export class Tx {
     return { now: this.now, newId: this.newId, allowPrivateTargets: this.allowPrivateTargets };
   }
 
-  /** One workspace command (core's execute): stored and its events appended in this transaction, or an error that changed nothing. */
-  run(command: WorkspaceCommand, given?: Given): Result<Executed> {
+  /** One workspace command (core's executeWorkspace): stored and its events appended in this transaction, or an error that changed nothing. */
+  run(command: WorkspaceCommand, given?: Given): Result<WorkspaceExecuted> {
     const r = runCommand(this.sql, this.meta, command, this.env, given);
     if (r.ok && r.value.events.length > 0) this.emit(r.value.events);
     return r;

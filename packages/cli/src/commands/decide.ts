@@ -5,7 +5,9 @@
  * blind approval. An approval that is no longer open is a CONFLICT (exit 4) that says
  * who closed it and when; an unknown id is the API's NOT_FOUND (exit 3).
  */
-import { approvalProgress, revealHiddenDeep, type Approval, type ApprovalRecord, type Decision, type DecideResult } from '@greenlight/core';
+import {
+  approvalProgress, GrantMatcher, GrantScope, matcherText, revealHiddenDeep, type Approval, type ApprovalRecord, type Decision, type DecideResult,
+} from '@greenlight/core';
 import { GreenlightError, type GreenlightClient } from '@greenlight/sdk';
 import { UsageError } from '../errors.ts';
 import { oneLine, paintStatus } from '../output.ts';
@@ -73,6 +75,41 @@ const VERB: Record<Exclude<Decision, 'modify'>, string> = {
   answer: 'Answering',
 };
 
+/** The grant options of `approve` (docs/sessions.md): how far the approval reaches, and the matcher to remember. */
+const GRANT_OPTIONS = {
+  scope: { type: 'string' },
+  'for-session': { type: 'boolean' },
+  grant: { type: 'string' },
+} as const;
+
+/**
+ * `--scope once|task|always`, `--for-session` (= `--scope task`), `--grant '<matcher JSON>'`:
+ * the decision's scope and grant, checked here so a typo is a usage error before any request.
+ */
+export function grantOptions(values: Record<string, string | boolean | undefined>): { scope?: GrantScope; grant?: GrantMatcher } {
+  const forSession = values['for-session'] === true;
+  const rawScope = str(values.scope);
+  if (forSession && rawScope !== undefined && rawScope !== 'task') throw new UsageError(`--for-session is --scope task; it cannot go with --scope ${rawScope}`);
+  const scope = forSession ? 'task' : rawScope;
+  const parsedScope = scope === undefined ? undefined : GrantScope.safeParse(scope);
+  if (parsedScope && !parsedScope.success) throw new UsageError(`--scope must be once, task or always (not ${JSON.stringify(scope)})`);
+  const rawGrant = str(values.grant);
+  let grant: GrantMatcher | undefined;
+  if (rawGrant !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(rawGrant);
+    } catch {
+      throw new UsageError('--grant takes a matcher as JSON, e.g. \'{"kind":"command","argvPrefix":["npm","test"]}\'');
+    }
+    const m = GrantMatcher.safeParse(json);
+    if (!m.success) throw new UsageError(`--grant is not a matcher: ${m.error.issues[0]?.message ?? 'invalid'} (see docs/sessions.md)`);
+    grant = m.data;
+  }
+  if (grant && (parsedScope?.data ?? 'once') === 'once') throw new UsageError('--grant goes with --for-session, --scope task or --scope always');
+  return { ...(parsedScope?.data !== undefined ? { scope: parsedScope.data } : {}), ...(grant ? { grant } : {}) };
+}
+
 function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, summary: string): Command {
   return {
     usage,
@@ -81,6 +118,7 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
       feedback: { type: 'string', short: 'm' },
       hash: { type: 'string' },
       full: { type: 'boolean' },
+      ...(decision === 'approve' ? GRANT_OPTIONS : {}),
     },
     async run(ctx, args, values) {
       const [approvalId, ...rest] = args;
@@ -96,8 +134,9 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
       }
       if (decision === 'request_changes' && !feedback) throw new UsageError('request-changes needs feedback: -m "<what to change>"');
 
+      const granting = decision === 'approve' ? grantOptions(values) : {};
       const client = ctx.client();
-      const request = { approvalId, decision, ...(feedback ? { feedback } : {}), ...(answer !== undefined ? { answer } : {}) };
+      const request = { approvalId, decision, ...(feedback ? { feedback } : {}), ...(answer !== undefined ? { answer } : {}), ...granting };
       const approval = await openApproval(client, approvalId);
       // --hash binds the decision to what was reviewed earlier (e.g. from `inbox --json`).
       const paramsHash = str(values.hash) ?? approval.paramsHash;
@@ -111,6 +150,11 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
         if (shown.explanation) out.line(`  why: ${oneLine(shown.explanation, 100)}`);
         for (const l of previewLines(shown.kind, shown.params, out, values.full === true ? Infinity : 40)) out.line(`  │ ${l}`);
         out.line(`  paramsHash: ${paramsHash}`);
+        if (granting.scope !== undefined && granting.scope !== 'once') {
+          const matcher = granting.grant ?? shown.suggestedGrant;
+          const reach = granting.scope === 'task' ? 'later matching steps of this task' : 'later matching steps of this task, and a rule proposed to the admins';
+          out.line(`  grant (${reach}): ${matcher ? matcherText(matcher) : 'none can be derived from this step: pass --grant'}`);
+        }
       }
       const result = await client.approvals.decide.mutate({ ...request, paramsHash });
       if (out.json) out.line(JSON.stringify({ approval, result }));
@@ -120,7 +164,11 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
   };
 }
 
-export const approve = decideCommand('approve', 'approve <approvalId> [--hash <paramsHash>]', 'approve a step');
+export const approve = decideCommand(
+  'approve',
+  'approve <approvalId> [--hash <paramsHash>] [--for-session] [--scope once|task|always] [--grant <matcher JSON>]',
+  'approve a step (--for-session: also later matching steps of its task)',
+);
 export const reject = decideCommand('reject', 'reject <approvalId> [-m <reason>]', 'reject a step (vetoes it)');
 export const requestChanges = decideCommand('request_changes', 'request-changes <approvalId> -m <feedback>', 'send a step back with feedback');
 export const skip = decideCommand('skip', 'skip <approvalId> [-m <reason>]', 'skip a step');

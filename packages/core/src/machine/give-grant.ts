@@ -81,16 +81,18 @@ function answerWaiting(d: Draft, grant: Grant, policy: Policy): void {
 /**
  * Revoke a grant of `task`: it approves nothing from now on (steps it already approved
  * stay approved). Revoking a revoked grant changes nothing. NOT_FOUND when the task
- * holds no such grant.
+ * holds no such grant; CONFLICT when the task has ended.
  */
 export function revokeGrant(task: Task, grantId: string, ctx: Ctx): Result<Outcome> {
   const found = (task.grants ?? []).find((g) => g.id === grantId);
   if (!found) return fail('NOT_FOUND', `grant ${grantId} not found`);
   if (found.revokedAt !== undefined) return ok({ task, events: [], touched: [] });
+  if (task.status !== 'active') return fail('CONFLICT', `task ${task.id} is ${task.status}: its grants approve nothing more`, { reason: task.status === 'cancelled' ? 'cancelled' : 'finished' });
   const d = new Draft(task, ctx);
   const g = d.task.grants!.find((x) => x.id === grantId)!;
   g.revokedAt = ctx.now;
   g.revokedBy = ctx.actor;
-  d.emit('grant.revoked', { grantId, by: ctx.actor }, g.stepId);
+  // No stepId: the step itself does not change (events with a stepId are the step's own).
+  d.emit('grant.revoked', { grantId, by: ctx.actor });
   return ok(d.done());
 }

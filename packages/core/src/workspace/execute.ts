@@ -1,5 +1,5 @@
 /**
- * The workspace aggregate's one way in: `execute(state, command, env)` answers the next
+ * The workspace aggregate's one way in: `executeWorkspace(state, command, env)` answers the next
  * state and the events to append, or a typed error that changes nothing. Every rule about
  * keys, policy versions, limits, webhooks, deliveries, idempotency, rate limits and usage
  * lives here; the Durable Object only loads, calls and stores.
@@ -16,7 +16,7 @@ import { idempotencySlot, type DeliveryRecord, type IdempotencyRecord, type Work
 /** Before an idempotent mutation: `fresh` (go ahead) or `replay` with the first answer. A conflict is an error. */
 export type IdempotencyVerdict = { kind: 'fresh' } | { kind: 'replay'; response: string; sealed?: { field: string; box: string } };
 
-export type Executed = {
+export type WorkspaceExecuted = {
   state: WorkspaceState;
   events: NewEvent[];
   /** Only for idempotency.check. */
@@ -32,7 +32,7 @@ export const idempotencyExpiry = (createdAt: number): number => createdAt + IDEM
 /** The audit log names a webhook target by its origin only: every key may read the log, and a URL's path can be a credential (a Slack incoming webhook's is). */
 const originOf = (url: string): string => `${new URL(url).origin}/…`;
 
-const done = (state: WorkspaceState, events: NewEvent[] = []): Result<Executed> => ok({ state, events });
+const done = (state: WorkspaceState, events: NewEvent[] = []): Result<WorkspaceExecuted> => ok({ state, events });
 
 /**
  * Apply one command. Errors (codes and reasons):
@@ -43,7 +43,7 @@ const done = (state: WorkspaceState, events: NewEvent[] = []): Result<Executed> 
  * - idempotency.check: CONFLICT when the key was used with other input in the last 24 h.
  * - delivery.attempted: NOT_FOUND for an unknown or no longer pending delivery.
  */
-export function execute(state: WorkspaceState, command: WorkspaceCommand, env: WorkspaceEnv): Result<Executed> {
+export function executeWorkspace(state: WorkspaceState, command: WorkspaceCommand, env: WorkspaceEnv): Result<WorkspaceExecuted> {
   const { settings } = state;
   switch (command.type) {
     case 'key.create': {

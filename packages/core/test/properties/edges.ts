@@ -12,16 +12,16 @@ const taskName = (t: { from: string; to: string }): string => `task ${t.from} ->
 export class EdgeRecorder {
   private readonly seen = new Set<string>();
 
-  /** Record the moves in one outcome's events; `planned` for the outcome of planTask. */
-  record(events: readonly NewEvent[], planned = false): void {
+  /** Record the moves in one outcome's events; `planned` for the outcome of a plan, `fresh` the ids of steps an append just made. */
+  record(events: readonly NewEvent[], planned = false, fresh: ReadonlySet<string> = new Set()): void {
     const entered = new Set<string>();
     if (planned) this.seen.add(taskName({ from: NEW_STATE, to: 'active' }));
     for (const e of events) {
       if (e.type === 'task.finished') this.seen.add(taskName({ from: 'active', to: e.data.status }));
       if (!e.stepId || !isStepMove(e)) continue;
-      const fresh = planned && !entered.has(e.stepId);
+      const first = (planned || fresh.has(e.stepId)) && !entered.has(e.stepId);
       entered.add(e.stepId);
-      const from = fresh ? NEW_STATE : e.data.from;
+      const from = first ? NEW_STATE : e.data.from;
       const edge = findStepTransition(from, e.data.to, e.type);
       // Draft.move refuses an undeclared move, so every recorded one is declared.
       if (!edge) throw new Error(`undeclared move recorded: ${stepName({ from, to: e.data.to, event: e.type })}`);

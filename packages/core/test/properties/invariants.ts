@@ -6,7 +6,9 @@ import {
   Policy,
   approvalProgress,
   claimableSteps,
+  deniedBy,
   deriveTaskStatus,
+  grantMatches,
   isStepMove,
   isTerminalStep,
   type EventType,
@@ -80,9 +82,41 @@ function ancestorsOf(task: Task, step: Step): Step[] {
   return [...out];
 }
 
+/** Whether the step's current approval came from a remembered grant (`grant:<id>`). */
+const byGrant = (s: Step): boolean => s.decision?.decision === 'policy' && s.decision.by[0]?.startsWith('grant:') === true;
+
+/**
+ * The grants' invariants: none given by the task's creator; a step a grant approved is
+ * matched by it, was asking for one approval (never N-of-M, never a question), is not
+ * denied by the policy, and the grant was live when it was used.
+ */
+function checkGrants(task: Task, log: NewEvent[], policy: Policy): void {
+  for (const g of task.grants ?? []) expect(g.by, `grant ${g.id} given by the task's creator`).not.toBe(task.createdBy);
+  const revoked = new Set<string>();
+  for (const e of log) {
+    if (e.type === 'grant.revoked') revoked.add(e.data.grantId);
+    if (e.type === 'grant.used') expect(revoked.has(e.data.grantId), `revoked grant ${e.data.grantId} used`).toBe(false);
+  }
+  for (const s of task.steps) {
+    if (!byGrant(s) || s.status !== 'approved') continue;
+    const id = s.decision!.by[0]!.slice('grant:'.length);
+    const g = (task.grants ?? []).find((x) => x.id === id);
+    expect(g, `${s.key} approved by unknown grant ${id}`).toBeDefined();
+    expect(grantMatches(g!.matcher, s), `${s.key} approved by grant ${id} it does not match`).toBe(true);
+    expect(s.policy.action, `${s.key}: a grant answered a ${s.policy.action}`).toBe('ask');
+    expect(s.policy.requiredApprovals, `${s.key}: a grant stood in for N-of-M`).toBeLessThanOrEqual(1);
+    expect(s.kind).not.toBe('clarify');
+    expect(deniedBy(policy, s), `${s.key}: a grant beat a deny rule`).toBeUndefined();
+  }
+}
+
 /** Invariants of one task state, on its own. */
 export function checkState(task: Task, log: NewEvent[], policy: Policy): void {
   const byKey = new Map(task.steps.map((s) => [s.key, s]));
+  checkGrants(task, log, policy);
+  // an open task is active; a closed one says when and why
+  if (task.open === true) expect(task.status).toBe('active');
+  expect(log.filter((e) => e.type === 'task.closed').length).toBe(task.closed ? 1 : 0);
   // no vote and no decision by the task's creator while preventSelfApproval holds, on any path
   // (decide, decideMany, modify, a raised mode, a revision under it)
   if (policy.preventSelfApproval) {
@@ -111,7 +145,7 @@ export function checkState(task: Task, log: NewEvent[], policy: Policy): void {
       expect(d, `${s.key} ${s.status} without a decision`).toBeDefined();
       const approving =
         d?.decision === 'approve' || d?.decision === 'modify' ||
-        (d?.decision === 'policy' && s.policy.action === 'allow') ||
+        (d?.decision === 'policy' && (s.policy.action === 'allow' || byGrant(s))) ||
         (d?.decision === 'timeout' && d.reason?.endsWith(': approve') === true);
       expect(approving, `${s.key} ${s.status} with decision ${JSON.stringify(d)}`).toBe(true);
       expect(d?.by.length).toBeGreaterThan(0);
@@ -197,7 +231,7 @@ export function checkTransition(before: Task | undefined, out: Outcome): void {
     // (d) every status change has exactly one event: the step's events chain from its old status to its new one
     const moves = out.events.filter((e) => e.stepId === s.id).filter(isStepMove);
     const others = out.events.filter((e) => e.stepId === s.id && !isStepMove(e));
-    for (const e of others) expect(e.type).toBe('approval.voted');
+    for (const e of others) expect(['approval.voted', 'grant.created', 'grant.used']).toContain(e.type);
     let at: unknown = fromStatus;
     for (const e of moves) {
       expect(e.data.from, `${s.key}: event ${e.type} from ${String(e.data.from)} but step was ${String(at)}`).toBe(at);

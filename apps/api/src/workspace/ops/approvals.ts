@@ -1,9 +1,10 @@
 /** Approval operations: the inbox, one approval open or not, one decision, and a batch that lands whole or not at all. */
 import {
-  approvalRecord, decide as coreDecide, decideMany as coreDecideMany, fail, ok,
+  approvalRecord, decideMany as coreDecideMany, fail, ok,
   type Approval, type ApprovalRecord, type DecideInput, type DecideResult, type DecideManyInput, type ListApprovalsInput, type Result, type Task,
 } from '@greenlight/core';
 import { approvalCursor, findApproval, listOpenApprovals, stepEvents } from '../store.ts';
+import { run } from '../run.ts';
 import type { Tx } from '../tx.ts';
 import { recordProposals } from './grants.ts';
 
@@ -40,9 +41,8 @@ export function decide(tx: Tx, input: DecideInput, newParamsHash: string | undef
   const t = tx.load(found.taskId);
   if (!t.ok) return t;
   const { idempotencyKey: _, ...cmd } = input;
-  const r = coreDecide(t.value, { ...cmd, stepId: found.stepId, ...(newParamsHash ? { newParamsHash } : {}) }, tx.meta.policy, tx.ctx());
+  const r = run(tx, t.value, { type: 'decide', ...cmd, stepId: found.stepId, ...(newParamsHash ? { newParamsHash } : {}) });
   if (!r.ok) return r;
-  tx.commit(r.value);
   recordProposals(tx, r.value.task, r.value.events);
   return ok(summary(r.value.task, input.approvalId, found.stepId));
 }

@@ -5,10 +5,11 @@
  * their readable copies (sessions-store.ts).
  */
 import {
-  fail, grantRule, grantRuleIndex, ok, revokeGrant,
+  fail, grantRule, grantRuleIndex, ok,
   type ConfirmProposalInput, type Grant, type GrantProposal, type ListGrantsInput, type NewEvent, type Result, type RevokeGrantInput, type Task,
 } from '@greenlight/core';
 import { findProposal, grantTaskId, listGrants, listProposals, saveProposal } from '../sessions-store.ts';
+import { run } from '../run.ts';
 import type { Tx } from '../tx.ts';
 import * as admin from './admin.ts';
 
@@ -24,9 +25,8 @@ export function revoke(tx: Tx, input: RevokeGrantInput): Result<Grant> {
   if (!taskId) return fail('NOT_FOUND', `grant ${input.grantId} not found`);
   const t = tx.load(taskId);
   if (!t.ok) return t;
-  const r = revokeGrant(t.value, input.grantId, tx.ctx());
+  const r = run(tx, t.value, { type: 'revokeGrant', grantId: input.grantId });
   if (!r.ok) return r;
-  tx.commit(r.value);
   return ok(r.value.task.grants!.find((g) => g.id === input.grantId)!);
 }
 

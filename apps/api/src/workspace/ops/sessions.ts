@@ -5,10 +5,11 @@
  * transaction, so concurrent first calls of a session find or make exactly one task.
  */
 import {
-  appendSteps, closeTask, idleCloseAt, ok, sessionIdleMs, taskView,
-  type AppendInput, type AppendResult, type CloseInput, type PlanInput, type PlanResult, type Result, type TaskView,
+  fail, idleCloseAt, ok, sessionIdleMs, taskView,
+  type AppendInput, type Step, type AppendResult, type CloseInput, type PlanInput, type PlanResult, type Result, type TaskView,
 } from '@greenlight/core';
 import { idleOpenTasks, oldestOpenActivity, openTaskOfSession } from '../sessions-store.ts';
+import { run } from '../run.ts';
 import { SYSTEM_ACTOR, type Tx } from '../tx.ts';
 import * as tasks from './tasks.ts';
 
@@ -23,9 +24,8 @@ export function plan(tx: Tx, input: PlanInput, paramsHashes: string[]): Result<P
     const found = id !== undefined ? tx.load(id) : undefined;
     if (found?.ok && found.value.open === true) {
       if (input.steps.length === 0) return ok({ ...taskView(found.value), existing: true });
-      const r = appendSteps(found.value, { steps: input.steps, paramsHashes }, tx.meta.policy, tx.ctx());
+      const r = run(tx, found.value, { type: 'append', steps: input.steps, paramsHashes });
       if (!r.ok) return r;
-      tx.commit(r.value);
       return ok({ ...taskView(r.value.task), existing: true });
     }
   }
@@ -36,9 +36,8 @@ export function plan(tx: Tx, input: PlanInput, paramsHashes: string[]): Result<P
 export function append(tx: Tx, input: AppendInput, paramsHashes: string[]): Result<AppendResult> {
   const t = tx.load(input.taskId);
   if (!t.ok) return t;
-  const r = appendSteps(t.value, { steps: input.steps, paramsHashes }, tx.meta.policy, tx.ctx());
+  const r = run(tx, t.value, { type: 'append', steps: input.steps, paramsHashes });
   if (!r.ok) return r;
-  tx.commit(r.value);
   const keys = new Set(input.steps.map((s) => s.key));
   return ok({ task: taskView(r.value.task), steps: r.value.task.steps.filter((s) => keys.has(s.key)) });
 }
@@ -47,10 +46,17 @@ export function append(tx: Tx, input: AppendInput, paramsHashes: string[]): Resu
 export function close(tx: Tx, input: CloseInput): Result<TaskView> {
   const t = tx.load(input.taskId);
   if (!t.ok) return t;
-  const r = closeTask(t.value, 'closed', tx.ctx());
+  const r = run(tx, t.value, { type: 'close', reason: 'closed' });
   if (!r.ok) return r;
-  tx.commit(r.value);
   return ok(taskView(r.value.task));
+}
+
+/** One step by its task and key (a host's natural id, e.g. Claude Code's tool_use_id): NOT_FOUND when either is unknown. */
+export function stepByKey(tx: Tx, taskId: string, key: string): Result<Step> {
+  const t = tx.load(taskId);
+  if (!t.ok) return t;
+  const step = t.value.steps.find((s) => s.key === key);
+  return step ? ok(step) : fail('NOT_FOUND', `task ${taskId} has no step with key ${key}`);
 }
 
 /** The alarm's part: close every open task whose idle time ran out by `tx.now`. Idempotent (alarms may fire twice). */
@@ -61,8 +67,7 @@ export function closeIdle(tx: Tx): void {
     if (!t.ok) continue;
     const due = idleCloseAt(t.value, tx.meta.policy);
     if (due === undefined || due > tx.now) continue;
-    const r = closeTask(t.value, 'idle', tx.ctx(SYSTEM_ACTOR));
-    if (r.ok) tx.commit(r.value, { actor: SYSTEM_ACTOR });
+    run(tx, t.value, { type: 'close', reason: 'idle' }, SYSTEM_ACTOR);
   }
 }
 

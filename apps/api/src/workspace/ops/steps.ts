@@ -1,16 +1,20 @@
 /** The executor protocol: claim under a lease, heartbeat, complete, fail. */
 import {
-  claim as coreClaim, claimableSteps, complete as coreComplete, enforceDenyRules, failStep, heartbeat as coreHeartbeat, ok, fail, ZERO_USAGE,
+  ok, fail, ZERO_USAGE,
   type ClaimedStep, type ClaimInput, type CompleteInput, type FailInput, type Heartbeat, type HeartbeatInput, type Result, type Step, type StepReport, type Task, type Usage,
 } from '@greenlight/core';
+import { run } from '../run.ts';
 import { taskIdOfStep, tasksWithApprovedSteps } from '../store.ts';
 import type { Tx } from '../tx.ts';
 
 const fullUsage = (u: Partial<Usage> | undefined): Usage | undefined => (u ? { ...ZERO_USAGE, ...u } : undefined);
 
-/** Claim up to `max` claimable steps, oldest task first, each under a new lease. */
+/**
+ * Claim up to `max` claimable steps, oldest task first, each under a new lease. Which
+ * steps of a task, for how long, and the deny-rule check before are the core's (the
+ * `claim` command); this only walks the tasks that have an approved step.
+ */
 export function claim(tx: Tx, input: ClaimInput): { steps: ClaimedStep[] } {
-  const leaseMs = (input.leaseSeconds ?? tx.meta.policy.leaseSeconds) * 1000;
   const claimed: ClaimedStep[] = [];
   // Tasks with an approved step, a page at a time, until `max` is filled: approved steps
   // still waiting on their dependencies must not hide claimable work behind them.
@@ -18,16 +22,9 @@ export function claim(tx: Tx, input: ClaimInput): { steps: ClaimedStep[] } {
     if (claimed.length >= input.max) break;
     const t = tx.load(taskId);
     if (!t.ok) continue;
-    // The kill switch, checked again here: a step the current policy denies is rejected, never handed out.
-    const denied = enforceDenyRules(t.value, tx.meta.policy, tx.ctx(), { recheck: 'steps.claim' });
-    if (denied) tx.commit(denied);
-    const task = denied?.task ?? t.value;
-    const ids = claimableSteps(task).slice(0, input.max - claimed.length).map((s) => s.id);
-    if (ids.length === 0) continue;
-    const r = coreClaim(task, { stepIds: ids, leaseMs }, tx.meta.policy, tx.ctx());
+    const r = run(tx, t.value, { type: 'claim', max: input.max - claimed.length, leaseSeconds: input.leaseSeconds });
     if (!r.ok) continue;
-    tx.commit(r.value);
-    for (const id of ids) {
+    for (const id of r.value.claimed ?? []) {
       const s = r.value.task.steps.find((x) => x.id === id)!;
       claimed.push({
         taskId: s.taskId, stepId: s.id, key: s.key, kind: s.kind, title: s.title, params: s.params, paramsHash: s.paramsHash,
@@ -57,31 +54,22 @@ function loadByStep(tx: Tx, stepId: string) {
 export function heartbeat(tx: Tx, input: HeartbeatInput): Result<Heartbeat> {
   const t = loadByStep(tx, input.stepId);
   if (!t.ok) return t;
-  const leaseMs = (input.leaseSeconds ?? tx.meta.policy.leaseSeconds) * 1000;
-  const r = coreHeartbeat(t.value, { stepId: input.stepId, leaseId: input.leaseId, leaseMs }, tx.ctx());
-  if (!r.ok) return r;
-  tx.commit(r.value);
-  return ok(r.value.heartbeat);
+  const r = run(tx, t.value, { type: 'heartbeat', stepId: input.stepId, leaseId: input.leaseId, leaseSeconds: input.leaseSeconds });
+  return r.ok ? ok(r.value.heartbeat ?? { cancelled: false }) : r;
 }
 
 export function complete(tx: Tx, input: CompleteInput): Result<StepReport> {
   const t = loadByStep(tx, input.stepId);
   if (!t.ok) return t;
-  const usage = fullUsage(input.usage);
-  const r = coreComplete(t.value, { stepId: input.stepId, leaseId: input.leaseId, output: input.output, ...(usage ? { usage } : {}) }, tx.ctx());
-  if (!r.ok) return r;
-  tx.commit(r.value);
-  return ok(report(r.value.task, input.stepId));
+  const r = run(tx, t.value, { type: 'complete', stepId: input.stepId, leaseId: input.leaseId, output: input.output, usage: fullUsage(input.usage) });
+  return r.ok ? ok(report(r.value.task, input.stepId)) : r;
 }
 
 export function failed(tx: Tx, input: FailInput): Result<StepReport> {
   const t = loadByStep(tx, input.stepId);
   if (!t.ok) return t;
-  const usage = fullUsage(input.usage);
-  const r = failStep(t.value, { stepId: input.stepId, leaseId: input.leaseId, error: input.error, ...(usage ? { usage } : {}) }, tx.meta.policy.maxAttempts, tx.ctx());
-  if (!r.ok) return r;
-  tx.commit(r.value);
-  return ok(report(r.value.task, input.stepId));
+  const r = run(tx, t.value, { type: 'fail', stepId: input.stepId, leaseId: input.leaseId, error: input.error, usage: fullUsage(input.usage) });
+  return r.ok ? ok(report(r.value.task, input.stepId)) : r;
 }
 
 function report(task: Task, stepId: string): StepReport {

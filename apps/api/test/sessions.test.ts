@@ -22,6 +22,9 @@ describe('tasks that grow', () => {
     const second = await t.agent.tasks.append.mutate({ taskId: opened.id, steps: [cmd('build', 'make build'), cmd('test', 'make test', ['build'])] });
     expect(second.steps.map((s) => [s.key, s.status, s.index])).toEqual([['build', 'awaiting_approval', 1], ['test', 'awaiting_approval', 2]]);
     expect(second.task.steps).toHaveLength(3);
+    // A host finds its step by its own id (the key): steps.get {taskId, key}.
+    expect((await t.viewer.steps.get.query({ taskId: opened.id, key: 'test' })).id).toBe(second.steps[1]!.id);
+    expect((await errorOf(t.viewer.steps.get.query({ taskId: opened.id, key: 'nope' }))).code).toBe('NOT_FOUND');
     const claimed = await t.agent.steps.claim.mutate({ taskId: opened.id, max: 5 });
     await t.agent.steps.complete.mutate({ stepId: claimed.steps[0]!.stepId, leaseId: claimed.steps[0]!.leaseId });
     const build = await openApproval(t.approver, opened.id, 'build');

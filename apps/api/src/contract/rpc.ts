@@ -45,6 +45,8 @@ export interface WorkspaceRpc {
   getStep(cred: Cred, stepId: string): Promise<Result<Step>>;
   /** The decision history, newest first (issue 16). */
   listHistory(cred: Cred, input: ListHistoryInput): Promise<Result<Page<HistoryEntry>>>;
+  /** A step by its task and key (steps.get {taskId, key}). */
+  getStepByKey(cred: Cred, taskId: string, key: string): Promise<Result<Step>>;
   /** A single-use ticket for the live socket. */
   ticket(cred: Cred): Promise<Result<Ticket>>;
 

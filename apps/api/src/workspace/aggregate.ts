@@ -10,6 +10,7 @@ import {
 } from '@greenlight/core';
 import { writeMeta, type WorkspaceMeta } from './meta.ts';
 import { sealedKid } from './seal.ts';
+import { sqlTag } from './sql.ts';
 
 type KeyRow = { id: string; principal: string; role: string; secret_hash: string; created_at: number; revoked_at: number | null; last_used_at: number | null };
 type WebhookRow = { id: string; url: string; events: string; format: string; secret: string; created_at: number };
@@ -47,26 +48,27 @@ export type Given = Partial<Pick<WorkspaceState, WorkspaceSlice>>;
 export function loadState(sql: SqlStorage, meta: WorkspaceMeta, command: WorkspaceCommand, given: Given = {}): WorkspaceState {
   const { id, policy, policyVersion, limits, usage } = meta;
   const state = { ...emptyWorkspaceState({ id, policy, policyVersion, limits, usage }), ...given };
+  const q = sqlTag(sql);
   for (const slice of readsOf(command)) {
     if (slice in given) continue;
     if (slice === 'keys') {
-      const rows = command.type === 'key.use' ? sql.exec<KeyRow>(`SELECT * FROM keys WHERE id = ?`, command.id) : sql.exec<KeyRow>(`SELECT * FROM keys`);
-      state.keys = byId(rows.toArray().map(keyRecord));
+      const rows = command.type === 'key.use' ? q<KeyRow>`SELECT * FROM keys WHERE id = ${command.id}` : q<KeyRow>`SELECT * FROM keys`;
+      state.keys = byId(rows.map(keyRecord));
     }
     if (slice === 'webhooks') {
       const rows = command.type === 'webhook.delete' || command.type === 'webhook.create'
-        ? sql.exec<WebhookRow>(`SELECT * FROM webhooks WHERE id = ?`, command.id)
-        : sql.exec<WebhookRow>(`SELECT * FROM webhooks`);
-      state.webhooks = byId(rows.toArray().map(webhookRecord));
+        ? q<WebhookRow>`SELECT * FROM webhooks WHERE id = ${command.id}`
+        : q<WebhookRow>`SELECT * FROM webhooks`;
+      state.webhooks = byId(rows.map(webhookRecord));
     }
     if (slice === 'deliveries') {
       const rows = command.type === 'webhook.delete'
-        ? sql.exec<DeliveryRow>(`SELECT * FROM deliveries WHERE webhook_id = ? AND status = 'pending'`, command.id)
-        : command.type === 'delivery.attempted' ? sql.exec<DeliveryRow>(`SELECT * FROM deliveries WHERE id = ?`, command.id) : undefined;
-      state.deliveries = byId((rows?.toArray() ?? []).map(deliveryRecord));
+        ? q<DeliveryRow>`SELECT * FROM deliveries WHERE webhook_id = ${command.id} AND status = 'pending'`
+        : command.type === 'delivery.attempted' ? q<DeliveryRow>`SELECT * FROM deliveries WHERE id = ${command.id}` : [];
+      state.deliveries = byId(rows.map(deliveryRecord));
     }
     if (slice === 'idempotency' && (command.type === 'idempotency.check' || command.type === 'idempotency.remember')) {
-      const row = sql.exec<IdemRow>(`SELECT * FROM idempotency WHERE principal = ? AND key = ?`, command.principal, command.key).toArray()[0];
+      const row = q<IdemRow>`SELECT * FROM idempotency WHERE principal = ${command.principal} AND key = ${command.key}`[0];
       if (row) state.idempotency = { [`${row.principal}\u0000${row.key}`]: idemRecord(row) };
     }
   }
@@ -80,6 +82,7 @@ const idemRecord = (r: IdemRow): IdempotencyRecord => ({
 
 /** Write what execute changed; settings also go into the object's cached meta, so the copy never differs from storage. */
 export function saveState(sql: SqlStorage, meta: WorkspaceMeta, before: WorkspaceState, after: WorkspaceState): void {
+  const q = sqlTag(sql);
   const s = after.settings;
   if (s.policy !== before.settings.policy || s.policyVersion !== before.settings.policyVersion) {
     writeMeta(sql, 'policy', { policy: s.policy, policyVersion: s.policyVersion });
@@ -88,37 +91,32 @@ export function saveState(sql: SqlStorage, meta: WorkspaceMeta, before: Workspac
   if (s.limits !== before.settings.limits) writeMeta(sql, 'limits', s.limits);
   Object.assign(meta, { policy: s.policy, policyVersion: s.policyVersion, usage: s.usage, limits: s.limits });
   for (const k of changed(before.keys, after.keys)) {
-    sql.exec(
-      `INSERT INTO keys (id, principal, role, secret_hash, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET revoked_at = excluded.revoked_at, last_used_at = excluded.last_used_at`,
-      k.id, k.principal, k.role, k.secretHash, k.createdAt, k.revokedAt ?? null, k.lastUsedAt ?? null,
-    );
+    q`INSERT INTO keys (id, principal, role, secret_hash, created_at, revoked_at, last_used_at)
+      VALUES (${k.id}, ${k.principal}, ${k.role}, ${k.secretHash}, ${k.createdAt}, ${k.revokedAt ?? null}, ${k.lastUsedAt ?? null})
+      ON CONFLICT (id) DO UPDATE SET revoked_at = excluded.revoked_at, last_used_at = excluded.last_used_at`;
   }
   for (const w of changed(before.webhooks, after.webhooks)) {
     if (sealedKid(w.sealedSecret) === undefined) throw new Error('a webhook secret must be stored sealed');
-    sql.exec(`INSERT INTO webhooks (id, url, events, format, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)`, w.id, w.url, JSON.stringify(w.events), w.format, w.sealedSecret, w.createdAt);
+    q`INSERT INTO webhooks (id, url, events, format, secret, created_at)
+      VALUES (${w.id}, ${w.url}, ${JSON.stringify(w.events)}, ${w.format}, ${w.sealedSecret}, ${w.createdAt})`;
   }
-  for (const id of removed(before.webhooks, after.webhooks)) sql.exec(`DELETE FROM webhooks WHERE id = ?`, id);
+  for (const id of removed(before.webhooks, after.webhooks)) q`DELETE FROM webhooks WHERE id = ${id}`;
   for (const d of changed(before.deliveries, after.deliveries)) {
-    sql.exec(
-      `INSERT INTO deliveries (id, webhook_id, event_seq, event, body, status, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
-         last_status = excluded.last_status, last_error = excluded.last_error, delivered_at = excluded.delivered_at`,
-      d.id, d.webhookId, d.eventSeq, d.event, d.body, d.status, d.attempts, d.nextAttemptAt ?? null, d.lastStatus ?? null, d.lastError ?? null, d.createdAt, d.deliveredAt ?? null,
-    );
+    q`INSERT INTO deliveries (id, webhook_id, event_seq, event, body, status, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at)
+      VALUES (${d.id}, ${d.webhookId}, ${d.eventSeq}, ${d.event}, ${d.body}, ${d.status}, ${d.attempts}, ${d.nextAttemptAt ?? null},
+              ${d.lastStatus ?? null}, ${d.lastError ?? null}, ${d.createdAt}, ${d.deliveredAt ?? null})
+      ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
+        last_status = excluded.last_status, last_error = excluded.last_error, delivered_at = excluded.delivered_at`;
   }
   for (const slot of removed(before.idempotency, after.idempotency)) {
-    const [principal, key] = slot.split('\u0000');
-    sql.exec(`DELETE FROM idempotency WHERE principal = ? AND key = ?`, principal, key);
+    const [principal = '', key = ''] = slot.split('\u0000');
+    q`DELETE FROM idempotency WHERE principal = ${principal} AND key = ${key}`;
   }
   for (const [slot, r] of Object.entries(after.idempotency)) {
     if (before.idempotency[slot] === r) continue;
-    const [principal, key] = slot.split('\u0000');
-    sql.exec(
-      `INSERT OR REPLACE INTO idempotency (principal, key, request_hash, response, sealed_field, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      principal, key, r.requestHash, r.response, r.sealed?.field ?? null, r.sealed?.box ?? null, r.createdAt,
-    );
+    const [principal = '', key = ''] = slot.split('\u0000');
+    q`INSERT OR REPLACE INTO idempotency (principal, key, request_hash, response, sealed_field, sealed, created_at)
+      VALUES (${principal}, ${key}, ${r.requestHash}, ${r.response}, ${r.sealed?.field ?? null}, ${r.sealed?.box ?? null}, ${r.createdAt})`;
   }
 }
 
@@ -128,7 +126,7 @@ const removed = <T>(before: Readonly<Record<string, T>>, after: Readonly<Record<
   Object.keys(before).filter((id) => !(id in after));
 
 /**
- * Load, execute, save: one workspace command against storage. The caller appends the
+ * Load, executeWorkspace, save: one workspace command against storage. The caller appends the
  * answered events (Tx.run does). `buckets` are the limiter's, kept in memory.
  */
 export function runCommand(sql: SqlStorage, meta: WorkspaceMeta, command: WorkspaceCommand, env: WorkspaceEnv, given?: Given): Result<WorkspaceExecuted> {

@@ -89,6 +89,7 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   listEvents(cred: Cred, input: ListEventsInput) { return this.run(P.listEvents, cred, input); }
   auditExport(cred: Cred, input: AuditExportInput) { return this.run(P.auditExport, cred, input); }
   getStep(cred: Cred, stepId: string) { return this.run(P.getStep, cred, stepId); }
+  getStepByKey(cred: Cred, taskId: string, key: string) { return this.run(P.getStepByKey, cred, { taskId, key }); }
   ticket(cred: Cred) { return this.run(P.ticket, cred, undefined); }
   createKey(cred: Cred, input: CreateKeyInput & Idem) { return this.run(P.createKey, cred, input); }
   setLimits(cred: Cred, input: { limits: RateLimits } & Idem) { return this.run(P.setLimits, cred, input); }

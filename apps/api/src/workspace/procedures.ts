@@ -59,6 +59,7 @@ export const PROCEDURES = {
   auditExport: proc({ capability: 'admin', apply: (tx, i: AuditExportInput) => audit.exportPage(tx, i) }),
   listHistory: proc({ capability: read, apply: (tx, i: ListHistoryInput) => ok(listHistory(tx.sql, i)) }),
   getStep: proc({ capability: read, apply: (tx, stepId: string) => steps.get(tx, stepId) }),
+  getStepByKey: proc({ capability: read, apply: (tx, i: { taskId: string; key: string }) => sessions.stepByKey(tx, i.taskId, i.key) }),
   /** A single-use ticket for the live socket: the key never goes in a URL, and only the ticket's hash is stored. */
   ticket: proc({ capability: read, prepare: () => mintTicket(), apply: (tx, _: undefined, minted) => ok(issueTicket(tx.sql, tx.meta.id, tx.key, minted, tx.now)) }),
 

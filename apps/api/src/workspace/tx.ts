@@ -12,6 +12,7 @@ import type { WorkspaceMeta } from './meta.ts';
 import { insertHistory } from './history.ts';
 import { appendEvents, loadTask, saveTask } from './store.ts';
 import { syncSessionRows } from './sessions-store.ts';
+import { sqlTag, type Sql } from './sql.ts';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -20,6 +21,8 @@ export class Tx {
   /** Whether this call wrote any task or step: deadlines may have moved even without an event (a heartbeat). */
   dirty = false;
   readonly sql: SqlStorage;
+  /** The same storage through the `sql` tag: q<Row>`SELECT ... WHERE id = ${id}` binds every value (sql.ts). */
+  readonly q: Sql;
   readonly meta: WorkspaceMeta;
   readonly key: Key;
   readonly now: number;
@@ -30,6 +33,7 @@ export class Tx {
 
   constructor(sql: SqlStorage, meta: WorkspaceMeta, key: Key, now: number, newId: () => string, allowPrivateTargets = false) {
     this.sql = sql;
+    this.q = sqlTag(sql);
     this.meta = meta;
     this.key = key;
     this.now = now;

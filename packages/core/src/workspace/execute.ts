@@ -1,5 +1,5 @@
 /**
- * The workspace aggregate's one way in: `execute(state, command, env)` answers the next
+ * The workspace aggregate's one way in: `executeWorkspace(state, command, env)` answers the next
  * state and the events to append, or a typed error that changes nothing. Every rule about
  * keys, policy versions, limits, webhooks, deliveries, idempotency, rate limits and usage
  * lives here; the Durable Object only loads, calls and stores.

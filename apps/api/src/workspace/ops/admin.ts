@@ -10,11 +10,9 @@ import type { Tx } from '../tx.ts';
 
 export function workspaceDetail(tx: Tx): WorkspaceDetail {
   const { usage, ...meta } = tx.meta;
-  const tasks = Object.fromEntries(
-    tx.sql.exec<{ status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM tasks GROUP BY status`).toArray().map((r) => [r.status, r.n]),
-  );
-  const openApprovals = tx.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM steps WHERE awaiting_since IS NOT NULL`).one().n;
-  const events = tx.sql.exec<{ n: number }>(`SELECT COALESCE(MAX(seq), 0) AS n FROM events`).one().n;
+  const tasks = Object.fromEntries(tx.q<{ status: string; n: number }>`SELECT status, COUNT(*) AS n FROM tasks GROUP BY status`.map((r) => [r.status, r.n]));
+  const openApprovals = tx.q<{ n: number }>`SELECT COUNT(*) AS n FROM steps WHERE awaiting_since IS NOT NULL`[0]!.n;
+  const events = tx.q<{ n: number }>`SELECT COALESCE(MAX(seq), 0) AS n FROM events`[0]!.n;
   return { ...meta, counts: { tasks, openApprovals, events }, usage, you: { keyId: tx.key.id, principal: tx.key.principal, role: tx.key.role } };
 }
 
@@ -68,14 +66,10 @@ export function events(tx: Tx, input: ListEventsInput): { items: Event[]; nextCu
 
 /** Replay the steps of recent tasks through a candidate policy, at most SIMULATE_MAX_STEPS (one more read to know there were more); nothing is written. */
 export function simulate(tx: Tx, input: SimulateInput): SimulationReport {
-  const rows = tx.sql
-    .exec<{ data: string }>(
-      `SELECT s.data FROM steps s
-       WHERE s.task_id IN (SELECT id FROM tasks WHERE created_at >= ? ORDER BY id DESC LIMIT ?)
-       ORDER BY s.task_id, s.idx LIMIT ?`,
-      input.since ?? 0, input.limit, SIMULATE_MAX_STEPS + 1,
-    )
-    .toArray();
+  const rows = tx.q<{ data: string }>`
+    SELECT s.data FROM steps s
+    WHERE s.task_id IN (SELECT id FROM tasks WHERE created_at >= ${input.since ?? 0} ORDER BY id DESC LIMIT ${input.limit})
+    ORDER BY s.task_id, s.idx LIMIT ${SIMULATE_MAX_STEPS + 1}`;
   return simulatePolicy(input.policy, rows.map((r) => JSON.parse(r.data) as Step));
 }
 

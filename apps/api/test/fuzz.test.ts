@@ -30,6 +30,7 @@ import { describeExchange, enc, errorCode, internalError, succeeded, UNKNOWN_PAT
 const NATURAL: Record<string, keyof Team['keys'] | 'root'> = {
   workspaces: 'root', 'workspaces.get': 'viewer', 'workspaces.setLimits': 'admin', keys: 'admin', policy: 'admin', webhooks: 'admin',
   'tasks.plan': 'agent', 'tasks.revise': 'agent', 'tasks.cancel': 'agent', steps: 'agent', 'tasks.setMode': 'approver', approvals: 'approver',
+  'tasks.append': 'agent', 'tasks.close': 'agent', grants: 'approver', 'grants.confirm': 'admin',
 };
 const FAULTS = ['none', 'none', 'none', 'input', 'input', 'input', 'wire', 'wire', 'credential', 'all'] as const;
 

@@ -11,7 +11,8 @@ import { allEvents, errorOf, openApproval, team } from './harness.ts';
 const cmd = (key: string, command: string, dependsOn: string[] = []) => ({ key, kind: 'run_command' as const, title: key, params: { command }, dependsOn });
 const read = (key: string) => ({ key, kind: 'read' as const, title: key, params: { tool: 'read_file', paths: [`src/${key}.ts`] } });
 
-describe('tasks that grow', () => {
+// Each test is a dozen or more round trips through the Worker: a loaded machine needs more than the default 5 s.
+describe('tasks that grow', { timeout: 20_000 }, () => {
   it('a session of several appends is one task, active while open, each step judged as it arrives', async () => {
     const t = await team();
     const opened = await t.agent.tasks.plan.mutate({ title: 'a session', steps: [], open: true, session: 'sess-many' });

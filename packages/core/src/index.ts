@@ -21,6 +21,7 @@ export * from './schemas/step.ts';
 export * from './schemas/task.ts';
 export * from './schemas/approval.ts';
 export * from './schemas/grant.ts';
+export * from './schemas/grant-proposal.ts';
 export * from './schemas/event.ts';
 export * from './schemas/workspace.ts';
 export * from './schemas/api.ts';

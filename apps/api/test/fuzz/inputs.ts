@@ -22,12 +22,15 @@ export type Pool = {
   hashes: Set<string>;
   keys: Set<string>;
   webhooks: Set<string>;
+  /** Remembered grants and the rules `always` proposed (docs/sessions.md). */
+  grants: Set<string>;
+  proposals: Set<string>;
   /** The task and kind of each step (and the kind behind each approval), for revisions and modifies that fit. */
   taskOf: Map<string, string>;
   kindOf: Map<string, Kind>;
 };
 export const newPool = (): Pool => ({
-  tasks: new Set(), steps: new Set(), approvals: new Map(), open: new Map(), leases: new Map(), live: new Map(), hashes: new Set(), keys: new Set(), webhooks: new Set(), taskOf: new Map(), kindOf: new Map(),
+  tasks: new Set(), steps: new Set(), approvals: new Map(), open: new Map(), leases: new Map(), live: new Map(), hashes: new Set(), keys: new Set(), webhooks: new Set(), grants: new Set(), proposals: new Set(), taskOf: new Map(), kindOf: new Map(),
 });
 
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -65,6 +68,8 @@ export function harvest(pool: Pool, v: unknown): void {
   }
   if (id && str(v.principal) && str(v.role)) pool.keys.add(id);
   if (id && str(v.url) && Array.isArray(v.events)) pool.webhooks.add(id);
+  if (id && taskId && isObj(v.matcher) && !str(v.grantId)) pool.grants.add(id);
+  if (id && str(v.grantId) && isObj(v.rule)) pool.proposals.add(id);
   for (const x of Object.values(v)) harvest(pool, x);
 }
 
@@ -150,9 +155,21 @@ export function validInput(g: G, path: string, own: Pool, foreign: Pool): unknow
     case 'policy.simulate': return { policy: policyInput(g), limit: g(fc.integer, { min: 1, max: 500 }) };
     case 'policy.evaluate': return { step: stepInput(g, 'e', []), ...(g(fc.boolean) ? { mode: 'autopilot' } : {}) };
     case 'tasks.plan': {
-      const keys = Array.from({ length: g(fc.integer, { min: 1, max: 4 }) }, (_, i) => `s${i}`);
-      return { title: `${g(fc.string, { maxLength: 30 })}x`, steps: keys.map((k, i) => stepInput(g, k, keys.slice(0, i))), ...idem() };
+      // Sometimes an agent session: an open task (maybe with no step yet), found again by its session.
+      const open = g(fc.nat, 3) === 0;
+      const keys = Array.from({ length: g(fc.integer, { min: open ? 0 : 1, max: 4 }) }, (_, i) => `s${i}`);
+      const session = open && g(fc.boolean) ? { session: `fz-${g(fc.nat, 3)}` } : {};
+      return { title: `${g(fc.string, { maxLength: 30 })}x`, steps: keys.map((k, i) => stepInput(g, k, keys.slice(0, i))), ...(open ? { open: true } : {}), ...session, ...idem() };
     }
+    case 'tasks.append': {
+      const key = `a${g(fc.nat, 50)}`;
+      return { taskId: task(), steps: [stepInput(g, key, g(fc.boolean) ? ['s0'] : [])], ...idem() };
+    }
+    case 'tasks.close': return { taskId: task(), ...idem() };
+    case 'grants.list': return { ...(g(fc.boolean) ? { taskId: task() } : {}), includeRevoked: g(fc.boolean) };
+    case 'grants.revoke': return { grantId: idOf(g, own.grants, foreign.grants), ...idem() };
+    case 'grants.proposals': return { all: g(fc.boolean) };
+    case 'grants.confirm': return { proposalId: idOf(g, own.proposals, foreign.proposals), ...idem() };
     case 'tasks.get': return { taskId: task() };
     case 'tasks.list': return { limit: g(fc.integer, { min: 1, max: 200 }), ...(g(fc.boolean) ? { status: 'active' } : {}) };
     case 'tasks.revise': {
@@ -162,9 +179,13 @@ export function validInput(g: G, path: string, own: Pool, foreign: Pool): unknow
     case 'tasks.setMode': return { taskId: task(), mode: g(fc.constantFrom, 'manual', 'copilot', 'autopilot'), ...idem() };
     case 'tasks.cancel': return { taskId: task(), reason: 'fuzz', ...idem() };
     case 'approvals.list': return { limit: 200, ...(g(fc.boolean) ? { taskId: task() } : {}) };
-    case 'approvals.decide': return { ...approval(), ...idem() };
+    case 'approvals.decide': {
+      // Sometimes "for this session" or "always" (refused with a decision other than approve or modify).
+      const scope = g(fc.constantFrom, undefined, undefined, 'once', 'task', 'always');
+      return { ...approval(), ...(scope ? { scope } : {}), ...idem() };
+    }
     case 'approvals.decideMany': return { items: Array.from({ length: g(fc.integer, { min: 1, max: 3 }) }, approval), ...idem() };
-    case 'steps.get': return { stepId: step() };
+    case 'steps.get': return g(fc.nat, 3) === 0 ? { taskId: task(), key: g(fc.constantFrom, 's0', 's1', 'a1') } : { stepId: step() };
     case 'steps.claim': return { max: g(fc.integer, { min: 1, max: 5 }), ...(g(fc.boolean) ? { taskId: task() } : {}), ...(g(fc.boolean) ? { leaseSeconds: 3600 } : {}) };
     case 'steps.heartbeat': return { ...lease(), leaseSeconds: 3600 };
     case 'steps.complete': return { ...lease(), ...(g(fc.boolean) ? { output: g(fc.jsonValue, { maxDepth: 2 }) } : {}), ...(g(fc.boolean) ? { usage: { inputTokens: 10, costUsd: 0.01 } } : {}), ...idem() };

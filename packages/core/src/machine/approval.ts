@@ -5,8 +5,6 @@ import type { OpenApproval, Step, Vote } from '../schemas/step.ts';
 import type { Task, TaskRecord } from '../schemas/task.ts';
 import type { EventData } from '../schemas/event.ts';
 import type { Draft } from './draft.ts';
-import type { GrantMatcher } from '../schemas/grant.ts';
-import { deriveGrant } from './grants.ts';
 
 /** Why an approval is asked for, added to its event: the rule, a modify short of N, a changed dependency. */
 export type ApprovalCause = Partial<Pick<EventData<'approval.requested'>, 'rule' | 'reason' | 'modifiedBy' | 'paramsHash'>>;
@@ -75,17 +73,9 @@ export function viewOf(
     ...(a.expiresAt !== undefined ? { expiresAt: a.expiresAt } : {}),
     defaultOnTimeout: a.defaultOnTimeout,
     createdBy: task.createdBy,
-    ...withSuggestedGrant(step, about.params),
     ...(step.context !== undefined ? { context: step.context } : {}),
     ...(step.waitUntil !== undefined ? { waitUntil: step.waitUntil } : {}),
   };
-}
-
-/** The grant "approve for this session" would give on this revision (machine/grants.ts), when one can be derived. */
-function withSuggestedGrant(step: Step, params: Record<string, unknown>): { suggestedGrant?: GrantMatcher } {
-  if (step.kind === 'clarify') return {};
-  const suggestedGrant = deriveGrant({ kind: step.kind, params, risk: step.risk });
-  return suggestedGrant ? { suggestedGrant } : {};
 }
 
 export const openApprovals = (task: Task): Approval[] =>

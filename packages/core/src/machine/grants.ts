@@ -14,6 +14,7 @@ import { compileGlob } from '../patterns.ts';
 import { analysed } from '../policy-command.ts';
 import { subjectPaths, subjectTool, type PolicySubject } from '../policy-rules.ts';
 import { renderWord, type ShellPart } from '../shell/parse.ts';
+import type { Approval } from '../schemas/approval.ts';
 import type { Grant, GrantMatcher } from '../schemas/grant.ts';
 import type { Policy, PolicyRule, PolicyVerdict } from '../schemas/policy.ts';
 import type { TaskRecord } from '../schemas/task.ts';
@@ -46,6 +47,18 @@ export function deriveGrant(step: PolicySubject): GrantMatcher | undefined {
   }
   const tool = subjectTool(step);
   return tool !== undefined ? { kind: 'tool', tool } : undefined;
+}
+
+/**
+ * The approval with the grant "approve for this session" would give (`suggestedGrant`),
+ * when one can be derived. Added by the object when it serves approvals, not by the
+ * view itself (machine/approval.ts), so a reader of views (the page) does not load the
+ * command parser.
+ */
+export function withSuggestedGrant<A extends Pick<Approval, 'kind' | 'params' | 'declaredRisk'> & { suggestedGrant?: GrantMatcher | undefined }>(a: A): A {
+  if (a.kind === 'clarify') return a;
+  const suggestedGrant = deriveGrant({ kind: a.kind, params: a.params, ...(a.declaredRisk !== undefined ? { risk: a.declaredRisk } : {}) });
+  return suggestedGrant ? { ...a, suggestedGrant } : a;
 }
 
 /** Why a matcher cannot be used (a glob that can never match or is not linear, a command the parser cannot read), if so. */

@@ -7,8 +7,6 @@
 import { z } from 'zod';
 import { GrantScope, StepKind } from '../enums.ts';
 import { EpochMs, Id } from './common.ts';
-import { PolicyRule } from './policy-shape.ts';
-import { SimulationReport } from '../simulate.ts';
 
 const Word = z.string().min(1).max(1000);
 
@@ -48,26 +46,6 @@ export const Grant = z.object({
   proposalId: Id.optional(),
 });
 export type Grant = z.infer<typeof Grant>;
-
-/** A proposed workspace rule from an `always` grant: an allow rule an admin may confirm into the policy. */
-export const GrantProposal = z.object({
-  id: Id,
-  grantId: Id,
-  taskId: Id,
-  stepId: Id,
-  by: z.string(),
-  createdAt: EpochMs,
-  matcher: GrantMatcher,
-  rule: PolicyRule,
-  status: z.enum(['proposed', 'confirmed']),
-  confirmedAt: EpochMs.optional(),
-  confirmedBy: z.string().optional(),
-  /** The policy version the rule went into, once confirmed. */
-  policyVersion: z.number().int().optional(),
-  /** policy.simulate of the policy with the rule in place, over recent tasks, when it was proposed. */
-  simulation: SimulationReport,
-});
-export type GrantProposal = z.infer<typeof GrantProposal>;
 
 export const ListGrantsInput = z.strictObject({ taskId: Id.optional(), includeRevoked: z.boolean().default(false) });
 export type ListGrantsInput = z.infer<typeof ListGrantsInput>;

@@ -1,6 +1,6 @@
 /** Approval operations: the inbox, one approval open or not, one decision, and a batch that lands whole or not at all. */
 import {
-  approvalRecord, decideMany as coreDecideMany, fail, ok,
+  approvalRecord, decideMany as coreDecideMany, withSuggestedGrant, fail, ok,
   type Approval, type ApprovalRecord, type DecideInput, type DecideResult, type DecideManyInput, type ListApprovalsInput, type Result, type Task,
 } from '@greenlight/core';
 import { approvalCursor, findApproval, listOpenApprovals, stepEvents } from '../store.ts';
@@ -9,7 +9,7 @@ import type { Tx } from '../tx.ts';
 import { recordProposals } from './grants.ts';
 
 export function list(tx: Tx, input: ListApprovalsInput): { items: Approval[]; nextCursor?: string } {
-  const items = listOpenApprovals(tx.sql, { ...input, limit: input.limit + 1 });
+  const items = listOpenApprovals(tx.sql, { ...input, limit: input.limit + 1 }).map(withSuggestedGrant);
   const more = items.length > input.limit;
   const page = more ? items.slice(0, input.limit) : items;
   return { items: page, ...(more ? { nextCursor: approvalCursor(page.at(-1)!) } : {}) };
@@ -26,7 +26,8 @@ export function get(tx: Tx, approvalId: string): Result<ApprovalRecord> {
   const t = tx.load(found.taskId);
   if (!t.ok) return t;
   const record = approvalRecord(t.value, found.stepId, approvalId, stepEvents(tx.sql, found.taskId, found.stepId));
-  return record ? ok(record) : fail('NOT_FOUND', `approval ${approvalId} not found`);
+  if (!record) return fail('NOT_FOUND', `approval ${approvalId} not found`);
+  return ok(record.approval ? { ...record, approval: withSuggestedGrant(record.approval) } : record);
 }
 
 /** A decision's answer: the statuses after it, and the step itself as steps.get would show it now. */

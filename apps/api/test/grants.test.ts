@@ -21,7 +21,8 @@ async function granted(t: Team, command: string, extra: { scope?: 'task' | 'alwa
   return { task, approval: a, decided, grant: grants.items[0]! };
 }
 
-describe('remembered grants', () => {
+// Each test is a dozen or more round trips through the Worker: a loaded machine needs more than the default 5 s.
+describe('remembered grants', { timeout: 20_000 }, () => {
   it('approves the next identical command at once as grant:<id>, and a different command still asks', async () => {
     const t = await team();
     const { task, approval, decided, grant } = await granted(t, 'npm test');
@@ -125,6 +126,9 @@ describe('remembered grants', () => {
     await t.approver.approvals.decide.mutate({ approvalId: a.approvalId, decision: 'approve', paramsHash: a.paramsHash, scope: 'task' });
     const now = await t.viewer.tasks.get.query({ taskId: task.id });
     expect(now.steps.map((s) => s.status)).toEqual(['approved', 'approved', 'awaiting_approval']);
+    // The waiting step's approval closed by the grant, in the name of the reviewer who gave it.
+    const b = await t.viewer.approvals.get.query({ approvalId: now.steps[1]!.approval!.id });
+    expect(b).toMatchObject({ status: 'approved', closedBy: 'alice', decidedBy: ['alice'], decision: { decision: 'policy', rule: expect.stringMatching(/^grant:/) } });
     const c = now.steps[2]!;
     const revised = await t.agent.tasks.revise.mutate({ taskId: task.id, stepId: c.id, params: { command: 'npm test' } });
     expect(revised.steps[2]).toMatchObject({ status: 'approved', revision: 2 });

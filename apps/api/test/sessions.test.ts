@@ -11,7 +11,8 @@ import { allEvents, errorOf, openApproval, team } from './harness.ts';
 const cmd = (key: string, command: string, dependsOn: string[] = []) => ({ key, kind: 'run_command' as const, title: key, params: { command }, dependsOn });
 const read = (key: string) => ({ key, kind: 'read' as const, title: key, params: { tool: 'read_file', paths: [`src/${key}.ts`] } });
 
-describe('tasks that grow', () => {
+// Each test is a dozen or more round trips through the Worker: a loaded machine needs more than the default 5 s.
+describe('tasks that grow', { timeout: 20_000 }, () => {
   it('a session of several appends is one task, active while open, each step judged as it arrives', async () => {
     const t = await team();
     const opened = await t.agent.tasks.plan.mutate({ title: 'a session', steps: [], open: true, session: 'sess-many' });
@@ -22,6 +23,9 @@ describe('tasks that grow', () => {
     const second = await t.agent.tasks.append.mutate({ taskId: opened.id, steps: [cmd('build', 'make build'), cmd('test', 'make test', ['build'])] });
     expect(second.steps.map((s) => [s.key, s.status, s.index])).toEqual([['build', 'awaiting_approval', 1], ['test', 'awaiting_approval', 2]]);
     expect(second.task.steps).toHaveLength(3);
+    // A host finds its step by its own id (the key): steps.get {taskId, key}.
+    expect((await t.viewer.steps.get.query({ taskId: opened.id, key: 'test' })).id).toBe(second.steps[1]!.id);
+    expect((await errorOf(t.viewer.steps.get.query({ taskId: opened.id, key: 'nope' }))).code).toBe('NOT_FOUND');
     const claimed = await t.agent.steps.claim.mutate({ taskId: opened.id, max: 5 });
     await t.agent.steps.complete.mutate({ stepId: claimed.steps[0]!.stepId, leaseId: claimed.steps[0]!.leaseId });
     const build = await openApproval(t.approver, opened.id, 'build');

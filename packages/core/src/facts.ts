@@ -52,11 +52,12 @@ export function mayApprove(
 }
 
 /**
- * The people behind a decision: its `by` without the policy's and the clock's names
- * (`policy:<rule>`, `timeout`). A raised task mode's approval names the person who
- * raised it; a rule's own approval names nobody.
+ * The people behind a decision: its `by` without the policy's, a grant's and the clock's
+ * names (`policy:<rule>`, `grant:<id>`, `timeout`). A raised task mode's approval names
+ * the person who raised it; a rule's own approval names nobody (nor does a grant's: its
+ * reviewer is on the grant and in the event, `grantedBy`).
  */
-export const decisionPeople = (d: Pick<StepDecision, 'by'>): string[] => d.by.filter((b) => !b.startsWith('policy:') && b !== 'timeout');
+export const decisionPeople = (d: Pick<StepDecision, 'by'>): string[] => d.by.filter((b) => !b.startsWith('policy:') && !b.startsWith('grant:') && b !== 'timeout');
 
 const STATUS_LABEL: Record<StepStatus | TaskStatus, string> = {
   awaiting_approval: 'awaiting approval',

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_POLICY, Policy, StepInput, deriveGrant, execute, grantMatches, grantRule, grantRuleIndex, sessionIdleMs,
+  DEFAULT_POLICY, Policy, StepInput, deriveGrant, eventSummary, execute, grantMatches, grantRule, grantRuleIndex, sessionIdleMs,
   type GrantMatcher, type Task, type TaskCommand,
 } from '../src/index.ts';
 import { commandStep, expectError, hashOf, makeEnv, readStep, stepOf, unwrap, type Env, type StepSpec } from './fixtures.ts';
@@ -179,5 +179,16 @@ describe('giveGrant through decide', () => {
     const revoked = unwrap(execute(more.task, { type: 'revokeGrant', grantId: grant.id }, { ...env.ctx('bob'), role: 'approver', policy }));
     const after = unwrap(execute(revoked.task, { type: 'append', ...(await steps([commandStep('y', [], { params: { command: 'make y' } })])) }, { ...env.ctx('agent'), role: 'agent', policy }));
     expect(stepOf(after.task, 'y').status).toBe('awaiting_approval');
+  });
+});
+
+describe('session events as text (greenlight watch, the page)', () => {
+  it('says which steps were appended, why a task closed, and what a grant did', () => {
+    expect(eventSummary({ type: 'task.appended', taskId: 't', data: { stepKeys: ['build', 'test'] } })).toBe('+2 steps: build, test');
+    expect(eventSummary({ type: 'task.closed', taskId: 't', data: { by: 'system', reason: 'idle' } })).toBe('closed (idle) by system');
+    expect(eventSummary({ type: 'grant.used', taskId: 't', stepId: 's', data: { grantId: 'g1', stepKey: 'again', grantedBy: 'alice' } })).toBe('grant g1 (alice) approved again');
+    expect(eventSummary({ type: 'grant.created', taskId: 't', stepId: 's', data: { grantId: 'g1', scope: 'task', matcher: { kind: 'command', argvPrefix: ['npm', 'test'] }, by: 'alice', approvalId: 'a', stepKey: 'k' } })).toBe(
+      'task grant g1 on k: command starts with npm test by alice',
+    );
   });
 });

@@ -43,6 +43,8 @@ export interface WorkspaceRpc {
   listEvents(cred: Cred, input: ListEventsInput): Promise<Result<Page<Event>>>;
   auditExport(cred: Cred, input: AuditExportInput): Promise<Result<AuditExportPage>>;
   getStep(cred: Cred, stepId: string): Promise<Result<Step>>;
+  /** A step by its task and key (steps.get {taskId, key}). */
+  getStepByKey(cred: Cred, taskId: string, key: string): Promise<Result<Step>>;
   /** A single-use ticket for the live socket. */
   ticket(cred: Cred): Promise<Result<Ticket>>;
 

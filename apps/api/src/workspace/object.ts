@@ -147,6 +147,9 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   getStep(cred: Cred, stepId: string) {
     return this.call(cred, 'read', undefined, (tx) => steps.get(tx, stepId));
   }
+  getStepByKey(cred: Cred, taskId: string, key: string) {
+    return this.call(cred, 'read', undefined, (tx) => sessions.stepByKey(tx, taskId, key));
+  }
   /** A single-use ticket for the live socket: the key itself never goes in a URL, and only the ticket's hash is stored. */
   async ticket(cred: Cred) {
     const minted = await mintTicket();

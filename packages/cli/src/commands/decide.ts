@@ -166,7 +166,7 @@ function decideCommand(decision: Exclude<Decision, 'modify'>, usage: string, sum
 
 export const approve = decideCommand(
   'approve',
-  'approve <approvalId> [--hash <paramsHash>] [--for-session | --scope once|task|always] [--grant <matcher JSON>]',
+  'approve <approvalId> [--hash <paramsHash>] [--for-session] [--scope once|task|always] [--grant <matcher JSON>]',
   'approve a step (--for-session: also later matching steps of its task)',
 );
 export const reject = decideCommand('reject', 'reject <approvalId> [-m <reason>]', 'reject a step (vetoes it)');

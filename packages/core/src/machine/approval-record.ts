@@ -15,7 +15,16 @@ import { approvalView, viewOf } from './approval.ts';
 /** An event as this reads it: its chain hash plays no part in the story. */
 type LoggedEvent = UnhashedEvent;
 
-type Closing = { status: ApprovalOutcome; decision?: StepDecision; vote?: Vote['decision']; replacedBy?: string; reason?: string; closedBy: string };
+type Closing = {
+  status: ApprovalOutcome;
+  decision?: StepDecision;
+  vote?: Vote['decision'];
+  replacedBy?: string;
+  reason?: string;
+  closedBy: string;
+  /** The people behind it, when the decision's `by` names none (a grant: its reviewer). */
+  people?: string[];
+};
 
 const withFeedback = (feedback: string | undefined) => (feedback !== undefined ? { feedback } : {});
 
@@ -42,7 +51,12 @@ function closing(e: StepMoveEvent): Closing {
       return { status: 'expired', closedBy: e.actor, decision: { decision: 'timeout', by: ['timeout'], at, reason } };
     }
     case 'step.approved': {
-      const { by, rule, via, modified } = e.data;
+      const { by, rule, via, modified, grant, grantedBy } = e.data;
+      // A new grant of the task answered it (machine/give-grant.ts): approved as grant:<id>, given by its reviewer.
+      if (grant !== undefined) {
+        const name = `grant:${grant}`;
+        return { status: 'approved', closedBy: e.actor, decision: { decision: 'policy', by: [name], at, rule: name }, ...(grantedBy !== undefined ? { people: [grantedBy] } : {}) };
+      }
       if (modified === true) return { status: 'approved', closedBy: e.actor, decision: { decision: 'modify', by: people(by), at }, vote: 'modify' };
       // A rule (a task's raised mode) approved it while it was open; `by` names who raised the mode.
       if (rule !== undefined || via !== undefined) return { status: 'approved', closedBy: e.actor, decision: { decision: 'policy', by: people(by), at, ...(rule !== undefined ? { rule } : {}) } };
@@ -122,7 +136,7 @@ export function approvalRecord(task: Task, stepId: string, approvalId: string, e
     closedAt: event.at,
     closedBy: how.closedBy,
     ...(how.decision ? { decision: how.decision } : {}),
-    decidedBy: how.decision ? decisionPeople(how.decision) : [],
+    decidedBy: how.people ?? (how.decision ? decisionPeople(how.decision) : []),
     votes,
     ...(how.replacedBy !== undefined ? { replacedBy: how.replacedBy } : {}),
     ...(how.reason !== undefined ? { reason: how.reason } : {}),

@@ -1,10 +1,14 @@
 /** steps.*: the executor protocol. */
-import { ClaimedStep, ClaimInput, CompleteInput, FailInput, HeartbeatInput, HeartbeatResult, Id, Step, StepReport } from '@greenlight/core';
+import { ClaimedStep, ClaimInput, CompleteInput, FailInput, HeartbeatInput, HeartbeatResult, Id, Step, StepKey, StepReport } from '@greenlight/core';
 import { z } from 'zod';
 import { router, unwrap, workspaceProcedure } from '../init.ts';
 
 export const stepsRouter = router({
-  get: workspaceProcedure.input(z.strictObject({ stepId: Id })).output(Step).query(({ ctx, input }) => unwrap(ctx.ws.getStep(ctx.cred, input.stepId))),
+  // By id, or by task and key (a host's natural id, such as Claude Code's tool_use_id: docs/sessions.md).
+  get: workspaceProcedure
+    .input(z.union([z.strictObject({ stepId: Id }), z.strictObject({ taskId: Id, key: StepKey })]))
+    .output(Step)
+    .query(({ ctx, input }) => unwrap('stepId' in input ? ctx.ws.getStep(ctx.cred, input.stepId) : ctx.ws.getStepByKey(ctx.cred, input.taskId, input.key))),
   claim: workspaceProcedure
     .input(ClaimInput.default({ max: 1 }))
     .output(z.object({ steps: z.array(ClaimedStep) }))

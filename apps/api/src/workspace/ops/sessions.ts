@@ -5,8 +5,8 @@
  * transaction, so concurrent first calls of a session find or make exactly one task.
  */
 import {
-  idleCloseAt, ok, sessionIdleMs, taskView,
-  type AppendInput, type AppendResult, type CloseInput, type PlanInput, type PlanResult, type Result, type TaskView,
+  fail, idleCloseAt, ok, sessionIdleMs, taskView,
+  type AppendInput, type Step, type AppendResult, type CloseInput, type PlanInput, type PlanResult, type Result, type TaskView,
 } from '@greenlight/core';
 import { idleOpenTasks, oldestOpenActivity, openTaskOfSession } from '../sessions-store.ts';
 import { run } from '../run.ts';
@@ -49,6 +49,14 @@ export function close(tx: Tx, input: CloseInput): Result<TaskView> {
   const r = run(tx, t.value, { type: 'close', reason: 'closed' });
   if (!r.ok) return r;
   return ok(taskView(r.value.task));
+}
+
+/** One step by its task and key (a host's natural id, e.g. Claude Code's tool_use_id): NOT_FOUND when either is unknown. */
+export function stepByKey(tx: Tx, taskId: string, key: string): Result<Step> {
+  const t = tx.load(taskId);
+  if (!t.ok) return t;
+  const step = t.value.steps.find((s) => s.key === key);
+  return step ? ok(step) : fail('NOT_FOUND', `task ${taskId} has no step with key ${key}`);
 }
 
 /** The alarm's part: close every open task whose idle time ran out by `tx.now`. Idempotent (alarms may fire twice). */

@@ -155,6 +155,25 @@ describe('PermissionRequest mode', () => {
   });
 });
 
+describe('calls without an id', () => {
+  it('the same command asked again later in the session (PermissionRequest has no tool_use_id) is a new step that asks, not the old one', async () => {
+    const [request] = recorded('claude-code', 'permission-request', ws.project);
+    const payload = { ...request!, session_id: 'perm-repeat', tool_input: { command: 'npm run lint:again' } };
+    const keys: string[] = [];
+    for (const round of [1, 2]) {
+      const running = startHook(ws, 'claude-code', payload);
+      const approval = await waitFor(() => ws.reviewer.approvals.list.query({ limit: 200 }).then((r) => r.items.find((a) => a.params.command === 'npm run lint:again' && !keys.includes(a.stepKey))));
+      keys.push(approval.stepKey);
+      await ws.reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'approve', paramsHash: approval.paramsHash });
+      expect(printed(await running.result), `round ${round}`).toMatchObject({ hookSpecificOutput: { decision: { behavior: 'allow' } } });
+      const post = { ...payload, hook_event_name: 'PostToolUse', tool_use_id: `toolu_again_${round}`, tool_response: { stdout: `round ${round}\n` } };
+      expect(printed(await hook(ws, 'claude-code', post))).toBeUndefined();
+      expect((await ws.reviewer.steps.get.query({ stepId: approval.stepId })).result?.output).toEqual({ result: { stdout: `round ${round}\n` } });
+    }
+    expect(keys[1]).toBe(`${keys[0]}.2`);
+  });
+});
+
 async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {

@@ -14,16 +14,17 @@
  */
 import type { Step } from '@greenlight/core';
 import {
-  boundedOutput, callKeyFor, fallbackVerdict, grantPermissions, HOSTS, verdictFor, withoutEditedInput,
-  type AnswerExtras, type HookEvent, type HookHost, type HostAnswer, type HostFormat, type Verdict,
+  callKeyFor, fallbackVerdict, grantPermissions, HOSTS, verdictFor, withoutEditedInput,
+  type AnswerExtras, type HookEvent, type HookHost, type HostAnswer, type HostFormat, type StepDraft, type Verdict,
 } from '@greenlight/core/hooks';
-import { createClient, GreenlightError, type GreenlightClient } from '@greenlight/sdk';
+import { createClient, type GreenlightClient } from '@greenlight/sdk';
 import { budgetedFetch } from '../budget.ts';
 import type { Config } from '../config.ts';
 import { errorJson } from '../errors.ts';
 import type { PermissionDecision } from './answer.ts';
 import { claimThenVerdict, HANDOFF_LEASE_SECONDS } from './claim.ts';
 import { callNames, LeaseStore, stateDir } from './leases.ts';
+import { edited, end, result } from './results.ts';
 import { perCallSessions, sessionTasks, type SessionCall, type Sessions } from './session.ts';
 
 export type HookOptions = {
@@ -73,9 +74,8 @@ const explain = (err: unknown): string => {
   const e = errorJson(err);
   return `${e.code}: ${e.message}`;
 };
-const isConflict = (err: unknown): boolean => err instanceof GreenlightError && (err.code === 'CONFLICT' || err.code === 'NOT_FOUND');
 
-type Ctx = { opts: HookOptions; format: HostFormat; client: GreenlightClient; cleanup: GreenlightClient; sessions: Sessions; leases: LeaseStore; log: (line: string) => void };
+export type Ctx = { opts: HookOptions; format: HostFormat; client: GreenlightClient; cleanup: GreenlightClient; sessions: Sessions; leases: LeaseStore; log: (line: string) => void };
 
 /**
  * The hook's answer for one payload. Never throws: every failure is the fallback, and
@@ -148,6 +148,30 @@ function sessionCall(event: Extract<HookEvent, { type: 'decide' }>, callKey: str
     : { host: opts.host, session: event.session, callKey, taskTitle: `${LABEL[opts.host]} session${where}`, metadata: { source: opts.host, session: event.session, ...(call.cwd ? { cwd: call.cwd } : {}) } };
 }
 
+/** How many identical calls without an id (the same command again in a turn, a PermissionRequest repeated) one session keeps apart. */
+const REPEATS = 50;
+
+/**
+ * Propose the call. A call the host gave an id is that id's step, repeats included. A
+ * call without one (a PermissionRequest, Cursor's before…Execution) is named by its
+ * command: when that step is already finished, or handed to someone else, and this
+ * machine holds nothing for it, this is the same command run again, a new step
+ * (`<key>.2`, `<key>.3`, ...), not a repeat of the old one.
+ */
+async function proposeCall(ctx: Ctx, event: Extract<HookEvent, { type: 'decide' }>, callKey: string, draft: StepDraft, held: unknown) {
+  const { opts, sessions } = ctx;
+  for (let n = 1; ; n++) {
+    const key = n === 1 ? callKey : `${callKey.slice(0, 95)}.${n}`;
+    const proposed = await sessions.propose(sessionCall(event, key, opts), { ...draft, key });
+    if (event.call.toolUseId) return proposed;
+    // A repeated request is answered from the first one's record: read the step as it is now.
+    const now = await ctx.client.steps.get.query({ stepId: proposed.step.id });
+    const s = now.status;
+    const over = s === 'completed' || s === 'failed' || s === 'cancelled' || s === 'blocked' || s === 'skipped' || s === 'rejected' || s === 'changes_requested' || (s === 'executing' && !held);
+    if (!over || n >= REPEATS) return { taskId: proposed.taskId, step: now };
+  }
+}
+
 async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): Promise<HookResult> {
   const { opts, format, client, sessions, leases, log } = ctx;
   const { call } = event;
@@ -162,7 +186,7 @@ async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): 
   // Marked before anything is sent: a result hook for this call that starts early waits for the lease.
   const mine0 = await leases.find(event.session, names);
   if (!mine0) await leases.put(event.session, names, { pending: true, at: Date.now() });
-  const proposed = await sessions.propose(sessionCall(event, callKey, opts), { ...draft, key: callKey });
+  const proposed = await proposeCall(ctx, event, callKey, draft, mine0);
   opts.signal.throwIfAborted();
   let step: Step = proposed.step;
 
@@ -238,60 +262,3 @@ async function sessionPermissions(ctx: Ctx, event: Extract<HookEvent, { type: 'd
   }
 }
 
-/** Report a held step's outcome; a repeat (the lease already used) is not an error. */
-async function report(ctx: Ctx, lease: { stepId: string; leaseId: string }, outcome: { ok: true; output: unknown } | { ok: false; error: string }): Promise<void> {
-  try {
-    if (outcome.ok) await ctx.client.steps.complete.mutate({ stepId: lease.stepId, leaseId: lease.leaseId, output: outcome.output });
-    else await ctx.client.steps.fail.mutate({ stepId: lease.stepId, leaseId: lease.leaseId, error: { message: String(boundedOutput(outcome.error, 4000)) } });
-  } catch (err) {
-    if (!isConflict(err)) throw err;
-    ctx.log(`greenlight: the step was already reported (${errorJson(err).message})`);
-  }
-}
-
-/** How long a result waits for the lease of its call (a PreToolUse hook between its claim and its answer). */
-const RESULT_WAIT_MS = 5_000;
-
-/** The call's lease; while a decision hook is still working on the call (its mark is there), wait for it a little. */
-async function leaseFor(ctx: Ctx, session: string, names: string[]) {
-  const deadline = Date.now() + RESULT_WAIT_MS;
-  for (;;) {
-    const found = await ctx.leases.find(session, names);
-    if (!found) return undefined;
-    if ('leaseId' in found) return found;
-    if (Date.now() >= deadline || ctx.opts.signal.aborted) return undefined;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function result(event: Extract<HookEvent, { type: 'result' }>, ctx: Ctx): Promise<HookResult> {
-  const names = callNames(event.call);
-  const lease = await leaseFor(ctx, event.session, names);
-  if (!lease) {
-    ctx.log(`greenlight: no step is held for this ${event.call.tool} call; nothing to report`);
-    return { output: ctx.format.quiet(event) };
-  }
-  const extra = event.durationMs !== undefined ? { durationMs: event.durationMs } : {};
-  await report(ctx, lease, event.ok ? { ok: true, output: { result: boundedOutput(event.output), ...extra } } : { ok: false, error: event.error ?? 'the tool failed' });
-  await ctx.leases.drop(event.session, names);
-  return { output: ctx.format.quiet(event) };
-}
-
-async function edited(event: Extract<HookEvent, { type: 'edited' }>, ctx: Ctx): Promise<HookResult> {
-  const names = [`file:${event.path}`];
-  const lease = await ctx.leases.get(event.session, names);
-  if (lease) {
-    await report(ctx, lease, { ok: true, output: { edited: event.path, edits: boundedOutput(event.edits) } });
-    await ctx.leases.drop(event.session, names);
-  }
-  return { output: ctx.format.quiet(event) };
-}
-
-async function end(event: Extract<HookEvent, { type: 'end' }>, ctx: Ctx): Promise<HookResult> {
-  // Steps handed out whose result never came (no PostToolUse registered, the tool still running): say so.
-  for (const lease of await ctx.leases.drain(event.session)) {
-    await report(ctx, lease, { ok: true, output: { note: `${event.reason} before the tool's result was reported` } });
-  }
-  await ctx.sessions.close(event.session, event.reason);
-  return { output: ctx.format.quiet(event) };
-}

@@ -239,6 +239,24 @@ describe('migration 7', () => {
   });
 });
 
+describe('an idempotent repeat remembered before risks existed', () => {
+  it('replays with each step\'s risk filled in, not a 500, and makes no second task', async () => {
+    const t = await team();
+    const input = { ...shipPlan(), idempotencyKey: 'before-risks' };
+    const first = await t.agent.tasks.plan.mutate(input);
+    await runInDurableObject(stubOf(t.id), (_o, state) => {
+      const row = state.storage.sql.exec<{ response: string }>(`SELECT response FROM idempotency WHERE key = 'before-risks'`).one();
+      const old = JSON.parse(row.response) as { steps: { policy: Record<string, unknown> }[] };
+      for (const s of old.steps) delete s.policy.risk;
+      state.storage.sql.exec(`UPDATE idempotency SET response = ? WHERE key = 'before-risks'`, JSON.stringify(old));
+    });
+    const again = await t.agent.tasks.plan.mutate(input);
+    expect(again.id).toBe(first.id);
+    expect(again.steps.map((s) => s.policy.risk.level)).toEqual(['medium', 'high', 'high']);
+    expect((await t.viewer.tasks.list.query({})).items).toHaveLength(1);
+  });
+});
+
 describe('an agent key asking for a reviewer\'s procedure', () => {
   it('says what the key can do and which keys can decide, as sentences', async () => {
     const t = await team();

@@ -6,7 +6,7 @@
  * credential (seal.ts), so the SQLite files never hold it readable and only the caller
  * that made the first call can have it again.
  */
-import { IDEMPOTENCY_WINDOW_MS } from '@greenlight/core';
+import { fillStoredRisks, IDEMPOTENCY_WINDOW_MS } from '@greenlight/core';
 
 /**
  * The secret in an answer: the top-level field that holds it, its value, its sealed
@@ -55,9 +55,13 @@ export function remember(sql: SqlStorage, principal: string, key: string, reques
   );
 }
 
-/** The remembered answer, with its secret put back when the caller could open it. */
+/**
+ * The remembered answer, with its secret put back when the caller could open it. Steps in
+ * an answer remembered before risks existed get theirs (core fillStoredRisks), so the
+ * replay passes the output check instead of failing as a 500.
+ */
 export function replayed<T>(response: string, secret?: { field: string; value: string }): T {
-  const value = JSON.parse(response) as Record<string, unknown>;
+  const value = fillStoredRisks(JSON.parse(response)) as Record<string, unknown>;
   return (secret ? { ...value, [secret.field]: secret.value } : value) as T;
 }
 

@@ -3,9 +3,9 @@
  * it), approve-all that never takes a high-risk or N-of-M step without its own
  * confirmation, the decision history (filters and pages), and the context a card shows.
  */
-import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { stubOf } from './deadlines.ts';
+import { expireApproval, stubOf } from './deadlines.ts';
 import { allEvents, errorOf, openApproval, patch, team, type PlanArgs } from './harness.ts';
 
 const shipPlan = (): PlanArgs => ({
@@ -170,6 +170,34 @@ describe('history.list', () => {
     expect(await keys({ since: all.items.at(-1)!.at, until: all.items[0]!.at + 1 })).toEqual(['push', 'edit', 'read']);
   });
 
+  it('lists a deadline\'s decision as timeout, by system', async () => {
+    const t = await team();
+    await t.admin.policy.set.mutate({ policy: { rules: [{ match: { kind: 'run_command' }, action: 'ask', timeoutSeconds: 600, defaultOnTimeout: 'skip' }] } });
+    const task = await t.agent.tasks.plan.mutate({ title: 'Late', steps: [{ key: 'deploy', kind: 'run_command', title: 'Deploy', params: { command: 'make deploy' } }] });
+    const a = await openApproval(t.approver, task.id, 'deploy');
+    await expireApproval(t.id, a.stepId);
+    await runDurableObjectAlarm(stubOf(t.id));
+    const [entry] = (await t.viewer.history.list.query({ decision: 'timeout' })).items;
+    expect(entry).toMatchObject({ stepKey: 'deploy', decision: 'timeout', status: 'skipped', by: ['system'], approvalId: a.approvalId });
+    expect((await t.viewer.history.list.query({ decider: 'system' })).items).toHaveLength(1);
+  });
+
+  it('racing decisions on one approval leave exactly one history entry for it', async () => {
+    const t = await team();
+    const task = await t.agent.tasks.plan.mutate(shipPlan());
+    const a = await openApproval(t.approver, task.id, 'publish');
+    const item = { approvalId: a.approvalId, decision: 'approve' as const, paramsHash: a.paramsHash };
+    const results = await Promise.allSettled([
+      t.approver.approvals.decide.mutate(item),
+      t.approver2.approvals.decideMany.mutate({ items: [item], confirm: [a.approvalId] }),
+      t.approver2.approvals.decide.mutate({ ...item, decision: 'reject' }),
+      t.approver.approvals.decideMany.mutate({ items: [item] }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const entries = (await t.viewer.history.list.query({ taskId: task.id })).items.filter((e) => e.approvalId === a.approvalId);
+    expect(entries).toHaveLength(1);
+  });
+
   it('pages with a cursor: no entry twice, none missed, and a bad cursor is BAD_REQUEST', async () => {
     const t = await team();
     const steps = Array.from({ length: 7 }, (_, i) => ({ key: `r${i}`, kind: 'read' as const, title: `Read ${i}`, params: { tool: 'read_file', paths: [`src/${i}.ts`] } }));
@@ -208,6 +236,24 @@ describe('migration 7', () => {
     await evictDurableObject(stubOf(t.id));
     expect((await t.viewer.history.list.query({})).items).toEqual(live);
     expect((await t.viewer.history.list.query({ decider: 'alice' })).items).toEqual(live);
+  });
+});
+
+describe('an idempotent repeat remembered before risks existed', () => {
+  it('replays with each step\'s risk filled in, not a 500, and makes no second task', async () => {
+    const t = await team();
+    const input = { ...shipPlan(), idempotencyKey: 'before-risks' };
+    const first = await t.agent.tasks.plan.mutate(input);
+    await runInDurableObject(stubOf(t.id), (_o, state) => {
+      const row = state.storage.sql.exec<{ response: string }>(`SELECT response FROM idempotency WHERE key = 'before-risks'`).one();
+      const old = JSON.parse(row.response) as { steps: { policy: Record<string, unknown> }[] };
+      for (const s of old.steps) delete s.policy.risk;
+      state.storage.sql.exec(`UPDATE idempotency SET response = ? WHERE key = 'before-risks'`, JSON.stringify(old));
+    });
+    const again = await t.agent.tasks.plan.mutate(input);
+    expect(again.id).toBe(first.id);
+    expect(again.steps.map((s) => s.policy.risk.level)).toEqual(['medium', 'high', 'high']);
+    expect((await t.viewer.tasks.list.query({})).items).toHaveLength(1);
   });
 });
 

@@ -11,6 +11,7 @@ import { takeToken } from '../ratelimit.ts';
 import { checkWebhookTarget } from '../webhook-target.ts';
 import { nextAttemptDelay, webhookBody, webhookEventOf, WEBHOOK_MAX_ATTEMPTS } from '../webhooks.ts';
 import { IDEMPOTENCY_WINDOW_MS } from '../limits.ts';
+import { fillStoredRisks } from '../risk-stored.ts';
 import { idempotencySlot, type DeliveryRecord, type IdempotencyRecord, type WorkspaceCommand, type WorkspaceEnv, type WorkspaceState } from './state.ts';
 
 /** Before an idempotent mutation: `fresh` (go ahead) or `replay` with the first answer. A conflict is an error. */
@@ -194,8 +195,12 @@ function mapValues<V>(o: Readonly<Record<string, V>>, f: (v: V) => V): Record<st
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 }
 
-/** The remembered answer, with its secret put back when the caller could open it. */
+/**
+ * The remembered answer, with its secret put back when the caller could open it. Steps in
+ * an answer remembered before risks existed get theirs (fillStoredRisks), so the replay
+ * passes the output check instead of failing as a 500.
+ */
 export function replayedAnswer<T>(response: string, secret?: { field: string; value: string }): T {
-  const value = JSON.parse(response) as Record<string, unknown>;
+  const value = fillStoredRisks(JSON.parse(response)) as Record<string, unknown>;
   return (secret ? { ...value, [secret.field]: secret.value } : value) as T;
 }

@@ -23,6 +23,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where the repository's workspace packages live, for the declarations (bare imports rewritten to these). */
 const WORKSPACE_TYPES: Record<string, string> = {
   '@greenlight/core': 'packages/core/src/index.ts',
+  '@greenlight/core/hooks': 'packages/core/src/hooks/index.ts',
   '@greenlight/api/contract': 'apps/api/src/contract/index.ts',
   '@greenlight/sdk': 'packages/sdk/src/index.ts',
   '@greenlight/sdk/node': 'packages/sdk/src/node/index.ts',

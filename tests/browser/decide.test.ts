@@ -208,7 +208,11 @@ describe('history', () => {
     // A decider's name is a link to their decisions; the filter is in the URL.
     await entries.first().getByRole('link', { name: 'reviewer', exact: true }).click();
     await page.waitForFunction(`location.hash === '#/history?decider=reviewer'`);
-    await page.locator('.history-entry').first().waitFor();
+    // The filtered list replaces the unfiltered one: wait for it, not for the first entry of either.
+    await page.waitForFunction(() => {
+      const shown = [...document.querySelectorAll<HTMLElement>('.history-entry')];
+      return shown.length > 0 && shown.every((e) => /by reviewer/.test(e.innerText));
+    });
     const mine = await page.locator('.history-entry').allInnerTexts();
     expect(mine.every((t) => /by reviewer/.test(t))).toBe(true);
     expect(mine.some((t) => t.includes('Count lines'))).toBe(true);

@@ -15,8 +15,13 @@ import { sendHeld } from './held.ts';
 import { buildPage, jsSize, RESULTS_DIR } from './page.ts';
 
 const ROOT = 'browser-root-token';
-/** The page's JavaScript budget, gzipped. */
-const JS_BUDGET = 70 * 1024;
+/**
+ * The page's JavaScript budget, gzipped. 70 KiB until the page gained the history view,
+ * the session timeline with its grants, and the undo bar (~73 KiB together); 80 KiB keeps
+ * room for that and still fails loudly if the command parser (~300 KiB) or the policy
+ * engine leaks into the page through core's index.
+ */
+const JS_BUDGET = 80 * 1024;
 
 const PATCH = [
   '--- a/src/greet.ts',

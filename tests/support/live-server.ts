@@ -25,7 +25,17 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const envFile = join(dir, 'env');
   writeFileSync(envFile, Object.entries({ GREENLIGHT_ROOT_TOKEN: rootToken, ...env }).map(([k, v]) => `${k}=${v}\n`).join(''));
   const stateDir = join(dir, 'state');
-  const boot = async () => startServer({ port: await freePort(), persistTo: stateDir, envFile });
+  // freePort's port can be taken by another process before wrangler binds it (test files
+  // start servers in parallel): a bind race is retried on a new port, anything else is not.
+  const boot = async (): Promise<Server> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startServer({ port: await freePort(), persistTo: stateDir, envFile });
+      } catch (e) {
+        if (attempt >= 3 || !/Address already in use/.test((e as Error).message)) throw e;
+      }
+    }
+  };
   let server: Server = await boot();
   return {
     get url() {

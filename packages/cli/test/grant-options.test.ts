@@ -23,8 +23,8 @@ describe('approve --for-session / --scope / --grant', () => {
     expect(() => grantOptions({ grant: '{"kind":"tool","tool":"grep"}' })).toThrow(/goes with --for-session/);
   });
 
-  it('help names the flags and the grants command', () => {
-    const help = helpText();
+  it('help names the flags and the grants command', async () => {
+    const help = await helpText();
     expect(help).toContain('--for-session');
     expect(help).toContain('grants revoke <grantId>');
   });

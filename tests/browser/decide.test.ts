@@ -209,10 +209,13 @@ describe('history', () => {
     await entries.first().getByRole('link', { name: 'reviewer', exact: true }).click();
     await page.waitForFunction(`location.hash === '#/history?decider=reviewer'`);
     // The filtered list replaces the unfiltered one: wait for it, not for the first entry of either.
-    await page.waitForFunction(`(() => {
-      const shown = [...document.querySelectorAll('.history-entry')];
-      return shown.length > 0 && shown.every((e) => /by reviewer/.test(e.innerText));
-    })()`);
+    // (Polled from here: the page's CSP rightly forbids evaluating strings in it.)
+    await expect
+      .poll(async () => {
+        const shown = await page.locator('.history-entry').allInnerTexts();
+        return shown.length > 0 && shown.every((t) => /by reviewer/.test(t));
+      })
+      .toBe(true);
     const mine = await page.locator('.history-entry').allInnerTexts();
     expect(mine.every((t) => /by reviewer/.test(t))).toBe(true);
     expect(mine.some((t) => t.includes('Count lines'))).toBe(true);

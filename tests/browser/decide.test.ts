@@ -181,6 +181,8 @@ describe('history', () => {
     // A decider's name is a link to their decisions; the filter is in the URL.
     await entries.first().getByRole('link', { name: 'reviewer', exact: true }).click();
     await page.waitForFunction(`location.hash === '#/history?decider=reviewer'`);
+    // The task's list may still be on screen for a moment: wait until its policy's entries are gone.
+    await page.locator('.history-entry', { hasText: 'allowed by policy' }).first().waitFor({ state: 'detached' });
     await page.locator('.history-entry').first().waitFor();
     const mine = await page.locator('.history-entry').allInnerTexts();
     expect(mine.every((t) => /by reviewer/.test(t))).toBe(true);

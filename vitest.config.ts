@@ -7,6 +7,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'apps/api/vitest.prod.config.ts', 'tests/vitest.config.ts', 'tests/pack/vitest.config.ts'],
+    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'apps/api/vitest.prod.config.ts', 'tests/vitest.config.ts', 'tests/browser/vitest.config.ts', 'tests/pack/vitest.config.ts'],
   },
 });

@@ -3,81 +3,48 @@
  * announce their key with aria-keyshortcuts, and every view (sign-in, inbox, the task
  * page with each step kind and outcome, the modify form, help, a CONFLICT) passes an
  * axe-core audit with no violation and never scrolls sideways on a 390 px phone.
- * Each test opens its own browser context, so each can fail alone.
+ * Each test has its own workspace and browser context (tests/browser/fixture.ts), so each
+ * can run and fail alone, in any order.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createClient, type GreenlightClient } from '@greenlight/sdk';
-import { call, freePort, startServer, type Server } from '../../scripts/server.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { checkView, PHONE } from './audit.ts';
-import { launchChromium } from './chromium.ts';
+import { liveFile, type Workspace } from './fixture.ts';
 import { sendHeld } from './held.ts';
-import { buildPage, RESULTS_DIR } from './page.ts';
+import { RESULTS_DIR } from './page.ts';
 import { LONG, planCancelled, planCompleted, planDecided, planEveryKind } from './views.ts';
 
-const ROOT = 'a11y-root-token';
+const live = liveFile('a11y');
 
-let dir: string;
-let server: Server;
-let browser: Browser;
-let agent: GreenlightClient;
-let reviewer: GreenlightClient;
-const keys: Record<'admin' | 'reviewer' | 'agent' | 'emptyReviewer' | 'emptyAgent', string> = { admin: '', reviewer: '', agent: '', emptyReviewer: '', emptyAgent: '' };
-const contexts: BrowserContext[] = [];
+/**
+ * A workspace of its own for each test, with a long name and a long agent principal.
+ * Deletes need two approvals and expire, so the vote count and the deadline show.
+ */
+const newWorkspace = (): Promise<Workspace> =>
+  live.workspace({
+    name: `Accessibility ${LONG.word}`, agent: LONG.agent,
+    policy: { rules: [{ match: { kind: 'delete_file' }, action: 'ask', requiredApprovals: 2, timeoutSeconds: 3600 }] },
+  });
+/** A workspace with nothing in it. */
+const emptyWorkspace = (): Promise<Workspace> => live.workspace({ name: 'Nothing to do', agent: LONG.agent });
 
 /** A fresh context at phone width, signed in with `key` (kept in sessionStorage as the page does). */
-async function open(path: string, key?: string, opts: { undoSeconds?: number } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: PHONE });
-  contexts.push(context);
-  if (key) await context.addInitScript({ content: `try { sessionStorage.setItem('greenlight.key', ${JSON.stringify(key)}) } catch {}` });
+function open(path: string, key?: string, opts: { undoSeconds?: number } = {}): Promise<Page> {
   // A longer undo window (the help dialog's choice) for views audited while a decision is held.
-  if (opts.undoSeconds) await context.addInitScript({ content: `sessionStorage.setItem('greenlight.undoSeconds', '${opts.undoSeconds}')` });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/${path}`);
-  return page;
+  const session = opts.undoSeconds ? { 'greenlight.undoSeconds': String(opts.undoSeconds) } : undefined;
+  return live.open({ path, viewport: PHONE, ...(key ? { key } : {}), ...(session ? { session } : {}) });
 }
 
 /** A task page once its plan and its live stream are there. */
-async function openTask(taskId: string, opts: { undoSeconds?: number } = {}): Promise<Page> {
-  const page = await open(`#/tasks/${taskId}`, keys.reviewer, opts);
+async function openTask(ws: Workspace, taskId: string, opts: { undoSeconds?: number } = {}): Promise<Page> {
+  const page = await open(`#/tasks/${taskId}`, ws.reviewerKey, opts);
   await page.waitForSelector('.task .live.on');
   await page.waitForSelector('article.step');
   return page;
 }
 
 const step = (key: string) => `article.step[data-step-key="${key}"]`;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'greenlight-a11y-'));
-  writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${ROOT}\n`);
-  const [, port] = await Promise.all([buildPage(), freePort()]);
-  [server, browser] = await Promise.all([startServer({ port, persistTo: join(dir, 'state'), envFile: join(dir, 'env') }), launchChromium()]);
-  const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'a11y', name: `Accessibility ${LONG.word}` });
-  const mk = async (admin: string, principal: string, role: string) => (await call<{ key: string }>(server.url, admin, 'keys.create', { principal, role })).key;
-  keys.admin = adminKey;
-  keys.reviewer = await mk(adminKey, 'reviewer', 'approver');
-  keys.agent = await mk(adminKey, LONG.agent, 'agent');
-  const empty = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'a11y-empty', name: 'Nothing to do' });
-  keys.emptyReviewer = await mk(empty.adminKey, 'reviewer', 'approver');
-  keys.emptyAgent = await mk(empty.adminKey, LONG.agent, 'agent');
-  // Deletes need two approvals and expire, so the vote count and the deadline show.
-  await call(server.url, adminKey, 'policy.set', {
-    policy: { rules: [{ match: { kind: 'delete_file' }, action: 'ask', requiredApprovals: 2, timeoutSeconds: 3600 }] },
-  });
-  agent = createClient({ url: server.url, key: keys.agent });
-  reviewer = createClient({ url: server.url, key: keys.reviewer });
-  mkdirSync(RESULTS_DIR, { recursive: true });
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 describe('decision buttons', () => {
   /** Each option's accessible name and key, as a screen reader announces them. */
@@ -92,7 +59,9 @@ describe('decision buttons', () => {
   };
 
   it('are named by their label alone, the key announced with aria-keyshortcuts and hidden from the name', async () => {
-    const page = await openTask((await planEveryKind(agent)).id);
+    const ws = await newWorkspace();
+    const { agent } = ws;
+    const page = await openTask(ws, (await planEveryKind(agent)).id);
     const command = page.locator(step('command'));
     for (const name of ['Approve', 'Request changes', 'Reject', 'Modify…', 'Skip']) {
       await expect(command.getByRole('button', { name, exact: true }).count(), name).resolves.toBe(1);
@@ -120,8 +89,10 @@ describe('decision buttons', () => {
   });
 
   it('single-key shortcuts can be turned off (speech input), and their hints and aria-keyshortcuts go with them', async () => {
+    const ws = await newWorkspace();
+    const { agent } = ws;
     const task = await planEveryKind(agent);
-    const page = await openTask(task.id);
+    const page = await openTask(ws, task.id);
     const edit = step(task.steps[1]!.key);
     await page.waitForSelector(`${edit}.selected[aria-current="true"]`);
     await page.getByRole('button', { name: 'Keyboard shortcuts', exact: true }).click();
@@ -170,7 +141,8 @@ describe('every view passes axe and fits a 390 px phone', () => {
   });
 
   it('inbox with nothing to review', async () => {
-    const page = await open('#/', keys.emptyReviewer);
+    const ws = await emptyWorkspace();
+    const page = await open('#/', ws.reviewerKey);
     await page.waitForSelector('.inbox .empty');
     await page.waitForSelector('.bar .you');
     expect(await page.title()).toBe('Inbox (0) · Greenlight');
@@ -178,8 +150,10 @@ describe('every view passes axe and fits a 390 px phone', () => {
   });
 
   it('inbox with an open approval of every kind: a wide diff, a long command, path, URL and question', async () => {
+    const ws = await newWorkspace();
+    const { agent } = ws;
     await planEveryKind(agent);
-    const page = await open('#/', keys.reviewer);
+    const page = await open('#/', ws.reviewerKey);
     await page.waitForSelector('.inbox .live.on');
     await page.waitForSelector('article.approval[data-kind="clarify"]');
     await page.waitForSelector('article.approval[data-kind="edit_file"] .diff');
@@ -187,8 +161,10 @@ describe('every view passes axe and fits a 390 px phone', () => {
   });
 
   it('task page with every step kind waiting for a decision', async () => {
+    const ws = await newWorkspace();
+    const { agent } = ws;
     const task = await planEveryKind(agent);
-    const page = await openTask(task.id);
+    const page = await openTask(ws, task.id);
     await page.waitForSelector(`${step('command')} pre.command`);
     expect(await page.title()).toBe(`${LONG.title} · Greenlight`);
     // A dependency's state is in words, not only in its colour.
@@ -197,7 +173,9 @@ describe('every view passes axe and fits a 390 px phone', () => {
   });
 
   it('task page with the modify form, a missing-feedback error and the cancel form open', async () => {
-    const page = await openTask((await planEveryKind(agent)).id);
+    const ws = await newWorkspace();
+    const { agent } = ws;
+    const page = await openTask(ws, (await planEveryKind(agent)).id);
     await page.locator(step('command')).getByRole('button', { name: 'Modify…', exact: true }).click();
     await page.waitForSelector(`${step('command')} .modify textarea`);
     await page.locator(step('code')).getByRole('button', { name: 'Request changes', exact: true }).click();
@@ -208,7 +186,9 @@ describe('every view passes axe and fits a 390 px phone', () => {
   });
 
   it('the status legend: every step and task status with where it can go next, from the transition tables', async () => {
-    const page = await openTask((await planEveryKind(agent)).id);
+    const ws = await newWorkspace();
+    const { agent } = ws;
+    const page = await openTask(ws, (await planEveryKind(agent)).id);
     const legend = page.locator('details.legend');
     await legend.locator('summary', { hasText: 'What the statuses mean' }).click();
     await legend.locator('.legend-row').first().waitFor();
@@ -221,13 +201,16 @@ describe('every view passes axe and fits a 390 px phone', () => {
   });
 
   it('a task that does not exist', async () => {
-    const page = await open('#/tasks/no-such-task', keys.reviewer);
+    const ws = await newWorkspace();
+    const page = await open('#/tasks/no-such-task', ws.reviewerKey);
     await page.waitForSelector('.error:has-text("NOT_FOUND")');
     await checkView(page, 'task-missing');
   });
 
   it('help overlay on "?": a modal dialog that takes the focus and gives it back', async () => {
-    const page = await openTask((await planEveryKind(agent)).id);
+    const ws = await newWorkspace();
+    const { agent } = ws;
+    const page = await openTask(ws, (await planEveryKind(agent)).id);
     const help = page.getByRole('button', { name: 'Keyboard shortcuts', exact: true });
     await help.focus();
     await page.keyboard.press('Enter');
@@ -246,27 +229,33 @@ describe('every view passes axe and fits a 390 px phone', () => {
   });
 
   it('task page with every outcome: completed, failed, executing, rejected, blocked, changes requested, skipped, answered, 1 of 2 votes', async () => {
+    const ws = await newWorkspace();
+    const { agent, reviewer } = ws;
     const task = await planDecided(agent, reviewer);
-    const page = await openTask(task.id);
+    const page = await openTask(ws, task.id);
     await page.waitForSelector(`${step('broken')}[data-status="failed"] .outcome.failed`);
     await page.waitForSelector('.timeline li[data-type="step.failed"]');
     await checkView(page, 'task-decided');
   });
 
   it('a completed task and a cancelled one', async () => {
+    const ws = await newWorkspace();
+    const { agent, reviewer } = ws;
     const completed = await planCompleted(agent, reviewer);
-    let page = await openTask(completed.id);
+    let page = await openTask(ws, completed.id);
     await page.waitForSelector('.task-head .badge.status-completed');
     await checkView(page, 'task-completed');
     const cancelled = await planCancelled(agent, reviewer);
-    page = await openTask(cancelled.id);
+    page = await openTask(ws, cancelled.id);
     await page.waitForSelector('.task-head .badge.status-cancelled');
     await checkView(page, 'task-cancelled');
   });
 
   it('a held decision in its undo window, and approve all asking to confirm the high-risk steps by name', async () => {
+    const ws = await newWorkspace();
+    const { agent } = ws;
     // The audit takes longer than 5 s: this reviewer chose the longest window.
-    const page = await openTask((await planEveryKind(agent)).id, { undoSeconds: 30 });
+    const page = await openTask(ws, (await planEveryKind(agent)).id, { undoSeconds: 30 });
     await page.locator(step('command')).getByRole('button', { name: 'Approve', exact: true }).click();
     await page.locator(`${step('command')} .held`).waitFor();
     await page.getByRole('button', { name: /^Approve all/ }).click();
@@ -275,7 +264,8 @@ describe('every view passes axe and fits a 390 px phone', () => {
   });
 
   it('signed in with an agent key: the page says what the key can and cannot do', async () => {
-    const page = await open('#/', keys.emptyAgent);
+    const ws = await emptyWorkspace();
+    const page = await open('#/', ws.agentKey);
     const notice = page.locator('.key-notice');
     await notice.waitFor();
     expect(await notice.innerText()).toMatch(/agent key .*you can look, not decide[\s\S]*It cannot .*decide approvals/);
@@ -283,14 +273,18 @@ describe('every view passes axe and fits a 390 px phone', () => {
   });
 
   it('history: the filters and a page of decisions by people and the policy', async () => {
+    const ws = await newWorkspace();
+    const { agent, reviewer } = ws;
     await planDecided(agent, reviewer);
-    const page = await open(`#/history?agent=${encodeURIComponent(LONG.agent)}`, keys.reviewer);
+    const page = await open(`#/history?agent=${encodeURIComponent(LONG.agent)}`, ws.reviewerKey);
     await page.locator('.history-entry').first().waitFor();
     expect(await page.title()).toBe('History · Greenlight');
     await checkView(page, 'history');
   });
 
   it('a session: appended steps with terminal output, the grant form open, the grants in force', async () => {
+    const ws = await newWorkspace();
+    const { agent, reviewer } = ws;
     const task = await agent.tasks.plan.mutate({
       title: `Claude Code session ${LONG.word}`, open: true, session: 'a11y-session',
       metadata: { source: 'claude-code', session: 'a11y-session' },
@@ -301,7 +295,7 @@ describe('every view passes axe and fits a 390 px phone', () => {
     const [claimed] = (await agent.steps.claim.mutate({ taskId: task.id })).steps;
     await agent.steps.complete.mutate({ stepId: claimed!.stepId, leaseId: claimed!.leaseId, output: { stdout: `\x1b[32mtotal 8\x1b[0m\n${LONG.line}\n`, stderr: 'warning: x', exitCode: 0 } });
     await agent.tasks.append.mutate({ taskId: task.id, steps: [{ key: 'build', kind: 'run_command', title: 'Build', params: { command: LONG.command }, dependsOn: [] }] });
-    const page = await openTask(task.id);
+    const page = await openTask(ws, task.id);
     await page.locator(step('build')).getByRole('button', { name: 'Approve for this session…', exact: true }).click();
     await page.locator('.grant-form').waitFor();
     await page.locator('.grants li').waitFor();
@@ -311,13 +305,11 @@ describe('every view passes axe and fits a 390 px phone', () => {
   });
 
   it('a decision refused with CONFLICT, its banner offering a reload', async () => {
+    const ws = await newWorkspace();
+    const { agent } = ws;
     const task = await agent.plan({ title: 'Clean up', steps: [{ key: 'rm', kind: 'run_command', title: 'Remove build output', params: { command: 'rm -rf dist' } }] });
-    const context = await browser.newContext({ viewport: PHONE });
-    contexts.push(context);
-    await context.addInitScript({ content: `try { sessionStorage.setItem('greenlight.key', ${JSON.stringify(keys.reviewer)}) } catch {}` });
-    const page = await context.newPage();
-    await page.routeWebSocket(/\/ws/, () => {}); // no live stream: the page keeps showing the old version
-    await page.goto(`${server.url}/#/tasks/${task.id}`);
+    // no live stream: the page keeps showing the old version
+    const page = await live.open({ key: ws.reviewerKey, path: `#/tasks/${task.id}`, viewport: PHONE, before: (tab) => tab.routeWebSocket(/\/ws/, () => {}) });
     const approve = page.locator(step('rm')).getByRole('button', { name: 'Approve', exact: true });
     await approve.waitFor();
     await agent.tasks.revise.mutate({ taskId: task.id, stepId: task.steps[0]!.id, params: { command: `rm -rf dist ${LONG.path}` } });

@@ -3,54 +3,18 @@
  * grows shows each appended step live; "Approve for this session" shows the suggested
  * grant before anything is sent, and then the next identical command is approved without
  * asking while a different one still asks; a grant can be revoked and the session ended.
- * Each test plans its own session and opens its own browser context.
+ * Each test has its own workspace, session and browser context (tests/browser/fixture.ts).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import type { StepInput } from '@greenlight/core';
-import { createClient, type GreenlightClient } from '@greenlight/sdk';
-import { call, freePort, startServer, type Server } from '../../scripts/server.ts';
-import { launchChromium } from './chromium.ts';
+import { liveFile, type Workspace } from './fixture.ts';
 import { sendHeld } from './held.ts';
-import { buildPage } from './page.ts';
 
-const ROOT = 'sessions-root-token';
-let dir: string;
-let server: Server;
-let browser: Browser;
-let agent: GreenlightClient;
-let reviewer: GreenlightClient;
-let reviewerKey: string;
-const contexts: BrowserContext[] = [];
+const live = liveFile('sessions');
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'greenlight-sessions-'));
-  writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${ROOT}\n`);
-  const [, port] = await Promise.all([buildPage(), freePort()]);
-  [server, browser] = await Promise.all([startServer({ port, persistTo: join(dir, 'state'), envFile: join(dir, 'env') }), launchChromium()]);
-  const { adminKey } = await call<{ adminKey: string }>(server.url, ROOT, 'workspaces.create', { id: 'sessions', name: 'Sessions' });
-  const mk = async (principal: string, role: string) => (await call<{ key: string }>(server.url, adminKey, 'keys.create', { principal, role })).key;
-  reviewerKey = await mk('reviewer', 'approver');
-  agent = createClient({ url: server.url, key: await mk('claude', 'agent') });
-  reviewer = createClient({ url: server.url, key: reviewerKey });
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-async function openTask(taskId: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  await context.addInitScript({ content: `try { sessionStorage.setItem('greenlight.key', ${JSON.stringify(reviewerKey)}) } catch {}` });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/#/tasks/${taskId}`);
+async function openTask(ws: Workspace, taskId: string): Promise<Page> {
+  const page = await live.open({ key: ws.reviewerKey, path: `#/tasks/${taskId}` });
   await page.waitForSelector('.task .live.on');
   return page;
 }
@@ -60,11 +24,13 @@ const bash = (key: string, command: string): StepInput => ({ key, kind: 'run_com
 
 describe('a session on the review page', () => {
   it('approve for this session: the next identical command is approved without asking, a different one still asks; revoke; end the session', async () => {
+    const ws = await live.workspace({ name: 'Sessions', agent: 'claude' });
+    const { agent, reviewer } = ws;
     const task = await agent.tasks.plan.mutate({
       title: 'Claude Code session', open: true, session: 'cc-1', steps: [bash('t1', 'npm test')],
       metadata: { source: 'claude-code', session: 'cc-1', cwd: '/home/dev/shop', repository: 'github.com/acme/shop' },
     });
-    const page = await openTask(task.id);
+    const page = await openTask(ws, task.id);
     expect(await page.locator('.task-head .agent-context').innerText()).toMatch(/Claude Code.*github\.com\/acme\/shop.*\/home\/dev\/shop/s);
 
     // The suggested grant is shown before anything is sent; the reviewer keeps it exact.

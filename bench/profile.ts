@@ -17,9 +17,31 @@ const CLIENTS = 32;
 const LOAD_MS = 4_000;
 /** Functions to sum time under, inner first wins: the object's pipeline, its domain work, the Worker's layers. */
 const NAMES = [
-  'readMeta', 'findKey', 'sha256Hex', 'rateLimit', 'touchKey', 'aimAlarm', 'transactionSync', 'call',
-  'findApproval', 'loadTask', 'saveTask', 'appendEvents', 'applyDeadlines', 'Draft', 'decide', 'issueTicket', 'runBench', 'ping',
-  'inputValidatorMiddleware', 'outputValidatorMiddleware', 'resolveResponse', 'fetchRequestHandler', 'secureHeaders', 'bodyLimit', 'dispatch',
+  'readMeta',
+  'findKey',
+  'sha256Hex',
+  'rateLimit',
+  'touchKey',
+  'aimAlarm',
+  'transactionSync',
+  'call',
+  'findApproval',
+  'loadTask',
+  'saveTask',
+  'appendEvents',
+  'applyDeadlines',
+  'Draft',
+  'decide',
+  'issueTicket',
+  'runBench',
+  'ping',
+  'inputValidatorMiddleware',
+  'outputValidatorMiddleware',
+  'resolveResponse',
+  'fetchRequestHandler',
+  'secureHeaders',
+  'bodyLimit',
+  'dispatch',
 ] as const;
 
 const inspectorPort = await freePort();

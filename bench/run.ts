@@ -24,7 +24,9 @@ const left = () => BUDGET_MS - (performance.now() - started);
 
 type Outcome = { rows: Row[]; scale?: ScaleDetail };
 type Suite = { name: string; modes: Mode[]; maxMs: number; run: (s: BenchServer, maxMs: number) => Promise<Outcome> };
-const rowsOnly = (fn: (s: BenchServer, maxMs: number) => Promise<Row[]>) => async (s: BenchServer, maxMs: number): Promise<Outcome> => ({ rows: await fn(s, maxMs) });
+const rowsOnly =
+  (fn: (s: BenchServer, maxMs: number) => Promise<Row[]>) =>
+  async (s: BenchServer, maxMs: number): Promise<Outcome> => ({ rows: await fn(s, maxMs) });
 
 const suites: Suite[] = [
   { name: 'round trip', modes: ['serve', 'dev'], maxMs: 12_000, run: rowsOnly(roundTrip) },
@@ -97,7 +99,22 @@ if (scaleDetail) {
 }
 if (skipped.length) console.log(`Skipped (time budget): ${skipped.join(', ')}`);
 const misses = rows.filter((r) => r.pass === false);
-console.log(`\n${rows.filter((r) => r.pass).length} met, ${misses.length} missed, ${rows.filter((r) => r.pass === undefined).length} info; ${((performance.now() - started) / 1000).toFixed(0)} s; cpus ${cpus().length}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `\n${rows.filter((r) => r.pass).length} met, ${misses.length} missed, ${rows.filter((r) => r.pass === undefined).length} info; ${((performance.now() - started) / 1000).toFixed(0)} s; cpus ${cpus().length}, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 const file = join(ROOT_DIR, 'bench', 'results', 'latest.json');
-writeJson(file, { at: new Date().toISOString(), seconds: (performance.now() - started) / 1000, cpus: cpus().length, loadavg: loadavg(), serverStartMs: servers, workerdRssKiBAfter: rssAfter, rows, scale: scaleDetail, skipped, table: out });
+writeJson(file, {
+  at: new Date().toISOString(),
+  seconds: (performance.now() - started) / 1000,
+  cpus: cpus().length,
+  loadavg: loadavg(),
+  serverStartMs: servers,
+  workerdRssKiBAfter: rssAfter,
+  rows,
+  scale: scaleDetail,
+  skipped,
+  table: out,
+});
 console.log(`Wrote ${file}`);

@@ -22,8 +22,7 @@ async function main(): Promise<number> {
   const root = await mkdtemp(join(process.env.DEMO_DIR ?? tmpdir(), 'greenlight-demo-'));
   await cp(join(repo, 'examples', 'sample-project'), root, { recursive: true });
   const say = (line: string) => console.log(`[demo-agent] ${line}`);
-  const reviewAt = (task: TaskView) =>
-    say(`waiting for review: ${url}/#/tasks/${task.id}  (or: npm run greenlight -- inbox)`);
+  const reviewAt = (task: TaskView) => say(`waiting for review: ${url}/#/tasks/${task.id}  (or: npm run greenlight -- inbox)`);
 
   say(`working on a scratch copy: ${root}`);
 
@@ -34,7 +33,10 @@ async function main(): Promise<number> {
     steps: [
       { key: 'read', kind: 'read', title: 'Read the module and its test', params: { tool: 'read_file', paths: ['src/temperature.js', 'test/temperature.test.js'] } },
       {
-        key: 'ask', kind: 'clarify', title: 'Rounding', dependsOn: ['read'],
+        key: 'ask',
+        kind: 'clarify',
+        title: 'Rounding',
+        dependsOn: ['read'],
         params: { questions: ['toFahrenheit adds 23 instead of 32. Should results also be rounded to one decimal place? (yes/no)'], placeholder: 'yes or no' },
         explanation: 'The fix changes results; rounding would change them further.',
       },
@@ -72,13 +74,18 @@ async function main(): Promise<number> {
     metadata: { answer },
     steps: [
       {
-        key: 'fix', kind: 'edit_file', title: `Fix the offset in ${modulePath}`, risk: 'low',
+        key: 'fix',
+        kind: 'edit_file',
+        title: `Fix the offset in ${modulePath}`,
+        risk: 'low',
         params: { path: modulePath, patch: createTwoFilesPatch(`a/${modulePath}`, `b/${modulePath}`, before.module, afterModule) },
         baseHash: await sha256File(join(root, modulePath)),
         explanation: 'Fahrenheit is Celsius × 9/5 + 32, not + 23.',
       },
       {
-        key: 'test', kind: 'edit_file', title: `Test toFahrenheit in ${testPath}`,
+        key: 'test',
+        kind: 'edit_file',
+        title: `Test toFahrenheit in ${testPath}`,
         params: { path: testPath, patch: createTwoFilesPatch(`a/${testPath}`, `b/${testPath}`, before.test, afterTest) },
         baseHash: await sha256File(join(root, testPath)),
       },
@@ -91,7 +98,14 @@ async function main(): Promise<number> {
   for (const s of done.steps) say(`${s.status.padEnd(10)} ${s.key}: ${s.title}`);
   const testRun = done.steps.find((s) => s.key === 'run');
   const out = testRun?.result?.output as { stdout?: string } | undefined;
-  if (out?.stdout) say(`node --test said:\n${out.stdout.trim().split('\n').filter((l) => /^(# |ℹ )(pass|fail) /.test(l)).join('\n')}`);
+  if (out?.stdout)
+    say(
+      `node --test said:\n${out.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => /^(# |ℹ )(pass|fail) /.test(l))
+        .join('\n')}`,
+    );
   say(`task ${done.status}; the changed files are in ${root}`);
   return done.status === 'completed' ? 0 : 1;
 }

@@ -93,8 +93,8 @@ export async function call<T = unknown>(url: string, key: string, path: string, 
     res =
       method === 'GET'
         ? await fetch(`${target}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers, signal })
-        // oxlint-disable-next-line unicorn/no-invalid-fetch-options -- `method` is 'POST' here (the rule does not narrow).
-        : await fetch(target, { method, headers, body: JSON.stringify(input ?? {}), signal });
+        : // oxlint-disable-next-line unicorn/no-invalid-fetch-options -- `method` is 'POST' here (the rule does not narrow).
+          await fetch(target, { method, headers, body: JSON.stringify(input ?? {}), signal });
     text = await res.text();
   } catch (e) {
     throw new CallError(fetchFailure(target, e), 'NETWORK_ERROR');

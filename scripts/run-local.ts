@@ -55,18 +55,12 @@ async function preflight(command: string): Promise<void> {
   }
   const run = liveRun();
   if (run) {
-    throw new Refusal(
-      `Greenlight is already running from this folder (process ${run.pid}, ${run.url}).\n` +
-        `Use it, or stop it first (Ctrl+C in its terminal, or kill ${run.pid}).`,
-    );
+    throw new Refusal(`Greenlight is already running from this folder (process ${run.pid}, ${run.url}).\n` + `Use it, or stop it first (Ctrl+C in its terminal, or kill ${run.pid}).`);
   }
   if (await portTaken(PORT)) {
     const other = await suggestPort(PORT);
     const who = (await isGreenlight(PORT)) ? 'another Greenlight server (with other state)' : 'another program';
-    throw new Refusal(
-      `Port ${PORT} on 127.0.0.1 is already in use by ${who}.\n` +
-        `Stop it, or pick another port: PORT=${other} ${command}`,
-    );
+    throw new Refusal(`Port ${PORT} on 127.0.0.1 is already in use by ${who}.\n` + `Stop it, or pick another port: PORT=${other} ${command}`);
   }
 }
 
@@ -114,9 +108,11 @@ export async function runLocal(command: string, how: string, launch: Launch): Pr
     // Lost the race for the port after the check: say it the same way.
     const raced = !(e instanceof Refusal) && /EADDRINUSE|address already in use/i.test((e as Error).message);
     const message =
-      e instanceof Refusal ? e.message
-      : raced ? `Port ${PORT} on 127.0.0.1 was taken while Greenlight started.\nStop what uses it, or pick another port: PORT=${await suggestPort(PORT)} ${command}`
-      : `Could not start Greenlight: ${(e as Error).message}`;
+      e instanceof Refusal
+        ? e.message
+        : raced
+          ? `Port ${PORT} on 127.0.0.1 was taken while Greenlight started.\nStop what uses it, or pick another port: PORT=${await suggestPort(PORT)} ${command}`
+          : `Could not start Greenlight: ${(e as Error).message}`;
     console.error(`\n${message.trimEnd()}`);
     if (!(e instanceof Refusal)) console.error(`\nIf local state is the problem, \`npm run reset\` starts fresh (deletes ${shown(LOCAL_DIR)}/state and the keys file).`);
     await cleanUp();

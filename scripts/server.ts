@@ -16,7 +16,11 @@ export { call, freePort, ROOT_DIR } from './local.ts';
  * `envFile` holds GREENLIGHT_ROOT_TOKEN; `persistTo` is where SQLite state lives.
  */
 export type ServerOptions = {
-  port: number; persistTo?: string; envFile?: string; quiet?: boolean; timeoutMs?: number;
+  port: number;
+  persistTo?: string;
+  envFile?: string;
+  quiet?: boolean;
+  timeoutMs?: number;
   /** Another entry module than wrangler.toml's main (the bench's apps/api/src/bench-worker.ts). */
   main?: string;
 };
@@ -27,8 +31,20 @@ export async function startServer({ port, persistTo, envFile, quiet = true, time
   const inspectorPort = await freePort();
   const args = [
     // The entry right after `dev`: after --env-file (an array option) it would be read as a second env file.
-    WRANGLER_JS, 'dev', ...(main ? [main] : []), '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false', '--log-level', quiet ? 'warn' : 'info',
+    WRANGLER_JS,
+    'dev',
+    ...(main ? [main] : []),
+    '-c',
+    'wrangler.toml',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspectorPort),
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    quiet ? 'warn' : 'info',
   ];
   if (persistTo) args.push('--persist-to', persistTo);
   if (envFile) args.push('--env-file', envFile);

@@ -16,7 +16,13 @@ await runLocal('npm start', 'wrangler dev', async ({ port, token }) => {
   // Secrets reach the Worker through an env file, never the command line.
   const envFile = join(LOCAL_DIR, 'start.env');
   const vars = { ...localVars(), GREENLIGHT_ROOT_TOKEN: token };
-  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
   wrangler = await startServer({ port, persistTo: STATE_DIR, envFile, quiet: true });
   return wrangler;
 });

@@ -21,13 +21,16 @@ const CLOUDFLARE_MODULE = /(?:from\s*|import\s*\(\s*|declare\s+module\s+|require
 /** Every file tsc loads to type-check the project at `dir` (its tsconfig.json), as absolute paths. */
 function loadedFiles(dir: string): string[] {
   const out = execFileSync(process.execPath, [TSC, '--noEmit', '--listFiles', '-p', join(ROOT_DIR, dir)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return out.split('\n').map((l) => l.trim()).filter((l) => l.endsWith('.ts') || l.endsWith('.mts') || l.endsWith('.cts') || l.endsWith('.tsx'));
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.endsWith('.ts') || l.endsWith('.mts') || l.endsWith('.cts') || l.endsWith('.tsx'));
 }
 
 const tsconfig = (dir: string): string => readFileSync(join(ROOT_DIR, dir, 'tsconfig.json'), 'utf8');
 
 describe('the API contract without the runtime', () => {
-  it('the SDK type-checks without loading worker-configuration.d.ts, @cloudflare types, the Worker\'s object or any cloudflare: module', () => {
+  it("the SDK type-checks without loading worker-configuration.d.ts, @cloudflare types, the Worker's object or any cloudflare: module", () => {
     const files = loadedFiles('packages/sdk');
     // It does load the router through the contract (the check would be empty otherwise).
     expect(files.some((f) => f.endsWith('apps/api/src/contract/index.ts'))).toBe(true);

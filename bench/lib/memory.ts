@@ -26,10 +26,12 @@ export function workerdRssKiB(): number | undefined {
   } catch {
     return undefined;
   }
-  const info = new Map(pids.flatMap((p) => {
-    const i = ppidAndName(p);
-    return i ? [[Number(p), i] as const] : [];
-  }));
+  const info = new Map(
+    pids.flatMap((p) => {
+      const i = ppidAndName(p);
+      return i ? [[Number(p), i] as const] : [];
+    }),
+  );
   const mine = (pid: number): boolean => {
     for (let p = pid, hops = 0; p > 1 && hops < 10; hops++) {
       if (p === process.pid) return true;

@@ -34,7 +34,13 @@ export async function startMode(mode: Mode, profile: ProfileOptions = {}): Promi
     server = await startMiniflare({ port, persistTo: join(dir, 'state'), vars, buildDir: join(dir, 'build'), main, ...profile });
   } else {
     const envFile = join(dir, 'env');
-    writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+    writeFileSync(
+      envFile,
+      Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+      { mode: 0o600 },
+    );
     server = await startServer({ port, persistTo: join(dir, 'state'), envFile, main });
   }
   const startMs = performance.now() - started;

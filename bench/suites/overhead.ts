@@ -24,14 +24,8 @@ export async function overhead(s: BenchServer, maxMs: number): Promise<Row[]> {
   const bounds = { count: 300, maxMs: maxMs / 3 };
   const rows: Row[] = [];
 
-  const [tTicket, bTicket] = await sampleInTurns(
-    [() => call(s.url, ws.agent, 'events.ticket'), () => bare(s.url, ws.agent, '/bench/ticket', {})],
-    bounds,
-  );
-  const [tPlan, bPlan] = await sampleInTurns(
-    [() => call(s.url, ws.agent, 'tasks.plan', PLAN), () => bare(s.url, ws.agent, '/bench/plan', PLAN)],
-    { ...bounds, count: 150 },
-  );
+  const [tTicket, bTicket] = await sampleInTurns([() => call(s.url, ws.agent, 'events.ticket'), () => bare(s.url, ws.agent, '/bench/ticket', {})], bounds);
+  const [tPlan, bPlan] = await sampleInTurns([() => call(s.url, ws.agent, 'tasks.plan', PLAN), () => bare(s.url, ws.agent, '/bench/plan', PLAN)], { ...bounds, count: 150 });
   for (const [name, fig, floor, label] of [
     ['overhead: tRPC events.ticket (tiny mutation)', tTicket!, bTicket!, 'bare route, same method'],
     ['overhead: tRPC tasks.plan, 1 step', tPlan!, bPlan!, 'bare route, same method'],
@@ -44,20 +38,17 @@ export async function overhead(s: BenchServer, maxMs: number): Promise<Row[]> {
   // batch: true uses httpBatchLink, which waits a setTimeout(0) to gather a batch; the default does not.
   const batched = createClient({ url: s.url, key: ws.agent, fetch: httpFetch, batch: true });
   const unbatched = createClient({ url: s.url, key: ws.agent, fetch: httpFetch });
-  const [viaBatched, viaUnbatched, plain] = await sampleInTurns(
-    [() => batched.events.ticket.mutate(), () => unbatched.events.ticket.mutate(), () => call(s.url, ws.agent, 'events.ticket')],
-    bounds,
-  );
+  const [viaBatched, viaUnbatched, plain] = await sampleInTurns([() => batched.events.ticket.mutate(), () => unbatched.events.ticket.mutate(), () => call(s.url, ws.agent, 'events.ticket')], bounds);
   const j = summarize(plain!);
-  for (const [name, samples] of [['client: events.ticket through the SDK, batch: true', viaBatched!], ['client: events.ticket through the SDK (default, unbatched)', viaUnbatched!]] as const) {
+  for (const [name, samples] of [
+    ['client: events.ticket through the SDK, batch: true', viaBatched!],
+    ['client: events.ticket through the SDK (default, unbatched)', viaUnbatched!],
+  ] as const) {
     const k = summarize(samples);
     rows.push({ mode: s.mode, name, figure: k, floor: { label: 'same procedure, plain JSON call', ...j }, ratio: k.p50 / j.p50, target: 'info' });
   }
 
-  const [viaAssets, direct] = await sampleInTurns(
-    [() => bare(s.url, ws.agent, '/bench-via-assets/ping', {}), () => bare(s.url, ws.agent, '/bench/ping', {})],
-    bounds,
-  );
+  const [viaAssets, direct] = await sampleInTurns([() => bare(s.url, ws.agent, '/bench-via-assets/ping', {}), () => bare(s.url, ws.agent, '/bench/ping', {})], bounds);
   const a = summarize(viaAssets!);
   const d = summarize(direct!);
   rows.push({

@@ -41,7 +41,10 @@ export async function roundTrip(s: BenchServer, maxMs: number): Promise<Row[]> {
     return httpFetch(input, init);
   };
   let ready: () => void = () => undefined;
-  const WS = observedWebSocket(() => counts.writes++, () => ready());
+  const WS = observedWebSocket(
+    () => counts.writes++,
+    () => ready(),
+  );
   const agent = createClient({ url: s.url, key: ws.agent, fetch: counted, WebSocket: WS });
   const reviewer = createClient({ url: s.url, key: ws.approver, fetch: counted });
 

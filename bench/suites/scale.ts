@@ -83,7 +83,10 @@ export async function scale(s: BenchServer, maxMs: number): Promise<{ rows: Row[
     await new Promise((r) => setTimeout(r, 1_000));
     const after = workerdRssKiB() ?? before;
     const per = (after - before) / woken.length;
-    const seeding = rssBeforeSeed !== undefined && rssAfterSeed !== undefined ? `seeding the ${bigStats.tasks}-task workspace (${(bigStats.databaseBytes / 1024 / 1024).toFixed(0)} MiB of SQLite) moved workerd's RSS by ${((rssAfterSeed - rssBeforeSeed) / 1024).toFixed(1)} MiB; ` : '';
+    const seeding =
+      rssBeforeSeed !== undefined && rssAfterSeed !== undefined
+        ? `seeding the ${bigStats.tasks}-task workspace (${(bigStats.databaseBytes / 1024 / 1024).toFixed(0)} MiB of SQLite) moved workerd's RSS by ${((rssAfterSeed - rssBeforeSeed) / 1024).toFixed(1)} MiB; `
+        : '';
     memory = `${seeding}${woken.length} more workspaces created and left idle 1 s added ${((after - before) / 1024).toFixed(1)} MiB: ~${per.toFixed(0)} KiB per idle object (RSS deltas of the whole workerd process, ${(after / 1024).toFixed(0)} MiB at the end: approximate and allocator-noisy; objects share one isolate, so no per-object heap is observable locally). The object keeps no rows in memory between calls: each call reads what it needs from SQLite.`;
   }
   return {

@@ -161,7 +161,9 @@ function buildTypes(dir: string, entries: string[]): Set<string> {
       if (spec.startsWith('.')) return `${lead}${q}${spec.replace(/\.ts$/, '.js')}${q}`;
       const ours = WORKSPACE_TYPES[spec];
       if (ours) {
-        let rel = relative(dirname(file), join(outDir, ours.replace(/\.ts$/, '.js'))).split(sep).join('/');
+        let rel = relative(dirname(file), join(outDir, ours.replace(/\.ts$/, '.js')))
+          .split(sep)
+          .join('/');
         if (!rel.startsWith('.')) rel = `./${rel}`;
         return `${lead}${q}${rel}${q}`;
       }
@@ -182,7 +184,13 @@ export async function buildPackage(dir: string, opts: { types?: boolean } = {}):
   mkdirSync(join(dir, 'dist'), { recursive: true });
   const all = { ...js, ...bins };
   const runtime = await buildJs(dir, all, bins, dev.greenlight?.platform === 'node');
-  const typeDeps = opts.types === false ? new Set<string>() : buildTypes(dir, Object.values(js).map((p) => join(dir, p)));
+  const typeDeps =
+    opts.types === false
+      ? new Set<string>()
+      : buildTypes(
+          dir,
+          Object.values(js).map((p) => join(dir, p)),
+        );
   return publishManifest(dev, { root: ROOT, dir, runtime, types: typeDeps });
 }
 

@@ -49,14 +49,22 @@ async function loop(s: Soak, pause: [number, number], step: () => Promise<boolea
 const KINDS: StepKind[] = ['read', 'read', 'edit_file', 'edit_file', 'run_command', 'run_command', 'delete_file', 'execute_code', 'custom', 'clarify'];
 export function paramsFor(kind: StepKind, n: number): Record<string, unknown> {
   switch (kind) {
-    case 'read': return { tool: 'read_file', paths: [`src/f${n}.ts`] };
-    case 'edit_file': return { path: `src/f${n}.ts`, patch: `--- a/src/f${n}.ts\n+++ b/src/f${n}.ts\n@@ -1 +1 @@\n-old\n+new ${n}\n` };
-    case 'run_command': return { command: `npm test -- --shard ${n}` };
-    case 'delete_file': return { path: `tmp/f${n}.log` };
-    case 'execute_code': return { language: 'python', code: `print(${n})` };
-    case 'custom': return { tool: 'deploy', input: { env: 'staging', n } };
-    case 'clarify': return { questions: [`Which branch for ${n}?`] };
-    case 'network': return { method: 'GET', url: `https://example.com/${n}` };
+    case 'read':
+      return { tool: 'read_file', paths: [`src/f${n}.ts`] };
+    case 'edit_file':
+      return { path: `src/f${n}.ts`, patch: `--- a/src/f${n}.ts\n+++ b/src/f${n}.ts\n@@ -1 +1 @@\n-old\n+new ${n}\n` };
+    case 'run_command':
+      return { command: `npm test -- --shard ${n}` };
+    case 'delete_file':
+      return { path: `tmp/f${n}.log` };
+    case 'execute_code':
+      return { language: 'python', code: `print(${n})` };
+    case 'custom':
+      return { tool: 'deploy', input: { env: 'staging', n } };
+    case 'clarify':
+      return { questions: [`Which branch for ${n}?`] };
+    case 'network':
+      return { method: 'GET', url: `https://example.com/${n}` };
   }
 }
 function plan(key: string) {
@@ -64,7 +72,10 @@ function plan(key: string) {
     const kind = pickOne(KINDS)!;
     const earlier = Array.from({ length: i }, (_, j) => `s${j}`);
     return {
-      key: `s${i}`, kind, title: `${kind} ${i}`, params: paramsFor(kind, rand(0, 1e6)),
+      key: `s${i}`,
+      kind,
+      title: `${kind} ${i}`,
+      params: paramsFor(kind, rand(0, 1e6)),
       dependsOn: earlier.filter(() => chance(0.3)).slice(-2),
       ...(kind !== 'read' && chance(0.3) ? { idempotent: true } : {}),
     };
@@ -82,7 +93,12 @@ export async function agent(s: Soak, c: Client): Promise<void> {
       const got = await call<TaskView>(s, c, 'tasks.get', { taskId: pickOne(mine.slice(-20)) }, 'GET');
       if (got.kind !== 'ok') return got.kind !== 'unknown';
       for (const step of got.data.steps.filter((x) => x.status === 'changes_requested')) {
-        const r = await persist<TaskView>(s, c, 'tasks.revise', { taskId: got.data.id, stepId: step.id, params: paramsFor(step.kind, rand(0, 1e6)), idempotencyKey: `rev-${step.id}-${step.revision}` });
+        const r = await persist<TaskView>(s, c, 'tasks.revise', {
+          taskId: got.data.id,
+          stepId: step.id,
+          params: paramsFor(step.kind, rand(0, 1e6)),
+          idempotencyKey: `rev-${step.id}-${step.revision}`,
+        });
         if (r.kind === 'ok') s.ledger.revisions++;
       }
       return true;
@@ -184,7 +200,11 @@ export async function canceller(s: Soak, c: Client): Promise<void> {
 
 export async function reader(s: Soak, c: Client): Promise<void> {
   await loop(s, [100, 400], async () => {
-    const [path, input] = pickOne([['events.list', { after: rand(0, 500), limit: 100 }], ['tasks.list', { limit: 50 }], ['workspaces.get', undefined]] as const)!;
+    const [path, input] = pickOne([
+      ['events.list', { after: rand(0, 500), limit: 100 }],
+      ['tasks.list', { limit: 50 }],
+      ['workspaces.get', undefined],
+    ] as const)!;
     return (await call(s, c, path, input, 'GET')).kind !== 'unknown';
   });
 }

@@ -3,10 +3,7 @@
  * ledger: `ok` (acknowledged), `refused` (the server said no: nothing changed), or
  * `unknown` (no answer: the server died mid-call, or a 5xx; it may or may not have happened).
  */
-export type Answer<T> =
-  | { kind: 'ok'; data: T }
-  | { kind: 'refused'; code: string; message: string }
-  | { kind: 'unknown'; why: string };
+export type Answer<T> = { kind: 'ok'; data: T } | { kind: 'refused'; code: string; message: string } | { kind: 'unknown'; why: string };
 
 export type Counts = { ok: number; refused: number; unknown: number };
 
@@ -42,8 +39,8 @@ async function send<T>(url: string, key: string, path: string, input: unknown, m
     res =
       method === 'GET'
         ? await fetch(`${url}/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers, signal })
-        // oxlint-disable-next-line unicorn/no-invalid-fetch-options -- `method` is 'POST' here (the rule does not narrow).
-        : await fetch(`${url}/trpc/${path}`, { method, headers, body: JSON.stringify(input), signal });
+        : // oxlint-disable-next-line unicorn/no-invalid-fetch-options -- `method` is 'POST' here (the rule does not narrow).
+          await fetch(`${url}/trpc/${path}`, { method, headers, body: JSON.stringify(input), signal });
     text = await res.text();
   } catch (e) {
     const cause = (e as { cause?: { code?: string } }).cause;

@@ -4,15 +4,7 @@
  * `npm run docs:states` writes the result, tests/states.test.ts fails when the document
  * differs from it, so the diagram cannot drift from the code.
  */
-import {
-  NEW_STATE,
-  STEP_TRANSITIONS,
-  StepStatus,
-  TASK_TRANSITIONS,
-  TaskStatus,
-  isTerminalStep,
-  statusLabel,
-} from '@greenlight/core';
+import { NEW_STATE, STEP_TRANSITIONS, StepStatus, TASK_TRANSITIONS, TaskStatus, isTerminalStep, statusLabel } from '@greenlight/core';
 
 export const BEGIN = '<!-- states:begin -->';
 export const END = '<!-- states:end -->';

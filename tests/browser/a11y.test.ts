@@ -23,7 +23,8 @@ const live = liveFile('a11y');
  */
 const newWorkspace = (): Promise<Workspace> =>
   live.workspace({
-    name: `Accessibility ${LONG.word}`, agent: LONG.agent,
+    name: `Accessibility ${LONG.word}`,
+    agent: LONG.agent,
     policy: { rules: [{ match: { kind: 'delete_file' }, action: 'ask', requiredApprovals: 2, timeoutSeconds: 3600 }] },
   });
 /** A workspace with nothing in it. */
@@ -195,7 +196,12 @@ describe('every view passes axe and fits a 390 px phone', () => {
     // one row per step status (10) and per task status (5); a final status says so
     expect(await legend.locator('.legend-row').count()).toBe(15);
     expect(await legend.locator('.legend-row', { has: page.locator('.badge.status-executing') }).innerText()).toMatch(/completed\s+on complete/);
-    expect(await legend.locator('.legend-row', { has: page.locator('.badge.status-skipped') }).first().innerText()).toMatch(/final/);
+    expect(
+      await legend
+        .locator('.legend-row', { has: page.locator('.badge.status-skipped') })
+        .first()
+        .innerText(),
+    ).toMatch(/final/);
     await checkView(page, 'task-legend');
     await legend.screenshot({ path: join(RESULTS_DIR, 'a11y-status-legend.png') });
   });
@@ -286,7 +292,9 @@ describe('every view passes axe and fits a 390 px phone', () => {
     const ws = await newWorkspace();
     const { agent, reviewer } = ws;
     const task = await agent.tasks.plan.mutate({
-      title: `Claude Code session ${LONG.word}`, open: true, session: 'a11y-session',
+      title: `Claude Code session ${LONG.word}`,
+      open: true,
+      session: 'a11y-session',
       metadata: { source: 'claude-code', session: 'a11y-session' },
       steps: [{ key: 'ls', kind: 'run_command', title: 'List', params: { command: 'ls -la' }, dependsOn: [], context: { cwd: LONG.path, gitRemote: LONG.url, gitBranch: 'main' } }],
     });

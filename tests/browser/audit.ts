@@ -24,9 +24,7 @@ export const DESKTOP = { width: 1280, height: 900 };
  * scrollable-region-focusable asks) and is a named group: a landmark per diff would
  * flood the landmark list, and two diffs of one file would repeat a landmark's name.
  */
-const EXTRA_RULES = Object.fromEntries(
-  ['target-size', 'label-content-name-mismatch', 'landmark-complementary-is-top-level', 'p-as-heading'].map((id) => [id, { enabled: true }]),
-);
+const EXTRA_RULES = Object.fromEntries(['target-size', 'label-content-name-mismatch', 'landmark-complementary-is-top-level', 'p-as-heading'].map((id) => [id, { enabled: true }]));
 
 /**
  * Every axe violation on the page (or inside `include`) as one readable line each: rule,
@@ -37,7 +35,13 @@ export async function axeViolations(page: Page, include?: string): Promise<strin
   const builder = new AxeBuilder({ page }).options({ rules: EXTRA_RULES }).setLegacyMode(true);
   if (include) builder.include(include);
   const { violations } = await builder.analyze();
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(' | ')}`);
+  return violations.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help}: ${v.nodes
+        .slice(0, 4)
+        .map((n) => n.target.join(' '))
+        .join(' | ')}`,
+  );
 }
 
 /**

@@ -91,9 +91,7 @@ describe('the browser the tests drive', () => {
   });
 
   it('an explicit CHROMIUM_PATH that is not a browser fails with its reason instead of falling back', async () => {
-    await expect(launchChromium({ ...process.env, CHROMIUM_PATH: join(scratch, 'no-such-chromium') })).rejects.toThrow(
-      /CHROMIUM_PATH=.*no-such-chromium is not an executable file/,
-    );
+    await expect(launchChromium({ ...process.env, CHROMIUM_PATH: join(scratch, 'no-such-chromium') })).rejects.toThrow(/CHROMIUM_PATH=.*no-such-chromium is not an executable file/);
     await expect(launchChromium({ ...process.env, CHROMIUM_PATH: '/bin/true' })).rejects.toThrow(
       /No Chromium could be started for the browser tests:\n- CHROMIUM_PATH \/bin\/true: .*\nSet CHROMIUM_PATH/,
     );

@@ -18,10 +18,7 @@ import { ROOT_DIR } from '../../scripts/server.ts';
 /** The same switches for every browser. Not `@sparticuz/chromium`'s own `args`: they are
  * made for AWS Lambda, and its `--single-process` crashes the browser as soon as a test
  * closes a second context; `--disable-web-security` would hide what a real browser refuses. */
-export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
-];
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** Where a system browser usually is, then names looked up on PATH. */
 export const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
@@ -46,7 +43,12 @@ const isExecutable = (path: string): boolean => {
 
 /** The first system Chromium or Chrome on this machine, if any. */
 export function systemChromium(pathEnv = process.env.PATH ?? ''): string | undefined {
-  const onPath = SYSTEM_NAMES.flatMap((name) => pathEnv.split(delimiter).filter(Boolean).map((dir) => join(dir, name)));
+  const onPath = SYSTEM_NAMES.flatMap((name) =>
+    pathEnv
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, name)),
+  );
   return [...SYSTEM_PATHS, ...onPath].find(isExecutable);
 }
 

@@ -17,8 +17,7 @@ import { sendHeld } from './held.ts';
 const live = liveFile('decide');
 
 /** A workspace of its own for each test. Deletes need two approvals: N-of-M must see one vote per decision the page sends. */
-const newWorkspace = (): Promise<Workspace> =>
-  live.workspace({ name: 'Deliberate decisions', policy: { rules: [{ match: { kind: 'delete_file' }, action: 'ask', requiredApprovals: 2 }] } });
+const newWorkspace = (): Promise<Workspace> => live.workspace({ name: 'Deliberate decisions', policy: { rules: [{ match: { kind: 'delete_file' }, action: 'ask', requiredApprovals: 2 }] } });
 
 /** A page at `hash` with the page's clock under the test's control, signed in as the workspace's reviewer. */
 function open(ws: Workspace, hash: string): Promise<Page> {
@@ -142,7 +141,11 @@ describe('approve all', () => {
     for (const key of ['test', 'notes']) await page.waitForSelector(`${step(key)}[data-status="approved"]`);
     const after = await reviewer.tasks.get.query({ taskId: task.id });
     expect(after.steps.map((s) => [s.key, s.status])).toEqual([
-      ['test', 'approved'], ['publish', 'awaiting_approval'], ['tags', 'awaiting_approval'], ['old', 'awaiting_approval'], ['notes', 'approved'],
+      ['test', 'approved'],
+      ['publish', 'awaiting_approval'],
+      ['tags', 'awaiting_approval'],
+      ['old', 'awaiting_approval'],
+      ['notes', 'approved'],
     ]);
 
     // Confirmed by name: now they go (the batch names them in `confirm`, which the server checks).

@@ -82,10 +82,7 @@ export function liveFile(name: string): LiveFile {
     writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${root}\n`);
     mkdirSync(RESULTS_DIR, { recursive: true });
     const [, port] = await Promise.all([buildPage(), freePort()]);
-    [server, browser] = await Promise.all([
-      startServer({ port, persistTo: join(dir, 'state'), envFile: join(dir, 'env') }),
-      launchChromium(),
-    ]);
+    [server, browser] = await Promise.all([startServer({ port, persistTo: join(dir, 'state'), envFile: join(dir, 'env') }), launchChromium()]);
   });
 
   afterEach(async () => {
@@ -129,7 +126,11 @@ export function liveFile(name: string): LiveFile {
       const [reviewerKey, agentKey] = await Promise.all([key('reviewer', 'approver'), key(opts.agent ?? 'agent', 'agent')]);
       if (opts.policy !== undefined) await call(url, adminKey, 'policy.set', { policy: opts.policy });
       return {
-        id, adminKey, reviewerKey, agentKey, key,
+        id,
+        adminKey,
+        reviewerKey,
+        agentKey,
+        key,
         reviewer: createClient({ url, key: reviewerKey }),
         agent: createClient({ url, key: agentKey }),
       };

@@ -69,7 +69,14 @@ async function gateway(): Promise<{ client: Client; calls: () => { tool: string;
   const client = new Client({ name: 'page-test', version: '1.0.0' });
   await client.connect(transport);
   clients.push(client);
-  const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; args: Record<string, unknown> }) : []);
+  const calls = () =>
+    existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { tool: string; args: Record<string, unknown> })
+      : [];
   return { client, calls };
 }
 
@@ -77,9 +84,7 @@ async function gateway(): Promise<{ client: Client; calls: () => { tool: string;
 async function approvalFor(tool: string, input: Record<string, unknown>): Promise<Approval> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const found = (await reviewer.approvals.list.query({ limit: 200 })).items.find(
-      (a) => a.params.tool === `mcp__notes__${tool}` && JSON.stringify(a.params.input) === JSON.stringify(input),
-    );
+    const found = (await reviewer.approvals.list.query({ limit: 200 })).items.find((a) => a.params.tool === `mcp__notes__${tool}` && JSON.stringify(a.params.input) === JSON.stringify(input));
     if (found) return found;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -84,8 +84,13 @@ const planGreeting = (agent: GreenlightClient) =>
     steps: [
       { key: 'read', kind: 'read', title: 'Read greet.ts', params: { tool: 'read_file', paths: ['src/greet.ts'] } },
       {
-        key: 'edit', kind: 'edit_file', title: 'Say hello world', params: { path: 'src/greet.ts', patch: PATCH },
-        dependsOn: ['read'], explanation: 'The greeting should name the world.', risk: 'medium',
+        key: 'edit',
+        kind: 'edit_file',
+        title: 'Say hello world',
+        params: { path: 'src/greet.ts', patch: PATCH },
+        dependsOn: ['read'],
+        explanation: 'The greeting should name the world.',
+        risk: 'medium',
       },
       { key: 'test', kind: 'run_command', title: 'Run the tests', params: { command: 'npm test -- greet' }, dependsOn: ['edit'] },
     ],

@@ -27,7 +27,10 @@ describe('a session on the review page', () => {
     const ws = await live.workspace({ name: 'Sessions', agent: 'claude' });
     const { agent, reviewer } = ws;
     const task = await agent.tasks.plan.mutate({
-      title: 'Claude Code session', open: true, session: 'cc-1', steps: [bash('t1', 'npm test')],
+      title: 'Claude Code session',
+      open: true,
+      session: 'cc-1',
+      steps: [bash('t1', 'npm test')],
       metadata: { source: 'claude-code', session: 'cc-1', cwd: '/home/dev/shop', repository: 'github.com/acme/shop' },
     });
     const page = await openTask(ws, task.id);

@@ -41,8 +41,13 @@ export function planEveryKind(agent: GreenlightClient): Promise<TaskView> {
     steps: [
       { key: read, kind: 'read', title: 'Read the routes', params: { tool: 'read_file', paths: [LONG.path, `${LONG.path}.bak`] } },
       {
-        key: key('edit'), kind: 'edit_file', title: 'Point the routes at v1', params: { path: LONG.path, patch: patch(LONG.path) },
-        dependsOn: [read], explanation: `The old route is gone: ${LONG.word}`, risk: 'high',
+        key: key('edit'),
+        kind: 'edit_file',
+        title: 'Point the routes at v1',
+        params: { path: LONG.path, patch: patch(LONG.path) },
+        dependsOn: [read],
+        explanation: `The old route is gone: ${LONG.word}`,
+        risk: 'high',
       },
       { key: 'new-file', kind: 'edit_file', title: 'Add a config', params: { path: `${LONG.path}.new`, content: `${LONG.line}\n${LONG.word}\n` }, risk: 'medium' },
       { key: 'delete', kind: 'delete_file', title: 'Delete the old config', params: { path: `${LONG.path}.old` }, dependsOn: [read] },
@@ -56,7 +61,13 @@ export function planEveryKind(agent: GreenlightClient): Promise<TaskView> {
 }
 
 /** Decides `stepKey`'s open approval as `who`. */
-async function decide(who: GreenlightClient, taskId: string, stepKey: string, decision: 'approve' | 'reject' | 'request_changes' | 'skip' | 'modify' | 'answer', extra: { feedback?: string; answer?: string; params?: Record<string, unknown> } = {}) {
+async function decide(
+  who: GreenlightClient,
+  taskId: string,
+  stepKey: string,
+  decision: 'approve' | 'reject' | 'request_changes' | 'skip' | 'modify' | 'answer',
+  extra: { feedback?: string; answer?: string; params?: Record<string, unknown> } = {},
+) {
   const { items } = await who.approvals.list.query({ taskId });
   const a = items.find((i) => i.stepKey === stepKey);
   if (!a) throw new Error(`no open approval for ${stepKey}`);

@@ -6,7 +6,13 @@ import { defineConfig } from 'vitest/config';
 // replayed with the seed vitest prints: `--sequence.seed=<seed>`.
 export default defineConfig({
   test: {
-    name: 'browser', environment: 'node', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'],
-    testTimeout: 60_000, hookTimeout: 90_000, fileParallelism: false, sequence: { shuffle: { files: false, tests: true } },
+    name: 'browser',
+    environment: 'node',
+    include: ['**/*.test.ts'],
+    exclude: ['**/node_modules/**'],
+    testTimeout: 60_000,
+    hookTimeout: 90_000,
+    fileParallelism: false,
+    sequence: { shuffle: { files: false, tests: true } },
   },
 });

@@ -81,7 +81,12 @@ describe('@greenlight/sdk/langgraph with LangGraph', () => {
     ];
     await graph.invoke({ calls }, config);
     const review = await gl.review(graph, config);
-    expect(review.steps.map((s) => [s.action, s.status])).toEqual([['read_table', 'approved'], ['drop_table', 'awaiting_approval'], ['drop_table', 'awaiting_approval'], ['ask_user', 'awaiting_approval']]);
+    expect(review.steps.map((s) => [s.action, s.status])).toEqual([
+      ['read_table', 'approved'],
+      ['drop_table', 'awaiting_approval'],
+      ['drop_table', 'awaiting_approval'],
+      ['ask_user', 'awaiting_approval'],
+    ]);
 
     const resumed = gl.resume(graph, config);
     const [users, logs] = (await openApprovalsFor(reviewer, 'drop_table', 2, 20_000, review.taskId)).sort((a, b) => a.stepKey.localeCompare(b.stepKey));
@@ -92,13 +97,11 @@ describe('@greenlight/sdk/langgraph with LangGraph', () => {
     await reviewer.approvals.decide.mutate({ approvalId: ask.approvalId, paramsHash: ask.paramsHash, decision: 'answer', answer: 'eu-west' });
     const out = (await resumed) as { results: string[] };
 
-    expect(ran).toEqual([{ name: 'read_table', args: { table: 'users' } }, { name: 'drop_table', args: { table: 'logs_2019' } }]);
-    expect(out.results).toEqual([
-      'read_table: approve',
-      'drop_table: reject (Greenlight: rejected by reviewer: users stay; the call was not run)',
-      'drop_table: edit',
-      'ask_user: respond (eu-west)',
+    expect(ran).toEqual([
+      { name: 'read_table', args: { table: 'users' } },
+      { name: 'drop_table', args: { table: 'logs_2019' } },
     ]);
+    expect(out.results).toEqual(['read_table: approve', 'drop_table: reject (Greenlight: rejected by reviewer: users stay; the call was not run)', 'drop_table: edit', 'ask_user: respond (eu-west)']);
     const task = await agent.tasks.get.query({ taskId: review.taskId });
     expect(task.steps.map((s) => s.status)).toEqual(['completed', 'rejected', 'completed', 'completed']);
     // The thread asks nothing more: its open task is closed.
@@ -149,7 +152,10 @@ describe('@greenlight/sdk/langgraph with LangGraph', () => {
     await graph.invoke({ calls: [{ name: 'drop_table', args: { table: 'tmp' } }] }, config);
     const { taskId } = await gl.review(graph, config);
     const resumed = gl.resume(graph, config);
-    const refused = resumed.then(() => undefined, (e: unknown) => e);
+    const refused = resumed.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const [tmp] = (await reviewer.approvals.list.query({ taskId })).items;
     await graph.invoke({ calls: [{ name: 'drop_table', args: { table: 'prod' } }] }, config);
     await reviewer.approvals.decide.mutate({ approvalId: tmp!.approvalId, paramsHash: tmp!.paramsHash, decision: 'approve' });
@@ -178,7 +184,16 @@ describe('@greenlight/sdk/langgraph with LangGraph', () => {
       .addEdge('act', END)
       .compile({ checkpointer: new MemorySaver() });
     const config = thread('t-human');
-    await graph.invoke({ calls: [{ name: 'read_table', args: { table: 'a' } }, { name: 'send_email', args: { to: 'all' } }, { name: 'delete_repo', args: { repo: 'x' } }] }, config);
+    await graph.invoke(
+      {
+        calls: [
+          { name: 'read_table', args: { table: 'a' } },
+          { name: 'send_email', args: { to: 'all' } },
+          { name: 'delete_repo', args: { repo: 'x' } },
+        ],
+      },
+      config,
+    );
     const resumed = gl.resume(graph, config);
     await decideCall(reviewer, 'send_email', { decision: 'modify', input: { to: 'team' } });
     await decideCall(reviewer, 'delete_repo', { decision: 'reject', feedback: 'keep it' });

@@ -79,13 +79,20 @@ describe('@greenlight/sdk/openai-agents with the Agents SDK', () => {
   it("one task for a run's interruptions: policy allows one, a reviewer rejects one and modifies one; the run resumes from its serialized state", async () => {
     const gl = greenlight({ client: agentKey, session: 'batch' });
     const { ran, tools } = recordingTools();
-    const model = new ScriptedModel([[fnCall('c-weather', 'get_weather', { city: 'Oslo' }), fnCall('c-mail', 'send_email', { to: 'all@example.com' }), fnCall('c-del', 'delete_repo', { repo: 'prod' })], [say('finished')]]);
+    const model = new ScriptedModel([
+      [fnCall('c-weather', 'get_weather', { city: 'Oslo' }), fnCall('c-mail', 'send_email', { to: 'all@example.com' }), fnCall('c-del', 'delete_repo', { repo: 'prod' })],
+      [say('finished')],
+    ]);
     const agent = new Agent({ name: 'ops', instructions: 'help', model, tools: tools.map((t) => gl.tool(t)) });
 
     const first = await run(agent, 'do the three things');
     expect(first.interruptions.map((i) => i.name)).toEqual(['get_weather', 'send_email', 'delete_repo']);
     const review = await gl.review(first.state);
-    expect(review.calls.map((c) => [c.callId, c.status])).toEqual([['c-weather', 'approved'], ['c-mail', 'awaiting_approval'], ['c-del', 'awaiting_approval']]);
+    expect(review.calls.map((c) => [c.callId, c.status])).toEqual([
+      ['c-weather', 'approved'],
+      ['c-mail', 'awaiting_approval'],
+      ['c-del', 'awaiting_approval'],
+    ]);
     const saved = first.state.toString(); // kept by the caller, anywhere
 
     // Decided elsewhere, while the resume waits.
@@ -98,7 +105,11 @@ describe('@greenlight/sdk/openai-agents with the Agents SDK', () => {
     expect(ran).toEqual({ get_weather: [{ city: 'Oslo' }], send_email: [{ to: 'team@example.com' }], delete_repo: [] });
     expect(toolOutputs(model)['c-del']).toMatch(/Greenlight: rejected by reviewer: never prod; the call was not run/);
     const task = await agentKey.tasks.get.query({ taskId: review.taskId });
-    expect(task.steps.map((s) => [s.key, s.status])).toEqual([['c-weather', 'completed'], ['c-mail', 'completed'], ['c-del', 'rejected']]);
+    expect(task.steps.map((s) => [s.key, s.status])).toEqual([
+      ['c-weather', 'completed'],
+      ['c-mail', 'completed'],
+      ['c-del', 'rejected'],
+    ]);
     expect(task.steps[1]!.result?.output).toBe('sent');
 
     // The same saved state resumed again: the calls are decided and handed out, nothing runs twice.
@@ -122,7 +133,10 @@ describe('@greenlight/sdk/openai-agents with the Agents SDK', () => {
     expect(ran.get_weather).toEqual([{ city: 'Rome' }, { city: 'Paris' }]);
     expect(taskIds.size).toBe(1);
     const task = await agentKey.tasks.get.query({ taskId: [...taskIds][0]! });
-    expect(task.steps.map((s) => [s.key, s.status])).toEqual([['r-1', 'completed'], ['r-2', 'completed']]);
+    expect(task.steps.map((s) => [s.key, s.status])).toEqual([
+      ['r-1', 'completed'],
+      ['r-2', 'completed'],
+    ]);
     expect(task.open).toBeUndefined();
     expect(task.status).toBe('completed');
   });
@@ -146,7 +160,10 @@ describe('@greenlight/sdk/openai-agents with the Agents SDK', () => {
     const { tools } = recordingTools();
     const agent = new Agent({ name: 'ops', instructions: 'help', model: new ScriptedModel([[say('no tools needed')]]), tools: tools.map((t) => gl.tool(t)) });
     const result = await run(agent, 'hello');
-    const err = await gl.resume(agent, result.state.toString()).then(() => undefined, (e: unknown) => e);
+    const err = await gl.resume(agent, result.state.toString()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(GreenlightError);
     expect(err).toMatchObject({ code: 'CONFLICT', reason: 'nothing_pending' });
   });

@@ -45,7 +45,9 @@ describe('greenlightCanUseTool', () => {
     await reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'approve', paramsHash: approval.paramsHash });
     expect(await asking).toEqual({ behavior: 'allow', updatedInput: input, toolUseID: 'toolu_sdk1' });
     const [post] = gl.hooks.PostToolUse[0]!.hooks;
-    await post!({ hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: input, tool_response: { stdout: 'ok', stderr: '' }, tool_use_id: 'toolu_sdk1' }, 'toolu_sdk1', { signal: new AbortController().signal });
+    await post!({ hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: input, tool_response: { stdout: 'ok', stderr: '' }, tool_use_id: 'toolu_sdk1' }, 'toolu_sdk1', {
+      signal: new AbortController().signal,
+    });
     const step = await reviewer.steps.get.query({ stepId: approval.stepId });
     expect(step.status).toBe('completed');
     expect(step.result?.output).toEqual({ result: { stdout: 'ok', stderr: '' } });

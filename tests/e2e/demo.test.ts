@@ -42,11 +42,13 @@ describe('npm run demo', () => {
         if (e.type !== 'approval.requested') continue;
         for (const a of (await reviewer.approvals.list.query({})).items) {
           asked.add(`${a.kind}:${a.stepKey}`);
-          await reviewer.approvals.decide.mutate(
-            a.kind === 'clarify'
-              ? { approvalId: a.approvalId, decision: 'answer', answer: 'yes', paramsHash: a.paramsHash }
-              : { approvalId: a.approvalId, decision: 'approve', paramsHash: a.paramsHash },
-          ).catch(() => undefined); // already decided by an earlier pass
+          await reviewer.approvals.decide
+            .mutate(
+              a.kind === 'clarify'
+                ? { approvalId: a.approvalId, decision: 'answer', answer: 'yes', paramsHash: a.paramsHash }
+                : { approvalId: a.approvalId, decision: 'approve', paramsHash: a.paramsHash },
+            )
+            .catch(() => undefined); // already decided by an earlier pass
         }
       }
     })();
@@ -80,7 +82,7 @@ describe('npm run demo', () => {
     // The diff a reviewer reads adds tests shaped like the file's own: no stray indent, no trailing blanks.
     const sample = readFileSync(join(ROOT_DIR, 'examples', 'sample-project', 'test', 'temperature.test.js'), 'utf8');
     expect(readFileSync(join(scratch, copy!, 'test', 'temperature.test.js'), 'utf8')).toBe(
-      sample.replace("import { toCelsius } from", "import { toCelsius, toFahrenheit } from") +
+      sample.replace('import { toCelsius } from', 'import { toCelsius, toFahrenheit } from') +
         "\ntest('toFahrenheit converts the boiling point', () => {\n  assert.equal(toFahrenheit(100), 212);\n});\n" +
         "\ntest('toFahrenheit rounds to one decimal', () => {\n  assert.equal(toFahrenheit(36.6), 97.9);\n});\n",
     );

@@ -28,8 +28,14 @@ afterAll(() => server?.stop());
 
 /** A PreToolUse as the hooks reference shows it (code.claude.com/docs/en/hooks, 2026-08). */
 const pre = (session: string, id: string, tool: string, input: Record<string, unknown>) => ({
-  session_id: session, transcript_path: `/home/dev/.claude/projects/p/${session}.jsonl`, cwd: project, permission_mode: 'default',
-  hook_event_name: 'PreToolUse', tool_name: tool, tool_input: input, tool_use_id: id,
+  session_id: session,
+  transcript_path: `/home/dev/.claude/projects/p/${session}.jsonl`,
+  cwd: project,
+  permission_mode: 'default',
+  hook_event_name: 'PreToolUse',
+  tool_name: tool,
+  tool_input: input,
+  tool_use_id: id,
 });
 
 async function post(body: unknown, key?: string, query = ''): Promise<{ status: number; json: unknown }> {
@@ -43,7 +49,11 @@ async function post(body: unknown, key?: string, query = ''): Promise<{ status: 
 }
 
 async function commandHook(body: unknown): Promise<unknown> {
-  const run = await spawnCli(['hook', 'claude-code'], { cwd: project, stdin: JSON.stringify(body), env: { GREENLIGHT_URL: server.url, GREENLIGHT_KEY: keys.agent, XDG_CONFIG_HOME: join(project, 'xdg') } }).result;
+  const run = await spawnCli(['hook', 'claude-code'], {
+    cwd: project,
+    stdin: JSON.stringify(body),
+    env: { GREENLIGHT_URL: server.url, GREENLIGHT_KEY: keys.agent, XDG_CONFIG_HOME: join(project, 'xdg') },
+  }).result;
   expect(run.code).toBe(0);
   return run.stdout.trim() === '' ? undefined : (JSON.parse(run.stdout) as unknown);
 }
@@ -92,7 +102,10 @@ describe('POST /hooks/claude-code', () => {
     const calling = post(body, keys.agent);
     const approval = await approvalFor('echo approved-http');
     await reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'approve', paramsHash: approval.paramsHash });
-    expect(await calling).toEqual({ status: 200, json: { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: 'Greenlight: approved by reviewer' } } });
+    expect(await calling).toEqual({
+      status: 200,
+      json: { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: 'Greenlight: approved by reviewer' } },
+    });
     expect((await reviewer.steps.get.query({ stepId: approval.stepId })).status).toBe('executing');
     const result = await post({ ...body, hook_event_name: 'PostToolUse', tool_response: { stdout: 'approved-http\n', stderr: '' } }, keys.agent);
     expect(result).toEqual({ status: 200, json: undefined });
@@ -107,7 +120,10 @@ describe('POST /hooks/claude-code', () => {
     const calling = post(body, keys.agent);
     const approval = await approvalFor('echo perm-http');
     await reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'reject', paramsHash: approval.paramsHash, feedback: 'not today' });
-    expect(await calling).toEqual({ status: 200, json: { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'deny', message: 'Greenlight: rejected by reviewer: not today' } } } });
+    expect(await calling).toEqual({
+      status: 200,
+      json: { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'deny', message: 'Greenlight: rejected by reviewer: not today' } } },
+    });
   });
 
   it('gives the fallback as a 200 decision (not an error status) for a payload it cannot read or a decision not made in time', async () => {

@@ -15,41 +15,29 @@ const record = (tool: string, args: unknown) => appendFileSync(logFile, `${JSON.
 const notes = new Map<string, string>([['hello', 'hello world']]);
 const server = new McpServer({ name: 'notes-fixture', version: '1.2.3' }, { capabilities: { logging: {} }, instructions: 'A notes store for tests.' });
 
-server.registerTool(
-  'read_note',
-  { description: 'Read a note', inputSchema: { name: z.string() }, annotations: { readOnlyHint: true, openWorldHint: false } },
-  async ({ name }) => {
-    record('read_note', { name });
-    return { content: [{ type: 'text', text: notes.get(name) ?? `no note ${name}` }] };
-  },
-);
+server.registerTool('read_note', { description: 'Read a note', inputSchema: { name: z.string() }, annotations: { readOnlyHint: true, openWorldHint: false } }, async ({ name }) => {
+  record('read_note', { name });
+  return { content: [{ type: 'text', text: notes.get(name) ?? `no note ${name}` }] };
+});
 
-server.registerTool(
-  'delete_note',
-  { description: 'Delete a note', inputSchema: { name: z.string() }, annotations: { destructiveHint: true } },
-  async ({ name }) => {
-    record('delete_note', { name });
-    const had = notes.delete(name);
-    return { content: [{ type: 'text', text: had ? `deleted ${name}` : `no note ${name}` }] };
-  },
-);
+server.registerTool('delete_note', { description: 'Delete a note', inputSchema: { name: z.string() }, annotations: { destructiveHint: true } }, async ({ name }) => {
+  record('delete_note', { name });
+  const had = notes.delete(name);
+  return { content: [{ type: 'text', text: had ? `deleted ${name}` : `no note ${name}` }] };
+});
 
-server.registerTool(
-  'write_note',
-  { description: 'Write a note', inputSchema: { name: z.string(), text: z.string() }, annotations: { destructiveHint: false } },
-  async ({ name, text }, extra) => {
-    record('write_note', { name, text });
-    const token = extra._meta?.progressToken;
-    if (token !== undefined) {
-      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: 1, total: 1, message: 'written' } });
-      // The SDK handles a notification a microtask after a response read in the same chunk, and
-      // drops progress whose request has ended: a real tool's progress comes before its end.
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    notes.set(name, text);
-    return { content: [{ type: 'text', text: `wrote ${name}: ${text}` }] };
-  },
-);
+server.registerTool('write_note', { description: 'Write a note', inputSchema: { name: z.string(), text: z.string() }, annotations: { destructiveHint: false } }, async ({ name, text }, extra) => {
+  record('write_note', { name, text });
+  const token = extra._meta?.progressToken;
+  if (token !== undefined) {
+    await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: 1, total: 1, message: 'written' } });
+    // The SDK handles a notification a microtask after a response read in the same chunk, and
+    // drops progress whose request has ended: a real tool's progress comes before its end.
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  notes.set(name, text);
+  return { content: [{ type: 'text', text: `wrote ${name}: ${text}` }] };
+});
 
 server.registerTool('fail_note', { description: 'Always fails', inputSchema: { name: z.string() } }, async ({ name }) => {
   record('fail_note', { name });

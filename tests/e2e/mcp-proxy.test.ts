@@ -67,7 +67,14 @@ async function gateway(name = 'notes', url?: string, greenlightUrl?: string): Pr
     }, 50);
   });
   open.push({ client, transport });
-  const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; args: Record<string, unknown> }) : []);
+  const calls = () =>
+    existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { tool: string; args: Record<string, unknown> })
+      : [];
   const taskId = () => until('the session task', async () => /session task (\S+):/.exec(stderr)?.[1]);
   return { client, transport, calls, stderr: () => stderr, exited, taskId };
 }
@@ -76,9 +83,7 @@ async function gateway(name = 'notes', url?: string, greenlightUrl?: string): Pr
 async function approvalFor(tool: string, input: Record<string, unknown>, serverName = 'notes'): Promise<Approval> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const found = (await reviewer.approvals.list.query({ limit: 200 })).items.find(
-      (a) => a.params.tool === `mcp__${serverName}__${tool}` && JSON.stringify(a.params.input) === JSON.stringify(input),
-    );
+    const found = (await reviewer.approvals.list.query({ limit: 200 })).items.find((a) => a.params.tool === `mcp__${serverName}__${tool}` && JSON.stringify(a.params.input) === JSON.stringify(input));
     if (found) return found;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -171,7 +176,9 @@ describe('greenlight mcp proxy', () => {
     const open = await reviewer.tasks.get.query({ taskId });
     expect(open).toMatchObject({ status: 'active', open: true, title: 'MCP notes session' });
     expect(open.steps.map((s) => [s.params.tool, s.status])).toEqual([
-      ['mcp__notes__read_note', 'completed'], ['mcp__notes__write_note', 'completed'], ['mcp__notes__read_note', 'completed'],
+      ['mcp__notes__read_note', 'completed'],
+      ['mcp__notes__write_note', 'completed'],
+      ['mcp__notes__read_note', 'completed'],
     ]);
     await g.client.close();
     await g.exited;
@@ -198,7 +205,7 @@ describe('greenlight mcp proxy', () => {
     expect(events).toEqual(expect.arrayContaining(['task.planned', 'task.appended', 'approval.requested', 'step.approved', 'step.claimed', 'step.completed']));
   });
 
-  it('modify: the upstream receives the reviewer\'s arguments, and the client gets that result (upstream progress relayed)', async () => {
+  it("modify: the upstream receives the reviewer's arguments, and the client gets that result (upstream progress relayed)", async () => {
     const g = await gateway();
     const progress: string[] = [];
     const pending = g.client.callTool({ name: 'write_note', arguments: { name: 'plan', text: 'rm -rf /' } }, undefined, {
@@ -249,7 +256,15 @@ describe('greenlight mcp proxy', () => {
     expect(text(await third)).toBe('wrote c3: three');
     await decide(a1, 'reject', { feedback: 'no' });
     expect((await first).isError).toBe(true);
-    expect(g.calls().map((c) => c.args).sort((x, y) => String(x.name).localeCompare(String(y.name)))).toEqual([{ name: 'c2', text: 'two' }, { name: 'c3', text: 'three' }]);
+    expect(
+      g
+        .calls()
+        .map((c) => c.args)
+        .sort((x, y) => String(x.name).localeCompare(String(y.name))),
+    ).toEqual([
+      { name: 'c2', text: 'two' },
+      { name: 'c3', text: 'three' },
+    ]);
     for (const a of [a2, a3]) expect((await step(a.stepId)).status).toBe('completed');
   });
 
@@ -312,7 +327,7 @@ describe('greenlight mcp proxy', () => {
     expect(g.calls().map((c) => c.tool)).toEqual(['read_note']);
   });
 
-  it('no decision in time: the rule\'s default applies (approve forwards the call, reject is a tool error)', async () => {
+  it("no decision in time: the rule's default applies (approve forwards the call, reject is a tool error)", async () => {
     const yes = await gateway('slow-yes');
     const no = await gateway('slow-no');
     const [approved, rejected] = await Promise.all([

@@ -16,7 +16,17 @@ let server: TestServer;
 let reviewer: GreenlightClient;
 let mcp: Client;
 
-type Answer = { status: string; approval_id?: string; task_id: string; step_id: string; review_url: string; feedback?: string; answer?: string; approved_params?: Record<string, unknown>; decided_by?: string[] };
+type Answer = {
+  status: string;
+  approval_id?: string;
+  task_id: string;
+  step_id: string;
+  review_url: string;
+  feedback?: string;
+  answer?: string;
+  approved_params?: Record<string, unknown>;
+  decided_by?: string[];
+};
 
 async function tool(name: string, args: Record<string, unknown>): Promise<Answer> {
   const r = await mcp.callTool({ name, arguments: args });

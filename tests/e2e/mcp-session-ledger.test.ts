@@ -15,7 +15,11 @@ let reviewer: GreenlightClient;
 let n = 0;
 
 const input = (name: string): StepInput => ({
-  key: `call-${++n}`, kind: 'custom', title: name, params: { tool: 'mcp__s__write', input: { name } }, dependsOn: [],
+  key: `call-${++n}`,
+  kind: 'custom',
+  title: name,
+  params: { tool: 'mcp__s__write', input: { name } },
+  dependsOn: [],
 });
 
 function ledger(): { ledger: Ledger; stop: AbortController } {
@@ -50,7 +54,7 @@ describe('the MCP gateway session ledger', () => {
     expect((await reviewer.tasks.get.query({ taskId: steps[0]!.taskId })).steps).toHaveLength(3);
   });
 
-  it('a claim that hands out another waiting call\'s step keeps it for that call', async () => {
+  it("a claim that hands out another waiting call's step keeps it for that call", async () => {
     const { ledger: l } = ledger();
     const a = await l.propose(input('a'));
     const b = await l.propose(input('b'));

@@ -104,7 +104,10 @@ describe('run() against wrangler dev', () => {
 
   it('sums the usage of completes (and of a failure) into the task and the workspace', async () => {
     const { agent, reviewer } = await workspace();
-    const task = await agent.plan({ title: 'costs', steps: [custom('u1'), custom('u2'), custom('u3', ['u1']), { ...custom('bad'), kind: 'execute_code' as const, params: { language: 'sh', code: 'false' } }] });
+    const task = await agent.plan({
+      title: 'costs',
+      steps: [custom('u1'), custom('u2'), custom('u3', ['u1']), { ...custom('bad'), kind: 'execute_code' as const, params: { language: 'sh', code: 'false' } }],
+    });
     await approveAll(reviewer, task.id);
     const costs: Record<string, { inputTokens: number; outputTokens: number; costUsd: number }> = {
       u1: { inputTokens: 100, outputTokens: 10, costUsd: 0.01 },
@@ -162,14 +165,18 @@ describe('run() against wrangler dev', () => {
     await approveAll(reviewer, task.id);
     const ctrl = new AbortController();
     const result = agent
-      .run(task.id, {
-        custom: (_step, ctx) =>
-          new Promise((_resolve, reject) => {
-            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
-            // The agent shuts down while the step runs.
-            ctrl.abort();
-          }),
-      }, { signal: ctrl.signal })
+      .run(
+        task.id,
+        {
+          custom: (_step, ctx) =>
+            new Promise((_resolve, reject) => {
+              ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+              // The agent shuts down while the step runs.
+              ctrl.abort();
+            }),
+        },
+        { signal: ctrl.signal },
+      )
       .catch((e: unknown) => e);
     expect(await result).toMatchObject({ code: 'CLIENT_CLOSED_REQUEST' });
     const after = await agent.tasks.get.query({ taskId: task.id });
@@ -186,7 +193,9 @@ describe('run() against wrangler dev', () => {
         title: 'Say goodbye',
         steps: [
           {
-            key: 'edit', kind: 'edit_file', title: 'Change the greeting',
+            key: 'edit',
+            kind: 'edit_file',
+            title: 'Change the greeting',
             params: { path: 'greeting.txt', patch: createPatch('greeting.txt', 'hello\n', 'goodbye\n') },
             baseHash: await sha256File(join(root, 'greeting.txt')),
           },

@@ -92,7 +92,6 @@ async function stop(r: Run): Promise<void> {
   expect(existsSync(join(dir, 'server.json'))).toBe(false);
 }
 
-
 async function expectWorking(keys: Keys): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
   for (const role of ['admin', 'approver', 'agent'] as const) expect(await works(url, keys[role]), role).toBe(true);

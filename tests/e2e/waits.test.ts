@@ -39,7 +39,11 @@ async function decide(by: GreenlightClient, task: TaskView, key: string, decisio
 }
 
 /** The error `p` rejects with. */
-const rejection = (p: Promise<unknown>) => p.then(() => new Error('resolved, expected a rejection'), (e: unknown) => e as GreenlightError);
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => new Error('resolved, expected a rejection'),
+    (e: unknown) => e as GreenlightError,
+  );
 
 /** Settle within `ms`, or fail: an aborted wait that hangs is the fault. */
 function within<T>(ms: number, p: Promise<T>): Promise<T> {
@@ -113,7 +117,7 @@ describe('waitForDecision is bound to the current revision', () => {
     expect(await waiting).toMatchObject({ status: 'approved', approvalId: again, revision: 1 });
   });
 
-  it('an approvalId that is not one of the step\'s is NOT_FOUND', async () => {
+  it("an approvalId that is not one of the step's is NOT_FOUND", async () => {
     const task = await agent.plan({ title: 'wrong approval', steps: [command('x'), command('y')] });
     const err = await rejection(agent.waitForDecision(stepOf(task, 'x').id, { approvalId: stepOf(task, 'y').approval!.id, timeoutMs: 20_000 }));
     expect(err).toMatchObject({ code: 'NOT_FOUND' });
@@ -133,23 +137,30 @@ describe('waitForDecision is bound to the current revision', () => {
 describe('a network where the live socket never opens', () => {
   // A proxy or firewall without WebSockets: every socket was retried silently forever, so a
   // wait never saw its decision (and without a timeout never ended).
-  it.each(['refuse', 'swallow'] as const)('waitForDecision still sees the decision over HTTP (proxy: %s upgrades)', async (mode) => {
-    const proxy = await startNoWebSocketProxy(server.url, mode);
-    try {
-      const viaProxy = createClient({ url: proxy.url, key: agentKey });
-      const task = await agent.plan({ title: `no sockets (${mode})`, steps: [command('x')] });
-      const x = stepOf(task, 'x');
-      const waiting = viaProxy.waitForDecision(x.id);
-      // Decide only once the wait has tried its first socket: then nothing but the stream can tell it.
-      await within(10_000, (async () => {
-        while (proxy.upgrades() === 0) await new Promise((r) => setTimeout(r, 20));
-      })());
-      await decide(reviewer, task, 'x', 'approve');
-      const outcome = await within(45_000, waiting);
-      expect(outcome).toMatchObject({ status: 'approved', approvalId: x.approval!.id, revision: 1 });
-      expect(proxy.upgrades()).toBeGreaterThanOrEqual(1);
-    } finally {
-      await proxy.close();
-    }
-  }, 60_000);
+  it.each(['refuse', 'swallow'] as const)(
+    'waitForDecision still sees the decision over HTTP (proxy: %s upgrades)',
+    async (mode) => {
+      const proxy = await startNoWebSocketProxy(server.url, mode);
+      try {
+        const viaProxy = createClient({ url: proxy.url, key: agentKey });
+        const task = await agent.plan({ title: `no sockets (${mode})`, steps: [command('x')] });
+        const x = stepOf(task, 'x');
+        const waiting = viaProxy.waitForDecision(x.id);
+        // Decide only once the wait has tried its first socket: then nothing but the stream can tell it.
+        await within(
+          10_000,
+          (async () => {
+            while (proxy.upgrades() === 0) await new Promise((r) => setTimeout(r, 20));
+          })(),
+        );
+        await decide(reviewer, task, 'x', 'approve');
+        const outcome = await within(45_000, waiting);
+        expect(outcome).toMatchObject({ status: 'approved', approvalId: x.approval!.id, revision: 1 });
+        expect(proxy.upgrades()).toBeGreaterThanOrEqual(1);
+      } finally {
+        await proxy.close();
+      }
+    },
+    60_000,
+  );
 });

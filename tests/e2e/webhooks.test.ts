@@ -115,7 +115,8 @@ describe('webhooks', () => {
     const rx = await receiver();
     const { secret } = await owner.webhooks.create.mutate({ url: rx.url, events: ['approval.expired'] });
     const task = await createClient({ url: server.url, key: keys.agent }).plan({
-      title: 'expires', steps: [{ key: 'x', kind: 'run_command', title: 'deploy', params: { command: 'make deploy' } }],
+      title: 'expires',
+      steps: [{ key: 'x', kind: 'run_command', title: 'deploy', params: { command: 'make deploy' } }],
     });
     const expired = await until(() => rx.received.find((r) => r.headers['x-greenlight-event'] === 'approval.expired'));
     const ts = String(expired.headers['x-greenlight-timestamp']);

@@ -108,9 +108,7 @@ describe('the packed packages', () => {
       write: false,
       logLevel: 'silent',
     });
-    const mf = new Miniflare(
-      convertV4MiniflareOptions({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2025-09-01', cf: false, log: new Log(LogLevel.WARN) }),
-    );
+    const mf = new Miniflare(convertV4MiniflareOptions({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2025-09-01', cf: false, log: new Log(LogLevel.WARN) }));
     try {
       const res = await mf.dispatchFetch('http://worker/', { method: 'POST', body: JSON.stringify({ url: server.url, key: keys.reviewer, taskId: id }) });
       expect(await res.json()).toEqual({ title: 'Packed SDK' });

@@ -23,7 +23,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const dir = mkdtempSync(join(tmpdir(), 'greenlight-test-'));
   const rootToken = 'test-root-token';
   const envFile = join(dir, 'env');
-  writeFileSync(envFile, Object.entries({ GREENLIGHT_ROOT_TOKEN: rootToken, ...env }).map(([k, v]) => `${k}=${v}\n`).join(''));
+  writeFileSync(
+    envFile,
+    Object.entries({ GREENLIGHT_ROOT_TOKEN: rootToken, ...env })
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+  );
   const stateDir = join(dir, 'state');
   // freePort's port can be taken by another process before wrangler binds it (test files
   // start servers in parallel): a bind race is retried on a new port, anything else is not.
@@ -56,11 +61,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 }
 
 /** A workspace with one key per principal named, by role; returns the admin key and the others. */
-export async function createWorkspace<P extends string>(
-  srv: TestServer,
-  id: string,
-  principals: Record<P, Exclude<Role, 'admin'>>,
-): Promise<{ admin: string } & Record<P, string>> {
+export async function createWorkspace<P extends string>(srv: TestServer, id: string, principals: Record<P, Exclude<Role, 'admin'>>): Promise<{ admin: string } & Record<P, string>> {
   const { adminKey } = await call<{ adminKey: string }>(srv.url, srv.rootToken, 'workspaces.create', { id, name: id });
   const keys: Record<string, string> = { admin: adminKey };
   for (const [principal, role] of Object.entries(principals) as [P, Role][]) {

@@ -4,10 +4,7 @@
  */
 import type { GreenlightClient } from '@greenlight/sdk';
 
-export type ReviewerDecision =
-  | { decision: 'approve' | 'reject' | 'request_changes' | 'skip'; feedback?: string }
-  | { decision: 'modify'; input: unknown }
-  | { decision: 'answer'; answer: string };
+export type ReviewerDecision = { decision: 'approve' | 'reject' | 'request_changes' | 'skip'; feedback?: string } | { decision: 'modify'; input: unknown } | { decision: 'answer'; answer: string };
 
 /** The open approvals for tool `tool` (of task `taskId`, when given), waited for (up to `ms`): an agent may still be planning the step. */
 export async function openApprovalsFor(reviewer: GreenlightClient, tool: string, count = 1, ms = 20_000, taskId?: string) {

@@ -94,10 +94,11 @@ export function secretFields(schema: unknown, defs: Record<string, JsonSchema>, 
 /** Which procedures answer a secret, and in which field: each must keep it out of storage. */
 export function secretAnswers(): Record<string, string[]> {
   const procs = procedures();
-  const { defs, idOf } = schemaSet('output', procs.map((p) => [`${p.path}.output`, p.output]));
-  return Object.fromEntries(
-    procs.map((p) => [p.path, secretFields({ $ref: `#/$defs/${idOf.get(p.output)}` }, defs)] as const).filter(([, f]) => f.length > 0),
+  const { defs, idOf } = schemaSet(
+    'output',
+    procs.map((p) => [`${p.path}.output`, p.output]),
   );
+  return Object.fromEntries(procs.map((p) => [p.path, secretFields({ $ref: `#/$defs/${idOf.get(p.output)}` }, defs)] as const).filter(([, f]) => f.length > 0));
 }
 
 const anchor = (dir: 'input' | 'output', id: string): string => `${dir}-${id.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`;
@@ -133,10 +134,7 @@ function schemaSection(dir: 'input' | 'output', defs: Record<string, JsonSchema>
 /** docs/protocol.md, as the code defines it today. */
 export function renderProtocol(): string {
   const procs = procedures();
-  const inputs = schemaSet('input', [
-    ...procs.filter((p) => p.input).map((p): [string, z.ZodType] => [`${p.path}.input`, p.input!]),
-    ['LiveQuery', core.LiveQuery],
-  ]);
+  const inputs = schemaSet('input', [...procs.filter((p) => p.input).map((p): [string, z.ZodType] => [`${p.path}.input`, p.input!]), ['LiveQuery', core.LiveQuery]]);
   const outputs = schemaSet('output', [
     ...procs.map((p): [string, z.ZodType] => [`${p.path}.output`, p.output]),
     ['LiveMessage', core.LiveMessage],

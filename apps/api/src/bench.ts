@@ -35,11 +35,23 @@ const withTarget =
 function routes(): App {
   const bench: App = new Hono();
   bench.use('*', async (c, next) => (benchEnabled(c.env) ? next() : c.notFound()));
-  bench.post('/ping', withTarget(async (c, { stub }) => c.json({ pong: await stub.ping() })));
-  bench.post('/write', withTarget(async (c, { stub }) => c.json(await stub.bench({ op: 'write' }))));
+  bench.post(
+    '/ping',
+    withTarget(async (c, { stub }) => c.json({ pong: await stub.ping() })),
+  );
+  bench.post(
+    '/write',
+    withTarget(async (c, { stub }) => c.json(await stub.bench({ op: 'write' }))),
+  );
   // The same object methods the tRPC procedures call, without tRPC or zod in front.
-  bench.post('/ticket', withTarget(async (c, { stub, cred }) => c.json(await stub.ticket(cred))));
-  bench.post('/plan', withTarget(async (c, { stub, cred }) => c.json(await stub.plan(cred, await c.req.json<PlanInput>()))));
+  bench.post(
+    '/ticket',
+    withTarget(async (c, { stub, cred }) => c.json(await stub.ticket(cred))),
+  );
+  bench.post(
+    '/plan',
+    withTarget(async (c, { stub, cred }) => c.json(await stub.plan(cred, await c.req.json<PlanInput>()))),
+  );
   bench.post(
     '/seed',
     withTarget(async (c, { stub }) => {
@@ -48,7 +60,10 @@ function routes(): App {
     }),
   );
   for (const op of ['explain', 'stats'] as const satisfies BenchOp['op'][]) {
-    bench.get(`/${op}`, withTarget(async (c, { stub }) => c.json(await stub.bench({ op }))));
+    bench.get(
+      `/${op}`,
+      withTarget(async (c, { stub }) => c.json(await stub.bench({ op }))),
+    );
   }
   return bench;
 }

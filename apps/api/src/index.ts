@@ -42,7 +42,10 @@ app.use('/hooks/*', hardened);
 // The API answers CORS only for the origins an operator configured (CORS_ORIGINS, comma-separated);
 // the web page is same-origin and needs none.
 app.use('/trpc/*', async (c, next) => {
-  const allowed = (c.env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  const allowed = (c.env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   if (allowed.length === 0) return next();
   return cors({ origin: allowed, allowHeaders: ['authorization', 'content-type', 'trpc-accept'], maxAge: 600 })(c, next);
 });

@@ -18,7 +18,18 @@ describe('approvals.get', () => {
     const open = await openApproval(t.approver, task.id, 'deploy');
     for (const c of [t.viewer, t.agent, t.approver, t.admin]) {
       const got = await c.approvals.get.query({ approvalId: open.approvalId });
-      expect(got).toMatchObject({ approvalId: open.approvalId, taskId: task.id, stepId: open.stepId, status: 'open', stepStatus: 'awaiting_approval', taskStatus: 'active', revision: 1, paramsHash: open.paramsHash, decidedBy: [], votes: [] });
+      expect(got).toMatchObject({
+        approvalId: open.approvalId,
+        taskId: task.id,
+        stepId: open.stepId,
+        status: 'open',
+        stepStatus: 'awaiting_approval',
+        taskStatus: 'active',
+        revision: 1,
+        paramsHash: open.paramsHash,
+        decidedBy: [],
+        votes: [],
+      });
       expect(got.approval).toEqual(open);
       expect(got.decision).toBeUndefined();
     }
@@ -30,12 +41,21 @@ describe('approvals.get', () => {
     const open = await openApproval(t.approver, task.id, 'deploy');
     await t.approver.approvals.decide.mutate({ approvalId: open.approvalId, decision: 'approve', paramsHash: open.paramsHash });
     const got = await t.viewer.approvals.get.query({ approvalId: open.approvalId });
-    expect(got).toMatchObject({ status: 'approved', stepStatus: 'approved', decidedBy: ['alice'], closedBy: 'alice', decision: { decision: 'approve', by: ['alice'] }, votes: [{ principal: 'alice', decision: 'approve' }] });
+    expect(got).toMatchObject({
+      status: 'approved',
+      stepStatus: 'approved',
+      decidedBy: ['alice'],
+      closedBy: 'alice',
+      decision: { decision: 'approve', by: ['alice'] },
+      votes: [{ principal: 'alice', decision: 'approve' }],
+    });
     expect(got.closedAt).toBe(got.decision?.at);
     expect(got.approval).toMatchObject({ approvalId: open.approvalId, paramsHash: open.paramsHash, votes: got.votes });
 
     const { policy } = await t.admin.policy.get.query();
-    await t.admin.policy.set.mutate({ policy: { ...policy, rules: [{ name: 'freeze', match: { kind: 'run_command', command: '^npm run deploy' }, action: 'deny', reason: 'frozen' }, ...policy.rules] } });
+    await t.admin.policy.set.mutate({
+      policy: { ...policy, rules: [{ name: 'freeze', match: { kind: 'run_command', command: '^npm run deploy' }, action: 'deny', reason: 'frozen' }, ...policy.rules] },
+    });
     const after = await t.viewer.approvals.get.query({ approvalId: open.approvalId });
     expect(after).toMatchObject({ status: 'approved', stepStatus: 'rejected', decidedBy: ['alice'], decision: { decision: 'approve', by: ['alice'] } });
   });
@@ -46,7 +66,11 @@ describe('approvals.get', () => {
     const openA = await openApproval(t.approver, a.id, 'deploy');
     await t.approver2.approvals.decide.mutate({ approvalId: openA.approvalId, decision: 'reject', paramsHash: openA.paramsHash, feedback: 'not today' });
     expect(await t.viewer.approvals.get.query({ approvalId: openA.approvalId })).toMatchObject({
-      status: 'rejected', decidedBy: ['bob'], decision: { decision: 'reject', by: ['bob'], feedback: 'not today' }, votes: [{ principal: 'bob', decision: 'reject' }], taskStatus: 'failed',
+      status: 'rejected',
+      decidedBy: ['bob'],
+      decision: { decision: 'reject', by: ['bob'], feedback: 'not today' },
+      votes: [{ principal: 'bob', decision: 'reject' }],
+      taskStatus: 'failed',
     });
 
     const b = await t.agent.tasks.plan.mutate(asking());
@@ -57,7 +81,7 @@ describe('approvals.get', () => {
     expect(cancelled.decision).toBeUndefined();
   });
 
-  it('rounds: changes requested, then the revision\'s approval, then one superseded by a revise', async () => {
+  it("rounds: changes requested, then the revision's approval, then one superseded by a revise", async () => {
     const t = await team();
     const task = await t.agent.tasks.plan.mutate(threeStepPlan());
     const first = await openApproval(t.approver, task.id, 'edit');
@@ -68,7 +92,14 @@ describe('approvals.get', () => {
     const third = await openApproval(t.approver, task.id, 'edit');
 
     const r1 = await t.viewer.approvals.get.query({ approvalId: first.approvalId });
-    expect(r1).toMatchObject({ status: 'changes_requested', revision: 1, paramsHash: first.paramsHash, decidedBy: ['alice'], decision: { decision: 'request_changes', feedback: 'smaller' }, stepStatus: 'awaiting_approval' });
+    expect(r1).toMatchObject({
+      status: 'changes_requested',
+      revision: 1,
+      paramsHash: first.paramsHash,
+      decidedBy: ['alice'],
+      decision: { decision: 'request_changes', feedback: 'smaller' },
+      stepStatus: 'awaiting_approval',
+    });
     expect(r1.approval).toBeUndefined();
     const r2 = await t.viewer.approvals.get.query({ approvalId: second.approvalId });
     expect(r2).toMatchObject({ status: 'superseded', revision: 2, paramsHash: second.paramsHash, replacedBy: third.approvalId, closedBy: 'agent-1', decidedBy: [] });
@@ -76,7 +107,7 @@ describe('approvals.get', () => {
     expect(r3).toMatchObject({ status: 'open', revision: 3, approval: third });
   });
 
-  it('NOT_FOUND for an unknown id and for another workspace\'s approval; bad input is BAD_REQUEST; no key is UNAUTHORIZED', async () => {
+  it("NOT_FOUND for an unknown id and for another workspace's approval; bad input is BAD_REQUEST; no key is UNAUTHORIZED", async () => {
     const t = await team();
     const other = await team();
     const task = await t.agent.tasks.plan.mutate(asking());

@@ -135,8 +135,20 @@ describe('audit trail', () => {
       const rows = sql.exec<{ seq: number; hash: string }>(`SELECT seq, hash FROM events ORDER BY seq`).toArray();
       const h1 = chainHash(GENESIS_HASH, { seq: 1, at: 1700000000000, type: 'workspace.created', actor: 'admin', data: { id: 'w', name: 'W' } });
       const h2 = chainHash(h1, { seq: 2, at: 1700000000001, type: 'task.planned', actor: 'agent-1', taskId: 't1', data: { title: 'x', steps: 2, mode: 'copilot' } });
-      const h3 = chainHash(h2, { seq: 3, at: 1700000000002, type: 'step.approved', actor: 'alice', taskId: 't1', stepId: 's1', data: { from: 'awaiting_approval', to: 'approved', revision: 1, by: ['alice'] } });
-      expect(rows).toEqual([{ seq: 1, hash: h1 }, { seq: 2, hash: h2 }, { seq: 3, hash: h3 }]);
+      const h3 = chainHash(h2, {
+        seq: 3,
+        at: 1700000000002,
+        type: 'step.approved',
+        actor: 'alice',
+        taskId: 't1',
+        stepId: 's1',
+        data: { from: 'awaiting_approval', to: 'approved', revision: 1, by: ['alice'] },
+      });
+      expect(rows).toEqual([
+        { seq: 1, hash: h1 },
+        { seq: 2, hash: h2 },
+        { seq: 3, hash: h3 },
+      ]);
       expect(sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).one().value).toBe(String(MIGRATIONS.length));
     });
     // New events continue the backfilled chain.
@@ -150,8 +162,11 @@ describe('audit trail', () => {
     const t = await team();
     await t.admin.webhooks.create.mutate({ url: 'http://127.0.0.1:9/hook', events: ['approval.requested'] });
     await t.agent.plan({ title: 'x', steps: [{ key: 'a', kind: 'run_command', title: 'a', params: { command: 'ls' } }] });
-    const body = await runInDurableObject(stubOf(t.id), (_instance, state) =>
-      JSON.parse(state.storage.sql.exec<{ body: string }>(`SELECT body FROM deliveries`).one().body) as { chainHead: ChainHead; event: string; text: string; data: { seq: number } });
+    const body = await runInDurableObject(
+      stubOf(t.id),
+      (_instance, state) =>
+        JSON.parse(state.storage.sql.exec<{ body: string }>(`SELECT body FROM deliveries`).one().body) as { chainHead: ChainHead; event: string; text: string; data: { seq: number } },
+    );
     expect(body).toMatchObject({ event: 'approval.requested', text: expect.any(String) });
     const events = await allEvents(t.admin);
     const pinned = events.find((e) => e.seq === body.chainHead.seq)!;

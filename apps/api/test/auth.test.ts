@@ -169,9 +169,7 @@ describe('self-approval', () => {
 
     const self = await errorOf(t.admin.approvals.decide.mutate({ approvalId: edit.approvalId, decision: 'approve', paramsHash: edit.paramsHash }));
     expect(self.code).toBe('FORBIDDEN');
-    const selfMany = await errorOf(
-      t.admin.approvals.decideMany.mutate({ items: [edit, test].map((a) => ({ approvalId: a.approvalId, decision: 'approve' as const, paramsHash: a.paramsHash })) }),
-    );
+    const selfMany = await errorOf(t.admin.approvals.decideMany.mutate({ items: [edit, test].map((a) => ({ approvalId: a.approvalId, decision: 'approve' as const, paramsHash: a.paramsHash })) }));
     expect(selfMany.code).toBe('FORBIDDEN');
     expect((await t.viewer.tasks.get.query({ taskId: task.id })).steps.map((s) => s.status)).toEqual(['approved', 'awaiting_approval', 'awaiting_approval']);
 
@@ -183,7 +181,7 @@ describe('self-approval', () => {
 });
 
 describe('tenant isolation', () => {
-  it('another workspace\'s task, approval and step ids are NOT_FOUND, never CONFLICT or FORBIDDEN', async () => {
+  it("another workspace's task, approval and step ids are NOT_FOUND, never CONFLICT or FORBIDDEN", async () => {
     const a = await team();
     const b = await team();
     const task = await a.agent.tasks.plan.mutate(threeStepPlan());

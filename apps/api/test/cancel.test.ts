@@ -56,7 +56,7 @@ describe('tasks.cancel', () => {
     expect(types.slice(-5)).toEqual(['step.cancelled', 'step.cancelled', 'step.cancelled', 'task.cancelled', 'task.finished']);
   });
 
-  it('an agent may cancel its own task but not another agent\'s; an approver may cancel any; a viewer none', async () => {
+  it("an agent may cancel its own task but not another agent's; an approver may cancel any; a viewer none", async () => {
     const t = await team();
     const mine = await t.agent.tasks.plan.mutate(threeStepPlan());
     const theirs = await t.agent2.tasks.plan.mutate(threeStepPlan());
@@ -91,9 +91,10 @@ describe('races', () => {
     const edit = final.steps.find((s) => s.key === 'edit')!;
     expect(edit.status).toBe('cancelled');
     const editEvents = (await allEvents(t.viewer, taskId)).filter((e) => e.stepId === edit.id).map((e) => e.type);
-    const answer = decided.status === 'fulfilled'
-      ? { approved: { stepStatus: decided.value.stepStatus, taskStatus: decided.value.taskStatus } }
-      : { refused: { code: (decided.reason as { code: string }).code, reason: (decided.reason as { reason?: string }).reason } };
+    const answer =
+      decided.status === 'fulfilled'
+        ? { approved: { stepStatus: decided.value.stepStatus, taskStatus: decided.value.taskStatus } }
+        : { refused: { code: (decided.reason as { code: string }).code, reason: (decided.reason as { reason?: string }).reason } };
     return { answer, editEvents };
   }
 

@@ -21,7 +21,7 @@ describe('steps.claim', () => {
     expect((await t.agent.steps.claim.mutate({ max: 10 })).steps.map((s) => s.key)).toEqual(['all']);
   });
 
-  it('with stepIds hands out only those steps: one call of a shared task never takes another call\'s step', async () => {
+  it("with stepIds hands out only those steps: one call of a shared task never takes another call's step", async () => {
     const t = await team();
     const task = await t.agent.tasks.plan.mutate({ title: 'shared', steps: [read('a'), read('b'), read('c')] });
     const [a, b, c] = task.steps;

@@ -21,9 +21,7 @@ export async function expireApproval(workspaceId: string, stepId: string): Promi
 async function moveDeadline(workspaceId: string, stepId: string, status: string, field: string): Promise<void> {
   const past = Date.now() - 1_000;
   await runInDurableObject(stubOf(workspaceId), (_instance, state) => {
-    const rows = state.storage.sql
-      .exec(`UPDATE steps SET deadline = ?, data = json_set(data, ?, ?) WHERE id = ? AND status = ? RETURNING id`, past, field, past, stepId, status)
-      .toArray();
+    const rows = state.storage.sql.exec(`UPDATE steps SET deadline = ?, data = json_set(data, ?, ?) WHERE id = ? AND status = ? RETURNING id`, past, field, past, stepId, status).toArray();
     if (rows.length !== 1) throw new Error(`step ${stepId} is not ${status}`);
   });
 }

@@ -86,7 +86,10 @@ describe('approvals.decide answers with the step after the decision', () => {
     const { items: answers } = await t.approver.approvals.decideMany.mutate({
       items: items.map((a) => ({ approvalId: a.approvalId, decision: 'approve' as const, paramsHash: a.paramsHash })),
     });
-    expect(answers.map((a) => [a.step.key, a.step.status])).toEqual([['a', 'approved'], ['b', 'approved']]);
+    expect(answers.map((a) => [a.step.key, a.step.status])).toEqual([
+      ['a', 'approved'],
+      ['b', 'approved'],
+    ]);
     for (const a of answers) await expectFresh(t, a);
   });
 

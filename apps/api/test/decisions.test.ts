@@ -86,7 +86,7 @@ describe('request_changes -> revise', () => {
 });
 
 describe('modify', () => {
-  it('approves the reviewer\'s params as revision 2, keeps both versions, and re-asks an approved dependent', async () => {
+  it("approves the reviewer's params as revision 2, keeps both versions, and re-asks an approved dependent", async () => {
     const t = await team();
     const task = await t.agent.tasks.plan.mutate(threeStepPlan());
     const edit = await openApproval(t.approver, task.id, 'edit');
@@ -95,9 +95,7 @@ describe('modify', () => {
 
     const noParams = await errorOf(t.approver.approvals.decide.mutate({ approvalId: edit.approvalId, decision: 'modify', paramsHash: edit.paramsHash }));
     expect(noParams.code).toBe('BAD_REQUEST');
-    const wrongShape = await errorOf(
-      t.approver.approvals.decide.mutate({ approvalId: edit.approvalId, decision: 'modify', paramsHash: edit.paramsHash, params: { command: 'rm -rf /' } }),
-    );
+    const wrongShape = await errorOf(t.approver.approvals.decide.mutate({ approvalId: edit.approvalId, decision: 'modify', paramsHash: edit.paramsHash, params: { command: 'rm -rf /' } }));
     expect(wrongShape.code).toBe('BAD_REQUEST');
     expect(wrongShape.issues.length).toBeGreaterThan(0);
 
@@ -227,15 +225,11 @@ describe('clarify', () => {
       const err = await errorOf(t.approver.approvals.decide.mutate({ approvalId: ask.approvalId, decision, paramsHash: ask.paramsHash, feedback: 'x' }));
       expect(err.code).toBe('BAD_REQUEST');
     }
-    const modify = await errorOf(
-      t.approver.approvals.decide.mutate({ approvalId: ask.approvalId, decision: 'modify', paramsHash: ask.paramsHash, params: { questions: ['Other?'] } }),
-    );
+    const modify = await errorOf(t.approver.approvals.decide.mutate({ approvalId: ask.approvalId, decision: 'modify', paramsHash: ask.paramsHash, params: { questions: ['Other?'] } }));
     expect(modify.code).toBe('BAD_REQUEST');
     const empty = await errorOf(t.approver.approvals.decide.mutate({ approvalId: ask.approvalId, decision: 'answer', paramsHash: ask.paramsHash, answer: '  ' }));
     expect(empty.code).toBe('BAD_REQUEST');
-    const notClarify = await errorOf(
-      t.approver.approvals.decide.mutate({ approvalId: editApproval.approvalId, decision: 'answer', paramsHash: editApproval.paramsHash, answer: 'yes' }),
-    );
+    const notClarify = await errorOf(t.approver.approvals.decide.mutate({ approvalId: editApproval.approvalId, decision: 'answer', paramsHash: editApproval.paramsHash, answer: 'yes' }));
     expect(notClarify.code).toBe('BAD_REQUEST');
     expect(stepOf(await t.viewer.tasks.get.query({ taskId: task.id }), 'ask-db').status).toBe('awaiting_approval');
 

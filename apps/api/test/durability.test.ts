@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { expireLease, stubOf } from './deadlines.ts';
 import { allEvents, gaplessSeqs, openApproval, team, threeStepPlan, type Team } from './harness.ts';
 
-
 /** Instances seen so far (tests run in the Worker's isolate), to prove an eviction made a new one. */
 const seen = new WeakSet<object>();
 const markInstance = (workspaceId: string) => runInDurableObject(stubOf(workspaceId), (instance) => void seen.add(instance));

@@ -14,7 +14,7 @@ const stubOf = (id: string) => env.WORKSPACE.get(env.WORKSPACE.idFromName(id));
 const command = (key: string, cmd: string, dependsOn: string[] = []) => ({ key, kind: 'run_command' as const, title: key, params: { command: cmd }, dependsOn });
 
 describe('events.list output', () => {
-  it('every event the workspace writes parses with its type\'s strict schema, and reading it changes nothing', async () => {
+  it("every event the workspace writes parses with its type's strict schema, and reading it changes nothing", async () => {
     const t = await team();
     // Admin: a key made and revoked, limits, a webhook made and deleted.
     const temp = await t.admin.keys.create.mutate({ principal: 'temp', role: 'viewer' });
@@ -85,19 +85,28 @@ describe('events.list output', () => {
     }
     // What the server sent is what it stored: the output check adds, drops and reorders nothing the chain covers.
     const exported = await t.admin.audit.export.query({ format: 'ndjson', limit: 1000 });
-    const stored = exported.text.trim().split('\n').map((l) => JSON.parse(l) as { type: string }).filter((r) => !r.type.startsWith('audit.'));
+    const stored = exported.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string })
+      .filter((r) => !r.type.startsWith('audit.'));
     expect(stored.map((r) => canonicalJson(r))).toEqual(events.map((e) => canonicalJson(e)));
     expect(EventType.options.filter((type) => !seen.has(type))).toEqual(['approval.voted', 'approval.expired']);
   });
 
-  it('an event that does not match its type\'s schema never leaves the server: events.list answers INTERNAL_SERVER_ERROR', async () => {
+  it("an event that does not match its type's schema never leaves the server: events.list answers INTERNAL_SERVER_ERROR", async () => {
     const t = await team();
     const before = await allEvents(t.viewer);
     await runInDurableObject(stubOf(t.id), (_instance, state) => {
       const last = before.at(-1)!;
       state.storage.sql.exec(
         `INSERT INTO events (seq, at, type, actor, task_id, step_id, data, hash) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?)`,
-        last.seq + 1, last.at, 'task.finished', 'x', JSON.stringify({ status: 'exploded' }), '0'.repeat(64),
+        last.seq + 1,
+        last.at,
+        'task.finished',
+        'x',
+        JSON.stringify({ status: 'exploded' }),
+        '0'.repeat(64),
       );
     });
     const err = await errorOf(t.viewer.events.list.query({ after: 0, limit: 200 }));

@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { expireLease, stubOf } from './deadlines.ts';
 import { allEvents, errorOf, team, type Team } from './harness.ts';
 
-
 /** Make the lease overdue, then let the alarm run. */
 async function expireLeaseByAlarm(workspaceId: string, stepId: string): Promise<void> {
   await expireLease(workspaceId, stepId);
@@ -108,10 +107,16 @@ describe('attempts across lease expiry', () => {
       expect((await errorOf(t.agent.steps.complete.mutate({ stepId: task.steps[0]!.id, leaseId }))).code).toBe('CONFLICT');
     }
     // The audit log tells the same story: each claim and each expiry, with its attempt.
-    const attempts = (await allEvents(t.viewer, task.id)).filter((e) => e.stepId === task.steps[0]!.id).flatMap((e) =>
-      e.type === 'step.claimed' || e.type === 'step.approved' || e.type === 'step.failed' ? (e.data.attempt !== undefined ? [[e.type, e.data.attempt]] : []) : []);
+    const attempts = (await allEvents(t.viewer, task.id))
+      .filter((e) => e.stepId === task.steps[0]!.id)
+      .flatMap((e) => (e.type === 'step.claimed' || e.type === 'step.approved' || e.type === 'step.failed' ? (e.data.attempt !== undefined ? [[e.type, e.data.attempt]] : []) : []));
     expect(attempts).toEqual([
-      ['step.claimed', 1], ['step.approved', 1], ['step.claimed', 2], ['step.approved', 2], ['step.claimed', 3], ['step.failed', 3],
+      ['step.claimed', 1],
+      ['step.approved', 1],
+      ['step.claimed', 2],
+      ['step.approved', 2],
+      ['step.claimed', 3],
+      ['step.failed', 3],
     ]);
   });
 

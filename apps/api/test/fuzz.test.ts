@@ -28,9 +28,22 @@ import { describeExchange, enc, errorCode, internalError, succeeded, UNKNOWN_PAT
 
 /** Who a procedure is meant for: most requests go out with that credential. */
 const NATURAL: Record<string, keyof Team['keys'] | 'root'> = {
-  workspaces: 'root', 'workspaces.get': 'viewer', 'workspaces.setLimits': 'admin', keys: 'admin', policy: 'admin', webhooks: 'admin',
-  'tasks.plan': 'agent', 'tasks.revise': 'agent', 'tasks.cancel': 'agent', steps: 'agent', 'tasks.setMode': 'approver', approvals: 'approver',
-  'tasks.append': 'agent', 'tasks.close': 'agent', grants: 'approver', 'grants.confirm': 'admin',
+  workspaces: 'root',
+  'workspaces.get': 'viewer',
+  'workspaces.setLimits': 'admin',
+  keys: 'admin',
+  policy: 'admin',
+  webhooks: 'admin',
+  'tasks.plan': 'agent',
+  'tasks.revise': 'agent',
+  'tasks.cancel': 'agent',
+  steps: 'agent',
+  'tasks.setMode': 'approver',
+  approvals: 'approver',
+  'tasks.append': 'agent',
+  'tasks.close': 'agent',
+  grants: 'approver',
+  'grants.confirm': 'admin',
 };
 const FAULTS = ['none', 'none', 'none', 'input', 'input', 'input', 'wire', 'wire', 'credential', 'all'] as const;
 
@@ -82,9 +95,17 @@ describe('fuzzing the live API', () => {
 
     const creds: Record<string, string | undefined> = {
       ...Object.fromEntries(Object.entries(t.keys).map(([role, key]) => [role, `Bearer ${key}`])),
-      root: `Bearer ${ROOT_TOKEN}`, none: undefined, revoked: `Bearer ${revoked.key}`, foreign: `Bearer ${other.keys.admin}`,
-      wrongSecret: `Bearer gl_${t.id}_${'A'.repeat(43)}`, nowhere: `Bearer gl_no-such-workspace_${'A'.repeat(43)}`,
-      notBearer: t.keys.admin, basic: `Basic ${t.keys.admin}`, lowercase: `bearer ${t.keys.agent}`, empty: 'Bearer ', twoKeys: `Bearer ${t.keys.admin} ${t.keys.agent}`,
+      root: `Bearer ${ROOT_TOKEN}`,
+      none: undefined,
+      revoked: `Bearer ${revoked.key}`,
+      foreign: `Bearer ${other.keys.admin}`,
+      wrongSecret: `Bearer gl_${t.id}_${'A'.repeat(43)}`,
+      nowhere: `Bearer gl_no-such-workspace_${'A'.repeat(43)}`,
+      notBearer: t.keys.admin,
+      basic: `Basic ${t.keys.admin}`,
+      lowercase: `bearer ${t.keys.agent}`,
+      empty: 'Bearer ',
+      twoKeys: `Bearer ${t.keys.admin} ${t.keys.agent}`,
     };
     // Every procedure of the router with its type; procedures are functions carrying `_def`.
     const typeOf = (p: unknown): string => {

@@ -15,7 +15,11 @@ async function granted(t: Team, command: string, extra: { scope?: 'task' | 'alwa
   const task = await t.agent.tasks.plan.mutate({ title: 'session', steps: [cmd('first', command)], open: true });
   const a = await openApproval(t.approver, task.id, 'first');
   const decided = await t.approver.approvals.decide.mutate({
-    approvalId: a.approvalId, decision: 'approve', paramsHash: a.paramsHash, scope: extra.scope ?? 'task', ...(extra.grant ? { grant: extra.grant } : {}),
+    approvalId: a.approvalId,
+    decision: 'approve',
+    paramsHash: a.paramsHash,
+    scope: extra.scope ?? 'task',
+    ...(extra.grant ? { grant: extra.grant } : {}),
   });
   const grants = await t.viewer.grants.list.query({ taskId: task.id });
   return { task, approval: a, decided, grant: grants.items[0]! };
@@ -54,7 +58,11 @@ describe('remembered grants', { timeout: 20_000 }, () => {
       steps: [cmd('watch', 'npm test -- --watch'), cmd('testx', 'npm testx'), cmd('and', 'npm test; rm -rf /'), cmd('subst', 'npm test $(whoami)'), cmd('env', 'CI=1 npm test')],
     });
     expect(r.steps.map((s) => [s.key, s.status])).toEqual([
-      ['watch', 'approved'], ['testx', 'awaiting_approval'], ['and', 'awaiting_approval'], ['subst', 'awaiting_approval'], ['env', 'awaiting_approval'],
+      ['watch', 'approved'],
+      ['testx', 'awaiting_approval'],
+      ['and', 'awaiting_approval'],
+      ['subst', 'awaiting_approval'],
+      ['env', 'awaiting_approval'],
     ]);
   });
 
@@ -90,7 +98,10 @@ describe('remembered grants', { timeout: 20_000 }, () => {
     await t.admin.policy.set.mutate({ policy: { rules: [{ name: 'no-force-push', match: { kind: 'run_command', command: '^git push .*--force' }, action: 'deny', reason: 'never force-push' }] } });
     const { task } = await granted(t, 'git push origin main', { grant: { kind: 'command', argvPrefix: ['git', 'push'] } });
     const r = await t.agent.tasks.append.mutate({ taskId: task.id, steps: [cmd('force', 'git push origin main --force'), cmd('plain', 'git push origin dev')] });
-    expect(r.steps.map((s) => [s.key, s.status])).toEqual([['force', 'rejected'], ['plain', 'approved']]);
+    expect(r.steps.map((s) => [s.key, s.status])).toEqual([
+      ['force', 'rejected'],
+      ['plain', 'approved'],
+    ]);
     expect(r.steps[0]!.decision).toMatchObject({ rule: 'no-force-push' });
   });
 
@@ -99,7 +110,10 @@ describe('remembered grants', { timeout: 20_000 }, () => {
     await t.admin.policy.set.mutate({ policy: { rules: [{ name: 'two-for-deploys', match: { kind: 'run_command', command: '^make deploy' }, action: 'ask', requiredApprovals: 2 }] } });
     const { task } = await granted(t, 'make build', { grant: { kind: 'command', argvPrefix: ['make'] } });
     const r = await t.agent.tasks.append.mutate({ taskId: task.id, steps: [cmd('deploy', 'make deploy'), cmd('lint', 'make lint')] });
-    expect(r.steps.map((s) => [s.key, s.status])).toEqual([['deploy', 'awaiting_approval'], ['lint', 'approved']]);
+    expect(r.steps.map((s) => [s.key, s.status])).toEqual([
+      ['deploy', 'awaiting_approval'],
+      ['lint', 'approved'],
+    ]);
     expect(r.steps[0]!.approval?.requiredApprovals).toBe(2);
   });
 

@@ -56,11 +56,7 @@ describe('bad plans', () => {
           expect(err.issues).toContainEqual(expect.objectContaining({ path: ['steps', 1, 'dependsOn', 0] }));
         },
       ],
-      [
-        'self dependency',
-        { title: 'self', steps: [read('a', ['a'])] },
-        (err) => expect(err.issues).toContainEqual(expect.objectContaining({ path: ['steps', 0, 'dependsOn', 0] })),
-      ],
+      ['self dependency', { title: 'self', steps: [read('a', ['a'])] }, (err) => expect(err.issues).toContainEqual(expect.objectContaining({ path: ['steps', 0, 'dependsOn', 0] }))],
       [
         'a cycle',
         { title: 'cycle', steps: [read('start'), read('x', ['start', 'z']), read('y', ['x']), read('z', ['y'])] },
@@ -76,11 +72,7 @@ describe('bad plans', () => {
         { title: 'edit', steps: [{ key: 'e', kind: 'edit_file', title: 'Edit', params: { patch: patch('a.ts') } }] },
         (err) => expect(err.issues.some((i) => JSON.stringify(i).includes('"params"'))).toBe(true),
       ],
-      [
-        'params of another kind',
-        { title: 'run', steps: [{ key: 'r', kind: 'run_command', title: 'Run', params: { path: 'a.ts' } }] },
-        (err) => expect(err.issues.length).toBeGreaterThan(0),
-      ],
+      ['params of another kind', { title: 'run', steps: [{ key: 'r', kind: 'run_command', title: 'Run', params: { path: 'a.ts' } }] }, (err) => expect(err.issues.length).toBeGreaterThan(0)],
       [
         'an unknown step kind',
         malformed({ title: 'kind', steps: [{ key: 'k', kind: 'teleport', title: 'Teleport', params: {} }] }),
@@ -97,21 +89,13 @@ describe('bad plans', () => {
       ['no steps', { title: 'empty', steps: [] }, (err) => expect(err.issues).toContainEqual(expect.objectContaining({ path: ['steps'] }))],
       ['an empty title', { title: '', steps: [read('a')] }, (err) => expect(err.issues).toContainEqual(expect.objectContaining({ path: ['title'] }))],
       ['a blank title', { title: '   ', steps: [read('a')] }, (err) => expect(err.issues).toContainEqual(expect.objectContaining({ path: ['title'] }))],
-      [
-        'a bad step key',
-        { title: 'key', steps: [{ ...read('a'), key: 'has space' }] },
-        (err) => expect(err.issues).toContainEqual(expect.objectContaining({ path: ['steps', 0, 'key'] })),
-      ],
+      ['a bad step key', { title: 'key', steps: [{ ...read('a'), key: 'has space' }] }, (err) => expect(err.issues).toContainEqual(expect.objectContaining({ path: ['steps', 0, 'key'] }))],
       [
         'baseHash on a command',
         { title: 'base', steps: [{ key: 'r', kind: 'run_command', title: 'Run', params: { command: 'ls' }, baseHash: 'a'.repeat(64) }] },
         (err) => expect(err.issues).toContainEqual(expect.objectContaining({ path: ['steps', 0, 'baseHash'] })),
       ],
-      [
-        'an unknown field',
-        malformed({ title: 'extra', steps: [read('a')], priority: 'high' }),
-        (err) => expect(err.issues.length).toBeGreaterThan(0),
-      ],
+      ['an unknown field', malformed({ title: 'extra', steps: [read('a')], priority: 'high' }), (err) => expect(err.issues.length).toBeGreaterThan(0)],
     ];
     for (const [label, input, check] of cases) {
       const err = await errorOf(t.agent.tasks.plan.mutate(input));
@@ -125,9 +109,7 @@ describe('bad plans', () => {
     const t = await team();
     const before = await snapshot(t);
     const big = 'x'.repeat(300 * 1024);
-    const err = await errorOf(
-      t.agent.tasks.plan.mutate({ title: 'big params', steps: [{ key: 'c', kind: 'custom', title: 'Custom', params: { tool: 'upload', input: { blob: big } } }] }),
-    );
+    const err = await errorOf(t.agent.tasks.plan.mutate({ title: 'big params', steps: [{ key: 'c', kind: 'custom', title: 'Custom', params: { tool: 'upload', input: { blob: big } } }] }));
     expectBadInput(err, 'params over 256 KiB');
     expect(err.message).toContain('256 KiB');
     expect(err.issues).toContainEqual(expect.objectContaining({ path: ['steps', 0, 'params'] }));
@@ -219,16 +201,8 @@ describe('bad requests', () => {
 
     const cases: [string, () => Promise<unknown>, string][] = [
       ['short paramsHash', () => t.approver.approvals.decide.mutate({ approvalId: edit.approvalId, decision: 'approve', paramsHash: 'abc' }), 'paramsHash'],
-      [
-        'upper-case paramsHash',
-        () => t.approver.approvals.decide.mutate({ approvalId: edit.approvalId, decision: 'approve', paramsHash: edit.paramsHash.toUpperCase() }),
-        'paramsHash',
-      ],
-      [
-        'unknown decision',
-        () => t.approver.approvals.decide.mutate(malformed({ approvalId: edit.approvalId, decision: 'maybe', paramsHash: edit.paramsHash })),
-        'decision',
-      ],
+      ['upper-case paramsHash', () => t.approver.approvals.decide.mutate({ approvalId: edit.approvalId, decision: 'approve', paramsHash: edit.paramsHash.toUpperCase() }), 'paramsHash'],
+      ['unknown decision', () => t.approver.approvals.decide.mutate(malformed({ approvalId: edit.approvalId, decision: 'maybe', paramsHash: edit.paramsHash })), 'decision'],
       ['empty decideMany', () => t.approver.approvals.decideMany.mutate({ items: [] }), 'items'],
       ['empty approvalId', () => t.approver.approvals.decide.mutate({ approvalId: '', decision: 'approve', paramsHash: edit.paramsHash }), 'approvalId'],
       ['claim max 0', () => t.agent.steps.claim.mutate({ max: 0 }), 'max'],
@@ -241,7 +215,10 @@ describe('bad requests', () => {
     for (const [label, call, field] of cases) {
       const err = await errorOf(call());
       expectBadInput(err, label);
-      expect(err.issues.some((i) => JSON.stringify(i).includes(`"${field}"`)), `${label}: an issue names ${field}`).toBe(true);
+      expect(
+        err.issues.some((i) => JSON.stringify(i).includes(`"${field}"`)),
+        `${label}: an issue names ${field}`,
+      ).toBe(true);
     }
     expect(await snapshot(t)).toEqual(before);
     expect(await t.viewer.tasks.get.query({ taskId: task.id })).toEqual(beforeTask);
@@ -266,10 +243,7 @@ describe('idempotency keys', () => {
     expect(await allEvents(t.viewer)).toEqual(eventsAfterFirst);
 
     // The same key sent twice at once still makes one task.
-    const [a, b] = await Promise.all([
-      t.agent.tasks.plan.mutate({ ...threeStepPlan(), idempotencyKey: 'plan-2' }),
-      t.agent.tasks.plan.mutate({ ...threeStepPlan(), idempotencyKey: 'plan-2' }),
-    ]);
+    const [a, b] = await Promise.all([t.agent.tasks.plan.mutate({ ...threeStepPlan(), idempotencyKey: 'plan-2' }), t.agent.tasks.plan.mutate({ ...threeStepPlan(), idempotencyKey: 'plan-2' })]);
     expect(a.id).toBe(b.id);
     expect((await t.viewer.tasks.list.query()).items).toHaveLength(2);
   });

@@ -57,10 +57,9 @@ describe('an internal error', () => {
     await corrupt(t, 'steps', broken.steps[1]!.id);
 
     // A batch with the failing read and a good one: only the failing one is internal.
-    const batch = await workerFetch(
-      `${BASE}/trpc/tasks.get,tasks.get?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: { taskId: broken.id }, 1: { taskId: fine.id } }))}`,
-      { headers: { authorization: `Bearer ${t.keys.viewer}` } },
-    );
+    const batch = await workerFetch(`${BASE}/trpc/tasks.get,tasks.get?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: { taskId: broken.id }, 1: { taskId: fine.id } }))}`, {
+      headers: { authorization: `Bearer ${t.keys.viewer}` },
+    });
     const [bad, good] = (await batch.json()) as [{ error: { message: string } }, { result: { data: { id: string } } }];
     expect(JSON.stringify(bad)).not.toMatch(DETAIL);
     expect(bad.error.message).toBe('internal error');

@@ -66,12 +66,16 @@ describe('policy.set with a new deny rule', () => {
     expect((await t.agent.steps.complete.mutate({ stepId: lease.stepId, leaseId: lease.leaseId })).stepStatus).toBe('completed');
   });
 
-  it('finds its candidates through the steps\' partial indexes, not a scan of every step', async () => {
+  it("finds its candidates through the steps' partial indexes, not a scan of every step", async () => {
     const t = await team();
     await t.agent.plan({ title: 'x', steps: [command('a', 'make')] });
     const plans = await runInDurableObject(stubOf(t.id), (_instance, state) =>
       [`SELECT task_id, data FROM steps WHERE status = 'approved'`, `SELECT task_id, data FROM steps WHERE awaiting_since IS NOT NULL`].map((q) =>
-        state.storage.sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`).toArray().map((r) => r.detail).join('; '),
+        state.storage.sql
+          .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`)
+          .toArray()
+          .map((r) => r.detail)
+          .join('; '),
       ),
     );
     expect(plans[0]).toMatch(/USING INDEX steps_approved/);

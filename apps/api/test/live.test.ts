@@ -23,7 +23,11 @@ async function open(t: Team, query: Record<string, string> = {}, who: keyof Team
     const msg = LiveMessage.parse(JSON.parse(e.data));
     messages.push(msg);
     // oxlint-disable-next-line unicorn/no-useless-spread -- the copy is needed: the loop splices `waiters`.
-    for (const w of [...waiters]) if (w.pred(msg)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(msg); }
+    for (const w of [...waiters])
+      if (w.pred(msg)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(msg);
+      }
   });
   const closed = new Promise<CloseEvent>((r) => ws.addEventListener('close', r));
   const next = (pred: (m: LiveMessage) => boolean) => {

@@ -37,9 +37,7 @@ describe('rate limits', () => {
     const noisy = await team();
     const quiet = await team();
     await noisy.admin.workspaces.setLimits.mutate({ limits: { perWorkspace: { ratePerSecond: 1, burst: 10 } } });
-    const flood = await Promise.allSettled(
-      Array.from({ length: 30 }, (_, i) => [noisy.viewer, noisy.agent, noisy.approver][i % 3]!.tasks.list.query({})),
-    );
+    const flood = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => [noisy.viewer, noisy.agent, noisy.approver][i % 3]!.tasks.list.query({})));
     const limited = flood.filter((r) => r.status === 'rejected');
     expect(limited.length).toBeGreaterThanOrEqual(19);
     // The other workspace is a different object with its own buckets: every call goes through.

@@ -18,7 +18,7 @@ const shipPlan = (): PlanArgs => ({
 });
 
 describe('risk the server works out', () => {
-  it('every approval carries the policy\'s risk with its reason: high for npm publish and git push, medium for an edit', async () => {
+  it("every approval carries the policy's risk with its reason: high for npm publish and git push, medium for an edit", async () => {
     const t = await team();
     const task = await t.agent.tasks.plan.mutate(shipPlan());
     const inbox = (await t.approver.approvals.list.query({ taskId: task.id })).items;
@@ -32,7 +32,7 @@ describe('risk the server works out', () => {
     expect((await t.viewer.policy.evaluate.query({ step: { key: 'p', kind: 'run_command', title: 'Publish', params: { command: 'npm publish' } } })).risk).toEqual(byKey.publish);
   });
 
-  it('a rule sets the risk; the agent\'s declared risk raises it and never lowers it', async () => {
+  it("a rule sets the risk; the agent's declared risk raises it and never lowers it", async () => {
     const t = await team();
     await t.admin.policy.set.mutate({
       policy: {
@@ -170,7 +170,7 @@ describe('history.list', () => {
     expect(await keys({ since: all.items.at(-1)!.at, until: all.items[0]!.at + 1 })).toEqual(['push', 'edit', 'read']);
   });
 
-  it('lists a deadline\'s decision as timeout, by system', async () => {
+  it("lists a deadline's decision as timeout, by system", async () => {
     const t = await team();
     await t.admin.policy.set.mutate({ policy: { rules: [{ match: { kind: 'run_command' }, action: 'ask', timeoutSeconds: 600, defaultOnTimeout: 'skip' }] } });
     const task = await t.agent.tasks.plan.mutate({ title: 'Late', steps: [{ key: 'deploy', kind: 'run_command', title: 'Deploy', params: { command: 'make deploy' } }] });
@@ -240,7 +240,7 @@ describe('migration 7', () => {
 });
 
 describe('an idempotent repeat remembered before risks existed', () => {
-  it('replays with each step\'s risk filled in, not a 500, and makes no second task', async () => {
+  it("replays with each step's risk filled in, not a 500, and makes no second task", async () => {
     const t = await team();
     const input = { ...shipPlan(), idempotencyKey: 'before-risks' };
     const first = await t.agent.tasks.plan.mutate(input);
@@ -257,7 +257,7 @@ describe('an idempotent repeat remembered before risks existed', () => {
   });
 });
 
-describe('an agent key asking for a reviewer\'s procedure', () => {
+describe("an agent key asking for a reviewer's procedure", () => {
   it('says what the key can do and which keys can decide, as sentences', async () => {
     const t = await team();
     const task = await t.agent.tasks.plan.mutate(shipPlan());

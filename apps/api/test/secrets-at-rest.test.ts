@@ -154,7 +154,10 @@ describe('no secret at rest', () => {
     expect(await findAtRest(t.id, [legacyKey, legacyHookSecret, legacyHookSecret.slice('whsec_'.length), legacyTicket])).toEqual([]);
     const after = await runInDurableObject(stubOf(t.id), (_o, state) => ({
       version: state.storage.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).one().value,
-      kept: state.storage.sql.exec<{ key: string }>(`SELECT key FROM idempotency`).toArray().map((r) => r.key),
+      kept: state.storage.sql
+        .exec<{ key: string }>(`SELECT key FROM idempotency`)
+        .toArray()
+        .map((r) => r.key),
       sealed: state.storage.sql.exec<{ secret: string }>(`SELECT secret FROM webhooks WHERE id = ?`, webhook.id).one().secret,
     }));
     expect(Number(after.version)).toBeGreaterThanOrEqual(4);

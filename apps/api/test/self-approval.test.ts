@@ -128,7 +128,7 @@ describe('a second spelling of a person', () => {
 });
 
 describe('one approver raising the mode under N-of-M', () => {
-  it('approves only what one person may approve: a step that needs 2 (a rule\'s or the workspace\'s requiredApprovals) still asks', async () => {
+  it("approves only what one person may approve: a step that needs 2 (a rule's or the workspace's requiredApprovals) still asks", async () => {
     const t = await team();
     const me = await dev(t);
     await t.admin.policy.set.mutate({
@@ -137,7 +137,10 @@ describe('one approver raising the mode under N-of-M', () => {
     const task = await me.agent.plan({ title: 'ship', steps: [command('build', 'make'), command('deploy', 'make deploy')] });
     // alice alone "approves the rest": the build (one approval needed) goes through, the deploy (two) keeps asking.
     const raised = await t.approver.tasks.setMode.mutate({ taskId: task.id, mode: 'autopilot' });
-    expect(raised.steps.map((s) => [s.key, s.status])).toEqual([['build', 'approved'], ['deploy', 'awaiting_approval']]);
+    expect(raised.steps.map((s) => [s.key, s.status])).toEqual([
+      ['build', 'approved'],
+      ['deploy', 'awaiting_approval'],
+    ]);
     expect(raised.steps[1]!.approval?.requiredApprovals).toBe(2);
     // A later revision under the raised mode is no different.
     const revised = await me.agent.tasks.revise.mutate({ taskId: task.id, stepId: raised.steps[1]!.id, params: { command: 'make deploy -j2' } });

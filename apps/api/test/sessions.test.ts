@@ -21,7 +21,10 @@ describe('tasks that grow', { timeout: 20_000 }, () => {
     // A read is allowed by the policy; every step so far is finished, the open task stays active.
     expect(first.steps.map((s) => [s.key, s.status])).toEqual([['look', 'approved']]);
     const second = await t.agent.tasks.append.mutate({ taskId: opened.id, steps: [cmd('build', 'make build'), cmd('test', 'make test', ['build'])] });
-    expect(second.steps.map((s) => [s.key, s.status, s.index])).toEqual([['build', 'awaiting_approval', 1], ['test', 'awaiting_approval', 2]]);
+    expect(second.steps.map((s) => [s.key, s.status, s.index])).toEqual([
+      ['build', 'awaiting_approval', 1],
+      ['test', 'awaiting_approval', 2],
+    ]);
     expect(second.task.steps).toHaveLength(3);
     // A host finds its step by its own id (the key): steps.get {taskId, key}.
     expect((await t.viewer.steps.get.query({ taskId: opened.id, key: 'test' })).id).toBe(second.steps[1]!.id);

@@ -34,9 +34,11 @@ describe('webhook outbox', () => {
     const task = await t.agent.tasks.plan.mutate(asking(3));
     const inbox = (await t.approver.approvals.list.query({ taskId: task.id })).items;
     const before = await allEvents(t.viewer);
-    const err = await errorOf(t.approver.approvals.decideMany.mutate({
-      items: inbox.map((a, i) => ({ approvalId: a.approvalId, decision: 'approve' as const, paramsHash: i === 2 ? 'f'.repeat(64) : a.paramsHash })),
-    }));
+    const err = await errorOf(
+      t.approver.approvals.decideMany.mutate({
+        items: inbox.map((a, i) => ({ approvalId: a.approvalId, decision: 'approve' as const, paramsHash: i === 2 ? 'f'.repeat(64) : a.paramsHash })),
+      }),
+    );
     expect(err.code).toBe('CONFLICT');
     expect(await allEvents(t.viewer)).toEqual(before);
     expect(await deliveries(t, webhook.id)).toEqual([]);
@@ -82,7 +84,10 @@ describe('webhook outbox', () => {
     expect((await deliveries(t, webhook.id)).map((d) => d.status)).toEqual(['pending', 'pending']);
     await t.admin.webhooks.delete.mutate({ id: webhook.id });
     const after = await deliveries(t, webhook.id);
-    expect(after.map((d) => [d.status, d.lastError, d.nextAttemptAt])).toEqual([['failed', 'webhook deleted', undefined], ['failed', 'webhook deleted', undefined]]);
+    expect(after.map((d) => [d.status, d.lastError, d.nextAttemptAt])).toEqual([
+      ['failed', 'webhook deleted', undefined],
+      ['failed', 'webhook deleted', undefined],
+    ]);
     await t.agent.tasks.plan.mutate(asking(1));
     expect(await deliveries(t, webhook.id)).toEqual(after);
     expect((await errorOf(t.admin.webhooks.delete.mutate({ id: webhook.id }))).code).toBe('NOT_FOUND');

@@ -6,7 +6,11 @@ describe('agent context', () => {
   it('the step’s context first, the hook’s metadata filling gaps; junk is ignored', () => {
     const task = { source: 'claude-code', session: 's-1', cwd: '/tmp/other', tool: 'Bash' };
     expect(agentContext({ cwd: '/home/me/app', gitRemote: 'github.com/me/app', gitBranch: 'main' }, task)).toEqual({
-      source: 'Claude Code', sessionId: 's-1', cwd: '/home/me/app', repository: 'github.com/me/app', branch: 'main',
+      source: 'Claude Code',
+      sessionId: 's-1',
+      cwd: '/home/me/app',
+      repository: 'github.com/me/app',
+      branch: 'main',
     });
     expect(agentContext(undefined, task)).toEqual({ source: 'Claude Code', sessionId: 's-1', cwd: '/tmp/other' });
     expect(agentContext(undefined, { cwd: 42, source: '' }, undefined)).toEqual({});

@@ -1,8 +1,6 @@
 /** The page applies a decision's answer (its step) instead of reading the task again (issue 12 item 6). */
 import { describe, expect, it } from 'vitest';
-import {
-  Policy, approvalView, decide, paramsHash, planTask, taskView, type Ctx, type DecideResult, type Policy as PolicyT, type Task,
-} from '@greenlight/core';
+import { Policy, approvalView, decide, paramsHash, planTask, taskView, type Ctx, type DecideResult, type Policy as PolicyT, type Task } from '@greenlight/core';
 import { inboxAfter, taskAfter, taskApprovalsAfter } from './decided.ts';
 
 let n = 0;
@@ -21,7 +19,12 @@ async function twoStepTask(policy: PolicyT): Promise<Task> {
 /** What the server answers for this decision: the core's decide, summarised as approvals.decide does. */
 function answerOf(task: Task, stepIndex: number, decision: 'approve' | 'reject', actor: string, policy: PolicyT): { after: Task; answer: DecideResult } {
   const step = task.steps[stepIndex]!;
-  const r = decide(task, { approvalId: step.approval!.id, stepId: step.id, decision, paramsHash: step.paramsHash, ...(decision === 'reject' ? { feedback: 'no' } : {}) }, policy, ctx(actor, 1_700_000_001_000));
+  const r = decide(
+    task,
+    { approvalId: step.approval!.id, stepId: step.id, decision, paramsHash: step.paramsHash, ...(decision === 'reject' ? { feedback: 'no' } : {}) },
+    policy,
+    ctx(actor, 1_700_000_001_000),
+  );
   if (!r.ok) throw new Error(r.error.message);
   const after = r.value.task;
   const s = after.steps[stepIndex]!;
@@ -31,7 +34,7 @@ function answerOf(task: Task, stepIndex: number, decision: 'approve' | 'reject',
 const openOf = (task: Task) => ({ items: task.steps.flatMap((s) => approvalView(task, s) ?? []) });
 
 describe('applying a decision answer', () => {
-  it('approve: the task shows the answer\'s step and status, and the approval leaves the task page and the inbox', async () => {
+  it("approve: the task shows the answer's step and status, and the approval leaves the task page and the inbox", async () => {
     const policy = Policy.parse({});
     const task = await twoStepTask(policy);
     const shown = taskView(task);
@@ -51,7 +54,10 @@ describe('applying a decision answer', () => {
     const next = taskAfter(taskView(task), answer);
     expect(taskApprovalsAfter(openOf(task), next, answer)).toEqual(openOf(after));
     const inbox = inboxAfter(openOf(task), answer);
-    expect(inbox.items.map((a) => [a.stepKey, a.votes.map((v) => v.principal)])).toEqual([['build', []], ['deploy', ['alice']]]);
+    expect(inbox.items.map((a) => [a.stepKey, a.votes.map((v) => v.principal)])).toEqual([
+      ['build', []],
+      ['deploy', ['alice']],
+    ]);
   });
 
   it('ignores an answer about another task, or older than the step shown', async () => {

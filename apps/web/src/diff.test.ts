@@ -4,9 +4,7 @@ import { contentAsDiff, diffStats, parsePatch } from './diff.ts';
 
 describe('parsePatch', () => {
   it('numbers old and new lines across a hunk', () => {
-    const [file] = parsePatch(
-      ['--- a/src/greet.ts', '+++ b/src/greet.ts', '@@ -1,3 +1,3 @@ export', ' const a = 1;', '-old', '+new', ' end', ''].join('\n'),
-    );
+    const [file] = parsePatch(['--- a/src/greet.ts', '+++ b/src/greet.ts', '@@ -1,3 +1,3 @@ export', ' const a = 1;', '-old', '+new', ' end', ''].join('\n'));
     expect(file?.oldPath).toBe('src/greet.ts');
     expect(file?.newPath).toBe('src/greet.ts');
     expect(file?.hunks[0]?.header).toBe('@@ -1,3 +1,3 @@');
@@ -29,11 +27,26 @@ describe('parsePatch', () => {
   it('splits git patches into files, keeps "no newline" notes, and counts lines', () => {
     const files = parsePatch(
       [
-        'diff --git a/a.txt b/a.txt', 'index 1..2 100644', '--- a/a.txt', '+++ b/a.txt', '@@ -1 +1 @@', '-x', '+y', '\\ No newline at end of file',
-        'diff --git a/b.txt b/b.txt', '--- /dev/null', '+++ b/b.txt', '@@ -0,0 +1,2 @@', '+1', '+2',
+        'diff --git a/a.txt b/a.txt',
+        'index 1..2 100644',
+        '--- a/a.txt',
+        '+++ b/a.txt',
+        '@@ -1 +1 @@',
+        '-x',
+        '+y',
+        '\\ No newline at end of file',
+        'diff --git a/b.txt b/b.txt',
+        '--- /dev/null',
+        '+++ b/b.txt',
+        '@@ -0,0 +1,2 @@',
+        '+1',
+        '+2',
       ].join('\r\n'),
     );
-    expect(files.map((f) => [f.oldPath, f.newPath])).toEqual([['a.txt', 'a.txt'], ['/dev/null', 'b.txt']]);
+    expect(files.map((f) => [f.oldPath, f.newPath])).toEqual([
+      ['a.txt', 'a.txt'],
+      ['/dev/null', 'b.txt'],
+    ]);
     expect(files[0]?.hunks[0]?.lines.at(-1)).toEqual({ kind: 'note', text: '\\ No newline at end of file' });
     expect(diffStats(files)).toEqual({ added: 3, removed: 1 });
   });
@@ -45,7 +58,10 @@ describe('parsePatch', () => {
   it('reads an empty line in a hunk as context, and a hunk whose counts do not add up as nothing (shown raw)', () => {
     const [file] = parsePatch('--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n\n-b\n+c\n');
     expect(file?.hunks[0]?.lines.map((l) => [l.kind, l.text, l.oldNo, l.newNo])).toEqual([
-      ['ctx', 'a', 1, 1], ['ctx', '', 2, 2], ['del', 'b', 3, undefined], ['add', 'c', undefined, 3],
+      ['ctx', 'a', 1, 1],
+      ['ctx', '', 2, 2],
+      ['del', 'b', 3, undefined],
+      ['add', 'c', undefined, 3],
     ]);
     expect(parsePatch('--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n')).toEqual([]);
   });
@@ -59,6 +75,9 @@ describe('contentAsDiff', () => {
   it('shows new content as added lines numbered from 1', () => {
     const file = contentAsDiff('a\nb\n');
     expect(file.hunks[0]?.header).toBe('@@ -0,0 +1,2 @@');
-    expect(file.hunks[0]?.lines).toEqual([{ kind: 'add', text: 'a', newNo: 1 }, { kind: 'add', text: 'b', newNo: 2 }]);
+    expect(file.hunks[0]?.lines).toEqual([
+      { kind: 'add', text: 'a', newNo: 1 },
+      { kind: 'add', text: 'b', newNo: 2 },
+    ]);
   });
 });

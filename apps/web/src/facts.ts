@@ -17,8 +17,7 @@ export const refusalText = (viewer: Viewer | undefined, a: Pick<Approval, 'creat
   viewer ? decisionRefusal(viewer, { id: a.taskId, createdBy: a.createdBy }, viewer.policy) : undefined;
 
 /** What "approve all" sends: approvals the viewer may approve now (all that offer approve while the viewer is unknown). */
-export const approvableBy = (viewer: Viewer | undefined, approvals: Approval[]): Approval[] =>
-  approvals.filter((a) => (viewer ? mayApprove(viewer, a, viewer.policy) : a.options.includes('approve')));
+export const approvableBy = (viewer: Viewer | undefined, approvals: Approval[]): Approval[] => approvals.filter((a) => (viewer ? mayApprove(viewer, a, viewer.policy) : a.options.includes('approve')));
 
 /** " by alice" when people stand behind a decision, "" when only the policy or the clock does. */
 export function peopleText(d: Pick<StepDecision, 'by'>): string {

@@ -19,8 +19,7 @@ export function relative(ms: number, now = Date.now()): string {
 
 export const tokens = (n: number): string => (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : String(n));
 
-export const usageText = (u: Usage): string =>
-  `${tokens(u.inputTokens)} in · ${tokens(u.outputTokens)} out · $${u.costUsd.toFixed(u.costUsd < 1 ? 4 : 2)}`;
+export const usageText = (u: Usage): string => `${tokens(u.inputTokens)} in · ${tokens(u.outputTokens)} out · $${u.costUsd.toFixed(u.costUsd < 1 ? 4 : 2)}`;
 
 /** A JSON value as readable text: strings as they are, the rest pretty-printed. */
-export const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v, null, 2) ?? String(v));
+export const show = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v, null, 2) ?? String(v)));

@@ -91,7 +91,10 @@ describe('HoldStore', () => {
   it('a failed send stays with its error until dismissed, and the approval can be decided again', async () => {
     const { store, advance } = setup();
     const id = store.hold({
-      decision: 'approve', subject: 'x', approvalIds: ['a1'], send: async () => {
+      decision: 'approve',
+      subject: 'x',
+      approvalIds: ['a1'],
+      send: async () => {
         throw new Error('CONFLICT');
       },
     });

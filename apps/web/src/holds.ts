@@ -107,7 +107,10 @@ export class HoldStore<R> {
     const id = this.clock.id();
     const hold: Hold<R> = { ...input, id, idempotencyKey: `page:${this.clock.id()}`, state: 'held', dueAt: this.clock.now() + this.windowMs };
     this.holds = [...this.holds, hold];
-    this.timers.set(id, this.clock.setTimeout(() => void this.sendNow(id), this.windowMs));
+    this.timers.set(
+      id,
+      this.clock.setTimeout(() => void this.sendNow(id), this.windowMs),
+    );
     this.emit();
     return id;
   }
@@ -140,7 +143,10 @@ export class HoldStore<R> {
       const answer = await hold.send(hold.idempotencyKey);
       this.update(id, { state: 'sent', answer });
       for (const l of this.answerListeners) l(answer);
-      this.timers.set(id, this.clock.setTimeout(() => this.forget(id), this.shownAfterMs));
+      this.timers.set(
+        id,
+        this.clock.setTimeout(() => this.forget(id), this.shownAfterMs),
+      );
     } catch (error) {
       // Kept (with Dismiss) until the reviewer has read why; the approval can be decided again.
       this.update(id, { state: 'failed', error });

@@ -27,6 +27,11 @@ describe('status legend', () => {
   it('an executing step can only complete, fail, go back to approved for a retry, or be cancelled', () => {
     const executing = stepLegend().find((r) => r.status === 'executing')!;
     expect(executing.moves.map((m) => m.label).sort()).toEqual(['approved', 'cancelled', 'completed', 'failed']);
-    expect(taskLegend().find((r) => r.status === 'active')!.moves.map((m) => m.to).sort()).toEqual(TaskStatus.options.filter((s) => s !== 'active').sort());
+    expect(
+      taskLegend()
+        .find((r) => r.status === 'active')!
+        .moves.map((m) => m.to)
+        .sort(),
+    ).toEqual(TaskStatus.options.filter((s) => s !== 'active').sort());
   });
 });

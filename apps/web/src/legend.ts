@@ -3,13 +3,7 @@
  * TASK_TRANSITIONS) and words (statusLabel): the page explains exactly the moves the
  * core allows, and cannot fall out of step with it.
  */
-import {
-  STEP_TRANSITIONS,
-  StepStatus,
-  TASK_TRANSITIONS,
-  TaskStatus,
-  statusLabel,
-} from '@greenlight/core';
+import { STEP_TRANSITIONS, StepStatus, TASK_TRANSITIONS, TaskStatus, statusLabel } from '@greenlight/core';
 
 /** One way out of a status: to `to` (its words in `label`), when one of `when` happens. */
 export type LegendMove = { to: StepStatus | TaskStatus; label: string; when: string };

@@ -12,7 +12,9 @@ describe('terminal output', () => {
   it('reads {stdout, stderr, exitCode} and its other spellings; other JSON is not terminal output', () => {
     expect(asTerminal({ stdout: 'ok\n', stderr: '', exitCode: 0 })).toEqual({ streams: [{ name: 'stdout', text: 'ok\n' }], exitCode: 0 });
     expect(asTerminal({ stdout: '', stderr: 'boom', exit_code: 2, interrupted: true })).toEqual({
-      streams: [{ name: 'stderr', text: 'boom' }], exitCode: 2, interrupted: true,
+      streams: [{ name: 'stderr', text: 'boom' }],
+      exitCode: 2,
+      interrupted: true,
     });
     expect(asTerminal('plain')).toEqual({ streams: [{ name: 'output', text: 'plain' }] });
     expect(asTerminal({ passed: 12 })).toBeUndefined();

@@ -26,7 +26,14 @@ const EXIT = ['exitCode', 'exit_code', 'code', 'returncode', 'status'];
 export function terminalText(raw: string): string {
   const text = stripAnsi(raw).replace(/\r\n/g, '\n');
   // "50%\r100%" shows "100%" in a terminal: keep what follows the last carriage return of each line.
-  const lines = text.split('\n').map((line) => (line.includes('\r') ? (line.split('\r').filter((p) => p !== '').at(-1) ?? '') : line));
+  const lines = text.split('\n').map((line) =>
+    line.includes('\r')
+      ? (line
+          .split('\r')
+          .filter((p) => p !== '')
+          .at(-1) ?? '')
+      : line,
+  );
   return revealHidden(lines.join('\n'));
 }
 

@@ -117,10 +117,7 @@ function rerun() {
   if (process.env[RERUN]) cannotRun('needs ' + NEEDS + ' to run its TypeScript; ' + process.execPath + ' is Node ' + process.version);
   const found = candidates()[0];
   if (!found) {
-    cannotRun(
-      'needs ' + NEEDS + ' (this is Node ' + process.version + '); install one, set GREENLIGHT_NODE to its path, ' +
-        "or run greenlight with the repository's node_modules/.bin/node",
-    );
+    cannotRun('needs ' + NEEDS + ' (this is Node ' + process.version + '); install one, set GREENLIGHT_NODE to its path, ' + "or run greenlight with the repository's node_modules/.bin/node");
   }
   const [file, ...flags] = found;
   if (process.env.GREENLIGHT_NODE && !executable(file)) cannotRun('GREENLIGHT_NODE=' + file + ' is not an executable file');

@@ -83,11 +83,11 @@ export async function helpText(): Promise<string> {
     'Options for every command:',
     '  --json            machine-readable output (errors as JSON on stderr)',
     '  --config <path>   config file (default ~/.config/greenlight/config.json)',
-    '  --timeout <s>     each request\'s budget in seconds (default 15; also GREENLIGHT_TIMEOUT)',
+    "  --timeout <s>     each request's budget in seconds (default 15; also GREENLIGHT_TIMEOUT)",
     '  --no-color        no colours (also NO_COLOR=1; colours are only used on a TTY)',
     '',
     'Configuration: GREENLIGHT_URL and GREENLIGHT_KEY, else "url" and "key" in the config file.',
-    'Exit codes: 0 ok, 1 API or network error or timeout, 2 usage error, 3 not found, 4 conflict (already decided), 5 unauthorized or forbidden, 6 audit export does not verify, 7 you answered no at approve\'s y/N.',
+    "Exit codes: 0 ok, 1 API or network error or timeout, 2 usage error, 3 not found, 4 conflict (already decided), 5 unauthorized or forbidden, 6 audit export does not verify, 7 you answered no at approve's y/N.",
   ].join('\n');
 }
 

@@ -76,7 +76,13 @@ describe('bin/greenlight.js on a Node that cannot run TypeScript', () => {
 
 describe('the hook process, whatever happens to it', () => {
   it('turns an uncaught exception or an unhandled rejection into the blocking answer, at any moment', async () => {
-    for (const [how, delayMs] of [['throw', 0], ['reject', 0], ['throw', 150], ['reject', 400], ['throw', 900]] as const) {
+    for (const [how, delayMs] of [
+      ['throw', 0],
+      ['reject', 0],
+      ['throw', 150],
+      ['reject', 400],
+      ['throw', 900],
+    ] as const) {
       const running = spawnCli(['hook', 'claude-code'], { keepStdinOpen: true, env: env({ ...(await offline()), NODE_OPTIONS: failOnSigusr2(how) }) });
       await untilCatching(running.child.pid!, ['SIGHUP', 'SIGUSR2']);
       await new Promise((r) => setTimeout(r, delayMs));
@@ -88,7 +94,12 @@ describe('the hook process, whatever happens to it', () => {
   });
 
   it('answers the fallback once, exit 0, for SIGTERM, SIGINT and SIGHUP before the tool call is even read', async () => {
-    for (const [signal, delayMs] of [['SIGTERM', 0], ['SIGINT', 50], ['SIGHUP', 300], ['SIGTERM', 700]] as const) {
+    for (const [signal, delayMs] of [
+      ['SIGTERM', 0],
+      ['SIGINT', 50],
+      ['SIGHUP', 300],
+      ['SIGTERM', 700],
+    ] as const) {
       const running = spawnCli(['hook', 'claude-code'], { keepStdinOpen: true, env: env(await offline()) });
       await untilCatching(running.child.pid!, ['SIGHUP']);
       await new Promise((r) => setTimeout(r, delayMs));

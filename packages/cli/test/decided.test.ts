@@ -9,7 +9,11 @@ const ctx = (actor: string): Ctx => ({ now: 1_700_000_000_000, actor, newId: () 
 async function approveAs(actors: string[], requiredApprovals: number): Promise<DecideResult> {
   const policy = Policy.parse({ requiredApprovals });
   const params = { command: 'make deploy' };
-  const planned = planTask({ input: { title: 'deploy', steps: [{ key: 'deploy', kind: 'run_command', title: 'Deploy', params, dependsOn: [] }] }, paramsHashes: [await paramsHash(params)] }, policy, ctx('agent'));
+  const planned = planTask(
+    { input: { title: 'deploy', steps: [{ key: 'deploy', kind: 'run_command', title: 'Deploy', params, dependsOn: [] }] }, paramsHashes: [await paramsHash(params)] },
+    policy,
+    ctx('agent'),
+  );
   if (!planned.ok) throw new Error(planned.error.message);
   let task = planned.value.task;
   const approvalId = task.steps[0]!.approval!.id;
@@ -27,7 +31,7 @@ describe('decidedLine', () => {
     expect(decidedLine(await approveAs(['ana'], 1))).toBe('step approved; task active');
   });
 
-  it('while more approvals are needed, counts them from the answer\'s step (core\'s approvalProgress)', async () => {
+  it("while more approvals are needed, counts them from the answer's step (core's approvalProgress)", async () => {
     expect(decidedLine(await approveAs(['ana'], 2))).toBe('step awaiting_approval (1 of 2 approvals: ana); task active');
     expect(decidedLine(await approveAs(['ana', 'bo'], 3))).toBe('step awaiting_approval (2 of 3 approvals: ana, bo); task active');
   });

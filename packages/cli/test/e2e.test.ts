@@ -33,7 +33,15 @@ function cli(args: string[], opts: { key?: string; stdin?: string; env?: Record<
   const started = Date.now();
   const child = spawn(node, [...flags, BIN, ...args], {
     cwd: project,
-    env: { ...process.env, GREENLIGHT_URL: server.url, GREENLIGHT_KEY: opts.key ?? keys.approver, NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, 'xdg'), GREENLIGHT_STATE_DIR: join(dir, 'hook-state'), ...opts.env },
+    env: {
+      ...process.env,
+      GREENLIGHT_URL: server.url,
+      GREENLIGHT_KEY: opts.key ?? keys.approver,
+      NO_COLOR: '1',
+      XDG_CONFIG_HOME: join(dir, 'xdg'),
+      GREENLIGHT_STATE_DIR: join(dir, 'hook-state'),
+      ...opts.env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -103,7 +111,7 @@ describe('greenlight hook claude-code', () => {
     expect(task).toMatchObject({ status: 'active', open: true, session: 'claude-code:3f1c2a9e-5b7d-4c1e-9a0b-2d6e8f4a1c3b', metadata: { source: 'claude-code' } });
   });
 
-  it('answers deny with the reviewer\'s feedback when the call is rejected', async () => {
+  it("answers deny with the reviewer's feedback when the call is rejected", async () => {
     const running = cli(['hook', 'claude-code'], { key: keys.agent, stdin: bashInput('reject-me') });
     const approval = await approvalFor('reject-me');
     await reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'reject', paramsHash: approval.paramsHash, feedback: 'not on a Friday' });
@@ -229,7 +237,12 @@ describe('greenlight commands', () => {
 
     const events = await cli(['watch', '--task', task.id, '--count', '3', '--json']);
     expect(events.code).toBe(0);
-    expect(events.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type)[0]).toBe('task.planned');
+    expect(
+      events.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { type: string }).type)[0],
+    ).toBe('task.planned');
   });
 
   it('approve --json prints the answer with the step after the decision (no second read)', async () => {
@@ -256,7 +269,12 @@ describe('greenlight commands', () => {
       ],
     });
     const hello = (await reviewer.approvals.list.query({ taskId: task.id })).items.find((a) => a.stepKey === 'hello')!;
-    const runs = { inbox: await cli(['inbox']), show: await cli(['show', task.id]), watch: await cli(['watch', '--task', task.id, '--count', '2']), approve: await cli(['approve', '--yes', hello.approvalId]) };
+    const runs = {
+      inbox: await cli(['inbox']),
+      show: await cli(['show', task.id]),
+      watch: await cli(['watch', '--task', task.id, '--count', '2']),
+      approve: await cli(['approve', '--yes', hello.approvalId]),
+    };
     for (const [what, run] of Object.entries(runs)) {
       expect({ what, code: run.code }).toEqual({ what, code: 0 });
       // NO_COLOR: the CLI's own output has no escape at all, so any here came from the agent.
@@ -272,7 +290,17 @@ describe('greenlight commands', () => {
 
   it('an unknown id is NOT_FOUND, exit 3, at once: show, cancel, watch --task, inbox --task, and every decision', async () => {
     const unknown = '01JZZZZZZZZZZZZZZZZZZZZZZZ';
-    const commands = [['show', unknown], ['cancel', unknown], ['watch', '--task', unknown], ['inbox', '--task', unknown], ['approve', '--yes', unknown], ['reject', unknown], ['skip', unknown], ['request-changes', unknown, '-m', 'x'], ['answer', unknown, 'yes']];
+    const commands = [
+      ['show', unknown],
+      ['cancel', unknown],
+      ['watch', '--task', unknown],
+      ['inbox', '--task', unknown],
+      ['approve', '--yes', unknown],
+      ['reject', unknown],
+      ['skip', unknown],
+      ['request-changes', unknown, '-m', 'x'],
+      ['answer', unknown, 'yes'],
+    ];
     const runs = await Promise.all(commands.map(async (args): Promise<[string[], Run]> => [args, await cli([...args, '--json'])]));
     for (const [args, run] of runs) {
       expect({ args, code: run.code }).toEqual({ args, code: 3 });

@@ -83,9 +83,7 @@ describe('the Claude Code hook claims the approved step before it answers allow'
   });
 
   it('a revision after the approval, before the claim: the hook answers deny, and nothing is left open', async () => {
-    const { run, taskId } = await approveThen('claim-revise', (taskId, stepId) =>
-      agent.tasks.revise.mutate({ taskId, stepId, params: { command: 'echo claim-revise && rm -rf build' } }),
-    );
+    const { run, taskId } = await approveThen('claim-revise', (taskId, stepId) => agent.tasks.revise.mutate({ taskId, stepId, params: { command: 'echo claim-revise && rm -rf build' } }));
     expect(run.code).toBe(0);
     expect(hookJson(run).permissionDecision).toBe('deny');
     expect(hookJson(run).permissionDecisionReason).toContain('changed after it was approved');

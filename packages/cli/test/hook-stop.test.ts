@@ -88,7 +88,10 @@ describe('stopping the Claude Code hook', () => {
       const left = await leftovers(marker);
       const tasks = made === 'none' ? [[]] : made === 'one' ? [['cancelled']] : [[], ['cancelled']];
       expect({ ...where, open: left.open }).toEqual({ ...where, open: 0 });
-      expect(tasks.map((t) => JSON.stringify(t)), JSON.stringify({ ...where, tasks: left.tasks })).toContain(JSON.stringify(left.tasks));
+      expect(
+        tasks.map((t) => JSON.stringify(t)),
+        JSON.stringify({ ...where, tasks: left.tasks }),
+      ).toContain(JSON.stringify(left.tasks));
     }
   });
 

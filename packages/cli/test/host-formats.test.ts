@@ -8,10 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Step, StepDecision, StepStatus } from '@greenlight/core';
-import {
-  claudeCodeFormat, claudeCodeStep, codexFormat, codexStep, cursorFormat, cursorStep, grantPermissions, verdictFor,
-  type HookEvent, type Verdict,
-} from '@greenlight/core/hooks';
+import { claudeCodeFormat, claudeCodeStep, codexFormat, codexStep, cursorFormat, cursorStep, grantPermissions, verdictFor, type HookEvent, type Verdict } from '@greenlight/core/hooks';
 
 const fixture = (host: string, name: string): Record<string, unknown>[] =>
   (JSON.parse(readFileSync(new URL(`./fixtures/${host}/${name}.json`, import.meta.url), 'utf8')) as { events: Record<string, unknown>[] }).events;
@@ -28,9 +25,25 @@ const decideOf = (e: HookEvent) => {
 
 function step(status: StepStatus, decision?: StepDecision, over: Partial<Step> = {}): Step {
   return {
-    id: 's1', taskId: 't1', key: 'k', index: 0, kind: 'run_command', title: 'Run ls', params: { command: 'ls', cwd: '/project' }, paramsHash: 'a'.repeat(64),
-    revision: 1, dependsOn: [], status, idempotent: false, policy: { action: 'ask', requiredApprovals: 1, defaultOnTimeout: 'reject', risk: { level: 'low', reason: 'reads the directory', source: 'default' } }, approvals: [], attempt: 0,
-    history: [], updatedAt: 0, ...(decision ? { decision } : {}), ...over,
+    id: 's1',
+    taskId: 't1',
+    key: 'k',
+    index: 0,
+    kind: 'run_command',
+    title: 'Run ls',
+    params: { command: 'ls', cwd: '/project' },
+    paramsHash: 'a'.repeat(64),
+    revision: 1,
+    dependsOn: [],
+    status,
+    idempotent: false,
+    policy: { action: 'ask', requiredApprovals: 1, defaultOnTimeout: 'reject', risk: { level: 'low', reason: 'reads the directory', source: 'default' } },
+    approvals: [],
+    attempt: 0,
+    history: [],
+    updatedAt: 0,
+    ...(decision ? { decision } : {}),
+    ...over,
   };
 }
 const allow: Verdict = { decision: 'allow', reason: 'Greenlight: approved by ana' };
@@ -65,7 +78,10 @@ describe('Claude Code', () => {
     expect(pr.call.toolUseId).toBeUndefined();
     const perms = grantPermissions({ kind: 'command', argvPrefix: ['npm', 'run', 'lint'] });
     expect(claudeCodeFormat.answer(pr, allow, { updatedPermissions: perms })).toEqual({
-      hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'allow', updatedPermissions: [{ type: 'addRules', rules: [{ toolName: 'Bash', ruleContent: 'npm run lint:*' }], behavior: 'allow', destination: 'session' }] } },
+      hookSpecificOutput: {
+        hookEventName: 'PermissionRequest',
+        decision: { behavior: 'allow', updatedPermissions: [{ type: 'addRules', rules: [{ toolName: 'Bash', ruleContent: 'npm run lint:*' }], behavior: 'allow', destination: 'session' }] },
+      },
     });
     expect(claudeCodeFormat.answer(pr, deny)).toEqual({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'deny', message: deny.reason } } });
     expect(claudeCodeFormat.answer(pr, ask)).toEqual({ systemMessage: ask.reason });
@@ -82,10 +98,14 @@ describe('Claude Code', () => {
   it('maps its tools to kinds (the table without the disk)', () => {
     const kinds = events.filter((e) => e.type === 'decide').map((e) => claudeCodeStep(decideOf(e).call));
     expect(kinds.map((s) => [s.kind, s.key])).toEqual([
-      ['read', 'toolu_01S1read'], ['run_command', 'toolu_01S2bash'], ['custom', 'toolu_01S3edit'], ['edit_file', 'toolu_01S4write'], ['run_command', 'toolu_01S5git'],
+      ['read', 'toolu_01S1read'],
+      ['run_command', 'toolu_01S2bash'],
+      ['custom', 'toolu_01S3edit'],
+      ['edit_file', 'toolu_01S4write'],
+      ['run_command', 'toolu_01S5git'],
     ]);
     expect(kinds[0]!.params).toEqual({ tool: 'Read', paths: ['src/greet.ts'] });
-    expect(kinds[3]!.params).toEqual({ path: 'src/farewell.ts', content: "export const farewell = (name: string) => `Bye, ${name}`;\n" });
+    expect(kinds[3]!.params).toEqual({ path: 'src/farewell.ts', content: 'export const farewell = (name: string) => `Bye, ${name}`;\n' });
   });
 });
 
@@ -93,7 +113,13 @@ describe('Codex', () => {
   const events = fixture('codex', 'session').map((p) => parsed(codexFormat, p));
 
   it('reads PreToolUse, PostToolUse, PermissionRequest and Stop', () => {
-    expect(events.map((e) => [e.type, 'mode' in e ? e.mode : undefined])).toEqual([['decide', 'pre'], ['result', undefined], ['decide', 'pre'], ['decide', 'permission'], ['end', undefined]]);
+    expect(events.map((e) => [e.type, 'mode' in e ? e.mode : undefined])).toEqual([
+      ['decide', 'pre'],
+      ['result', undefined],
+      ['decide', 'pre'],
+      ['decide', 'permission'],
+      ['end', undefined],
+    ]);
     expect(events[1]).toMatchObject({ ok: true, output: expect.stringContaining('4 passed') });
   });
 
@@ -147,7 +173,7 @@ describe('Cursor', () => {
     expect(cursorFormat.quiet(events[2]!)).toEqual({});
   });
 
-  it('runs an edited input only on preToolUse (updated_input); elsewhere the modify is a deny with the reviewer\'s version', () => {
+  it("runs an edited input only on preToolUse (updated_input); elsewhere the modify is a deny with the reviewer's version", () => {
     const shell = decideOf(events[0]!);
     const modified = verdictFor(step('approved', { decision: 'modify', by: ['ana'], at: 1 }, { params: { command: 'npm run build -- --dry' } }), shell.call);
     expect(cursorFormat.answer(shell, modified)).toMatchObject({ permission: 'deny', agent_message: expect.stringContaining('npm run build -- --dry') });

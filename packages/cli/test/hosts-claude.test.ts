@@ -39,7 +39,7 @@ async function preApproved(p: Payload): Promise<Record<string, unknown> | undefi
 }
 
 describe('a Claude Code session', () => {
-  it('of five tool calls is one task, each step with the tool\'s real result (a failure as failed), closed at SessionEnd', async () => {
+  it("of five tool calls is one task, each step with the tool's real result (a failure as failed), closed at SessionEnd", async () => {
     const events = session('session', 'sess-five');
     const answers: string[] = [];
     for (const p of events) {
@@ -133,7 +133,10 @@ describe('headless Claude Code (claude -p) with --defer', () => {
     expect(decisionOf(printed(await hook(ws, 'claude-code', pre!, { flags: ['--defer'] }))).permissionDecision).toBe('defer');
     const approval = await approvalForKey(ws.reviewer, String(pre!.tool_use_id));
     await ws.reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'reject', paramsHash: approval.paramsHash, feedback: 'not in CI' });
-    expect(decisionOf(printed(await hook(ws, 'claude-code', pre!, { flags: ['--defer'] })))).toMatchObject({ permissionDecision: 'deny', permissionDecisionReason: 'Greenlight: rejected by ana: not in CI' });
+    expect(decisionOf(printed(await hook(ws, 'claude-code', pre!, { flags: ['--defer'] })))).toMatchObject({
+      permissionDecision: 'deny',
+      permissionDecisionReason: 'Greenlight: rejected by ana: not in CI',
+    });
   });
 });
 
@@ -141,7 +144,9 @@ describe('PermissionRequest mode', () => {
   it('answers decision {behavior: allow} when approved and {behavior: deny, message} when rejected; the PostToolUse (with its tool_use_id) finds the step by the call', async () => {
     const [request, post] = recorded('claude-code', 'permission-request', ws.project);
     const running = startHook(ws, 'claude-code', request!);
-    const approval = (await ws.reviewer.approvals.list.query({ limit: 200 })).items.find((a) => a.params.command === 'npm run lint') ?? (await waitFor(() => ws.reviewer.approvals.list.query({ limit: 200 }).then((r) => r.items.find((a) => a.params.command === 'npm run lint'))));
+    const approval =
+      (await ws.reviewer.approvals.list.query({ limit: 200 })).items.find((a) => a.params.command === 'npm run lint') ??
+      (await waitFor(() => ws.reviewer.approvals.list.query({ limit: 200 }).then((r) => r.items.find((a) => a.params.command === 'npm run lint'))));
     await ws.reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'approve', paramsHash: approval.paramsHash });
     expect(printed(await running.result)).toEqual({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'allow' } } });
     expect(printed(await hook(ws, 'claude-code', post!))).toBeUndefined();
@@ -183,4 +188,3 @@ async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
   }
   throw new Error('timed out');
 }
-

@@ -42,7 +42,9 @@ describe('greenlight hook codex', () => {
     const rejected = startHook(ws, 'codex', pre!);
     const a1 = await approvalForKey(ws.reviewer, 'call_X1cargo');
     await ws.reviewer.approvals.decide.mutate({ approvalId: a1.approvalId, decision: 'reject', paramsHash: a1.paramsHash, feedback: 'run the whole suite' });
-    expect(printed(await rejected.result)).toEqual({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'Greenlight: rejected by ana: run the whole suite' } });
+    expect(printed(await rejected.result)).toEqual({
+      hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'Greenlight: rejected by ana: run the whole suite' },
+    });
 
     const other = { ...pre!, session_id: 'codex-3', tool_use_id: 'call_X9mod' };
     const modified = startHook(ws, 'codex', other);

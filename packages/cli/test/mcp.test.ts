@@ -30,7 +30,7 @@ describe('greenlight mcp: the command line', () => {
     expect(defaultServerName('@@@', undefined)).toBe('upstream');
   });
 
-  it('the upstream process does not get Greenlight\'s key', () => {
+  it("the upstream process does not get Greenlight's key", () => {
     expect(upstreamEnv({ PATH: '/bin', GREENLIGHT_KEY: 'gl_x', GREENLIGHT_URL: 'http://x', GREENLIGHT_TIMEOUT: '5' })).toEqual({ PATH: '/bin', GREENLIGHT_TIMEOUT: '5' });
   });
 });
@@ -39,7 +39,13 @@ describe('greenlight mcp: results', () => {
   it('keeps a result that fits, and a summary of one that does not', () => {
     const small = { content: [{ type: 'text', text: 'ok' }] };
     expect(boundedOutput(small)).toBe(small);
-    const big = { content: [{ type: 'text', text: 'x'.repeat(OUTPUT_BUDGET_BYTES) }, { type: 'image', data: 'AAAA', mimeType: 'image/png' }], isError: true };
+    const big = {
+      content: [
+        { type: 'text', text: 'x'.repeat(OUTPUT_BUDGET_BYTES) },
+        { type: 'image', data: 'AAAA', mimeType: 'image/png' },
+      ],
+      isError: true,
+    };
     const out = boundedOutput(big);
     expect(out).toMatchObject({ truncated: true, isError: true, content: [{ type: 'text', truncatedFrom: OUTPUT_BUDGET_BYTES }, { type: 'image' }] });
     expect(Buffer.byteLength(JSON.stringify(out))).toBeLessThan(OUTPUT_BUDGET_BYTES);

@@ -29,8 +29,16 @@ const policy = Policy.parse({
 
 describe('hook paths', () => {
   it.each([
-    ['src/a.ts', 'src/a.ts'], ['./src//a.ts', 'src/a.ts'], ['src/x/../a.ts', 'src/a.ts'], ['<cwd>/src/a.ts', 'src/a.ts'], ['<cwd>//src/./a.ts', 'src/a.ts'],
-    ['<cwd>', '.'], ['/etc/passwd', '/etc/passwd'], ['//etc/passwd', '/etc/passwd'], ['<cwd>/../../etc/passwd', '/etc/passwd'], ['/src/a.ts', '/src/a.ts'],
+    ['src/a.ts', 'src/a.ts'],
+    ['./src//a.ts', 'src/a.ts'],
+    ['src/x/../a.ts', 'src/a.ts'],
+    ['<cwd>/src/a.ts', 'src/a.ts'],
+    ['<cwd>//src/./a.ts', 'src/a.ts'],
+    ['<cwd>', '.'],
+    ['/etc/passwd', '/etc/passwd'],
+    ['//etc/passwd', '/etc/passwd'],
+    ['<cwd>/../../etc/passwd', '/etc/passwd'],
+    ['/src/a.ts', '/src/a.ts'],
   ])('%s is shown and judged as %s', (given, shown) => {
     expect(displayPath(given.replace('<cwd>', dir), dir)).toBe(shown.replace('<cwd>', dir));
   });

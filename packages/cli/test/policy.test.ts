@@ -76,7 +76,9 @@ describe('greenlight policy', () => {
     // As a person types it: the shell's pipe into head, which exits after its first bytes.
     const line = `"${oldNode()[0]}" "${BIN}" show ${task.id} --full | head -c 100 > /dev/null; echo "greenlight exited $\{PIPESTATUS[0]}" >&2`;
     const { stderr } = await new Promise<{ stderr: string }>((resolve) => {
-      execFile('bash', ['-c', line], { cwd: ws.dir, env: { ...process.env, GREENLIGHT_URL: ws.server.url, GREENLIGHT_KEY: ws.keys.admin, XDG_CONFIG_HOME: join(ws.dir, 'xdg') } }, (_err, _out, err) => resolve({ stderr: err }));
+      execFile('bash', ['-c', line], { cwd: ws.dir, env: { ...process.env, GREENLIGHT_URL: ws.server.url, GREENLIGHT_KEY: ws.keys.admin, XDG_CONFIG_HOME: join(ws.dir, 'xdg') } }, (_err, _out, err) =>
+        resolve({ stderr: err }),
+      );
     });
     expect(stderr).toBe('greenlight exited 0\n');
   });

@@ -33,10 +33,7 @@ export function oldNode(): NodeCmd {
 }
 
 /** Spawn `node bin/greenlight.js ...args` with stdin piped (ended with `stdin` unless keepStdinOpen). */
-export function spawnCli(
-  args: string[],
-  opts: { node?: NodeCmd; bin?: string; cwd?: string; env?: Record<string, string | undefined>; stdin?: string; keepStdinOpen?: boolean } = {},
-): Running {
+export function spawnCli(args: string[], opts: { node?: NodeCmd; bin?: string; cwd?: string; env?: Record<string, string | undefined>; stdin?: string; keepStdinOpen?: boolean } = {}): Running {
   const [node = process.execPath, ...flags]: string[] = opts.node ?? [process.execPath];
   // Hooks keep held leases on disk: a test's never land in the real ~/.local/state.
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', GREENLIGHT_STATE_DIR: join(tmpdir(), 'greenlight-test-hook-state') };

@@ -16,7 +16,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function gitRepo(root: string, remote: string, branch = 'main'): void {
   mkdirSync(join(root, '.git'), { recursive: true });
   writeFileSync(join(root, '.git', 'HEAD'), `ref: refs/heads/${branch}\n`);
-  writeFileSync(join(root, '.git', 'config'), `[core]\n\tbare = false\n[remote "upstream"]\n\turl = git@example.com:other/x.git\n[remote "origin"]\n\turl = ${remote}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
+  writeFileSync(
+    join(root, '.git', 'config'),
+    `[core]\n\tbare = false\n[remote "upstream"]\n\turl = git@example.com:other/x.git\n[remote "origin"]\n\turl = ${remote}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`,
+  );
 }
 
 describe('repoContext', () => {
@@ -25,11 +28,14 @@ describe('repoContext', () => {
     gitRepo(app, 'git@github.com:acme/app.git', 'feature/risk');
     mkdirSync(join(app, 'packages', 'core'), { recursive: true });
     expect(await repoContext(join(app, 'packages', 'core'))).toEqual({
-      cwd: join(app, 'packages', 'core'), gitRoot: app, gitRemote: 'git@github.com:acme/app.git', gitBranch: 'feature/risk',
+      cwd: join(app, 'packages', 'core'),
+      gitRoot: app,
+      gitRemote: 'git@github.com:acme/app.git',
+      gitBranch: 'feature/risk',
     });
   });
 
-  it('follows a worktree\'s .git file to its gitdir and common dir', async () => {
+  it("follows a worktree's .git file to its gitdir and common dir", async () => {
     const main = join(dir, 'main');
     gitRepo(main, 'https://github.com/acme/app.git');
     const wtGit = join(main, '.git', 'worktrees', 'review');

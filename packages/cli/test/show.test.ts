@@ -23,7 +23,7 @@ async function deployTask(policy: Policy = TWO): Promise<Task> {
 }
 
 describe('show', () => {
-  it('counts a modify as its author\'s vote: 1/2 after alice modifies', async () => {
+  it("counts a modify as its author's vote: 1/2 after alice modifies", async () => {
     const task = await deployTask();
     const step = task.steps[0]!;
     const params = { command: 'make deploy --dry-run' };
@@ -33,7 +33,7 @@ describe('show', () => {
     expect(text).toMatch(/\(1\/2 votes: alice\)/);
   });
 
-  it('names the approver who raised the mode, and no one for a rule\'s own decision', async () => {
+  it("names the approver who raised the mode, and no one for a rule's own decision", async () => {
     // (A raised mode approves only what one person may: a step needing one approval.)
     const raised = ok(setMode(await deployTask(ONE), 'autopilot', ONE, ctx('alice'))).task;
     const text = renderTask(taskView(raised), out, { full: false, now: NOW }).join('\n');

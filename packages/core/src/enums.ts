@@ -11,10 +11,7 @@ export type Role = z.infer<typeof Role>;
 export const StepKind = z.enum(['read', 'edit_file', 'delete_file', 'run_command', 'execute_code', 'network', 'clarify', 'custom']);
 export type StepKind = z.infer<typeof StepKind>;
 
-export const Checkpoint = z.enum([
-  'none', 'before_file_edit', 'before_file_delete', 'before_command_execution',
-  'before_code_execution', 'before_network', 'clarification', 'custom',
-]);
+export const Checkpoint = z.enum(['none', 'before_file_edit', 'before_file_delete', 'before_command_execution', 'before_code_execution', 'before_network', 'clarification', 'custom']);
 export type Checkpoint = z.infer<typeof Checkpoint>;
 
 export const CHECKPOINT_OF: Record<StepKind, Checkpoint> = {
@@ -28,15 +25,10 @@ export const CHECKPOINT_OF: Record<StepKind, Checkpoint> = {
   custom: 'custom',
 };
 
-export const StepStatus = z.enum([
-  'awaiting_approval', 'changes_requested', 'approved', 'executing',
-  'completed', 'failed', 'skipped', 'rejected', 'blocked', 'cancelled',
-]);
+export const StepStatus = z.enum(['awaiting_approval', 'changes_requested', 'approved', 'executing', 'completed', 'failed', 'skipped', 'rejected', 'blocked', 'cancelled']);
 export type StepStatus = z.infer<typeof StepStatus>;
 
-export const TERMINAL_STEP_STATUSES: ReadonlySet<StepStatus> = new Set([
-  'completed', 'failed', 'skipped', 'rejected', 'blocked', 'cancelled',
-]);
+export const TERMINAL_STEP_STATUSES: ReadonlySet<StepStatus> = new Set(['completed', 'failed', 'skipped', 'rejected', 'blocked', 'cancelled']);
 export const isTerminalStep = (s: StepStatus): boolean => TERMINAL_STEP_STATUSES.has(s);
 
 /** A dependency in one of these states can never be satisfied: its dependents are blocked. */
@@ -69,9 +61,7 @@ export type PolicyAction = z.infer<typeof PolicyAction>;
  * while, case, functions, [[ ]], coproc; `dynamic` a command name or expansion whose
  * value only the running shell knows (`$CMD`, `${!x}`, `${x@P}`, arithmetic).
  */
-export const CommandConstruct = z.enum([
-  'command_substitution', 'process_substitution', 'subshell', 'payload', 'file_write', 'compound', 'dynamic',
-]);
+export const CommandConstruct = z.enum(['command_substitution', 'process_substitution', 'subshell', 'payload', 'file_write', 'compound', 'dynamic']);
 export type CommandConstruct = z.infer<typeof CommandConstruct>;
 
 /**
@@ -93,12 +83,36 @@ export const ApprovalOption = z.enum(['approve', 'request_changes', 'reject', 'm
 export type ApprovalOption = z.infer<typeof ApprovalOption>;
 
 export const EventType = z.enum([
-  'workspace.created', 'key.created', 'key.revoked', 'policy.set', 'limits.set', 'webhook.created', 'webhook.deleted',
-  'task.planned', 'task.appended', 'task.closed', 'task.mode_changed', 'task.cancelled', 'task.finished',
-  'approval.requested', 'approval.voted', 'approval.expired',
-  'step.approved', 'step.changes_requested', 'step.revised', 'step.rejected', 'step.skipped',
-  'step.claimed', 'step.completed', 'step.failed', 'step.blocked', 'step.cancelled',
-  'grant.created', 'grant.used', 'grant.revoked', 'grant.confirmed',
+  'workspace.created',
+  'key.created',
+  'key.revoked',
+  'policy.set',
+  'limits.set',
+  'webhook.created',
+  'webhook.deleted',
+  'task.planned',
+  'task.appended',
+  'task.closed',
+  'task.mode_changed',
+  'task.cancelled',
+  'task.finished',
+  'approval.requested',
+  'approval.voted',
+  'approval.expired',
+  'step.approved',
+  'step.changes_requested',
+  'step.revised',
+  'step.rejected',
+  'step.skipped',
+  'step.claimed',
+  'step.completed',
+  'step.failed',
+  'step.blocked',
+  'step.cancelled',
+  'grant.created',
+  'grant.used',
+  'grant.revoked',
+  'grant.confirmed',
 ]);
 export type EventType = z.infer<typeof EventType>;
 
@@ -111,7 +125,5 @@ export const WebhookFormat = z.enum(['json', 'slack']);
 export type WebhookFormat = z.infer<typeof WebhookFormat>;
 
 /** Error codes the core returns; each is a tRPC code of the same name. */
-export const ErrorCode = z.enum([
-  'BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS',
-]);
+export const ErrorCode = z.enum(['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS']);
 export type ErrorCode = z.infer<typeof ErrorCode>;

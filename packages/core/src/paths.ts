@@ -22,9 +22,7 @@
  */
 
 /** A path in canonical form, or why it has none: no single meaning, or above its root. */
-export type CanonicalPath =
-  | { ok: true; path: string; absolute: boolean }
-  | { ok: false; problem: 'ambiguous' | 'above_root'; reason: string };
+export type CanonicalPath = { ok: true; path: string; absolute: boolean } | { ok: false; problem: 'ambiguous' | 'above_root'; reason: string };
 
 /** Why a raw path (or a path pattern) has no single meaning, if it has not. */
 function ambiguity(raw: string): string | undefined {

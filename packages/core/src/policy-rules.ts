@@ -32,8 +32,7 @@ export function subjectPaths(s: PolicySubject): string[] {
   return [];
 }
 
-export const subjectTool = (s: PolicySubject): string | undefined =>
-  s.kind === 'read' || s.kind === 'custom' ? str(s.params.tool) : undefined;
+export const subjectTool = (s: PolicySubject): string | undefined => (s.kind === 'read' || s.kind === 'custom' ? str(s.params.tool) : undefined);
 
 /**
  * The MCP hints of a custom step, the spec's defaults filled in: those its params carry
@@ -83,8 +82,7 @@ function pathMatch(rule: PolicyRule, glob: string, s: PolicySubject): RuleMatch 
   if (!loose.ok) return unsure(rule, `its path pattern is ${loose.error}`);
   const absoluteGlob = glob.startsWith('/');
   const paths = raw.map((p) => canonicalPath(p));
-  const inside = (c: (typeof paths)[number]): boolean =>
-    c.ok && c.absolute === absoluteGlob && (exact.value(c.path) || (rule.action !== 'allow' && loose.value(c.path)));
+  const inside = (c: (typeof paths)[number]): boolean => c.ok && c.absolute === absoluteGlob && (exact.value(c.path) || (rule.action !== 'allow' && loose.value(c.path)));
   if (rule.action === 'allow') return paths.every(inside) ? YES : NO;
   if (paths.some(inside)) return YES;
   const ambiguous = paths.find((c) => !c.ok);

@@ -7,11 +7,9 @@ export type CoreError = { code: ErrorCode; message: string; reason?: string; iss
 export type Result<T> = { ok: true; value: T } | { ok: false; error: CoreError };
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (
-  code: ErrorCode,
-  message: string,
-  extra: { reason?: string; issues?: Issue[]; retryAfterMs?: number } = {},
-): { ok: false; error: CoreError } => ({ ok: false, error: { code, message, ...extra } });
+export const fail = (code: ErrorCode, message: string, extra: { reason?: string; issues?: Issue[]; retryAfterMs?: number } = {}): { ok: false; error: CoreError } => ({
+  ok: false,
+  error: { code, message, ...extra },
+});
 
-export const badRequest = (message: string, issues?: Issue[]) =>
-  fail('BAD_REQUEST', message, issues ? { issues } : {});
+export const badRequest = (message: string, issues?: Issue[]) => fail('BAD_REQUEST', message, issues ? { issues } : {});

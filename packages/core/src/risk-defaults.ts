@@ -33,7 +33,8 @@ export function worst(findings: readonly RiskFinding[], fallback: RiskFinding): 
 
 // ---- paths ----
 
-const SECRET_NAME = /^(\.env(\..+)?|\.npmrc|\.pypirc|\.netrc|\.pgpass|\.htpasswd|id_(rsa|dsa|ecdsa|ed25519)(\.pub)?|.*\.(pem|key|p12|pfx|keystore|jks)|credentials(\.json)?|secrets?(\..+)?|.*secret.*\.(json|ya?ml|toml|txt))$/i;
+const SECRET_NAME =
+  /^(\.env(\..+)?|\.npmrc|\.pypirc|\.netrc|\.pgpass|\.htpasswd|id_(rsa|dsa|ecdsa|ed25519)(\.pub)?|.*\.(pem|key|p12|pfx|keystore|jks)|credentials(\.json)?|secrets?(\..+)?|.*secret.*\.(json|ya?ml|toml|txt))$/i;
 const SAMPLE_ENV = /^\.env\.(example|sample|template|dist)$/i;
 const SECRET_DIR = new Set(['.ssh', '.aws', '.gnupg', '.kube', '.docker', 'secrets', '.secrets']);
 const CI_FILE = /^(\.gitlab-ci\.yml|\.travis\.yml|azure-pipelines\.yml|Jenkinsfile|bitbucket-pipelines\.yml|cloudbuild\.ya?ml)$/;
@@ -86,10 +87,26 @@ const COMMANDS: Record<string, CommandRule[]> = {
   twine: [{ test: (a) => sub(a, 'upload'), level: 'high', reason: 'publishes to PyPI' }],
   gem: [{ test: (a) => sub(a, 'push', 'yank'), level: 'high', reason: 'publishes to RubyGems' }],
   docker: [{ test: (a) => sub(a, 'push'), level: 'high', reason: 'pushes an image to a registry' }],
-  gh: [{ test: (a) => (a[1] === 'release' && sub(a.slice(1), 'create', 'delete', 'upload', 'edit')) || (a[1] === 'repo' && sub(a.slice(1), 'delete', 'edit')) || (a[1] === 'pr' && sub(a.slice(1), 'merge')), level: 'high', reason: 'changes the repository on GitHub' }],
+  gh: [
+    {
+      test: (a) =>
+        (a[1] === 'release' && sub(a.slice(1), 'create', 'delete', 'upload', 'edit')) || (a[1] === 'repo' && sub(a.slice(1), 'delete', 'edit')) || (a[1] === 'pr' && sub(a.slice(1), 'merge')),
+      level: 'high',
+      reason: 'changes the repository on GitHub',
+    },
+  ],
   git: [
     { test: (a) => sub(a, 'push'), level: 'high', reason: 'pushes to a remote' },
-    { test: (a) => (a[1] === 'reset' && a.includes('--hard')) || sub(a, 'clean') || (a[1] === 'checkout' && a.includes('--')) || (a[1] === 'branch' && any(a, /^-[a-zA-Z]*D/)) || (a[1] === 'stash' && sub(a.slice(1), 'drop', 'clear')), level: 'high', reason: 'discards work that may not be recoverable' },
+    {
+      test: (a) =>
+        (a[1] === 'reset' && a.includes('--hard')) ||
+        sub(a, 'clean') ||
+        (a[1] === 'checkout' && a.includes('--')) ||
+        (a[1] === 'branch' && any(a, /^-[a-zA-Z]*D/)) ||
+        (a[1] === 'stash' && sub(a.slice(1), 'drop', 'clear')),
+      level: 'high',
+      reason: 'discards work that may not be recoverable',
+    },
     { test: (a) => sub(a, 'clone', 'fetch', 'pull', 'submodule'), level: 'medium', reason: 'uses the network' },
     { test: (a) => sub(a, 'status', 'diff', 'log', 'show', 'blame', 'rev-parse', 'ls-files', 'grep') || (a[1] === 'branch' && a.length === 2), level: 'low', reason: 'only reads the repository' },
   ],
@@ -119,13 +136,51 @@ const COMMANDS: Record<string, CommandRule[]> = {
 };
 
 /** Commands that only look: low unless an argument touches something sensitive. */
-const READ_ONLY = new Set(['ls', 'cat', 'head', 'tail', 'less', 'wc', 'grep', 'rg', 'ag', 'echo', 'printf', 'pwd', 'which', 'type', 'file', 'stat', 'du', 'df', 'tree', 'diff', 'true', 'false', 'date', 'whoami', 'uname', 'env', 'printenv', 'sort', 'uniq', 'cut', 'tr', 'jq', 'test', '[']);
+const READ_ONLY = new Set([
+  'ls',
+  'cat',
+  'head',
+  'tail',
+  'less',
+  'wc',
+  'grep',
+  'rg',
+  'ag',
+  'echo',
+  'printf',
+  'pwd',
+  'which',
+  'type',
+  'file',
+  'stat',
+  'du',
+  'df',
+  'tree',
+  'diff',
+  'true',
+  'false',
+  'date',
+  'whoami',
+  'uname',
+  'env',
+  'printenv',
+  'sort',
+  'uniq',
+  'cut',
+  'tr',
+  'jq',
+  'test',
+  '[',
+]);
 const FETCHERS = new Set(['curl', 'wget']);
 const RUNNERS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'python', 'python3', 'node', 'perl', 'ruby', 'php', 'bun', 'deno']);
 
 /** The words of a simple command as parse.ts renders it, quotes removed, leading assignments dropped. */
 function words(part: ShellPart): string[] {
-  const w = part.text.split(' ').filter((x) => x !== '').map((x) => (x.length >= 2 && x.startsWith("'") && x.endsWith("'") ? x.slice(1, -1) : x));
+  const w = part.text
+    .split(' ')
+    .filter((x) => x !== '')
+    .map((x) => (x.length >= 2 && x.startsWith("'") && x.endsWith("'") ? x.slice(1, -1) : x));
   const first = w.findIndex((x) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(x));
   return first < 0 ? [] : w.slice(first);
 }
@@ -194,7 +249,10 @@ export function defaultRisk(kind: StepKind, params: Record<string, unknown>): Ri
   switch (kind) {
     case 'read': {
       const paths = Array.isArray(params.paths) ? params.paths.filter((p): p is string => typeof p === 'string') : [];
-      return worst(paths.flatMap((p) => pathRisk(p) ?? []), { level: 'low', reason: 'only reads' });
+      return worst(
+        paths.flatMap((p) => pathRisk(p) ?? []),
+        { level: 'low', reason: 'only reads' },
+      );
     }
     case 'edit_file':
     case 'delete_file': {
@@ -210,9 +268,7 @@ export function defaultRisk(kind: StepKind, params: Record<string, unknown>): Ri
       return { level: 'medium', reason: 'runs code' };
     case 'network': {
       const method = (str(params.method) ?? 'GET').toUpperCase();
-      return SAFE_METHODS.has(method)
-        ? { level: 'medium', reason: `reads from the network (${method})` }
-        : { level: 'high', reason: `sends or changes data on another server (${method})` };
+      return SAFE_METHODS.has(method) ? { level: 'medium', reason: `reads from the network (${method})` } : { level: 'high', reason: `sends or changes data on another server (${method})` };
     }
     case 'clarify':
       return { level: 'low', reason: 'asks a question' };

@@ -66,7 +66,11 @@ export function simulatePolicy(candidate: Policy, recorded: RecordedStep[]): Sim
     transitions[t] = (transitions[t] ?? 0) + 1;
     if (changes.length < SIMULATE_CHANGES_SHOWN) {
       changes.push({
-        taskId: step.taskId, stepId: step.id, key: step.key, kind: step.kind, title: step.title,
+        taskId: step.taskId,
+        stepId: step.id,
+        key: step.key,
+        kind: step.kind,
+        title: step.title,
         from: { action: step.policy.action, ...(step.policy.rule ? { rule: step.policy.rule } : {}) },
         to: { action: verdict.action, ...(verdict.rule ? { rule: verdict.rule } : {}) },
       });

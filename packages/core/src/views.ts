@@ -10,9 +10,7 @@ export function clarifications(task: Task): Clarification[] {
       stepKey: s.key,
       revision: s.revision,
       questions: Array.isArray(s.params.questions) ? s.params.questions.filter((q): q is string => typeof q === 'string') : [],
-      ...(s.decision?.answer !== undefined
-        ? { answer: s.decision.answer, answeredBy: s.decision.by[0], answeredAt: s.decision.at }
-        : {}),
+      ...(s.decision?.answer !== undefined ? { answer: s.decision.answer, answeredBy: s.decision.by[0], answeredAt: s.decision.at } : {}),
     }));
 }
 

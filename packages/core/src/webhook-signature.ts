@@ -29,7 +29,10 @@ export function newWebhookSecret(): string {
  * standard alphabet: replace `-` by `+` and `_` by `/`). Undefined when it is not base64.
  */
 export function webhookKeyBytes(secret: string): Uint8Array | undefined {
-  const b64 = secret.replace(/^whsec_/, '').replace(/-/g, '+').replace(/_/g, '/');
+  const b64 = secret
+    .replace(/^whsec_/, '')
+    .replace(/-/g, '+')
+    .replace(/_/g, '/');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return undefined;
   try {
     return Uint8Array.from(atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
@@ -56,10 +59,10 @@ export async function webhookSignatureHeaders(secret: string, msg: { id: string;
   const key = webhookKeyBytes(secret);
   const standard: Record<string, string> = key
     ? {
-      [STANDARD_WEBHOOK_HEADERS.id]: msg.id,
-      [STANDARD_WEBHOOK_HEADERS.timestamp]: seconds,
-      [STANDARD_WEBHOOK_HEADERS.signature]: `v1,${toBase64(await hmac(key, `${msg.id}.${seconds}.${msg.body}`))}`,
-    }
+        [STANDARD_WEBHOOK_HEADERS.id]: msg.id,
+        [STANDARD_WEBHOOK_HEADERS.timestamp]: seconds,
+        [STANDARD_WEBHOOK_HEADERS.signature]: `v1,${toBase64(await hmac(key, `${msg.id}.${seconds}.${msg.body}`))}`,
+      }
     : {};
   return {
     ...standard,

@@ -26,9 +26,7 @@ export type WebhookTarget = { ok: true; url: string } | { ok: false; reason: str
  * .arpa), ICANN's private-use `internal`, and names that only private resolvers answer
  * (localdomain, lan, intranet, private, home, corp).
  */
-export const PRIVATE_NAME_SUFFIXES: readonly string[] = [
-  'localhost', 'local', 'localdomain', 'internal', 'intranet', 'private', 'lan', 'home', 'corp', 'arpa', 'test', 'invalid',
-];
+export const PRIVATE_NAME_SUFFIXES: readonly string[] = ['localhost', 'local', 'localdomain', 'internal', 'intranet', 'private', 'lan', 'home', 'corp', 'arpa', 'test', 'invalid'];
 
 const RANGE_WORDS: Record<string, string> = {
   unspecified: 'an unspecified address',

@@ -65,9 +65,7 @@ export function nextAttemptDelay(attempts: number, baseMs: number, random: numbe
 }
 
 /** What a delivery sends, by the webhook's format (schemas: WebhookJsonBody, WebhookSlackBody). */
-export function webhookBody(
-  format: WebhookFormat, workspaceId: string, kind: WebhookEvent, event: Event, deliveryId: string, chainHead?: ChainHead,
-): WebhookJsonBody | WebhookSlackBody {
+export function webhookBody(format: WebhookFormat, workspaceId: string, kind: WebhookEvent, event: Event, deliveryId: string, chainHead?: ChainHead): WebhookJsonBody | WebhookSlackBody {
   const text = webhookText(workspaceId, kind, event);
   // chainHead pins the audit chain (newest seq and hash when it was queued); Slack takes only text.
   return format === 'slack' ? { text } : { text, event: kind, workspaceId, deliveryId, data: event, ...(chainHead ? { chainHead } : {}) };

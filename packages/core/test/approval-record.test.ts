@@ -39,8 +39,14 @@ describe('approvalRecord', () => {
     env.advance(1000);
     const two = log.add(unwrap(decide(one, decision(stepOf(one, 'c'), 'approve'), TWO, env.ctx('bob'))), 'bob', env.now);
     expect(approvalRecord(two, c.id, id, log.events)).toMatchObject({
-      status: 'approved', decidedBy: ['alice', 'bob'], closedBy: 'bob', closedAt: env.now,
-      votes: [{ principal: 'alice', decision: 'approve' }, { principal: 'bob', decision: 'approve' }],
+      status: 'approved',
+      decidedBy: ['alice', 'bob'],
+      closedBy: 'bob',
+      closedAt: env.now,
+      votes: [
+        { principal: 'alice', decision: 'approve' },
+        { principal: 'bob', decision: 'approve' },
+      ],
     });
   });
 
@@ -50,7 +56,12 @@ describe('approvalRecord', () => {
     const modified = log.add(unwrap(decide(task, await modifyDecision(c, { command: 'npm test -- --run' }), TWO, env.ctx('alice'))), 'alice', env.now);
     const next = stepOf(modified, 'c').approval!.id;
     expect(approvalRecord(modified, c.id, c.approval!.id, log.events)).toMatchObject({
-      status: 'superseded', replacedBy: next, decision: { decision: 'modify', by: ['alice'] }, decidedBy: ['alice'], revision: 1, paramsHash: c.paramsHash,
+      status: 'superseded',
+      replacedBy: next,
+      decision: { decision: 'modify', by: ['alice'] },
+      decidedBy: ['alice'],
+      revision: 1,
+      paramsHash: c.paramsHash,
     });
     expect(approvalRecord(modified, c.id, next, log.events)).toMatchObject({ status: 'open', revision: 2, votes: [{ principal: 'alice', decision: 'modify' }] });
   });
@@ -61,18 +72,21 @@ describe('approvalRecord', () => {
     env.advance(61_000);
     const expired = log.add(applyDeadlines(task, 3, env.ctx('system'))!, 'system', env.now);
     expect(approvalRecord(expired, c.id, c.approval!.id, log.events)).toMatchObject({
-      status: 'expired', decidedBy: [], decision: { decision: 'timeout', by: ['timeout'], reason: 'no decision before the deadline: reject' }, stepStatus: 'rejected',
+      status: 'expired',
+      decidedBy: [],
+      decision: { decision: 'timeout', by: ['timeout'], reason: 'no decision before the deadline: reject' },
+      stepStatus: 'rejected',
     });
   });
 
-  it('a mode raised by an approver approves it in that person\'s name', async () => {
+  it("a mode raised by an approver approves it in that person's name", async () => {
     const { env, log, task } = await start(Policy.parse({ mode: 'manual' }));
     const c = stepOf(task, 'c');
     const raised = log.add(unwrap(setMode(task, 'autopilot', Policy.parse({ mode: 'manual' }), env.ctx('alice'))), 'alice', env.now);
     expect(approvalRecord(raised, c.id, c.approval!.id, log.events)).toMatchObject({ status: 'approved', decidedBy: ['alice'], decision: { decision: 'policy' } });
   });
 
-  it('an id that is not one of the step\'s approvals: undefined', async () => {
+  it("an id that is not one of the step's approvals: undefined", async () => {
     const { log, task } = await start(TWO);
     expect(approvalRecord(task, stepOf(task, 'c').id, 'nope', log.events)).toBeUndefined();
   });

@@ -5,10 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  canonicalEvent, chainHash, sha256Hex, formatAuditPage, GENESIS, GENESIS_HASH, verifyAuditExport, verifyChain,
-  type AuditEvent, type AuditFormat, type ChainBody,
-} from '../src/index.ts';
+import { canonicalEvent, chainHash, sha256Hex, formatAuditPage, GENESIS, GENESIS_HASH, verifyAuditExport, verifyChain, type AuditEvent, type AuditFormat, type ChainBody } from '../src/index.ts';
 import { parseCsv } from '../src/audit/csv.ts';
 
 /** A chain of `bodies`, hashed one after another from `anchor`. */
@@ -21,7 +18,16 @@ function chain(bodies: ChainBody[], anchorHash = GENESIS_HASH): AuditEvent[] {
   });
 }
 
-const body = (seq: number, extra: Partial<ChainBody> = {}): ChainBody => ({ seq, at: 1_700_000_000_000 + seq, type: 'step.approved', actor: 'alice', taskId: 't1', stepId: `s${seq}`, data: { from: 'awaiting_approval', to: 'approved', n: seq }, ...extra });
+const body = (seq: number, extra: Partial<ChainBody> = {}): ChainBody => ({
+  seq,
+  at: 1_700_000_000_000 + seq,
+  type: 'step.approved',
+  actor: 'alice',
+  taskId: 't1',
+  stepId: `s${seq}`,
+  data: { from: 'awaiting_approval', to: 'approved', n: seq },
+  ...extra,
+});
 const bodies = (n: number): ChainBody[] => Array.from({ length: n }, (_, i) => body(i + 1));
 
 describe('chainHash', () => {
@@ -100,38 +106,49 @@ const tamperArb = (events: AuditEvent[]): fc.Arbitrary<Tamper> => {
   const change = fc.tuple(fc.nat(n - 1), fc.constantFrom('at', 'type', 'actor', 'taskId', 'stepId', 'data', 'hash')).map(([i, field]): Tamper => {
     const e = events[i]!;
     const changed: AuditEvent =
-      field === 'at' ? { ...e, at: e.at + 1 }
-      : field === 'type' ? { ...e, type: e.type === 'step.failed' ? 'step.completed' : 'step.failed' }
-      : field === 'actor' ? { ...e, actor: e.actor + 'x' }
-      : field === 'taskId' ? { ...e, taskId: (e.taskId ?? '') + 'x' }
-      : field === 'stepId' ? { ...e, stepId: (e.stepId ?? '') + 'x' }
-      : field === 'data' ? { ...e, data: { ...e.data, tampered: true } }
-      : { ...e, hash: e.hash.replace(/^./, (c) => (c === '0' ? '1' : '0')) };
+      field === 'at'
+        ? { ...e, at: e.at + 1 }
+        : field === 'type'
+          ? { ...e, type: e.type === 'step.failed' ? 'step.completed' : 'step.failed' }
+          : field === 'actor'
+            ? { ...e, actor: e.actor + 'x' }
+            : field === 'taskId'
+              ? { ...e, taskId: (e.taskId ?? '') + 'x' }
+              : field === 'stepId'
+                ? { ...e, stepId: (e.stepId ?? '') + 'x' }
+                : field === 'data'
+                  ? { ...e, data: { ...e.data, tampered: true } }
+                  : { ...e, hash: e.hash.replace(/^./, (c) => (c === '0' ? '1' : '0')) };
     return { events: events.map((x, j) => (j === i ? changed : x)), seq: e.seq, reason: 'changed' };
   });
   const drop = fc.nat(n - 1).map((i): Tamper => ({ events: events.filter((_, j) => j !== i), seq: i + 1, reason: i === n - 1 ? 'dropped-last' : 'dropped' }));
-  const swap = fc.nat(n - 2).chain((i) => fc.integer({ min: i + 1, max: n - 1 }).map((j): Tamper => {
-    const out = [...events];
-    [out[i], out[j]] = [out[j]!, out[i]!];
-    return { events: out, seq: i + 1, reason: 'reordered' };
-  }));
+  const swap = fc.nat(n - 2).chain((i) =>
+    fc.integer({ min: i + 1, max: n - 1 }).map((j): Tamper => {
+      const out = [...events];
+      [out[i], out[j]] = [out[j]!, out[i]!];
+      return { events: out, seq: i + 1, reason: 'reordered' };
+    }),
+  );
   return fc.oneof(change, drop, swap);
 };
 
 describe('chain properties', () => {
   it('any single change, drop or swap in a random chain is found at the right seq', () => {
     fc.assert(
-      fc.property(chainArb.chain((events) => fc.tuple(fc.constant(events), tamperArb(events))), ([events, t]) => {
-        expect(verifyChain(events).ok).toBe(true);
-        const head = { seq: events.length, hash: events.at(-1)!.hash };
-        if (t.reason === 'dropped-last') {
-          // Dropping the newest event leaves a valid shorter chain: only the head you hold finds it.
-          expect(verifyChain(t.events).ok).toBe(true);
-          expect(verifyChain(t.events, { expectedHead: head })).toMatchObject({ ok: false, seq: t.seq, reason: 'dropped' });
-        } else {
-          expect(verifyChain(t.events)).toMatchObject({ ok: false, seq: t.seq, reason: t.reason });
-        }
-      }),
+      fc.property(
+        chainArb.chain((events) => fc.tuple(fc.constant(events), tamperArb(events))),
+        ([events, t]) => {
+          expect(verifyChain(events).ok).toBe(true);
+          const head = { seq: events.length, hash: events.at(-1)!.hash };
+          if (t.reason === 'dropped-last') {
+            // Dropping the newest event leaves a valid shorter chain: only the head you hold finds it.
+            expect(verifyChain(t.events).ok).toBe(true);
+            expect(verifyChain(t.events, { expectedHead: head })).toMatchObject({ ok: false, seq: t.seq, reason: 'dropped' });
+          } else {
+            expect(verifyChain(t.events)).toMatchObject({ ok: false, seq: t.seq, reason: t.reason });
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

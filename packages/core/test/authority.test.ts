@@ -3,19 +3,7 @@
  * approval into an approval checks who is behind it, and the audit names that person.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_POLICY,
-  Policy,
-  decide,
-  decideMany,
-  decisionRefusal,
-  raisesMode,
-  revise,
-  selfApprovalRefusal,
-  setMode,
-  verdictForTask,
-  type Task,
-} from '../src/index.ts';
+import { DEFAULT_POLICY, Policy, decide, decideMany, decisionRefusal, raisesMode, revise, selfApprovalRefusal, setMode, verdictForTask, type Task } from '../src/index.ts';
 import { commandStep, decision, editStep, expectError, hashOf, makeEnv, makeTask, modifyDecision, readStep, snapshot, stepOf, unwrap, type Env } from './fixtures.ts';
 
 const ALLOW_SELF = Policy.parse({ preventSelfApproval: false });
@@ -128,7 +116,7 @@ describe('a revision under a raised mode', () => {
     expect(stepOf(after, 'build').status).toBe('awaiting_approval');
   });
 
-  it('keeps a stricter task mode, and reads stay the policy\'s own', () => {
+  it("keeps a stricter task mode, and reads stay the policy's own", () => {
     const task = { id: 't', createdBy: 'dev', mode: 'manual' as const };
     expect(verdictForTask(task, { kind: 'custom', params: { tool: 'search', input: {} } }, DEFAULT_POLICY).verdict.action).toBe('ask');
     const read = verdictForTask({ ...task, mode: 'autopilot', modeSetBy: 'alice' }, readStep('r'), DEFAULT_POLICY);

@@ -13,7 +13,9 @@ async function sessionWith(n: number): Promise<{ task: Task; env: ReturnType<typ
   // read steps are approved by the copilot default at once: n approved, claimable steps.
   const steps = Array.from({ length: n }, (_, i) => StepInput.parse(readStep(`call${i}`)));
   const paramsHashes = await Promise.all(steps.map((s) => hashOf(s.params)));
-  const { task } = unwrap(execute(undefined, { type: 'plan', input: { title: 'session', steps, open: true, session: 's' }, paramsHashes }, { ...env.ctx('agent'), role: 'agent', policy: DEFAULT_POLICY }));
+  const { task } = unwrap(
+    execute(undefined, { type: 'plan', input: { title: 'session', steps, open: true, session: 's' }, paramsHashes }, { ...env.ctx('agent'), role: 'agent', policy: DEFAULT_POLICY }),
+  );
   return { task, env };
 }
 

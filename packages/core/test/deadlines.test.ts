@@ -1,27 +1,7 @@
 /** Deadlines: expired leases and approvals, applied in the order they fell due. */
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_POLICY,
-  Policy,
-  applyDeadlines,
-  claim,
-  complete,
-  decide,
-  isClaimable,
-  nextDeadline,
-  type Task,
-} from '../src/index.ts';
-import {
-  T0,
-  commandStep,
-  decision,
-  editStep,
-  expectError,
-  makeEnv,
-  readStep,
-  stepOf,
-  unwrap,
-} from './fixtures.ts';
+import { DEFAULT_POLICY, Policy, applyDeadlines, claim, complete, decide, isClaimable, nextDeadline, type Task } from '../src/index.ts';
+import { T0, commandStep, decision, editStep, expectError, makeEnv, readStep, stepOf, unwrap } from './fixtures.ts';
 
 import { LEASE, MAX, approveAll, claimOne, leaseOf, setup } from './executor-helpers.ts';
 
@@ -134,7 +114,9 @@ describe('applyDeadlines: approval expiry', () => {
     expect(e.status).toBe(status);
     expect(e.decision).toMatchObject({ decision: 'timeout', by: ['timeout'], at: T0 + 60_000 });
     expect(out?.events.find((ev) => ev.stepId === e.id)).toEqual({
-      type: 'approval.expired', taskId: task.id, stepId: e.id,
+      type: 'approval.expired',
+      taskId: task.id,
+      stepId: e.id,
       data: { from: 'awaiting_approval', to: status, revision: 1, approvalId: e0.approval?.id, defaultOnTimeout: outcome },
     });
     expect(stepOf(out?.task ?? task, 'c').status).toBe('awaiting_approval');
@@ -160,4 +142,3 @@ describe('applyDeadlines: approval expiry', () => {
     expect(applyDeadlines(approved, MAX, env.ctx('system', T0 + 3_600_000))).toBeUndefined();
   });
 });
-

@@ -1,34 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_POLICY,
-  Policy,
-  approvalView,
-  decide,
-  decideMany,
-  isClaimable,
-  openApprovals,
-  revise,
-  taskView,
-  type Task,
-} from '../src/index.ts';
-import {
-  T0,
-  clarifyStep,
-  commandStep,
-  decision,
-  editStep,
-  expectError,
-  hashOf,
-  makeEnv,
-  makeTask,
-  modifyDecision,
-  readStep,
-  snapshot,
-  stepOf,
-  unwrap,
-  type Env,
-  type StepSpec,
-} from './fixtures.ts';
+import { DEFAULT_POLICY, Policy, approvalView, decide, decideMany, isClaimable, openApprovals, revise, taskView, type Task } from '../src/index.ts';
+import { T0, clarifyStep, commandStep, decision, editStep, expectError, hashOf, makeEnv, makeTask, modifyDecision, readStep, snapshot, stepOf, unwrap, type Env, type StepSpec } from './fixtures.ts';
 
 /** Two approvals for run_command steps, through a rule. */
 const TWO_FOR_COMMANDS = Policy.parse({ rules: [{ name: 'two-eyes', match: { kind: 'run_command' }, action: 'ask', requiredApprovals: 2 }] });
@@ -48,9 +20,7 @@ describe('approve', () => {
     expect(e.status).toBe('approved');
     expect(e.decision).toEqual({ decision: 'approve', by: ['alice'], at: T0 + 1000 });
     expect(e.approvals).toEqual([{ principal: 'alice', decision: 'approve', at: T0 + 1000 }]);
-    expect(events).toEqual([
-      { type: 'step.approved', taskId: task.id, stepId: e.id, data: { from: 'awaiting_approval', to: 'approved', revision: 1, by: ['alice'] } },
-    ]);
+    expect(events).toEqual([{ type: 'step.approved', taskId: task.id, stepId: e.id, data: { from: 'awaiting_approval', to: 'approved', revision: 1, by: ['alice'] } }]);
     expect(after.updatedAt).toBe(T0 + 1000);
   });
 
@@ -88,9 +58,7 @@ describe('N-of-M approvals', () => {
     const c1 = stepOf(first.task, 'c');
     expect(c1.status).toBe('awaiting_approval');
     expect(c1.approvals.map((v) => v.principal)).toEqual(['alice']);
-    expect(first.events).toEqual([
-      { type: 'approval.voted', taskId: task.id, stepId: c0.id, data: { approvalId: c0.approval?.id, principal: 'alice', votes: 1, required: 2 } },
-    ]);
+    expect(first.events).toEqual([{ type: 'approval.voted', taskId: task.id, stepId: c0.id, data: { approvalId: c0.approval?.id, principal: 'alice', votes: 1, required: 2 } }]);
 
     const again = decide(first.task, decision(c1, 'approve'), TWO_FOR_COMMANDS, env.ctx('alice'));
     expectError(again, 'CONFLICT', 'already_voted');
@@ -110,7 +78,7 @@ describe('N-of-M approvals', () => {
     expect(stepOf(after, 'c').decision).toMatchObject({ decision: 'reject', by: ['bob'], feedback: 'no' });
   });
 
-  it('modify counts as the modifier\'s vote on the new revision; another principal completes it', async () => {
+  it("modify counts as the modifier's vote on the new revision; another principal completes it", async () => {
     const { env, task } = await setup([commandStep('c')], TWO_FOR_COMMANDS);
     const c0 = stepOf(task, 'c');
     const { task: modified } = unwrap(decide(task, await modifyDecision(c0, { command: 'npm run c -- --dry-run' }), TWO_FOR_COMMANDS, env.ctx('alice')));
@@ -188,7 +156,10 @@ describe('request_changes and revise', () => {
     expect(e.approval?.id).not.toBe(oldE.approval?.id);
     expect(e.approvals).toEqual([]);
     expect(e.decision).toBeUndefined();
-    expect(e.history.map((h) => [h.revision, h.via, h.paramsHash])).toEqual([[1, 'plan', oldE.paramsHash], [2, 'revise', hash]]);
+    expect(e.history.map((h) => [h.revision, h.via, h.paramsHash])).toEqual([
+      [1, 'plan', oldE.paramsHash],
+      [2, 'revise', hash],
+    ]);
     expect(e.history[0]?.params).toEqual(oldE.params);
     expect(events[0]).toMatchObject({ type: 'step.revised', stepId: e.id, data: { from: 'changes_requested', to: 'awaiting_approval', revision: 2, paramsHash: hash } });
 
@@ -241,7 +212,10 @@ describe('modify', () => {
     expect(e.params).toEqual(params);
     expect(e.paramsHash).toBe(await hashOf(params));
     expect(e.decision).toMatchObject({ decision: 'modify', by: ['bob'], feedback: 'use 42' });
-    expect(e.history.map((h) => [h.revision, h.via, h.by])).toEqual([[1, 'plan', 'agent'], [2, 'modify', 'bob']]);
+    expect(e.history.map((h) => [h.revision, h.via, h.by])).toEqual([
+      [1, 'plan', 'agent'],
+      [2, 'modify', 'bob'],
+    ]);
     expect(e.history[0]?.params).toEqual(old.params);
     expect(stepOf(after, 'dep').status).toBe('awaiting_approval');
     expect(stepOf(after, 'auto').status).toBe('approved');
@@ -299,9 +273,7 @@ describe('clarify', () => {
 
   it('an unanswered clarify shows its question without an answer', async () => {
     const { task } = await setup([clarifyStep('q')]);
-    expect(taskView(task).context.clarifications).toEqual([
-      { stepId: stepOf(task, 'q').id, stepKey: 'q', revision: 1, questions: ['What about q?'] },
-    ]);
+    expect(taskView(task).context.clarifications).toEqual([{ stepId: stepOf(task, 'q').id, stepKey: 'q', revision: 1, questions: ['What about q?'] }]);
   });
 
   it('approve, modify or request_changes on a clarify step: BAD_REQUEST; an empty answer: BAD_REQUEST', async () => {

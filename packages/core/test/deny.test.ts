@@ -1,17 +1,6 @@
 /** Deny rules always hold, also over earlier approvals (issue 11, item 9: a deny rule is a kill switch). */
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_POLICY,
-  Policy,
-  claim,
-  claimableSteps,
-  decide,
-  deniedBy,
-  enforceDenyRules,
-  enforceDenyRulesAll,
-  type PolicyRule,
-  type Task,
-} from '../src/index.ts';
+import { DEFAULT_POLICY, Policy, claim, claimableSteps, decide, deniedBy, enforceDenyRules, enforceDenyRulesAll, type PolicyRule, type Task } from '../src/index.ts';
 import { claimOne, LEASE } from './executor-helpers.ts';
 import { commandStep, decision, expectError, makeEnv, makeTask, snapshot, stepOf, unwrap, type Env } from './fixtures.ts';
 
@@ -19,7 +8,11 @@ const NO_PUBLISH: PolicyRule = { name: 'no-publish', match: { kind: 'run_command
 const FROZEN = Policy.parse({ rules: [NO_PUBLISH] });
 
 const publish = (key: string, dependsOn: string[] = []) => ({
-  key, kind: 'run_command' as const, title: key, params: { command: 'npm publish --access public' }, dependsOn,
+  key,
+  kind: 'run_command' as const,
+  title: key,
+  params: { command: 'npm publish --access public' },
+  dependsOn,
 });
 
 /** publish (approved by alice), notes after it, an unrelated build (approved), and an open approval to publish again. */
@@ -40,7 +33,7 @@ describe('deniedBy', () => {
 });
 
 describe('enforceDenyRules', () => {
-  it('rejects every approved, unclaimed step the policy now denies, with the rule\'s reason, one event each; dependents blocked', async () => {
+  it("rejects every approved, unclaimed step the policy now denies, with the rule's reason, one event each; dependents blocked", async () => {
     const { env, task } = await approvedPlan();
     expect(stepOf(task, 'publish').status).toBe('approved');
     const before = snapshot(task);

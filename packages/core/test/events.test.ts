@@ -26,7 +26,7 @@ function refusal(raw: unknown): string | undefined {
 }
 
 describe('event schemas', () => {
-  it('every event the property model produces parses with its type\'s strict schema, as stored', async () => {
+  it("every event the property model produces parses with its type's strict schema, as stored", async () => {
     const seen = new Set<string>();
     await fc.assert(
       fc.asyncProperty(planArb, policyArb, fc.boolean(), fc.boolean(), fc.array(cmdArb, { minLength: 10, maxLength: 40 }), async (specs, policy, planManual, open, cmds) => {
@@ -58,7 +58,9 @@ describe('event schemas', () => {
   it('has one member per event type, and step moves are the types with {from, to, revision}', () => {
     expect(Event.options.map((o) => o.shape.type.value).sort()).toEqual([...EventType.options].sort());
     for (const type of STEP_MOVE_TYPES) {
-      const missing = strictEventData(type).safeParse({}).error?.issues.map((i) => i.path[0]);
+      const missing = strictEventData(type)
+        .safeParse({})
+        .error?.issues.map((i) => i.path[0]);
       expect(missing, type).toEqual(expect.arrayContaining(['from', 'to', 'revision']));
     }
   });
@@ -79,7 +81,13 @@ describe('event schemas', () => {
 
   it('parses rows written by older versions (fixtures of their exact shapes)', () => {
     const old = (seq: number, type: string, data: Record<string, unknown>, ids: { taskId?: string; stepId?: string } = { taskId: 't1', stepId: 's1' }) => ({
-      seq, at: 1_763_900_000_000 + seq, type, actor: 'agent', ...ids, data, hash: GENESIS_HASH,
+      seq,
+      at: 1_763_900_000_000 + seq,
+      type,
+      actor: 'agent',
+      ...ids,
+      data,
+      hash: GENESIS_HASH,
     });
     const rows = [
       // before 211ad06 (2026-11-23): the claim logged the lease id and the holder the client named
@@ -90,7 +98,23 @@ describe('event schemas', () => {
       old(3, 'step.approved', { from: 'awaiting_approval', to: 'approved', revision: 1, by: 'policy:reads', rule: 'reads' }),
       // the first version: votes as the approvers' count
       old(4, 'approval.voted', { approvalId: 'a1', principal: 'alice', votes: 1, required: 2 }),
-      old(5, 'policy.set', { version: 2, policy: { mode: 'copilot', rules: [{ match: { command: '^rm ' }, action: 'deny' }], autoApprove: ['read_file'], requiredApprovals: 1, preventSelfApproval: true, defaultOnTimeout: 'reject', maxAttempts: 3 } }, {}),
+      old(
+        5,
+        'policy.set',
+        {
+          version: 2,
+          policy: {
+            mode: 'copilot',
+            rules: [{ match: { command: '^rm ' }, action: 'deny' }],
+            autoApprove: ['read_file'],
+            requiredApprovals: 1,
+            preventSelfApproval: true,
+            defaultOnTimeout: 'reject',
+            maxAttempts: 3,
+          },
+        },
+        {},
+      ),
     ];
     for (const raw of rows) expect(refusal(raw), JSON.stringify(raw)).toBeUndefined();
   });

@@ -1,25 +1,7 @@
 /** The executor protocol: claim, complete, heartbeat, fail. */
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_POLICY,
-  cancelTask,
-  claim,
-  claimableSteps,
-  complete,
-  failStep,
-  heartbeat,
-  isClaimable,
-} from '../src/index.ts';
-import {
-  T0,
-  commandStep,
-  editStep,
-  expectError,
-  readStep,
-  snapshot,
-  stepOf,
-  unwrap,
-} from './fixtures.ts';
+import { DEFAULT_POLICY, cancelTask, claim, claimableSteps, complete, failStep, heartbeat, isClaimable } from '../src/index.ts';
+import { T0, commandStep, editStep, expectError, readStep, snapshot, stepOf, unwrap } from './fixtures.ts';
 
 import { LEASE, MAX, approveAll, claimOne, leaseOf, run, setup } from './executor-helpers.ts';
 
@@ -49,7 +31,9 @@ describe('claim', () => {
     expect(r.lease).toEqual({ leaseId: expect.stringMatching(/^id-/), holder: 'runner-1', expiresAt: T0 + 5 + LEASE });
     expect(events).toEqual([
       {
-        type: 'step.claimed', taskId: task.id, stepId: r.id,
+        type: 'step.claimed',
+        taskId: task.id,
+        stepId: r.id,
         data: { from: 'approved', to: 'executing', revision: 1, attempt: 1, holder: 'runner-1', leaseExpiresAt: T0 + 5 + LEASE },
       },
     ]);
@@ -182,7 +166,14 @@ describe('failStep', () => {
     const { env, task } = await setup([commandStep('c'), readStep('r', ['c'])]);
     const t = claimOne(approveAll(task, env), stepOf(task, 'c'), env).task;
     env.advance(300);
-    const out = unwrap(failStep(t, { stepId: stepOf(t, 'c').id, leaseId: leaseOf(t, 'c'), error: { message: 'boom', retryable: true }, usage: { inputTokens: 1, outputTokens: 2, costUsd: 0 } }, MAX, env.ctx('runner-1')));
+    const out = unwrap(
+      failStep(
+        t,
+        { stepId: stepOf(t, 'c').id, leaseId: leaseOf(t, 'c'), error: { message: 'boom', retryable: true }, usage: { inputTokens: 1, outputTokens: 2, costUsd: 0 } },
+        MAX,
+        env.ctx('runner-1'),
+      ),
+    );
     const c = stepOf(out.task, 'c');
     expect(c.status).toBe('failed');
     expect(c.completedAt).toBe(env.now);
@@ -198,4 +189,3 @@ describe('failStep', () => {
     expect(stepOf(after, 'r').status).toBe('failed');
   });
 });
-

@@ -21,8 +21,7 @@ export function approveAll(task: Task, env: Env): Task {
   return t;
 }
 
-export const claimOne = (task: Task, step: Step, env: Env, leaseMs = LEASE) =>
-  unwrap(claim(task, { stepIds: [step.id], leaseMs }, DEFAULT_POLICY, env.ctx('runner-1')));
+export const claimOne = (task: Task, step: Step, env: Env, leaseMs = LEASE) => unwrap(claim(task, { stepIds: [step.id], leaseMs }, DEFAULT_POLICY, env.ctx('runner-1')));
 
 export const leaseOf = (task: Task, key: string): string => {
   const l = stepOf(task, key).lease;
@@ -35,4 +34,3 @@ export function run(task: Task, key: string, env: Env): Task {
   const claimed = claimOne(task, stepOf(task, key), env).task;
   return unwrap(complete(claimed, { stepId: stepOf(claimed, key).id, leaseId: leaseOf(claimed, key) }, env.ctx('runner-1'))).task;
 }
-

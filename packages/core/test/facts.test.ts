@@ -1,17 +1,6 @@
 /** One derived fact, one function (issue 11, item 10): what the page, the CLI and the SDK show. */
 import { describe, expect, it } from 'vitest';
-import {
-  Policy,
-  StepStatus,
-  TaskStatus,
-  approvalProgress,
-  approvalView,
-  decide,
-  decisionPeople,
-  mayApprove,
-  setMode,
-  statusLabel,
-} from '../src/index.ts';
+import { Policy, StepStatus, TaskStatus, approvalProgress, approvalView, decide, decisionPeople, mayApprove, setMode, statusLabel } from '../src/index.ts';
 import { commandStep, decision, makeEnv, makeTask, modifyDecision, stepOf, unwrap } from './fixtures.ts';
 
 const TWO = Policy.parse({ requiredApprovals: 2 });
@@ -32,7 +21,11 @@ describe('approvalProgress', () => {
   it('counts distinct principals, and never a reject, skip or request for changes', () => {
     const v = (principal: string, d: 'approve' | 'modify' | 'reject' | 'skip' | 'request_changes') => ({ principal, decision: d });
     expect(approvalProgress([v('a', 'approve'), v('a', 'approve'), v('b', 'reject'), v('c', 'skip'), v('d', 'request_changes')], 3)).toEqual({
-      approvers: ['a'], count: 1, required: 3, remaining: 2, met: false,
+      approvers: ['a'],
+      count: 1,
+      required: 3,
+      remaining: 2,
+      met: false,
     });
     expect(approvalProgress([], 1).remaining).toBe(1);
   });

@@ -65,16 +65,36 @@ export const stepInput = (spec: StepSpec): StepInput => StepInput.parse(spec);
 
 /** Small builders for the common step kinds. */
 export const readStep = (key: string, dependsOn: string[] = [], extra: Partial<StepSpec> = {}): StepSpec => ({
-  key, kind: 'read', title: `read ${key}`, params: { tool: 'read_file', paths: [`src/${key}.ts`] }, dependsOn, ...extra,
+  key,
+  kind: 'read',
+  title: `read ${key}`,
+  params: { tool: 'read_file', paths: [`src/${key}.ts`] },
+  dependsOn,
+  ...extra,
 });
 export const editStep = (key: string, dependsOn: string[] = [], extra: Partial<StepSpec> = {}): StepSpec => ({
-  key, kind: 'edit_file', title: `edit ${key}`, params: { path: `src/${key}.ts`, content: `export const ${key} = 1;\n` }, dependsOn, ...extra,
+  key,
+  kind: 'edit_file',
+  title: `edit ${key}`,
+  params: { path: `src/${key}.ts`, content: `export const ${key} = 1;\n` },
+  dependsOn,
+  ...extra,
 });
 export const commandStep = (key: string, dependsOn: string[] = [], extra: Partial<StepSpec> = {}): StepSpec => ({
-  key, kind: 'run_command', title: `run ${key}`, params: { command: `npm run ${key}` }, dependsOn, ...extra,
+  key,
+  kind: 'run_command',
+  title: `run ${key}`,
+  params: { command: `npm run ${key}` },
+  dependsOn,
+  ...extra,
 });
 export const clarifyStep = (key: string, dependsOn: string[] = [], extra: Partial<StepSpec> = {}): StepSpec => ({
-  key, kind: 'clarify', title: `ask ${key}`, params: { questions: [`What about ${key}?`] }, dependsOn, ...extra,
+  key,
+  kind: 'clarify',
+  title: `ask ${key}`,
+  params: { questions: [`What about ${key}?`] },
+  dependsOn,
+  ...extra,
 });
 
 export type PlanOptions = { policy?: Policy; actor?: string; mode?: Mode; env?: Env; title?: string };
@@ -86,11 +106,7 @@ export async function planResult(specs: StepSpec[], opts: PlanOptions = {}): Pro
   if (!valid.ok) return valid;
   const paramsHashes = await Promise.all(steps.map((s) => hashOf(s.params)));
   const env = opts.env ?? makeEnv();
-  return planTask(
-    { input: { title: opts.title ?? 'a task', steps, ...(opts.mode ? { mode: opts.mode } : {}) }, paramsHashes },
-    opts.policy ?? DEFAULT_POLICY,
-    env.ctx(opts.actor ?? 'agent'),
-  );
+  return planTask({ input: { title: opts.title ?? 'a task', steps, ...(opts.mode ? { mode: opts.mode } : {}) }, paramsHashes }, opts.policy ?? DEFAULT_POLICY, env.ctx(opts.actor ?? 'agent'));
 }
 
 /** Plan a task that must be valid; returns the Outcome. */

@@ -17,11 +17,7 @@ describe('JSON depth bounds', () => {
 
   it('refuses 100,000-deep params, metadata and output with an issue that names the limit', () => {
     const deep = nested(100_000);
-    for (const r of [
-      AnyParams.safeParse({ tool: 't', input: deep }),
-      Metadata.safeParse({ deep }),
-      CompleteInput.safeParse({ stepId: 's', leaseId: 'l', output: deep }),
-    ]) {
+    for (const r of [AnyParams.safeParse({ tool: 't', input: deep }), Metadata.safeParse({ deep }), CompleteInput.safeParse({ stepId: 's', leaseId: 'l', output: deep })]) {
       expect(r.success).toBe(false);
       expect(r.error?.issues[0]?.message).toContain(`deeper than ${LIMITS.jsonDepth} levels`);
     }

@@ -1,8 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  CustomParams, McpServerName, Policy, effectiveAnnotations, evaluatePolicy, mcpServerOf, mcpToolName, pickAnnotations,
-  type McpAnnotations, type PolicyInput, type PolicySubject,
+  CustomParams,
+  McpServerName,
+  Policy,
+  effectiveAnnotations,
+  evaluatePolicy,
+  mcpServerOf,
+  mcpToolName,
+  pickAnnotations,
+  type McpAnnotations,
+  type PolicyInput,
+  type PolicySubject,
 } from '../src/index.ts';
 
 const call = (server: string, tool: string, annotations?: McpAnnotations): PolicySubject => ({
@@ -30,10 +39,12 @@ describe('MCP tool names', () => {
 
   it('property: for every valid server name and any tool, the server comes back out of the tool name', () => {
     const server = fc.stringMatching(/^[A-Za-z0-9](?:[A-Za-z0-9-]|_[A-Za-z0-9-])*$/).filter((s) => s.length <= 40 && !s.includes('__'));
-    fc.assert(fc.property(server, fc.string({ minLength: 1, maxLength: 128 }), (s, t) => {
-      expect(McpServerName.safeParse(s).success).toBe(true);
-      expect(mcpServerOf(mcpToolName(s, t))).toBe(s);
-    }));
+    fc.assert(
+      fc.property(server, fc.string({ minLength: 1, maxLength: 128 }), (s, t) => {
+        expect(McpServerName.safeParse(s).success).toBe(true);
+        expect(mcpServerOf(mcpToolName(s, t))).toBe(s);
+      }),
+    );
   });
 
   it('a 128-character MCP tool of a 40-character server fits a custom step', () => {
@@ -59,7 +70,7 @@ describe('MCP annotations: the spec defaults', () => {
 describe('policy: MCP rules', () => {
   const trustedReads = { name: 'files-reads', match: { server: 'files', annotations: { readOnlyHint: true } }, action: 'allow', trustAnnotations: true } as const;
 
-  it('a rule that trusts a server allows its read-only tools at once, and only that server\'s', () => {
+  it("a rule that trusts a server allows its read-only tools at once, and only that server's", () => {
     expect(verdict({ rules: [trustedReads] }, call('files', 'read', { readOnlyHint: true }))).toMatchObject({ action: 'allow', rule: 'files-reads' });
     expect(verdict({ rules: [trustedReads] }, call('other', 'read', { readOnlyHint: true }))).toMatchObject({ action: 'ask', rule: 'mode:copilot' });
     expect(verdict({ rules: [trustedReads] }, call('files', 'write', { readOnlyHint: false }))).toMatchObject({ action: 'ask' });
@@ -94,10 +105,7 @@ describe('policy: MCP rules', () => {
     expect(issues({ rules: [trustedReads] })).toEqual([]);
   });
 
-  const annotations = fc.record(
-    { readOnlyHint: fc.boolean(), destructiveHint: fc.boolean(), idempotentHint: fc.boolean(), openWorldHint: fc.boolean() },
-    { requiredKeys: [] },
-  );
+  const annotations = fc.record({ readOnlyHint: fc.boolean(), destructiveHint: fc.boolean(), idempotentHint: fc.boolean(), openWorldHint: fc.boolean() }, { requiredKeys: [] });
   const rule = fc.record({
     match: fc.record({ annotations, server: fc.constantFrom('a', 'b') }, { requiredKeys: [] }),
     action: fc.constantFrom('ask', 'deny', 'allow'),
@@ -105,19 +113,21 @@ describe('policy: MCP rules', () => {
   });
 
   it('property: an allow comes from hints only through a rule that trusts the server the call is from', () => {
-    fc.assert(fc.property(fc.array(rule, { maxLength: 6 }), fc.constantFrom('a', 'b', 'c'), annotations, (raw, server, a) => {
-      const parsed = Policy.safeParse({ mode: 'manual', rules: raw });
-      fc.pre(parsed.success);
-      const policy = parsed.success ? parsed.data : Policy.parse({});
-      const v = evaluatePolicy(policy, call(server, 't', a));
-      if (v.action !== 'allow') return;
-      const index = Number(/^rules\[(\d+)\]$/.exec(v.rule ?? '')?.[1]);
-      const r = policy.rules[index]!;
-      expect(r.action).toBe('allow');
-      if (r.match.annotations !== undefined) {
-        expect(r.trustAnnotations).toBe(true);
-        expect(r.match.server).toBe(server);
-      }
-    }));
+    fc.assert(
+      fc.property(fc.array(rule, { maxLength: 6 }), fc.constantFrom('a', 'b', 'c'), annotations, (raw, server, a) => {
+        const parsed = Policy.safeParse({ mode: 'manual', rules: raw });
+        fc.pre(parsed.success);
+        const policy = parsed.success ? parsed.data : Policy.parse({});
+        const v = evaluatePolicy(policy, call(server, 't', a));
+        if (v.action !== 'allow') return;
+        const index = Number(/^rules\[(\d+)\]$/.exec(v.rule ?? '')?.[1]);
+        const r = policy.rules[index]!;
+        expect(r.action).toBe('allow');
+        if (r.match.annotations !== undefined) {
+          expect(r.trustAnnotations).toBe(true);
+          expect(r.match.server).toBe(server);
+        }
+      }),
+    );
   });
 });

@@ -6,10 +6,7 @@
  * (vitest's timeout fails the test otherwise).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  CODING_AGENT_POLICY_INPUT, LIMITS, Policy, SIMULATE_MAX_STEPS, compileRegex, evaluatePolicy, simulatePolicy,
-  type PolicyInput, type PolicySubject, type Step,
-} from '../src/index.ts';
+import { CODING_AGENT_POLICY_INPUT, LIMITS, Policy, SIMULATE_MAX_STEPS, compileRegex, evaluatePolicy, simulatePolicy, type PolicyInput, type PolicySubject, type Step } from '../src/index.ts';
 
 const cmd = (command: string): PolicySubject => ({ kind: 'run_command', params: { command } });
 const edit = (path: string): PolicySubject => ({ kind: 'edit_file', params: { path, content: 'x' } });
@@ -18,24 +15,37 @@ const FAST = 20_000; // ms: generous for a slow machine, far below what backtrac
 describe('catastrophic patterns finish', () => {
   const long = 'a'.repeat(LIMITS.textChars - 1) + '!';
 
-  it.each(['^(a+)+$', '(a|aa)+$', '(.*a){20}', '^(a|a?)+$', '(\\w+\\s?)*$'])('command %s against a long command', (pattern) => {
-    const p = Policy.parse({ mode: 'autopilot', rules: [{ name: 'evil', match: { kind: 'run_command', command: pattern }, action: 'deny' }] });
-    const v = evaluatePolicy(p, cmd(long));
-    expect(['allow', 'deny']).toContain(v.action);
-    expect(evaluatePolicy(p, cmd('a'.repeat(40) + '!'))).toBeDefined();
-  }, FAST);
+  it.each(['^(a+)+$', '(a|aa)+$', '(.*a){20}', '^(a|a?)+$', '(\\w+\\s?)*$'])(
+    'command %s against a long command',
+    (pattern) => {
+      const p = Policy.parse({ mode: 'autopilot', rules: [{ name: 'evil', match: { kind: 'run_command', command: pattern }, action: 'deny' }] });
+      const v = evaluatePolicy(p, cmd(long));
+      expect(['allow', 'deny']).toContain(v.action);
+      expect(evaluatePolicy(p, cmd('a'.repeat(40) + '!'))).toBeDefined();
+    },
+    FAST,
+  );
 
-  it.each(['*a*a*a*a*a*a*a*b', '**/a*/**/a*/**/a*/**/a*/b', '**/*a*a*a*a*a*a*b/**'])('path glob %s against a long path', (glob) => {
-    const p = Policy.parse({ mode: 'autopilot', rules: [{ match: { path: glob }, action: 'deny' }] });
-    expect(evaluatePolicy(p, edit('a'.repeat(4000))).action).toBe('allow');
-    expect(evaluatePolicy(p, edit('a/'.repeat(1500) + 'c')).action).toBe('allow');
-  }, FAST);
+  it.each(['*a*a*a*a*a*a*a*b', '**/a*/**/a*/**/a*/**/a*/b', '**/*a*a*a*a*a*a*b/**'])(
+    'path glob %s against a long path',
+    (glob) => {
+      const p = Policy.parse({ mode: 'autopilot', rules: [{ match: { path: glob }, action: 'deny' }] });
+      expect(evaluatePolicy(p, edit('a'.repeat(4000))).action).toBe('allow');
+      expect(evaluatePolicy(p, edit('a/'.repeat(1500) + 'c')).action).toBe('allow');
+    },
+    FAST,
+  );
 });
 
 describe('policy.set refuses what RE2 cannot run, naming the rule and the problem', () => {
   it.each([
-    ['(a)\\1', /invalid escape sequence/], ['(?=npm)npm', /Perl syntax/], ['(?!rm)', /Perl syntax/], ['(?<=x)y', /named capture|lookbehind/i],
-    ['a++', /nested repetition/], ['x{1001}', /repeat count/], ['(', /missing closing \)/],
+    ['(a)\\1', /invalid escape sequence/],
+    ['(?=npm)npm', /Perl syntax/],
+    ['(?!rm)', /Perl syntax/],
+    ['(?<=x)y', /named capture|lookbehind/i],
+    ['a++', /nested repetition/],
+    ['x{1001}', /repeat count/],
+    ['(', /missing closing \)/],
   ])('%s', (pattern, problem) => {
     const r = Policy.safeParse({ rules: [{ name: 'bad-one', match: { command: pattern }, action: 'deny' }] });
     expect(r.success).toBe(false);
@@ -47,7 +57,12 @@ describe('policy.set refuses what RE2 cannot run, naming the rule and the proble
   });
 
   it('a rule without a name is named by its index', () => {
-    const r = Policy.safeParse({ rules: [{ match: { kind: 'read' }, action: 'allow' }, { match: { command: '(?=x)' }, action: 'deny' }] });
+    const r = Policy.safeParse({
+      rules: [
+        { match: { kind: 'read' }, action: 'allow' },
+        { match: { command: '(?=x)' }, action: 'deny' },
+      ],
+    });
     expect(r.error!.issues[0]!.message).toMatch(/^rule rules\[1\]: /);
   });
 
@@ -69,10 +84,16 @@ describe('policy.set refuses what RE2 cannot run, naming the rule and the proble
 });
 
 describe('policy.simulate', () => {
-  const recorded = (i: number, command: string, action: 'allow' | 'ask' | 'deny', rule: string): Step => ({
-    id: `s${i}`, taskId: `t${Math.floor(i / 10)}`, key: `k${i}`, kind: 'run_command', title: command, params: { command },
-    policy: { action, rule, requiredApprovals: 1, defaultOnTimeout: 'reject' },
-  }) as unknown as Step;
+  const recorded = (i: number, command: string, action: 'allow' | 'ask' | 'deny', rule: string): Step =>
+    ({
+      id: `s${i}`,
+      taskId: `t${Math.floor(i / 10)}`,
+      key: `k${i}`,
+      kind: 'run_command',
+      title: command,
+      params: { command },
+      policy: { action, rule, requiredApprovals: 1, defaultOnTimeout: 'reject' },
+    }) as unknown as Step;
 
   it('shows which past steps the parsed-command semantics change', () => {
     // What the engine before issue 11 decided with the example policy: run-the-tests matched the whole line.
@@ -93,12 +114,16 @@ describe('policy.simulate', () => {
     expect(report.truncated).toBe(false);
   });
 
-  it(`replays at most ${SIMULATE_MAX_STEPS} steps and says so`, () => {
-    const policy: PolicyInput = { rules: [{ match: { command: '^(a+)+$' }, action: 'deny' }] };
-    const many = Array.from({ length: SIMULATE_MAX_STEPS + 500 }, (_, i) => recorded(i, 'a'.repeat(200) + '!', 'ask', 'mode:copilot'));
-    const report = simulatePolicy(Policy.parse(policy), many);
-    expect(report.steps).toBe(SIMULATE_MAX_STEPS);
-    expect(report.truncated).toBe(true);
-    expect(report.maxSteps).toBe(SIMULATE_MAX_STEPS);
-  }, FAST);
+  it(
+    `replays at most ${SIMULATE_MAX_STEPS} steps and says so`,
+    () => {
+      const policy: PolicyInput = { rules: [{ match: { command: '^(a+)+$' }, action: 'deny' }] };
+      const many = Array.from({ length: SIMULATE_MAX_STEPS + 500 }, (_, i) => recorded(i, 'a'.repeat(200) + '!', 'ask', 'mode:copilot'));
+      const report = simulatePolicy(Policy.parse(policy), many);
+      expect(report.steps).toBe(SIMULATE_MAX_STEPS);
+      expect(report.truncated).toBe(true);
+      expect(report.maxSteps).toBe(SIMULATE_MAX_STEPS);
+    },
+    FAST,
+  );
 });

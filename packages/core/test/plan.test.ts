@@ -1,31 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkNewParams } from '../src/machine/plan.ts';
-import {
-  DEFAULT_POLICY,
-  Policy,
-  approvalOpened,
-  isStepMove,
-  findCycle,
-  planTask,
-  validatePlan,
-  type StepKind,
-} from '../src/index.ts';
-import {
-  T0,
-  clarifyStep,
-  commandStep,
-  editStep,
-  expectError,
-  hashOf,
-  makeCtx,
-  makeTask,
-  planResult,
-  readStep,
-  stepInput,
-  stepOf,
-  unwrap,
-  type StepSpec,
-} from './fixtures.ts';
+import { DEFAULT_POLICY, Policy, approvalOpened, isStepMove, findCycle, planTask, validatePlan, type StepKind } from '../src/index.ts';
+import { T0, clarifyStep, commandStep, editStep, expectError, hashOf, makeCtx, makeTask, planResult, readStep, stepInput, stepOf, unwrap, type StepSpec } from './fixtures.ts';
 
 const SHA = 'a'.repeat(64);
 const plan = (specs: StepSpec[]) => validatePlan(specs.map(stepInput));
@@ -83,11 +59,25 @@ describe('findCycle', () => {
   const deps = (pairs: [string, string[]][]) => pairs.map(([key, dependsOn]) => ({ key, dependsOn }));
 
   it('answers undefined for a DAG', () => {
-    expect(findCycle(deps([['a', []], ['b', ['a']], ['c', ['a', 'b']]]))).toBeUndefined();
+    expect(
+      findCycle(
+        deps([
+          ['a', []],
+          ['b', ['a']],
+          ['c', ['a', 'b']],
+        ]),
+      ),
+    ).toBeUndefined();
   });
 
   it('reports the cycle path: closed, each key followed by a step that depends on it', () => {
-    const steps = deps([['root', []], ['a', ['root', 'c']], ['b', ['a']], ['c', ['b']], ['tail', ['a']]]);
+    const steps = deps([
+      ['root', []],
+      ['a', ['root', 'c']],
+      ['b', ['a']],
+      ['c', ['b']],
+      ['tail', ['a']],
+    ]);
     const cycle = findCycle(steps);
     expect(cycle).toBeDefined();
     const path = cycle ?? [];
@@ -99,7 +89,12 @@ describe('findCycle', () => {
   });
 
   it('finds a two-step cycle', () => {
-    const cycle = findCycle(deps([['a', ['b']], ['b', ['a']]]));
+    const cycle = findCycle(
+      deps([
+        ['a', ['b']],
+        ['b', ['a']],
+      ]),
+    );
     expect(cycle).toHaveLength(3);
     expect(new Set(cycle)).toEqual(new Set(['a', 'b']));
   });
@@ -114,7 +109,10 @@ describe('validatePlan: params are checked per kind', () => {
     },
     {
       kind: 'edit_file',
-      good: [{ path: 'a.ts', patch: '--- a/a.ts\n+++ b/a.ts\n@@ -1 +1 @@\n-a\n+b\n' }, { path: 'a.ts', content: 'b\n' }],
+      good: [
+        { path: 'a.ts', patch: '--- a/a.ts\n+++ b/a.ts\n@@ -1 +1 @@\n-a\n+b\n' },
+        { path: 'a.ts', content: 'b\n' },
+      ],
       bad: [{ path: 'a.ts' }, { patch: 'x' }, { path: 'a.ts', patch: 'x', content: 'y' }, { path: '', content: 'y' }],
     },
     { kind: 'delete_file', good: [{ path: 'old.ts' }], bad: [{}, { path: 'a', content: 'x' }] },
@@ -140,7 +138,10 @@ describe('validatePlan: params are checked per kind', () => {
     },
     {
       kind: 'custom',
-      good: [{ tool: 'deploy', input: { env: 'staging' } }, { tool: 'deploy', input: null }],
+      good: [
+        { tool: 'deploy', input: { env: 'staging' } },
+        { tool: 'deploy', input: null },
+      ],
       bad: [{ input: {} }, { tool: '', input: 1 }, { tool: 'x', input: 1, more: 2 }],
     },
   ];
@@ -212,8 +213,18 @@ describe('planTask', () => {
     const hash = await hashOf(spec.params);
     expect(task).toMatchObject({ title: 'fix it', createdBy: 'agent-1', usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 }, createdAt: T0 });
     expect(e).toMatchObject({
-      taskId: task.id, index: 1, kind: 'edit_file', revision: 1, paramsHash: hash, dependsOn: [], attempt: 0,
-      explanation: 'why', risk: 'high', idempotent: true, baseHash: SHA, metadata: { model: 'm' },
+      taskId: task.id,
+      index: 1,
+      kind: 'edit_file',
+      revision: 1,
+      paramsHash: hash,
+      dependsOn: [],
+      attempt: 0,
+      explanation: 'why',
+      risk: 'high',
+      idempotent: true,
+      baseHash: SHA,
+      metadata: { model: 'm' },
     });
     expect(e.history).toEqual([{ revision: 1, params: spec.params, paramsHash: hash, by: 'agent-1', at: T0, via: 'plan' }]);
     expect(stepOf(task, 'r').idempotent).toBe(false);
@@ -245,10 +256,7 @@ describe('planTask', () => {
 
   it('emits task.planned first, then one event per step in plan order', async () => {
     const deny = Policy.parse({ rules: [{ name: 'no-rm', match: { command: '^rm ' }, action: 'deny', reason: 'never rm' }] });
-    const { task, events } = await makeTask(
-      [readStep('r'), editStep('e'), { key: 'x', kind: 'run_command', title: 'rm', params: { command: 'rm -rf /' } }],
-      deny,
-    );
+    const { task, events } = await makeTask([readStep('r'), editStep('e'), { key: 'x', kind: 'run_command', title: 'rm', params: { command: 'rm -rf /' } }], deny);
     expect(events[0]).toEqual({ type: 'task.planned', taskId: task.id, data: { title: 'a task', steps: 3, mode: 'copilot' } });
     const stepEvents = events.slice(1);
     expect(stepEvents.map((e) => [e.type, e.stepId, isStepMove(e) && e.data.from, isStepMove(e) && e.data.to])).toEqual([

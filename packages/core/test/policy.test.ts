@@ -16,8 +16,14 @@ const action = (p: PolicyInput, s: PolicySubject) => evaluatePolicy(policy(p), s
 describe('evaluatePolicy: modes (no rule matches)', () => {
   it('defaults: copilot, autoApprove read_file/search/list_files, one approval, reject on timeout', () => {
     expect(DEFAULT_POLICY).toMatchObject({
-      mode: 'copilot', rules: [], autoApprove: ['read_file', 'search', 'list_files'], requiredApprovals: 1,
-      preventSelfApproval: true, defaultOnTimeout: 'reject', maxAttempts: 3, leaseSeconds: 60,
+      mode: 'copilot',
+      rules: [],
+      autoApprove: ['read_file', 'search', 'list_files'],
+      requiredApprovals: 1,
+      preventSelfApproval: true,
+      defaultOnTimeout: 'reject',
+      maxAttempts: 3,
+      leaseSeconds: 60,
     });
     expect(DEFAULT_POLICY.timeoutSeconds).toBeUndefined();
   });
@@ -56,7 +62,11 @@ describe('evaluatePolicy: modes (no rule matches)', () => {
   it('the mode verdict carries the policy-wide approvals and timeouts', () => {
     const v = evaluatePolicy(policy({ requiredApprovals: 2, timeoutSeconds: 30, defaultOnTimeout: 'skip' }), edit('a'));
     expect(v).toEqual({
-      action: 'ask', rule: 'mode:copilot', requiredApprovals: 2, timeoutSeconds: 30, defaultOnTimeout: 'skip',
+      action: 'ask',
+      rule: 'mode:copilot',
+      requiredApprovals: 2,
+      timeoutSeconds: 30,
+      defaultOnTimeout: 'skip',
       risk: { level: 'medium', reason: 'changes a file in the project', source: 'default' },
     });
   });
@@ -89,7 +99,12 @@ describe('evaluatePolicy: rules', () => {
   });
 
   it('tool: matches the tool of read and custom steps only', () => {
-    const p = { rules: [{ match: { tool: 'deploy' }, action: 'deny' as const }, { match: { tool: 'grep' }, action: 'ask' as const }] };
+    const p = {
+      rules: [
+        { match: { tool: 'deploy' }, action: 'deny' as const },
+        { match: { tool: 'grep' }, action: 'ask' as const },
+      ],
+    };
     expect(action(p, custom('deploy'))).toBe('deny');
     expect(action(p, custom('build'))).toBe('ask');
     expect(action(p, read(undefined, 'grep'))).toBe('ask');
@@ -142,18 +157,28 @@ describe('evaluatePolicy: rules', () => {
 
   it('a rule carries its own requiredApprovals, timeoutSeconds and defaultOnTimeout; missing ones fall back to the policy', () => {
     const p = policy({
-      requiredApprovals: 1, timeoutSeconds: 600, defaultOnTimeout: 'reject',
+      requiredApprovals: 1,
+      timeoutSeconds: 600,
+      defaultOnTimeout: 'reject',
       rules: [
         { name: 'prod', match: { command: 'deploy' }, action: 'ask', requiredApprovals: 2, timeoutSeconds: 60, defaultOnTimeout: 'cancel_task' },
         { name: 'dev', match: { command: 'dev' }, action: 'ask' },
       ],
     });
     expect(evaluatePolicy(p, cmd('deploy prod'))).toEqual({
-      action: 'ask', rule: 'prod', requiredApprovals: 2, timeoutSeconds: 60, defaultOnTimeout: 'cancel_task',
+      action: 'ask',
+      rule: 'prod',
+      requiredApprovals: 2,
+      timeoutSeconds: 60,
+      defaultOnTimeout: 'cancel_task',
       risk: { level: 'medium', reason: 'runs `deploy prod`', source: 'default' },
     });
     expect(evaluatePolicy(p, cmd('dev'))).toEqual({
-      action: 'ask', rule: 'dev', requiredApprovals: 1, timeoutSeconds: 600, defaultOnTimeout: 'reject',
+      action: 'ask',
+      rule: 'dev',
+      requiredApprovals: 1,
+      timeoutSeconds: 600,
+      defaultOnTimeout: 'reject',
       risk: { level: 'medium', reason: 'runs `dev`', source: 'default' },
     });
   });

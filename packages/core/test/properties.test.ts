@@ -6,11 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  Policy,
-  type Decision,
-  type NewEvent,
-} from '../src/index.ts';
+import { Policy, type Decision, type NewEvent } from '../src/index.ts';
 import { makeEnv, planResult, unwrap } from './fixtures.ts';
 import { planArb, policyArb, cmdArb, idx, apply, startTask, type Cmd } from './properties/model.ts';
 import { checkState, checkTransition } from './properties/invariants.ts';
@@ -95,10 +91,7 @@ describe('state machine properties', () => {
     await fc.assert(
       fc.asyncProperty(
         planArb,
-        fc.array(
-          fc.record({ step: idx, actor: fc.integer({ min: 1, max: 3 }), decision: fc.constantFrom<Decision>('approve', 'approve', 'modify', 'reject') }),
-          { minLength: 1, maxLength: 30 },
-        ),
+        fc.array(fc.record({ step: idx, actor: fc.integer({ min: 1, max: 3 }), decision: fc.constantFrom<Decision>('approve', 'approve', 'modify', 'reject') }), { minLength: 1, maxLength: 30 }),
         async (specs, votes) => {
           const policy = Policy.parse({ mode: 'manual', requiredApprovals: 2 });
           const env = makeEnv();
@@ -119,4 +112,3 @@ describe('state machine properties', () => {
     );
   });
 });
-

@@ -51,9 +51,20 @@ describe('default risk by what a command touches', () => {
 
 describe('default risk by kind and path', () => {
   it.each([
-    ['.env', 'high'], ['config/.env.production', 'high'], ['.env.example', 'medium'], ['.git/config', 'high'], ['./a/../.git/hooks/pre-commit', 'high'],
-    ['.github/workflows/ci.yml', 'high'], ['.gitlab-ci.yml', 'high'], ['secrets/api.json', 'high'], ['certs/server.pem', 'high'],
-    ['/etc/passwd', 'high'], ['/home/me/notes.txt', 'medium'], ['src/app.ts', 'medium'], ['C:\\x', 'high'], ['../outside.txt', 'high'],
+    ['.env', 'high'],
+    ['config/.env.production', 'high'],
+    ['.env.example', 'medium'],
+    ['.git/config', 'high'],
+    ['./a/../.git/hooks/pre-commit', 'high'],
+    ['.github/workflows/ci.yml', 'high'],
+    ['.gitlab-ci.yml', 'high'],
+    ['secrets/api.json', 'high'],
+    ['certs/server.pem', 'high'],
+    ['/etc/passwd', 'high'],
+    ['/home/me/notes.txt', 'medium'],
+    ['src/app.ts', 'medium'],
+    ['C:\\x', 'high'],
+    ['../outside.txt', 'high'],
   ] as const)('editing %s is %s', (path, want) => {
     expect(level(edit(path))).toBe(want);
   });
@@ -99,8 +110,13 @@ describe('rules set risk; the agent only raises it', () => {
     expect(assessRisk(Policy.parse(p), edit('package-lock.json', 'low'))).toMatchObject({ level: 'high', source: 'rule' });
   });
 
-  it('rules that match on risk see the server\'s level, not the agent\'s word', () => {
-    const strict = Policy.parse({ rules: [{ name: 'high-needs-two', match: { risk: 'high' }, action: 'ask', requiredApprovals: 2 }, { match: { kind: 'run_command' }, action: 'allow' }] });
+  it("rules that match on risk see the server's level, not the agent's word", () => {
+    const strict = Policy.parse({
+      rules: [
+        { name: 'high-needs-two', match: { risk: 'high' }, action: 'ask', requiredApprovals: 2 },
+        { match: { kind: 'run_command' }, action: 'allow' },
+      ],
+    });
     expect(evaluatePolicy(strict, cmd('npm publish', 'low'))).toMatchObject({ action: 'ask', rule: 'high-needs-two', requiredApprovals: 2 });
     expect(evaluatePolicy(strict, cmd('ls'))).toMatchObject({ action: 'allow', risk: { level: 'low' } });
     expect(evaluatePolicy(strict, cmd('ls', 'high'))).toMatchObject({ action: 'ask', rule: 'high-needs-two', risk: { level: 'high', source: 'agent' } });
@@ -120,10 +136,21 @@ describe('risk properties', () => {
   const subject: fc.Arbitrary<PolicySubject> = fc.oneof(
     command.map((c) => cmd(c)),
     path.map((p) => edit(p)),
-    fc.record({ kind: fc.constantFrom(...StepKind.options), params: fc.record({ path, command, tool: fc.constantFrom('read_file', 'x'), paths: fc.array(path, { maxLength: 3 }), method: fc.constantFrom('GET', 'POST') }) }),
+    fc.record({
+      kind: fc.constantFrom(...StepKind.options),
+      params: fc.record({ path, command, tool: fc.constantFrom('read_file', 'x'), paths: fc.array(path, { maxLength: 3 }), method: fc.constantFrom('GET', 'POST') }),
+    }),
   );
   const rules = fc.array(
-    fc.record({ match: fc.oneof(fc.record({ command: fc.constantFrom('^git', 'npm', '^ls') }), fc.record({ path: fc.constantFrom('src/**', '.env', '**') }), fc.record({ risk: fc.constantFrom(...Risk.options) })), action: fc.constantFrom('allow', 'ask', 'deny'), risk: fc.constantFrom(...Risk.options) }),
+    fc.record({
+      match: fc.oneof(
+        fc.record({ command: fc.constantFrom('^git', 'npm', '^ls') }),
+        fc.record({ path: fc.constantFrom('src/**', '.env', '**') }),
+        fc.record({ risk: fc.constantFrom(...Risk.options) }),
+      ),
+      action: fc.constantFrom('allow', 'ask', 'deny'),
+      risk: fc.constantFrom(...Risk.options),
+    }),
     { maxLength: 4 },
   );
 

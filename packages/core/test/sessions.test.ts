@@ -5,8 +5,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_POLICY, Policy, StepInput, deriveGrant, eventSummary, execute, grantMatches, grantRule, grantRuleIndex, sessionIdleMs,
-  type GrantMatcher, type Task, type TaskCommand,
+  DEFAULT_POLICY,
+  Policy,
+  StepInput,
+  deriveGrant,
+  eventSummary,
+  execute,
+  grantMatches,
+  grantRule,
+  grantRuleIndex,
+  sessionIdleMs,
+  type GrantMatcher,
+  type Task,
+  type TaskCommand,
 } from '../src/index.ts';
 import { commandStep, expectError, hashOf, makeEnv, readStep, stepOf, unwrap, type Env, type StepSpec } from './fixtures.ts';
 
@@ -36,7 +47,10 @@ describe('appendSteps and closeTask', () => {
     expect(task).toMatchObject({ status: 'active', open: true, session: 'sess', steps: [] });
     const a = unwrap(run(task, { type: 'append', ...(await steps([readStep('r'), commandStep('c', ['r'])])) }, env));
     expect(a.events.map((e) => e.type)).toEqual(['task.appended', 'step.approved', 'approval.requested']);
-    expect(a.task.steps.map((s) => [s.key, s.index, s.status])).toEqual([['r', 0, 'approved'], ['c', 1, 'awaiting_approval']]);
+    expect(a.task.steps.map((s) => [s.key, s.index, s.status])).toEqual([
+      ['r', 0, 'approved'],
+      ['c', 1, 'awaiting_approval'],
+    ]);
     const closed = unwrap(run(a.task, { type: 'close', reason: 'closed' }, env));
     expect(closed.task).toMatchObject({ status: 'active', closed: { by: 'agent', reason: 'closed' } });
     expect(closed.task.open).toBeUndefined();
@@ -71,7 +85,11 @@ describe('appendSteps and closeTask', () => {
     const task = await openTask(env, [readStep('a')]);
     const r = run(task, { type: 'append', ...(await steps([readStep('a'), commandStep('b', ['z']), commandStep('c', ['d']), commandStep('d')])) }, env);
     const err = expectError(r, 'BAD_REQUEST', 'duplicate_key');
-    expect(err.issues?.map((i) => i.path)).toEqual([['steps', 0, 'key'], ['steps', 1, 'dependsOn', 0], ['steps', 2, 'dependsOn', 0]]);
+    expect(err.issues?.map((i) => i.path)).toEqual([
+      ['steps', 0, 'key'],
+      ['steps', 1, 'dependsOn', 0],
+      ['steps', 2, 'dependsOn', 0],
+    ]);
   });
 
   it('a plan of no steps needs open; a session needs open', async () => {
@@ -81,7 +99,7 @@ describe('appendSteps and closeTask', () => {
     expectError(run(undefined, { type: 'plan', input: { title: 'x', steps: s.steps, session: 'a' }, paramsHashes: s.paramsHashes }, env), 'BAD_REQUEST');
   });
 
-  it('the idle time is the policy\'s, or an hour', () => {
+  it("the idle time is the policy's, or an hour", () => {
     expect(sessionIdleMs(DEFAULT_POLICY)).toBe(3_600_000);
     expect(sessionIdleMs(Policy.parse({ limits: { sessionIdleSeconds: 60 } }))).toBe(60_000);
   });
@@ -167,12 +185,27 @@ describe('giveGrant through decide', () => {
     const granted = unwrap(execute(task, approveFor(task, 'm', 'task', { kind: 'command', argvPrefix: ['make'] }), { ...env.ctx('alice'), role: 'approver', policy }));
     const grant = granted.task.grants![0]!;
     expect(grant).toMatchObject({ by: 'alice', scope: 'task', uses: 0 });
-    const more = unwrap(execute(
-      granted.task,
-      { type: 'append', ...(await steps([commandStep('x', [], { params: { command: 'make x' } }), commandStep('f', [], { params: { command: 'make --force' } }), commandStep('d', [], { params: { command: 'make deploy' } }), commandStep('o', [], { params: { command: 'npm x' } })])) },
-      { ...env.ctx('agent'), role: 'agent', policy },
-    ));
-    expect(more.task.steps.slice(1).map((s) => [s.key, s.status])).toEqual([['x', 'approved'], ['f', 'rejected'], ['d', 'awaiting_approval'], ['o', 'awaiting_approval']]);
+    const more = unwrap(
+      execute(
+        granted.task,
+        {
+          type: 'append',
+          ...(await steps([
+            commandStep('x', [], { params: { command: 'make x' } }),
+            commandStep('f', [], { params: { command: 'make --force' } }),
+            commandStep('d', [], { params: { command: 'make deploy' } }),
+            commandStep('o', [], { params: { command: 'npm x' } }),
+          ])),
+        },
+        { ...env.ctx('agent'), role: 'agent', policy },
+      ),
+    );
+    expect(more.task.steps.slice(1).map((s) => [s.key, s.status])).toEqual([
+      ['x', 'approved'],
+      ['f', 'rejected'],
+      ['d', 'awaiting_approval'],
+      ['o', 'awaiting_approval'],
+    ]);
     expect(stepOf(more.task, 'x').decision).toMatchObject({ decision: 'policy', by: [`grant:${grant.id}`] });
     expect(more.task.grants![0]!.uses).toBe(1);
     // Revoked: the next one asks.
@@ -187,8 +220,13 @@ describe('session events as text (greenlight watch, the page)', () => {
     expect(eventSummary({ type: 'task.appended', taskId: 't', data: { stepKeys: ['build', 'test'] } })).toBe('+2 steps: build, test');
     expect(eventSummary({ type: 'task.closed', taskId: 't', data: { by: 'system', reason: 'idle' } })).toBe('closed (idle) by system');
     expect(eventSummary({ type: 'grant.used', taskId: 't', stepId: 's', data: { grantId: 'g1', stepKey: 'again', grantedBy: 'alice' } })).toBe('grant g1 (alice) approved again');
-    expect(eventSummary({ type: 'grant.created', taskId: 't', stepId: 's', data: { grantId: 'g1', scope: 'task', matcher: { kind: 'command', argvPrefix: ['npm', 'test'] }, by: 'alice', approvalId: 'a', stepKey: 'k' } })).toBe(
-      'task grant g1 on k: command starts with npm test by alice',
-    );
+    expect(
+      eventSummary({
+        type: 'grant.created',
+        taskId: 't',
+        stepId: 's',
+        data: { grantId: 'g1', scope: 'task', matcher: { kind: 'command', argvPrefix: ['npm', 'test'] }, by: 'alice', approvalId: 'a', stepKey: 'k' },
+      }),
+    ).toBe('task grant g1 on k: command starts with npm test by alice');
   });
 });

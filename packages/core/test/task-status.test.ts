@@ -1,30 +1,7 @@
 /** The task as a whole: derived status, cancel, setMode. */
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_POLICY,
-  Policy,
-  applyDeadlines,
-  cancelTask,
-  claim,
-  complete,
-  decide,
-  deriveTaskStatus,
-  failStep,
-  revise,
-  setMode,
-} from '../src/index.ts';
-import {
-  T0,
-  clarifyStep,
-  commandStep,
-  decision,
-  editStep,
-  expectError,
-  readStep,
-  snapshot,
-  stepOf,
-  unwrap,
-} from './fixtures.ts';
+import { DEFAULT_POLICY, Policy, applyDeadlines, cancelTask, claim, complete, decide, deriveTaskStatus, failStep, revise, setMode } from '../src/index.ts';
+import { T0, clarifyStep, commandStep, decision, editStep, expectError, readStep, snapshot, stepOf, unwrap } from './fixtures.ts';
 
 import { LEASE, MAX, claimOne, leaseOf, run, setup } from './executor-helpers.ts';
 
@@ -72,7 +49,10 @@ describe('cancelTask', () => {
     expect(after.cancel).toEqual({ by: 'alice', reason: 'wrong plan', at: T0 + 42 });
     expect(after.finishedAt).toBe(T0 + 42);
     expect(after.steps.map((s) => [s.key, s.status])).toEqual([
-      ['done', 'completed'], ['running', 'cancelled'], ['waiting', 'cancelled'], ['rejected', 'rejected'],
+      ['done', 'completed'],
+      ['running', 'cancelled'],
+      ['waiting', 'cancelled'],
+      ['rejected', 'rejected'],
     ]);
     expect(stepOf(after, 'running').lease).toBeUndefined();
     for (const key of ['running', 'waiting']) expect(stepOf(after, key).completedAt).toBe(T0 + 42);
@@ -115,12 +95,15 @@ describe('setMode', () => {
         { name: 'deploys', match: { command: '^deploy' }, action: 'ask', requiredApprovals: 2 },
       ],
     });
-    const { env, task } = await setup([
-      editStep('e'),
-      { key: 'rm', kind: 'run_command', title: 'rm', params: { command: 'rm -rf build' } },
-      { key: 'deploy', kind: 'run_command', title: 'deploy', params: { command: 'deploy prod' } },
-      clarifyStep('q'),
-    ], policy);
+    const { env, task } = await setup(
+      [
+        editStep('e'),
+        { key: 'rm', kind: 'run_command', title: 'rm', params: { command: 'rm -rf build' } },
+        { key: 'deploy', kind: 'run_command', title: 'deploy', params: { command: 'deploy prod' } },
+        clarifyStep('q'),
+      ],
+      policy,
+    );
     expect(stepOf(task, 'rm').status).toBe('rejected');
     const { task: after, events } = unwrap(setMode(task, 'autopilot', policy, env.ctx('alice')));
     expect(after.mode).toBe('autopilot');
@@ -132,9 +115,6 @@ describe('setMode', () => {
     expect(stepOf(after, 'rm').status).toBe('rejected');
     expect(stepOf(after, 'q').status).toBe('awaiting_approval');
     expect(events[0]).toEqual({ type: 'task.mode_changed', taskId: task.id, data: { from: 'copilot', to: 'autopilot', by: 'alice' } });
-    expect(events.slice(1).map((e) => (e.type === 'step.approved' ? [e.type, e.data.by, e.data.via] : [e.type]))).toEqual([
-      ['step.approved', 'alice', 'mode:autopilot'],
-    ]);
+    expect(events.slice(1).map((e) => (e.type === 'step.approved' ? [e.type, e.data.by, e.data.via] : [e.type]))).toEqual([['step.approved', 'alice', 'mode:autopilot']]);
   });
 });
-

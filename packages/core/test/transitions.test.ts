@@ -4,19 +4,7 @@
  * reachable is properties.test.ts ("every declared step and task move is reached").
  */
 import { describe, expect, it } from 'vitest';
-import {
-  Draft,
-  IllegalTransition,
-  NEW_STATE,
-  STEP_TRANSITIONS,
-  StepStatus,
-  TASK_TRANSITIONS,
-  TaskStatus,
-  cancelTask,
-  isTerminalStep,
-  nextStepStatuses,
-  type StepOrigin,
-} from '../src/index.ts';
+import { Draft, IllegalTransition, NEW_STATE, STEP_TRANSITIONS, StepStatus, TASK_TRANSITIONS, TaskStatus, cancelTask, isTerminalStep, nextStepStatuses, type StepOrigin } from '../src/index.ts';
 import { editStep, makeCtx, makeTask, readStep, stepOf, unwrap } from './fixtures.ts';
 import { run, setup } from './executor-helpers.ts';
 
@@ -47,7 +35,10 @@ describe('the step machine as data', () => {
   });
 
   it('cancels every open status and blocks exactly those SPEC section 3 names', () => {
-    const into = (to: StepStatus, event: string) => STEP_TRANSITIONS.filter((t) => t.to === to && t.event === event).map((t) => t.from).sort();
+    const into = (to: StepStatus, event: string) =>
+      STEP_TRANSITIONS.filter((t) => t.to === to && t.event === event)
+        .map((t) => t.from)
+        .sort();
     expect(into('cancelled', 'step.cancelled')).toEqual(StepStatus.options.filter((s) => !isTerminalStep(s)).sort());
     expect(into('blocked', 'step.blocked')).toEqual(['approved', 'awaiting_approval', 'changes_requested']);
     // only approved steps are handed out; executing ends in completed, failed, or a retry
@@ -116,4 +107,3 @@ describe('an undeclared move is a bug: it throws IllegalTransition and changes n
     expect(() => new Draft(cancelled, env.ctx('agent')).moveTask('completed')).toThrow(IllegalTransition);
   });
 });
-

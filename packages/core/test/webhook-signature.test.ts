@@ -13,18 +13,22 @@ async function hmacHex(key: string, message: string): Promise<string> {
 describe('webhook signatures', () => {
   it('a new secret signs deliveries that the standardwebhooks library verifies, for any JSON body', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'), fc.integer({ min: 1_600_000_000_000, max: 2_000_000_000_000 }), async (body, at) => {
-        const secret = newWebhookSecret();
-        const h = await webhookSignatureHeaders(secret, { id: 'msg_1', timestampMs: at, body });
-        expect(h['webhook-timestamp']).toBe(String(Math.floor(at / 1000)));
-        const wh = new StandardWebhook(secret);
-        // The library checks the timestamp against its clock: sign "now" for it.
-        const now = await webhookSignatureHeaders(secret, { id: 'msg_1', timestampMs: Date.now(), body });
-        expect(() => wh.verify(body, { 'webhook-id': 'msg_1', 'webhook-timestamp': now['webhook-timestamp']!, 'webhook-signature': now['webhook-signature']! })).not.toThrow();
-        expect(await verifyStandardWebhook(secret, h, body, at)).toBe(true);
-        expect(await verifyStandardWebhook(secret, h, `${body}x`, at)).toBe(false);
-        expect(await verifyStandardWebhook(secret, h, body, at + 301_000)).toBe(false);
-      }),
+      fc.asyncProperty(
+        fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'),
+        fc.integer({ min: 1_600_000_000_000, max: 2_000_000_000_000 }),
+        async (body, at) => {
+          const secret = newWebhookSecret();
+          const h = await webhookSignatureHeaders(secret, { id: 'msg_1', timestampMs: at, body });
+          expect(h['webhook-timestamp']).toBe(String(Math.floor(at / 1000)));
+          const wh = new StandardWebhook(secret);
+          // The library checks the timestamp against its clock: sign "now" for it.
+          const now = await webhookSignatureHeaders(secret, { id: 'msg_1', timestampMs: Date.now(), body });
+          expect(() => wh.verify(body, { 'webhook-id': 'msg_1', 'webhook-timestamp': now['webhook-timestamp']!, 'webhook-signature': now['webhook-signature']! })).not.toThrow();
+          expect(await verifyStandardWebhook(secret, h, body, at)).toBe(true);
+          expect(await verifyStandardWebhook(secret, h, `${body}x`, at)).toBe(false);
+          expect(await verifyStandardWebhook(secret, h, body, at + 301_000)).toBe(false);
+        },
+      ),
       { numRuns: 30 },
     );
   });

@@ -13,23 +13,81 @@ const allowedLocally = (url: string) => checkWebhookTarget(url, { allowPrivate: 
 describe('checkWebhookTarget', () => {
   const PRIVATE = [
     // loopback, in the spellings the URL parser normalises
-    'http://127.0.0.1/hook', 'http://127.1/', 'http://2130706433/', 'http://0x7f.1/', 'http://0x7f000001/', 'http://017700000001/',
-    'http://0177.0.0.1/', 'http://127.0.0.1./', 'http://127.0.0.1%2e/', 'http://１２７.０.０.１/', 'http://127.255.255.254:8080/x',
+    'http://127.0.0.1/hook',
+    'http://127.1/',
+    'http://2130706433/',
+    'http://0x7f.1/',
+    'http://0x7f000001/',
+    'http://017700000001/',
+    'http://0177.0.0.1/',
+    'http://127.0.0.1./',
+    'http://127.0.0.1%2e/',
+    'http://１２７.０.０.１/',
+    'http://127.255.255.254:8080/x',
     // private, CGNAT, link-local (metadata), unspecified, broadcast, multicast, reserved
-    'http://10.0.0.1/', 'http://172.16.5.4/', 'http://172.31.255.255/', 'http://192.168.1.1/', 'http://100.64.0.1/', 'http://100.127.255.254/',
-    'http://169.254.169.254/latest/meta-data/', 'http://0.0.0.0/', 'http://0/', 'http://255.255.255.255/', 'http://224.0.0.1/', 'http://239.1.2.3/',
-    'http://192.0.2.10/', 'http://198.18.0.1/', 'http://198.51.100.7/', 'http://203.0.113.9/', 'http://240.0.0.1/', 'http://192.0.0.8/',
+    'http://10.0.0.1/',
+    'http://172.16.5.4/',
+    'http://172.31.255.255/',
+    'http://192.168.1.1/',
+    'http://100.64.0.1/',
+    'http://100.127.255.254/',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://0.0.0.0/',
+    'http://0/',
+    'http://255.255.255.255/',
+    'http://224.0.0.1/',
+    'http://239.1.2.3/',
+    'http://192.0.2.10/',
+    'http://198.18.0.1/',
+    'http://198.51.100.7/',
+    'http://203.0.113.9/',
+    'http://240.0.0.1/',
+    'http://192.0.0.8/',
     // IPv6: loopback, unspecified, link-local, unique-local, multicast, mapped and compatible IPv4, NAT64, 6to4, Teredo, documentation
-    'http://[::1]/', 'http://[0:0:0:0:0:0:0:1]/', 'http://[::]/', 'http://[fe80::1]/', 'http://[fc00::1]/', 'http://[fd12:3456::1]/', 'http://[ff02::1]/',
-    'http://[::ffff:127.0.0.1]/', 'http://[::ffff:7f00:1]/', 'http://[::ffff:8.8.8.8]/', 'http://[::127.0.0.1]/', 'http://[::8.8.8.8]/', 'http://[64:ff9b::a00:1]/',
-    'http://[2002:7f00:1::]/', 'http://[2001:0:4136:e378::1]/', 'http://[2001:db8::1]/', 'http://[100::1]/', 'http://[fec0::1]/',
+    'http://[::1]/',
+    'http://[0:0:0:0:0:0:0:1]/',
+    'http://[::]/',
+    'http://[fe80::1]/',
+    'http://[fc00::1]/',
+    'http://[fd12:3456::1]/',
+    'http://[ff02::1]/',
+    'http://[::ffff:127.0.0.1]/',
+    'http://[::ffff:7f00:1]/',
+    'http://[::ffff:8.8.8.8]/',
+    'http://[::127.0.0.1]/',
+    'http://[::8.8.8.8]/',
+    'http://[64:ff9b::a00:1]/',
+    'http://[2002:7f00:1::]/',
+    'http://[2001:0:4136:e378::1]/',
+    'http://[2001:db8::1]/',
+    'http://[100::1]/',
+    'http://[fec0::1]/',
     // names only a local resolver answers
-    'http://localhost/', 'http://LOCALHOST:3000/', 'http://localhost./', 'http://localhost%2e/', 'http://ⓛocalhost/', 'http://%6c%6fcalhost/',
-    'http://api.localhost/', 'http://printer.local/', 'http://metadata.google.internal/computeMetadata/v1/', 'http://box.lan/', 'http://nas.home.arpa/',
-    'http://1.0.0.127.in-addr.arpa/', 'http://intranet/', 'http://metadata/', 'http://server.localdomain/', 'http://svc.corp/', 'http://a.test/', 'http://x.invalid/',
+    'http://localhost/',
+    'http://LOCALHOST:3000/',
+    'http://localhost./',
+    'http://localhost%2e/',
+    'http://ⓛocalhost/',
+    'http://%6c%6fcalhost/',
+    'http://api.localhost/',
+    'http://printer.local/',
+    'http://metadata.google.internal/computeMetadata/v1/',
+    'http://box.lan/',
+    'http://nas.home.arpa/',
+    'http://1.0.0.127.in-addr.arpa/',
+    'http://intranet/',
+    'http://metadata/',
+    'http://server.localdomain/',
+    'http://svc.corp/',
+    'http://a.test/',
+    'http://x.invalid/',
     'http://host.internal./',
     // a host ending in a number after two trailing dots is no IPv4 address to the URL parser, but a resolver may read it as one
-    'http://127.0.0.1../', 'http://10.0.0.1.../', 'http://169.254.169.254../', 'http://0x7f.0.0.1../', 'http://2130706433../',
+    'http://127.0.0.1../',
+    'http://10.0.0.1.../',
+    'http://169.254.169.254../',
+    'http://0x7f.0.0.1../',
+    'http://2130706433../',
   ];
 
   it.each(PRIVATE)('refuses %s', (url) => {
@@ -41,8 +99,17 @@ describe('checkWebhookTarget', () => {
   });
 
   it.each([
-    'https://hooks.slack.com/services/T0/B0/X', 'https://example.com/hook', 'http://example.com:8080/x?y=1', 'https://8.8.8.8/', 'http://1.1.1.1/',
-    'http://134744072/', 'http://[2606:4700:4700::1111]/', 'https://xn--bcher-kva.example/', 'https://hooks.example.com./', 'http://172.32.0.1/', 'http://100.128.0.1/',
+    'https://hooks.slack.com/services/T0/B0/X',
+    'https://example.com/hook',
+    'http://example.com:8080/x?y=1',
+    'https://8.8.8.8/',
+    'http://1.1.1.1/',
+    'http://134744072/',
+    'http://[2606:4700:4700::1111]/',
+    'https://xn--bcher-kva.example/',
+    'https://hooks.example.com./',
+    'http://172.32.0.1/',
+    'http://100.128.0.1/',
   ])('allows the public target %s', (url) => {
     expect(refused(url)).toMatchObject({ ok: true });
   });
@@ -91,9 +158,12 @@ describe('checkWebhookTarget', () => {
 
   it('refuses every spelling of every non-public IPv4 address', () => {
     fc.assert(
-      fc.property(octets.filter((o) => !isUnicast(o)), (o) => {
-        for (const host of spellings(o)) expect(refused(`http://${host}/`).ok, host).toBe(false);
-      }),
+      fc.property(
+        octets.filter((o) => !isUnicast(o)),
+        (o) => {
+          for (const host of spellings(o)) expect(refused(`http://${host}/`).ok, host).toBe(false);
+        },
+      ),
       { numRuns: 500 },
     );
   });

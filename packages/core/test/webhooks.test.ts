@@ -25,17 +25,27 @@ describe('webhookEventOf', () => {
   });
 
   it('writes a readable line', () => {
-    expect(webhookText('acme', 'approval.decided', { type: 'step.rejected', taskId: 't1', stepId: 's1', data: { ...asked, to: 'rejected', by: 'alice', feedback: 'no' } }))
-      .toBe('[acme] task t1 step s1: rejected by alice — no');
-    expect(webhookText('acme', 'approval.decided', { type: 'step.approved', taskId: 't1', stepId: 's1', data: { ...asked, to: 'approved', by: ['alice', 'bob'] } }))
-      .toBe('[acme] task t1 step s1: approved by alice, bob');
-    expect(webhookText('acme', 'approval.requested', { type: 'approval.requested', taskId: 't1', stepId: 's1', data: { from: 'changes_requested', to: 'awaiting_approval', revision: 3, approvalId: 'a' } }))
-      .toBe('[acme] task t1 step s1: approval requested (revision 3)');
+    expect(webhookText('acme', 'approval.decided', { type: 'step.rejected', taskId: 't1', stepId: 's1', data: { ...asked, to: 'rejected', by: 'alice', feedback: 'no' } })).toBe(
+      '[acme] task t1 step s1: rejected by alice — no',
+    );
+    expect(webhookText('acme', 'approval.decided', { type: 'step.approved', taskId: 't1', stepId: 's1', data: { ...asked, to: 'approved', by: ['alice', 'bob'] } })).toBe(
+      '[acme] task t1 step s1: approved by alice, bob',
+    );
+    expect(
+      webhookText('acme', 'approval.requested', { type: 'approval.requested', taskId: 't1', stepId: 's1', data: { from: 'changes_requested', to: 'awaiting_approval', revision: 3, approvalId: 'a' } }),
+    ).toBe('[acme] task t1 step s1: approval requested (revision 3)');
     const risk = { level: 'high', reason: '`npm publish` publishes to the npm registry', source: 'default' } as const;
-    expect(webhookText('acme', 'approval.requested', { type: 'approval.requested', taskId: 't1', stepId: 's1', data: { ...asked, from: 'awaiting_approval', to: 'awaiting_approval', approvalId: 'a', risk } }))
-      .toBe('[acme] task t1 step s1: approval requested (revision 1), high risk: `npm publish` publishes to the npm registry');
-    expect(webhookText('acme', 'approval.expired', { type: 'approval.expired', taskId: 't1', stepId: 's1', data: { ...asked, to: 'skipped', defaultOnTimeout: 'skip' } }))
-      .toBe('[acme] task t1 step s1: approval expired, skip applied');
+    expect(
+      webhookText('acme', 'approval.requested', {
+        type: 'approval.requested',
+        taskId: 't1',
+        stepId: 's1',
+        data: { ...asked, from: 'awaiting_approval', to: 'awaiting_approval', approvalId: 'a', risk },
+      }),
+    ).toBe('[acme] task t1 step s1: approval requested (revision 1), high risk: `npm publish` publishes to the npm registry');
+    expect(webhookText('acme', 'approval.expired', { type: 'approval.expired', taskId: 't1', stepId: 's1', data: { ...asked, to: 'skipped', defaultOnTimeout: 'skip' } })).toBe(
+      '[acme] task t1 step s1: approval expired, skip applied',
+    );
     expect(webhookText('acme', 'task.finished', { type: 'task.finished', taskId: 't1', data: { status: 'failed' } })).toBe('[acme] task t1: task finished, failed');
   });
 });

@@ -7,8 +7,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_POLICY, DEFAULT_RATE_LIMITS, emptyWorkspaceState, executeWorkspace, idempotencySlot, IDEMPOTENCY_WINDOW_MS, WEBHOOK_MAX_ATTEMPTS, ZERO_USAGE,
-  type Event, type WebhookEvent, type WorkspaceCommand, type WorkspaceEnv, type WorkspaceState,
+  DEFAULT_POLICY,
+  DEFAULT_RATE_LIMITS,
+  emptyWorkspaceState,
+  executeWorkspace,
+  idempotencySlot,
+  IDEMPOTENCY_WINDOW_MS,
+  WEBHOOK_MAX_ATTEMPTS,
+  ZERO_USAGE,
+  type Event,
+  type WebhookEvent,
+  type WorkspaceCommand,
+  type WorkspaceEnv,
+  type WorkspaceState,
 } from '../src/index.ts';
 
 const ids = ['a', 'b', 'c', 'd'];
@@ -26,8 +37,7 @@ const outcomeArb = fc.oneof(
   fc.constant({ error: 'timeout' }),
   fc.constant({ error: 'refused target: private address', refused: true as const }),
 );
-const approvalEvent = (seq: number): Event =>
-  ({ seq, type: 'approval.requested', taskId: 't', stepId: 's', approvalId: 'ap', actor: 'x', at: 0, hash: 'h', data: {} }) as unknown as Event;
+const approvalEvent = (seq: number): Event => ({ seq, type: 'approval.requested', taskId: 't', stepId: 's', approvalId: 'ap', actor: 'x', at: 0, hash: 'h', data: {} }) as unknown as Event;
 
 const cmdArb: fc.Arbitrary<WorkspaceCommand> = fc.oneof(
   fc.record({ type: fc.constant('key.create' as const), id: idArb, principal: principalArb, role: roleArb, secretHash: fc.constant('h') }),
@@ -38,12 +48,22 @@ const cmdArb: fc.Arbitrary<WorkspaceCommand> = fc.oneof(
   fc.record({ type: fc.constant('usage.add' as const), delta: usageArb }),
   fc.record({ type: fc.constant('rate.take' as const), keyId: idArb }),
   fc.record({
-    type: fc.constant('webhook.create' as const), id: idArb, url: fc.constantFrom('https://example.com/hook', 'http://127.0.0.1/x', 'https://hooks.example.org/a/b'),
-    events: fc.constant<WebhookEvent[]>(['approval.requested']), format: fc.constantFrom('json' as const, 'slack' as const), sealedSecret: fc.constant('sealed'),
+    type: fc.constant('webhook.create' as const),
+    id: idArb,
+    url: fc.constantFrom('https://example.com/hook', 'http://127.0.0.1/x', 'https://hooks.example.org/a/b'),
+    events: fc.constant<WebhookEvent[]>(['approval.requested']),
+    format: fc.constantFrom('json' as const, 'slack' as const),
+    sealedSecret: fc.constant('sealed'),
   }),
   fc.record({ type: fc.constant('webhook.delete' as const), id: idArb }),
   fc.record({ type: fc.constant('deliveries.enqueue' as const), events: fc.nat(50).map((n) => [approvalEvent(n + 1)]) }),
-  fc.record({ type: fc.constant('delivery.attempted' as const), id: fc.nat(20).map((n) => `d${n}`), outcome: outcomeArb, retryBaseMs: fc.constant(1000), random: fc.double({ min: 0, max: 0.999, noNaN: true }) }),
+  fc.record({
+    type: fc.constant('delivery.attempted' as const),
+    id: fc.nat(20).map((n) => `d${n}`),
+    outcome: outcomeArb,
+    retryBaseMs: fc.constant(1000),
+    random: fc.double({ min: 0, max: 0.999, noNaN: true }),
+  }),
   fc.record({ type: fc.constant('idempotency.check' as const), principal: principalArb, key: idArb, requestHash: fc.constantFrom('r1', 'r2') }),
   fc.record({ type: fc.constant('idempotency.remember' as const), principal: principalArb, key: idArb, requestHash: fc.constantFrom('r1', 'r2'), value: fc.constant({ done: true }) }),
 );
@@ -92,7 +112,8 @@ describe('workspace aggregate properties', () => {
           // The policy version moves by one, on policy.set only, with its event.
           expect(next.settings.policyVersion).toBe(before.settings.policyVersion + (cmd.type === 'policy.set' ? 1 : 0));
           if (cmd.type === 'policy.set') expect(r.value.events).toEqual([{ type: 'policy.set', data: { version: next.settings.policyVersion, policy: cmd.policy } }]);
-          if (cmd.type === 'usage.add') usage = { inputTokens: usage.inputTokens + cmd.delta.inputTokens, outputTokens: usage.outputTokens + cmd.delta.outputTokens, costUsd: usage.costUsd + cmd.delta.costUsd };
+          if (cmd.type === 'usage.add')
+            usage = { inputTokens: usage.inputTokens + cmd.delta.inputTokens, outputTokens: usage.outputTokens + cmd.delta.outputTokens, costUsd: usage.costUsd + cmd.delta.costUsd };
           expect(next.settings.usage.inputTokens).toBe(usage.inputTokens);
           expect(next.settings.usage.outputTokens).toBe(usage.outputTokens);
           // Webhooks never point at a private target here (allowPrivateTargets is false).
@@ -160,7 +181,9 @@ describe('workspace aggregate properties', () => {
     const secret = { field: 'key', value: 'gl_ws_SECRET', sealed: 'box', hidden: ['SECRET'] };
     const r = executeWorkspace(start(), { type: 'idempotency.remember', principal: 'p', key: 'k', requestHash: 'h', value: { key: 'gl_ws_SECRET', id: 'k1' }, secret }, env);
     expect(r.ok && r.value.state.idempotency[idempotencySlot('p', 'k')]).toEqual({ requestHash: 'h', response: '{"id":"k1"}', sealed: { field: 'key', box: 'box' }, createdAt: 0 });
-    expect(() => executeWorkspace(start(), { type: 'idempotency.remember', principal: 'p', key: 'k', requestHash: 'h', value: { key: 'gl_ws_SECRET', note: 'SECRET' }, secret }, env)).toThrow(/secret/);
+    expect(() => executeWorkspace(start(), { type: 'idempotency.remember', principal: 'p', key: 'k', requestHash: 'h', value: { key: 'gl_ws_SECRET', note: 'SECRET' }, secret }, env)).toThrow(
+      /secret/,
+    );
   });
 
   it('refuses to revoke the last live admin key, and revokes any other once', () => {

@@ -26,8 +26,10 @@ export async function* exportAudit(api: Api, opts: AuditExportOptions = {}): Asy
   for (;;) {
     opts.signal?.throwIfAborted();
     const page = await api.audit.export.query({
-      after, format: opts.format ?? 'ndjson',
-      ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+      after,
+      format: opts.format ?? 'ndjson',
+      ...(opts.before !== undefined ? { before: opts.before } : {}),
+      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
     });
     yield page;
     if (page.nextAfter === undefined) return;

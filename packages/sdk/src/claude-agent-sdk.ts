@@ -116,7 +116,13 @@ export function greenlightCanUseTool(client: GreenlightClient, opts: GreenlightC
 
   /** End the run's task (it takes no more steps); call when the query ends. */
   const close = async (): Promise<void> => {
-    const task = await client.plan({ title: `Claude Agent SDK session ${opts.session}`.slice(0, 200), steps: [], open: true, session, metadata: { source: 'claude-agent-sdk', session, ...(opts.cwd ? { cwd: opts.cwd } : {}) } });
+    const task = await client.plan({
+      title: `Claude Agent SDK session ${opts.session}`.slice(0, 200),
+      steps: [],
+      open: true,
+      session,
+      metadata: { source: 'claude-agent-sdk', session, ...(opts.cwd ? { cwd: opts.cwd } : {}) },
+    });
     await client.tasks.close.mutate({ taskId: task.id });
   };
 

@@ -41,12 +41,10 @@ const ABSENT: ReadonlySet<string> = new Set(['then', 'catch', 'finally', 'toJSON
  * util.inspect.custom ...), a probe above, or a name every function or object has
  * (toString, valueOf, constructor, call, bind ...), which keeps its usual meaning.
  */
-export const isReserved = (prop: string | symbol): boolean =>
-  typeof prop === 'symbol' || ABSENT.has(prop) || prop in Object.prototype || prop in Function.prototype;
+export const isReserved = (prop: string | symbol): boolean => typeof prop === 'symbol' || ABSENT.has(prop) || prop in Object.prototype || prop in Function.prototype;
 
 /** A reserved name's answer on `target`: absent for the probes, the inherited value otherwise. */
-export const reservedValue = (target: object, prop: string | symbol): unknown =>
-  typeof prop === 'string' && ABSENT.has(prop) ? undefined : Reflect.get(target, prop);
+export const reservedValue = (target: object, prop: string | symbol): unknown => (typeof prop === 'string' && ABSENT.has(prop) ? undefined : Reflect.get(target, prop));
 
 /** The last part of a procedure call's path: `client.tasks.get.query(...)`. */
 const CALLS: ReadonlySet<string> = new Set(['query', 'mutate']);

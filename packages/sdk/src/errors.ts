@@ -2,8 +2,18 @@
 import { TRPCClientError } from '@trpc/client';
 
 export type ErrorCode =
-  | 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE' | 'TOO_MANY_REQUESTS'
-  | 'INTERNAL_SERVER_ERROR' | 'TIMEOUT' | 'CLIENT_CLOSED_REQUEST' | 'NETWORK_ERROR' | (string & {});
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'TOO_MANY_REQUESTS'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'TIMEOUT'
+  | 'CLIENT_CLOSED_REQUEST'
+  | 'NETWORK_ERROR'
+  | (string & {});
 
 export type ErrorIssue = { path: (string | number)[]; message: string };
 

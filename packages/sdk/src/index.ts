@@ -21,7 +21,14 @@ export { HandlerError, type HandlerContext, type HandlerResult, type Handlers, t
 export type * from '@greenlight/core';
 /** Facts derived from the domain, from the same functions the server and the page use: no client recounts them. */
 export {
-  approvalProgress, claimableSteps, countsAsApproval, decisionPeople, decisionRefusal, isClaimable, mayApprove, statusLabel,
+  approvalProgress,
+  claimableSteps,
+  countsAsApproval,
+  decisionPeople,
+  decisionRefusal,
+  isClaimable,
+  mayApprove,
+  statusLabel,
 } from '@greenlight/core';
 
 export type GreenlightClient = Api & {

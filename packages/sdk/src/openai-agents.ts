@@ -90,7 +90,12 @@ export function greenlight(opts: AgentsApprovalOptions) {
       // Refused as the tool's output, so the model reads why and the run goes on (a throw here would end the run).
       if (!callId || !claimed) return new ToolCallRefused(`call ${callId ?? '(no id)'} to ${t.name} was not approved through Greenlight in this run`).message;
       held.delete(callId); // taken once: a second invoke of the same call finds nothing
-      return runClaimed(client, claimed, (signal) => t.invoke(runContext, JSON.stringify(claimedInput(claimed) ?? {}), { ...details, signal: details?.signal ? AbortSignal.any([signal, details.signal]) : signal }), { leaseSeconds });
+      return runClaimed(
+        client,
+        claimed,
+        (signal) => t.invoke(runContext, JSON.stringify(claimedInput(claimed) ?? {}), { ...details, signal: details?.signal ? AbortSignal.any([signal, details.signal]) : signal }),
+        { leaseSeconds },
+      );
     };
     wrappedNames.add(t.name);
     return { ...t, needsApproval: async () => true, invoke };
@@ -102,7 +107,14 @@ export function greenlight(opts: AgentsApprovalOptions) {
     if (items.length === 0) throw new GreenlightError('the run has no interruptions to review', { code: 'BAD_REQUEST' });
     const calls = items.map(callOf);
     const steps = await Promise.all(calls.map((c) => toolStep(c, 'openai-agents', opts.describe?.(c))));
-    const batch = (await sha256Hex(calls.map((c) => c.callId).sort().join('\n'))).slice(0, 32);
+    const batch = (
+      await sha256Hex(
+        calls
+          .map((c) => c.callId)
+          .sort()
+          .join('\n'),
+      )
+    ).slice(0, 32);
     const agentName = items[0]?.agent.name ?? 'agent';
     const r = await propose(client, {
       session: await sessionName('openai-agents', session),

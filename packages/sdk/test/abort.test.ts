@@ -52,16 +52,25 @@ async function leftTimers(fn: () => Promise<unknown>): Promise<number> {
 
 /** The error `p` rejects with (fails if it resolves). */
 async function rejection(p: Promise<unknown>): Promise<GreenlightError> {
-  const err = await within(1_000, p.then(() => new Error('resolved, expected a rejection'), (e: unknown) => e));
+  const err = await within(
+    1_000,
+    p.then(
+      () => new Error('resolved, expected a rejection'),
+      (e: unknown) => e,
+    ),
+  );
   expect(err).toBeInstanceOf(GreenlightError);
   return err as GreenlightError;
 }
 
 /** Wait until the server has seen `n` requests (the call is now hanging on it). */
 async function hanging(n = 1): Promise<void> {
-  await within(2_000, (async () => {
-    while (server.requests.length < n) await new Promise((r) => setTimeout(r, 5));
-  })());
+  await within(
+    2_000,
+    (async () => {
+      while (server.requests.length < n) await new Promise((r) => setTimeout(r, 5));
+    })(),
+  );
 }
 
 describe('an already-aborted signal ends every wait at once, with no request', () => {
@@ -80,9 +89,12 @@ describe('an already-aborted signal ends every wait at once, with no request', (
 
   it('watch ends with no event', async () => {
     const seen: unknown[] = [];
-    await within(1_000, (async () => {
-      for await (const e of client().watch({ signal: AbortSignal.abort() })) seen.push(e);
-    })());
+    await within(
+      1_000,
+      (async () => {
+        for await (const e of client().watch({ signal: AbortSignal.abort() })) seen.push(e);
+      })(),
+    );
     expect(seen).toEqual([]);
     expect(server.requests).toEqual([]);
   });
@@ -135,7 +147,7 @@ describe('an abort while a request hangs ends the wait at once', () => {
 });
 
 describe('timeouts', () => {
-  it('a timeout past setTimeout\'s limit (24.8 days) is not cut short to nothing', async () => {
+  it("a timeout past setTimeout's limit (24.8 days) is not cut short to nothing", async () => {
     const ctrl = new AbortController();
     const waiting = client().waitForDecision('step-1', { signal: ctrl.signal, timeoutMs: 3e9 });
     await hanging();

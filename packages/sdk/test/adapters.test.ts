@@ -16,20 +16,50 @@ import { answerFor, readInterrupt, resumeValue, type ActionRequest, type Allowed
 
 function step(over: Partial<Step>): Step {
   return {
-    id: 's1', taskId: 't1', key: 'k', index: 0, kind: 'custom', title: 'send_email', params: { tool: 'send_email', input: { to: 'a' } },
-    paramsHash: 'a'.repeat(64), revision: 1, dependsOn: [], status: 'awaiting_approval', idempotent: false,
-    policy: { action: 'ask' }, approvals: [], attempt: 0, history: [], updatedAt: 0, ...over,
+    id: 's1',
+    taskId: 't1',
+    key: 'k',
+    index: 0,
+    kind: 'custom',
+    title: 'send_email',
+    params: { tool: 'send_email', input: { to: 'a' } },
+    paramsHash: 'a'.repeat(64),
+    revision: 1,
+    dependsOn: [],
+    status: 'awaiting_approval',
+    idempotent: false,
+    policy: { action: 'ask' },
+    approvals: [],
+    attempt: 0,
+    history: [],
+    updatedAt: 0,
+    ...over,
   } as Step;
 }
 
 describe('verdictOf and reasonOf', () => {
   it('reads approved, modified, rejected, policy-denied, answered and pending steps', () => {
-    expect(verdictOf(step({ status: 'awaiting_approval', approval: { id: 'ap1', requestedAt: 0, requiredApprovals: 1, defaultOnTimeout: 'reject' } }))).toMatchObject({ kind: 'pending', approvalId: 'ap1' });
-    expect(verdictOf(step({ status: 'approved', decision: { decision: 'approve', by: ['alice'], at: 0 } }))).toMatchObject({ kind: 'approved', modified: false, input: { to: 'a' }, reason: 'approved by alice' });
-    expect(verdictOf(step({ status: 'approved', params: { tool: 'send_email', input: { to: 'b' } }, decision: { decision: 'modify', by: ['bob'], at: 0 } }))).toMatchObject({ kind: 'approved', modified: true, input: { to: 'b' } });
+    expect(verdictOf(step({ status: 'awaiting_approval', approval: { id: 'ap1', requestedAt: 0, requiredApprovals: 1, defaultOnTimeout: 'reject' } }))).toMatchObject({
+      kind: 'pending',
+      approvalId: 'ap1',
+    });
+    expect(verdictOf(step({ status: 'approved', decision: { decision: 'approve', by: ['alice'], at: 0 } }))).toMatchObject({
+      kind: 'approved',
+      modified: false,
+      input: { to: 'a' },
+      reason: 'approved by alice',
+    });
+    expect(verdictOf(step({ status: 'approved', params: { tool: 'send_email', input: { to: 'b' } }, decision: { decision: 'modify', by: ['bob'], at: 0 } }))).toMatchObject({
+      kind: 'approved',
+      modified: true,
+      input: { to: 'b' },
+    });
     expect(verdictOf(step({ status: 'rejected', decision: { decision: 'reject', by: ['alice'], at: 0, feedback: 'no' } }))).toMatchObject({ kind: 'denied', reason: 'rejected by alice: no' });
     expect(reasonOf(step({ status: 'rejected', decision: { decision: 'policy', by: ['policy:no-drops'], at: 0, rule: 'no-drops', reason: 'never' } }))).toBe('denied by policy rule no-drops: never');
-    expect(verdictOf(step({ kind: 'clarify', params: { questions: ['q'] }, status: 'completed', decision: { decision: 'answer', by: ['alice'], at: 0, answer: 'eu' } }))).toMatchObject({ kind: 'answered', answer: 'eu' });
+    expect(verdictOf(step({ kind: 'clarify', params: { questions: ['q'] }, status: 'completed', decision: { decision: 'answer', by: ['alice'], at: 0, answer: 'eu' } }))).toMatchObject({
+      kind: 'answered',
+      answer: 'eu',
+    });
   });
 
   it('never reads a step already handed out, or any other state, as approved', () => {
@@ -75,7 +105,10 @@ describe('boundedOutput', () => {
 describe('readInterrupt', () => {
   it('reads the HITL middleware request, with its review configs', () => {
     const read = readInterrupt({
-      actionRequests: [{ name: 'write_file', arguments: { path: 'a' }, description: 'write' }, { name: 'other', arguments: {} }],
+      actionRequests: [
+        { name: 'write_file', arguments: { path: 'a' }, description: 'write' },
+        { name: 'other', arguments: {} },
+      ],
       reviewConfigs: [{ actionName: 'write_file', allowedDecisions: ['approve', 'reject'] }],
     });
     expect(read).toMatchObject({ shape: 'hitl', argsField: 'arguments' });
@@ -111,8 +144,24 @@ describe('answerFor and resumeValue', () => {
   });
 
   it('puts answers in each shape: HITL decisions with the request arguments field, HumanResponses', () => {
-    const hitl = readInterrupt({ actionRequests: [{ name: 'w', args: {} }, { name: 'w', args: {} }], reviewConfigs: [] })!;
-    expect(resumeValue(hitl, [{ type: 'edit', args: { x: 1 } }, { type: 'reject', message: 'm' }])).toEqual({ decisions: [{ type: 'edit', editedAction: { name: 'w', args: { x: 1 } } }, { type: 'reject', message: 'm' }] });
+    const hitl = readInterrupt({
+      actionRequests: [
+        { name: 'w', args: {} },
+        { name: 'w', args: {} },
+      ],
+      reviewConfigs: [],
+    })!;
+    expect(
+      resumeValue(hitl, [
+        { type: 'edit', args: { x: 1 } },
+        { type: 'reject', message: 'm' },
+      ]),
+    ).toEqual({
+      decisions: [
+        { type: 'edit', editedAction: { name: 'w', args: { x: 1 } } },
+        { type: 'reject', message: 'm' },
+      ],
+    });
     const human = readInterrupt([{ action_request: { action: 'rm', args: {} }, config: { allow_accept: true, allow_edit: true, allow_respond: false, allow_ignore: true } }])!;
     expect(resumeValue(human, [{ type: 'reject', message: 'no' }])).toEqual([{ type: 'ignore', args: null }]);
     const mute = readInterrupt({ action_request: { action: 'rm', args: {} }, config: { allow_accept: true, allow_edit: false, allow_respond: false, allow_ignore: false } })!;

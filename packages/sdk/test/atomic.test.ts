@@ -51,9 +51,9 @@ describe('writeChecked', () => {
     const file = join(root, 'new.txt');
     const seen = await readSnapshot(file, 'new.txt');
     expect(seen).toBeUndefined();
-    await writeFile(file, 'someone else\'s\n');
+    await writeFile(file, "someone else's\n");
     expect(await codeOf(writeChecked(file, 'new.txt', seen, b('approved\n')))).toBe('stale_base');
-    expect(await readFile(file, 'utf8')).toBe('someone else\'s\n');
+    expect(await readFile(file, 'utf8')).toBe("someone else's\n");
     expect(await readdir(root)).toEqual(['new.txt']);
   });
 
@@ -92,7 +92,11 @@ describe('removeChecked', () => {
     await writeFile(file, 'not what was approved\n');
     const { ino } = await stat(file);
     const refused = new Error('no');
-    await expect(removeChecked(file, 'old.txt', () => { throw refused; })).rejects.toBe(refused);
+    await expect(
+      removeChecked(file, 'old.txt', () => {
+        throw refused;
+      }),
+    ).rejects.toBe(refused);
     expect((await stat(file)).ino).toBe(ino);
     expect(await readFile(file, 'utf8')).toBe('not what was approved\n');
     expect(await readdir(root)).toEqual(['old.txt']);

@@ -97,10 +97,12 @@ describe('a server that is not there', () => {
   it('says why in the NETWORK_ERROR (connect ECONNREFUSED and the address), not only "fetch failed"', async () => {
     const gone = await startHttpServer('unauthorized');
     await gone.close(); // its port now refuses connections
-    const err = await createClient({ url: gone.url, key: 'gl_test_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }).tasks.list.query({}).then(
-      () => undefined,
-      (e: unknown) => e as GreenlightError,
-    );
+    const err = await createClient({ url: gone.url, key: 'gl_test_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' })
+      .tasks.list.query({})
+      .then(
+        () => undefined,
+        (e: unknown) => e as GreenlightError,
+      );
     expect(err?.code).toBe('NETWORK_ERROR');
     expect(err?.message).toMatch(/^no Greenlight answer from http:\/\/127\.0\.0\.1:\d+\/trpc\/tasks\.list: fetch failed: .*ECONNREFUSED .*127\.0\.0\.1:\d+/);
   });

@@ -179,24 +179,32 @@ describe('exact bytes on disk', () => {
 
   it('property: on disk, the file becomes exactly the edited bytes, or is left untouched with a code', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom<Encoding>('utf8', 'latin1').chain((enc) => fc.tuple(fileArb(enc), editsArb(enc), fc.boolean())), fc.context(), async ([file, edits, toggle], log) => {
-        const before = bytesOf(file);
-        const expected = bytesOf(edited(file, edits, toggle));
-        if (before.equals(expected)) return;
-        const view = isUtf8(before) ? 'utf8' : 'latin1';
-        const patch = createPatch('f.txt', before.toString(view), expected.toString(view));
-        log.log(JSON.stringify({ before: before.toString('hex'), patch }));
-        const path = join(root, 'f.txt');
-        await writeFile(path, before);
-        const ascii = !/[^\x00-\x7f]/.test(parsePatch(patch)[0]!.hunks.flatMap((h) => h.lines).join(''));
-        if (view === 'utf8' || ascii) {
-          await edit({ path: 'f.txt', patch }, await sha256File(path));
-          expect((await readFile(path)).equals(expected)).toBe(true);
-        } else {
-          expect(await codeOf(edit({ path: 'f.txt', patch }))).toBe('unsafe_encoding');
-          expect((await readFile(path)).equals(before)).toBe(true);
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom<Encoding>('utf8', 'latin1').chain((enc) => fc.tuple(fileArb(enc), editsArb(enc), fc.boolean())),
+        fc.context(),
+        async ([file, edits, toggle], log) => {
+          const before = bytesOf(file);
+          const expected = bytesOf(edited(file, edits, toggle));
+          if (before.equals(expected)) return;
+          const view = isUtf8(before) ? 'utf8' : 'latin1';
+          const patch = createPatch('f.txt', before.toString(view), expected.toString(view));
+          log.log(JSON.stringify({ before: before.toString('hex'), patch }));
+          const path = join(root, 'f.txt');
+          await writeFile(path, before);
+          const ascii = !/[^\x00-\x7f]/.test(
+            parsePatch(patch)[0]!
+              .hunks.flatMap((h) => h.lines)
+              .join(''),
+          );
+          if (view === 'utf8' || ascii) {
+            await edit({ path: 'f.txt', patch }, await sha256File(path));
+            expect((await readFile(path)).equals(expected)).toBe(true);
+          } else {
+            expect(await codeOf(edit({ path: 'f.txt', patch }))).toBe('unsafe_encoding');
+            expect((await readFile(path)).equals(before)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });

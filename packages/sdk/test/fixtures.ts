@@ -4,8 +4,19 @@ import type { HandlerContext } from '../src/run.ts';
 
 export function claimed(kind: StepKind, params: Record<string, unknown>, extra: Partial<ClaimedStep> = {}): ClaimedStep {
   return {
-    taskId: 'task-1', stepId: 'step-1', key: 'step', kind, title: kind, params, paramsHash: 'f'.repeat(64),
-    revision: 1, attempt: 1, idempotent: false, leaseId: 'lease-1', leaseExpiresAt: Date.now() + 60_000, ...extra,
+    taskId: 'task-1',
+    stepId: 'step-1',
+    key: 'step',
+    kind,
+    title: kind,
+    params,
+    paramsHash: 'f'.repeat(64),
+    revision: 1,
+    attempt: 1,
+    idempotent: false,
+    leaseId: 'lease-1',
+    leaseExpiresAt: Date.now() + 60_000,
+    ...extra,
   };
 }
 

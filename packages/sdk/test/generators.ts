@@ -23,16 +23,20 @@ const lineOf = (atoms: Buffer[]): fc.Arbitrary<Line> =>
 
 /** UTF-8 lines; or, for a file in another encoding, mostly ASCII lines and some with bytes that are not UTF-8. */
 const lineArb = (enc: Encoding): fc.Arbitrary<Line> =>
-  enc === 'utf8'
-    ? lineOf(UTF8_ATOMS)
-    : fc.oneof({ weight: 5, arbitrary: lineOf(ASCII_ATOMS) }, { weight: 1, arbitrary: lineOf([...ASCII_ATOMS, ...LATIN1_ATOMS]) });
+  enc === 'utf8' ? lineOf(UTF8_ATOMS) : fc.oneof({ weight: 5, arbitrary: lineOf(ASCII_ATOMS) }, { weight: 1, arbitrary: lineOf([...ASCII_ATOMS, ...LATIN1_ATOMS]) });
 
 export const fileArb = (enc: Encoding): fc.Arbitrary<File> =>
   enc === 'utf8'
     ? fc.record({ bom: fc.boolean(), lines: fc.array(lineArb(enc), { maxLength: 14 }), finalNewline: fc.boolean() })
     : fc
         // At least one line that is not UTF-8, somewhere in the file.
-        .record({ lines: fc.array(lineArb(enc), { maxLength: 20 }), at: fc.nat(), mark: fc.constantFrom(...LATIN1_ATOMS), eol: fc.constantFrom('\n' as const, '\r\n' as const), finalNewline: fc.boolean() })
+        .record({
+          lines: fc.array(lineArb(enc), { maxLength: 20 }),
+          at: fc.nat(),
+          mark: fc.constantFrom(...LATIN1_ATOMS),
+          eol: fc.constantFrom('\n' as const, '\r\n' as const),
+          finalNewline: fc.boolean(),
+        })
         .map(({ lines, at, mark, eol, finalNewline }) => {
           const all = [...lines];
           all.splice(at % (lines.length + 1), 0, { text: Buffer.concat([b('caf'), mark]), eol });
@@ -46,7 +50,8 @@ export function bytesOf(f: File): Buffer {
 }
 
 export type Edit = { op: 'replace' | 'insert' | 'delete'; at: number; line: Line };
-export const editsArb = (enc: Encoding) => fc.array(fc.record({ op: fc.constantFrom('replace' as const, 'insert' as const, 'delete' as const), at: fc.nat(), line: lineArb(enc) }), { minLength: 1, maxLength: 4 });
+export const editsArb = (enc: Encoding) =>
+  fc.array(fc.record({ op: fc.constantFrom('replace' as const, 'insert' as const, 'delete' as const), at: fc.nat(), line: lineArb(enc) }), { minLength: 1, maxLength: 4 });
 
 export function edited(f: File, edits: Edit[], toggleFinalNewline: boolean): File {
   const lines = [...f.lines];
@@ -57,4 +62,3 @@ export function edited(f: File, edits: Edit[], toggleFinalNewline: boolean): Fil
   }
   return { ...f, lines, finalNewline: toggleFinalNewline ? !f.finalNewline : f.finalNewline };
 }
-

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { socketUrl } from '../src/live.ts';
 
 describe('socketUrl', () => {
-  it('keeps the base URL\'s path (a server behind a proxy at /greenlight), as the HTTP calls do', () => {
+  it("keeps the base URL's path (a server behind a proxy at /greenlight), as the HTTP calls do", () => {
     expect(socketUrl('https://example.com/greenlight', '/ws?ticket=glt_x', 5, undefined)).toBe('wss://example.com/greenlight/ws?ticket=glt_x&after=5');
     expect(socketUrl('https://example.com/greenlight/', '/ws?ticket=glt_x', 0, 'T1')).toBe('wss://example.com/greenlight/ws?ticket=glt_x&after=0&taskId=T1');
   });

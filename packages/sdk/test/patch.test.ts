@@ -21,7 +21,10 @@ function outcome(before: Buffer | undefined, patch: string): { bytes: Buffer } |
   }
 }
 
-const hunkText = (patch: string) => parsePatch(patch)[0]!.hunks.flatMap((h) => h.lines).join('\n');
+const hunkText = (patch: string) =>
+  parsePatch(patch)[0]!
+    .hunks.flatMap((h) => h.lines)
+    .join('\n');
 
 describe('patchBytes: exactly the approved hunks, as bytes', () => {
   it('keeps an ISO-8859-1 byte elsewhere in the file (the E9 that became EF BF BD)', () => {
@@ -39,7 +42,8 @@ describe('patchBytes: exactly the approved hunks, as bytes', () => {
         const expected = bytesOf(edited(file, edits, toggle));
         const patch = createPatch('f', before.toString('utf8'), expected.toString('utf8'), undefined, undefined, { context });
         const got = outcome(before, patch);
-        if (before.equals(expected)) expect(got).toEqual({ code: 'patch_failed' }); // no hunks: nothing to apply
+        if (before.equals(expected))
+          expect(got).toEqual({ code: 'patch_failed' }); // no hunks: nothing to apply
         else expect(got).toEqual({ bytes: expected });
       }),
       { numRuns: 400 },
@@ -102,7 +106,7 @@ describe('patchBytes: exactly the approved hunks, as bytes', () => {
     expect(patchBytes(bom, withBom, 'f').equals(b('\ufeffONE\ntwo\n', 'utf8'))).toBe(true);
   });
 
-  it('refuses what is not one file\'s unified diff, and text with no bytes', () => {
+  it("refuses what is not one file's unified diff, and text with no bytes", () => {
     expect(outcome(b('x\n'), 'not a diff at all')).toEqual({ code: 'patch_failed' });
     expect(outcome(b('x\n'), `${createPatch('a', 'x\n', 'y\n')}${createPatch('b', 'x\n', 'y\n')}`)).toEqual({ code: 'patch_failed' });
     expect(outcome(b('x\n'), createPatch('a', 'x\n', 'x\n'))).toEqual({ code: 'patch_failed' });

@@ -37,13 +37,19 @@ describe('the handlers and the policy agree on paths', () => {
 
   it('for generated relative paths, the file is root + the canonical path', async () => {
     const real = await realpath(root);
-    const seg = fc.oneof(fc.constantFrom('.', '..foo', '.git', '.github', 'a b', 'caf\u0065\u0301', '', 'x/..'), fc.stringMatching(/^[a-z0-9._-]{1,8}$/).filter((s) => s !== '..'));
-    await fc.assert(fc.asyncProperty(fc.array(seg, { minLength: 1, maxLength: 5 }), async (segs) => {
-      const path = segs.join('/');
-      const c = canonicalPath(path);
-      if (!c.ok || c.absolute) return;
-      const { named } = await resolveInside(root, path);
-      expect(named).toBe(c.path === '.' ? real : join(real, c.path));
-    }), { numRuns: 200 });
+    const seg = fc.oneof(
+      fc.constantFrom('.', '..foo', '.git', '.github', 'a b', 'caf\u0065\u0301', '', 'x/..'),
+      fc.stringMatching(/^[a-z0-9._-]{1,8}$/).filter((s) => s !== '..'),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(seg, { minLength: 1, maxLength: 5 }), async (segs) => {
+        const path = segs.join('/');
+        const c = canonicalPath(path);
+        if (!c.ok || c.absolute) return;
+        const { named } = await resolveInside(root, path);
+        expect(named).toBe(c.path === '.' ? real : join(real, c.path));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -53,7 +53,7 @@ describe('writeFileStep', () => {
     expect(await readFile(join(root, 'src', 'w.txt'), 'utf8')).toBe('\ufeffa\r\nB\r\n');
   });
 
-  it('shows the content whole, with the baseHash and a note, when the change is not a diff of the file\'s bytes', async () => {
+  it("shows the content whole, with the baseHash and a note, when the change is not a diff of the file's bytes", async () => {
     await writeFile(join(root, 'src', 'l.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])); // "café" in Latin-1
     const step = await writeFileStep({ root, path: 'src/l.txt', content: 'caf\u00e9!\n', key: 'l' });
     expect(step.params).toMatchObject({ path: 'src/l.txt', content: 'caf\u00e9!\n' });

@@ -91,12 +91,17 @@ describe('run() loop', () => {
     const { api, calls } = fakeApi({ status: () => status, claim: () => ready.splice(0) });
     const deps: RunDeps = { api, watch: stream.watch };
 
-    const done = run(deps, 'task-1', {
-      custom: async () => {
-        status = 'completed';
-        return { output: 1 };
+    const done = run(
+      deps,
+      'task-1',
+      {
+        custom: async () => {
+          status = 'completed';
+          return { output: 1 };
+        },
       },
-    }, { pollMs: 60_000 });
+      { pollMs: 60_000 },
+    );
     // Nearly a minute of nothing: one claim, then sleep, no polling.
     await vi.advanceTimersByTimeAsync(59_000);
     expect(calls.claim).toBe(1);
@@ -120,15 +125,20 @@ describe('run() loop', () => {
       },
     });
     let reason: unknown;
-    const running = run({ api, watch: stream.watch }, 'task-1', {
-      custom: (_step, ctx) =>
-        new Promise((_resolve, reject) =>
-          ctx.signal.addEventListener('abort', () => {
-            reason = ctx.signal.reason;
-            reject(reason);
-          }),
-        ),
-    }, { leaseSeconds: 3, pollMs: 60_000 });
+    const running = run(
+      { api, watch: stream.watch },
+      'task-1',
+      {
+        custom: (_step, ctx) =>
+          new Promise((_resolve, reject) =>
+            ctx.signal.addEventListener('abort', () => {
+              reason = ctx.signal.reason;
+              reject(reason);
+            }),
+          ),
+      },
+      { leaseSeconds: 3, pollMs: 60_000 },
+    );
     // One heartbeat, at a third of the 3 s lease: none before.
     await vi.advanceTimersByTimeAsync(999);
     expect(calls.heartbeat).toBe(0);
@@ -149,14 +159,19 @@ describe('run() loop', () => {
     let live = 0;
     let peak = 0;
     let finished = 0;
-    const running = run({ api, watch: stream.watch }, 'task-1', {
-      custom: async () => {
-        peak = Math.max(peak, ++live);
-        await tick(50);
-        live--;
-        if (++finished === 3) status = 'completed';
+    const running = run(
+      { api, watch: stream.watch },
+      'task-1',
+      {
+        custom: async () => {
+          peak = Math.max(peak, ++live);
+          await tick(50);
+          live--;
+          if (++finished === 3) status = 'completed';
+        },
       },
-    }, { concurrency: 2, pollMs: 60_000 });
+      { concurrency: 2, pollMs: 60_000 },
+    );
     await vi.advanceTimersByTimeAsync(50);
     // Two ran in the first 50 ms; the third takes the freed slot.
     expect(finished).toBe(2);

@@ -17,7 +17,11 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as GreenlightError);
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as GreenlightError,
+  );
 
 describe('a server that is not reached', () => {
   it('a query and a mutation reject with NETWORK_ERROR naming the URL and the reason (ECONNREFUSED), not only "fetch failed"', async () => {
@@ -33,7 +37,7 @@ describe('a server that is not reached', () => {
     expect(mutation!.message).toContain(`no Greenlight answer from http://127.0.0.1:${port}/trpc/tasks.cancel:`);
   });
 
-  it('an answer that is not tRPC JSON (a proxy\'s HTML error page) names the URL too', async () => {
+  it("an answer that is not tRPC JSON (a proxy's HTML error page) names the URL too", async () => {
     const server = createHttpServer((_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad gateway</html>'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;

@@ -16,10 +16,7 @@
  * Edit / MultiEdit is shown as sent (no diff); the step's lease is found again from the
  * step itself by the PostToolUse call (the same agent key holds it).
  */
-import {
-  boundedOutput, callKeyFor, claudeCodeFormat, claudeCodeStep, fallbackVerdict, verdictFor,
-  type HookEvent, type HostAnswer, type Verdict,
-} from '@greenlight/core/hooks';
+import { boundedOutput, callKeyFor, claudeCodeFormat, claudeCodeStep, fallbackVerdict, verdictFor, type HookEvent, type HostAnswer, type Verdict } from '@greenlight/core/hooks';
 import { TRPCError } from '@trpc/server';
 import type { Step } from '@greenlight/core';
 import type { Context } from '../contract/rpc.ts';
@@ -48,7 +45,12 @@ type CallEvent = { session: string; call: { tool: string; input: Record<string, 
 /** The session's task, as the command hook names it: one open task per Claude Code session. */
 function sessionPlan(event: { session: string; cwd?: string | undefined }) {
   const where = event.cwd ? ` in ${event.cwd.split(/[\\/]/).filter(Boolean).pop() ?? event.cwd}` : '';
-  return { title: `Claude Code session${where}`.slice(0, 200), open: true, session: event.session, metadata: { source: 'claude-code', session: event.session, ...(event.cwd ? { cwd: event.cwd } : {}) } };
+  return {
+    title: `Claude Code session${where}`.slice(0, 200),
+    open: true,
+    session: event.session,
+    metadata: { source: 'claude-code', session: event.session, ...(event.cwd ? { cwd: event.cwd } : {}) },
+  };
 }
 
 /**

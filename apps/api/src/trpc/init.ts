@@ -32,28 +32,31 @@ const firstIssue = (e: ZodError): string => {
   return i ? `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}` : 'invalid input';
 };
 
-const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
-  // Clients see a code, a readable message and, for bad input, the issues; never a stack.
-  errorFormatter({ shape, error }) {
-    const cause = error.cause;
-    const zod = cause instanceof ZodError ? cause : undefined;
-    const core = cause instanceof CoreErrorCause ? cause : undefined;
-    const internal = error.code === 'INTERNAL_SERVER_ERROR';
-    return {
-      code: shape.code,
-      message: internal ? 'internal error' : zod ? `invalid input: ${firstIssue(zod)}` : shape.message,
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        ...(shape.data.path ? { path: shape.data.path } : {}),
-        ...(zod ? { issues: zod.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message, code: i.code })) } : {}),
-        ...(core?.issues ? { issues: core.issues } : {}),
-        ...(core?.reason ? { reason: core.reason } : {}),
-        ...(core?.retryAfterMs !== undefined ? { retryAfterMs: core.retryAfterMs } : {}),
-      },
-    };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    // Clients see a code, a readable message and, for bad input, the issues; never a stack.
+    errorFormatter({ shape, error }) {
+      const cause = error.cause;
+      const zod = cause instanceof ZodError ? cause : undefined;
+      const core = cause instanceof CoreErrorCause ? cause : undefined;
+      const internal = error.code === 'INTERNAL_SERVER_ERROR';
+      return {
+        code: shape.code,
+        message: internal ? 'internal error' : zod ? `invalid input: ${firstIssue(zod)}` : shape.message,
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          ...(shape.data.path ? { path: shape.data.path } : {}),
+          ...(zod ? { issues: zod.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message, code: i.code })) } : {}),
+          ...(core?.issues ? { issues: core.issues } : {}),
+          ...(core?.reason ? { reason: core.reason } : {}),
+          ...(core?.retryAfterMs !== undefined ? { retryAfterMs: core.retryAfterMs } : {}),
+        },
+      };
+    },
+  });
 
 export const router = t.router;
 

@@ -5,8 +5,21 @@
  * Runs inside the caller's transaction, or as one synchronous step (no await inside).
  */
 import {
-  emptyWorkspaceState, executeWorkspace, readsOf, type DeliveryRecord, type WorkspaceExecuted, type IdempotencyRecord, type KeyRecord, type Result,
-  type WebhookEvent, type WebhookFormat, type WebhookRecord, type WorkspaceCommand, type WorkspaceSlice, type WorkspaceEnv, type WorkspaceState,
+  emptyWorkspaceState,
+  executeWorkspace,
+  readsOf,
+  type DeliveryRecord,
+  type WorkspaceExecuted,
+  type IdempotencyRecord,
+  type KeyRecord,
+  type Result,
+  type WebhookEvent,
+  type WebhookFormat,
+  type WebhookRecord,
+  type WorkspaceCommand,
+  type WorkspaceSlice,
+  type WorkspaceEnv,
+  type WorkspaceState,
 } from '@greenlight/core';
 import { writeMeta, type WorkspaceMeta } from './meta.ts';
 import { sealedKid } from './seal.ts';
@@ -15,26 +28,51 @@ import { sqlTag } from './sql.ts';
 type KeyRow = { id: string; principal: string; role: string; secret_hash: string; created_at: number; revoked_at: number | null; last_used_at: number | null };
 type WebhookRow = { id: string; url: string; events: string; format: string; secret: string; created_at: number };
 export type DeliveryRow = {
-  id: string; webhook_id: string; event_seq: number; event: string; body: string; status: string; attempts: number;
-  next_attempt_at: number | null; last_status: number | null; last_error: string | null; created_at: number; delivered_at: number | null;
+  id: string;
+  webhook_id: string;
+  event_seq: number;
+  event: string;
+  body: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
 };
 type IdemRow = { principal: string; key: string; request_hash: string; response: string; sealed_field: string | null; sealed: string | null; created_at: number };
 
 const byId = <T extends { id: string }>(items: T[]): Record<string, T> => Object.fromEntries(items.map((i) => [i.id, i]));
 
 export const keyRecord = (r: KeyRow): KeyRecord => ({
-  id: r.id, principal: r.principal, role: r.role as KeyRecord['role'], createdAt: r.created_at, secretHash: r.secret_hash,
+  id: r.id,
+  principal: r.principal,
+  role: r.role as KeyRecord['role'],
+  createdAt: r.created_at,
+  secretHash: r.secret_hash,
   ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
   ...(r.last_used_at !== null ? { lastUsedAt: r.last_used_at } : {}),
 });
 
 const webhookRecord = (r: WebhookRow): WebhookRecord => ({
-  id: r.id, url: r.url, events: JSON.parse(r.events) as WebhookEvent[], format: r.format as WebhookFormat, createdAt: r.created_at, sealedSecret: r.secret,
+  id: r.id,
+  url: r.url,
+  events: JSON.parse(r.events) as WebhookEvent[],
+  format: r.format as WebhookFormat,
+  createdAt: r.created_at,
+  sealedSecret: r.secret,
 });
 
 export const deliveryRecord = (r: DeliveryRow): DeliveryRecord => ({
-  id: r.id, webhookId: r.webhook_id, eventSeq: r.event_seq, event: r.event as WebhookEvent, status: r.status as DeliveryRecord['status'],
-  attempts: r.attempts, createdAt: r.created_at, body: r.body,
+  id: r.id,
+  webhookId: r.webhook_id,
+  eventSeq: r.event_seq,
+  event: r.event as WebhookEvent,
+  status: r.status as DeliveryRecord['status'],
+  attempts: r.attempts,
+  createdAt: r.created_at,
+  body: r.body,
   ...(r.next_attempt_at !== null && r.status === 'pending' ? { nextAttemptAt: r.next_attempt_at } : {}),
   ...(r.last_status !== null ? { lastStatus: r.last_status } : {}),
   ...(r.last_error !== null ? { lastError: r.last_error } : {}),
@@ -56,15 +94,16 @@ export function loadState(sql: SqlStorage, meta: WorkspaceMeta, command: Workspa
       state.keys = byId(rows.map(keyRecord));
     }
     if (slice === 'webhooks') {
-      const rows = command.type === 'webhook.delete' || command.type === 'webhook.create'
-        ? q<WebhookRow>`SELECT * FROM webhooks WHERE id = ${command.id}`
-        : q<WebhookRow>`SELECT * FROM webhooks`;
+      const rows = command.type === 'webhook.delete' || command.type === 'webhook.create' ? q<WebhookRow>`SELECT * FROM webhooks WHERE id = ${command.id}` : q<WebhookRow>`SELECT * FROM webhooks`;
       state.webhooks = byId(rows.map(webhookRecord));
     }
     if (slice === 'deliveries') {
-      const rows = command.type === 'webhook.delete'
-        ? q<DeliveryRow>`SELECT * FROM deliveries WHERE webhook_id = ${command.id} AND status = 'pending'`
-        : command.type === 'delivery.attempted' ? q<DeliveryRow>`SELECT * FROM deliveries WHERE id = ${command.id}` : [];
+      const rows =
+        command.type === 'webhook.delete'
+          ? q<DeliveryRow>`SELECT * FROM deliveries WHERE webhook_id = ${command.id} AND status = 'pending'`
+          : command.type === 'delivery.attempted'
+            ? q<DeliveryRow>`SELECT * FROM deliveries WHERE id = ${command.id}`
+            : [];
       state.deliveries = byId(rows.map(deliveryRecord));
     }
     if (slice === 'idempotency' && (command.type === 'idempotency.check' || command.type === 'idempotency.remember')) {
@@ -76,7 +115,9 @@ export function loadState(sql: SqlStorage, meta: WorkspaceMeta, command: Workspa
 }
 
 const idemRecord = (r: IdemRow): IdempotencyRecord => ({
-  requestHash: r.request_hash, response: r.response, createdAt: r.created_at,
+  requestHash: r.request_hash,
+  response: r.response,
+  createdAt: r.created_at,
   ...(r.sealed_field !== null && r.sealed !== null ? { sealed: { field: r.sealed_field, box: r.sealed } } : {}),
 });
 
@@ -121,9 +162,10 @@ export function saveState(sql: SqlStorage, meta: WorkspaceMeta, before: Workspac
 }
 
 const changed = <T>(before: Readonly<Record<string, T>>, after: Readonly<Record<string, T>>): T[] =>
-  Object.entries(after).filter(([id, v]) => before[id] !== v).map(([, v]) => v);
-const removed = <T>(before: Readonly<Record<string, T>>, after: Readonly<Record<string, T>>): string[] =>
-  Object.keys(before).filter((id) => !(id in after));
+  Object.entries(after)
+    .filter(([id, v]) => before[id] !== v)
+    .map(([, v]) => v);
+const removed = <T>(before: Readonly<Record<string, T>>, after: Readonly<Record<string, T>>): string[] => Object.keys(before).filter((id) => !(id in after));
 
 /**
  * Load, executeWorkspace, save: one workspace command against storage. The caller appends the

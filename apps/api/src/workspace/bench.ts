@@ -57,7 +57,12 @@ export async function runBench(storage: DurableObjectStorage, env: BenchEnv, op:
   switch (op.op) {
     case 'write':
       // One small upsert and nothing else, committed through the output gate like any mutation.
-      return { op: 'write', n: sql.exec<{ n: number }>(`INSERT INTO meta (key, value) VALUES ('bench_write', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER) AS n`).one().n };
+      return {
+        op: 'write',
+        n: sql
+          .exec<{ n: number }>(`INSERT INTO meta (key, value) VALUES ('bench_write', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER) AS n`)
+          .one().n,
+      };
     case 'seed':
       return { op: 'seed', ...(await seed(storage, workspace(), Math.max(1, Math.min(op.tasks, 1000)), op.shape)) };
     case 'explain':
@@ -173,7 +178,10 @@ async function explain(storage: DurableObjectStorage, meta: WorkspaceMeta): Prom
   const seen = new Map<string, Recorded>();
   for (const r of log) if (!seen.has(r.query)) seen.set(r.query, r);
   return [...seen.values()].map(({ query, bindings }) => {
-    const plan = storage.sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${query}`, ...bindings).toArray().map((r) => r.detail);
+    const plan = storage.sql
+      .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${query}`, ...bindings)
+      .toArray()
+      .map((r) => r.detail);
     // "SCAN t" alone walks the table; "SCAN t USING (COVERING) INDEX" walks an index, in order.
     const fullScan = plan.some((d) => /^SCAN (tasks|steps|events|approvals|keys)\b/.test(d) && !/USING .*INDEX/.test(d));
     return { query: query.replace(/\s+/g, ' ').trim(), plan, fullScan };

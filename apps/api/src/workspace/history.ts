@@ -10,7 +10,14 @@ export function insertHistory(sql: SqlStorage, entries: readonly HistoryEntry[])
   for (const e of entries) {
     sql.exec(
       `INSERT OR IGNORE INTO history (seq, at, task_id, agent, decision, status, risk, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      e.seq, e.at, e.taskId, e.agent, e.decision, e.status, e.risk.level, JSON.stringify(e),
+      e.seq,
+      e.at,
+      e.taskId,
+      e.agent,
+      e.decision,
+      e.status,
+      e.risk.level,
+      JSON.stringify(e),
     );
     for (const p of new Set(e.by)) sql.exec(`INSERT OR IGNORE INTO history_deciders (principal, seq) VALUES (?, ?)`, p, e.seq);
   }
@@ -47,9 +54,7 @@ export function listHistory(sql: SqlStorage, q: ListHistoryInput): { items: Hist
   when('h.at < ?', q.until);
   const from = q.decider !== undefined ? `history_deciders d JOIN history h ON h.seq = d.seq` : `history h`;
   when('d.principal = ?', q.decider);
-  const rows = sql
-    .exec<{ data: string }>(`SELECT h.data FROM ${from} WHERE ${where.join(' AND ')} ORDER BY h.seq DESC LIMIT ?`, ...args, q.limit + 1)
-    .toArray();
+  const rows = sql.exec<{ data: string }>(`SELECT h.data FROM ${from} WHERE ${where.join(' AND ')} ORDER BY h.seq DESC LIMIT ?`, ...args, q.limit + 1).toArray();
   const items = rows.slice(0, q.limit).map((r) => JSON.parse(r.data) as HistoryEntry);
   return { items, ...(rows.length > q.limit ? { nextCursor: String(items.at(-1)!.seq) } : {}) };
 }
@@ -69,7 +74,9 @@ export function backfillHistory(sql: SqlStorage): void {
     const rows = sql
       .exec<{ seq: number; at: number; type: string; actor: string; task_id: string; step_id: string; data: string; hash: string }>(
         `SELECT seq, at, type, actor, task_id, step_id, data, hash FROM events WHERE seq > ? AND type IN (${types}) AND step_id IS NOT NULL ORDER BY seq LIMIT ?`,
-        after, ...DECISION_TYPES, BATCH,
+        after,
+        ...DECISION_TYPES,
+        BATCH,
       )
       .toArray();
     if (rows.length === 0) return;
@@ -89,6 +96,9 @@ function loadForHistory(sql: SqlStorage, taskId: string): (TaskRecord & { steps:
   const row = sql.exec<{ data: string }>(`SELECT data FROM tasks WHERE id = ?`, taskId).toArray()[0];
   if (!row) return undefined;
   const { counts: _counts, ...record } = JSON.parse(row.data) as TaskSummary;
-  const steps = sql.exec<{ data: string }>(`SELECT data FROM steps WHERE task_id = ?`, taskId).toArray().map((r) => withStoredRisk(JSON.parse(r.data) as Step));
+  const steps = sql
+    .exec<{ data: string }>(`SELECT data FROM steps WHERE task_id = ?`, taskId)
+    .toArray()
+    .map((r) => withStoredRisk(JSON.parse(r.data) as Step));
   return { ...record, steps };
 }

@@ -18,7 +18,10 @@ const toKey = (r: KeyRow): Key => ({
 /** 32 random bytes, base64url: the secret part of `gl_<workspace>_<secret>`. */
 export function newSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 /** A new key: as shown once (`key`), its secret part, and the SHA-256 that is all the object stores. */

@@ -4,9 +4,7 @@
  * committed. Its filter and cursor live in the socket's attachment, so the object can
  * sleep between events and wake with nothing lost.
  */
-import {
-  CLOSE_BEHIND, LIVE_CATCH_UP_LIMIT, LiveQuery, sha256Hex, TICKET_PATTERN, TICKET_TTL_MS, type Event, type Key, type LiveMessage, type Ticket,
-} from '@greenlight/core';
+import { CLOSE_BEHIND, LIVE_CATCH_UP_LIMIT, LiveQuery, sha256Hex, TICKET_PATTERN, TICKET_TTL_MS, type Event, type Key, type LiveMessage, type Ticket } from '@greenlight/core';
 import { newSecret } from './keys.ts';
 import { listEvents } from './store.ts';
 
@@ -30,9 +28,7 @@ export function issueTicket(sql: SqlStorage, workspaceId: string, key: Key, mint
 
 /** The key a ticket was issued to, by the ticket secret's hash, if live and unused; it is used up here. */
 export function redeemTicket(sql: SqlStorage, ticketHash: string, now: number): string | undefined {
-  const row = sql
-    .exec<{ key_id: string }>(`UPDATE tickets SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ? RETURNING key_id`, now, ticketHash, now)
-    .toArray()[0];
+  const row = sql.exec<{ key_id: string }>(`UPDATE tickets SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ? RETURNING key_id`, now, ticketHash, now).toArray()[0];
   return row?.key_id;
 }
 
@@ -80,11 +76,7 @@ export function broadcast(sockets: WebSocket[], events: Event[]): void {
  * Answers 426 without an upgrade, 400 for a bad query, 401 for an unknown, used or
  * expired ticket, else 101; a socket too far behind is closed with CLOSE_BEHIND.
  */
-export async function acceptLive(
-  ctx: DurableObjectState,
-  request: Request,
-  redeem: (workspaceId: string, ticketHash: string) => Omit<SocketState, 'taskId'> | undefined,
-): Promise<Response> {
+export async function acceptLive(ctx: DurableObjectState, request: Request, redeem: (workspaceId: string, ticketHash: string) => Omit<SocketState, 'taskId'> | undefined): Promise<Response> {
   if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
   const q = LiveQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!q.success) return new Response(`bad live query: ${q.error.issues[0]?.message ?? 'invalid'}`, { status: 400 });

@@ -24,14 +24,20 @@ export function backfillEventHashes(sql: SqlStorage): void {
   for (;;) {
     const rows = sql
       .exec<{ seq: number; at: number; type: string; actor: string; task_id: string | null; step_id: string | null; data: string }>(
-        `SELECT seq, at, type, actor, task_id, step_id, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, prev.seq, BACKFILL_BATCH,
+        `SELECT seq, at, type, actor, task_id, step_id, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+        prev.seq,
+        BACKFILL_BATCH,
       )
       .toArray();
     if (rows.length === 0) return;
     for (const r of rows) {
       const hash = chainHash(prev.hash, {
-        seq: r.seq, at: r.at, type: r.type, actor: r.actor,
-        ...(r.task_id ? { taskId: r.task_id } : {}), ...(r.step_id ? { stepId: r.step_id } : {}),
+        seq: r.seq,
+        at: r.at,
+        type: r.type,
+        actor: r.actor,
+        ...(r.task_id ? { taskId: r.task_id } : {}),
+        ...(r.step_id ? { stepId: r.step_id } : {}),
         data: JSON.parse(r.data) as Record<string, unknown>,
       });
       sql.exec(`UPDATE events SET hash = ? WHERE seq = ?`, hash, r.seq);

@@ -7,11 +7,37 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import {
-  CLOSE_REVOKED, fail, ok,
-  type AppendInput, type AuditExportInput, type CancelInput, type ClaimInput, type CloseInput, type CompleteInput, type ConfirmProposalInput,
-  type CreateKeyInput, type CreateWebhookInput, type DecideInput, type DecideManyInput, type EvaluateInput, type FailInput, type HeartbeatInput,
-  type ListApprovalsInput, type ListEventsInput, type ListGrantsInput, type ListHistoryInput, type ListTasksInput, type PlanInput, type Policy, type RateLimits,
-  type Result, type ReviseInput, type RevokeGrantInput, type SetModeInput, type SimulateInput, type Workspace as WorkspaceInfo,
+  CLOSE_REVOKED,
+  fail,
+  ok,
+  type AppendInput,
+  type AuditExportInput,
+  type CancelInput,
+  type ClaimInput,
+  type CloseInput,
+  type CompleteInput,
+  type ConfirmProposalInput,
+  type CreateKeyInput,
+  type CreateWebhookInput,
+  type DecideInput,
+  type DecideManyInput,
+  type EvaluateInput,
+  type FailInput,
+  type HeartbeatInput,
+  type ListApprovalsInput,
+  type ListEventsInput,
+  type ListGrantsInput,
+  type ListHistoryInput,
+  type ListTasksInput,
+  type PlanInput,
+  type Policy,
+  type RateLimits,
+  type Result,
+  type ReviseInput,
+  type RevokeGrantInput,
+  type SetModeInput,
+  type SimulateInput,
+  type Workspace as WorkspaceInfo,
 } from '@greenlight/core';
 import { runAlarm } from './alarm.ts';
 import { liveKeyById, mintKey } from './keys.ts';
@@ -76,44 +102,120 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
     return this.pipeline.call(cred, proc.capability, mutation, (tx) => proc.apply(tx, input, prepared));
   }
 
-  getWorkspace(cred: Cred) { return this.run(P.getWorkspace, cred, undefined); }
-  listKeys(cred: Cred) { return this.run(P.listKeys, cred, undefined); }
-  getPolicy(cred: Cred) { return this.run(P.getPolicy, cred, undefined); }
-  evaluatePolicy(cred: Cred, input: EvaluateInput) { return this.run(P.evaluatePolicy, cred, input); }
-  simulatePolicy(cred: Cred, input: SimulateInput) { return this.run(P.simulatePolicy, cred, input); }
-  listHistory(cred: Cred, input: ListHistoryInput) { return this.run(P.listHistory, cred, input); }
-  getTask(cred: Cred, taskId: string) { return this.run(P.getTask, cred, taskId); }
-  listTasks(cred: Cred, input: ListTasksInput) { return this.run(P.listTasks, cred, input); }
-  listApprovals(cred: Cred, input: ListApprovalsInput) { return this.run(P.listApprovals, cred, input); }
-  getApproval(cred: Cred, approvalId: string) { return this.run(P.getApproval, cred, approvalId); }
-  listEvents(cred: Cred, input: ListEventsInput) { return this.run(P.listEvents, cred, input); }
-  auditExport(cred: Cred, input: AuditExportInput) { return this.run(P.auditExport, cred, input); }
-  getStep(cred: Cred, stepId: string) { return this.run(P.getStep, cred, stepId); }
-  getStepByKey(cred: Cred, taskId: string, key: string) { return this.run(P.getStepByKey, cred, { taskId, key }); }
-  ticket(cred: Cred) { return this.run(P.ticket, cred, undefined); }
-  createKey(cred: Cred, input: CreateKeyInput & Idem) { return this.run(P.createKey, cred, input); }
-  setLimits(cred: Cred, input: { limits: RateLimits } & Idem) { return this.run(P.setLimits, cred, input); }
-  setPolicy(cred: Cred, input: { policy: Policy } & Idem) { return this.run(P.setPolicy, cred, input); }
-  plan(cred: Cred, input: PlanInput) { return this.run(P.plan, cred, input); }
-  append(cred: Cred, input: AppendInput) { return this.run(P.append, cred, input); }
-  close(cred: Cred, input: CloseInput) { return this.run(P.close, cred, input); }
-  revise(cred: Cred, input: ReviseInput) { return this.run(P.revise, cred, input); }
-  setMode(cred: Cred, input: SetModeInput) { return this.run(P.setMode, cred, input); }
-  cancel(cred: Cred, input: CancelInput) { return this.run(P.cancel, cred, input); }
-  listGrants(cred: Cred, input: ListGrantsInput) { return this.run(P.listGrants, cred, input); }
-  revokeGrant(cred: Cred, input: RevokeGrantInput) { return this.run(P.revokeGrant, cred, input); }
-  listProposals(cred: Cred, input: { all: boolean }) { return this.run(P.listProposals, cred, input); }
-  confirmProposal(cred: Cred, input: ConfirmProposalInput) { return this.run(P.confirmProposal, cred, input); }
-  decide(cred: Cred, input: DecideInput) { return this.run(P.decide, cred, input); }
-  decideMany(cred: Cred, input: DecideManyInput) { return this.run(P.decideMany, cred, input); }
-  createWebhook(cred: Cred, input: CreateWebhookInput) { return this.run(P.createWebhook, cred, input); }
-  listWebhooks(cred: Cred) { return this.run(P.listWebhooks, cred, undefined); }
-  deleteWebhook(cred: Cred, input: { id: string } & Idem) { return this.run(P.deleteWebhook, cred, input); }
-  listDeliveries(cred: Cred, input: { webhookId?: string | undefined; limit: number }) { return this.run(P.listDeliveries, cred, input); }
-  claim(cred: Cred, input: ClaimInput) { return this.run(P.claim, cred, input); }
-  heartbeat(cred: Cred, input: HeartbeatInput) { return this.run(P.heartbeat, cred, input); }
-  complete(cred: Cred, input: CompleteInput) { return this.run(P.complete, cred, input); }
-  fail(cred: Cred, input: FailInput) { return this.run(P.fail, cred, input); }
+  getWorkspace(cred: Cred) {
+    return this.run(P.getWorkspace, cred, undefined);
+  }
+  listKeys(cred: Cred) {
+    return this.run(P.listKeys, cred, undefined);
+  }
+  getPolicy(cred: Cred) {
+    return this.run(P.getPolicy, cred, undefined);
+  }
+  evaluatePolicy(cred: Cred, input: EvaluateInput) {
+    return this.run(P.evaluatePolicy, cred, input);
+  }
+  simulatePolicy(cred: Cred, input: SimulateInput) {
+    return this.run(P.simulatePolicy, cred, input);
+  }
+  listHistory(cred: Cred, input: ListHistoryInput) {
+    return this.run(P.listHistory, cred, input);
+  }
+  getTask(cred: Cred, taskId: string) {
+    return this.run(P.getTask, cred, taskId);
+  }
+  listTasks(cred: Cred, input: ListTasksInput) {
+    return this.run(P.listTasks, cred, input);
+  }
+  listApprovals(cred: Cred, input: ListApprovalsInput) {
+    return this.run(P.listApprovals, cred, input);
+  }
+  getApproval(cred: Cred, approvalId: string) {
+    return this.run(P.getApproval, cred, approvalId);
+  }
+  listEvents(cred: Cred, input: ListEventsInput) {
+    return this.run(P.listEvents, cred, input);
+  }
+  auditExport(cred: Cred, input: AuditExportInput) {
+    return this.run(P.auditExport, cred, input);
+  }
+  getStep(cred: Cred, stepId: string) {
+    return this.run(P.getStep, cred, stepId);
+  }
+  getStepByKey(cred: Cred, taskId: string, key: string) {
+    return this.run(P.getStepByKey, cred, { taskId, key });
+  }
+  ticket(cred: Cred) {
+    return this.run(P.ticket, cred, undefined);
+  }
+  createKey(cred: Cred, input: CreateKeyInput & Idem) {
+    return this.run(P.createKey, cred, input);
+  }
+  setLimits(cred: Cred, input: { limits: RateLimits } & Idem) {
+    return this.run(P.setLimits, cred, input);
+  }
+  setPolicy(cred: Cred, input: { policy: Policy } & Idem) {
+    return this.run(P.setPolicy, cred, input);
+  }
+  plan(cred: Cred, input: PlanInput) {
+    return this.run(P.plan, cred, input);
+  }
+  append(cred: Cred, input: AppendInput) {
+    return this.run(P.append, cred, input);
+  }
+  close(cred: Cred, input: CloseInput) {
+    return this.run(P.close, cred, input);
+  }
+  revise(cred: Cred, input: ReviseInput) {
+    return this.run(P.revise, cred, input);
+  }
+  setMode(cred: Cred, input: SetModeInput) {
+    return this.run(P.setMode, cred, input);
+  }
+  cancel(cred: Cred, input: CancelInput) {
+    return this.run(P.cancel, cred, input);
+  }
+  listGrants(cred: Cred, input: ListGrantsInput) {
+    return this.run(P.listGrants, cred, input);
+  }
+  revokeGrant(cred: Cred, input: RevokeGrantInput) {
+    return this.run(P.revokeGrant, cred, input);
+  }
+  listProposals(cred: Cred, input: { all: boolean }) {
+    return this.run(P.listProposals, cred, input);
+  }
+  confirmProposal(cred: Cred, input: ConfirmProposalInput) {
+    return this.run(P.confirmProposal, cred, input);
+  }
+  decide(cred: Cred, input: DecideInput) {
+    return this.run(P.decide, cred, input);
+  }
+  decideMany(cred: Cred, input: DecideManyInput) {
+    return this.run(P.decideMany, cred, input);
+  }
+  createWebhook(cred: Cred, input: CreateWebhookInput) {
+    return this.run(P.createWebhook, cred, input);
+  }
+  listWebhooks(cred: Cred) {
+    return this.run(P.listWebhooks, cred, undefined);
+  }
+  deleteWebhook(cred: Cred, input: { id: string } & Idem) {
+    return this.run(P.deleteWebhook, cred, input);
+  }
+  listDeliveries(cred: Cred, input: { webhookId?: string | undefined; limit: number }) {
+    return this.run(P.listDeliveries, cred, input);
+  }
+  claim(cred: Cred, input: ClaimInput) {
+    return this.run(P.claim, cred, input);
+  }
+  heartbeat(cred: Cred, input: HeartbeatInput) {
+    return this.run(P.heartbeat, cred, input);
+  }
+  complete(cred: Cred, input: CompleteInput) {
+    return this.run(P.complete, cred, input);
+  }
+  fail(cred: Cred, input: FailInput) {
+    return this.run(P.fail, cred, input);
+  }
 
   /** A revoked key's live sockets close at once. */
   async revokeKey(cred: Cred, input: { id: string } & Idem) {

@@ -6,10 +6,7 @@
  * two calls can never interleave inside it. Rules (roles, limits, idempotency verdicts)
  * are core's; this only sequences them.
  */
-import {
-  canonicalJson, can, fail, forbiddenMessage, ok, replayedAnswer, sha256Hex,
-  type AnswerSecret, type Capability, type CoreError, type Key, type Result,
-} from '@greenlight/core';
+import { canonicalJson, can, fail, forbiddenMessage, ok, replayedAnswer, sha256Hex, type AnswerSecret, type Capability, type CoreError, type Key, type Result } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
 import { earliestIdempotencyExpiry } from './idempotency.ts';
 import { findKey, SecretHashes } from './keys.ts';
@@ -112,8 +109,7 @@ export class Pipeline {
     // A secret in the answer is remembered only sealed under the caller's own credential,
     // bound to this key and request: sealed now, since the transaction cannot await.
     const aad = idem && requestHash ? `idempotency:${idem}:${requestHash}` : undefined;
-    const answerSecret: AnswerSecret | undefined =
-      aad && mutation?.secret ? { ...mutation.secret, sealed: await sealForCaller(cred.secret, mutation.secret.value, aad) } : undefined;
+    const answerSecret: AnswerSecret | undefined = aad && mutation?.secret ? { ...mutation.secret, sealed: await sealForCaller(cred.secret, mutation.secret.value, aad) } : undefined;
     let events: Tx['events'] = [];
     let dirty = false;
     try {

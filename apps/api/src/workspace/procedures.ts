@@ -5,10 +5,37 @@
  * methods are one line each over this table (object.ts); the pipeline runs them.
  */
 import {
-  ok, paramsHash, newWebhookSecret, type AppendInput, type AuditExportInput, type CancelInput, type Capability, type ClaimInput, type CloseInput,
-  type CompleteInput, type ConfirmProposalInput, type CreateKeyInput, type CreateWebhookInput, type DecideInput, type DecideManyInput, type EvaluateInput,
-  type FailInput, type HeartbeatInput, type ListApprovalsInput, type ListEventsInput, type ListGrantsInput, type ListHistoryInput, type ListTasksInput, type PlanInput,
-  type Policy, type RateLimits, type Result, type ReviseInput, type RevokeGrantInput, type SetModeInput, type SimulateInput,
+  ok,
+  paramsHash,
+  newWebhookSecret,
+  type AppendInput,
+  type AuditExportInput,
+  type CancelInput,
+  type Capability,
+  type ClaimInput,
+  type CloseInput,
+  type CompleteInput,
+  type ConfirmProposalInput,
+  type CreateKeyInput,
+  type CreateWebhookInput,
+  type DecideInput,
+  type DecideManyInput,
+  type EvaluateInput,
+  type FailInput,
+  type HeartbeatInput,
+  type ListApprovalsInput,
+  type ListEventsInput,
+  type ListGrantsInput,
+  type ListHistoryInput,
+  type ListTasksInput,
+  type PlanInput,
+  type Policy,
+  type RateLimits,
+  type Result,
+  type ReviseInput,
+  type RevokeGrantInput,
+  type SetModeInput,
+  type SimulateInput,
 } from '@greenlight/core';
 import { listHistory } from './history.ts';
 import { mintKey } from './keys.ts';
@@ -64,7 +91,8 @@ export const PROCEDURES = {
   ticket: proc({ capability: read, prepare: () => mintTicket(), apply: (tx, _: undefined, minted) => ok(issueTicket(tx.sql, tx.meta.id, tx.key, minted, tx.now)) }),
 
   createKey: proc({
-    capability: 'admin', op: 'keys.create',
+    capability: 'admin',
+    op: 'keys.create',
     prepare: (_: CreateKeyInput & Idem, { cred }) => mintKey(cred.workspaceId),
     secret: (minted) => ({ field: 'key', value: minted.key, hidden: [minted.secret] }),
     apply: (tx, i, minted) => admin.createKey(tx, i, minted),
@@ -86,19 +114,22 @@ export const PROCEDURES = {
   confirmProposal: proc({ capability: 'admin', op: 'grants.confirm', apply: (tx, i: ConfirmProposalInput) => grants.confirm(tx, i) }),
 
   decide: proc({
-    capability: 'decide', op: 'approvals.decide',
+    capability: 'decide',
+    op: 'approvals.decide',
     prepare: async (i: DecideInput) => (i.params ? paramsHash(i.params) : undefined),
     apply: (tx, i, hash) => approvals.decide(tx, i, hash),
   }),
   decideMany: proc({
-    capability: 'decide', op: 'approvals.decideMany',
+    capability: 'decide',
+    op: 'approvals.decideMany',
     prepare: (i: DecideManyInput) => Promise.all(i.items.map((x) => (x.params ? paramsHash(x.params) : undefined))),
     apply: (tx, i, hashes) => approvals.decideMany(tx, i, hashes),
   }),
 
   /** The signing secret is made here, stored only sealed under the data key, and shown once. */
   createWebhook: proc({
-    capability: 'admin', op: 'webhooks.create',
+    capability: 'admin',
+    op: 'webhooks.create',
     prepare: async (_: CreateWebhookInput, { env }) => {
       const id = crypto.randomUUID();
       const secret = newWebhookSecret();

@@ -19,20 +19,18 @@
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-const b64u = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const b64u = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 const unb64u = (s: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
 
 type Kid = 'caller' | 'dk' | 'rt';
 
 async function derive(ikm: string, salt: Uint8Array<ArrayBuffer>, kid: Kid): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey('raw', enc.encode(ikm), 'HKDF', false, ['deriveKey']);
-  return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt, info: enc.encode(`greenlight/seal/v1/${kid}`) },
-    base,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
+  return crypto.subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt, info: enc.encode(`greenlight/seal/v1/${kid}`) }, base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
 }
 
 async function seal(ikm: string, kid: Kid, plaintext: string, aad: string): Promise<string> {

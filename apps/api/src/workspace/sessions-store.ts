@@ -16,7 +16,10 @@ export function syncSessionRows(sql: SqlStorage, outcome: Pick<Outcome, 'task' |
     sql.exec(
       `INSERT INTO open_tasks (task_id, created_by, session, active_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (task_id) DO UPDATE SET active_at = excluded.active_at`,
-      task.id, task.createdBy, task.session ?? null, task.updatedAt,
+      task.id,
+      task.createdBy,
+      task.session ?? null,
+      task.updatedAt,
     );
   } else if (task.closed !== undefined || task.cancel !== undefined) {
     sql.exec(`DELETE FROM open_tasks WHERE task_id = ?`, task.id);
@@ -28,7 +31,11 @@ function saveGrant(sql: SqlStorage, g: Grant): void {
   sql.exec(
     `INSERT INTO grants (id, task_id, created_at, revoked_at, data) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET revoked_at = excluded.revoked_at, data = excluded.data`,
-    g.id, g.taskId, g.createdAt, g.revokedAt ?? null, JSON.stringify(g),
+    g.id,
+    g.taskId,
+    g.createdAt,
+    g.revokedAt ?? null,
+    JSON.stringify(g),
   );
 }
 
@@ -67,7 +74,10 @@ export function saveProposal(sql: SqlStorage, p: GrantProposal): void {
   sql.exec(
     `INSERT INTO grant_proposals (id, status, created_at, data) VALUES (?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data`,
-    p.id, p.status, p.createdAt, JSON.stringify(p),
+    p.id,
+    p.status,
+    p.createdAt,
+    JSON.stringify(p),
   );
 }
 
@@ -83,4 +93,3 @@ export function listProposals(sql: SqlStorage, q: { all: boolean; limit: number 
     : sql.exec<{ data: string }>(`SELECT data FROM grant_proposals WHERE status = 'proposed' ORDER BY created_at DESC, id DESC LIMIT ?`, q.limit);
   return rows.toArray().map((r) => JSON.parse(r.data) as GrantProposal);
 }
-

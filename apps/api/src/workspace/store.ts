@@ -3,8 +3,21 @@
  * file only reads what a transition needs and writes what it returned.
  */
 import {
-  approvalView, chainHash, countByStatus, GENESIS, type ChainHead, stepDeadline, type Approval, type Event, type NewEvent, type Outcome, type Step, type Task,
-  type TaskRecord, type TaskSummary, withStoredRisk,
+  approvalView,
+  chainHash,
+  countByStatus,
+  GENESIS,
+  type ChainHead,
+  stepDeadline,
+  type Approval,
+  type Event,
+  type NewEvent,
+  type Outcome,
+  type Step,
+  type Task,
+  type TaskRecord,
+  type TaskSummary,
+  withStoredRisk,
 } from '@greenlight/core';
 
 type TaskRow = { data: string };
@@ -16,11 +29,13 @@ const parseStep = (data: string): Step => withStoredRisk(JSON.parse(data) as Ste
 export function loadTask(sql: SqlStorage, taskId: string): Task | undefined {
   const row = sql.exec<TaskRow>(`SELECT data FROM tasks WHERE id = ?`, taskId).toArray()[0];
   if (!row) return undefined;
-  const steps = sql.exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? ORDER BY idx`, taskId).toArray().map((r) => parseStep(r.data));
+  const steps = sql
+    .exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? ORDER BY idx`, taskId)
+    .toArray()
+    .map((r) => parseStep(r.data));
   const { counts: _counts, ...record } = JSON.parse(row.data) as TaskSummary;
   return { ...record, steps };
 }
-
 
 /** Write a transition's result: the task row, the steps it touched, and their approvals. */
 export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touched'>, isNew: boolean): void {
@@ -29,7 +44,12 @@ export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touch
   sql.exec(
     `INSERT INTO tasks (id, status, created_by, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, data = excluded.data`,
-    record.id, record.status, record.createdBy, record.createdAt, record.updatedAt, JSON.stringify(summary),
+    record.id,
+    record.status,
+    record.createdBy,
+    record.createdAt,
+    record.updatedAt,
+    JSON.stringify(summary),
   );
   const touched = isNew ? steps : steps.filter((s) => outcome.touched.includes(s.id));
   for (const s of touched) {
@@ -37,9 +57,13 @@ export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touch
       `INSERT INTO steps (id, task_id, idx, status, awaiting_since, deadline, data) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, awaiting_since = excluded.awaiting_since,
          deadline = excluded.deadline, data = excluded.data`,
-      s.id, s.taskId, s.index, s.status,
+      s.id,
+      s.taskId,
+      s.index,
+      s.status,
       s.status === 'awaiting_approval' ? (s.approval?.requestedAt ?? null) : null,
-      stepDeadline(s) ?? null, JSON.stringify(s),
+      stepDeadline(s) ?? null,
+      JSON.stringify(s),
     );
     // Every approval ever opened stays findable, so a late decision is a CONFLICT, not a NOT_FOUND.
     if (s.approval) sql.exec(`INSERT OR IGNORE INTO approvals (approval_id, task_id, step_id) VALUES (?, ?, ?)`, s.approval.id, s.taskId, s.id);
@@ -73,8 +97,7 @@ export function appendEvents(sql: SqlStorage, events: NewEvent[], actor: string,
     const data = JSON.parse(text) as Record<string, unknown>;
     const body = { seq: prev.seq + 1, at, type: e.type, actor, ...(e.taskId ? { taskId: e.taskId } : {}), ...(e.stepId ? { stepId: e.stepId } : {}), data };
     const hash = chainHash(prev.hash, body);
-    sql.exec(`INSERT INTO events (seq, at, type, actor, task_id, step_id, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      body.seq, at, e.type, actor, e.taskId ?? null, e.stepId ?? null, text, hash);
+    sql.exec(`INSERT INTO events (seq, at, type, actor, task_id, step_id, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, body.seq, at, e.type, actor, e.taskId ?? null, e.stepId ?? null, text, hash);
     prev = { seq: body.seq, hash };
     return { ...body, hash } as Event;
   });
@@ -83,16 +106,22 @@ export function appendEvents(sql: SqlStorage, events: NewEvent[], actor: string,
 type EventRow = { seq: number; at: number; type: string; actor: string; task_id: string | null; step_id: string | null; data: string; hash: string };
 const toEvent = (r: EventRow): Event =>
   ({
-    seq: r.seq, at: r.at, type: r.type, actor: r.actor,
-    ...(r.task_id ? { taskId: r.task_id } : {}), ...(r.step_id ? { stepId: r.step_id } : {}),
-    data: JSON.parse(r.data), hash: r.hash,
+    seq: r.seq,
+    at: r.at,
+    type: r.type,
+    actor: r.actor,
+    ...(r.task_id ? { taskId: r.task_id } : {}),
+    ...(r.step_id ? { stepId: r.step_id } : {}),
+    data: JSON.parse(r.data),
+    hash: r.hash,
   }) as Event;
 
 /** Events after `after` and before `before`, oldest first: the audit export's page. */
 export function eventRange(sql: SqlStorage, q: { after: number; before?: number | undefined; limit: number }): Event[] {
   return sql
     .exec<EventRow>(`SELECT * FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT ?`, q.after, q.before ?? Number.MAX_SAFE_INTEGER, q.limit)
-    .toArray().map(toEvent);
+    .toArray()
+    .map(toEvent);
 }
 
 /** The hash of event `seq` (GENESIS_HASH for 0), or undefined when there is no such event. */
@@ -129,10 +158,21 @@ export function listOpenApprovals(sql: SqlStorage, q: { taskId?: string | undefi
   const rows = q.taskId
     ? sql.exec<{ step: string; task: string }>(
         `SELECT s.data AS step, t.data AS task FROM steps s JOIN tasks t ON t.id = s.task_id
-         WHERE ${where} AND s.task_id = ? ORDER BY s.awaiting_since, s.id LIMIT ?`, since, since, id, q.taskId, q.limit)
+         WHERE ${where} AND s.task_id = ? ORDER BY s.awaiting_since, s.id LIMIT ?`,
+        since,
+        since,
+        id,
+        q.taskId,
+        q.limit,
+      )
     : sql.exec<{ step: string; task: string }>(
         `SELECT s.data AS step, t.data AS task FROM steps s JOIN tasks t ON t.id = s.task_id
-         WHERE ${where} ORDER BY s.awaiting_since, s.id LIMIT ?`, since, since, id, q.limit);
+         WHERE ${where} ORDER BY s.awaiting_since, s.id LIMIT ?`,
+        since,
+        since,
+        id,
+        q.limit,
+      );
   return rows.toArray().flatMap((r) => {
     const a = approvalView(JSON.parse(r.task) as TaskRecord, parseStep(r.step));
     return a ? [a] : [];
@@ -145,10 +185,7 @@ export const approvalCursor = (a: Approval): string => `${a.requestedAt}:${a.ste
 export function tasksWithApprovedSteps(sql: SqlStorage, q: { taskId?: string | undefined; afterTaskId: string; limit: number }): string[] {
   const rows = q.taskId
     ? sql.exec<{ task_id: string }>(`SELECT DISTINCT task_id FROM steps WHERE status = 'approved' AND task_id = ?`, q.taskId)
-    : sql.exec<{ task_id: string }>(
-        `SELECT DISTINCT task_id FROM steps WHERE status = 'approved' AND task_id > ? ORDER BY task_id LIMIT ?`,
-        q.afterTaskId, q.limit,
-      );
+    : sql.exec<{ task_id: string }>(`SELECT DISTINCT task_id FROM steps WHERE status = 'approved' AND task_id > ? ORDER BY task_id LIMIT ?`, q.afterTaskId, q.limit);
   return rows.toArray().map((r) => r.task_id);
 }
 

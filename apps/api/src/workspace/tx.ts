@@ -4,8 +4,21 @@
  * Everything a Tx does runs inside one transactionSync: all of it lands, or none.
  */
 import {
-  applyDeadlines, fail, historyEntries, ok, type Ctx, type Event, type WorkspaceExecuted, type Key, type NewEvent, type Outcome, type Result, type Task, type Usage,
-  type WorkspaceCommand, type WorkspaceEnv,
+  applyDeadlines,
+  fail,
+  historyEntries,
+  ok,
+  type Ctx,
+  type Event,
+  type WorkspaceExecuted,
+  type Key,
+  type NewEvent,
+  type Outcome,
+  type Result,
+  type Task,
+  type Usage,
+  type WorkspaceCommand,
+  type WorkspaceEnv,
 } from '@greenlight/core';
 import { runCommand, type Given } from './aggregate.ts';
 import type { WorkspaceMeta } from './meta.ts';
@@ -102,4 +115,3 @@ export class Tx {
     return appended;
   }
 }
-

@@ -6,9 +6,7 @@
  * Signing secrets are stored sealed under the deployment's data key (seal.ts); every
  * send checks its target again (checkWebhookTarget) and never follows a redirect.
  */
-import {
-  checkWebhookTarget, WEBHOOK_HEADERS, webhookSignatureHeaders, type AttemptOutcome, type Delivery, type Webhook, type WebhookEvent, type WebhookFormat,
-} from '@greenlight/core';
+import { checkWebhookTarget, WEBHOOK_HEADERS, webhookSignatureHeaders, type AttemptOutcome, type Delivery, type Webhook, type WebhookEvent, type WebhookFormat } from '@greenlight/core';
 import { deliveryRecord, runCommand, type DeliveryRow } from './aggregate.ts';
 import type { WorkspaceMeta } from './meta.ts';
 import { sealAtRest, sealedKid, type DataKeySource } from './seal.ts';
@@ -16,7 +14,11 @@ import { sealAtRest, sealedKid, type DataKeySource } from './seal.ts';
 type WebhookRow = { id: string; url: string; events: string; format: string; secret: string; created_at: number };
 
 const toWebhook = (r: WebhookRow): Webhook => ({
-  id: r.id, url: r.url, events: JSON.parse(r.events) as WebhookEvent[], format: r.format as WebhookFormat, createdAt: r.created_at,
+  id: r.id,
+  url: r.url,
+  events: JSON.parse(r.events) as WebhookEvent[],
+  format: r.format as WebhookFormat,
+  createdAt: r.created_at,
 });
 
 const toDelivery = (r: DeliveryRow): Delivery => {
@@ -32,15 +34,17 @@ export const webhookSecretAad = (webhookId: string): string => `webhook:${webhoo
  * start (blockConcurrencyWhile), so nothing reads them meanwhile; a no-op once done.
  */
 export async function sealLegacyWebhookSecrets(sql: SqlStorage, env: DataKeySource): Promise<void> {
-  const plain = sql.exec<{ id: string; secret: string }>(`SELECT id, secret FROM webhooks`).toArray().filter((r) => sealedKid(r.secret) === undefined);
+  const plain = sql
+    .exec<{ id: string; secret: string }>(`SELECT id, secret FROM webhooks`)
+    .toArray()
+    .filter((r) => sealedKid(r.secret) === undefined);
   for (const row of plain) {
     const sealed = await sealAtRest(env, row.secret, webhookSecretAad(row.id));
     sql.exec(`UPDATE webhooks SET secret = ? WHERE id = ? AND secret = ?`, sealed, row.id, row.secret);
   }
 }
 
-export const listWebhooks = (sql: SqlStorage): Webhook[] =>
-  sql.exec<WebhookRow>(`SELECT * FROM webhooks ORDER BY created_at, id`).toArray().map(toWebhook);
+export const listWebhooks = (sql: SqlStorage): Webhook[] => sql.exec<WebhookRow>(`SELECT * FROM webhooks ORDER BY created_at, id`).toArray().map(toWebhook);
 
 export function listDeliveries(sql: SqlStorage, q: { webhookId?: string | undefined; limit: number }): Delivery[] {
   const rows = q.webhookId
@@ -110,7 +114,9 @@ export async function deliverDue(sql: SqlStorage, now: number, opts: DeliveryOpt
   const due = sql
     .exec<DeliveryRow & { url: string; secret: string }>(
       `SELECT d.*, w.url, w.secret FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-       WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`, now, BATCH,
+       WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`,
+      now,
+      BATCH,
     )
     .toArray();
   await Promise.all(
@@ -119,9 +125,16 @@ export async function deliverDue(sql: SqlStorage, now: number, opts: DeliveryOpt
       const meta = opts.meta();
       if (!meta) return;
       // Core decides delivered, failed for good, or when to try again; a delivery deleted meanwhile is NOT_FOUND and stays as it is.
-      runCommand(sql, meta, { type: 'delivery.attempted', id: d.id, outcome, retryBaseMs: opts.retryBaseMs, random: Math.random() }, {
-        now: opts.now(), newId: () => crypto.randomUUID(), allowPrivateTargets: opts.allowPrivate,
-      });
+      runCommand(
+        sql,
+        meta,
+        { type: 'delivery.attempted', id: d.id, outcome, retryBaseMs: opts.retryBaseMs, random: Math.random() },
+        {
+          now: opts.now(),
+          newId: () => crypto.randomUUID(),
+          allowPrivateTargets: opts.allowPrivate,
+        },
+      );
     }),
   );
 }

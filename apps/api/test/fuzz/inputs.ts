@@ -30,7 +30,19 @@ export type Pool = {
   kindOf: Map<string, Kind>;
 };
 export const newPool = (): Pool => ({
-  tasks: new Set(), steps: new Set(), approvals: new Map(), open: new Map(), leases: new Map(), live: new Map(), hashes: new Set(), keys: new Set(), webhooks: new Set(), grants: new Set(), proposals: new Set(), taskOf: new Map(), kindOf: new Map(),
+  tasks: new Set(),
+  steps: new Set(),
+  approvals: new Map(),
+  open: new Map(),
+  leases: new Map(),
+  live: new Map(),
+  hashes: new Set(),
+  keys: new Set(),
+  webhooks: new Set(),
+  grants: new Set(),
+  proposals: new Set(),
+  taskOf: new Map(),
+  kindOf: new Map(),
 });
 
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -81,8 +93,7 @@ const ODD_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnPr
 const SIZES = [65, 101, 201, 501, 1001, 4097, 20_001, 262_145];
 export const GENEROUS = { ratePerSecond: 100_000, burst: 100_000 };
 
-const junk = (g: G): unknown =>
-  g(() => fc.oneof(fc.constant(null), fc.boolean(), fc.constantFrom(...EDGE_NUMBERS), fc.string(), fc.constant([]), fc.constant({}), fc.jsonValue({ maxDepth: 2 })));
+const junk = (g: G): unknown => g(() => fc.oneof(fc.constant(null), fc.boolean(), fc.constantFrom(...EDGE_NUMBERS), fc.string(), fc.constant([]), fc.constant({}), fc.jsonValue({ maxDepth: 2 })));
 const oddString = (g: G): string => (g(fc.boolean) ? g(fc.constantFrom, ...ODD_TEXT) : g(fc.string, { unit: 'binary', maxLength: 40 }));
 const hex64 = (g: G): string => g(fc.stringMatching, /^[0-9a-f]{64}$/);
 
@@ -96,20 +107,31 @@ function idOf(g: G, own: Iterable<string>, foreign: Iterable<string>): string {
 
 function paramsFor(g: G, kind: Kind): Obj {
   switch (kind) {
-    case 'read': return { tool: g(fc.constantFrom, 'read_file', 'search', 'grep'), paths: ['src/a.ts'] };
-    case 'edit_file': return g(fc.boolean) ? { path: 'src/a.ts', patch: patch('src/a.ts') } : { path: 'src/b.ts', content: g(fc.string) };
-    case 'delete_file': return { path: g(fc.constantFrom, 'tmp/x', '/etc/passwd', 'src/../../x') };
-    case 'run_command': return { command: g(fc.constantFrom, 'npm test', 'ls -la', 'rm -rf /'), ...(g(fc.boolean) ? { cwd: 'src' } : {}) };
-    case 'execute_code': return { language: 'python', code: 'print(1)' };
-    case 'network': return { method: 'GET', url: 'https://example.com/api' };
-    case 'clarify': return { questions: ['Which branch?', 'Why?'].slice(0, g(fc.integer, { min: 1, max: 2 })) };
-    case 'custom': return { tool: 'deploy', input: g(fc.jsonValue, { maxDepth: 2 }) };
+    case 'read':
+      return { tool: g(fc.constantFrom, 'read_file', 'search', 'grep'), paths: ['src/a.ts'] };
+    case 'edit_file':
+      return g(fc.boolean) ? { path: 'src/a.ts', patch: patch('src/a.ts') } : { path: 'src/b.ts', content: g(fc.string) };
+    case 'delete_file':
+      return { path: g(fc.constantFrom, 'tmp/x', '/etc/passwd', 'src/../../x') };
+    case 'run_command':
+      return { command: g(fc.constantFrom, 'npm test', 'ls -la', 'rm -rf /'), ...(g(fc.boolean) ? { cwd: 'src' } : {}) };
+    case 'execute_code':
+      return { language: 'python', code: 'print(1)' };
+    case 'network':
+      return { method: 'GET', url: 'https://example.com/api' };
+    case 'clarify':
+      return { questions: ['Which branch?', 'Why?'].slice(0, g(fc.integer, { min: 1, max: 2 })) };
+    case 'custom':
+      return { tool: 'deploy', input: g(fc.jsonValue, { maxDepth: 2 }) };
   }
 }
 function stepInput(g: G, key: string, earlier: string[]): Obj {
   const kind = g(fc.constantFrom, ...KINDS);
   return {
-    key, kind, title: `Step ${key}`, params: paramsFor(g, kind),
+    key,
+    kind,
+    title: `Step ${key}`,
+    params: paramsFor(g, kind),
     dependsOn: earlier.filter(() => g(fc.boolean)).slice(0, 2),
     ...(g(fc.boolean) ? { idempotent: g(fc.boolean) } : {}),
     ...(g(fc.boolean) ? { risk: g(fc.constantFrom, 'low', 'medium', 'high') } : {}),
@@ -118,7 +140,12 @@ function stepInput(g: G, key: string, earlier: string[]): Obj {
 function policyInput(g: G): Obj {
   return {
     mode: g(fc.constantFrom, 'manual', 'copilot', 'autopilot'),
-    rules: g(fc.boolean) ? [{ name: 'no-rm', match: { kind: 'run_command', command: 'rm -rf' }, action: 'deny' }, { match: { kind: g(fc.constantFrom, ...KINDS) }, action: g(fc.constantFrom, 'allow', 'ask', 'deny') }] : [],
+    rules: g(fc.boolean)
+      ? [
+          { name: 'no-rm', match: { kind: 'run_command', command: 'rm -rf' }, action: 'deny' },
+          { match: { kind: g(fc.constantFrom, ...KINDS) }, action: g(fc.constantFrom, 'allow', 'ask', 'deny') },
+        ]
+      : [],
     requiredApprovals: g(fc.integer, { min: 1, max: 2 }),
     preventSelfApproval: g(fc.boolean),
     leaseSeconds: 3600,
@@ -137,7 +164,9 @@ export function validInput(g: G, path: string, own: Pool, foreign: Pool): unknow
     const [approvalId, paramsHash] = pick(g, g(fc.nat, 4) > 0 ? own.open : own.approvals) ?? [idOf(g, [], foreign.approvals.keys()), hex64(g)];
     const decision = g(fc.constantFrom, 'approve', 'approve', 'reject', 'request_changes', 'skip', 'answer', 'modify');
     return {
-      approvalId, decision, paramsHash,
+      approvalId,
+      decision,
+      paramsHash,
       ...(decision === 'request_changes' ? { feedback: 'smaller, please' } : {}),
       ...(decision === 'answer' ? { answer: 'main' } : {}),
       ...(decision === 'modify' ? { params: paramsFor(g, own.kindOf.get(String(approvalId)) ?? g(fc.constantFrom, ...KINDS)) } : {}),
@@ -146,14 +175,22 @@ export function validInput(g: G, path: string, own: Pool, foreign: Pool): unknow
   // A few shared keys, so replays and reuse with other input both happen.
   const idem = () => (g(fc.nat, 3) === 0 ? { idempotencyKey: `idem-${g(fc.nat, 4)}` } : {});
   switch (path) {
-    case 'workspaces.create': return { id: uniqueId('fz'), name: 'Fuzzed' };
-    case 'workspaces.list': return { limit: g(fc.integer, { min: 1, max: 200 }) };
-    case 'workspaces.setLimits': return { limits: { perKey: { ...GENEROUS }, perWorkspace: { ...GENEROUS } } };
-    case 'keys.create': return { principal: `fz-${g(fc.nat, 20)}`, role: g(fc.constantFrom, 'viewer', 'agent', 'approver', 'admin'), ...idem() };
-    case 'keys.revoke': return { id: idOf(g, own.keys, foreign.keys), ...idem() };
-    case 'policy.set': return { policy: policyInput(g), ...idem() };
-    case 'policy.simulate': return { policy: policyInput(g), limit: g(fc.integer, { min: 1, max: 500 }) };
-    case 'policy.evaluate': return { step: stepInput(g, 'e', []), ...(g(fc.boolean) ? { mode: 'autopilot' } : {}) };
+    case 'workspaces.create':
+      return { id: uniqueId('fz'), name: 'Fuzzed' };
+    case 'workspaces.list':
+      return { limit: g(fc.integer, { min: 1, max: 200 }) };
+    case 'workspaces.setLimits':
+      return { limits: { perKey: { ...GENEROUS }, perWorkspace: { ...GENEROUS } } };
+    case 'keys.create':
+      return { principal: `fz-${g(fc.nat, 20)}`, role: g(fc.constantFrom, 'viewer', 'agent', 'approver', 'admin'), ...idem() };
+    case 'keys.revoke':
+      return { id: idOf(g, own.keys, foreign.keys), ...idem() };
+    case 'policy.set':
+      return { policy: policyInput(g), ...idem() };
+    case 'policy.simulate':
+      return { policy: policyInput(g), limit: g(fc.integer, { min: 1, max: 500 }) };
+    case 'policy.evaluate':
+      return { step: stepInput(g, 'e', []), ...(g(fc.boolean) ? { mode: 'autopilot' } : {}) };
     case 'tasks.plan': {
       // Sometimes an agent session: an open task (maybe with no step yet), found again by its session.
       const open = g(fc.nat, 3) === 0;
@@ -165,38 +202,65 @@ export function validInput(g: G, path: string, own: Pool, foreign: Pool): unknow
       const key = `a${g(fc.nat, 50)}`;
       return { taskId: task(), steps: [stepInput(g, key, g(fc.boolean) ? ['s0'] : [])], ...idem() };
     }
-    case 'tasks.close': return { taskId: task(), ...idem() };
-    case 'grants.list': return { ...(g(fc.boolean) ? { taskId: task() } : {}), includeRevoked: g(fc.boolean) };
-    case 'grants.revoke': return { grantId: idOf(g, own.grants, foreign.grants), ...idem() };
-    case 'grants.proposals': return { all: g(fc.boolean) };
-    case 'grants.confirm': return { proposalId: idOf(g, own.proposals, foreign.proposals), ...idem() };
-    case 'tasks.get': return { taskId: task() };
-    case 'tasks.list': return { limit: g(fc.integer, { min: 1, max: 200 }), ...(g(fc.boolean) ? { status: 'active' } : {}) };
+    case 'tasks.close':
+      return { taskId: task(), ...idem() };
+    case 'grants.list':
+      return { ...(g(fc.boolean) ? { taskId: task() } : {}), includeRevoked: g(fc.boolean) };
+    case 'grants.revoke':
+      return { grantId: idOf(g, own.grants, foreign.grants), ...idem() };
+    case 'grants.proposals':
+      return { all: g(fc.boolean) };
+    case 'grants.confirm':
+      return { proposalId: idOf(g, own.proposals, foreign.proposals), ...idem() };
+    case 'tasks.get':
+      return { taskId: task() };
+    case 'tasks.list':
+      return { limit: g(fc.integer, { min: 1, max: 200 }), ...(g(fc.boolean) ? { status: 'active' } : {}) };
     case 'tasks.revise': {
       const stepId = step();
       return { taskId: own.taskOf.get(stepId) ?? task(), stepId, params: paramsFor(g, own.kindOf.get(stepId) ?? g(fc.constantFrom, ...KINDS)), ...idem() };
     }
-    case 'tasks.setMode': return { taskId: task(), mode: g(fc.constantFrom, 'manual', 'copilot', 'autopilot'), ...idem() };
-    case 'tasks.cancel': return { taskId: task(), reason: 'fuzz', ...idem() };
-    case 'approvals.list': return { limit: 200, ...(g(fc.boolean) ? { taskId: task() } : {}) };
+    case 'tasks.setMode':
+      return { taskId: task(), mode: g(fc.constantFrom, 'manual', 'copilot', 'autopilot'), ...idem() };
+    case 'tasks.cancel':
+      return { taskId: task(), reason: 'fuzz', ...idem() };
+    case 'approvals.list':
+      return { limit: 200, ...(g(fc.boolean) ? { taskId: task() } : {}) };
     case 'approvals.decide': {
       // Sometimes "for this session" or "always" (refused with a decision other than approve or modify).
       const scope = g(fc.constantFrom, undefined, undefined, 'once', 'task', 'always');
       return { ...approval(), ...(scope ? { scope } : {}), ...idem() };
     }
-    case 'approvals.decideMany': return { items: Array.from({ length: g(fc.integer, { min: 1, max: 3 }) }, approval), ...idem() };
-    case 'steps.get': return g(fc.nat, 3) === 0 ? { taskId: task(), key: g(fc.constantFrom, 's0', 's1', 'a1') } : { stepId: step() };
-    case 'steps.claim': return { max: g(fc.integer, { min: 1, max: 5 }), ...(g(fc.boolean) ? { taskId: task() } : {}), ...(g(fc.boolean) ? { leaseSeconds: 3600 } : {}) };
-    case 'steps.heartbeat': return { ...lease(), leaseSeconds: 3600 };
-    case 'steps.complete': return { ...lease(), ...(g(fc.boolean) ? { output: g(fc.jsonValue, { maxDepth: 2 }) } : {}), ...(g(fc.boolean) ? { usage: { inputTokens: 10, costUsd: 0.01 } } : {}), ...idem() };
-    case 'steps.fail': return { ...lease(), error: { message: 'boom', retryable: g(fc.boolean) }, ...idem() };
-    case 'events.list': return { after: g(fc.nat, 50), limit: g(fc.integer, { min: 1, max: 200 }), ...(g(fc.boolean) ? { taskId: task() } : {}) };
+    case 'approvals.decideMany':
+      return { items: Array.from({ length: g(fc.integer, { min: 1, max: 3 }) }, approval), ...idem() };
+    case 'steps.get':
+      return g(fc.nat, 3) === 0 ? { taskId: task(), key: g(fc.constantFrom, 's0', 's1', 'a1') } : { stepId: step() };
+    case 'steps.claim':
+      return { max: g(fc.integer, { min: 1, max: 5 }), ...(g(fc.boolean) ? { taskId: task() } : {}), ...(g(fc.boolean) ? { leaseSeconds: 3600 } : {}) };
+    case 'steps.heartbeat':
+      return { ...lease(), leaseSeconds: 3600 };
+    case 'steps.complete':
+      return { ...lease(), ...(g(fc.boolean) ? { output: g(fc.jsonValue, { maxDepth: 2 }) } : {}), ...(g(fc.boolean) ? { usage: { inputTokens: 10, costUsd: 0.01 } } : {}), ...idem() };
+    case 'steps.fail':
+      return { ...lease(), error: { message: 'boom', retryable: g(fc.boolean) }, ...idem() };
+    case 'events.list':
+      return { after: g(fc.nat, 50), limit: g(fc.integer, { min: 1, max: 200 }), ...(g(fc.boolean) ? { taskId: task() } : {}) };
     // Loopback, port 9: deliveries fail at once and never leave the machine.
-    case 'webhooks.create': return { url: 'http://127.0.0.1:9/hook', events: ['task.finished'], ...idem() };
-    case 'webhooks.delete': return { id: idOf(g, own.webhooks, foreign.webhooks), ...idem() };
-    case 'webhooks.deliveries': return { limit: 10 };
-    case 'audit.export': return { after: g(fc.nat, 50), format: g(fc.constantFrom, 'ndjson', 'csv'), limit: g(fc.integer, { min: 1, max: 50 }), ...(g(fc.boolean) ? { before: g(fc.integer, { min: 51, max: 200 }) } : {}) };
-    default: return g(fc.boolean) ? undefined : junk(g);
+    case 'webhooks.create':
+      return { url: 'http://127.0.0.1:9/hook', events: ['task.finished'], ...idem() };
+    case 'webhooks.delete':
+      return { id: idOf(g, own.webhooks, foreign.webhooks), ...idem() };
+    case 'webhooks.deliveries':
+      return { limit: 10 };
+    case 'audit.export':
+      return {
+        after: g(fc.nat, 50),
+        format: g(fc.constantFrom, 'ndjson', 'csv'),
+        limit: g(fc.integer, { min: 1, max: 50 }),
+        ...(g(fc.boolean) ? { before: g(fc.integer, { min: 51, max: 200 }) } : {}),
+      };
+    default:
+      return g(fc.boolean) ? undefined : junk(g);
   }
 }
 
@@ -230,14 +294,30 @@ export function mutate(g: G, input: unknown, own: Pool, foreign: Pool): unknown 
     const all = paths(v);
     const at = pick(g, all) ?? [];
     switch (g(fc.constantFrom, 'drop', 'extraKey', 'retype', 'oversize', 'number', 'unicode', 'wrap', 'ids', 'ids', 'whole')) {
-      case 'drop': v = replaceAt(v, at, () => undefined); break;
-      case 'extraKey': v = replaceAt(v, at, (x) => (isObj(x) ? put(x, g(fc.constantFrom, ...ODD_KEYS), g(fc.boolean) ? { polluted: true } : junk(g)) : x)); break;
-      case 'retype': v = replaceAt(v, at, () => junk(g)); break;
-      case 'oversize': v = replaceAt(v, at, () => g(fc.constantFrom, 'x', 'é', '\u{1F600}').repeat(g(fc.constantFrom, ...SIZES))); break;
-      case 'number': v = replaceAt(v, at, () => g(fc.constantFrom, ...EDGE_NUMBERS)); break;
-      case 'unicode': v = replaceAt(v, at, () => oddString(g)); break;
-      case 'wrap': v = replaceAt(v, at, (x) => [x]); break;
-      case 'whole': v = g(() => fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constant([input]), fc.constant('input'))); break;
+      case 'drop':
+        v = replaceAt(v, at, () => undefined);
+        break;
+      case 'extraKey':
+        v = replaceAt(v, at, (x) => (isObj(x) ? put(x, g(fc.constantFrom, ...ODD_KEYS), g(fc.boolean) ? { polluted: true } : junk(g)) : x));
+        break;
+      case 'retype':
+        v = replaceAt(v, at, () => junk(g));
+        break;
+      case 'oversize':
+        v = replaceAt(v, at, () => g(fc.constantFrom, 'x', 'é', '\u{1F600}').repeat(g(fc.constantFrom, ...SIZES)));
+        break;
+      case 'number':
+        v = replaceAt(v, at, () => g(fc.constantFrom, ...EDGE_NUMBERS));
+        break;
+      case 'unicode':
+        v = replaceAt(v, at, () => oddString(g));
+        break;
+      case 'wrap':
+        v = replaceAt(v, at, (x) => [x]);
+        break;
+      case 'whole':
+        v = g(() => fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constant([input]), fc.constant('input')));
+        break;
       case 'ids':
         // The other workspace's ids, stale paramsHashes and old leases, in every id-like field.
         for (const p of all) {

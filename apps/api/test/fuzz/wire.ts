@@ -30,8 +30,10 @@ export function wireFor(g: G, calls: Call[], types: Map<string, string>, auth: s
   const body = JSON.stringify(first.input ?? null);
   const variant = twist ? g(fc.constantFrom, 'wrongMethod', 'oddMethod', 'malformed', 'deep', 'duplicateKey', 'contentType', 'badQueryString') : 'natural';
   switch (variant) {
-    case 'wrongMethod': return isQuery ? { method: 'POST', url, headers: json, body } : { method: 'GET', url: `${url}?input=${enc(first.input)}`, headers };
-    case 'oddMethod': return { method: g(fc.constantFrom, 'PUT', 'PATCH', 'DELETE', 'OPTIONS'), url, headers: json, body };
+    case 'wrongMethod':
+      return isQuery ? { method: 'POST', url, headers: json, body } : { method: 'GET', url: `${url}?input=${enc(first.input)}`, headers };
+    case 'oddMethod':
+      return { method: g(fc.constantFrom, 'PUT', 'PATCH', 'DELETE', 'OPTIONS'), url, headers: json, body };
     case 'malformed': {
       const text = g(fc.constantFrom, body.slice(0, Math.max(1, body.length - 1)), `${body}}`, `\ufeff${body}`, 'NaN', '', 'undefined', '{"a":1,}', body.replace(/"/g, "'"));
       return { method: 'POST', url, headers: json, body: g(fc.boolean) ? text : new Uint8Array([0xff, 0xfe, 0x7b, 0xc3, 0x28, 0x7d]) };
@@ -41,10 +43,13 @@ export function wireFor(g: G, calls: Call[], types: Map<string, string>, auth: s
       const depth = g(fc.constantFrom, 1_000, 10_000, 100_000);
       const custom = { key: 'd', kind: 'custom', title: 'd', params: { tool: 't', input: '@' } };
       const slot =
-        first.path === 'steps.complete' && isObj(first.input) ? { ...first.input, output: '@' }
-        : first.path === 'tasks.plan' ? { title: 'deep', steps: [custom] }
-        : first.path === 'policy.evaluate' ? { step: custom }
-        : '@';
+        first.path === 'steps.complete' && isObj(first.input)
+          ? { ...first.input, output: '@' }
+          : first.path === 'tasks.plan'
+            ? { title: 'deep', steps: [custom] }
+            : first.path === 'policy.evaluate'
+              ? { step: custom }
+              : '@';
       const deep = JSON.stringify(slot).replace('"@"', '['.repeat(depth) + ']'.repeat(depth));
       return isQuery ? { method: 'GET', url: `${url}?input=${encodeURIComponent(deep)}`, headers } : { method: 'POST', url, headers: json, body: deep };
     }
@@ -63,7 +68,8 @@ export function wireFor(g: G, calls: Call[], types: Map<string, string>, auth: s
       const type = g(fc.constantFrom, 'text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'application/json; charset=utf-16');
       return { method: 'POST', url, headers: { ...headers, 'content-type': type }, body };
     }
-    case 'badQueryString': return { method: 'GET', url: `${url}?input=${g(fc.constantFrom, '%7B', '%E0%A4%A', `${enc(first.input)}&input=1`, 'null', '[]')}`, headers };
+    case 'badQueryString':
+      return { method: 'GET', url: `${url}?input=${g(fc.constantFrom, '%7B', '%E0%A4%A', `${enc(first.input)}&input=1`, 'null', '[]')}`, headers };
   }
   return isQuery ? { method: 'GET', url: first.input === undefined ? url : `${url}?input=${enc(first.input)}`, headers } : { method: 'POST', url, headers: json, body };
 }

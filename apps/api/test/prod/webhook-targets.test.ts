@@ -13,9 +13,21 @@ const oneStep = { title: 'notify', steps: [{ key: 'a', kind: 'run_command' as co
 
 describe('webhook targets in a deployment', () => {
   it.each([
-    'http://127.0.0.1:9/hook', 'http://2130706433/', 'http://0x7f.1/', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/',
-    'http://169.254.169.254/latest/meta-data/', 'http://10.1.2.3/', 'http://192.168.0.1/', 'http://100.64.0.1/', 'http://[fd00::1]/',
-    'http://localhost./', 'http://api.localhost/', 'http://printer.local/', 'http://metadata.google.internal/', 'http://intranet/',
+    'http://127.0.0.1:9/hook',
+    'http://2130706433/',
+    'http://0x7f.1/',
+    'http://[::1]/',
+    'http://[::ffff:127.0.0.1]/',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://10.1.2.3/',
+    'http://192.168.0.1/',
+    'http://100.64.0.1/',
+    'http://[fd00::1]/',
+    'http://localhost./',
+    'http://api.localhost/',
+    'http://printer.local/',
+    'http://metadata.google.internal/',
+    'http://intranet/',
     'http://user:pw@hooks.example.com/',
   ])('refuses %s at create, saying why, and changes nothing', async (url) => {
     const t = await team();
@@ -68,8 +80,7 @@ describe('webhook targets in a deployment', () => {
   it('seals signing secrets under the data key when one is set', async () => {
     const t = await team();
     const { webhook, secret } = await t.admin.webhooks.create.mutate({ url: 'https://hooks.example.com/x' });
-    const stored = await runInDurableObject(stubOf(t.id), (_o, state) =>
-      state.storage.sql.exec<{ secret: string }>(`SELECT secret FROM webhooks WHERE id = ?`, webhook.id).one().secret);
+    const stored = await runInDurableObject(stubOf(t.id), (_o, state) => state.storage.sql.exec<{ secret: string }>(`SELECT secret FROM webhooks WHERE id = ?`, webhook.id).one().secret);
     expect(stored).toMatch(/^v1\.dk\./);
     expect(stored).not.toContain(secret.slice('whsec_'.length));
   });

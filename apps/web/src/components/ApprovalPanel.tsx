@@ -181,15 +181,7 @@ export function ApprovalPanel({ client, approval, selected, onReload }: Props) {
           const button = (
             // The key is announced by aria-keyshortcuts; its visible hint is hidden from
             // the accessible name, which is the label alone ("Approve", not "Approvea").
-            <button
-              type="button"
-              key={option}
-              class={`tone-${ui.tone}`}
-              disabled={busy}
-              onClick={() => void choose(option)}
-              data-option={option}
-              aria-keyshortcuts={key}
-            >
+            <button type="button" key={option} class={`tone-${ui.tone}`} disabled={busy} onClick={() => void choose(option)} data-option={option} aria-keyshortcuts={key}>
               {ui.label}
               {key && <kbd aria-hidden="true">{key}</kbd>}
             </button>
@@ -198,27 +190,14 @@ export function ApprovalPanel({ client, approval, selected, onReload }: Props) {
           if (option !== 'approve' || !approval.suggestedGrant) return button;
           return [
             button,
-            <button
-              type="button"
-              key="session"
-              class="session-approve"
-              disabled={busy}
-              aria-expanded={granting}
-              onClick={() => setGranting((g) => !g)}
-            >
+            <button type="button" key="session" class="session-approve" disabled={busy} aria-expanded={granting} onClick={() => setGranting((g) => !g)}>
               Approve for this session…
             </button>,
           ];
         })}
       </div>
       {granting && approval.suggestedGrant && (
-        <SessionGrantForm
-          id={`grant-${approval.approvalId}`}
-          suggested={approval.suggestedGrant}
-          disabled={busy}
-          onApprove={approveForSession}
-          onCancel={() => setGranting(false)}
-        />
+        <SessionGrantForm id={`grant-${approval.approvalId}`} suggested={approval.suggestedGrant} disabled={busy} onApprove={approveForSession} onCancel={() => setGranting(false)} />
       )}
       {hold && <HeldNote hold={hold} onReload={onReload} />}
       <ErrorBox

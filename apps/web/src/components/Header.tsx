@@ -15,7 +15,12 @@ export function Header({ workspaceId, workspace, onHelp, onSignOut }: Props) {
       </a>
       <span class="workspace" title={workspaceId}>
         {workspace?.name ?? workspaceId}
-        {workspace && <span class="you"> · {workspace.you.principal} ({workspace.you.role})</span>}
+        {workspace && (
+          <span class="you">
+            {' '}
+            · {workspace.you.principal} ({workspace.you.role})
+          </span>
+        )}
       </span>
       <nav>
         <a href={INBOX_HREF}>Inbox</a>

@@ -14,11 +14,7 @@ export function HeldNote({ hold, onReload }: { hold: PageHold; onReload?: () => 
     return <ErrorBox error={asError(hold.error)} onReload={onReload ? () => (store.forget(hold.id), onReload()) : undefined} onDismiss={() => store.forget(hold.id)} />;
   }
   if (hold.state === 'sent') {
-    return (
-      <div class="sent">
-        {sentText(hold.subject, hold.answer ?? [])}
-      </div>
-    );
+    return <div class="sent">{sentText(hold.subject, hold.answer ?? [])}</div>;
   }
   return (
     // Not a live region: the hold bar announces each decision once for the whole page.

@@ -59,7 +59,11 @@ function Entry({ e }: { e: HistoryEntry }) {
         </span>
       </div>
       <div>
-        <strong>{revealHidden(e.title)}</strong> <code>{e.stepKey}</code> <span class="muted small">· {label(e.kind)}{e.revision > 1 ? ` · rev ${e.revision}` : ''}</span>
+        <strong>{revealHidden(e.title)}</strong> <code>{e.stepKey}</code>{' '}
+        <span class="muted small">
+          · {label(e.kind)}
+          {e.revision > 1 ? ` · rev ${e.revision}` : ''}
+        </span>
       </div>
       <div class="small muted">
         in <a href={taskHref(e.taskId)}>{revealHidden(e.taskTitle)}</a> · agent <a href={historyHref({ agent: e.agent })}>{e.agent}</a> · risk: {e.risk.reason}

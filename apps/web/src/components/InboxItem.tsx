@@ -29,7 +29,9 @@ export function InboxItem({ client, approval: a, selected, onSelect, onReload }:
         <span class="muted small">
           {a.stepKey} · {label(a.kind)} · by {a.createdBy} · {time(a.requestedAt)}
         </span>
-        <span class={`badge risk-${a.risk.level}`} title={a.risk.reason}>{a.risk.level} risk</span>
+        <span class={`badge risk-${a.risk.level}`} title={a.risk.reason}>
+          {a.risk.level} risk
+        </span>
       </header>
       <h2 class="approval-title">{revealHidden(a.title)}</h2>
       <AgentContextLine context={a.context} />

@@ -37,16 +37,7 @@ export function KeyEntry({ onKey }: { onKey: (key: string) => void }) {
         <h1>Greenlight</h1>
         <p>Review what your coding agents want to do. Paste a workspace key with the approver (or viewer) role.</p>
         <label for="key">Workspace key</label>
-        <input
-          id="key"
-          name="key"
-          type="password"
-          autocomplete="off"
-          spellcheck={false}
-          placeholder="gl_<workspace>_<secret>"
-          value={value}
-          onInput={(e) => setValue(e.currentTarget.value)}
-        />
+        <input id="key" name="key" type="password" autocomplete="off" spellcheck={false} placeholder="gl_<workspace>_<secret>" value={value} onInput={(e) => setValue(e.currentTarget.value)} />
         <button type="submit" class="primary" disabled={busy || !value.trim()}>
           {busy ? 'Checking…' : 'Sign in'}
         </button>

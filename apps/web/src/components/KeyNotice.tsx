@@ -16,8 +16,11 @@ export function KeyNotice({ onSignOut }: { onSignOut: () => void }) {
         You are signed in with {/^[aeiou]/.test(viewer.role) ? 'an' : 'a'} {viewer.role} key ({viewer.principal}): you can look, not decide.
       </h2>
       <p>
-        This key can {can.join(', ')}. It cannot {cannot.join(', ')}. To review, <button type="button" class="link" onClick={onSignOut}>sign out</button> and sign in
-        with an approver or admin key.
+        This key can {can.join(', ')}. It cannot {cannot.join(', ')}. To review,{' '}
+        <button type="button" class="link" onClick={onSignOut}>
+          sign out
+        </button>{' '}
+        and sign in with an approver or admin key.
       </p>
     </section>
   );

@@ -35,13 +35,24 @@ function Outcome({ step }: { step: Step }) {
         <div class="outcome small">
           {d.decision === 'policy' ? (
             <>
-              {step.status === 'rejected' ? 'Denied' : 'Allowed'} by policy{d.rule && <> (rule <code>{d.rule}</code>)</>}
+              {step.status === 'rejected' ? 'Denied' : 'Allowed'} by policy
+              {d.rule && (
+                <>
+                  {' '}
+                  (rule <code>{d.rule}</code>)
+                </>
+              )}
               {peopleText(d)}
             </>
           ) : (
             <>
               <strong>{label(d.decision)}</strong> by {d.by.join(', ')}
-              {d.rule && <> · rule <code>{d.rule}</code></>}
+              {d.rule && (
+                <>
+                  {' '}
+                  · rule <code>{d.rule}</code>
+                </>
+              )}
             </>
           )}{' '}
           · {time(d.at)}

@@ -44,8 +44,7 @@ export function TaskActions({ client, task, approvals, onChanged }: Props) {
       subject: batch.length === 1 ? `“${revealHidden(batch[0]!.title)}”` : steps(batch.length),
       approvalIds: batch.map((a) => a.approvalId),
       // The server refuses a batch holding a flagged step that is not in `confirm` (h/review).
-      send: async (idempotencyKey) =>
-        (await client.approvals.decideMany.mutate({ items, idempotencyKey, ...(confirmed.length > 0 ? { confirm: confirmed.map((a) => a.approvalId) } : {}) })).items,
+      send: async (idempotencyKey) => (await client.approvals.decideMany.mutate({ items, idempotencyKey, ...(confirmed.length > 0 ? { confirm: confirmed.map((a) => a.approvalId) } : {}) })).items,
     });
   };
   const approveAll = () => (flagged.length > 0 ? setConfirming(true) : approveBatch(routine, []));
@@ -99,8 +98,7 @@ export function TaskActions({ client, task, approvals, onChanged }: Props) {
         <div class="confirm-all" role="group" aria-labelledby="confirm-all-title">
           <p id="confirm-all-title">
             <strong>
-              {flagged.length === 1 ? '1 step needs' : `${flagged.length} steps need`} your explicit confirmation before “approve all” may include{' '}
-              {flagged.length === 1 ? 'it' : 'them'}:
+              {flagged.length === 1 ? '1 step needs' : `${flagged.length} steps need`} your explicit confirmation before “approve all” may include {flagged.length === 1 ? 'it' : 'them'}:
             </strong>
           </p>
           <ul>

@@ -36,9 +36,7 @@ const EVENTS_PAGE = 100;
 
 export function TaskPage({ client, taskId }: { client: Client; taskId: string }) {
   // One batched request: the task and its open approvals (with their options) together.
-  const { data, error, reload, patch } = useReload(() =>
-    Promise.all([client.tasks.get.query({ taskId }), client.approvals.list.query({ taskId, limit: PAGE }), client.grants.list.query({ taskId })]),
-  );
+  const { data, error, reload, patch } = useReload(() => Promise.all([client.tasks.get.query({ taskId }), client.approvals.list.query({ taskId, limit: PAGE }), client.grants.list.query({ taskId })]));
   // A decision answers with its step: shown at once, no request (the live stream brings the rest).
   useDecided((answers) =>
     patch(([t, open, grants]) => {
@@ -135,7 +133,11 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
         <AgentContextLine context={steps.findLast((s) => s.context !== undefined)?.context} metadata={task.metadata} />
         {(task.open || task.closed) && (
           <div class="session-state muted">
-            {task.open ? 'Session open: the agent adds steps as it goes, shown here as they arrive.' : task.closed ? `Session ended ${time(task.closed.at)} by ${task.closed.by}${task.closed.reason === 'idle' ? ' (idle)' : ''}.` : ''}
+            {task.open
+              ? 'Session open: the agent adds steps as it goes, shown here as they arrive.'
+              : task.closed
+                ? `Session ended ${time(task.closed.at)} by ${task.closed.by}${task.closed.reason === 'idle' ? ' (idle)' : ''}.`
+                : ''}
           </div>
         )}
         <div class="muted small">

@@ -7,9 +7,7 @@
  * not the approval's is refused before anything is sent, showing both. An approval that is no longer open is a CONFLICT (exit 4) that says
  * who closed it and when; an unknown id is the API's NOT_FOUND (exit 3).
  */
-import {
-  approvalProgress, GrantMatcher, GrantScope, matcherText, revealHiddenDeep, type Approval, type ApprovalRecord, type Decision, type DecideResult,
-} from '@greenlight/core';
+import { approvalProgress, GrantMatcher, GrantScope, matcherText, revealHiddenDeep, type Approval, type ApprovalRecord, type Decision, type DecideResult } from '@greenlight/core';
 import { GreenlightError, type GreenlightClient } from '@greenlight/sdk';
 import { isYes } from '../confirm.ts';
 import { EXIT, UsageError } from '../errors.ts';

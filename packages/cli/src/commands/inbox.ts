@@ -43,14 +43,7 @@ export const inbox: Command = {
     const rows = [['APPROVAL', 'TASK', 'STEP', 'KIND', 'TITLE', 'AGE'].map((h) => out.paint('bold', h))];
     // Titles come from agents: escape sequences and bidi overrides are shown, not obeyed (core's revealHidden).
     for (const a of revealHiddenDeep(items)) {
-      rows.push([
-        out.paint('cyan', a.approvalId),
-        `${oneLine(a.taskTitle, 32)} ${out.paint('gray', a.taskId)}`,
-        a.stepKey,
-        a.kind,
-        oneLine(a.title, 50),
-        age(a.requestedAt, now),
-      ]);
+      rows.push([out.paint('cyan', a.approvalId), `${oneLine(a.taskTitle, 32)} ${out.paint('gray', a.taskId)}`, a.stepKey, a.kind, oneLine(a.title, 50), age(a.requestedAt, now)]);
     }
     for (const line of table(rows)) out.line(line);
     if (nextCursor) out.line(out.paint('gray', `… more: raise --limit (showing ${items.length})`));

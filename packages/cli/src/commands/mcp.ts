@@ -24,7 +24,11 @@ export function defaultServerName(command: string | undefined, url: string | und
   let raw = 'upstream';
   if (url !== undefined) raw = URL.canParse(url) ? new URL(url).hostname : raw;
   else if (command !== undefined) raw = basename(command).replace(/\.[A-Za-z0-9]+$/, '');
-  const cleaned = raw.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/_{2,}/g, '_').replace(/^[-_]+|[-_]+$/g, '').slice(0, 40);
+  const cleaned = raw
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/_{2,}/g, '_')
+    .replace(/^[-_]+|[-_]+$/g, '')
+    .slice(0, 40);
   return McpServerName.safeParse(cleaned).success ? cleaned : 'upstream';
 }
 

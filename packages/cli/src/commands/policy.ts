@@ -71,7 +71,9 @@ export const policy: Command = {
       ctx.out.line(JSON.stringify(report));
       return 0;
     }
-    ctx.out.line(`replayed ${report.steps} step${report.steps === 1 ? '' : 's'} of ${report.tasks} task${report.tasks === 1 ? '' : 's'}: ${report.changed} would be decided differently${report.truncated ? ` (only the first ${report.maxSteps} steps)` : ''}`);
+    ctx.out.line(
+      `replayed ${report.steps} step${report.steps === 1 ? '' : 's'} of ${report.tasks} task${report.tasks === 1 ? '' : 's'}: ${report.changed} would be decided differently${report.truncated ? ` (only the first ${report.maxSteps} steps)` : ''}`,
+    );
     for (const [move, n] of Object.entries(report.transitions)) ctx.out.line(`  ${move}: ${n}`);
     if (report.changes.length > 0) {
       ctx.out.line('');

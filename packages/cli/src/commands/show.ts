@@ -25,10 +25,7 @@ function decisionLine(step: Step, out: Out, now: number): string | undefined {
 export function renderTask(shown: TaskView, out: Out, opts: { full: boolean; now?: number }): string[] {
   const task = revealHiddenDeep(shown);
   const now = opts.now ?? Date.now();
-  const lines = [
-    `${out.paint('bold', task.title)}  ${out.paint('gray', task.id)}`,
-    `  ${paintStatus(out, task.status)} · mode ${task.mode} · by ${task.createdBy} · ${age(task.createdAt, now)} ago`,
-  ];
+  const lines = [`${out.paint('bold', task.title)}  ${out.paint('gray', task.id)}`, `  ${paintStatus(out, task.status)} · mode ${task.mode} · by ${task.createdBy} · ${age(task.createdAt, now)} ago`];
   if (task.goal) lines.push(`  goal: ${task.goal}`);
   if (task.cancel) lines.push(out.paint('gray', `  cancelled by ${task.cancel.by}${task.cancel.reason ? `: ${task.cancel.reason}` : ''}`));
   const { inputTokens, outputTokens, costUsd } = task.usage;
@@ -43,7 +40,9 @@ export function renderTask(shown: TaskView, out: Out, opts: { full: boolean; now
     if (step.approval && step.status === 'awaiting_approval') {
       // Votes toward N as the core counts them (a modify is its author's approval).
       const votes = approvalProgress(step.approvals, step.approval.requiredApprovals);
-      more.push(`approval: ${out.paint('cyan', step.approval.id)} (${votes.count}/${votes.required} votes${votes.count > 0 ? `: ${votes.approvers.join(', ')}` : ''})${step.approval.expiresAt ? `, expires in ${age(now, step.approval.expiresAt)}` : ''}`);
+      more.push(
+        `approval: ${out.paint('cyan', step.approval.id)} (${votes.count}/${votes.required} votes${votes.count > 0 ? `: ${votes.approvers.join(', ')}` : ''})${step.approval.expiresAt ? `, expires in ${age(now, step.approval.expiresAt)}` : ''}`,
+      );
     }
     const decision = decisionLine(step, out, now);
     if (decision) more.push(decision);

@@ -65,6 +65,12 @@ export async function claimThenVerdict(client: GreenlightClient, decided: Step, 
   const claimed = steps[0];
   if (claimed && sameAsApproved(claimed, decided, plannedHash)) return { held: true, verdict: verdictFor(decided, call), claimed };
   const now = await client.steps.get.query({ stepId: decided.id });
-  if (claimed) return { held: false, verdict: deny(`Greenlight: the step changed after it was approved (revision ${claimed.revision} was handed out, revision ${decided.revision} was approved); not running it`), step: now, stray: claimed };
+  if (claimed)
+    return {
+      held: false,
+      verdict: deny(`Greenlight: the step changed after it was approved (revision ${claimed.revision} was handed out, revision ${decided.revision} was approved); not running it`),
+      step: now,
+      stray: claimed,
+    };
   return { held: false, verdict: await whyNot(client, now, call), step: now };
 }

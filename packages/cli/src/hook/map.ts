@@ -94,7 +94,10 @@ function notText(input: HookInput, path: string, baseHash: string): StepRequest 
     title: clip(`${input.tool_name} ${path} (not UTF-8 text)`, TITLE_MAX),
     // git's own words for a change it cannot show as text; a patch with no hunks, which no executor applies.
     params: { path, patch: `Binary files a/${path} and b/${path} differ\n` },
-    explanation: clip(`${path} is not UTF-8 text (binary, or another encoding such as Latin-1 or UTF-16), and this change touches bytes that cannot be shown as text faithfully, so no diff is shown. baseHash binds the file exactly as it is on disk now. Claude Code sent: ${sent}`, 2000),
+    explanation: clip(
+      `${path} is not UTF-8 text (binary, or another encoding such as Latin-1 or UTF-16), and this change touches bytes that cannot be shown as text faithfully, so no diff is shown. baseHash binds the file exactly as it is on disk now. Claude Code sent: ${sent}`,
+      2000,
+    ),
     baseHash,
   };
 }
@@ -140,18 +143,33 @@ async function mapKnown(input: HookInput): Promise<StepRequest | undefined> {
     case 'Edit': {
       const e = EditInput.safeParse(ti);
       if (!e.success) return undefined;
-      return fileEdit(input, e.data.file_path, (p) => `Edit ${p}`, (old) => applyEdit(old, e.data));
+      return fileEdit(
+        input,
+        e.data.file_path,
+        (p) => `Edit ${p}`,
+        (old) => applyEdit(old, e.data),
+      );
     }
     case 'MultiEdit': {
       const e = MultiEditInput.safeParse(ti);
       if (!e.success) return undefined;
       const n = e.data.edits.length;
-      return fileEdit(input, e.data.file_path, (p) => `Edit ${p} (${n} change${n === 1 ? '' : 's'})`, (old) => applyEdits(old, e.data.edits));
+      return fileEdit(
+        input,
+        e.data.file_path,
+        (p) => `Edit ${p} (${n} change${n === 1 ? '' : 's'})`,
+        (old) => applyEdits(old, e.data.edits),
+      );
     }
     case 'Write': {
       const w = WriteInput.safeParse(ti);
       if (!w.success) return undefined;
-      return fileEdit(input, w.data.file_path, (p) => `Overwrite ${p}`, () => ({ ok: true, content: w.data.content }));
+      return fileEdit(
+        input,
+        w.data.file_path,
+        (p) => `Overwrite ${p}`,
+        () => ({ ok: true, content: w.data.content }),
+      );
     }
     case 'Read': {
       const r = ReadInput.safeParse(ti);
@@ -197,7 +215,11 @@ export async function toolToStep(input: HookInput, opts: { waitUntil?: number } 
  */
 export async function hostStep(host: HookHost, call: ToolCall): Promise<StepDraft> {
   const asClaude = (tool: string, input: Record<string, unknown>): HookInput => ({
-    session_id: 'hook', hook_event_name: 'PreToolUse', tool_name: tool, tool_input: input, ...(call.cwd ? { cwd: call.cwd } : {}),
+    session_id: 'hook',
+    hook_event_name: 'PreToolUse',
+    tool_name: tool,
+    tool_input: input,
+    ...(call.cwd ? { cwd: call.cwd } : {}),
   });
   const withMeta = (s: StepRequest): StepDraft => ({ ...(s as StepDraft), metadata: { tool: call.tool, host, ...(call.toolUseId ? { toolUseId: call.toolUseId } : {}) } });
   const i = call.input;

@@ -14,7 +14,11 @@ import type { StepContext } from '@greenlight/core';
 /** How far up from cwd to look for a repository. */
 const MAX_LEVELS = 40;
 
-const readText = (path: string): Promise<string | undefined> => readFile(path, 'utf8').then((t) => t, () => undefined);
+const readText = (path: string): Promise<string | undefined> =>
+  readFile(path, 'utf8').then(
+    (t) => t,
+    () => undefined,
+  );
 
 /** The repository root above `cwd` and its git directory, if there is one. */
 async function findRepo(cwd: string): Promise<{ root: string; gitDir: string } | undefined> {

@@ -14,8 +14,19 @@
  */
 import type { Step } from '@greenlight/core';
 import {
-  callKeyFor, fallbackVerdict, grantPermissions, HOSTS, verdictFor, withoutEditedInput,
-  type AnswerExtras, type HookEvent, type HookHost, type HostAnswer, type HostFormat, type StepDraft, type Verdict,
+  callKeyFor,
+  fallbackVerdict,
+  grantPermissions,
+  HOSTS,
+  verdictFor,
+  withoutEditedInput,
+  type AnswerExtras,
+  type HookEvent,
+  type HookHost,
+  type HostAnswer,
+  type HostFormat,
+  type StepDraft,
+  type Verdict,
 } from '@greenlight/core/hooks';
 import { createClient, type GreenlightClient } from '@greenlight/sdk';
 import { budgetedFetch } from '../budget.ts';
@@ -68,7 +79,10 @@ export function fallbackFor(host: HookHost, event: HookEvent | undefined, onErro
 }
 
 /** Claude Code's PreToolUse fallback (the hook's answer before it knew other hosts). */
-export const fallback = (onError: PermissionDecision, why: string) => HOSTS['claude-code'].format.answer({ type: 'decide', mode: 'pre', event: 'PreToolUse', session: '', call: { tool: '', input: {} } }, fallbackVerdict(onError, why)) as { hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string } };
+export const fallback = (onError: PermissionDecision, why: string) =>
+  HOSTS['claude-code'].format.answer({ type: 'decide', mode: 'pre', event: 'PreToolUse', session: '', call: { tool: '', input: {} } }, fallbackVerdict(onError, why)) as {
+    hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string };
+  };
 
 const explain = (err: unknown): string => {
   const e = errorJson(err);
@@ -144,8 +158,20 @@ function sessionCall(event: Extract<HookEvent, { type: 'decide' }>, callKey: str
   const { call } = event;
   const where = call.cwd ? ` in ${call.cwd.split(/[\\/]/).filter(Boolean).pop() ?? call.cwd}` : '';
   return opts.perCall
-    ? { host: opts.host, session: event.session, callKey, taskTitle: LABEL[opts.host], metadata: { source: opts.host, session: event.session, tool: call.tool, ...(call.toolUseId ? { toolUseId: call.toolUseId } : {}), ...(call.cwd ? { cwd: call.cwd } : {}) } }
-    : { host: opts.host, session: event.session, callKey, taskTitle: `${LABEL[opts.host]} session${where}`, metadata: { source: opts.host, session: event.session, ...(call.cwd ? { cwd: call.cwd } : {}) } };
+    ? {
+        host: opts.host,
+        session: event.session,
+        callKey,
+        taskTitle: LABEL[opts.host],
+        metadata: { source: opts.host, session: event.session, tool: call.tool, ...(call.toolUseId ? { toolUseId: call.toolUseId } : {}), ...(call.cwd ? { cwd: call.cwd } : {}) },
+      }
+    : {
+        host: opts.host,
+        session: event.session,
+        callKey,
+        taskTitle: `${LABEL[opts.host]} session${where}`,
+        metadata: { source: opts.host, session: event.session, ...(call.cwd ? { cwd: call.cwd } : {}) },
+      };
 }
 
 /** How many identical calls without an id (the same command again in a turn, a PermissionRequest repeated) one session keeps apart. */
@@ -261,4 +287,3 @@ async function sessionPermissions(ctx: Ctx, event: Extract<HookEvent, { type: 'd
     return undefined;
   }
 }
-

@@ -61,8 +61,7 @@ export function perCallSessions(client: GreenlightClient, cleanup: GreenlightCli
   };
 }
 
-const hasStepKey = (err: unknown): boolean =>
-  err instanceof GreenlightError && (err.code === 'CONFLICT' || (err.code === 'BAD_REQUEST' && /already has a step with key/.test(err.message)));
+const hasStepKey = (err: unknown): boolean => err instanceof GreenlightError && (err.code === 'CONFLICT' || (err.code === 'BAD_REQUEST' && /already has a step with key/.test(err.message)));
 
 /**
  * One open task per host session (SESSIONS-API.md): `tasks.plan {open, session, steps}`
@@ -74,8 +73,7 @@ const hasStepKey = (err: unknown): boolean =>
  * id for the session's end.
  */
 export function sessionTasks(client: GreenlightClient, remember: { set: (session: string, taskId: string) => Promise<void>; get: (session: string) => Promise<string | undefined> }): Sessions {
-  const openTask = async (call: Omit<SessionCall, 'callKey'>) =>
-    client.plan({ title: call.taskTitle.slice(0, 200), steps: [], open: true, session: call.session, metadata: call.metadata });
+  const openTask = async (call: Omit<SessionCall, 'callKey'>) => client.plan({ title: call.taskTitle.slice(0, 200), steps: [], open: true, session: call.session, metadata: call.metadata });
   return {
     async propose(call, draft) {
       let task;

@@ -118,7 +118,11 @@ export async function gateCall(deps: GateDeps, call: CallRequest, ctx: CallConte
       const approvalId = planned.approval?.id;
       decided = (await deps.client.waitForDecision(planned.id, { timeoutMs: deps.waitMs, signal, ...(approvalId ? { approvalId } : {}) })).step;
     } catch (err) {
-      const why = ctx.signal.aborted ? 'the MCP client cancelled the call or went away while it was held' : deps.stop.aborted ? 'the MCP gateway stopped while the call was held' : `the gateway stopped waiting (${explain(err)})`;
+      const why = ctx.signal.aborted
+        ? 'the MCP client cancelled the call or went away while it was held'
+        : deps.stop.aborted
+          ? 'the MCP gateway stopped while the call was held'
+          : `the gateway stopped waiting (${explain(err)})`;
       await deps.ledger.abandon(planned, why).catch((e: unknown) => deps.log(`greenlight: could not cancel the held call: ${explain(e)}`));
       if (signal.aborted) throw err;
       return toolError(`Greenlight: no decision on this call (${explain(err)}); it was not run.`);
@@ -129,7 +133,11 @@ export async function gateCall(deps: GateDeps, call: CallRequest, ctx: CallConte
 
   if (decided.status !== 'approved') {
     let cancel: { by: string; reason?: string | undefined } | undefined;
-    if (decided.status === 'cancelled') cancel = await deps.client.tasks.get.query({ taskId: decided.taskId }).then((t) => t.cancel, () => undefined);
+    if (decided.status === 'cancelled')
+      cancel = await deps.client.tasks.get.query({ taskId: decided.taskId }).then(
+        (t) => t.cancel,
+        () => undefined,
+      );
     // The model will make a new call instead of revising this one: nothing may run it later.
     if (decided.status === 'changes_requested') await deps.ledger.abandon(decided, 'changes were requested; the MCP client was told and will make a new call').catch(() => {});
     else deps.ledger.settled(decided);
@@ -150,7 +158,9 @@ async function forwardApproved(deps: GateDeps, call: CallRequest, ctx: CallConte
   }
   const { stepId, leaseId } = claimed;
   const fail = (message: string, code: string) =>
-    deps.cleanup.steps.fail.mutate({ stepId, leaseId, error: { message: message.slice(0, 2000), code, retryable: false } }).catch((e: unknown) => deps.log(`greenlight: could not report the failure: ${explain(e)}`));
+    deps.cleanup.steps.fail
+      .mutate({ stepId, leaseId, error: { message: message.slice(0, 2000), code, retryable: false } })
+      .catch((e: unknown) => deps.log(`greenlight: could not report the failure: ${explain(e)}`));
 
   const params = claimed.params;
   const tool = mcpToolName(deps.server, call.name);
@@ -171,12 +181,15 @@ async function forwardApproved(deps: GateDeps, call: CallRequest, ctx: CallConte
   ctx.signal.addEventListener('abort', onClientGone, { once: true });
   const onStop = () => running.abort();
   deps.stop.addEventListener('abort', onStop, { once: true });
-  const beat = setInterval(() => {
-    deps.cleanup.steps.heartbeat.mutate({ stepId, leaseId, leaseSeconds: deps.leaseSeconds }).then(
-      (r) => r.cancelled && stopRunning('the task was cancelled'),
-      (e: unknown) => deps.log(`greenlight: heartbeat failed: ${explain(e)}`),
-    );
-  }, (deps.leaseSeconds * 1000) / 3);
+  const beat = setInterval(
+    () => {
+      deps.cleanup.steps.heartbeat.mutate({ stepId, leaseId, leaseSeconds: deps.leaseSeconds }).then(
+        (r) => r.cancelled && stopRunning('the task was cancelled'),
+        (e: unknown) => deps.log(`greenlight: heartbeat failed: ${explain(e)}`),
+      );
+    },
+    (deps.leaseSeconds * 1000) / 3,
+  );
   let result: Record<string, unknown>;
   try {
     result = await deps.upstream.callTool(call.name, params.input as Record<string, unknown> | undefined, { signal: running.signal, meta: call.meta, onprogress: ctx.relay });
@@ -192,9 +205,7 @@ async function forwardApproved(deps: GateDeps, call: CallRequest, ctx: CallConte
   if (result.isError === true) {
     await fail(resultText(result), 'tool_error');
   } else {
-    await deps.cleanup.steps.complete
-      .mutate({ stepId, leaseId, output: boundedOutput(result) })
-      .catch((e: unknown) => deps.log(`greenlight: could not report the result: ${explain(e)}`));
+    await deps.cleanup.steps.complete.mutate({ stepId, leaseId, output: boundedOutput(result) }).catch((e: unknown) => deps.log(`greenlight: could not report the result: ${explain(e)}`));
   }
   return result;
 }

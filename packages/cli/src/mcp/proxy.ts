@@ -110,11 +110,15 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     let ticks = 0;
     const notify = (params: Record<string, unknown>) => void extra.sendNotification({ method: 'notifications/progress', params: { ...params, progressToken: token! } } as never).catch(() => {});
     return track(
-      gateCall(deps, { name: request.params.name, arguments: request.params.arguments, meta: rest }, {
-        signal: extra.signal,
-        progress: (message) => token !== undefined && notify({ progress: ++ticks, message }),
-        relay: token !== undefined ? (p) => notify({ ...p }) : undefined,
-      }),
+      gateCall(
+        deps,
+        { name: request.params.name, arguments: request.params.arguments, meta: rest },
+        {
+          signal: extra.signal,
+          progress: (message) => token !== undefined && notify({ progress: ++ticks, message }),
+          relay: token !== undefined ? (p) => notify({ ...p }) : undefined,
+        },
+      ),
     ) as Promise<never>;
   });
 

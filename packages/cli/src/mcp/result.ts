@@ -73,6 +73,9 @@ export function boundedOutput(result: Record<string, unknown>): Record<string, u
 /** The text of a tool result's text blocks, for a failed step's message (bounded). */
 export function resultText(result: Record<string, unknown>, max = 2000): string {
   const content = Array.isArray(result.content) ? (result.content as Record<string, unknown>[]) : [];
-  const text = content.filter((b) => b?.type === 'text' && typeof b.text === 'string').map((b) => b.text as string).join('\n');
+  const text = content
+    .filter((b) => b?.type === 'text' && typeof b.text === 'string')
+    .map((b) => b.text as string)
+    .join('\n');
   return (text || 'the tool reported an error').slice(0, max);
 }

@@ -87,7 +87,11 @@ export function createServeServer(opts: ServeOptions): McpServer {
       description: 'Ask a person to approve an action before you do it. Answers with status "pending" and an approval_id (unless the workspace policy decides at once), or waits up to wait_seconds.',
       inputSchema: {
         title: z.string().min(1).max(500).describe('The action, in one line'),
-        kind: StepKind.exclude(['clarify']).optional().describe('run_command {command, cwd?}, edit_file {path, patch|content}, delete_file {path}, execute_code {language, code}, network {method, url}, read {tool, paths?}, custom {tool, input} (default)'),
+        kind: StepKind.exclude(['clarify'])
+          .optional()
+          .describe(
+            'run_command {command, cwd?}, edit_file {path, patch|content}, delete_file {path}, execute_code {language, code}, network {method, url}, read {tool, paths?}, custom {tool, input} (default)',
+          ),
         params: z.record(z.string(), z.unknown()).optional().describe('The exact action, in the shape of its kind; for custom, {tool, input}'),
         explanation: z.string().max(20_000).optional().describe('Why you want to do it'),
         risk: Risk.optional(),
@@ -99,7 +103,11 @@ export function createServeServer(opts: ServeOptions): McpServer {
       const kind = args.kind ?? 'custom';
       const params = kind === 'custom' && (args.params === undefined || typeof args.params.tool !== 'string') ? { tool: 'agent_action', input: args.params ?? {} } : (args.params ?? {});
       const step: StepInput = {
-        key: 'action', kind, title: args.title, params, dependsOn: [],
+        key: 'action',
+        kind,
+        title: args.title,
+        params,
+        dependsOn: [],
         ...(args.explanation ? { explanation: args.explanation } : {}),
         ...(args.risk ? { risk: args.risk } : {}),
       };
@@ -166,12 +174,13 @@ export function createServeServer(opts: ServeOptions): McpServer {
 async function settle(client: GreenlightClient, step: Step, waitS: number, reviewUrl: (t: string) => string, approvalId = step.approval?.id): Promise<Answer> {
   let now = step;
   if (now.status === 'awaiting_approval' && waitS > 0) {
-    now = await client
-      .waitForDecision(now.id, { timeoutMs: waitS * 1000, ...(approvalId ? { approvalId } : {}) })
-      .then((o) => o.step, (err: unknown) => {
+    now = await client.waitForDecision(now.id, { timeoutMs: waitS * 1000, ...(approvalId ? { approvalId } : {}) }).then(
+      (o) => o.step,
+      (err: unknown) => {
         if (GreenlightError.from(err).code === 'TIMEOUT') return now;
         throw err;
-      });
+      },
+    );
   }
   if (now.status === 'approved') now = await handOver(client, now);
   const d = now.decision;

@@ -49,7 +49,10 @@ export function sessionLedger(ctx: LedgerContext): Ledger {
   const failUnwanted = (s: ClaimedStep): Promise<unknown> =>
     ctx.cleanup.steps.fail
       .mutate({ stepId: s.stepId, leaseId: s.leaseId, error: { message: 'the MCP call was given up before it was decided; never forwarded', code: 'abandoned', retryable: false } })
-      .then(() => loose.delete(s.stepId), () => {});
+      .then(
+        () => loose.delete(s.stepId),
+        () => {},
+      );
 
   /**
    * One steps.claim of the task: the step `id` is returned, steps other waiting calls want
@@ -78,7 +81,10 @@ export function sessionLedger(ctx: LedgerContext): Ledger {
         // The session is no longer open: cancelled from the page (say so), or closed as idle (open a new one).
         const task = await ctx.client.tasks.get.query({ taskId });
         if (task.status === 'cancelled') {
-          throw new GreenlightError(`the session task ${taskId} was cancelled${task.cancel ? ` by ${task.cancel.by}${task.cancel.reason ? `: ${task.cancel.reason}` : ''}` : ''}; restart the gateway for a new session`, { code: 'CONFLICT' });
+          throw new GreenlightError(
+            `the session task ${taskId} was cancelled${task.cancel ? ` by ${task.cancel.by}${task.cancel.reason ? `: ${task.cancel.reason}` : ''}` : ''}; restart the gateway for a new session`,
+            { code: 'CONFLICT' },
+          );
         }
         opening = undefined;
         taskId = await open();

@@ -40,7 +40,10 @@ export const GENESIS: ChainHead = { seq: 0, hash: GENESIS_HASH };
 /** The exact text an event's hash covers after prevHash. */
 export function canonicalEvent(e: ChainBody): string {
   return canonicalJson({
-    seq: e.seq, at: e.at, type: e.type, actor: e.actor,
+    seq: e.seq,
+    at: e.at,
+    type: e.type,
+    actor: e.actor,
     ...(e.taskId !== undefined ? { taskId: e.taskId } : {}),
     ...(e.stepId !== undefined ? { stepId: e.stepId } : {}),
     data: e.data,
@@ -55,9 +58,7 @@ export function chainHash(prevHash: string, e: ChainBody): string {
 /** Why a chain fails, for the first bad event. */
 export type ChainFault = 'changed' | 'dropped' | 'reordered' | 'wrong_anchor' | 'head_mismatch' | 'malformed';
 
-export type ChainVerdict =
-  | { ok: true; first: number | undefined; last: ChainHead; count: number }
-  | { ok: false; seq: number; reason: ChainFault; message: string };
+export type ChainVerdict = { ok: true; first: number | undefined; last: ChainHead; count: number } | { ok: false; seq: number; reason: ChainFault; message: string };
 
 /**
  * Walks a chain one event at a time. `seqs` is every seq the whole input holds, so a
@@ -113,10 +114,7 @@ export class ChainWalker {
  * position before the first event (GENESIS when it starts at seq 1); `expectedHead`,
  * a head you hold, must be one of the events (or the anchor), with the same hash.
  */
-export function verifyChain(
-  events: readonly (ChainBody & { hash: string })[],
-  opts: { anchor?: ChainHead; expectedHead?: ChainHead } = {},
-): ChainVerdict {
+export function verifyChain(events: readonly (ChainBody & { hash: string })[], opts: { anchor?: ChainHead; expectedHead?: ChainHead } = {}): ChainVerdict {
   const anchor = opts.anchor ?? GENESIS;
   if (anchor.seq === 0 && anchor.hash !== GENESIS_HASH) return { ok: false, seq: 1, reason: 'wrong_anchor', message: 'a chain from the start must begin at the genesis hash' };
   const walker = new ChainWalker(anchor, new Set(events.map((e) => e.seq)));

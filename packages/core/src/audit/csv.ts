@@ -30,20 +30,38 @@ export function parseCsv(text: string): { line: number; fields: string[] }[] {
   while (i < text.length) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 2; }
-      else if (c === '"') { quoted = false; i++; }
-      else {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+      } else if (c === '"') {
+        quoted = false;
+        i++;
+      } else {
         if (c === '\n') line++;
         field += c;
         i++;
       }
       continue;
     }
-    if (c === '"') { quoted = true; any = true; i++; }
-    else if (c === ',') { fields.push(field); field = ''; any = true; i++; }
-    else if (c === '\r' && text[i + 1] === '\n') i++;
-    else if (c === '\n') { endRow(); line++; rowLine = line; i++; }
-    else { field += c; i++; }
+    if (c === '"') {
+      quoted = true;
+      any = true;
+      i++;
+    } else if (c === ',') {
+      fields.push(field);
+      field = '';
+      any = true;
+      i++;
+    } else if (c === '\r' && text[i + 1] === '\n') i++;
+    else if (c === '\n') {
+      endRow();
+      line++;
+      rowLine = line;
+      i++;
+    } else {
+      field += c;
+      i++;
+    }
   }
   if (quoted) throw new Error(`line ${rowLine}: a quoted field is never closed`);
   if (field !== '' || fields.length > 0 || any) endRow();

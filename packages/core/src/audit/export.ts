@@ -29,22 +29,30 @@ export function formatAuditPage(page: AuditPage, format: AuditFormat): string {
   const head = { type: 'audit.head', seq: page.head.seq, hash: page.head.hash, data: { through } };
   if (format === 'ndjson') {
     const line = (e: AuditEvent) =>
-      JSON.stringify({ seq: e.seq, at: e.at, type: e.type, actor: e.actor, ...(e.taskId !== undefined ? { taskId: e.taskId } : {}), ...(e.stepId !== undefined ? { stepId: e.stepId } : {}), data: e.data, hash: e.hash });
+      JSON.stringify({
+        seq: e.seq,
+        at: e.at,
+        type: e.type,
+        actor: e.actor,
+        ...(e.taskId !== undefined ? { taskId: e.taskId } : {}),
+        ...(e.stepId !== undefined ? { stepId: e.stepId } : {}),
+        data: e.data,
+        hash: e.hash,
+      });
     return [JSON.stringify(anchor), ...page.events.map(line), JSON.stringify(head)].join('\n') + '\n';
   }
   const row = (e: AuditEvent) => csvRow([String(e.seq), String(e.at), e.type, e.actor, e.taskId ?? '', e.stepId ?? '', JSON.stringify(e.data), e.hash]);
-  return [
-    CSV_HEADER,
-    csvRow([String(anchor.seq), '', anchor.type, '', '', '', '', anchor.hash]),
-    ...page.events.map(row),
-    csvRow([String(head.seq), '', head.type, '', '', '', JSON.stringify(head.data), head.hash]),
-  ].join('\n') + '\n';
+  return (
+    [
+      CSV_HEADER,
+      csvRow([String(anchor.seq), '', anchor.type, '', '', '', '', anchor.hash]),
+      ...page.events.map(row),
+      csvRow([String(head.seq), '', head.type, '', '', '', JSON.stringify(head.data), head.hash]),
+    ].join('\n') + '\n'
+  );
 }
 
-type Rec =
-  | { kind: 'anchor'; line: number; head: ChainHead }
-  | { kind: 'head'; line: number; head: ChainHead; through: number }
-  | { kind: 'event'; line: number; event: AuditEvent };
+type Rec = { kind: 'anchor'; line: number; head: ChainHead } | { kind: 'head'; line: number; head: ChainHead; through: number } | { kind: 'event'; line: number; event: AuditEvent };
 
 /** A record that cannot be read; `seq` when the record still names one. */
 class Malformed extends Error {
@@ -78,8 +86,14 @@ function toRec(o: Record<string, unknown>, line: number): Rec {
   if (o.data === null || typeof o.data !== 'object' || Array.isArray(o.data)) throw bad('data must be an object');
   for (const k of ['taskId', 'stepId'] as const) if (o[k] !== undefined && typeof o[k] !== 'string') throw bad(`${k} must be text`);
   const event: AuditEvent = {
-    seq: o.seq, at: o.at, type: o.type, actor: o.actor, data: o.data as Record<string, unknown>, hash: o.hash,
-    ...(typeof o.taskId === 'string' ? { taskId: o.taskId } : {}), ...(typeof o.stepId === 'string' ? { stepId: o.stepId } : {}),
+    seq: o.seq,
+    at: o.at,
+    type: o.type,
+    actor: o.actor,
+    data: o.data as Record<string, unknown>,
+    hash: o.hash,
+    ...(typeof o.taskId === 'string' ? { taskId: o.taskId } : {}),
+    ...(typeof o.stepId === 'string' ? { stepId: o.stepId } : {}),
   };
   return { kind: 'event', line, event };
 }
@@ -144,11 +158,19 @@ export function verifyAuditExport(text: string, opts: { anchor?: ChainHead; expe
     return { ok: false, seq: e instanceof Malformed ? e.seq : 0, reason: 'malformed', message: e instanceof Error ? e.message : 'unreadable export' };
   }
   const start = recs[0];
-  if (!start || start.kind !== 'anchor') return { ok: false, seq: 0, reason: 'malformed', message: 'an export starts with its anchor record (type audit.anchor)', ...(start ? { line: start.line } : {}) };
+  if (!start || start.kind !== 'anchor')
+    return { ok: false, seq: 0, reason: 'malformed', message: 'an export starts with its anchor record (type audit.anchor)', ...(start ? { line: start.line } : {}) };
   const anchor = start.head;
-  if (anchor.seq === 0 && anchor.hash !== GENESIS_HASH) return { ok: false, seq: 1, reason: 'wrong_anchor', message: 'an export from the start must be anchored at the genesis hash', line: start.line };
+  if (anchor.seq === 0 && anchor.hash !== GENESIS_HASH)
+    return { ok: false, seq: 1, reason: 'wrong_anchor', message: 'an export from the start must be anchored at the genesis hash', line: start.line };
   if (opts.anchor && (opts.anchor.seq !== anchor.seq || opts.anchor.hash !== anchor.hash)) {
-    return { ok: false, seq: anchor.seq, reason: 'wrong_anchor', message: `the export is anchored at event ${anchor.seq} ${anchor.hash.slice(0, 12)}…, not at the anchor you hold (event ${opts.anchor.seq} ${opts.anchor.hash.slice(0, 12)}…)`, line: start.line };
+    return {
+      ok: false,
+      seq: anchor.seq,
+      reason: 'wrong_anchor',
+      message: `the export is anchored at event ${anchor.seq} ${anchor.hash.slice(0, 12)}…, not at the anchor you hold (event ${opts.anchor.seq} ${opts.anchor.hash.slice(0, 12)}…)`,
+      line: start.line,
+    };
   }
   const walker = new ChainWalker(anchor, new Set(recs.flatMap((r) => (r.kind === 'event' ? [r.event.seq] : []))));
   let head: ChainHead | undefined;
@@ -160,12 +182,21 @@ export function verifyAuditExport(text: string, opts: { anchor?: ChainHead; expe
     } else if (r.kind === 'anchor') {
       // A page boundary: the next page's anchor must be where the previous page ended.
       if (r.head.seq !== walker.prev.seq || r.head.hash !== walker.prev.hash) {
-        if (r.head.seq > walker.prev.seq) return { ok: false, seq: walker.prev.seq + 1, reason: 'dropped', message: `events ${walker.prev.seq + 1} to ${r.head.seq} are missing before the next page`, ...at };
-        return { ok: false, seq: r.head.seq, reason: 'wrong_anchor', message: `a page is anchored at event ${r.head.seq} ${r.head.hash.slice(0, 12)}…, which does not match the events before it`, ...at };
+        if (r.head.seq > walker.prev.seq)
+          return { ok: false, seq: walker.prev.seq + 1, reason: 'dropped', message: `events ${walker.prev.seq + 1} to ${r.head.seq} are missing before the next page`, ...at };
+        return {
+          ok: false,
+          seq: r.head.seq,
+          reason: 'wrong_anchor',
+          message: `a page is anchored at event ${r.head.seq} ${r.head.hash.slice(0, 12)}…, which does not match the events before it`,
+          ...at,
+        };
       }
     } else {
-      if (r.through > walker.prev.seq) return { ok: false, seq: walker.prev.seq + 1, reason: 'dropped', message: `the page ends at event ${walker.prev.seq} but says it holds events through ${r.through}`, ...at };
-      if (r.through < walker.prev.seq) return { ok: false, seq: r.through + 1, reason: 'malformed', message: `a head record says its page ends at event ${r.through}, after event ${walker.prev.seq}`, ...at };
+      if (r.through > walker.prev.seq)
+        return { ok: false, seq: walker.prev.seq + 1, reason: 'dropped', message: `the page ends at event ${walker.prev.seq} but says it holds events through ${r.through}`, ...at };
+      if (r.through < walker.prev.seq)
+        return { ok: false, seq: r.through + 1, reason: 'malformed', message: `a head record says its page ends at event ${r.through}, after event ${walker.prev.seq}`, ...at };
       // A head past the end (the export stopped early, with `before`) cannot be checked here.
       if (r.head.seq <= walker.prev.seq) {
         const fault = walker.checkHead(r.head, 'the head record');
@@ -180,4 +211,3 @@ export function verifyAuditExport(text: string, opts: { anchor?: ChainHead; expe
   if (fault) return fault;
   return { ok: true, format, anchor, last: walker.prev, count: walker.count, head };
 }
-

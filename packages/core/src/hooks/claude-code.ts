@@ -50,9 +50,7 @@ function parse(json: unknown): ParsedHook {
     case 'PermissionRequest': {
       const t = tool();
       if (typeof t === 'string') return { ok: false, error: t };
-      const suggestions = Array.isArray((json as { permission_suggestions?: unknown }).permission_suggestions)
-        ? ((json as { permission_suggestions: unknown[] }).permission_suggestions)
-        : undefined;
+      const suggestions = Array.isArray((json as { permission_suggestions?: unknown }).permission_suggestions) ? (json as { permission_suggestions: unknown[] }).permission_suggestions : undefined;
       const mode = name === 'PreToolUse' ? 'pre' : 'permission';
       return { ok: true, event: { type: 'decide', mode, event: name, session, call: callOf(t), ...(suggestions ? { suggestions } : {}) } };
     }
@@ -62,7 +60,8 @@ function parse(json: unknown): ParsedHook {
       if (typeof t === 'string') return { ok: false, error: t };
       const raw = json as { tool_response?: unknown; error?: unknown; is_interrupt?: unknown; duration_ms?: unknown };
       const durationMs = typeof raw.duration_ms === 'number' ? raw.duration_ms : undefined;
-      if (name === 'PostToolUse') return { ok: true, event: { type: 'result', event: name, session, call: callOf(t), ok: true, output: raw.tool_response, ...(durationMs !== undefined ? { durationMs } : {}) } };
+      if (name === 'PostToolUse')
+        return { ok: true, event: { type: 'result', event: name, session, call: callOf(t), ok: true, output: raw.tool_response, ...(durationMs !== undefined ? { durationMs } : {}) } };
       const error = `${typeof raw.error === 'string' ? raw.error : 'the tool failed'}${raw.is_interrupt === true ? ' (interrupted)' : ''}`;
       return { ok: true, event: { type: 'result', event: name, session, call: callOf(t), ok: false, error, ...(durationMs !== undefined ? { durationMs } : {}) } };
     }
@@ -184,11 +183,7 @@ function pureClaudeStep(call: ToolCall): StepDraft | undefined {
 export type { HookEvent };
 
 /** A remembered grant's matcher (SESSIONS-API.md's GrantMatcher), as far as a host can hold it. */
-export type GrantLike =
-  | { kind: 'command'; argvPrefix: string[] }
-  | { kind: 'command'; exact: string }
-  | { kind: 'path'; stepKind: string; glob: string }
-  | { kind: 'tool'; tool: string };
+export type GrantLike = { kind: 'command'; argvPrefix: string[] } | { kind: 'command'; exact: string } | { kind: 'path'; stepKind: string; glob: string } | { kind: 'tool'; tool: string };
 
 /** A word Claude Code's `Bash(prefix:*)` rule reads as the same word: no quoting, spaces or shell syntax. */
 const plainWord = (w: string): boolean => /^[A-Za-z0-9_./=@%+,-]+$/.test(w);

@@ -72,7 +72,10 @@ function parse(json: unknown): ParsedHook {
       const tool = str(raw.tool_name);
       if (!tool) return { ok: false, error: 'tool_name: expected a non-empty string' };
       const durationMs = typeof raw.duration === 'number' ? raw.duration : undefined;
-      return { ok: true, event: { type: 'result', event: name, session, call: call(tool, inputObject(raw.tool_input)), ok: true, output: raw.tool_output, ...(durationMs !== undefined ? { durationMs } : {}) } };
+      return {
+        ok: true,
+        event: { type: 'result', event: name, session, call: call(tool, inputObject(raw.tool_input)), ok: true, output: raw.tool_output, ...(durationMs !== undefined ? { durationMs } : {}) },
+      };
     }
     case 'afterFileEdit': {
       const path = str(raw.file_path);

@@ -34,13 +34,14 @@ export type Executed = Outcome & {
 };
 
 /** How long a lease lasts, in ms: what the executor asked for, else the policy's leaseSeconds. */
-export const leaseMs = (requestedSeconds: number | undefined, policy: Pick<Policy, 'leaseSeconds'>): number =>
-  (requestedSeconds ?? policy.leaseSeconds) * 1000;
+export const leaseMs = (requestedSeconds: number | undefined, policy: Pick<Policy, 'leaseSeconds'>): number => (requestedSeconds ?? policy.leaseSeconds) * 1000;
 
 /** Which steps a claim of at most `max` takes: the claimable ones (only `only`'s, when given), in plan order. */
 export const claimSelection = (task: Task, max: number, only?: readonly string[]): Step[] => {
   const wanted = only ? new Set(only) : undefined;
-  return claimableSteps(task).filter((s) => !wanted || wanted.has(s.id)).slice(0, max);
+  return claimableSteps(task)
+    .filter((s) => !wanted || wanted.has(s.id))
+    .slice(0, max);
 };
 
 const unchanged = (task: Task): Executed => ({ task, events: [], touched: [] });

@@ -69,7 +69,16 @@ export function appendSteps(task: Task, cmd: AppendCommand, policy: Policy, ctx:
   const base = task.steps.length;
   const steps = cmd.steps.map((s, i) =>
     // The verdict is judged below, in the draft, where the task's grants are.
-    newStep(s, { taskId: task.id, index: base + i, paramsHash: cmd.paramsHashes[i]!, verdict: { action: 'ask', requiredApprovals: 1, defaultOnTimeout: 'reject', risk: { level: 'high', reason: 'not judged yet', source: 'default' } } }, ctx),
+    newStep(
+      s,
+      {
+        taskId: task.id,
+        index: base + i,
+        paramsHash: cmd.paramsHashes[i]!,
+        verdict: { action: 'ask', requiredApprovals: 1, defaultOnTimeout: 'reject', risk: { level: 'high', reason: 'not judged yet', source: 'default' } },
+      },
+      ctx,
+    ),
   );
   const d = new Draft({ ...task, steps: [...task.steps, ...steps] }, ctx, { fresh: steps.map((s) => s.id) });
   d.emit('task.appended', { stepKeys: steps.map((s) => s.key) });

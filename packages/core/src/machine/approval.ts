@@ -41,12 +41,7 @@ export function approvalView(task: TaskRecord, step: Step): Approval | undefined
  * The view of approval `a` of `step`, about one revision's params, with these votes:
  * approvalView for the open one, approvalRecord for one that has closed.
  */
-export function viewOf(
-  task: TaskRecord,
-  step: Step,
-  a: OpenApproval,
-  about: { revision: number; params: Record<string, unknown>; paramsHash: string; votes: Vote[] },
-): Approval {
+export function viewOf(task: TaskRecord, step: Step, a: OpenApproval, about: { revision: number; params: Record<string, unknown>; paramsHash: string; votes: Vote[] }): Approval {
   const clarify = step.kind === 'clarify';
   const placeholder = clarify && typeof step.params.placeholder === 'string' ? step.params.placeholder : undefined;
   return {

@@ -20,11 +20,7 @@ import type { TaskRecord } from '../schemas/task.ts';
  * otherwise decide its steps while the workspace's `preventSelfApproval` holds.
  * Returns the FORBIDDEN error to answer with, or undefined when the act is allowed.
  */
-export function selfApprovalRefusal(
-  task: Pick<TaskRecord, 'id' | 'createdBy'>,
-  principal: string,
-  policy: Pick<Policy, 'preventSelfApproval'>,
-): CoreError | undefined {
+export function selfApprovalRefusal(task: Pick<TaskRecord, 'id' | 'createdBy'>, principal: string, policy: Pick<Policy, 'preventSelfApproval'>): CoreError | undefined {
   if (!policy.preventSelfApproval || principal !== task.createdBy) return undefined;
   return { code: 'FORBIDDEN', message: `${principal} created task ${task.id} and may not approve or decide its steps (preventSelfApproval)` };
 }
@@ -37,11 +33,7 @@ export const raisesMode = (from: Mode, to: Mode): boolean => from !== to && high
  * a sentence for a page or a CLI; undefined when they may. The role check is the
  * object's (SPEC section 2), the self-approval check is `selfApprovalRefusal`.
  */
-export function decisionRefusal(
-  viewer: { principal: string; role: Role },
-  task: { id?: string; createdBy: string },
-  policy: Pick<Policy, 'preventSelfApproval'>,
-): string | undefined {
+export function decisionRefusal(viewer: { principal: string; role: Role }, task: { id?: string; createdBy: string }, policy: Pick<Policy, 'preventSelfApproval'>): string | undefined {
   if (!can(viewer.role, 'decide')) return `${withArticle(viewer.role)} key may not decide approvals`;
   const refused = selfApprovalRefusal({ id: task.id ?? 'this task', createdBy: task.createdBy }, viewer.principal, policy);
   return refused ? `you (${viewer.principal}) created this task; with preventSelfApproval another person must decide` : undefined;
@@ -58,11 +50,7 @@ export function decisionRefusal(
  * raise is one person's approval, and N-of-M needs N. A stricter task mode (planned
  * `manual`) always holds. `backer` is undefined when the policy alone decides.
  */
-export function verdictForTask(
-  task: Pick<TaskRecord, 'id' | 'createdBy' | 'mode' | 'modeSetBy'>,
-  step: PolicySubject,
-  policy: Policy,
-): { verdict: PolicyVerdict; backer?: string } {
+export function verdictForTask(task: Pick<TaskRecord, 'id' | 'createdBy' | 'mode' | 'modeSetBy'>, step: PolicySubject, policy: Policy): { verdict: PolicyVerdict; backer?: string } {
   const raised = task.mode === policy.mode ? undefined : task.mode;
   const verdict = evaluatePolicy(policy, step, raised);
   if (verdict.action !== 'allow' || raised === undefined) return { verdict };

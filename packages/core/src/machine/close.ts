@@ -35,5 +35,4 @@ export function closeTask(task: Task, reason: CloseReason, ctx: Ctx): Result<Out
 export const sessionIdleMs = (policy: Pick<Policy, 'limits'>): number => (policy.limits?.sessionIdleSeconds ?? DEFAULT_SESSION_IDLE_SECONDS) * 1000;
 
 /** When the alarm closes an open task: its last change plus the idle time; undefined when it is not open. */
-export const idleCloseAt = (task: Pick<Task, 'open' | 'updatedAt'>, policy: Pick<Policy, 'limits'>): number | undefined =>
-  task.open === true ? task.updatedAt + sessionIdleMs(policy) : undefined;
+export const idleCloseAt = (task: Pick<Task, 'open' | 'updatedAt'>, policy: Pick<Policy, 'limits'>): number | undefined => (task.open === true ? task.updatedAt + sessionIdleMs(policy) : undefined);

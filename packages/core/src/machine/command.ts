@@ -32,7 +32,7 @@ export type TaskCommand =
    * Claim up to `max` claimable steps (the oldest first) under a lease of `leaseSeconds`
    * (the policy's when absent); with `stepIds`, only those steps. The deny rules are checked again first.
    */
-  | { type: 'claim'; max: number; leaseSeconds?: number | undefined; /** Only these steps (an adapter claiming the call it holds), when given. */ stepIds?: readonly string[] | undefined }
+  | { type: 'claim'; max: number; leaseSeconds?: number | undefined /** Only these steps (an adapter claiming the call it holds), when given. */; stepIds?: readonly string[] | undefined }
   | { type: 'heartbeat'; stepId: string; leaseId: string; leaseSeconds?: number | undefined }
   | { type: 'complete'; stepId: string; leaseId: string; output?: unknown; usage?: Usage | undefined }
   | { type: 'fail'; stepId: string; leaseId: string; error: StepError; usage?: Usage | undefined }

@@ -68,7 +68,9 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
 
   const scope = cmd.scope ?? 'once';
   if ((scope !== 'once' || cmd.grant !== undefined) && cmd.decision !== 'approve' && cmd.decision !== 'modify') {
-    return fail('BAD_REQUEST', `a grant (scope ${scope}) comes with approve or modify, not ${cmd.decision}`, { issues: [{ path: ['scope'], message: 'only approve and modify take a scope or a grant' }] });
+    return fail('BAD_REQUEST', `a grant (scope ${scope}) comes with approve or modify, not ${cmd.decision}`, {
+      issues: [{ path: ['scope'], message: 'only approve and modify take a scope or a grant' }],
+    });
   }
   const { now, actor } = d.ctx;
   const vote = { principal: actor, decision: cmd.decision, at: now };

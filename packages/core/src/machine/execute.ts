@@ -85,12 +85,7 @@ export function complete(task: Task, cmd: { stepId: string; leaseId: string; out
 }
 
 /** A failure is final unless the executor says it is retryable and the step is safe to run again. */
-export function failStep(
-  task: Task,
-  cmd: { stepId: string; leaseId: string; error: StepError; usage?: Usage },
-  maxAttempts: number,
-  ctx: Ctx,
-): Result<Outcome> {
+export function failStep(task: Task, cmd: { stepId: string; leaseId: string; error: StepError; usage?: Usage }, maxAttempts: number, ctx: Ctx): Result<Outcome> {
   const d = new Draft(task, ctx);
   const live = liveLease(d, cmd.stepId, cmd.leaseId);
   if (!live.ok) return live;

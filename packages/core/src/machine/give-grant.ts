@@ -58,10 +58,19 @@ export function giveGrant(d: Draft, step: Step, req: GrantRequest, policy: Polic
     ...(req.scope === 'always' ? { proposalId: ctx.newId() } : {}),
   };
   task.grants = [...grants, grant];
-  d.emit('grant.created', {
-    grantId: grant.id, scope: grant.scope, matcher, by: grant.by, approvalId: req.approvalId, stepKey: step.key,
-    ...(grant.proposalId !== undefined ? { proposalId: grant.proposalId } : {}),
-  }, step.id);
+  d.emit(
+    'grant.created',
+    {
+      grantId: grant.id,
+      scope: grant.scope,
+      matcher,
+      by: grant.by,
+      approvalId: req.approvalId,
+      stepKey: step.key,
+      ...(grant.proposalId !== undefined ? { proposalId: grant.proposalId } : {}),
+    },
+    step.id,
+  );
   answerWaiting(d, grant, policy);
   return ok(undefined);
 }

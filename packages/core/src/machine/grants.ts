@@ -106,8 +106,7 @@ export function grantMatches(m: GrantMatcher, step: PolicySubject): boolean {
 }
 
 /** Whether a verdict is one a grant may answer: it asks, for one approval, about a step that is not a question. */
-export const grantable = (step: PolicySubject, verdict: PolicyVerdict): boolean =>
-  verdict.action === 'ask' && verdict.requiredApprovals <= 1 && step.kind !== 'clarify';
+export const grantable = (step: PolicySubject, verdict: PolicyVerdict): boolean => verdict.action === 'ask' && verdict.requiredApprovals <= 1 && step.kind !== 'clarify';
 
 /**
  * The live grant of `task` that approves `step` under `verdict`, if any: not revoked,

@@ -95,8 +95,7 @@ export class IllegalTransition extends Error {
 }
 
 /** The declared step move for this change, or undefined when there is none. */
-export const findStepTransition = (from: StepOrigin, to: StepStatus, event: EventType): StepTransition | undefined =>
-  STEP_TRANSITIONS.find((t) => t.from === from && t.to === to && t.event === event);
+export const findStepTransition = (from: StepOrigin, to: StepStatus, event: EventType): StepTransition | undefined => STEP_TRANSITIONS.find((t) => t.from === from && t.to === to && t.event === event);
 
 /** Throw IllegalTransition unless a step may move from → to writing `event`. Returns the move. */
 export function assertStepTransition(from: StepOrigin, to: StepStatus, event: EventType, stepKey: string): StepTransition {
@@ -113,6 +112,4 @@ export function assertTaskTransition(from: TaskStatus | typeof NEW_STATE, to: Ta
 }
 
 /** The statuses a step in `from` can move to next, in the table's order, each once. */
-export const nextStepStatuses = (from: StepOrigin): StepStatus[] => [
-  ...new Set(STEP_TRANSITIONS.filter((t) => t.from === from).map((t) => t.to)),
-];
+export const nextStepStatuses = (from: StepOrigin): StepStatus[] => [...new Set(STEP_TRANSITIONS.filter((t) => t.from === from).map((t) => t.to))];

@@ -26,7 +26,10 @@ export const GetApprovalInput = z.strictObject({ approvalId: Id });
 export type GetApprovalInput = z.infer<typeof GetApprovalInput>;
 
 export const DecideManyInput = z.strictObject({
-  items: z.array(DecideInput.omit({ idempotencyKey: true })).min(1).max(LIMITS.batchItems),
+  items: z
+    .array(DecideInput.omit({ idempotencyKey: true }))
+    .min(1)
+    .max(LIMITS.batchItems),
   /**
    * The approvals of `items` the caller confirms one by one (issue 16, item 1): a batch
    * approves (or modifies) a high-risk or N-of-M step only when its approvalId is listed
@@ -87,8 +90,7 @@ export type FailInput = z.infer<typeof FailInput>;
 export type ListEventsInput = z.infer<typeof ListEventsInput>;
 
 /** One page of a list: items, and the cursor of the next page when there is one. */
-export const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().optional() });
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().optional() });
 
 /** A step handed to an executor: exactly the approved revision, and the lease to report with. */
 export const ClaimedStep = z.object({
@@ -148,9 +150,7 @@ export type SimulateInput = z.infer<typeof SimulateInput>;
  * the step was revised, or asked again, and a newer approval (`replacedBy`) took its
  * place; `blocked`: a dependency failed while it was open.
  */
-export const ApprovalOutcome = z.enum([
-  'open', 'approved', 'rejected', 'changes_requested', 'skipped', 'answered', 'expired', 'cancelled', 'blocked', 'superseded',
-]);
+export const ApprovalOutcome = z.enum(['open', 'approved', 'rejected', 'changes_requested', 'skipped', 'answered', 'expired', 'cancelled', 'blocked', 'superseded']);
 export type ApprovalOutcome = z.infer<typeof ApprovalOutcome>;
 
 /** One approval, open or closed, as approvals.get returns it (SPEC section 6; issue 12 item 6). */

@@ -85,9 +85,18 @@ export type NewEvent = EventContent;
 
 /** The types whose data is a step move (Draft.move): `{from, to, revision}` with StepStatus values. */
 export const STEP_MOVE_TYPES = [
-  'approval.requested', 'approval.expired',
-  'step.approved', 'step.changes_requested', 'step.revised', 'step.rejected', 'step.skipped',
-  'step.claimed', 'step.completed', 'step.failed', 'step.blocked', 'step.cancelled',
+  'approval.requested',
+  'approval.expired',
+  'step.approved',
+  'step.changes_requested',
+  'step.revised',
+  'step.rejected',
+  'step.skipped',
+  'step.claimed',
+  'step.completed',
+  'step.failed',
+  'step.blocked',
+  'step.cancelled',
 ] as const satisfies readonly EventType[];
 export type StepMoveType = (typeof STEP_MOVE_TYPES)[number];
 export type StepMoveEvent = OmitEach<EventOf<StepMoveType>, 'hash'>;

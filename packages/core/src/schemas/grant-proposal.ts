@@ -28,4 +28,3 @@ export const GrantProposal = z.object({
   simulation: SimulationReport,
 });
 export type GrantProposal = z.infer<typeof GrantProposal>;
-

@@ -51,7 +51,10 @@ export const ListHistoryInput = z.strictObject({
   since: EpochMs.optional(),
   until: EpochMs.optional(),
   /** The `nextCursor` of the previous page. */
-  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'a cursor from a previous page').optional(),
+  cursor: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'a cursor from a previous page')
+    .optional(),
   limit: Limit,
 });
 export type ListHistoryInput = z.infer<typeof ListHistoryInput>;

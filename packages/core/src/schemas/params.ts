@@ -13,10 +13,7 @@ export const ReadParams = z.strictObject({
   paths: z.array(Path).max(1000).optional(),
   query: z.string().max(LIMITS.textChars).optional(),
 });
-export const EditFileParams = z.union([
-  z.strictObject({ path: Path, patch: Code }),
-  z.strictObject({ path: Path, content: Code }),
-]);
+export const EditFileParams = z.union([z.strictObject({ path: Path, patch: Code }), z.strictObject({ path: Path, content: Code })]);
 export const DeleteFileParams = z.strictObject({ path: Path });
 export const RunCommandParams = z.strictObject({ command: z.string().min(1).max(LIMITS.textChars), cwd: Path.optional() });
 export const ExecuteCodeParams = z.strictObject({ language: z.string().min(1).max(50), code: Code });

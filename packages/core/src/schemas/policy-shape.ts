@@ -33,7 +33,12 @@ export const PolicyRule = z.strictObject({
   match: PolicyMatch,
   action: PolicyAction,
   requiredApprovals: z.number().int().min(1).max(20).optional(),
-  timeoutSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600)
+    .optional(),
   defaultOnTimeout: DefaultOnTimeout.optional(),
   reason: z.string().max(1000).optional(),
   /**
@@ -56,7 +61,12 @@ export const PolicyShape = z.strictObject({
   autoApprove: z.array(z.string().min(1).max(200)).max(100).default(['read_file', 'search', 'list_files']),
   requiredApprovals: z.number().int().min(1).max(20).default(1),
   preventSelfApproval: z.boolean().default(true),
-  timeoutSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600)
+    .optional(),
   defaultOnTimeout: DefaultOnTimeout.default('reject'),
   maxAttempts: z.number().int().min(1).max(20).default(3),
   leaseSeconds: z.number().int().min(5).max(3600).default(60),
@@ -64,7 +74,12 @@ export const PolicyShape = z.strictObject({
   limits: z
     .strictObject({
       /** An open task (tasks.plan `open: true`) that sees no change for this long is closed by the alarm. */
-      sessionIdleSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
+      sessionIdleSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(30 * 24 * 3600)
+        .optional(),
     })
     .optional(),
 });

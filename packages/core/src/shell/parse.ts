@@ -44,8 +44,7 @@ export type WordInfo = { literal?: string; source: string; constructs: Set<Comma
 
 const PLAIN = /^[\p{L}\p{N}_\-+=.,/:@%^]+$/u;
 /** How a word is shown to `command` patterns: bare when plain, single-quoted when not. */
-export const renderWord = (w: WordInfo): string =>
-  w.literal === undefined ? w.source : PLAIN.test(w.literal) ? w.literal : `'${w.literal.replace(/'/g, `'\\''`)}'`;
+export const renderWord = (w: WordInfo): string => (w.literal === undefined ? w.source : PLAIN.test(w.literal) ? w.literal : `'${w.literal.replace(/'/g, `'\\''`)}'`);
 
 // Backslash removal as the shell does it: unquoted, a backslash keeps the next character
 // (and disappears before a newline); in double quotes only before $ ` " \ and newline.
@@ -80,18 +79,24 @@ class Analyser {
     const cmd = node(st.Cmd);
     if (!cmd) return this.add([this.source(st)], own); // a bare redirection such as `> file`
     switch (typeOf(cmd)) {
-      case 'CallExpr': return this.call(cmd, own);
+      case 'CallExpr':
+        return this.call(cmd, own);
       case 'BinaryCmd': // && || | |&
         this.stmt(cmd.X as ShNode, own);
         return this.stmt(cmd.Y as ShNode, own);
-      case 'Block': return this.stmts(cmd.Stmts, own); // { a; b; } only groups
-      case 'TimeClause': return cmd.Stmt ? this.stmt(cmd.Stmt as ShNode, own) : undefined;
-      case 'Subshell': return this.stmts(cmd.Stmts, new Set([...own, 'subshell']));
-      case 'DeclClause': { // export, declare, local, readonly: a builtin with its arguments as written
+      case 'Block':
+        return this.stmts(cmd.Stmts, own); // { a; b; } only groups
+      case 'TimeClause':
+        return cmd.Stmt ? this.stmt(cmd.Stmt as ShNode, own) : undefined;
+      case 'Subshell':
+        return this.stmts(cmd.Stmts, new Set([...own, 'subshell']));
+      case 'DeclClause': {
+        // export, declare, local, readonly: a builtin with its arguments as written
         const inner = this.nested(cmd, own);
         return this.add([this.source(cmd)], inner);
       }
-      default: { // if, while, for, case, function, [[ ]], (( )), let, coproc
+      default: {
+        // if, while, for, case, function, [[ ]], (( )), let, coproc
         const inner = new Set<CommandConstruct>([...own, 'compound']);
         if (['ArithmCmd', 'LetClause'].includes(typeOf(cmd))) inner.add('dynamic');
         this.nested(cmd, inner);
@@ -106,14 +111,27 @@ class Analyser {
     loadSyntax().Walk(n, (c) => {
       if (c === null) return false;
       switch (typeOf(c)) {
-        case 'Stmt': this.stmt(c, around); return false;
-        case 'CmdSubst': found.add('command_substitution'); this.stmts(c.Stmts, new Set([...around, 'command_substitution'])); return false;
-        case 'ProcSubst': found.add('process_substitution'); this.stmts(c.Stmts, new Set([...around, 'process_substitution'])); return false;
-        case 'ArithmExp': case 'ArithmCmd': case 'LetClause': found.add('dynamic'); return true;
+        case 'Stmt':
+          this.stmt(c, around);
+          return false;
+        case 'CmdSubst':
+          found.add('command_substitution');
+          this.stmts(c.Stmts, new Set([...around, 'command_substitution']));
+          return false;
+        case 'ProcSubst':
+          found.add('process_substitution');
+          this.stmts(c.Stmts, new Set([...around, 'process_substitution']));
+          return false;
+        case 'ArithmExp':
+        case 'ArithmCmd':
+        case 'LetClause':
+          found.add('dynamic');
+          return true;
         case 'ParamExp': // ${!x} ${x@P} ${a[i]}: the value is computed by the running shell
           if (c.Excl === true || c.Index || /@[A-Za-z]/.test(this.source(c))) found.add('dynamic');
           return true;
-        default: return true;
+        default:
+          return true;
       }
     });
     return found;
@@ -127,7 +145,9 @@ class Analyser {
       if (t === 'Lit' && !/[*?[{~]/.test(text(p.Value))) literal += unescapeBare(text(p.Value));
       else if (t === 'SglQuoted' && p.Dollar !== true) literal += text(p.Value);
       else if (t === 'DblQuoted' && p.Dollar !== true && nodes(p.Parts).every((q) => typeOf(q) === 'Lit')) {
-        literal += nodes(p.Parts).map((q) => unescapeDouble(text(q.Value))).join('');
+        literal += nodes(p.Parts)
+          .map((q) => unescapeDouble(text(q.Value)))
+          .join('');
       } else literal = undefined;
       if (literal === undefined) break;
     }

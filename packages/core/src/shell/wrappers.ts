@@ -26,7 +26,8 @@ function skipOptions(args: WordInfo[], from: number, withValue: string[], flags:
     if (!a.startsWith('-') || a === '-') return i;
     const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
     if (withValue.includes(name)) i += a.includes('=') ? 1 : 2;
-    else if (withValue.some((o) => o.length === 2 && !o.startsWith('--') && a.startsWith(o) && a.length > 2)) i += 1; // -n5
+    else if (withValue.some((o) => o.length === 2 && !o.startsWith('--') && a.startsWith(o) && a.length > 2))
+      i += 1; // -n5
     else if (flags === 'any' || flags.includes(a)) i += 1;
     else return -1;
   }
@@ -64,22 +65,39 @@ export function wrapped(args: WordInfo[]): Wrapped | undefined {
       while (i > 0 && i < args.length && isAssignment(args[i]!)) i++;
       return i >= args.length ? undefined : rest(i);
     }
-    case 'sudo': case 'doas': {
+    case 'sudo':
+    case 'doas': {
       let i = skipOptions(args, 1, ['-u', '-g', '-C', '-D', '-h', '-p', '-r', '-t', '-T', '-U', '--user', '--group'], ['-E', '-H', '-n', '-k', '-K', '-P', '-S', '-A', '-b']);
       while (i > 0 && i < args.length && isAssignment(args[i]!)) i++;
       return i >= args.length ? { payload: true } : rest(i);
     }
-    case 'nice': return rest(skipOptions(args, 1, ['-n', '--adjustment'], []));
-    case 'nohup': case 'builtin': return rest(skipOptions(args, 1, [], []));
-    case 'command': return rest(skipOptions(args, 1, [], ['-p']));
-    case 'exec': return rest(skipOptions(args, 1, ['-a'], ['-c', '-l']));
-    case 'stdbuf': return rest(skipOptions(args, 1, ['-i', '-o', '-e', '--input', '--output', '--error'], []));
-    case 'time': return rest(skipOptions(args, 1, ['-f', '-o', '--format', '--output'], ['-p', '-a', '-v', '--verbose', '--portability', '--append']));
+    case 'nice':
+      return rest(skipOptions(args, 1, ['-n', '--adjustment'], []));
+    case 'nohup':
+    case 'builtin':
+      return rest(skipOptions(args, 1, [], []));
+    case 'command':
+      return rest(skipOptions(args, 1, [], ['-p']));
+    case 'exec':
+      return rest(skipOptions(args, 1, ['-a'], ['-c', '-l']));
+    case 'stdbuf':
+      return rest(skipOptions(args, 1, ['-i', '-o', '-e', '--input', '--output', '--error'], []));
+    case 'time':
+      return rest(skipOptions(args, 1, ['-f', '-o', '--format', '--output'], ['-p', '-a', '-v', '--verbose', '--portability', '--append']));
     case 'timeout': {
       const i = skipOptions(args, 1, ['-s', '-k', '--signal', '--kill-after'], ['--foreground', '--preserve-status', '-v', '--verbose']);
       return rest(i < 0 ? i : i + 1); // the duration
     }
-    case 'xargs': return rest(skipOptions(args, 1, ['-I', '-L', '-n', '-P', '-s', '-d', '-E', '-a', '--max-args', '--max-procs', '--delimiter', '--arg-file'], ['-0', '-r', '-t', '-p', '-x', '--null', '--no-run-if-empty', '--verbose', '--interactive']), true);
+    case 'xargs':
+      return rest(
+        skipOptions(
+          args,
+          1,
+          ['-I', '-L', '-n', '-P', '-s', '-d', '-E', '-a', '--max-args', '--max-procs', '--delimiter', '--arg-file'],
+          ['-0', '-r', '-t', '-p', '-x', '--null', '--no-run-if-empty', '--verbose', '--interactive'],
+        ),
+        true,
+      );
     case 'watch': {
       const i = skipOptions(args, 1, ['-n', '-d', '--interval'], ['-t', '-b', '-e', '-g', '-x', '-c', '-p']);
       const words = i < 0 ? undefined : args.slice(i).map(lit);
@@ -89,7 +107,9 @@ export function wrapped(args: WordInfo[]): Wrapped | undefined {
       const words = args.slice(1).map(lit);
       return words.every((w) => w !== undefined) ? { script: words.join(' '), payload: true } : { payload: true };
     }
-    case 'source': case '.': return { payload: true };
+    case 'source':
+    case '.':
+      return { payload: true };
     case 'find': {
       const at = args.findIndex((a) => ['-exec', '-execdir', '-ok', '-okdir'].includes(lit(a) ?? ''));
       if (at < 0) return undefined;

@@ -110,8 +110,7 @@ export function executeWorkspace(state: WorkspaceState, command: WorkspaceComman
       if (!state.webhooks[command.id]) return fail('NOT_FOUND', `webhook ${command.id} not found`);
       const { [command.id]: _gone, ...webhooks } = state.webhooks;
       // Its pending deliveries fail at once: there is nothing left to send them to.
-      const deliveries = mapValues(state.deliveries, (d) =>
-        d.webhookId === command.id && d.status === 'pending' ? withoutNext({ ...d, status: 'failed', lastError: 'webhook deleted' }) : d);
+      const deliveries = mapValues(state.deliveries, (d) => (d.webhookId === command.id && d.status === 'pending' ? withoutNext({ ...d, status: 'failed', lastError: 'webhook deleted' }) : d));
       return done({ ...state, webhooks, deliveries }, [{ type: 'webhook.deleted', data: { id: command.id } }]);
     }
     case 'deliveries.enqueue': {

@@ -112,5 +112,10 @@ export function readsOf(command: WorkspaceCommand): WorkspaceSlice[] {
 
 /** An empty state around settings: the shell fills the slices a command reads. */
 export const emptyWorkspaceState = (settings: WorkspaceSettings): WorkspaceState => ({
-  settings, keys: {}, webhooks: {}, deliveries: {}, idempotency: {}, buckets: {},
+  settings,
+  keys: {},
+  webhooks: {},
+  deliveries: {},
+  idempotency: {},
+  buckets: {},
 });

@@ -121,7 +121,10 @@ export function checkState(task: Task, log: NewEvent[], policy: Policy): void {
   // (decide, decideMany, modify, a raised mode, a revision under it)
   if (policy.preventSelfApproval) {
     for (const s of task.steps) {
-      expect(s.approvals.map((v) => v.principal), `${s.key}: a vote by its creator`).not.toContain(task.createdBy);
+      expect(
+        s.approvals.map((v) => v.principal),
+        `${s.key}: a vote by its creator`,
+      ).not.toContain(task.createdBy);
       expect(s.decision?.by ?? [], `${s.key}: decided by its creator`).not.toContain(task.createdBy);
     }
   }
@@ -144,7 +147,8 @@ export function checkState(task: Task, log: NewEvent[], policy: Policy): void {
       const d = s.decision;
       expect(d, `${s.key} ${s.status} without a decision`).toBeDefined();
       const approving =
-        d?.decision === 'approve' || d?.decision === 'modify' ||
+        d?.decision === 'approve' ||
+        d?.decision === 'modify' ||
         (d?.decision === 'policy' && (s.policy.action === 'allow' || byGrant(s))) ||
         (d?.decision === 'timeout' && d.reason?.endsWith(': approve') === true);
       expect(approving, `${s.key} ${s.status} with decision ${JSON.stringify(d)}`).toBe(true);
@@ -156,9 +160,7 @@ export function checkState(task: Task, log: NewEvent[], policy: Policy): void {
     // a retry-safe one at most maxAttempts times
     const claims = log.filter((e) => e.stepId === s.id && e.type === 'step.claimed').length;
     expect(claims).toBe(s.attempt);
-    expect(s.attempt, `${s.key} (${s.kind}, idempotent ${s.idempotent}) claimed ${s.attempt} times`).toBeLessThanOrEqual(
-      s.kind === 'read' || s.idempotent ? policy.maxAttempts : 1,
-    );
+    expect(s.attempt, `${s.key} (${s.kind}, idempotent ${s.idempotent}) claimed ${s.attempt} times`).toBeLessThanOrEqual(s.kind === 'read' || s.idempotent ? policy.maxAttempts : 1);
     // an approval given by people (or a timeout) before a dependency was revised is void
     if (s.status === 'approved' && s.attempt === 0 && s.decision?.decision !== 'policy') {
       const approvedAt = lastApprovalAt(log, s.id);
@@ -246,4 +248,3 @@ export function checkTransition(before: Task | undefined, out: Outcome): void {
 }
 
 // ---------------------------------------------------------------- the properties
-

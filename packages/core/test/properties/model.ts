@@ -53,7 +53,13 @@ const stepArb = (i: number) =>
   fc.record({
     kind: fc.constantFrom(...KINDS),
     variant: fc.nat({ max: 7 }),
-    deps: i === 0 ? fc.constant<number[]>([]) : fc.subarray(Array.from({ length: i }, (_, j) => j), { maxLength: Math.min(3, i) }),
+    deps:
+      i === 0
+        ? fc.constant<number[]>([])
+        : fc.subarray(
+            Array.from({ length: i }, (_, j) => j),
+            { maxLength: Math.min(3, i) },
+          ),
     idempotent: fc.boolean(),
     risk: fc.constantFrom(undefined, 'low' as const, 'high' as const),
   });
@@ -146,11 +152,7 @@ const actor = fc.nat({ max: ACTORS.length - 1 });
 const wrongLease = fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
 export const cmdArb: fc.Arbitrary<Cmd> = fc
   .tuple(
-    fc.oneof(
-      { weight: 6, arbitrary: fc.constant(0) },
-      { weight: 3, arbitrary: fc.integer({ min: 1, max: 5_000 }) },
-      { weight: 1, arbitrary: fc.integer({ min: 5_000, max: 60_000 }) },
-    ),
+    fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.integer({ min: 1, max: 5_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 5_000, max: 60_000 }) }),
     fc.oneof(
       {
         weight: 24,
@@ -167,7 +169,15 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc
         }),
       },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('decideMany' as const), actor, stale: fc.boolean() }) },
-      { weight: 7, arbitrary: fc.record({ t: fc.constant('revise' as const), step: idx, variant: fc.nat({ max: 9 }), valid: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }) }) },
+      {
+        weight: 7,
+        arbitrary: fc.record({
+          t: fc.constant('revise' as const),
+          step: idx,
+          variant: fc.nat({ max: 9 }),
+          valid: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+        }),
+      },
       { weight: 12, arbitrary: fc.record({ t: fc.constant('claim' as const), step: idx }) },
       { weight: 12, arbitrary: fc.record({ t: fc.constant('complete' as const), step: idx, wrongLease, usage: fc.boolean() }) },
       { weight: 5, arbitrary: fc.record({ t: fc.constant('fail' as const), step: idx, wrongLease, retryable: fc.boolean() }) },
@@ -194,10 +204,7 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc
 
 // ---------------------------------------------------------------- applying commands
 
-export type Applied =
-  | { kind: 'error'; error: CoreError }
-  | { kind: 'nothing' }
-  | { kind: 'ok'; outcome: Outcome; cancelledHeartbeat?: boolean };
+export type Applied = { kind: 'error'; error: CoreError } | { kind: 'nothing' } | { kind: 'ok'; outcome: Outcome; cancelledHeartbeat?: boolean };
 
 const hashCache = new Map<string, Promise<string>>();
 const cachedHash = (params: Record<string, unknown>): Promise<string> => {
@@ -238,8 +245,7 @@ function widened(step: Step): GrantMatcher | undefined {
 }
 
 export async function apply(task: Task, cmd: Cmd, policy: Policy, env: Env): Promise<Applied> {
-  const from = <T extends Outcome>(r: { ok: true; value: T } | { ok: false; error: CoreError }): Applied =>
-    r.ok ? { kind: 'ok', outcome: r.value } : { kind: 'error', error: r.error };
+  const from = <T extends Outcome>(r: { ok: true; value: T } | { ok: false; error: CoreError }): Applied => (r.ok ? { kind: 'ok', outcome: r.value } : { kind: 'error', error: r.error });
   const stepAt = (i: number, fits: (s: Step) => boolean = () => true): Step | undefined => {
     const candidates = i >= 8 ? task.steps.filter(fits) : [];
     return candidates.length > 0 ? candidates[(i - 8) % candidates.length]! : task.steps[i % Math.max(1, task.steps.length)];

@@ -64,17 +64,20 @@ export async function runClaimed<T>(api: Api, claimed: ClaimedStep, fn: (signal:
   const onOuter = () => ctrl.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onOuter, { once: true });
   const lease = { stepId: claimed.stepId, leaseId: claimed.leaseId };
-  const timer = setInterval(() => {
-    api.steps.heartbeat.mutate({ ...lease, leaseSeconds }).then(
-      (hb) => {
-        if (hb.cancelled) ctrl.abort(new GreenlightError(`task ${claimed.taskId} was cancelled`, { code: 'CONFLICT', reason: 'cancelled' }));
-      },
-      (err: unknown) => {
-        const e = GreenlightError.from(err);
-        if (e.code === 'CONFLICT') ctrl.abort(e);
-      },
-    );
-  }, Math.max(1_000, (leaseSeconds * 1000) / 3));
+  const timer = setInterval(
+    () => {
+      api.steps.heartbeat.mutate({ ...lease, leaseSeconds }).then(
+        (hb) => {
+          if (hb.cancelled) ctrl.abort(new GreenlightError(`task ${claimed.taskId} was cancelled`, { code: 'CONFLICT', reason: 'cancelled' }));
+        },
+        (err: unknown) => {
+          const e = GreenlightError.from(err);
+          if (e.code === 'CONFLICT') ctrl.abort(e);
+        },
+      );
+    },
+    Math.max(1_000, (leaseSeconds * 1000) / 3),
+  );
   let result: T;
   try {
     result = await fn(ctrl.signal);
@@ -94,9 +97,7 @@ export async function runClaimed<T>(api: Api, claimed: ClaimedStep, fn: (signal:
 
 /** Report a step the framework runs itself (it never hands Greenlight the result): completed, with a note saying so. */
 export async function handOff(api: Api, claimed: ClaimedStep, to: string): Promise<void> {
-  await api.steps.complete
-    .mutate({ stepId: claimed.stepId, leaseId: claimed.leaseId, output: { handedTo: to, note: `handed to ${to}, which runs the call itself` } })
-    .catch(ignoreConflict);
+  await api.steps.complete.mutate({ stepId: claimed.stepId, leaseId: claimed.leaseId, output: { handedTo: to, note: `handed to ${to}, which runs the call itself` } }).catch(ignoreConflict);
 }
 
 /** Fail a claimed step for good (not retryable, so it never runs later), with why and a code. */

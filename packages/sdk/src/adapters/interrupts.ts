@@ -21,9 +21,7 @@ export type Allowed = { approve: boolean; edit: boolean; reject: boolean; respon
 export type ActionRequest = { name: string; args: unknown; description?: string; allowed: Allowed };
 
 /** An interrupt's value, read: its shape (to answer in kind) and its action requests in order. */
-export type ReadInterrupt =
-  | { shape: 'hitl'; argsField: 'arguments' | 'args'; requests: ActionRequest[] }
-  | { shape: 'human-interrupt'; list: boolean; requests: ActionRequest[] };
+export type ReadInterrupt = { shape: 'hitl'; argsField: 'arguments' | 'args'; requests: ActionRequest[] } | { shape: 'human-interrupt'; list: boolean; requests: ActionRequest[] };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -65,11 +63,7 @@ export function readInterrupt(value: unknown): ReadInterrupt | undefined {
 }
 
 /** What one action request is answered with, before it is put in the request's shape. */
-export type Answer =
-  | { type: 'approve' }
-  | { type: 'edit'; args: unknown }
-  | { type: 'reject'; message: string }
-  | { type: 'respond'; message: string };
+export type Answer = { type: 'approve' } | { type: 'edit'; args: unknown } | { type: 'reject'; message: string } | { type: 'respond'; message: string };
 
 /**
  * The answer a verdict allows for one request. Approved becomes approve (or edit, after

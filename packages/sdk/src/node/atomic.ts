@@ -70,7 +70,13 @@ async function moveNoReplace(from: string, to: string): Promise<'moved' | 'exist
     if (codeOf(err) === 'EEXIST') return 'exists';
     // A filesystem without hard links: check, then rename (a narrower guarantee).
     if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(String(codeOf(err)))) throw err;
-    if (await lstat(to).then(() => true, () => false)) return 'exists';
+    if (
+      await lstat(to).then(
+        () => true,
+        () => false,
+      )
+    )
+      return 'exists';
     await rename(from, to);
     return 'moved';
   }

@@ -101,8 +101,13 @@ export function commandHandler({ cwd, timeoutMs = 600_000, maxOutputBytes = 16 *
           cancelDeadline();
           signal.removeEventListener('abort', onAbort);
           resolve({
-            exitCode: code ?? -1, stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated,
-            timedOut, aborted, signal: sig,
+            exitCode: code ?? -1,
+            stdout: stdout.text(),
+            stderr: stderr.text(),
+            truncated: stdout.truncated || stderr.truncated,
+            timedOut,
+            aborted,
+            signal: sig,
           });
         });
       });

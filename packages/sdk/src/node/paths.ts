@@ -33,7 +33,13 @@ async function nearestReal(p: string, shown: string): Promise<{ existing: string
       if (!isMissing(err) || dirname(at) === at) throw err;
     }
     // realpath failed, yet lstat finds a dangling symlink: writing through it would land wherever it points.
-    if (await lstat(at).then((s) => s.isSymbolicLink(), () => false)) throw escape(`${shown}: goes through a symlink that points nowhere`);
+    if (
+      await lstat(at).then(
+        (s) => s.isSymbolicLink(),
+        () => false,
+      )
+    )
+      throw escape(`${shown}: goes through a symlink that points nowhere`);
   }
 }
 

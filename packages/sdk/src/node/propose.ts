@@ -77,7 +77,9 @@ export async function writeFileStep(o: WriteFileStepOptions): Promise<EditFileSt
       title: o.title ?? `Overwrite ${path}`,
       params: { path, content: o.content },
       baseHash,
-      explanation: [o.explanation, `${path} exists, but this change cannot be shown as a diff of its bytes (it is not UTF-8 text, or nothing changes), so the new content is shown whole.`].filter(Boolean).join(' '),
+      explanation: [o.explanation, `${path} exists, but this change cannot be shown as a diff of its bytes (it is not UTF-8 text, or nothing changes), so the new content is shown whole.`]
+        .filter(Boolean)
+        .join(' '),
     };
   }
   return { ...base, title: o.title ?? `Edit ${path}`, params: { path, patch }, baseHash };

@@ -16,8 +16,7 @@ export * from '../index.ts';
  * `in`, not a read: Node's global WebSocket is a getter that loads undici, a cost a
  * client that never opens a socket (a CLI command) should not pay.
  */
-const NODE_WEBSOCKET: typeof WebSocket | undefined =
-  'WebSocket' in globalThis ? undefined : ((await import('ws')).WebSocket as unknown as typeof WebSocket);
+const NODE_WEBSOCKET: typeof WebSocket | undefined = 'WebSocket' in globalThis ? undefined : ((await import('ws')).WebSocket as unknown as typeof WebSocket);
 
 /** createClient (../index.ts) with a WebSocket on every Node this package supports. */
 export function createClient(opts: ClientOptions): GreenlightClient {

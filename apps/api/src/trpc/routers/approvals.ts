@@ -8,8 +8,14 @@ export const approvalsRouter = router({
     .input(ListApprovalsInput.default({ status: 'open', limit: 50 }))
     .output(page(Approval))
     .query(({ ctx, input }) => unwrap(ctx.ws.listApprovals(ctx.cred, input))),
-  get: workspaceProcedure.input(GetApprovalInput).output(ApprovalRecord).query(({ ctx, input }) => unwrap(ctx.ws.getApproval(ctx.cred, input.approvalId))),
-  decide: workspaceProcedure.input(DecideInput).output(DecideResult).mutation(({ ctx, input }) => unwrap(ctx.ws.decide(ctx.cred, input))),
+  get: workspaceProcedure
+    .input(GetApprovalInput)
+    .output(ApprovalRecord)
+    .query(({ ctx, input }) => unwrap(ctx.ws.getApproval(ctx.cred, input.approvalId))),
+  decide: workspaceProcedure
+    .input(DecideInput)
+    .output(DecideResult)
+    .mutation(({ ctx, input }) => unwrap(ctx.ws.decide(ctx.cred, input))),
   decideMany: workspaceProcedure
     .input(DecideManyInput)
     .output(z.object({ items: z.array(DecideResult) }))

@@ -8,7 +8,10 @@ export const grantsRouter = router({
     .input(ListGrantsInput.default({ includeRevoked: false }))
     .output(z.object({ items: z.array(Grant) }))
     .query(({ ctx, input }) => unwrap(ctx.ws.listGrants(ctx.cred, input))),
-  revoke: workspaceProcedure.input(RevokeGrantInput).output(Grant).mutation(({ ctx, input }) => unwrap(ctx.ws.revokeGrant(ctx.cred, input))),
+  revoke: workspaceProcedure
+    .input(RevokeGrantInput)
+    .output(Grant)
+    .mutation(({ ctx, input }) => unwrap(ctx.ws.revokeGrant(ctx.cred, input))),
   proposals: workspaceProcedure
     .input(z.strictObject({ all: z.boolean().default(false) }).default({ all: false }))
     .output(z.object({ items: z.array(GrantProposal) }))

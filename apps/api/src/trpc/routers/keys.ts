@@ -9,5 +9,8 @@ export const keysRouter = router({
     .output(CreatedKey)
     .mutation(({ ctx, input }) => unwrap(ctx.ws.createKey(ctx.cred, input))),
   list: workspaceProcedure.output(z.object({ items: z.array(Key) })).query(({ ctx }) => unwrap(ctx.ws.listKeys(ctx.cred))),
-  revoke: workspaceProcedure.input(RevokeKeyInput).output(Key).mutation(({ ctx, input }) => unwrap(ctx.ws.revokeKey(ctx.cred, input))),
+  revoke: workspaceProcedure
+    .input(RevokeKeyInput)
+    .output(Key)
+    .mutation(({ ctx, input }) => unwrap(ctx.ws.revokeKey(ctx.cred, input))),
 });

@@ -13,7 +13,16 @@ export const stepsRouter = router({
     .input(ClaimInput.default({ max: 1 }))
     .output(z.object({ steps: z.array(ClaimedStep) }))
     .mutation(({ ctx, input }) => unwrap(ctx.ws.claim(ctx.cred, input))),
-  heartbeat: workspaceProcedure.input(HeartbeatInput).output(HeartbeatResult).mutation(({ ctx, input }) => unwrap(ctx.ws.heartbeat(ctx.cred, input))),
-  complete: workspaceProcedure.input(CompleteInput).output(StepReport).mutation(({ ctx, input }) => unwrap(ctx.ws.complete(ctx.cred, input))),
-  fail: workspaceProcedure.input(FailInput).output(StepReport).mutation(({ ctx, input }) => unwrap(ctx.ws.fail(ctx.cred, input))),
+  heartbeat: workspaceProcedure
+    .input(HeartbeatInput)
+    .output(HeartbeatResult)
+    .mutation(({ ctx, input }) => unwrap(ctx.ws.heartbeat(ctx.cred, input))),
+  complete: workspaceProcedure
+    .input(CompleteInput)
+    .output(StepReport)
+    .mutation(({ ctx, input }) => unwrap(ctx.ws.complete(ctx.cred, input))),
+  fail: workspaceProcedure
+    .input(FailInput)
+    .output(StepReport)
+    .mutation(({ ctx, input }) => unwrap(ctx.ws.fail(ctx.cred, input))),
 });

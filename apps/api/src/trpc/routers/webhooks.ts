@@ -4,9 +4,15 @@ import { z } from 'zod';
 import { router, unwrap, workspaceProcedure } from '../init.ts';
 
 export const webhooksRouter = router({
-  create: workspaceProcedure.input(CreateWebhookInput).output(CreatedWebhook).mutation(({ ctx, input }) => unwrap(ctx.ws.createWebhook(ctx.cred, input))),
+  create: workspaceProcedure
+    .input(CreateWebhookInput)
+    .output(CreatedWebhook)
+    .mutation(({ ctx, input }) => unwrap(ctx.ws.createWebhook(ctx.cred, input))),
   list: workspaceProcedure.output(z.object({ items: z.array(Webhook) })).query(({ ctx }) => unwrap(ctx.ws.listWebhooks(ctx.cred))),
-  delete: workspaceProcedure.input(DeleteWebhookInput).output(z.object({ id: Id })).mutation(({ ctx, input }) => unwrap(ctx.ws.deleteWebhook(ctx.cred, input))),
+  delete: workspaceProcedure
+    .input(DeleteWebhookInput)
+    .output(z.object({ id: Id }))
+    .mutation(({ ctx, input }) => unwrap(ctx.ws.deleteWebhook(ctx.cred, input))),
   deliveries: workspaceProcedure
     .input(ListDeliveriesInput.default({ limit: 50 }))
     .output(z.object({ items: z.array(Delivery) }))

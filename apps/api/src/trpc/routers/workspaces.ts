@@ -20,5 +20,8 @@ export const workspacesRouter = router({
     .query(({ ctx, input }) => ctx.registry().list(input)),
   get: workspaceProcedure.output(WorkspaceDetail).query(({ ctx }) => unwrap(ctx.ws.getWorkspace(ctx.cred))),
   /** Admin: the workspace's rate limits, per key and for the whole workspace. */
-  setLimits: workspaceProcedure.input(SetLimitsInput).output(RateLimits).mutation(({ ctx, input }) => unwrap(ctx.ws.setLimits(ctx.cred, input))),
+  setLimits: workspaceProcedure
+    .input(SetLimitsInput)
+    .output(RateLimits)
+    .mutation(({ ctx, input }) => unwrap(ctx.ws.setLimits(ctx.cred, input))),
 });

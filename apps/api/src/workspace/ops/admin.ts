@@ -1,8 +1,25 @@
 /** Workspace administration: the workspace itself, keys, policy; and the event log. */
 import {
-  deniedBy, enforceDenyRules, evaluatePolicy, hasDenyRules, ok, simulatePolicy, SIMULATE_MAX_STEPS,
-  type SimulateInput, type SimulationReport, type Step,
-  type EvaluateInput, type Event, type RateLimits, type Key, type ListEventsInput, type Policy, type PolicyVerdict, type Result, type Role, type WorkspaceDetail,
+  deniedBy,
+  enforceDenyRules,
+  evaluatePolicy,
+  hasDenyRules,
+  ok,
+  simulatePolicy,
+  SIMULATE_MAX_STEPS,
+  type SimulateInput,
+  type SimulationReport,
+  type Step,
+  type EvaluateInput,
+  type Event,
+  type RateLimits,
+  type Key,
+  type ListEventsInput,
+  type Policy,
+  type PolicyVerdict,
+  type Result,
+  type Role,
+  type WorkspaceDetail,
 } from '@greenlight/core';
 import { listKeys } from '../keys.ts';
 import { listEvents, tasksWithDeniableSteps } from '../store.ts';
@@ -70,7 +87,10 @@ export function simulate(tx: Tx, input: SimulateInput): SimulationReport {
     SELECT s.data FROM steps s
     WHERE s.task_id IN (SELECT id FROM tasks WHERE created_at >= ${input.since ?? 0} ORDER BY id DESC LIMIT ${input.limit})
     ORDER BY s.task_id, s.idx LIMIT ${SIMULATE_MAX_STEPS + 1}`;
-  return simulatePolicy(input.policy, rows.map((r) => JSON.parse(r.data) as Step));
+  return simulatePolicy(
+    input.policy,
+    rows.map((r) => JSON.parse(r.data) as Step),
+  );
 }
 
 export function setLimits(tx: Tx, limits: RateLimits): RateLimits {

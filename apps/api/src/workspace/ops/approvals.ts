@@ -1,7 +1,18 @@
 /** Approval operations: the inbox, one approval open or not, one decision, and a batch that lands whole or not at all. */
 import {
-  approvalRecord, decideMany as coreDecideMany, withSuggestedGrant, fail, ok,
-  type Approval, type ApprovalRecord, type DecideInput, type DecideResult, type DecideManyInput, type ListApprovalsInput, type Result, type Task,
+  approvalRecord,
+  decideMany as coreDecideMany,
+  withSuggestedGrant,
+  fail,
+  ok,
+  type Approval,
+  type ApprovalRecord,
+  type DecideInput,
+  type DecideResult,
+  type DecideManyInput,
+  type ListApprovalsInput,
+  type Result,
+  type Task,
 } from '@greenlight/core';
 import { approvalCursor, findApproval, listOpenApprovals, stepEvents } from '../store.ts';
 import { run } from '../run.ts';
@@ -71,4 +82,3 @@ export function decideMany(tx: Tx, input: DecideManyInput, newParamsHashes: (str
   const after = new Map(r.value.map((o) => [o.task.id, o.task]));
   return ok({ items: items.map((i) => summary(after.get(i.taskId)!, i.approvalId, i.stepId)) });
 }
-

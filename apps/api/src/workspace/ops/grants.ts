@@ -5,8 +5,18 @@
  * their readable copies (sessions-store.ts).
  */
 import {
-  fail, grantRule, grantRuleIndex, ok,
-  type ConfirmProposalInput, type Grant, type GrantProposal, type ListGrantsInput, type NewEvent, type Result, type RevokeGrantInput, type Task,
+  fail,
+  grantRule,
+  grantRuleIndex,
+  ok,
+  type ConfirmProposalInput,
+  type Grant,
+  type GrantProposal,
+  type ListGrantsInput,
+  type NewEvent,
+  type Result,
+  type RevokeGrantInput,
+  type Task,
 } from '@greenlight/core';
 import { findProposal, grantTaskId, listGrants, listProposals, saveProposal } from '../sessions-store.ts';
 import { run } from '../run.ts';
@@ -43,8 +53,16 @@ export function recordProposals(tx: Tx, task: Task, events: readonly NewEvent[])
     const rule = grantRule(grant.matcher, `grant-${grant.id}`);
     const policy = withRule(tx.meta.policy, rule);
     saveProposal(tx.sql, {
-      id: e.data.proposalId, grantId: grant.id, taskId: task.id, stepId: grant.stepId, by: grant.by, createdAt: tx.now,
-      matcher: grant.matcher, rule, status: 'proposed', simulation: admin.simulate(tx, { policy, limit: 100 }),
+      id: e.data.proposalId,
+      grantId: grant.id,
+      taskId: task.id,
+      stepId: grant.stepId,
+      by: grant.by,
+      createdAt: tx.now,
+      matcher: grant.matcher,
+      rule,
+      status: 'proposed',
+      simulation: admin.simulate(tx, { policy, limit: 100 }),
     });
   }
 }

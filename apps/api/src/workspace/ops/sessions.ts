@@ -5,8 +5,19 @@
  * transaction, so concurrent first calls of a session find or make exactly one task.
  */
 import {
-  fail, idleCloseAt, ok, sessionIdleMs, taskView,
-  type AppendInput, type Step, type AppendResult, type CloseInput, type PlanInput, type PlanResult, type Result, type TaskView,
+  fail,
+  idleCloseAt,
+  ok,
+  sessionIdleMs,
+  taskView,
+  type AppendInput,
+  type Step,
+  type AppendResult,
+  type CloseInput,
+  type PlanInput,
+  type PlanResult,
+  type Result,
+  type TaskView,
 } from '@greenlight/core';
 import { idleOpenTasks, oldestOpenActivity, openTaskOfSession } from '../sessions-store.ts';
 import { run } from '../run.ts';

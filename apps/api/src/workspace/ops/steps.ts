@@ -1,7 +1,19 @@
 /** The executor protocol: claim under a lease, heartbeat, complete, fail. */
 import {
-  ok, fail, ZERO_USAGE,
-  type ClaimedStep, type ClaimInput, type CompleteInput, type FailInput, type Heartbeat, type HeartbeatInput, type Result, type Step, type StepReport, type Task, type Usage,
+  ok,
+  fail,
+  ZERO_USAGE,
+  type ClaimedStep,
+  type ClaimInput,
+  type CompleteInput,
+  type FailInput,
+  type Heartbeat,
+  type HeartbeatInput,
+  type Result,
+  type Step,
+  type StepReport,
+  type Task,
+  type Usage,
 } from '@greenlight/core';
 import { run } from '../run.ts';
 import { taskIdOfStep, tasksWithApprovedSteps } from '../store.ts';
@@ -31,9 +43,19 @@ export function claim(tx: Tx, input: ClaimInput): { steps: ClaimedStep[] } {
     for (const id of r.value.claimed ?? []) {
       const s = r.value.task.steps.find((x) => x.id === id)!;
       claimed.push({
-        taskId: s.taskId, stepId: s.id, key: s.key, kind: s.kind, title: s.title, params: s.params, paramsHash: s.paramsHash,
-        revision: s.revision, attempt: s.attempt, idempotent: s.idempotent, ...(s.baseHash ? { baseHash: s.baseHash } : {}),
-        leaseId: s.lease!.leaseId, leaseExpiresAt: s.lease!.expiresAt,
+        taskId: s.taskId,
+        stepId: s.id,
+        key: s.key,
+        kind: s.kind,
+        title: s.title,
+        params: s.params,
+        paramsHash: s.paramsHash,
+        revision: s.revision,
+        attempt: s.attempt,
+        idempotent: s.idempotent,
+        ...(s.baseHash ? { baseHash: s.baseHash } : {}),
+        leaseId: s.lease!.leaseId,
+        leaseExpiresAt: s.lease!.expiresAt,
       });
     }
   }

@@ -61,6 +61,13 @@ export const regexFinds = (re: RE2JS, input: string): boolean => re.matcher(inpu
  */
 const PICOMATCH_GUARDS = ['(?!(?:^|\\/)\\.{1,2}(?:\\/|$))', '(?!\\.{1,2}(?:\\/|$))', '(?!\\.{0,1}(?:\\/|$))', '(?=.)'];
 
+/**
+ * A last name guarded by `(?=.)` (`[^/]*?` then the end, `\/?` allowed before it): at the
+ * end of a canonical path that guard means the name is not empty. Elsewhere it is kept
+ * out as before: the glob `*` + `/src` matches `/src` (an empty first name), as in picomatch.
+ */
+const NONEMPTY_LAST_NAME = /\(\?=\.\)\[\^\/\]\*\?(?=(?:\\\/\?)?\)\$)/g;
+
 export type GlobMatcher = (canonicalPath: string) => boolean;
 
 const globCache = new Bounded<Compiled<GlobMatcher>>(PATTERN_CACHE_SIZE);
@@ -75,6 +82,9 @@ export function compileGlob(glob: string, nocase = false): Compiled<GlobMatcher>
     try {
       const options = { dot: true, nocase };
       let source = picomatch.makeRe(glob, options).source;
+      // `(?=.)` before a name that can be empty and ends its segment (`src/**/*`'s last `*`)
+      // is what keeps `src/**/*` from matching `src` itself: there the name must be non-empty.
+      source = source.replace(NONEMPTY_LAST_NAME, '[^/]+?');
       for (const guard of PICOMATCH_GUARDS) source = source.split(guard).join('');
       // picomatch escapes every non-ASCII character (`\é`); RE2 takes those literally, unescaped.
       source = source.replace(/\\([\s\S])/gu, (m, c: string) => (c.codePointAt(0)! > 0x7f ? c : m));

@@ -6,7 +6,20 @@
  * (vitest's timeout fails the test otherwise).
  */
 import { describe, expect, it } from 'vitest';
-import { CODING_AGENT_POLICY_INPUT, LIMITS, Policy, SIMULATE_MAX_STEPS, compileRegex, evaluatePolicy, simulatePolicy, type PolicyInput, type PolicySubject, type Step } from '../src/index.ts';
+import {
+  CODING_AGENT_POLICY_INPUT,
+  LIMITS,
+  Policy,
+  SIMULATE_MAX_STEPS,
+  compileGlob,
+  compileRegex,
+  evaluatePolicy,
+  simulatePolicy,
+  type PolicyInput,
+  type PolicySubject,
+  type Step,
+} from '../src/index.ts';
+import picomatch from 'picomatch';
 
 const cmd = (command: string): PolicySubject => ({ kind: 'run_command', params: { command } });
 const edit = (path: string): PolicySubject => ({ kind: 'edit_file', params: { path, content: 'x' } });
@@ -126,4 +139,23 @@ describe('policy.simulate', () => {
     },
     FAST,
   );
+});
+
+describe('linear-time globs keep picomatch’s meaning at the edges', () => {
+  // Found by the property in paths.test.ts: dropping picomatch's `(?=.)` guard let a
+  // last `*` match an empty name, so `src/**/*` matched the folder `src` itself.
+  it.each([
+    ['src/**/*', 'src', false],
+    ['src/**/*', 'src/a', true],
+    ['src/**/*', 'src/a/b', true],
+    ['a/**/b/*', 'a/b', false],
+    ['a/**/b/*', 'a/b/c', true],
+    ['**/*', 'a', true],
+    ['*/src', '/src', true],
+    ['*.ts', '.ts', true],
+  ] as const)('%s against %s is %s', (glob, path, expected) => {
+    const m = compileGlob(glob);
+    expect(m.ok && m.value(path)).toBe(expected);
+    expect(picomatch(glob, { dot: true })(path)).toBe(expected);
+  });
 });

@@ -54,12 +54,12 @@ describe('the MCP gateway session ledger', () => {
     expect((await reviewer.tasks.get.query({ taskId: steps[0]!.taskId })).steps).toHaveLength(3);
   });
 
-  it("a claim that hands out another waiting call's step keeps it for that call", async () => {
+  it("each call's claim takes only its own step, whichever order the calls claim in", async () => {
     const { ledger: l } = ledger();
     const a = await l.propose(input('a'));
     const b = await l.propose(input('b'));
     const [da, db] = await approve(a, b);
-    // The server hands out both to the first claim (oldest first); b's claim must still get b.
+    // b claims first: it must get b, and a's step must still be there for a.
     const cb = await l.claim(db!, 60);
     const ca = await l.claim(da!, 60);
     expect(cb?.stepId).toBe(b.id);

@@ -4,10 +4,10 @@
  * share it), each call is appended as a step, and the task is closed when the gateway
  * ends, or cancelled when calls were still held then, so their steps can never run.
  *
- * Claiming: steps.claim hands out any claimable step of the task, and several calls may be
- * approved at once, so claims go through one queue here. A step handed out for another
- * call that is still waiting is kept for it; one handed out for a call nobody waits for
- * any more (abandoned before its decision) is failed at once, never forwarded.
+ * Claiming: each call claims only its own step (steps.claim {stepIds}), so calls approved
+ * at once never take each other's step and a call never sees its own step already
+ * executing. A step whose call nobody waits for any more (abandoned before its decision)
+ * is claimed when approved and failed at once, never forwarded.
  */
 import type { ClaimedStep, Step, StepInput } from '@greenlight/core';
 import { GreenlightError } from '@greenlight/sdk';
@@ -17,8 +17,6 @@ export function sessionLedger(ctx: LedgerContext): Ledger {
   let opening: Promise<string> | undefined;
   /** Steps whose call is still waiting for its claim. */
   const wanted = new Set<string>();
-  /** Steps claimed here for a call that has not taken its claim yet. */
-  const kept = new Map<string, ClaimedStep>();
   /** Steps whose call was given up before they ended (held, or changes requested): the session's end must cancel them. */
   const loose = new Set<string>();
   let queue: Promise<unknown> = Promise.resolve();
@@ -54,19 +52,10 @@ export function sessionLedger(ctx: LedgerContext): Ledger {
         () => {},
       );
 
-  /**
-   * One steps.claim of the task: the step `id` is returned, steps other waiting calls want
-   * are kept for them, any other is failed (its call was given up). Run inside serial().
-   */
-  const claimRound = async (taskId: string, id: string | undefined, leaseSeconds = 60) => {
-    const { steps } = await ctx.client.steps.claim.mutate({ taskId, max: 50, leaseSeconds });
-    let mine: ClaimedStep | undefined;
-    for (const s of steps) {
-      if (s.stepId === id) mine = s;
-      else if (wanted.has(s.stepId)) kept.set(s.stepId, s);
-      else await failUnwanted(s);
-    }
-    return { mine, count: steps.length };
+  /** Claim exactly the step `id` (run inside serial()): its lease, or undefined when it is not claimable. */
+  const claimOwn = async (taskId: string, id: string, leaseSeconds = 60): Promise<ClaimedStep | undefined> => {
+    const { steps } = await ctx.client.steps.claim.mutate({ taskId, stepIds: [id], max: 1, leaseSeconds });
+    return steps.find((s) => s.stepId === id);
   };
 
   return {
@@ -98,15 +87,8 @@ export function sessionLedger(ctx: LedgerContext): Ledger {
     claim(step: Step, leaseSeconds: number): Promise<ClaimedStep | undefined> {
       return serial(async () => {
         try {
-          const held = kept.get(step.id);
-          if (held) return held;
-          for (let round = 0; round < 10; round++) {
-            const { mine, count } = await claimRound(step.taskId, step.id, leaseSeconds);
-            if (mine || count === 0) return mine;
-          }
-          return undefined;
+          return await claimOwn(step.taskId, step.id, leaseSeconds);
         } finally {
-          kept.delete(step.id);
           wanted.delete(step.id);
         }
       });
@@ -115,19 +97,15 @@ export function sessionLedger(ctx: LedgerContext): Ledger {
     async abandon(step: Step, _reason: string): Promise<void> {
       wanted.delete(step.id);
       loose.add(step.id);
-      const held = kept.get(step.id);
-      kept.delete(step.id);
-      if (held) {
-        await failUnwanted(held);
-        return;
-      }
       // Not decided yet: should a reviewer approve it later, claim it then and fail it, so it
       // ends at once instead of waiting approved; the session's end cancels it otherwise.
       const approvalId = step.approval?.id;
       void ctx.client
         .waitForDecision(step.id, { signal: ctx.stop, ...(approvalId ? { approvalId } : {}) })
         .then(async (o) => {
-          if (o.status === 'approved') await serial(() => claimRound(step.taskId, undefined));
+          if (o.status !== 'approved') return;
+          const claimed = await serial(() => claimOwn(step.taskId, step.id));
+          if (claimed) await failUnwanted(claimed);
         })
         .catch(() => {});
     },
@@ -146,8 +124,6 @@ export function sessionLedger(ctx: LedgerContext): Ledger {
       // request, first: a host may kill the gateway soon after closing its stdin).
       if (wanted.size > 0 || loose.size > 0) await ctx.cleanup.tasks.cancel.mutate({ taskId, reason });
       else await ctx.cleanup.tasks.close.mutate({ taskId });
-      await Promise.all([...kept.values()].map(failUnwanted));
-      kept.clear();
     },
   };
 }

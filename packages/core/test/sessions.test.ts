@@ -128,6 +128,16 @@ describe('grant matchers', () => {
     expect(on('sudo git status')).toBe(false);
   });
 
+  it('a carriage return is no blank to bash (it stays in the word), so a command holding one matches no grant', () => {
+    const exact: GrantMatcher = { kind: 'command', exact: 'npm test' };
+    const prefix: GrantMatcher = { kind: 'command', argvPrefix: ['npm', 'test'] };
+    for (const command of ['npm test\r', 'npm\rtest', 'npm test\r --x']) {
+      expect(grantMatches(exact, { kind: 'run_command', params: { command } })).toBe(false);
+      expect(grantMatches(prefix, { kind: 'run_command', params: { command } })).toBe(false);
+    }
+    expect(grantMatches(exact, { kind: 'run_command', params: { command: 'npm test' } })).toBe(true);
+  });
+
   it('a path glob compares canonical paths, absolute apart from relative', () => {
     const m: GrantMatcher = { kind: 'path', stepKind: 'edit_file', glob: 'src/**' };
     const on = (path: string, kind: 'edit_file' | 'delete_file' = 'edit_file') => grantMatches(m, { kind, params: { path } });

@@ -80,7 +80,9 @@ export function grantMatches(m: GrantMatcher, step: PolicySubject): boolean {
   switch (m.kind) {
     case 'command': {
       const command = step.kind === 'run_command' ? str(step.params.command) : undefined;
-      const a = command !== undefined ? analysed(command) : undefined;
+      // The parser reads a carriage return as a blank, bash keeps it in the word (`npm test\r`
+      // runs `npm 'test\r'`): a line holding one is not the command the grant names. Fail closed.
+      const a = command !== undefined && !command.includes('\r') ? analysed(command) : undefined;
       if (!a?.ok) return false;
       if ('exact' in m) {
         const b = analysed(m.exact);

@@ -58,7 +58,9 @@ export function useNow(active: boolean): number {
     const t = window.setInterval(() => setNow(Date.now()), 250);
     return () => window.clearInterval(t);
   }, [active]);
-  return now;
+  // The state is as old as the last tick (or the mount): a hold that has just appeared must
+  // not be counted from then ("in 6 s" for a 5 s window), so never read an older clock.
+  return active ? Math.max(now, Date.now()) : now;
 }
 
 /** Seconds left in a window, counted up ("in 5 s" at the start, never "in 0 s"). */

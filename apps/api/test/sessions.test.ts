@@ -141,7 +141,7 @@ describe('tasks that grow', { timeout: 20_000 }, () => {
     });
     expect(await runDurableObjectAlarm(stubOf(t.id))).toBe(true);
     const after = await t.viewer.tasks.get.query({ taskId: idle.id });
-    // Closed, and its status derived as any task's: its approved read has not run yet, so it is still active.
+    // Closed, and its status derived as for every task: its approved read has not run yet, so it is still active.
     expect(after).toMatchObject({ status: 'active', closed: { by: 'system', reason: 'idle' } });
     expect(after.open).toBeUndefined();
     expect((await errorOf(t.agent.tasks.append.mutate({ taskId: idle.id, steps: [read('b')] }))).reason).toBe('not_open');

@@ -72,8 +72,8 @@ export async function webhookSignatureHeaders(secret: string, msg: { id: string;
 }
 
 /**
- * Check a Standard Webhooks signature (receivers and tests): any `v1,` signature in the
- * space-separated header matches, compared in constant time, and the timestamp is within
+ * Check a Standard Webhooks signature (receivers and tests): it passes when one `v1,` signature of
+ * the space-separated header matches, compared in constant time, and the timestamp is within
  * `toleranceS` seconds (default 300) of `nowMs`.
  */
 export async function verifyStandardWebhook(secret: string, headers: Record<string, string | undefined>, body: string, nowMs: number, toleranceS = 300): Promise<boolean> {

@@ -139,7 +139,7 @@ describe('events as text', () => {
 });
 
 describe('writers are typed by event type', () => {
-  // These lines are the test: `npm run typecheck` fails if any @ts-expect-error stops being an error.
+  // These lines are the test: `npm run typecheck` fails if one of the @ts-expect-error lines stops being an error.
   it('a wrong, missing or unknown field in an emitted payload does not build', async () => {
     const { task } = await makeTask([readStep('r')]);
     const d = new Draft(task, makeCtx());

@@ -33,7 +33,7 @@ export { answerFor, readInterrupt, resumeValue } from './adapters/interrupts.ts'
 
 /**
  * The resume the bridge sends: a Command with `resume` only (no state update, no goto),
- * which is why its update and node types are `never`: any compiled graph takes it.
+ * which is why its update and node types are `never`: every compiled graph takes it.
  */
 type ResumeCommand = Command<unknown, never, never>;
 

@@ -136,7 +136,7 @@ describe('differsOnlyByHunks: the independent check', () => {
     expect(differsOnlyByHunks(lines('\r\n', '\n', '\r\n', 'x'), lines('\n', '\r\n', 'x'), [{ at: 2, old: ['\r\n'], new: [] }])).toBe(true);
   });
 
-  it('property: any one line changed beyond what the patch says is caught', () => {
+  it('property: one line changed beyond what the patch says is caught, whichever line it is', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ maxLength: 6 }), { minLength: 1, maxLength: 12 }), fc.nat(), fc.nat(), (texts, at, spoil) => {
         const before = texts.map((t, i) => `${i}:${t.replace(/\n/g, '')}\n`);

@@ -1,6 +1,6 @@
 /**
  * Closing an open task (SPEC section 11): it takes no more steps, and from then on its
- * status is derived as any task's (settle): still active while a step is unfinished,
+ * status is derived as for every task (settle): still active while a step is unfinished,
  * then completed, completed_with_errors or failed. Closing twice changes nothing.
  */
 import type { CloseReason } from '../enums.ts';

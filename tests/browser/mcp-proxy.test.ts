@@ -8,22 +8,20 @@
  * logs every call that reaches it). The API is only read here, never used to decide.
  * Each test starts its own gateway (its own session task) and browser context.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createClient, type Approval, type GreenlightClient } from '@greenlight/sdk';
-import { call, freePort, ROOT_DIR, startServer, type Server } from '../../scripts/server.ts';
+import { createClient, type GreenlightClient } from '@greenlight/sdk';
+import { call, freePort, startServer, type Server } from '../../scripts/server.ts';
+import { approvalFor as approvalOf, resultText, startGateway } from '../support/mcp-gateway.ts';
 import { launchChromium } from './chromium.ts';
 import { sendHeld } from './held.ts';
 import { buildPage } from './page.ts';
 
 const ROOT = 'mcp-page-root-token';
-const BIN = join(ROOT_DIR, 'packages', 'cli', 'bin', 'greenlight.js');
-const FIXTURE = join(ROOT_DIR, 'tests', 'e2e', 'mcp-fixture-server.ts');
 
 let dir: string;
 let server: Server;
@@ -56,39 +54,11 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** `greenlight mcp proxy --name notes -- node mcp-fixture-server.ts <log>`, with the SDK's Client connected over stdio. */
-async function gateway(): Promise<{ client: Client; calls: () => { tool: string; args: Record<string, unknown> }[] }> {
-  const log = join(dir, `calls-${Math.random().toString(36).slice(2)}.jsonl`);
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [BIN, 'mcp', 'proxy', '--name', 'notes', '--', process.execPath, FIXTURE, log],
-    env: { ...(process.env as Record<string, string>), GREENLIGHT_URL: server.url, GREENLIGHT_KEY: agentKey, NO_COLOR: '1' },
-    stderr: 'pipe',
-    cwd: ROOT_DIR,
-  });
-  const client = new Client({ name: 'page-test', version: '1.0.0' });
-  await client.connect(transport);
-  clients.push(client);
-  const calls = () =>
-    existsSync(log)
-      ? readFileSync(log, 'utf8')
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as { tool: string; args: Record<string, unknown> })
-      : [];
-  return { client, calls };
-}
-
-/** The open approval of the gateway's call of `tool` with `input`, once the gateway has asked (read through the API). */
-async function approvalFor(tool: string, input: Record<string, unknown>): Promise<Approval> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const found = (await reviewer.approvals.list.query({ limit: 200 })).items.find((a) => a.params.tool === `mcp__notes__${tool}` && JSON.stringify(a.params.input) === JSON.stringify(input));
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no approval for ${tool} ${JSON.stringify(input)}`);
+/** `greenlight mcp proxy --name notes -- node mcp-fixture-server.ts <log>` as the agent, closed after the test. */
+async function gateway() {
+  const g = await startGateway({ dir, url: server.url, key: agentKey });
+  clients.push(g.client);
+  return g;
 }
 
 /** The review page at the task, signed in as the reviewer, its live stream on. */
@@ -103,7 +73,6 @@ async function openTask(taskId: string): Promise<Page> {
 }
 
 const card = (key: string) => `article.step[data-step-key="${key}"]`;
-const text = (r: unknown): string => ((r as { content: { text?: string }[] }).content ?? []).map((c) => c.text ?? '').join('\n');
 
 describe('greenlight mcp proxy, decided on the review page', () => {
   it('a destructive call is held until the reviewer approves it on the page; the client then gets the upstream’s real result', async () => {
@@ -111,7 +80,7 @@ describe('greenlight mcp proxy, decided on the review page', () => {
     const pending = g.client.callTool({ name: 'delete_note', arguments: { name: 'hello' } });
     let settled = false;
     void pending.finally(() => (settled = true));
-    const a = await approvalFor('delete_note', { name: 'hello' });
+    const a = await approvalOf(reviewer, 'delete_note', { name: 'hello' });
 
     const page = await openTask(a.taskId);
     const step = page.locator(card(a.stepKey));
@@ -126,7 +95,7 @@ describe('greenlight mcp proxy, decided on the review page', () => {
     await sendHeld(page);
     const result = await pending;
     expect(result.isError).toBeFalsy();
-    expect(text(result)).toBe('deleted hello');
+    expect(resultText(result)).toBe('deleted hello');
     expect(g.calls()).toEqual([expect.objectContaining({ tool: 'delete_note', args: { name: 'hello' } })]);
     await page.waitForSelector(`${card(a.stepKey)}[data-status="completed"]`);
 
@@ -141,7 +110,7 @@ describe('greenlight mcp proxy, decided on the review page', () => {
   it('a call rejected on the page is a tool error with the reviewer’s reason, and the upstream never receives it', async () => {
     const g = await gateway();
     const pending = g.client.callTool({ name: 'delete_note', arguments: { name: 'keep' } });
-    const a = await approvalFor('delete_note', { name: 'keep' });
+    const a = await approvalOf(reviewer, 'delete_note', { name: 'keep' });
 
     const page = await openTask(a.taskId);
     const step = page.locator(card(a.stepKey));
@@ -152,7 +121,7 @@ describe('greenlight mcp proxy, decided on the review page', () => {
 
     const result = await pending;
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/rejected by reviewer: keep it, it is the only copy/);
+    expect(resultText(result)).toMatch(/rejected by reviewer: keep it, it is the only copy/);
     await page.waitForSelector(`${card(a.stepKey)}[data-status="rejected"]`);
     // Given time to misbehave, the gateway still forwards nothing, and the client's connection still works.
     await new Promise((r) => setTimeout(r, 300));

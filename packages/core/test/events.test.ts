@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, Draft, Event, eventNote, eventSummary, EventType, GENESIS_HASH, STEP_MOVE_TYPES, strictEventData, type NewEvent } from '../src/index.ts';
 import { makeCtx, makeEnv, makeTask, readStep } from './fixtures.ts';
-import { apply, cmdArb, planArb, policyArb, startTask } from './properties/model.ts';
+import { cmdArb, planArb, policyArb } from './properties/arbitraries.ts';
+import { apply, startTask } from './properties/model.ts';
 
 /** An event as the shell stores it and a reader gets it back: JSON, with the envelope around it. */
 function stored(e: NewEvent, seq: number): unknown {

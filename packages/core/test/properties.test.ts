@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Policy, type Decision, type NewEvent } from '../src/index.ts';
 import { makeEnv, planResult, unwrap } from './fixtures.ts';
-import { planArb, policyArb, cmdArb, idx, apply, startTask, type Cmd } from './properties/model.ts';
+import { cmdArb, idx, planArb, policyArb, type Cmd } from './properties/arbitraries.ts';
+import { apply, startTask } from './properties/model.ts';
 import { checkState, checkTransition } from './properties/invariants.ts';
 import { EdgeRecorder } from './properties/edges.ts';
 

@@ -1,7 +1,8 @@
 /** `greenlight inbox`: the open approvals, one line each. */
 import type { Approval } from '@greenlight/core';
-import { LIMITS, revealHiddenDeep } from '@greenlight/core';
+import { revealHiddenDeep } from '@greenlight/core';
 import { UsageError } from '../errors.ts';
+import { collectPages } from '../pages.ts';
 import { age, oneLine, table } from '../output.ts';
 import { str, type Command } from './spec.ts';
 
@@ -16,19 +17,9 @@ export const inbox: Command = {
     const taskId = str(values.task);
     // An unknown task is NOT_FOUND (exit 3), not an empty inbox.
     if (taskId) await ctx.client().tasks.get.query({ taskId });
-    const items: Approval[] = [];
-    let cursor: string | undefined;
-    let nextCursor: string | undefined;
-    do {
-      const page = await ctx.client().approvals.list.query({
-        status: 'open',
-        limit: Math.min(LIMITS.pageSize, limit - items.length),
-        ...(taskId ? { taskId } : {}),
-        ...(cursor ? { cursor } : {}),
-      });
-      items.push(...page.items);
-      cursor = nextCursor = page.nextCursor;
-    } while (cursor && items.length < limit);
+    const { items, nextCursor } = await collectPages<Approval>(limit, undefined, (size, cursor) =>
+      ctx.client().approvals.list.query({ status: 'open', limit: size, ...(taskId ? { taskId } : {}), ...(cursor ? { cursor } : {}) }),
+    );
 
     const { out } = ctx;
     if (out.json) {

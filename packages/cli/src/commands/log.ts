@@ -3,8 +3,9 @@
  * table or --json: who decided what, when, and why, across tasks. Filters map one to one
  * onto history.list's; --since/--until take an ISO time or an age (`30m`, `2h`, `7d`).
  */
-import { HistoryDecision, LIMITS, Risk, revealHiddenDeep, StepStatus, type HistoryEntry } from '@greenlight/core';
+import { HistoryDecision, Risk, revealHiddenDeep, StepStatus, type HistoryEntry } from '@greenlight/core';
 import { UsageError } from '../errors.ts';
+import { collectPages } from '../pages.ts';
 import { age, oneLine, paintStatus, table } from '../output.ts';
 import { str, type Command } from './spec.ts';
 
@@ -62,14 +63,9 @@ export const log: Command = {
       ...(since !== undefined ? { since: parseWhen(since, '--since', now) } : {}),
       ...(until !== undefined ? { until: parseWhen(until, '--until', now) } : {}),
     };
-    const items: HistoryEntry[] = [];
-    let cursor = str(values.cursor);
-    let nextCursor: string | undefined;
-    do {
-      const page = await ctx.client().history.list.query({ ...filters, limit: Math.min(LIMITS.pageSize, limit - items.length), ...(cursor ? { cursor } : {}) });
-      items.push(...page.items);
-      cursor = nextCursor = page.nextCursor;
-    } while (cursor && items.length < limit);
+    const { items, nextCursor } = await collectPages<HistoryEntry>(limit, str(values.cursor), (size, cursor) =>
+      ctx.client().history.list.query({ ...filters, limit: size, ...(cursor ? { cursor } : {}) }),
+    );
 
     const { out } = ctx;
     if (out.json) {

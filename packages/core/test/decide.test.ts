@@ -24,6 +24,15 @@ describe('approve', () => {
     expect(after.updatedAt).toBe(T0 + 1000);
   });
 
+  it('records how the reviewer came in: the caller identity in the context is on the vote', async () => {
+    const { env, task } = await setup([editStep('e')]);
+    const ctx = { ...env.ctx('oidc:https://idp.example#u1'), identity: { identitySource: 'oidc' as const, authStrength: 'mfa' as const, person: 'oidc:https://idp.example#u1' } };
+    const { task: after } = unwrap(decide(task, decision(stepOf(task, 'e'), 'approve'), DEFAULT_POLICY, ctx));
+    expect(stepOf(after, 'e').approvals).toEqual([
+      { principal: 'oidc:https://idp.example#u1', decision: 'approve', at: T0, identitySource: 'oidc', authStrength: 'mfa', person: 'oidc:https://idp.example#u1' },
+    ]);
+  });
+
   it('with a stale paramsHash: CONFLICT stale_params_hash, nothing changed', async () => {
     const { env, task } = await setup([editStep('e')]);
     const before = snapshot(task);

@@ -6,9 +6,10 @@
  * own entry (apps/api/src/bench-worker.ts) exports it as the Workspace object. It still
  * refuses unless GREENLIGHT_BENCH=1 is bound.
  */
-import { paramsHash, sha256Hex, type Key, type PlanInput } from '@greenlight/core';
+import { paramsHash, sha256Hex, type PlanInput } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
 import { findKey } from './keys.ts';
+import { keyCaller, type Caller } from './caller.ts';
 import { readMeta, type WorkspaceMeta } from './meta.ts';
 import { Tx } from './tx.ts';
 import * as admin from './ops/admin.ts';
@@ -32,8 +33,8 @@ export type BenchReply =
   | { op: 'explain'; plans: QueryPlan[] }
   | { op: 'stats'; databaseBytes: number; tasks: number; events: number; openApprovals: number };
 
-const AGENT: Key = { id: 'bench-agent', principal: 'bench-agent', role: 'agent', createdAt: 0 };
-const REVIEWER: Key = { id: 'bench-reviewer', principal: 'bench-reviewer', role: 'approver', createdAt: 0 };
+const AGENT: Caller = keyCaller({ id: 'bench-agent', principal: 'bench-agent', role: 'agent', createdAt: 0 });
+const REVIEWER: Caller = keyCaller({ id: 'bench-reviewer', principal: 'bench-reviewer', role: 'approver', createdAt: 0 });
 
 /** Two reads the policy allows, then an edit and a command that ask. */
 const SEED_PLAN: PlanInput = {
@@ -101,7 +102,7 @@ async function seed(storage: DurableObjectStorage, meta: WorkspaceMeta, n: numbe
   storage.transactionSync(() => {
     for (let i = 0; i < n; i++) {
       const now = Date.now();
-      const as = (key: Key) => new Tx(storage.sql, meta, key, now, newId);
+      const as = (key: Caller) => new Tx(storage.sql, meta, key, now, newId);
       const agent = as(AGENT);
       const task = must(tasks.plan(agent, plan, hashes));
       const reviewer = as(REVIEWER);

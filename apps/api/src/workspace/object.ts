@@ -45,6 +45,7 @@ import { acceptLive, closeHandshake, redeemTicket, refuseMessage } from './live.
 import { readMeta, writeMeta } from './meta.ts';
 import { migrate } from './migrations.ts';
 import { Pipeline } from './pipeline.ts';
+import { keyCaller } from './caller.ts';
 import { PROCEDURES as P, type Procedure } from './procedures.ts';
 import { sealLegacyWebhookSecrets } from './webhooks.ts';
 import type { Cred, WorkspaceRpc } from '../contract/rpc.ts';
@@ -87,7 +88,7 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
       writeMeta(p.sql, 'workspace', { id: input.id, name: input.name, createdAt: now });
       const meta = p.currentMeta()!;
       const id = crypto.randomUUID();
-      const tx = p.tx(meta, { id, principal: 'admin', role: 'admin', createdAt: now }, now);
+      const tx = p.tx(meta, keyCaller({ id, principal: 'admin', role: 'admin', createdAt: now }), now);
       tx.emit([{ type: 'workspace.created', data: { id: input.id, name: input.name } }]);
       tx.run({ type: 'key.create', id, principal: 'admin', role: 'admin', secretHash: minted.secretHash });
       const { usage: _usage, ...workspace } = readMeta(p.sql)!;

@@ -6,7 +6,7 @@
  * two calls can never interleave inside it. Rules (roles, limits, idempotency verdicts)
  * are core's; this only sequences them.
  */
-import { canonicalJson, can, fail, forbiddenMessage, ok, replayedAnswer, sha256Hex, type AnswerSecret, type Capability, type CoreError, type Key, type Result } from '@greenlight/core';
+import { canonicalJson, can, fail, forbiddenMessage, ok, replayedAnswer, sha256Hex, type AnswerSecret, type Capability, type CoreError, type Result } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
 import { earliestIdempotencyExpiry } from './idempotency.ts';
 import { findKey, SecretHashes } from './keys.ts';
@@ -19,6 +19,7 @@ import { earliestDeadline } from './store.ts';
 import { SYSTEM_ACTOR, Tx } from './tx.ts';
 import { earliestDelivery } from './webhooks.ts';
 import type { Cred } from '../contract/rpc.ts';
+import { keyCaller, type Caller } from './caller.ts';
 
 /**
  * A mutation as the pipeline sees it: its name and input (for the idempotency key), and,
@@ -42,7 +43,7 @@ class Rollback {
   }
 }
 
-export const SYSTEM_KEY: Key = { id: 'system', principal: SYSTEM_ACTOR, role: 'admin', createdAt: 0 };
+export const SYSTEM_KEY: Caller = keyCaller({ id: 'system', principal: SYSTEM_ACTOR, role: 'admin', createdAt: 0 });
 
 /** The idempotency key of a mutation's input, if it has one. */
 const idempotencyKeyOf = (input: unknown): string | undefined =>
@@ -80,7 +81,7 @@ export class Pipeline {
   }
 
   /** A unit of work for `key` at this moment. */
-  tx(meta: WorkspaceMeta, key: Key, now = this.now()): Tx {
+  tx(meta: WorkspaceMeta, key: Caller, now = this.now()): Tx {
     return new Tx(this.sql, meta, key, now, this.newId, this.allowPrivateTargets());
   }
 
@@ -99,32 +100,79 @@ export class Pipeline {
   }
 
   /**
-   * Authenticate, authorize, rate-limit, honour the idempotency key, run `apply` in one
-   * transaction. An error from `apply` rolls back everything, deadlines included.
+   * Authenticate the credential, then run as its caller (callAs). A credential is a
+   * workspace key (`gl_<workspace>_<secret>`, looked up by the SHA-256 of its secret).
+   * An unknown, revoked or other workspace's credential is UNAUTHORIZED.
    */
   async call<T>(cred: Cred, capability: Capability, mutation: Mutation | undefined, apply: (tx: Tx) => Result<T>): Promise<Result<T>> {
     const secretHash = await this.secretHashes.of(cred.secret);
+    return this.run(cred.workspaceId, cred.secret, (sql) => this.findCaller(sql, secretHash), capability, mutation, apply);
+  }
+
+  /**
+   * The caller a credential's secret hash stands for: a live key, with the person it is
+   * linked to. Sign-in sessions extend this lookup (their own table, the same Caller).
+   */
+  findCaller(sql: SqlStorage, secretHash: string): Caller | undefined {
+    const key = findKey(sql, secretHash);
+    if (!key) return undefined;
+    return keyCaller(key);
+  }
+
+  /**
+   * Run as a caller that a channel verified by its own means (a Slack signature and a
+   * linked user, a one-click link, a passkey assertion): the same role check, rate limit,
+   * idempotency, transaction and broadcast as `call`. `resolve` is called inside the
+   * transaction, so a caller revoked a moment ago is refused (return undefined:
+   * UNAUTHORIZED). `sealSecret` seals remembered secrets (idempotency answers holding one)
+   * and is the caller's own credential; channels without one pass a per-caller constant
+   * and must not make calls whose answers hold secrets.
+   */
+  async callAs<T>(
+    workspaceId: string,
+    sealSecret: string,
+    resolve: (sql: SqlStorage) => Caller | undefined,
+    capability: Capability,
+    mutation: Mutation | undefined,
+    apply: (tx: Tx) => Result<T>,
+  ): Promise<Result<T>> {
+    return this.run(workspaceId, sealSecret, resolve, capability, mutation, apply);
+  }
+
+  /**
+   * Authorize, rate-limit, honour the idempotency key, run `apply` in one transaction.
+   * An error from `apply` rolls back everything, deadlines included.
+   */
+  private async run<T>(
+    workspaceId: string,
+    sealSecret: string,
+    resolve: (sql: SqlStorage) => Caller | undefined,
+    capability: Capability,
+    mutation: Mutation | undefined,
+    apply: (tx: Tx) => Result<T>,
+  ): Promise<Result<T>> {
     const idem = mutation ? idempotencyKeyOf(mutation.input) : undefined;
     const requestHash = idem && mutation ? await sha256Hex(canonicalJson({ op: mutation.op, input: mutation.input })) : undefined;
     // A secret in the answer is remembered only sealed under the caller's own credential,
     // bound to this key and request: sealed now, since the transaction cannot await.
     const aad = idem && requestHash ? `idempotency:${idem}:${requestHash}` : undefined;
-    const answerSecret: AnswerSecret | undefined = aad && mutation?.secret ? { ...mutation.secret, sealed: await sealForCaller(cred.secret, mutation.secret.value, aad) } : undefined;
+    const answerSecret: AnswerSecret | undefined = aad && mutation?.secret ? { ...mutation.secret, sealed: await sealForCaller(sealSecret, mutation.secret.value, aad) } : undefined;
     let events: Tx['events'] = [];
     let dirty = false;
     try {
       const outcome = this.transact((): Result<T> | SealedReplay => {
         const meta = this.currentMeta();
-        // The object checks that the key names it: an object does not know the name it was created by.
-        if (!meta || meta.id !== cred.workspaceId) return fail('UNAUTHORIZED', 'unknown or revoked key');
-        const key = findKey(this.sql, secretHash);
+        // The object checks that the credential names it: an object does not know the name it was created by.
+        if (!meta || meta.id !== workspaceId) return fail('UNAUTHORIZED', 'unknown or revoked key');
+        const key = resolve(this.sql);
         if (!key) return fail('UNAUTHORIZED', 'unknown or revoked key');
         if (!can(key.role, capability)) return fail('FORBIDDEN', forbiddenMessage(key.role, capability));
         const now = this.now();
         const limited = this.limiter.take(key, meta, now);
         if (limited) return limited;
         const tx = this.tx(meta, key, now);
-        tx.run({ type: 'key.use', id: key.id }, { keys: { [key.id]: key } });
+        // A key records when it was last used; other credentials keep their own records.
+        if (key.secretHash !== undefined) tx.run({ type: 'key.use', id: key.id }, { keys: { [key.id]: { ...key, secretHash: key.secretHash } } });
         if (idem && requestHash) {
           const prior = tx.run({ type: 'idempotency.check', principal: key.principal, key: idem, requestHash });
           if (!prior.ok) return prior;
@@ -147,7 +195,7 @@ export class Pipeline {
       if (dirty) await this.aimAlarm();
       if (!('sealedReplay' in outcome)) return outcome;
       const { response, field, box } = outcome.sealedReplay;
-      const secret = await openForCaller(cred.secret, box, aad!);
+      const secret = await openForCaller(sealSecret, box, aad!);
       if (secret === undefined) {
         return fail('CONFLICT', `idempotency key ${idem} was first used by another key of this principal: its answer held a secret, shown only to that key`, { reason: 'secret_shown_once' });
       }

@@ -11,7 +11,6 @@ import {
   type Ctx,
   type Event,
   type WorkspaceExecuted,
-  type Key,
   type NewEvent,
   type Outcome,
   type Result,
@@ -22,6 +21,7 @@ import {
 } from '@greenlight/core';
 import { runCommand, type Given } from './aggregate.ts';
 import type { WorkspaceMeta } from './meta.ts';
+import { identityOf, type Caller } from './caller.ts';
 import { insertHistory } from './history.ts';
 import { appendEvents, loadTask, saveTask } from './store.ts';
 import { syncSessionRows } from './sessions-store.ts';
@@ -37,14 +37,15 @@ export class Tx {
   /** The same storage through the `sql` tag: q<Row>`SELECT ... WHERE id = ${id}` binds every value (sql.ts). */
   readonly q: Sql;
   readonly meta: WorkspaceMeta;
-  readonly key: Key;
+  /** Who this call is for: a key, or another credential the object verified (caller.ts). */
+  readonly key: Caller;
   readonly now: number;
   private readonly newId: () => string;
   private readonly usageBefore = new Map<string, Usage>();
 
   private readonly allowPrivateTargets: boolean;
 
-  constructor(sql: SqlStorage, meta: WorkspaceMeta, key: Key, now: number, newId: () => string, allowPrivateTargets = false) {
+  constructor(sql: SqlStorage, meta: WorkspaceMeta, key: Caller, now: number, newId: () => string, allowPrivateTargets = false) {
     this.sql = sql;
     this.q = sqlTag(sql);
     this.meta = meta;
@@ -71,7 +72,7 @@ export class Tx {
   }
 
   ctx(actor = this.actor): Ctx {
-    return { now: this.now, actor, newId: this.newId, ...(actor === this.actor ? { role: this.key.role } : {}) };
+    return { now: this.now, actor, newId: this.newId, ...(actor === this.actor ? { role: this.key.role, identity: identityOf(this.key) } : {}) };
   }
 
   /** A task, brought up to date with its deadlines. Unknown ids are NOT_FOUND. */

@@ -7,7 +7,7 @@ import type { DefaultOnTimeout } from '../enums.ts';
 import { fail, ok, type Result } from '../result.ts';
 import type { DecideInput } from '../schemas/approval.ts';
 import type { Policy } from '../schemas/policy.ts';
-import type { Step } from '../schemas/step.ts';
+import type { Step, Vote } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
 import { checkNewParams } from './plan.ts';
 import { requestApproval } from './approval.ts';
@@ -72,8 +72,8 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
       issues: [{ path: ['scope'], message: 'only approve and modify take a scope or a grant' }],
     });
   }
-  const { now, actor } = d.ctx;
-  const vote = { principal: actor, decision: cmd.decision, at: now };
+  const { now, actor, identity } = d.ctx;
+  const vote: Vote = { principal: actor, decision: cmd.decision, at: now, ...identity };
   switch (cmd.decision) {
     case 'approve': {
       const r = approveVote(d, step, vote);

@@ -9,6 +9,7 @@
 import { isTerminalStep, type EventType, type Role, type StepStatus, type TaskStatus } from '../enums.ts';
 import type { EventData, NewEvent } from '../schemas/event.ts';
 import type { Step } from '../schemas/step.ts';
+import type { Identity } from '../identity.ts';
 import type { Task } from '../schemas/task.ts';
 import { NEW_STATE, assertStepTransition, assertTaskTransition } from './transitions.ts';
 
@@ -19,6 +20,8 @@ export type Ctx = {
   newId: () => string;
   /** The caller's role, where a rule depends on it (who may revise, cancel or close a task it did not create). */
   role?: Role | undefined;
+  /** How the caller came in and whom it counts for (identity.ts); absent for the server's own acts and in tests, meaning a key. */
+  identity?: Identity | undefined;
 };
 
 export type Outcome = { task: Task; events: NewEvent[]; touched: string[] };

@@ -4,6 +4,7 @@ import { Decision, DefaultOnTimeout, Risk, Role, StepKind, StepStatus } from '..
 import { LIMITS } from '../limits.ts';
 import { EpochMs, Id, Metadata, Principal, Sha256Hex, Text, Title, Usage } from './common.ts';
 import { AnyParams } from './params.ts';
+import { AuthStrength, Identity, IdentitySource } from '../identity.ts';
 import { PolicyVerdict } from './policy-shape.ts';
 
 export const StepKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'step key: 1-100 of A-Z a-z 0-9 _ . : -');
@@ -42,7 +43,19 @@ export const StepInput = z.strictObject({
 });
 export type StepInput = z.infer<typeof StepInput>;
 
-export const Vote = z.object({ principal: z.string(), decision: Decision, at: EpochMs });
+/**
+ * One reviewer's vote on a revision. The identity fields (identity.ts) say which channel
+ * it came through, how strongly its author proved who they are, and the person it counts
+ * for; votes stored before they were recorded have none (a key, counting for its principal).
+ */
+export const Vote = z.object({
+  principal: z.string(),
+  decision: Decision,
+  at: EpochMs,
+  identitySource: IdentitySource.optional(),
+  authStrength: AuthStrength.optional(),
+  person: z.string().optional(),
+});
 export type Vote = z.infer<typeof Vote>;
 
 /** How a step left awaiting_approval (or was decided by the policy). */
@@ -129,5 +142,5 @@ export const Step = z.object({
 });
 export type Step = z.infer<typeof Step>;
 
-export const Actor = z.object({ principal: Principal, role: Role });
+export const Actor = z.object({ principal: Principal, role: Role, ...Identity.partial().shape });
 export type Actor = z.infer<typeof Actor>;

@@ -6,10 +6,10 @@
  * two calls can never interleave inside it. Rules (roles, limits, idempotency verdicts)
  * are core's; this only sequences them.
  */
-import { canonicalJson, can, fail, forbiddenMessage, ok, replayedAnswer, sha256Hex, type AnswerSecret, type Capability, type CoreError, type Key, type Result } from '@greenlight/core';
+import { canonicalJson, can, fail, forbiddenMessage, ok, replayedAnswer, sha256Hex, type AnswerSecret, type Capability, type CoreError, type Key, type KeyRecord, type Result } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
 import { earliestIdempotencyExpiry } from './idempotency.ts';
-import { findKey, SecretHashes } from './keys.ts';
+import { findKey, liveKeyRecordById, SecretHashes } from './keys.ts';
 import { Limiter } from './limiter.ts';
 import { broadcast } from './live.ts';
 import { readMeta, type WorkspaceMeta } from './meta.ts';
@@ -41,6 +41,13 @@ class Rollback {
     this.error = error;
   }
 }
+
+/**
+ * A live socket's caller: the key its single-use ticket was issued to, authenticated when
+ * the socket was accepted (live.ts). Each call still finds the key live (a revoked key's
+ * socket calls fail UNAUTHORIZED) and takes every other step of `call`.
+ */
+export type BoundCred = { keyId: string };
 
 export const SYSTEM_KEY: Key = { id: 'system', principal: SYSTEM_ACTOR, role: 'admin', createdAt: 0 };
 
@@ -103,21 +110,41 @@ export class Pipeline {
    * transaction. An error from `apply` rolls back everything, deadlines included.
    */
   async call<T>(cred: Cred, capability: Capability, mutation: Mutation | undefined, apply: (tx: Tx) => Result<T>): Promise<Result<T>> {
-    const secretHash = await this.secretHashes.of(cred.secret);
+    return this.callAs(cred, capability, mutation, apply);
+  }
+
+  /**
+   * `call` for a live socket's already-authenticated key (socket-calls.ts). A socket holds
+   * no secret, so an answer carrying one (shown once, sealed under the caller's secret for
+   * replays) is refused here: those procedures are HTTP only.
+   */
+  async callBound<T>(bound: BoundCred, capability: Capability, mutation: Mutation | undefined, apply: (tx: Tx) => Result<T>): Promise<Result<T>> {
+    if (mutation?.secret) return fail('BAD_REQUEST', `${mutation.op} answers with a secret, shown once: call it over HTTP`, { reason: 'http_only' });
+    return this.callAs(bound, capability, mutation, apply);
+  }
+
+  /** The caller's live key: by its secret's hash (HTTP), or by id for a socket bound to it. */
+  private keyOf(cred: Cred | BoundCred, secretHash: string | undefined): KeyRecord | undefined {
+    return 'keyId' in cred ? liveKeyRecordById(this.sql, cred.keyId) : secretHash === undefined ? undefined : findKey(this.sql, secretHash);
+  }
+
+  private async callAs<T>(cred: Cred | BoundCred, capability: Capability, mutation: Mutation | undefined, apply: (tx: Tx) => Result<T>): Promise<Result<T>> {
+    const secret = 'secret' in cred ? cred.secret : undefined;
+    const secretHash = secret === undefined ? undefined : await this.secretHashes.of(secret);
     const idem = mutation ? idempotencyKeyOf(mutation.input) : undefined;
     const requestHash = idem && mutation ? await sha256Hex(canonicalJson({ op: mutation.op, input: mutation.input })) : undefined;
     // A secret in the answer is remembered only sealed under the caller's own credential,
     // bound to this key and request: sealed now, since the transaction cannot await.
     const aad = idem && requestHash ? `idempotency:${idem}:${requestHash}` : undefined;
-    const answerSecret: AnswerSecret | undefined = aad && mutation?.secret ? { ...mutation.secret, sealed: await sealForCaller(cred.secret, mutation.secret.value, aad) } : undefined;
+    const answerSecret: AnswerSecret | undefined = aad && mutation?.secret && secret !== undefined ? { ...mutation.secret, sealed: await sealForCaller(secret, mutation.secret.value, aad) } : undefined;
     let events: Tx['events'] = [];
     let dirty = false;
     try {
       const outcome = this.transact((): Result<T> | SealedReplay => {
         const meta = this.currentMeta();
         // The object checks that the key names it: an object does not know the name it was created by.
-        if (!meta || meta.id !== cred.workspaceId) return fail('UNAUTHORIZED', 'unknown or revoked key');
-        const key = findKey(this.sql, secretHash);
+        if (!meta || ('workspaceId' in cred && meta.id !== cred.workspaceId)) return fail('UNAUTHORIZED', 'unknown or revoked key');
+        const key = this.keyOf(cred, secretHash);
         if (!key) return fail('UNAUTHORIZED', 'unknown or revoked key');
         if (!can(key.role, capability)) return fail('FORBIDDEN', forbiddenMessage(key.role, capability));
         const now = this.now();
@@ -147,11 +174,11 @@ export class Pipeline {
       if (dirty) await this.aimAlarm();
       if (!('sealedReplay' in outcome)) return outcome;
       const { response, field, box } = outcome.sealedReplay;
-      const secret = await openForCaller(cred.secret, box, aad!);
-      if (secret === undefined) {
+      const opened = secret === undefined ? undefined : await openForCaller(secret, box, aad!);
+      if (opened === undefined) {
         return fail('CONFLICT', `idempotency key ${idem} was first used by another key of this principal: its answer held a secret, shown only to that key`, { reason: 'secret_shown_once' });
       }
-      return ok(replayedAnswer<T>(response, { field, value: secret }));
+      return ok(replayedAnswer<T>(response, { field, value: opened }));
     } catch (e) {
       if (e instanceof Rollback) return { ok: false, error: e.error };
       throw e;

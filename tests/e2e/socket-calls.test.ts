@@ -48,7 +48,7 @@ async function eventsOf(taskId: string): Promise<Event[]> {
 function droppingOn(op: string): { WebSocket: typeof WebSocket; dropped: () => number } {
   let dropped = 0;
   class Dropping extends WebSocket {
-    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+    override send(data: Parameters<WebSocket['send']>[0]): void {
       super.send(data);
       if (typeof data === 'string' && data.includes(`"op":"${op}"`)) {
         dropped++;
@@ -89,7 +89,7 @@ describe('SDK calls over the socket', () => {
     const a = countingFetch();
     const sent: string[] = [];
     class Counting extends WebSocket {
-      override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+      override send(data: Parameters<WebSocket['send']>[0]): void {
         if (typeof data === 'string' && data.startsWith('{')) sent.push((JSON.parse(data) as { op: string }).op);
         super.send(data);
       }

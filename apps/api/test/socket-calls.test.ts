@@ -19,7 +19,10 @@ describe('socket calls', () => {
     const t = await team();
     const agent = await openCallSocket(t.agent);
     const reviewer = await openCallSocket(t.approver);
-    const task = valueOf(await agent.call('tasks.plan', { title: 'one step', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] })) as { id: string; steps: { id: string; status: string }[] };
+    const task = valueOf(await agent.call('tasks.plan', { title: 'one step', steps: [{ key: 'x', kind: 'run_command', title: 'x', params: { command: 'true' } }] })) as {
+      id: string;
+      steps: { id: string; status: string }[];
+    };
     expect(task.steps[0]!.status).toBe('awaiting_approval');
     const inbox = valueOf(await reviewer.call('approvals.list', { taskId: task.id })) as { items: { approvalId: string; paramsHash: string }[] };
     const a = inbox.items[0]!;

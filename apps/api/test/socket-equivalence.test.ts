@@ -31,7 +31,12 @@ const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 /** A strict object, sometimes with an unknown field or a field dropped. */
 const shape = (fields: Record<string, fc.Arbitrary<unknown>>) =>
   fc.tuple(fc.record(fields, { requiredKeys: [] }), fc.nat(9)).map(([o, n]) => (n === 0 ? { ...o, extra: true } : n === 1 ? Object.fromEntries(Object.entries(o).slice(1)) : o));
-const stepInput = fc.record({ key: fc.constantFrom('a', 'b', 'c'), kind: fc.constantFrom('read', 'run_command', 'custom', 'nope'), title: fc.string({ minLength: 0, maxLength: 8 }), params: fc.oneof(fc.record({ command: fc.constantFrom('ls', 'npm test') }), junk) });
+const stepInput = fc.record({
+  key: fc.constantFrom('a', 'b', 'c'),
+  kind: fc.constantFrom('read', 'run_command', 'custom', 'nope'),
+  title: fc.string({ minLength: 0, maxLength: 8 }),
+  params: fc.oneof(fc.record({ command: fc.constantFrom('ls', 'npm test') }), junk),
+});
 
 const INPUTS: Record<string, fc.Arbitrary<unknown>> = {
   'tasks.plan': fc.oneof(fc.constant(threeStepPlan()), shape({ title: fc.oneof(fc.string({ maxLength: 8 }), junk), steps: fc.oneof(fc.array(stepInput, { maxLength: 3 }), junk) }), junk),
@@ -43,7 +48,11 @@ const INPUTS: Record<string, fc.Arbitrary<unknown>> = {
   'steps.claim': fc.oneof(shape({ taskId: idOrJunk(fc.constant(ref('task'))), max: fc.integer({ min: -1, max: 60 }), leaseSeconds: fc.constantFrom(600, 3600, 1) }), fc.constant(undefined)),
   'steps.heartbeat': shape({ stepId: idOrJunk(stepRef), leaseId: idOrJunk(fc.constant(ref('lease'))), leaseSeconds: fc.constantFrom(600, 3600, 2) }),
   'steps.complete': shape({ stepId: idOrJunk(stepRef), leaseId: idOrJunk(fc.constant(ref('lease'))), output: fc.jsonValue({ maxDepth: 2 }) }),
-  'steps.fail': shape({ stepId: idOrJunk(stepRef), leaseId: idOrJunk(fc.constant(ref('lease'))), error: fc.oneof(fc.record({ code: fc.constantFrom('E1', 'boom'), message: fc.string({ maxLength: 8 }), retryable: fc.boolean() }), junk) }),
+  'steps.fail': shape({
+    stepId: idOrJunk(stepRef),
+    leaseId: idOrJunk(fc.constant(ref('lease'))),
+    error: fc.oneof(fc.record({ code: fc.constantFrom('E1', 'boom'), message: fc.string({ maxLength: 8 }), retryable: fc.boolean() }), junk),
+  }),
   'approvals.list': fc.oneof(shape({ status: fc.constantFrom('open', 'decided', 'zz'), taskId: idOrJunk(fc.constant(ref('task'))) }), fc.constant(undefined)),
   'approvals.decide': shape({
     approvalId: idOrJunk(fc.constant(ref('approval'))),

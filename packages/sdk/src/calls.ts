@@ -251,7 +251,11 @@ export class CallSocket {
     for (const p of inFlight) {
       if (SOCKET_OPS[p.op] === 'once') {
         p.reject(
-          new GreenlightError(`the socket closed while ${p.op} was in flight: it may have been applied, and is not sent again (it has no idempotency key)`, { code: 'NETWORK_ERROR', reason: 'socket_closed', path: p.op }),
+          new GreenlightError(`the socket closed while ${p.op} was in flight: it may have been applied, and is not sent again (it has no idempotency key)`, {
+            code: 'NETWORK_ERROR',
+            reason: 'socket_closed',
+            path: p.op,
+          }),
         );
       } else {
         // The same input, its idempotency key included: a repeat replays, never applies twice.

@@ -93,7 +93,6 @@ export async function acceptLive(ctx: DurableObjectState, request: Request, rede
   return new Response(null, { status: 101, webSocket: client });
 }
 
-
 /** Complete the closing handshake; codes 1005/1006 cannot be sent back, and a closed socket is left as it is. */
 export function closeHandshake(ws: WebSocket, code: number, reason: string): void {
   try {

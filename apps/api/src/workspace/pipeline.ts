@@ -136,7 +136,8 @@ export class Pipeline {
     // A secret in the answer is remembered only sealed under the caller's own credential,
     // bound to this key and request: sealed now, since the transaction cannot await.
     const aad = idem && requestHash ? `idempotency:${idem}:${requestHash}` : undefined;
-    const answerSecret: AnswerSecret | undefined = aad && mutation?.secret && secret !== undefined ? { ...mutation.secret, sealed: await sealForCaller(secret, mutation.secret.value, aad) } : undefined;
+    const answerSecret: AnswerSecret | undefined =
+      aad && mutation?.secret && secret !== undefined ? { ...mutation.secret, sealed: await sealForCaller(secret, mutation.secret.value, aad) } : undefined;
     let events: Tx['events'] = [];
     let dirty = false;
     try {

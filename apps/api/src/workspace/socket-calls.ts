@@ -129,10 +129,17 @@ export async function handleCall(ws: WebSocket, message: string | ArrayBuffer, i
   const call = parsed.data;
   if (!isSocketOp(call.op)) {
     const known = call.op in appRouter._def.procedures;
-    return refuse(ws, call.id, known ? { code: 'NOT_FOUND', message: `${call.op} is not carried over the socket: call it over HTTP`, reason: 'http_only' } : { code: 'NOT_FOUND', message: `No procedure found on path "${call.op}"` });
+    return refuse(
+      ws,
+      call.id,
+      known
+        ? { code: 'NOT_FOUND', message: `${call.op} is not carried over the socket: call it over HTTP`, reason: 'http_only' }
+        : { code: 'NOT_FOUND', message: `No procedure found on path "${call.op}"` },
+    );
   }
   const running = inFlight.get(ws) ?? 0;
-  if (running >= SOCKET_IN_FLIGHT) return refuse(ws, call.id, { code: 'TOO_MANY_REQUESTS', message: `over ${SOCKET_IN_FLIGHT} calls in flight on this socket: wait for an answer`, reason: 'in_flight' });
+  if (running >= SOCKET_IN_FLIGHT)
+    return refuse(ws, call.id, { code: 'TOO_MANY_REQUESTS', message: `over ${SOCKET_IN_FLIGHT} calls in flight on this socket: wait for an answer`, reason: 'in_flight' });
   inFlight.set(ws, running + 1);
   try {
     const result = await execute(call.id, call.op, call.input, deps);

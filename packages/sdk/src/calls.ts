@@ -244,11 +244,14 @@ export class CallSocket {
   private drop(): void {
     this.open = false;
     this.ws = undefined;
-    clearInterval(this.ping);
+    // Guarded: the Workers types' clearInterval takes no undefined.
+    if (this.ping !== undefined) clearInterval(this.ping);
+    this.ping = undefined;
     this.stopIdle();
     const inFlight = [...this.pending.values()];
-    for (const id of [...this.pending.keys()]) this.settle(id);
+    this.pending.clear();
     for (const p of inFlight) {
+      clearTimeout(p.timer);
       if (SOCKET_OPS[p.op] === 'once') {
         p.reject(
           new GreenlightError(`the socket closed while ${p.op} was in flight: it may have been applied, and is not sent again (it has no idempotency key)`, {

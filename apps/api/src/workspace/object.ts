@@ -105,10 +105,10 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
     return this.pipeline.call(cred, proc.capability, mutation, (tx) => proc.apply(tx, input, prepared));
   }
 
-  /** run() for a live socket's key (socket-calls.ts); the procedures it carries prepare without the credential. */
+  /** run() for a live socket's key (socket-calls.ts). */
   private async runBound<I, Pr, T>(proc: Procedure<I, Pr, T>, bound: BoundCred, input: I): Promise<Result<T>> {
     const workspaceId = this.pipeline.currentMeta()?.id ?? '';
-    const prepared = proc.prepare ? await proc.prepare(input, { cred: { workspaceId, secret: '' }, env: this.env }) : (undefined as Pr);
+    const prepared = proc.prepare ? await proc.prepare(input, { cred: { workspaceId }, env: this.env }) : (undefined as Pr);
     const mutation = proc.op ? { op: proc.op, input, ...(proc.secret ? { secret: proc.secret(prepared) } : {}) } : undefined;
     return this.pipeline.callBound(bound, proc.capability, mutation, (tx) => proc.apply(tx, input, prepared));
   }

@@ -5,7 +5,7 @@ import { watch, type WatchOptions } from './live.ts';
 import { waitForDecision, type DecisionOutcome, type WaitOptions } from './wait.ts';
 import { run, type Handlers, type RunOptions } from './run.ts';
 import { exportAudit, type AuditExportOptions } from './audit.ts';
-import { sleep } from './abort.ts';
+import { follow, sleep } from './abort.ts';
 import { CallSocket } from './calls.ts';
 import { httpCall, routeCalls } from './transport.ts';
 
@@ -76,14 +76,16 @@ export function createClient(opts: ClientOptions): GreenlightClient {
     run: async (taskId: string, handlers: Handlers, o?: RunOptions) => {
       // An executor loop is where per-call HTTP costs most: it holds the socket while it runs.
       const release = transport === 'http' ? undefined : calls.hold();
-      // A short wait for the socket, so the first claim can use it; HTTP if it is slower.
-      if (release) {
+      // Once the task is known active: a short wait for the socket, so the first claim can use it; HTTP if it is slower.
+      const ready = async (signal: AbortSignal | undefined) => {
         const waited = new AbortController();
+        const unlink = follow(signal, waited);
         await Promise.race([calls.connect(), sleep(RUN_CONNECT_WAIT_MS, waited.signal)]);
         waited.abort();
-      }
+        unlink();
+      };
       try {
-        return await run({ api, watch: (w) => watch(live, w) }, taskId, handlers, o);
+        return await run({ api, watch: (w) => watch(live, w), ...(release ? { ready } : {}) }, taskId, handlers, o);
       } finally {
         release?.();
       }

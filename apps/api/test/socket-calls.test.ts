@@ -68,6 +68,33 @@ describe('socket calls', () => {
     agent.ws.close();
   });
 
+  it('a keyed call whose socket closes before its answer, resent over HTTP at once with its key, is applied once', async () => {
+    const t = await team();
+    for (let i = 0; i < 5; i++) {
+      const agent = await openCallSocket(t.agent);
+      const input = { ...threeStepPlan(), title: `dropped ${i}`, idempotencyKey: `drop-${i}` };
+      // Sent, then the socket closed from this side before any answer; the resend races the socket call.
+      agent.ws.send(JSON.stringify({ type: 'call', id: 'lost', op: 'tasks.plan', input }));
+      agent.ws.close(4003, 'test: drop mid-call');
+      const resent = await t.agent.tasks.plan.mutate(input);
+      expect(resent.title).toBe(`dropped ${i}`);
+    }
+    const planned = (await t.admin.events.list.query({ limit: 200 })).items.filter((e) => e.type === 'task.planned');
+    expect(planned).toHaveLength(5);
+    const titles = (await t.admin.tasks.list.query({ limit: 50 })).items.map((x) => x.title);
+    for (let i = 0; i < 5; i++) expect(titles.filter((x) => x === `dropped ${i}`)).toHaveLength(1);
+  });
+
+  it('the same keyed call over the socket and over HTTP at the same moment is applied once, and both get its answer', async () => {
+    const t = await team();
+    const agent = await openCallSocket(t.agent);
+    const input = { ...threeStepPlan(), idempotencyKey: 'both-ways' };
+    const [viaSocket, viaHttp] = await Promise.all([agent.call('tasks.plan', input), t.agent.tasks.plan.mutate(input)]);
+    expect((valueOf(viaSocket) as { id: string }).id).toBe(viaHttp.id);
+    expect((await t.admin.events.list.query({ limit: 200 })).items.filter((e) => e.type === 'task.planned')).toHaveLength(1);
+    agent.ws.close();
+  });
+
   it('fails the calls of a revoked key UNAUTHORIZED and closes its socket with a reason', async () => {
     const t = await team();
     const agent = await openCallSocket(t.agent);

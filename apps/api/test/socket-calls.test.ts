@@ -3,8 +3,11 @@
  * pipeline as HTTP, with the socket's key; bad messages get typed errors, never a crash.
  */
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
-import { SOCKET_CALL_BYTES, SOCKET_IN_FLIGHT, type LiveResult } from '@greenlight/core';
+import { SOCKET_CALL_BYTES, SOCKET_IN_FLIGHT, SOCKET_OPS, type LiveResult } from '@greenlight/core';
+import { appRouter } from '../src/router.ts';
+import { schemasOf } from '../src/workspace/socket-calls.ts';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { stubOf } from './deadlines.ts';
 import { team, threeStepPlan } from './harness.ts';
 import { openCallSocket } from './socket.ts';
@@ -147,6 +150,22 @@ describe('socket calls', () => {
     expect(quiet.received.filter((m) => m.type === 'event')).toEqual([]);
     quiet.ws.close();
     loud.ws.close();
+  });
+});
+
+describe('socket calls: the op table', () => {
+  it('every op is a workspace procedure of the router, with its zod schemas, of the kind SOCKET_OPS says', () => {
+    for (const [op, kind] of Object.entries(SOCKET_OPS)) {
+      const proc: unknown = appRouter._def.procedures[op as keyof typeof appRouter._def.procedures];
+      const def = (typeof proc === 'function' ? Reflect.get(proc, '_def') : undefined) as { type: string; meta?: { credential?: string } } | undefined;
+      expect(def, op).toBeDefined();
+      expect(def!.type, op).toBe(kind === 'read' ? 'query' : 'mutation');
+      expect(def!.meta?.credential, op).toBe('workspace');
+      const { input } = schemasOf(op as keyof typeof SOCKET_OPS);
+      // A keyed op can be resent safely only if its input takes an idempotency key; a `once` op has none to take.
+      const takesKey = input instanceof z.ZodObject && 'idempotencyKey' in input.shape;
+      if (kind !== 'read') expect(takesKey, op).toBe(kind === 'keyed');
+    }
   });
 });
 

@@ -182,6 +182,13 @@ describe('socket calls: bad messages', () => {
     await s.next((m) => m.type === 'error' && m.message.startsWith('not a call'));
     expect(errors().every((m) => m.type === 'error' && m.code === 'BAD_MESSAGE')).toBe(true);
 
+    for (const op of ['constructor', '__proto__', 'toString']) {
+      const r = await s.call(op, {});
+      expect(r.ok === false && r.error).toEqual({ code: 'NOT_FOUND', message: `No procedure found on path "${op}"` });
+    }
+    // Deep nesting is a client's mistake like any other, never a crash.
+    const deep = await s.call('tasks.plan', JSON.parse('['.repeat(50_000) + ']'.repeat(50_000)));
+    expect(deep.ok === false && deep.error.code).toBe('BAD_REQUEST');
     const unknown = await s.call('tasks.nope', {});
     expect(unknown.ok === false && unknown.error).toEqual({ code: 'NOT_FOUND', message: 'No procedure found on path "tasks.nope"' });
     const httpOnly = await s.call('keys.create', { principal: 'x', role: 'agent' });

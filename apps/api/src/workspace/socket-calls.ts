@@ -128,7 +128,8 @@ export async function handleCall(ws: WebSocket, message: string | ArrayBuffer, i
   }
   const call = parsed.data;
   if (!isSocketOp(call.op)) {
-    const known = call.op in appRouter._def.procedures;
+    // Own keys only: `constructor` or `__proto__` is no procedure.
+    const known = Object.hasOwn(appRouter._def.procedures, call.op);
     return refuse(
       ws,
       call.id,

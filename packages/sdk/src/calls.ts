@@ -172,7 +172,14 @@ export class CallSocket {
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       this.stopIdle();
-      this.ws!.send(message);
+      try {
+        this.ws!.send(message);
+      } catch {
+        // Closing under us (the close event follows): this call was never sent, so HTTP takes it.
+        const p = this.pending.get(id)!;
+        this.settle(id);
+        this.opts.http(op, sent, signal).then(p.resolve, p.reject);
+      }
     });
   }
 

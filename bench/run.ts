@@ -15,6 +15,7 @@ import { overhead } from './suites/overhead.ts';
 import { push } from './suites/push.ts';
 import { roundTrip } from './suites/roundtrip.ts';
 import { scale, type ScaleDetail } from './suites/scale.ts';
+import { socketPath } from './suites/socket.ts';
 import { throughput } from './suites/throughput.ts';
 
 /** The whole run stops starting suites after this, so it ends well inside 3 minutes. */
@@ -30,6 +31,7 @@ const rowsOnly =
 
 const suites: Suite[] = [
   { name: 'round trip', modes: ['serve', 'dev'], maxMs: 12_000, run: rowsOnly(roundTrip) },
+  { name: 'socket', modes: ['serve'], maxMs: 10_000, run: rowsOnly(socketPath) },
   { name: 'overhead', modes: ['serve', 'dev'], maxMs: 12_000, run: rowsOnly(overhead) },
   { name: 'push', modes: ['serve', 'dev'], maxMs: 6_000, run: rowsOnly(push) },
   { name: 'hook', modes: ['serve'], maxMs: 15_000, run: rowsOnly(hookStartup) },

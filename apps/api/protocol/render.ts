@@ -134,10 +134,11 @@ function schemaSection(dir: 'input' | 'output', defs: Record<string, JsonSchema>
 /** docs/protocol.md, as the code defines it today. */
 export function renderProtocol(): string {
   const procs = procedures();
-  const inputs = schemaSet('input', [...procs.filter((p) => p.input).map((p): [string, z.ZodType] => [`${p.path}.input`, p.input!]), ['LiveQuery', core.LiveQuery]]);
+  const inputs = schemaSet('input', [...procs.filter((p) => p.input).map((p): [string, z.ZodType] => [`${p.path}.input`, p.input!]), ['LiveQuery', core.LiveQuery], ['LiveCall', core.LiveCall]]);
   const outputs = schemaSet('output', [
     ...procs.map((p): [string, z.ZodType] => [`${p.path}.output`, p.output]),
     ['LiveMessage', core.LiveMessage],
+    ['LiveResult', core.LiveResult],
     ['WebhookJsonBody', core.WebhookJsonBody],
     ['WebhookSlackBody', core.WebhookSlackBody],
   ]);
@@ -207,9 +208,15 @@ ${table}
 3. The server sends text frames, each one JSON ${link('output', 'LiveMessage')}: the catch-up \`event\`s,
    then \`ready\` (everything up to \`lastSeq\` was sent), then every new \`event\` as it commits.
    \`behind\` means more than ${core.LIVE_CATCH_UP_LIMIT} events were missed: page \`events.list\` from
-   \`after\`, then reconnect. Send the text \`ping\` to get \`pong\`; anything else is answered with an
-   \`error\` message and ignored.
-4. Close codes: ${core.CLOSE_BEHIND} (too far behind, as above), ${core.CLOSE_REVOKED} (the key was revoked).
+   \`after\`, then reconnect. Send the text \`ping\` to get \`pong\`; a message that is not a call
+   (below) is answered with an \`error\` message (\`BAD_MESSAGE\`) and ignored.
+4. Calls ([docs/socket-rpc.md](socket-rpc.md)): send ${link('input', 'LiveCall')} (\`op\` one of
+   ${Object.keys(core.SOCKET_OPS)
+     .map((op) => `\`${op}\``)
+     .join(', ')}; \`input\` as over HTTP); the answer is one ${link('output', 'LiveResult')} with the same \`id\`:
+   the same value, or the same code, message, issues and reason as HTTP. \`events=none\` in the query opens a socket
+   for calls only. At most ${core.SOCKET_IN_FLIGHT} calls in flight per socket, ${core.SOCKET_CALL_BYTES / 1024 / 1024} MiB per message.
+5. Close codes: ${core.CLOSE_BEHIND} (too far behind, as above), ${core.CLOSE_REVOKED} (the key was revoked).
    Reconnect with a new ticket and \`after\` set to the last \`seq\` you saw.
 
 ## Webhooks
@@ -261,10 +268,10 @@ the schema of that name in the same list. Fields marked \`"x-secret": true\` are
 
 ### Inputs
 
-${schemaSection('input', inputs.defs, [...procs.filter((p) => p.input).map((p) => inId(p.input!)), 'LiveQuery'])}
+${schemaSection('input', inputs.defs, [...procs.filter((p) => p.input).map((p) => inId(p.input!)), 'LiveQuery', 'LiveCall'])}
 
 ### Outputs
 
-${schemaSection('output', outputs.defs, [...procs.map((p) => outId(p.output)), 'LiveMessage', 'WebhookJsonBody', 'WebhookSlackBody', outId(core.Ticket)])}
+${schemaSection('output', outputs.defs, [...procs.map((p) => outId(p.output)), 'LiveMessage', 'LiveResult', 'WebhookJsonBody', 'WebhookSlackBody', outId(core.Ticket)])}
 `;
 }

@@ -22,6 +22,13 @@ export type ClientOptions = {
   batch?: boolean;
   /** WebSocket implementation for live events; defaults to the global one (Node 22+, browsers, Workers). */
   WebSocket?: typeof WebSocket;
+  /**
+   * How calls travel (docs/socket-rpc.md). `auto` (default): the agent's calls go over the
+   * client's call socket while it is open (connect(), and during run()), else over HTTP.
+   * `socket`: a call opens the socket if needed and waits for it (HTTP when it cannot
+   * open). `http`: one HTTP request per call, never a socket.
+   */
+  transport?: 'auto' | 'http' | 'socket';
 };
 
 export type Api = TRPCClient<AppRouter>;

@@ -5,6 +5,9 @@ import { watch, type WatchOptions } from './live.ts';
 import { waitForDecision, type DecisionOutcome, type WaitOptions } from './wait.ts';
 import { run, type Handlers, type RunOptions } from './run.ts';
 import { exportAudit, type AuditExportOptions } from './audit.ts';
+import { follow, sleep } from './abort.ts';
+import { CallSocket } from './calls.ts';
+import { httpCall, routeCalls } from './transport.ts';
 
 export { GreenlightError, type ErrorCode, type ErrorIssue } from './errors.ts';
 export type { ClientOptions, Api } from './client.ts';
@@ -45,17 +48,58 @@ export type GreenlightClient = Api & {
   run(taskId: string, handlers: Handlers, opts?: RunOptions): Promise<TaskView>;
   /** The workspace's hash-chained audit log, page by page (admin key); join the pages' text for verifyAuditExport. */
   exportAudit(opts?: AuditExportOptions): AsyncGenerator<AuditExportPage, void, undefined>;
+  /**
+   * Open the call socket and keep it until disconnect(): the agent's calls then skip
+   * per-call HTTP (docs/socket-rpc.md). Resolves false (calls stay on HTTP) when it
+   * cannot open, or with transport `http`; never rejects.
+   */
+  connect(): Promise<boolean>;
+  /** Close the call socket; calls in flight finish over HTTP or fail NETWORK_ERROR (socket_closed), by kind. */
+  disconnect(): void;
 };
 
+/** How long run() waits for its call socket before starting over HTTP. */
+const RUN_CONNECT_WAIT_MS = 1_000;
+
 export function createClient(opts: ClientOptions): GreenlightClient {
-  const api = createApi(opts);
-  const live = { url: opts.url, api, ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}) };
+  const http = createApi(opts);
+  const transport = opts.transport ?? 'auto';
+  const calls = new CallSocket({ url: opts.url, ticket: () => http.events.ticket.mutate(), http: (op, input, signal) => httpCall(http, op, input, signal), WebSocket: opts.WebSocket });
+  const api = transport === 'http' ? http : routeCalls(http, calls, transport);
+  // Tickets and the log's pages stay on HTTP: they open and back up sockets.
+  const live = { url: opts.url, api: http, ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}) };
+  let connected: (() => void) | undefined;
   const helpers: Record<string, unknown> = {
     plan: (input: PlanRequest) => api.tasks.plan.mutate(input),
     watch: (o?: WatchOptions) => watch(live, o),
     waitForDecision: (stepId: string, o?: WaitOptions) => waitForDecision(live, stepId, o),
-    run: (taskId: string, handlers: Handlers, o?: RunOptions) => run({ api, watch: (w) => watch(live, w) }, taskId, handlers, o),
-    exportAudit: (o?: AuditExportOptions) => exportAudit(api, o),
+    run: async (taskId: string, handlers: Handlers, o?: RunOptions) => {
+      // An executor loop is where per-call HTTP costs most: it holds the socket while it runs.
+      const release = transport === 'http' ? undefined : calls.hold();
+      // Once the task is known active: a short wait for the socket, so the first claim can use it; HTTP if it is slower.
+      const ready = async (signal: AbortSignal | undefined) => {
+        const waited = new AbortController();
+        const unlink = follow(signal, waited);
+        await Promise.race([calls.connect(), sleep(RUN_CONNECT_WAIT_MS, waited.signal)]);
+        waited.abort();
+        unlink();
+      };
+      try {
+        return await run({ api, watch: (w) => watch(live, w), ...(release ? { ready } : {}) }, taskId, handlers, o);
+      } finally {
+        release?.();
+      }
+    },
+    exportAudit: (o?: AuditExportOptions) => exportAudit(http, o),
+    connect: async () => {
+      if (transport === 'http') return false;
+      connected ??= calls.hold();
+      return calls.connect();
+    },
+    disconnect: () => {
+      connected = undefined;
+      calls.close();
+    },
   };
   // The helpers sit beside the procedures; anything else is a procedure path, except the
   // names runtimes probe (then, symbols, toJSON ...): so the client can be awaited,

@@ -56,7 +56,12 @@ export class HandlerError extends Error {
   }
 }
 
-export type RunDeps = { api: Api; watch: (opts: WatchOptions) => AsyncGenerator<Event, void, undefined> };
+export type RunDeps = {
+  api: Api;
+  watch: (opts: WatchOptions) => AsyncGenerator<Event, void, undefined>;
+  /** Called once the task is known to be active, before the first claim: the client opens its call socket (docs/socket-rpc.md). */
+  ready?: (signal: AbortSignal | undefined) => Promise<void>;
+};
 
 const DEFAULT_POLL_MS = 30_000;
 const TRANSIENT = new Set(['NETWORK_ERROR', 'INTERNAL_SERVER_ERROR', 'TOO_MANY_REQUESTS', 'TIMEOUT']);
@@ -132,6 +137,7 @@ export async function run(deps: RunDeps, taskId: string, handlers: Handlers, opt
     throw outer?.aborted ? aborted() : err;
   });
   if (first.status !== 'active') return first;
+  await deps.ready?.(outer);
 
   const wake = new Wakeup();
   // Aborted when run() stops early (the caller's signal, or an error it cannot go on from).

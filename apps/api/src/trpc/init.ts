@@ -27,10 +27,14 @@ export class CoreErrorCause extends Error {
   }
 }
 
-const firstIssue = (e: ZodError): string => {
+/** A zod error's first issue as `path: message`, for the error's message (HTTP and socket calls alike). */
+export const firstIssue = (e: ZodError): string => {
   const i = e.issues[0];
   return i ? `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}` : 'invalid input';
 };
+
+/** A zod error's issues as clients see them: path, message, zod's code. */
+export const zodIssues = (e: ZodError) => e.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message, code: i.code }));
 
 const t = initTRPC
   .context<Context>()
@@ -49,7 +53,7 @@ const t = initTRPC
           code: shape.data.code,
           httpStatus: shape.data.httpStatus,
           ...(shape.data.path ? { path: shape.data.path } : {}),
-          ...(zod ? { issues: zod.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message, code: i.code })) } : {}),
+          ...(zod ? { issues: zodIssues(zod) } : {}),
           ...(core?.issues ? { issues: core.issues } : {}),
           ...(core?.reason ? { reason: core.reason } : {}),
           ...(core?.retryAfterMs !== undefined ? { retryAfterMs: core.retryAfterMs } : {}),

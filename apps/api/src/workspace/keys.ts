@@ -43,6 +43,12 @@ export function findKey(sql: SqlStorage, secretHash: string): KeyRecord | undefi
 
 export const listKeys = (sql: SqlStorage): Key[] => sql.exec<KeyRow>(`SELECT * FROM keys ORDER BY created_at, id`).toArray().map(toKey);
 
+/** The live key with this id, with its stored hash: a live socket's caller (pipeline.ts callBound). */
+export function liveKeyRecordById(sql: SqlStorage, id: string): KeyRecord | undefined {
+  const row = sql.exec<KeyRow>(`SELECT * FROM keys WHERE id = ? AND revoked_at IS NULL`, id).toArray()[0];
+  return row ? { ...toKey(row), secretHash: row.secret_hash } : undefined;
+}
+
 export function liveKeyById(sql: SqlStorage, id: string): Key | undefined {
   const row = sql.exec<KeyRow>(`SELECT * FROM keys WHERE id = ? AND revoked_at IS NULL`, id).toArray()[0];
   return row ? toKey(row) : undefined;

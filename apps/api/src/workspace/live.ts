@@ -4,11 +4,12 @@
  * committed. Its filter and cursor live in the socket's attachment, so the object can
  * sleep between events and wake with nothing lost.
  */
-import { CLOSE_BEHIND, LIVE_CATCH_UP_LIMIT, LiveQuery, sha256Hex, TICKET_PATTERN, TICKET_TTL_MS, type Event, type Key, type LiveMessage, type Ticket } from '@greenlight/core';
+import { CLOSE_BEHIND, LIVE_CATCH_UP_LIMIT, LiveQuery, sha256Hex, TICKET_PATTERN, TICKET_TTL_MS, type Event, type Key, type LiveMessage, type LiveResult, type Ticket } from '@greenlight/core';
 import { newSecret } from './keys.ts';
 import { listEvents } from './store.ts';
 
-export type SocketState = { keyId: string; principal: string; taskId?: string | undefined };
+/** A socket's attachment: its key, its filter, and `events: 'none'` for a socket that only carries calls. */
+export type SocketState = { keyId: string; principal: string; taskId?: string | undefined; events?: 'none' | undefined };
 
 /** A new ticket's secret part and its SHA-256, made before the transaction (hashing awaits). */
 export async function mintTicket(): Promise<{ secret: string; hash: string }> {
@@ -32,16 +33,16 @@ export function redeemTicket(sql: SqlStorage, ticketHash: string, now: number): 
   return row?.key_id;
 }
 
-export const send = (ws: WebSocket, msg: LiveMessage): void => ws.send(JSON.stringify(msg));
+export const send = (ws: WebSocket, msg: LiveMessage | LiveResult): void => ws.send(JSON.stringify(msg));
 
-const visible = (state: SocketState, e: Event): boolean => state.taskId === undefined || e.taskId === state.taskId;
+const visible = (state: SocketState, e: Event): boolean => state.events !== 'none' && (state.taskId === undefined || e.taskId === state.taskId);
 
 /**
  * Catch up from `after`, then mark the socket ready. This runs synchronously right
  * after the socket is accepted, so no commit can fall between catch-up and live.
  */
 export function catchUp(sql: SqlStorage, ws: WebSocket, state: SocketState, q: LiveQuery): boolean {
-  const backlog = listEvents(sql, { after: q.after, taskId: q.taskId, limit: LIVE_CATCH_UP_LIMIT + 1 });
+  const backlog = state.events === 'none' ? [] : listEvents(sql, { after: q.after, taskId: q.taskId, limit: LIVE_CATCH_UP_LIMIT + 1 });
   const lastSeq = sql.exec<{ n: number }>(`SELECT COALESCE(MAX(seq), 0) AS n FROM events`).one().n;
   if (backlog.length > LIVE_CATCH_UP_LIMIT) {
     send(ws, { type: 'behind', after: q.after, lastSeq });
@@ -83,19 +84,13 @@ export async function acceptLive(ctx: DurableObjectState, request: Request, rede
   const [, workspaceId, ticketSecret] = TICKET_PATTERN.exec(q.data.ticket)!;
   const redeemed = redeem(workspaceId!, await sha256Hex(ticketSecret!));
   if (!redeemed) return new Response('unknown, used or expired ticket', { status: 401 });
-  const state: SocketState = { ...redeemed, taskId: q.data.taskId };
+  const state: SocketState = { ...redeemed, taskId: q.data.taskId, ...(q.data.events === 'none' ? { events: 'none' as const } : {}) };
   const pair = new WebSocketPair();
   const [client, server] = [pair[0], pair[1]];
   ctx.acceptWebSocket(server, [state.keyId]);
   server.serializeAttachment(state);
   if (!catchUp(ctx.storage.sql, server, state, q.data)) server.close(CLOSE_BEHIND, 'too far behind: page events.list, then reconnect');
   return new Response(null, { status: 101, webSocket: client });
-}
-
-/** Clients only listen; anything they send besides "ping" (auto-answered) gets an error and is ignored. */
-export function refuseMessage(ws: WebSocket, message: string | ArrayBuffer): void {
-  const text = typeof message === 'string' ? message : '(binary)';
-  send(ws, { type: 'error', code: 'BAD_MESSAGE', message: `unexpected message ${JSON.stringify(text.slice(0, 100))}: this stream only sends; send "ping" to get "pong"` });
 }
 
 /** Complete the closing handshake; codes 1005/1006 cannot be sent back, and a closed socket is left as it is. */

@@ -41,12 +41,13 @@ import {
 } from '@greenlight/core';
 import { runAlarm } from './alarm.ts';
 import { liveKeyById, mintKey } from './keys.ts';
-import { acceptLive, closeHandshake, redeemTicket, refuseMessage } from './live.ts';
+import { acceptLive, closeHandshake, redeemTicket, type SocketState } from './live.ts';
 import { readMeta, writeMeta } from './meta.ts';
 import { migrate } from './migrations.ts';
-import { Pipeline } from './pipeline.ts';
+import { Pipeline, type BoundCred } from './pipeline.ts';
 import { keyCaller } from './caller.ts';
 import { PROCEDURES as P, type Procedure } from './procedures.ts';
+import { handleCall } from './socket-calls.ts';
 import { sealLegacyWebhookSecrets } from './webhooks.ts';
 import type { Cred, WorkspaceRpc } from '../contract/rpc.ts';
 
@@ -61,6 +62,8 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
    */
   clock: () => number = () => Date.now();
   protected readonly pipeline: Pipeline;
+  /** Socket calls still running, per socket (socket-calls.ts): memory only, as a running call keeps the object awake. */
+  private readonly inFlight = new Map<WebSocket, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -101,6 +104,14 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
     const prepared = proc.prepare ? await proc.prepare(input, { cred, env: this.env }) : (undefined as Pr);
     const mutation = proc.op ? { op: proc.op, input, ...(proc.secret ? { secret: proc.secret(prepared) } : {}) } : undefined;
     return this.pipeline.call(cred, proc.capability, mutation, (tx) => proc.apply(tx, input, prepared));
+  }
+
+  /** run() for a live socket's key (socket-calls.ts). */
+  private async runBound<I, Pr, T>(proc: Procedure<I, Pr, T>, bound: BoundCred, input: I): Promise<Result<T>> {
+    const workspaceId = this.pipeline.currentMeta()?.id ?? '';
+    const prepared = proc.prepare ? await proc.prepare(input, { cred: { workspaceId }, env: this.env }) : (undefined as Pr);
+    const mutation = proc.op ? { op: proc.op, input, ...(proc.secret ? { secret: proc.secret(prepared) } : {}) } : undefined;
+    return this.pipeline.callBound(bound, proc.capability, mutation, (tx) => proc.apply(tx, input, prepared));
   }
 
   getWorkspace(cred: Cred) {
@@ -238,8 +249,13 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
     );
   }
 
+  /** A call over the live socket, as its key (socket-calls.ts); anything else gets a typed error. */
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    refuseMessage(ws, message);
+    const state = ws.deserializeAttachment() as SocketState | null;
+    await handleCall(ws, message, this.inFlight, {
+      run: (proc, input) => (state ? this.runBound(proc, { keyId: state.keyId }, input) : Promise.resolve(fail('UNAUTHORIZED', 'unknown or revoked key'))),
+      revoked: (s) => closeHandshake(s, CLOSE_REVOKED, 'key revoked'),
+    });
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {

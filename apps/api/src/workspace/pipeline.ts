@@ -9,7 +9,7 @@
 import { canonicalJson, can, fail, forbiddenMessage, ok, replayedAnswer, sha256Hex, type AnswerSecret, type Capability, type CoreError, type Result } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
 import { earliestIdempotencyExpiry } from './idempotency.ts';
-import { findKey, SecretHashes } from './keys.ts';
+import { findKey, liveKeyRecordById, SecretHashes } from './keys.ts';
 import { Limiter } from './limiter.ts';
 import { broadcast } from './live.ts';
 import { readMeta, type WorkspaceMeta } from './meta.ts';
@@ -42,6 +42,13 @@ class Rollback {
     this.error = error;
   }
 }
+
+/**
+ * A live socket's caller: the key its single-use ticket was issued to, authenticated when
+ * the socket was accepted (live.ts). Each call still finds the key live (a revoked key's
+ * socket calls fail UNAUTHORIZED) and takes every other step of `call`.
+ */
+export type BoundCred = { keyId: string };
 
 export const SYSTEM_KEY: Caller = keyCaller({ id: 'system', principal: SYSTEM_ACTOR, role: 'admin', createdAt: 0 });
 
@@ -110,6 +117,19 @@ export class Pipeline {
   }
 
   /**
+   * `call` for a live socket's already-authenticated key (socket-calls.ts). A socket holds
+   * no secret, so an answer carrying one (shown once, sealed under the caller's secret for
+   * replays) is refused here: those procedures are HTTP only.
+   */
+  async callBound<T>(bound: BoundCred, capability: Capability, mutation: Mutation | undefined, apply: (tx: Tx) => Result<T>): Promise<Result<T>> {
+    if (mutation?.secret) return fail('BAD_REQUEST', `${mutation.op} answers with a secret, shown once: call it over HTTP`, { reason: 'http_only' });
+    return this.run(undefined, undefined, (sql) => {
+      const key = liveKeyRecordById(sql, bound.keyId);
+      return key ? keyCaller(key) : undefined;
+    }, capability, mutation, apply);
+  }
+
+  /**
    * The caller a credential's secret hash stands for: a live key, with the person it is
    * linked to. Sign-in sessions extend this lookup (their own table, the same Caller).
    */
@@ -144,8 +164,8 @@ export class Pipeline {
    * An error from `apply` rolls back everything, deadlines included.
    */
   private async run<T>(
-    workspaceId: string,
-    sealSecret: string,
+    workspaceId: string | undefined,
+    sealSecret: string | undefined,
     resolve: (sql: SqlStorage) => Caller | undefined,
     capability: Capability,
     mutation: Mutation | undefined,
@@ -156,14 +176,16 @@ export class Pipeline {
     // A secret in the answer is remembered only sealed under the caller's own credential,
     // bound to this key and request: sealed now, since the transaction cannot await.
     const aad = idem && requestHash ? `idempotency:${idem}:${requestHash}` : undefined;
-    const answerSecret: AnswerSecret | undefined = aad && mutation?.secret ? { ...mutation.secret, sealed: await sealForCaller(sealSecret, mutation.secret.value, aad) } : undefined;
+    const answerSecret: AnswerSecret | undefined =
+      aad && mutation?.secret && sealSecret !== undefined ? { ...mutation.secret, sealed: await sealForCaller(sealSecret, mutation.secret.value, aad) } : undefined;
     let events: Tx['events'] = [];
     let dirty = false;
     try {
       const outcome = this.transact((): Result<T> | SealedReplay => {
         const meta = this.currentMeta();
         // The object checks that the credential names it: an object does not know the name it was created by.
-        if (!meta || meta.id !== workspaceId) return fail('UNAUTHORIZED', 'unknown or revoked key');
+        // (A socket's bound key was checked against this object when the socket was accepted.)
+        if (!meta || (workspaceId !== undefined && meta.id !== workspaceId)) return fail('UNAUTHORIZED', 'unknown or revoked key');
         const key = resolve(this.sql);
         if (!key) return fail('UNAUTHORIZED', 'unknown or revoked key');
         if (!can(key.role, capability)) return fail('FORBIDDEN', forbiddenMessage(key.role, capability));
@@ -195,11 +217,11 @@ export class Pipeline {
       if (dirty) await this.aimAlarm();
       if (!('sealedReplay' in outcome)) return outcome;
       const { response, field, box } = outcome.sealedReplay;
-      const secret = await openForCaller(sealSecret, box, aad!);
-      if (secret === undefined) {
+      const opened = sealSecret === undefined ? undefined : await openForCaller(sealSecret, box, aad!);
+      if (opened === undefined) {
         return fail('CONFLICT', `idempotency key ${idem} was first used by another key of this principal: its answer held a secret, shown only to that key`, { reason: 'secret_shown_once' });
       }
-      return ok(replayedAnswer<T>(response, { field, value: secret }));
+      return ok(replayedAnswer<T>(response, { field, value: opened }));
     } catch (e) {
       if (e instanceof Rollback) return { ok: false, error: e.error };
       throw e;

@@ -54,8 +54,8 @@ import * as webhooks from './ops/webhooks.ts';
 import type { Cred } from '../contract/rpc.ts';
 
 type Idem = { idempotencyKey?: string | undefined };
-/** What `prepare` may use: the caller's credential and the deployment's bindings (the data key). */
-export type PrepareEnv = { cred: Cred; env: Env };
+/** What `prepare` may use: the caller's workspace (never its secret: a socket call has none) and the deployment's bindings (the data key). */
+export type PrepareEnv = { cred: Pick<Cred, 'workspaceId'>; env: Env };
 
 export type Procedure<I, P, T> = {
   capability: Capability;

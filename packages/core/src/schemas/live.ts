@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { SecretString } from './common.ts';
 import { Event } from './event.ts';
+import { LIMITS } from '../limits.ts';
 
 export const TICKET_TTL_MS = 60_000;
 /** The socket catches up at most this many events; further behind, the client pages events.list first. */
@@ -33,5 +34,78 @@ export const LiveQuery = z.object({
   ticket: z.string().regex(TICKET_PATTERN, 'a ticket from events.ticket'),
   after: z.coerce.number().int().nonnegative().default(0),
   taskId: z.string().min(1).max(64).optional(),
+  /** `none`: a socket for calls only (docs/socket-rpc.md), sent no events, only its `ready` and call results. */
+  events: z.enum(['all', 'none']).default('all'),
 });
 export type LiveQuery = z.infer<typeof LiveQuery>;
+
+/**
+ * Calls over the live socket (docs/socket-rpc.md): an agent's procedure calls carried as
+ * request/response messages on the socket it holds, through the same pipeline as HTTP.
+ * Each op is a tRPC path; how a client may resend it when the socket drops mid-call:
+ * - `read`: changes nothing, resent as it is;
+ * - `keyed`: a mutation with an idempotency key (the client adds one when absent), resent
+ *   with the same key so the server replays the first answer instead of applying it again;
+ * - `once`: a mutation without an idempotency key, never resent (the caller sees
+ *   NETWORK_ERROR, reason `socket_closed`, and decides).
+ * Not here, so HTTP only: root procedures (workspaces.*), and those whose answer holds a
+ * secret shown once (keys.create, webhooks.create) or that close sockets (keys.revoke).
+ */
+export const SOCKET_OPS = {
+  'tasks.plan': 'keyed',
+  'tasks.append': 'keyed',
+  'tasks.close': 'keyed',
+  'tasks.get': 'read',
+  'tasks.list': 'read',
+  'tasks.revise': 'keyed',
+  'tasks.setMode': 'keyed',
+  'tasks.cancel': 'keyed',
+  'steps.get': 'read',
+  'steps.claim': 'once',
+  'steps.heartbeat': 'once',
+  'steps.complete': 'keyed',
+  'steps.fail': 'keyed',
+  'approvals.list': 'read',
+  'approvals.get': 'read',
+  'approvals.decide': 'keyed',
+  'approvals.decideMany': 'keyed',
+  'events.list': 'read',
+  'history.list': 'read',
+  'grants.list': 'read',
+  'grants.revoke': 'keyed',
+  'grants.proposals': 'read',
+  'policy.get': 'read',
+  'policy.evaluate': 'read',
+  'workspaces.get': 'read',
+} as const satisfies Record<string, 'read' | 'keyed' | 'once'>;
+export type SocketOp = keyof typeof SOCKET_OPS;
+export const isSocketOp = (op: string): op is SocketOp => Object.hasOwn(SOCKET_OPS, op);
+
+/** The largest call message the object reads: the same bound as an HTTP request body. */
+export const SOCKET_CALL_BYTES = LIMITS.requestBytes;
+/** Calls one socket may have in flight; more are answered TOO_MANY_REQUESTS (reason `in_flight`) at once. */
+export const SOCKET_IN_FLIGHT = 32;
+
+/** A call's id: the client's, echoed on its result; unique among the socket's calls in flight. */
+export const CallId = z.string().min(1).max(64);
+
+/** Client -> object: one procedure call. `input` is what the HTTP call would carry (its idempotencyKey included). */
+export const LiveCall = z.strictObject({ type: z.literal('call'), id: CallId, op: z.string().min(1).max(100), input: z.unknown().optional() });
+export type LiveCall = z.infer<typeof LiveCall>;
+
+/** An error answer: the tRPC code, message, and (as over HTTP) the issues, reason and retry hint. */
+export const CallError = z.object({
+  code: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string(), code: z.string().optional() })).optional(),
+  reason: z.string().optional(),
+  retryAfterMs: z.number().optional(),
+});
+export type CallError = z.infer<typeof CallError>;
+
+/** Object -> client: the answer to call `id`, exactly once per call that had a readable id. */
+export const LiveResult = z.discriminatedUnion('ok', [
+  z.object({ type: z.literal('result'), id: CallId, ok: z.literal(true), value: z.unknown() }),
+  z.object({ type: z.literal('result'), id: CallId, ok: z.literal(false), error: CallError }),
+]);
+export type LiveResult = z.infer<typeof LiveResult>;

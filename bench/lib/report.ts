@@ -5,8 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export type Mode = 'serve' | 'dev';
-export const MODE_LABEL: Record<Mode, string> = { serve: 'serve', dev: 'wrangler dev' };
+export type Mode = 'serve' | 'miniflare' | 'dev';
+export const MODE_LABEL: Record<Mode, string> = { serve: 'serve', miniflare: 'Miniflare', dev: 'wrangler dev' };
 
 export type Figure = { p50?: number; p99?: number; rps?: number };
 

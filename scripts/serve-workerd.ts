@@ -10,11 +10,11 @@
  * `npm run serve` see the same workspaces.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { transformSync } from 'esbuild';
 import { unstable_readConfig } from 'wrangler';
 import { buildWorker, quietly, WRANGLER_CONFIG } from './bundle.ts';
-import type { EdgeConfig, HeaderRule } from './edge-worker.ts';
+import { STATIC_BINDING, type EdgeConfig, type HeaderRule } from './edge-worker.ts';
 import { ROOT_DIR } from './local.ts';
 import { ensureWebBuilt } from './web.ts';
 import { startWorkerd, type Binding, type WorkerdServer } from './workerd.ts';
@@ -34,7 +34,7 @@ export type WorkerdServeOptions = {
   /** Another entry module than wrangler.toml's main (the bench's apps/api/src/bench-worker.ts), relative to the root. */
   main?: string;
   quiet?: boolean;
-  /** false: the socket enters the Worker itself, with no asset routing (only for measuring what the edge costs). */
+  /** false: the bundle's own entry, with no asset routing (only for measuring what the edge costs). */
   edge?: boolean;
 };
 
@@ -59,6 +59,9 @@ export function parseHeaders(text: string): HeaderRule[] {
   return rules;
 }
 
+/** The generated entry module: the bundle behind the edge. */
+const ENTRY = 'serve-entry.js';
+
 /** Env var names for the Worker's secrets: prefixed, so no other variable of workerd's environment can stand in for one. */
 const envName = (name: string) => `GREENLIGHT_WORKERD_${name}`;
 
@@ -68,14 +71,8 @@ export async function startWorkerdServe(opts: WorkerdServeOptions): Promise<Work
   const script = await buildWorker(buildDir, minify, main);
   const config = quietly(() => unstable_readConfig({ config: WRANGLER_CONFIG }));
   const name = config.name ?? 'greenlight';
-  // Every module wrangler wrote next to the entry goes in; anything but JavaScript would need its own module type.
-  const modules = [
-    script,
-    ...readdirSync(buildDir)
-      .filter((f) => /\.m?js$/.test(f) && join(buildDir, f) !== script)
-      .map((f) => join(buildDir, f)),
-  ];
-  const others = readdirSync(buildDir).filter((f) => !/\.(m?js|map|md)$/.test(f) && f !== 'workerd.capnp' && f !== 'edge-worker.js');
+  // Every module wrangler wrote goes in; anything but JavaScript would need its own module type.
+  const others = readdirSync(buildDir).filter((f) => !/\.(m?js|map|md|capnp)$/.test(f));
   if (others.length) throw new Error(`serve: the bundle has modules this launcher does not load: ${others.join(', ')}`);
 
   const assetsDir = config.assets?.directory ? join(dirname(WRANGLER_CONFIG), config.assets.directory) : undefined;
@@ -84,9 +81,20 @@ export async function startWorkerdServe(opts: WorkerdServeOptions): Promise<Work
     workerFirst: Array.isArray(config.assets?.run_worker_first) ? config.assets.run_worker_first : config.assets?.run_worker_first === true ? ['/*'] : [],
     headers: headersFile && existsSync(headersFile) ? parseHeaders(readFileSync(headersFile, 'utf8')) : [],
   };
-  const edgeJs = join(buildDir, 'edge-worker.js');
   mkdirSync(buildDir, { recursive: true });
-  writeFileSync(edgeJs, transformSync(readFileSync(join(ROOT_DIR, 'scripts', 'edge-worker.ts'), 'utf8'), { loader: 'ts', format: 'esm', target: 'es2023' }).code);
+  writeFileSync(join(buildDir, 'edge-worker.js'), transformSync(readFileSync(join(ROOT_DIR, 'scripts', 'edge-worker.ts'), 'utf8'), { loader: 'ts', format: 'esm', target: 'es2023' }).code);
+  // The entry: the bundle, unchanged, behind the edge in the same isolate.
+  const bundle = `./${basename(script)}`;
+  writeFileSync(
+    join(buildDir, ENTRY),
+    [
+      `import worker from ${JSON.stringify(bundle)};`,
+      `import { edge } from './edge-worker.js';`,
+      `export * from ${JSON.stringify(bundle)};`,
+      `export default edge(worker, ${JSON.stringify(edge)});`,
+      '',
+    ].join('\n'),
+  );
 
   const bindings: Binding[] = [
     ...Object.entries(config.vars ?? {})
@@ -94,28 +102,24 @@ export async function startWorkerdServe(opts: WorkerdServeOptions): Promise<Work
       .map(([k, v]): Binding => (typeof v === 'string' ? { name: k, text: v } : { name: k, json: JSON.stringify(v) })),
     ...Object.keys(vars).map((k): Binding => ({ name: k, fromEnvironment: envName(k) })),
     ...(config.durable_objects?.bindings ?? []).map((b: { name: string; class_name: string }): Binding => ({ name: b.name, durableObjectNamespace: b.class_name })),
+    ...(assetsDir ? [{ name: STATIC_BINDING, service: 'assets' }] : []),
   ];
+  // The entry first; then the bundle and whatever else wrangler wrote beside it.
+  const first = withEdge ? [ENTRY, basename(script)] : [basename(script)];
+  const modules = [...first, ...readdirSync(buildDir).filter((f) => /\.m?js$/.test(f) && !first.includes(f) && (withEdge || f !== 'edge-worker.js'))];
   const compatibilityDate = config.compatibility_date ?? '2026-10-01';
   return startWorkerd({
     port,
     dir: buildDir,
-    entry: withEdge ? 'edge' : name,
+    entry: name,
     quiet,
     ...(inspectorPort !== undefined ? { inspectorPort } : {}),
     env: Object.fromEntries(Object.entries(vars).map(([k, v]) => [envName(k), v])),
     services: [
       {
         worker: {
-          name: 'edge',
-          modules: [{ name: 'edge-worker.js', path: edgeJs }],
-          compatibilityDate,
-          bindings: [{ name: 'USER', service: name }, ...(assetsDir ? [{ name: 'STATIC', service: 'assets' }] : []), { name: 'CONFIG', json: JSON.stringify(edge) }],
-        },
-      },
-      {
-        worker: {
           name,
-          modules: modules.map((path) => ({ name: path.slice(buildDir.length + 1), path })),
+          modules: modules.map((f) => ({ name: f, path: join(buildDir, f) })),
           compatibilityDate,
           compatibilityFlags: config.compatibility_flags ?? [],
           bindings,

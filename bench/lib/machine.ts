@@ -19,8 +19,12 @@ import { sampleInTurns, summarize, throughput, type Summary } from './stats.ts';
 
 const COMPAT_DATE = '2026-10-01';
 
-/** What a figure is compared with on bare workerd: `writes` + `pings` calls in a row, or 32 clients writing. */
-export type MachineShape = { writes: number; pings: number } | { rps: 'one' | 'many' };
+/**
+ * What a figure is compared with on bare workerd: `writes` + `pings` calls in a row, or
+ * 32 clients writing to one object or 32 (`per`: calls per unit of the figure, e.g. a
+ * cycle of 8 calls compares with writes/s divided by 8).
+ */
+export type MachineShape = { writes: number; pings: number } | { rps: 'one' | 'many'; per?: number };
 export type MachineFigure = { label: string; p50?: number; p99?: number; rps?: number };
 
 export type Machine = {
@@ -118,8 +122,9 @@ export async function startMachine(): Promise<Machine> {
     sample,
     floor(shape) {
       if ('rps' in shape) {
-        const r = rate(shape.rps === 'one' ? one : many);
-        return Number.isNaN(r) ? undefined : { label: `bare workerd, ${CLIENTS} clients writing, ${shape.rps === 'one' ? '1 object' : `${CLIENTS} objects`}`, rps: r };
+        const r = rate(shape.rps === 'one' ? one : many) / (shape.per ?? 1);
+        const per = shape.per && shape.per > 1 ? ` ÷ ${shape.per} calls` : '';
+        return Number.isNaN(r) ? undefined : { label: `bare workerd, ${CLIENTS} clients writing, ${shape.rps === 'one' ? '1 object' : `${CLIENTS} objects`}${per}`, rps: r };
       }
       if (writes.length === 0 || (shape.writes === 0 && shape.pings === 0)) return undefined;
       const s = sequence(shape.writes, shape.pings);

@@ -14,12 +14,14 @@ import { freePort, type LocalServer } from '../../scripts/local.ts';
 import { startMiniflare } from '../../scripts/miniflare.ts';
 import { startWorkerdServe } from '../../scripts/serve-workerd.ts';
 import { startServer } from '../../scripts/server.ts';
+import type { Machine } from './machine.ts';
 import type { Mode } from './report.ts';
 
 /** The Worker with the bench surface; production's entry (wrangler.toml's main) has none. */
 const BENCH_ENTRY = 'apps/api/src/bench-worker.ts';
 
-export type BenchServer = LocalServer & { mode: Mode; rootToken: string; startMs: number };
+/** `machine`: the run's bare-workerd floor (lib/machine.ts), for suites that sample it in turns with their figure. */
+export type BenchServer = LocalServer & { mode: Mode; rootToken: string; startMs: number; machine?: Machine };
 
 /** `serve` only: an unminified bundle and an open inspector, for bench/profile.ts. */
 export type ProfileOptions = { minify?: boolean; inspectorPort?: number; edge?: boolean };

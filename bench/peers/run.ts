@@ -28,6 +28,16 @@ export type PeerFigures = { name: 'LangGraph' | 'Agents SDK'; p50: number; p99: 
 
 const PROGRAMS = join(ROOT_DIR, 'bench', 'peers', 'programs');
 const COMPAT_DATE = '2026-10-01';
+/**
+ * The agents package imports `cloudflare:email`, whose runtime half
+ * (`cloudflare-internal:email`) bare workerd does not have (Miniflare and Cloudflare
+ * supply it). The Agent here sends no email: a stand-in with the same shape lets the
+ * bundle load.
+ */
+const EMAIL_EXTENSION = {
+  name: 'cloudflare-internal:email',
+  source: 'export default { EmailMessage: class EmailMessage { constructor(from, to, raw) { this.from = from; this.to = to; this.raw = raw; } } };',
+};
 
 /** Run `node <program> ...args` in the scratch folder; its last stdout line is the JSON result. */
 async function runProgram(dir: string, program: string, args: string[], timeoutMs: number): Promise<PeerResult> {
@@ -132,6 +142,7 @@ export async function runPeers(seqMs: number, conMs: number): Promise<{ rows: Ro
         port,
         dir: join(tmp, 'agents'),
         entry: 'agents-peer',
+        extensions: [EMAIL_EXTENSION],
         services: [
           {
             worker: {

@@ -106,7 +106,7 @@ export async function startWorkerdServe(opts: WorkerdServeOptions): Promise<Work
   ];
   // The entry first; then the bundle and whatever else wrangler wrote beside it.
   const first = withEdge ? [ENTRY, basename(script)] : [basename(script)];
-  const modules = [...first, ...readdirSync(buildDir).filter((f) => /\.m?js$/.test(f) && !first.includes(f) && (withEdge || f !== 'edge-worker.js'))];
+  const modules = [...first, ...readdirSync(buildDir).filter((f) => /\.m?js$/.test(f) && !first.includes(f) && (withEdge || (f !== 'edge-worker.js' && f !== ENTRY)))];
   const compatibilityDate = config.compatibility_date ?? '2026-10-01';
   return startWorkerd({
     port,

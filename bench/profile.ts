@@ -50,7 +50,8 @@ try {
   const ws = await workspace(s.url, s.rootToken, 'profile');
   await seed(s.url, ws.agent, 6_000, { shape: 'inbox', batch: 1000 });
   const open = await inbox(s.url, ws.approver, 6_000);
-  const isolate = await attach(inspectorPort, 'core:user:greenlight');
+  // The Worker's service: "greenlight" on bare workerd ("core:user:greenlight" under Miniflare).
+  const isolate = await attach(inspectorPort, 'greenlight');
   await isolate.send('Profiler.enable');
   await isolate.send('Profiler.setSamplingInterval', { interval: 100 });
   const loads: [string, () => Promise<boolean>][] = [

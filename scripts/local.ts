@@ -147,9 +147,12 @@ process.on('exit', () => {
   for (const child of groups) signalGroup(child, 'SIGKILL');
 });
 
-/** `node <args>` (this Node, 22) in its own process group, stopped with this process at the latest. */
-export function spawnGroup(args: string[], opts: SpawnOptions): ChildProcess {
-  const child = spawn(process.execPath, args, { ...opts, detached: true });
+/**
+ * `node <args>` (this Node, 22), or another `command` (the workerd binary), in its own
+ * process group, stopped with this process at the latest.
+ */
+export function spawnGroup(args: string[], opts: SpawnOptions, command: string = process.execPath): ChildProcess {
+  const child = spawn(command, args, { ...opts, detached: true });
   groups.add(child);
   child.once('exit', () => {
     // The leader is gone; make sure the rest of its group is too, then forget it.

@@ -7,10 +7,11 @@
  * trace store. State lives in `<persistTo>/v3`, the layout `wrangler dev` uses, so
  * `npm start` and `npm run serve` see the same workspaces.
  */
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
-import { exitOf, OFFLINE_ENV, ROOT_DIR, spawnGroup, waitHealthy, whileStarting, WRANGLER_JS, type LocalServer } from './local.ts';
+import { buildWorker, quietly, WRANGLER_CONFIG as CONFIG } from './bundle.ts';
+import { ROOT_DIR, waitHealthy, whileStarting, type LocalServer } from './local.ts';
 import { ensureWebBuilt } from './web.ts';
 
 export type MiniflareOptions = {
@@ -29,38 +30,6 @@ export type MiniflareOptions = {
   /** Another entry module than wrangler.toml's main (the bench's apps/api/src/bench-worker.ts), relative to the root. */
   main?: string;
 };
-
-const CONFIG = join(ROOT_DIR, 'wrangler.toml');
-
-/** Bundle the Worker exactly as `npm run deploy` would (minified), without uploading it. */
-export async function buildWorker(outDir: string, minify = true, main?: string): Promise<string> {
-  // Its own process group: a Ctrl+C during the build stops wrangler and its esbuild too.
-  const child = spawnGroup([WRANGLER_JS, 'deploy', '-c', CONFIG, '--dry-run', ...(minify ? ['--minify'] : []), '--outdir', outDir, ...(main ? [main] : [])], {
-    cwd: ROOT_DIR,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...OFFLINE_ENV, WRANGLER_LOG: 'warn' },
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  await exitOf(child);
-  const code = child.exitCode;
-  if (code !== 0) throw new Error(`wrangler deploy --dry-run failed (${code}):\n${output}`);
-  // The bundle is named after its entry module.
-  return join(outDir, `${main ? basename(main).replace(/\.ts$/, '') : 'index'}.js`);
-}
-
-/** Run wrangler's config reader without its chatter ("Using secrets defined in .dev.vars"). */
-function quietly<T>(fn: () => T): T {
-  const before = process.env.WRANGLER_LOG;
-  process.env.WRANGLER_LOG = 'warn';
-  try {
-    return fn();
-  } finally {
-    if (before === undefined) delete process.env.WRANGLER_LOG;
-    else process.env.WRANGLER_LOG = before;
-  }
-}
 
 export type MiniflareServer = LocalServer & { miniflare: Miniflare };
 

@@ -4,9 +4,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { MachineFigure, MachineShape } from './machine.ts';
 
-export type Mode = 'serve' | 'dev';
-export const MODE_LABEL: Record<Mode, string> = { serve: 'serve', dev: 'wrangler dev' };
+export type Mode = 'serve' | 'miniflare' | 'dev' | 'peers';
+export const MODE_LABEL: Record<Mode, string> = { serve: 'serve', miniflare: 'Miniflare', dev: 'wrangler dev', peers: 'peer' };
 
 export type Figure = { p50?: number; p99?: number; rps?: number };
 
@@ -21,6 +22,11 @@ export type Row = {
   /** undefined: shown for information, no target. */
   pass?: boolean;
   note?: string;
+  /** What this figure costs at least on bare workerd (the machine's floor, lib/machine.ts); priced by the runner unless the suite sampled it itself. */
+  machine?: MachineShape;
+  machineFloor?: MachineFigure;
+  /** figure / machine floor, as `ratio`. */
+  machineRatio?: number;
 };
 
 const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '' : v < 10 ? v.toFixed(2) : v.toFixed(1));
@@ -33,12 +39,23 @@ function floorText(f: Row['floor']): string {
   return v ? `${f.label}: ${v}` : f.label;
 }
 
+/** The ratio of a figure to a floor: p50 over p50 for latencies, req/s over req/s for throughput. */
+export function ratioOf(figure: Figure, floor: Figure | undefined): number | undefined {
+  if (!floor) return undefined;
+  if (figure.rps !== undefined && floor.rps !== undefined) return figure.rps / floor.rps;
+  if (figure.p50 !== undefined && floor.p50 !== undefined) return figure.p50 / floor.p50;
+  return undefined;
+}
+
 export function table(rows: Row[]): string {
-  const head = ['mode', 'measurement', 'p50 ms', 'p99 ms', 'req/s', 'floor (p50 / p99 ms, or req/s)', 'ratio', 'target', 'result'];
+  const head = ['mode', 'measurement', 'p50 ms', 'p99 ms', 'req/s', 'floor in this mode (p50 / p99 ms, or req/s)', 'ratio', 'machine floor: bare workerd', 'x machine', 'target', 'result'];
   const lines = [
     `| ${head.join(' | ')} |`,
-    `|${head.map((h, i) => (i >= 2 && i <= 4 ? '---:' : i === 6 ? '---:' : '---')).join('|')}|`,
-    ...rows.map((r) => `| ${[MODE_LABEL[r.mode], r.name, ms(r.figure.p50), ms(r.figure.p99), rps(r.figure.rps), floorText(r.floor), ratio(r.ratio), r.target, result(r)].join(' | ')} |`),
+    `|${head.map((h) => (['p50 ms', 'p99 ms', 'req/s', 'ratio', 'x machine'].includes(h) ? '---:' : '---')).join('|')}|`,
+    ...rows.map(
+      (r) =>
+        `| ${[MODE_LABEL[r.mode], r.name, ms(r.figure.p50), ms(r.figure.p99), rps(r.figure.rps), floorText(r.floor), ratio(r.ratio), r.machineFloor ? floorText(r.machineFloor) : '', ratio(r.machineRatio), r.target, result(r)].join(' | ')} |`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -2,8 +2,9 @@
  * The two local modes the bench measures, each started fresh in a temporary directory
  * from the bench's entry (apps/api/src/bench-worker.ts: the Worker plus its bench routes
  * and object methods) with GREENLIGHT_BENCH=1 and a throwaway root token:
- * - serve: `npm run serve`'s Miniflare, no dev proxy (production-like);
- * - dev:   `npm start`'s `wrangler dev`.
+ * - serve:     `npm run serve`: the deploy bundle on bare workerd (production-like);
+ * - miniflare: the same bundle on Miniflare (what serve was before issue 17), for comparison;
+ * - dev:       `npm start`'s `wrangler dev`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,16 +12,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, type LocalServer } from '../../scripts/local.ts';
 import { startMiniflare } from '../../scripts/miniflare.ts';
+import { startWorkerdServe } from '../../scripts/serve-workerd.ts';
 import { startServer } from '../../scripts/server.ts';
+import type { Machine } from './machine.ts';
 import type { Mode } from './report.ts';
 
 /** The Worker with the bench surface; production's entry (wrangler.toml's main) has none. */
 const BENCH_ENTRY = 'apps/api/src/bench-worker.ts';
 
-export type BenchServer = LocalServer & { mode: Mode; rootToken: string; startMs: number };
+/** `machine`: the run's bare-workerd floor (lib/machine.ts), for suites that sample it in turns with their figure. */
+export type BenchServer = LocalServer & { mode: Mode; rootToken: string; startMs: number; machine?: Machine };
 
 /** `serve` only: an unminified bundle and an open inspector, for bench/profile.ts. */
-export type ProfileOptions = { minify?: boolean; inspectorPort?: number };
+export type ProfileOptions = { minify?: boolean; inspectorPort?: number; edge?: boolean };
 
 export async function startMode(mode: Mode, profile: ProfileOptions = {}): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), `greenlight-bench-${mode}-`));
@@ -31,6 +35,8 @@ export async function startMode(mode: Mode, profile: ProfileOptions = {}): Promi
   const started = performance.now();
   let server: LocalServer;
   if (mode === 'serve') {
+    server = await startWorkerdServe({ port, persistTo: join(dir, 'state'), vars, buildDir: join(dir, 'build'), main, ...profile });
+  } else if (mode === 'miniflare') {
     server = await startMiniflare({ port, persistTo: join(dir, 'state'), vars, buildDir: join(dir, 'build'), main, ...profile });
   } else {
     const envFile = join(dir, 'env');

@@ -32,7 +32,7 @@ export async function overhead(s: BenchServer, maxMs: number): Promise<Row[]> {
   ] as const) {
     const f = summarize(fig);
     const b = summarize(floor);
-    rows.push({ mode: s.mode, name, figure: f, floor: { label, ...b }, ratio: f.p50 / b.p50, target: '≤ 1.2x', pass: f.p50 / b.p50 <= 1.2 });
+    rows.push({ mode: s.mode, name, figure: f, floor: { label, ...b }, ratio: f.p50 / b.p50, machine: { writes: 1, pings: 0 }, target: '≤ 1.2x', pass: f.p50 / b.p50 <= 1.2 });
   }
 
   // batch: true uses httpBatchLink, which waits a setTimeout(0) to gather a batch; the default does not.
@@ -45,7 +45,7 @@ export async function overhead(s: BenchServer, maxMs: number): Promise<Row[]> {
     ['client: events.ticket through the SDK (default, unbatched)', viaUnbatched!],
   ] as const) {
     const k = summarize(samples);
-    rows.push({ mode: s.mode, name, figure: k, floor: { label: 'same procedure, plain JSON call', ...j }, ratio: k.p50 / j.p50, target: 'info' });
+    rows.push({ mode: s.mode, name, figure: k, floor: { label: 'same procedure, plain JSON call', ...j }, ratio: k.p50 / j.p50, machine: { writes: 1, pings: 0 }, target: 'info' });
   }
 
   const [viaAssets, direct] = await sampleInTurns([() => bare(s.url, ws.agent, '/bench-via-assets/ping', {}), () => bare(s.url, ws.agent, '/bench/ping', {})], bounds);
@@ -57,6 +57,7 @@ export async function overhead(s: BenchServer, maxMs: number): Promise<Row[]> {
     figure: a,
     floor: { label: 'same, run_worker_first', ...d },
     ratio: a.p50 / d.p50,
+    machine: { writes: 0, pings: 1 },
     target: 'info',
     note: `run_worker_first saves ${(a.p50 - d.p50).toFixed(2)} ms a request (p50)`,
   });

@@ -59,8 +59,10 @@ export async function push(s: BenchServer, maxMs: number): Promise<Row[]> {
       figure: push,
       floor: { label: 'bare write round trip', ...w },
       ratio: push.p50 / w.p50,
-      target: 'p50 < 5 ms',
-      pass: push.p50 < 5,
+      machine: { writes: 1, pings: 0 },
+      // Issue 17: under 2 ms (was 5 ms in SPEC section 10).
+      target: 'p50 < 2 ms',
+      pass: push.p50 < 2,
     },
     {
       mode: s.mode,
@@ -68,6 +70,7 @@ export async function push(s: BenchServer, maxMs: number): Promise<Row[]> {
       figure: sent,
       floor: { label: 'bare write round trip', ...w },
       ratio: sent.p50 / w.p50,
+      machine: { writes: 1, pings: 0 },
       target: 'info',
     },
   ];

@@ -93,6 +93,7 @@ export async function roundTrip(s: BenchServer, maxMs: number): Promise<Row[]> {
       figure: f,
       floor: { label: `${shape.writes} bare writes + ${shape.reads} bare pings`, ...b },
       ratio,
+      machine: { writes: shape.writes, pings: shape.reads },
       target: s.mode === 'serve' ? '≤ 5x' : 'info',
       ...(s.mode === 'serve' ? { pass: ratio <= 5 } : {}),
       note: `${shape.writes} writes (incl. 1 socket) + ${shape.reads} reads a trip${varied ? ' (varied between trips)' : ''}; p50 by phase: ${PHASES.map((p) => `${p} ${summarize(phases[p]).p50.toFixed(1)}`).join(', ')} ms`,

@@ -59,6 +59,7 @@ export async function scale(s: BenchServer, maxMs: number): Promise<{ rows: Row[
       figure: f,
       floor: { label: `same page at ${SMALL} tasks`, ...fl },
       ratio,
+      machine: { writes: 0, pings: 1 },
       target: '≤ 1.5x (O(page))',
       pass: ratio <= 1.5,
     });

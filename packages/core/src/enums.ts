@@ -113,6 +113,8 @@ export const EventType = z.enum([
   'grant.used',
   'grant.revoked',
   'grant.confirmed',
+  'slack.configured',
+  'slack.linked',
 ]);
 export type EventType = z.infer<typeof EventType>;
 

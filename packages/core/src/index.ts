@@ -54,6 +54,7 @@ export * from './audit/export.ts';
 export * from './machine/approval-record.ts';
 export * from './workspace/index.ts';
 export * from './webhook-signature.ts';
+export * from './slack/index.ts';
 export * from './machine/ownership.ts';
 export * from './machine/append.ts';
 export * from './machine/close.ts';

@@ -6,6 +6,7 @@
  */
 import { chainHash, GENESIS, type ChainHead } from '@greenlight/core';
 import { syncEnumChecks } from './checks.ts';
+import { createSlackTables } from './slack/schema.ts';
 import { upgradeStoredMeta } from './meta.ts';
 import { backfillHistory } from './history.ts';
 
@@ -222,6 +223,8 @@ export const MIGRATIONS: readonly Migration[] = [
     `);
     backfillHistory(sql);
   },
+  /* 11: Slack (issue 15 item 3, docs/slack.md): settings, posted messages, outbox, linked users, link tokens. */
+  createSlackTables,
 ];
 
 export function migrate(sql: SqlStorage): void {

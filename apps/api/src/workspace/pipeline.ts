@@ -18,6 +18,7 @@ import { nextIdleClose } from './ops/sessions.ts';
 import { earliestDeadline } from './store.ts';
 import { SYSTEM_ACTOR, Tx } from './tx.ts';
 import { earliestDelivery } from './webhooks.ts';
+import { earliestSlack } from './slack/outbox.ts';
 import type { Cred } from '../contract/rpc.ts';
 import { keyCaller, type Caller } from './caller.ts';
 
@@ -211,10 +212,10 @@ export class Pipeline {
     this.alarmAt = undefined;
   }
 
-  /** Keep one alarm at the earliest deadline: a lease, an approval, a webhook delivery due, an idempotency record's expiry, or an idle session's close. */
+  /** Keep one alarm at the earliest deadline: a lease, an approval, a webhook delivery or Slack call due, an idempotency record's expiry, or an idle session's close. */
   async aimAlarm(): Promise<void> {
     const idle = this.meta ? nextIdleClose(this.sql, this.meta.policy) : undefined;
-    const times = [earliestDeadline(this.sql), earliestDelivery(this.sql), earliestIdempotencyExpiry(this.sql), idle].filter((t): t is number => t !== undefined);
+    const times = [earliestDeadline(this.sql), earliestDelivery(this.sql), earliestSlack(this.sql), earliestIdempotencyExpiry(this.sql), idle].filter((t): t is number => t !== undefined);
     const next = times.length > 0 ? Math.min(...times) : null;
     if (next === this.alarmAt) return;
     this.alarmAt = next;

@@ -26,6 +26,7 @@ import { insertHistory } from './history.ts';
 import { appendEvents, loadTask, saveTask } from './store.ts';
 import { syncSessionRows } from './sessions-store.ts';
 import { sqlTag, type Sql } from './sql.ts';
+import { queueSlackForEvents } from './slack/outbox.ts';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -113,6 +114,8 @@ export class Tx {
     // chainHead: the newest event this transaction had appended, so receivers can pin the audit chain.
     const queued = runCommand(this.sql, this.meta, { type: 'deliveries.enqueue', events: appended, chainHead: { seq: newest.seq, hash: newest.hash } }, this.env);
     if (queued.ok && Object.keys(queued.value.state.deliveries).length > 0) this.dirty = true;
+    // Slack's messages (post, update) are queued in the same transaction (slack/outbox.ts).
+    if (queueSlackForEvents(this.sql, appended, this.now, this.newId)) this.dirty = true;
     return appended;
   }
 }

@@ -165,6 +165,10 @@ export const EVENT_DATA = {
   'grant.used': shape({ grantId: text, stepKey: text, grantedBy: text }),
   'grant.revoked': shape({ grantId: text, by: text }),
   'grant.confirmed': shape({ proposalId: text, grantId: text, rule: text, policyVersion: z.number().int().positive() }),
+
+  // Slack (docs/slack.md): the channel and API base an admin set (never the secrets), and a Slack user linked to a person.
+  'slack.configured': shape({ channel: text, apiBase: text }),
+  'slack.linked': shape({ principal: text.meta({ description: 'slack:<team>:<user>' }), person: text }),
 } satisfies Record<EventType, z.ZodObject>;
 
 /** A type without its index signature: the keys a schema names, not the `[k: string]: unknown` a loose object adds. */

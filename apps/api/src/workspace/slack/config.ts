@@ -1,0 +1,43 @@
+/**
+ * Slack settings of one workspace: one row, the signing secret and bot token sealed under
+ * the deployment's data key (seal.ts, as webhook secrets are), each bound to its own
+ * purpose by the seal's additional data so one cannot be swapped for the other.
+ */
+import { ok, type Result, type SlackSettings } from '@greenlight/core';
+import { openAtRest, type DataKeySource } from '../seal.ts';
+import type { Tx } from '../tx.ts';
+
+/** What each sealed Slack secret is bound to. */
+export const SLACK_AAD = { signingSecret: 'slack:signing-secret', botToken: 'slack:bot-token' } as const;
+
+export type SlackConfigRow = { signing_secret: string; bot_token: string; channel: string; api_base: string; updated_at: number };
+
+export const readSlackConfig = (sql: SqlStorage): SlackConfigRow | undefined =>
+  sql.exec<SlackConfigRow>(`SELECT signing_secret, bot_token, channel, api_base, updated_at FROM slack_config WHERE id = 1`).toArray()[0];
+
+/** The signing secret, opened; undefined when Slack is not set up or the data key changed. */
+export async function openSigningSecret(env: DataKeySource, row: SlackConfigRow): Promise<string | undefined> {
+  return openAtRest(env, row.signing_secret, SLACK_AAD.signingSecret);
+}
+
+/** slack.get: where messages go and who is linked; never a secret. */
+export function slackSettings(sql: SqlStorage): SlackSettings {
+  const row = readSlackConfig(sql);
+  const links = sql
+    .exec<{ principal: string; person: string; linked_at: number }>(`SELECT principal, person, linked_at FROM slack_users ORDER BY linked_at, principal`)
+    .toArray()
+    .map((r) => ({ principal: r.principal, person: r.person, linkedAt: r.linked_at }));
+  return row ? { configured: true, channel: row.channel, apiBase: row.api_base, updatedAt: row.updated_at, links } : { configured: false, links };
+}
+
+/** The sealed forms slack.set stores (sealed before the transaction, which cannot await). */
+export type SealedSlackSecrets = { signingSecret: string; botToken: string };
+
+/** slack.set: replace the settings; the event names the channel and the API's origin only. */
+export function setSlackConfig(tx: Tx, input: { channel: string; apiBase: string }, sealed: SealedSlackSecrets): Result<SlackSettings> {
+  const apiBase = input.apiBase.replace(/\/+$/, '');
+  tx.q`INSERT OR REPLACE INTO slack_config (id, signing_secret, bot_token, channel, api_base, updated_at)
+       VALUES (1, ${sealed.signingSecret}, ${sealed.botToken}, ${input.channel}, ${apiBase}, ${tx.now})`;
+  tx.emit([{ type: 'slack.configured', data: { channel: input.channel, apiBase: new URL(apiBase).origin } }]);
+  return ok(slackSettings(tx.sql));
+}

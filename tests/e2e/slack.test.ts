@@ -1,0 +1,181 @@
+/**
+ * Slack against a real `wrangler dev`: a local Web API server in place of slack.com/api
+ * and a sender that signs requests exactly as Slack does (and one that signs wrong,
+ * replays an old timestamp, or clicks a stale button). A signed click decides and the
+ * message is updated; a forged or replayed one changes nothing (the audit log says so).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type GreenlightClient } from '@greenlight/sdk';
+import { createWorkspace, startTestServer, type TestServer } from '../support/live-server.ts';
+import { fakeSlackApi, slackSender, until, type FakeSlackApi, type SlackApiCall, type SlackSender } from '../support/slack.ts';
+
+const SIGNING_SECRET = 'slack-signing-secret-for-tests';
+const TEAM = 'T0TEAM';
+const ALICE = { team: TEAM, id: 'U0ALICE' };
+const MALLORY = { team: TEAM, id: 'U0MALLORY' };
+
+let server: TestServer;
+let api: FakeSlackApi;
+let admin: GreenlightClient;
+let agent: GreenlightClient;
+let alice: GreenlightClient;
+let slack: SlackSender;
+
+type Button = { action_id: string; value: string };
+
+/** The buttons of a posted or updated message. */
+const buttonsOf = (call: SlackApiCall): Button[] => ((call.body.blocks as { type: string; elements?: Button[] }[]) ?? []).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+
+const textOf = (call: SlackApiCall): string => JSON.stringify(call.body.blocks);
+
+/** Plan one step that needs a person; wait for its Slack message; answer its approval and the message. */
+async function askForApproval(title: string) {
+  const task = await agent.plan({ title, steps: [{ key: 'x', kind: 'run_command', title, params: { command: `make ${title}` } }] });
+  const [approval] = (await alice.approvals.list.query({ taskId: task.id })).items;
+  const posted = await until(() => api.calls.find((c) => c.method === 'chat.postMessage' && textOf(c).includes(approval!.approvalId)));
+  return { task, approval: approval!, posted };
+}
+
+const updatesFor = (approvalId: string) => api.calls.filter((c) => c.method === 'chat.update' && textOf(c).includes(approvalId));
+
+beforeAll(async () => {
+  server = await startTestServer({ WEBHOOK_RETRY_BASE_MS: '200', WEBHOOK_ALLOW_PRIVATE: 'true', GREENLIGHT_DATA_KEY: 'e2e-data-key' });
+  api = await fakeSlackApi();
+  const keys = await createWorkspace(server, 'slack-ws', { agent: 'agent', alice: 'approver', bob: 'approver' });
+  admin = createClient({ url: server.url, key: keys.admin });
+  agent = createClient({ url: server.url, key: keys.agent });
+  alice = createClient({ url: server.url, key: keys.alice });
+  slack = slackSender(() => server.url, 'slack-ws', SIGNING_SECRET);
+  const set = await admin.slack.set.mutate({ signingSecret: SIGNING_SECRET, botToken: 'xoxb-test-token', channel: 'C0APPROVALS', apiBase: api.url });
+  expect(set).toMatchObject({ configured: true, channel: 'C0APPROVALS', apiBase: api.url });
+  // Alice links her Slack account: /greenlight link answers a single-use URL, which she opens signed in as herself.
+  const res = await slack.command(ALICE, 'link');
+  expect(res.status).toBe(200);
+  const answer = (await res.json()) as { response_type: string; text: string };
+  expect(answer.response_type).toBe('ephemeral');
+  const token = /#\/slack-link\/([A-Za-z0-9_-]+)/.exec(answer.text)![1]!;
+  expect(await alice.slack.link.mutate({ token })).toEqual({ principal: `slack:${TEAM}:${ALICE.id}`, person: 'alice' });
+});
+
+afterAll(async () => {
+  api?.close();
+  await server?.stop();
+});
+
+/** Where a message was posted: the fake answered ts `1700000000.<n>`; read it back from the message's own post call order. */
+async function messageOf(approvalId: string): Promise<{ channel: string; ts: string }> {
+  const posts = api.calls.filter((c) => c.method === 'chat.postMessage');
+  const i = posts.findIndex((c) => textOf(c).includes(approvalId));
+  expect(i).toBeGreaterThanOrEqual(0);
+  // The fake numbers every call it answers; find this post's number among all calls.
+  const n = api.calls.indexOf(posts[i]!) + 1;
+  return { channel: 'C0APPROVALS', ts: `1700000000.${String(n).padStart(6, '0')}` };
+}
+
+describe('slack', () => {
+  it('posts an approval with buttons bound to approvalId and paramsHash, with the bot token', async () => {
+    const { approval, posted } = await askForApproval('post');
+    expect(posted.auth).toBe('Bearer xoxb-test-token');
+    expect(posted.body.channel).toBe('C0APPROVALS');
+    const buttons = buttonsOf(posted);
+    expect(buttons.map((b) => b.action_id)).toEqual(['gl_approve', 'gl_reject', 'gl_request_changes']);
+    for (const b of buttons) expect(JSON.parse(b.value)).toEqual({ approvalId: approval.approvalId, paramsHash: approval.paramsHash });
+  });
+
+  it('a signed click decides as the linked person, and the message is updated with who and where', async () => {
+    const { approval, posted } = await askForApproval('signed');
+    const message = await messageOf(approval.approvalId);
+    const res = await slack.click(ALICE, buttonsOf(posted).find((b) => b.action_id === 'gl_approve')!, message);
+    expect(res.status).toBe(200);
+    const record = await alice.approvals.get.query({ approvalId: approval.approvalId });
+    expect(record.status).toBe('approved');
+    expect(record.decidedBy).toEqual([`slack:${TEAM}:${ALICE.id}`]);
+    // The audit log names the Slack user as the actor of the decision.
+    const events = (await admin.events.list.query({ taskId: approval.taskId, limit: 50 })).items;
+    expect(events.find((e) => e.type === 'step.approved')).toMatchObject({ actor: `slack:${TEAM}:${ALICE.id}`, data: { by: [`slack:${TEAM}:${ALICE.id}`] } });
+    const update = await until(() => updatesFor(approval.approvalId).find((c) => textOf(c).includes('Approved by')));
+    expect(update.body).toMatchObject({ channel: message.channel, ts: message.ts });
+    expect(textOf(update)).toContain(`slack:${TEAM}:${ALICE.id} (via Slack)`);
+    expect(buttonsOf(update)).toEqual([]);
+  });
+
+  it('a decision made elsewhere updates the message too, naming the key that decided', async () => {
+    const { approval } = await askForApproval('elsewhere');
+    await alice.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'reject', paramsHash: approval.paramsHash, feedback: 'not today' });
+    const update = await until(() => updatesFor(approval.approvalId).find((c) => textOf(c).includes('Rejected by')));
+    expect(textOf(update)).toContain('alice (via an API key)');
+    expect(textOf(update)).toContain('not today');
+  });
+
+  it('a forged signature and a replayed timestamp change nothing (no audit event)', async () => {
+    const { approval, posted } = await askForApproval('forged');
+    const message = await messageOf(approval.approvalId);
+    const approve = buttonsOf(posted).find((b) => b.action_id === 'gl_approve')!;
+    const before = (await admin.events.list.query({ limit: 200 })).items.length;
+    const forged = await slack.click(ALICE, approve, message, { secret: 'not-the-secret' });
+    expect(forged.status).toBe(401);
+    expect(await forged.text()).toContain('bad_signature');
+    // Signed correctly, but six minutes old: a replay.
+    const replayed = await slack.click(ALICE, approve, message, { timestamp: Math.floor(Date.now() / 1000) - 360 });
+    expect(replayed.status).toBe(401);
+    expect(await replayed.text()).toContain('stale_timestamp');
+    const unsigned = await slack.send('interactions', 'payload=%7B%7D', { signature: '' });
+    expect(unsigned.status).toBe(401);
+    expect((await admin.events.list.query({ limit: 200 })).items.length).toBe(before);
+    expect((await alice.approvals.get.query({ approvalId: approval.approvalId })).status).toBe('open');
+  });
+
+  it('an unlinked Slack user is refused with an ephemeral message telling them how to link', async () => {
+    const { approval, posted } = await askForApproval('unlinked');
+    const message = await messageOf(approval.approvalId);
+    const res = await slack.click(MALLORY, buttonsOf(posted).find((b) => b.action_id === 'gl_approve')!, message);
+    expect(res.status).toBe(200);
+    const told = await until(() => api.calls.find((c) => c.method === 'chat.postEphemeral' && c.body.user === MALLORY.id));
+    expect(told.body.channel).toBe(message.channel);
+    expect(String(told.body.text)).toMatch(/not linked.*#\/slack-link\/[A-Za-z0-9_-]{40,}/);
+    expect((await alice.approvals.get.query({ approvalId: approval.approvalId })).status).toBe('open');
+  });
+
+  it('a stale button (the step was revised) is refused and its message updated to say so', async () => {
+    const { task, approval, posted } = await askForApproval('stale');
+    const message = await messageOf(approval.approvalId);
+    await agent.tasks.revise.mutate({ taskId: task.id, stepId: approval.stepId, params: { command: 'make stale --force' } });
+    const res = await slack.click(ALICE, buttonsOf(posted).find((b) => b.action_id === 'gl_approve')!, message);
+    expect(res.status).toBe(200);
+    const refused = await until(() => updatesFor(approval.approvalId).find((c) => textOf(c).includes('was refused')));
+    expect(refused.body).toMatchObject({ channel: message.channel, ts: message.ts });
+    expect(textOf(refused)).toContain('Superseded');
+    // The revision is still waiting: nothing was decided by the stale click.
+    const [open] = (await alice.approvals.list.query({ taskId: task.id })).items;
+    expect(open!.votes).toEqual([]);
+    expect(open!.approvalId).not.toBe(approval.approvalId);
+  });
+
+  it('request changes opens a modal; its submission decides with the text', async () => {
+    const { approval, posted } = await askForApproval('modal');
+    const message = await messageOf(approval.approvalId);
+    const res = await slack.click(ALICE, buttonsOf(posted).find((b) => b.action_id === 'gl_request_changes')!, message);
+    expect(res.status).toBe(200);
+    const opened = await until(() => api.calls.find((c) => c.method === 'views.open' && JSON.stringify(c.body).includes(approval.approvalId)));
+    const view = opened.body.view as { callback_id: string; private_metadata: string };
+    expect(JSON.parse(view.private_metadata)).toMatchObject({ approvalId: approval.approvalId, paramsHash: approval.paramsHash, decision: 'request_changes' });
+    const empty = await slack.submit(ALICE, view, '  ');
+    expect(await empty.json()).toMatchObject({ response_action: 'errors' });
+    const sent = await slack.submit(ALICE, view, 'use the staging target');
+    expect(sent.status).toBe(200);
+    const record = await alice.approvals.get.query({ approvalId: approval.approvalId });
+    expect(record.status).toBe('changes_requested');
+    expect(record.decision?.feedback).toBe('use the staging target');
+    // Submitting the same modal again is refused: the approval is closed.
+    const again = await slack.submit(ALICE, view, 'twice');
+    expect(await again.json()).toMatchObject({ response_action: 'errors' });
+  });
+
+  it('a link token works once', async () => {
+    const res = await slack.command(MALLORY, 'link');
+    const token = /#\/slack-link\/([A-Za-z0-9_-]+)/.exec(((await res.json()) as { text: string }).text)![1]!;
+    await alice.slack.link.mutate({ token });
+    await expect(alice.slack.link.mutate({ token })).rejects.toMatchObject({ code: 'NOT_FOUND', reason: 'slack_link_invalid' });
+    expect((await admin.slack.get.query()).links.map((l) => l.principal)).toContain(`slack:${TEAM}:${MALLORY.id}`);
+  });
+});

@@ -4,6 +4,8 @@
  * replays an old timestamp, or clicks a stale button). A signed click decides and the
  * message is updated; a forged or replayed one changes nothing (the audit log says so).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type GreenlightClient } from '@greenlight/sdk';
 import { createWorkspace, startTestServer, type TestServer } from '../support/live-server.ts';
@@ -20,6 +22,8 @@ let admin: GreenlightClient;
 let agent: GreenlightClient;
 let alice: GreenlightClient;
 let slack: SlackSender;
+/** Every link token Slack was shown in this file: none may be readable on disk. */
+const tokens: string[] = [];
 
 type Button = { action_id: string; value: string };
 
@@ -54,6 +58,7 @@ beforeAll(async () => {
   const answer = (await res.json()) as { response_type: string; text: string };
   expect(answer.response_type).toBe('ephemeral');
   const token = /#\/slack-link\/([A-Za-z0-9_-]+)/.exec(answer.text)![1]!;
+  tokens.push(token);
   expect(await alice.slack.link.mutate({ token })).toEqual({ principal: `slack:${TEAM}:${ALICE.id}`, person: 'alice' });
 });
 
@@ -174,8 +179,98 @@ describe('slack', () => {
   it('a link token works once', async () => {
     const res = await slack.command(MALLORY, 'link');
     const token = /#\/slack-link\/([A-Za-z0-9_-]+)/.exec(((await res.json()) as { text: string }).text)![1]!;
+    tokens.push(token);
     await alice.slack.link.mutate({ token });
     await expect(alice.slack.link.mutate({ token })).rejects.toMatchObject({ code: 'NOT_FOUND', reason: 'slack_link_invalid' });
     expect((await admin.slack.get.query()).links.map((l) => l.principal)).toContain(`slack:${TEAM}:${MALLORY.id}`);
+  });
+
+  it('a double click and a click racing a key decision decide once; the loser is refused', async () => {
+    const { approval, posted } = await askForApproval('race');
+    const message = await messageOf(approval.approvalId);
+    const approve = buttonsOf(posted).find((b) => b.action_id === 'gl_approve')!;
+    const [a, b] = await Promise.all([slack.click(ALICE, approve, message), slack.click(ALICE, approve, message)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const events = (await admin.events.list.query({ taskId: approval.taskId, limit: 50 })).items;
+    expect(events.filter((e) => e.type === 'step.approved')).toHaveLength(1);
+    await until(() => updatesFor(approval.approvalId).find((c) => textOf(c).includes('was refused')));
+
+    const second = await askForApproval('race-key');
+    const m2 = await messageOf(second.approval.approvalId);
+    const [click, key] = await Promise.allSettled([
+      slack.click(ALICE, buttonsOf(second.posted).find((x) => x.action_id === 'gl_reject')!, m2),
+      alice.approvals.decide.mutate({ approvalId: second.approval.approvalId, decision: 'approve', paramsHash: second.approval.paramsHash }),
+    ]);
+    expect(click.status).toBe('fulfilled');
+    const decided = (await admin.events.list.query({ taskId: second.approval.taskId, limit: 50 })).items.filter((e) => e.type === 'step.approved' || e.type === 'step.rejected');
+    expect(decided).toHaveLength(1);
+    // Whichever came first decided; the key's call either decided or was refused as already closed.
+    if (key.status === 'rejected') expect(decided[0]!.type).toBe('step.rejected');
+    else expect(decided[0]!.type).toBe('step.approved');
+  });
+
+  it('slack.set is admin only, checks its input, and slack.get never shows a secret', async () => {
+    await expect(alice.slack.set.mutate({ signingSecret: 'x'.repeat(20), botToken: 'xoxb-1', channel: 'C1' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(admin.slack.set.mutate({ signingSecret: 'short', botToken: 'not-a-token', channel: '#general' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const got = await admin.slack.get.query();
+    expect(JSON.stringify(got)).not.toContain(SIGNING_SECRET);
+    expect(JSON.stringify(got)).not.toContain('xoxb-test-token');
+    const events = (await admin.events.list.query({ limit: 200 })).items.filter((e) => e.type === 'slack.configured');
+    expect(events[0]!.data).toEqual({ channel: 'C0APPROVALS', apiBase: new URL(api.url).origin });
+  });
+
+  it('keeps the signing secret, the bot token and link tokens unreadable in the SQLite files on disk', () => {
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(dir, e.name));
+        else files.push(join(dir, e.name));
+      }
+    };
+    walk(server.stateDir);
+    const disk = files.map((f) => readFileSync(f).toString('latin1')).join('\n');
+    expect(disk).toContain('slack:T0TEAM:U0ALICE');
+    expect(disk).not.toContain(SIGNING_SECRET);
+    expect(disk).not.toContain('xoxb-test-token');
+    expect(tokens.length).toBeGreaterThanOrEqual(2);
+    for (const t of tokens) expect(disk).not.toContain(t);
+  });
+
+  it('requests for a workspace without Slack, or an unknown one, are refused', async () => {
+    expect((await slackSender(() => server.url, 'no-such-ws', SIGNING_SECRET).command(ALICE, 'link')).status).toBe(404);
+    expect((await slackSender(() => server.url, 'Bad_Id', SIGNING_SECRET).command(ALICE, 'link')).status).toBe(404);
+  });
+});
+
+describe('slack delivery', () => {
+  it('retries a failing Slack API from the alarm until the message is posted', async () => {
+    const flaky = await fakeSlackApi(2);
+    const keys = await createWorkspace(server, 'slack-retry', { agent: 'agent' });
+    await createClient({ url: server.url, key: keys.admin }).slack.set.mutate({ signingSecret: SIGNING_SECRET, botToken: 'xoxb-retry', channel: 'C0RETRY', apiBase: flaky.url });
+    await createClient({ url: server.url, key: keys.agent }).plan({ title: 'retry', steps: [{ key: 'x', kind: 'run_command', title: 'retry', params: { command: 'make retry' } }] });
+    await until(() => (flaky.calls.filter((c) => c.method === 'chat.postMessage').length >= 3 ? true : undefined));
+    expect(flaky.calls.slice(0, 3).map((c) => c.method)).toEqual(['chat.postMessage', 'chat.postMessage', 'chat.postMessage']);
+    flaky.close();
+  });
+
+  it('a revoked linking key ends the link: the next click is refused as unlinked', async () => {
+    const keys = await createWorkspace(server, 'slack-revoke', { agent: 'agent', carol: 'approver' });
+    const owner = createClient({ url: server.url, key: keys.admin });
+    const carol = createClient({ url: server.url, key: keys.carol });
+    const local = await fakeSlackApi();
+    await owner.slack.set.mutate({ signingSecret: SIGNING_SECRET, botToken: 'xoxb-revoke', channel: 'C0REVOKE', apiBase: local.url });
+    const sender = slackSender(() => server.url, 'slack-revoke', SIGNING_SECRET);
+    const carolInSlack = { team: TEAM, id: 'U0CAROL' };
+    const token = /#\/slack-link\/([A-Za-z0-9_-]+)/.exec(((await (await sender.command(carolInSlack, 'link')).json()) as { text: string }).text)![1]!;
+    await carol.slack.link.mutate({ token });
+    const task = await createClient({ url: server.url, key: keys.agent }).plan({ title: 'revoke', steps: [{ key: 'x', kind: 'run_command', title: 'revoke', params: { command: 'make revoke' } }] });
+    const [approval] = (await carol.approvals.list.query({ taskId: task.id })).items;
+    const posted = await until(() => local.calls.find((c) => c.method === 'chat.postMessage'));
+    const carolKey = (await owner.keys.list.query()).items.find((k) => k.principal === 'carol')!;
+    await owner.keys.revoke.mutate({ id: carolKey.id });
+    await sender.click(carolInSlack, buttonsOf(posted).find((b) => b.action_id === 'gl_approve')!, { channel: 'C0REVOKE', ts: '1700000000.000001' });
+    await until(() => local.calls.find((c) => c.method === 'chat.postEphemeral' && c.body.user === 'U0CAROL'));
+    expect((await owner.approvals.get.query({ approvalId: approval!.approvalId })).status).toBe('open');
+    local.close();
   });
 });

@@ -13,8 +13,8 @@ export type SlackApiCall = { method: string; auth: string | undefined; body: Rec
 
 export type FakeSlackApi = { url: string; calls: SlackApiCall[]; close: () => void };
 
-/** A local stand-in for https://slack.com/api: records calls, answers `{ok: true, ...}` with a fresh ts for posts. */
-export async function fakeSlackApi(): Promise<FakeSlackApi> {
+/** A local stand-in for https://slack.com/api: records calls, answers `{ok: true, ...}` with a fresh ts for posts; the first `failFirst` calls answer HTTP 500. */
+export async function fakeSlackApi(failFirst = 0): Promise<FakeSlackApi> {
   const calls: SlackApiCall[] = [];
   let seq = 0;
   const server = createServer((req, res) => {
@@ -24,6 +24,11 @@ export async function fakeSlackApi(): Promise<FakeSlackApi> {
       const method = (req.url ?? '').replace(/^\/api\//, '');
       const body = JSON.parse(raw || '{}') as Record<string, unknown>;
       calls.push({ method, auth: req.headers.authorization, body });
+      if (calls.length <= failFirst) {
+        res.statusCode = 500;
+        res.end();
+        return;
+      }
       res.setHeader('content-type', 'application/json');
       const ts = `1700000000.${String(++seq).padStart(6, '0')}`;
       res.end(JSON.stringify(method === 'chat.postMessage' ? { ok: true, channel: body.channel, ts } : { ok: true, ts: body.ts ?? ts }));

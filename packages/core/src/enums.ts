@@ -113,6 +113,8 @@ export const EventType = z.enum([
   'grant.used',
   'grant.revoked',
   'grant.confirmed',
+  'identity.linked',
+  'identity.unlinked',
 ]);
 export type EventType = z.infer<typeof EventType>;
 

@@ -58,6 +58,10 @@ import type {
   ListGrantsInput,
   PlanResult,
   RevokeGrantInput,
+  IdentityLink,
+  LinkIdentityInput,
+  ListLinksInput,
+  UnlinkIdentityInput,
 } from '@greenlight/core';
 
 /** How the Worker presents a caller to the object: the workspace named by the key, and its secret. */
@@ -124,6 +128,11 @@ export interface WorkspaceRpc {
   listWebhooks(cred: Cred): Promise<Result<{ items: Webhook[] }>>;
   deleteWebhook(cred: Cred, input: { id: string } & Idem): Promise<Result<{ id: string }>>;
   listDeliveries(cred: Cred, input: { webhookId?: string | undefined; limit: number }): Promise<Result<{ items: Delivery[] }>>;
+
+  /** People (docs/people.md): admin only. */
+  linkIdentity(cred: Cred, input: LinkIdentityInput): Promise<Result<IdentityLink>>;
+  unlinkIdentity(cred: Cred, input: UnlinkIdentityInput): Promise<Result<IdentityLink>>;
+  listLinks(cred: Cred, input: ListLinksInput): Promise<Result<{ items: IdentityLink[] }>>;
 
   claim(cred: Cred, input: ClaimInput): Promise<Result<{ steps: ClaimedStep[] }>>;
   heartbeat(cred: Cred, input: HeartbeatInput): Promise<Result<Heartbeat>>;

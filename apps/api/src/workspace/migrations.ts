@@ -222,6 +222,17 @@ export const MIGRATIONS: readonly Migration[] = [
     `);
     backfillHistory(sql);
   },
+  /* 11: people (issue 15, people.ts): a principal linked to the person (a root principal)
+     it counts for. One row per linked principal; links point at roots (core planLink). */ `
+  CREATE TABLE IF NOT EXISTS identity_links (
+    principal TEXT PRIMARY KEY,
+    person TEXT NOT NULL,
+    source TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS identity_links_by_person ON identity_links (person, principal);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -28,6 +28,9 @@ import {
   type ListGrantsInput,
   type ListHistoryInput,
   type ListTasksInput,
+  type LinkIdentityInput,
+  type ListLinksInput,
+  type UnlinkIdentityInput,
   type PlanInput,
   type Policy,
   type RateLimits,
@@ -51,6 +54,7 @@ import * as sessions from './ops/sessions.ts';
 import * as steps from './ops/steps.ts';
 import * as tasks from './ops/tasks.ts';
 import * as webhooks from './ops/webhooks.ts';
+import * as people from './people.ts';
 import type { Cred } from '../contract/rpc.ts';
 
 type Idem = { idempotencyKey?: string | undefined };
@@ -141,6 +145,15 @@ export const PROCEDURES = {
   listWebhooks: proc({ capability: 'admin', apply: (tx, _: undefined) => ok(webhooks.list(tx)) }),
   deleteWebhook: proc({ capability: 'admin', op: 'webhooks.delete', apply: (tx, i: { id: string } & Idem) => webhooks.remove(tx, i.id) }),
   listDeliveries: proc({ capability: 'admin', apply: (tx, i: { webhookId?: string | undefined; limit: number }) => ok(webhooks.deliveries(tx, i)) }),
+
+  /** People (docs/people.md): an admin links identities to the person they count for. */
+  linkIdentity: proc({
+    capability: 'admin',
+    op: 'people.link',
+    apply: (tx, i: LinkIdentityInput) => people.linkIdentity(tx, { principal: i.principal, person: i.person, source: 'admin' }),
+  }),
+  unlinkIdentity: proc({ capability: 'admin', op: 'people.unlink', apply: (tx, i: UnlinkIdentityInput) => people.unlinkIdentity(tx, i.principal) }),
+  listLinks: proc({ capability: 'admin', apply: (tx, i: ListLinksInput) => ok(people.listLinks(tx, i.person)) }),
 
   claim: proc({ capability: 'execute', apply: (tx, i: ClaimInput) => ok(steps.claim(tx, i)) }),
   heartbeat: proc({ capability: 'execute', apply: (tx, i: HeartbeatInput) => steps.heartbeat(tx, i) }),

@@ -57,6 +57,8 @@ export const Event = z.discriminatedUnion('type', [
   member('grant.used'),
   member('grant.revoked'),
   member('grant.confirmed'),
+  member('identity.linked'),
+  member('identity.unlinked'),
 ]);
 export type Event = z.infer<typeof Event>;
 

@@ -176,13 +176,21 @@ describe('slack', () => {
     expect(await again.json()).toMatchObject({ response_action: 'errors' });
   });
 
-  it('a link token works once', async () => {
+  it('a link token works once; people.unlink ends the link', async () => {
     const res = await slack.command(MALLORY, 'link');
     const token = /#\/slack-link\/([A-Za-z0-9_-]+)/.exec(((await res.json()) as { text: string }).text)![1]!;
     tokens.push(token);
     await alice.slack.link.mutate({ token });
     await expect(alice.slack.link.mutate({ token })).rejects.toMatchObject({ code: 'NOT_FOUND', reason: 'slack_link_invalid' });
     expect((await admin.slack.get.query()).links.map((l) => l.principal)).toContain(`slack:${TEAM}:${MALLORY.id}`);
+    // people.unlink ends the Slack link too: the Slack user never votes as itself.
+    await admin.people.unlink.mutate({ principal: `slack:${TEAM}:${MALLORY.id}` });
+    expect((await admin.slack.get.query()).links.map((l) => l.principal)).not.toContain(`slack:${TEAM}:${MALLORY.id}`);
+    const { approval, posted } = await askForApproval('unlinked-again');
+    const before = api.calls.filter((c) => c.method === 'chat.postEphemeral' && c.body.user === MALLORY.id).length;
+    await slack.click(MALLORY, buttonsOf(posted).find((b) => b.action_id === 'gl_approve')!, await messageOf(approval.approvalId));
+    await until(() => (api.calls.filter((c) => c.method === 'chat.postEphemeral' && c.body.user === MALLORY.id).length > before ? true : undefined));
+    expect((await alice.approvals.get.query({ approvalId: approval.approvalId })).status).toBe('open');
   });
 
   it('a double click and a click racing a key decision decide once; the loser is refused', async () => {
@@ -251,6 +259,64 @@ describe('slack delivery', () => {
     await until(() => (flaky.calls.filter((c) => c.method === 'chat.postMessage').length >= 3 ? true : undefined));
     expect(flaky.calls.slice(0, 3).map((c) => c.method)).toEqual(['chat.postMessage', 'chat.postMessage', 'chat.postMessage']);
     flaky.close();
+  });
+
+  it('N-of-M: one person voting with a key and through Slack counts once; another person completes it', async () => {
+    const keys = await createWorkspace(server, 'slack-quorum', { agent: 'agent', dana: 'approver', erin: 'approver' });
+    const owner = createClient({ url: server.url, key: keys.admin });
+    const dana = createClient({ url: server.url, key: keys.dana });
+    const erin = createClient({ url: server.url, key: keys.erin });
+    const local = await fakeSlackApi();
+    await owner.policy.set.mutate({ policy: { requiredApprovals: 2 } });
+    await owner.slack.set.mutate({ signingSecret: SIGNING_SECRET, botToken: 'xoxb-quorum', channel: 'C0QUORUM', apiBase: local.url });
+    const sender = slackSender(() => server.url, 'slack-quorum', SIGNING_SECRET);
+    const danaInSlack = { team: TEAM, id: 'U0DANA' };
+    const token = /#\/slack-link\/([A-Za-z0-9_-]+)/.exec(((await (await sender.command(danaInSlack, 'link')).json()) as { text: string }).text)![1]!;
+    await dana.slack.link.mutate({ token });
+    const task = await createClient({ url: server.url, key: keys.agent }).plan({ title: 'quorum', steps: [{ key: 'x', kind: 'run_command', title: 'quorum', params: { command: 'make quorum' } }] });
+    const [approval] = (await dana.approvals.list.query({ taskId: task.id })).items;
+    const posted = await until(() => local.calls.find((c) => c.method === 'chat.postMessage'));
+    // Dana votes with her key, then again through Slack: the second vote is hers too, refused, and the step still waits.
+    await dana.approvals.decide.mutate({ approvalId: approval!.approvalId, decision: 'approve', paramsHash: approval!.paramsHash });
+    await sender.click(danaInSlack, buttonsOf(posted).find((b) => b.action_id === 'gl_approve')!, { channel: 'C0QUORUM', ts: '1700000000.000001' });
+    const waiting = await owner.approvals.get.query({ approvalId: approval!.approvalId });
+    expect(waiting.status).toBe('open');
+    expect(waiting.votes.map((v) => v.person ?? v.principal)).toEqual(['dana']);
+    await until(() => local.calls.find((c) => c.method === 'chat.postEphemeral' && c.body.user === 'U0DANA'));
+    // Erin is another person: her vote completes the quorum, and the message says who decided.
+    await erin.approvals.decide.mutate({ approvalId: approval!.approvalId, decision: 'approve', paramsHash: approval!.paramsHash });
+    expect((await owner.approvals.get.query({ approvalId: approval!.approvalId })).status).toBe('approved');
+    const update = await until(() => local.calls.find((c) => c.method === 'chat.update' && textOf(c).includes('Approved by')));
+    expect(textOf(update)).toContain('dana');
+    expect(textOf(update)).toContain('erin');
+    local.close();
+  });
+
+  it('a Slack vote counts for its person toward N-of-M, with a key vote of another person', async () => {
+    const keys = await createWorkspace(server, 'slack-quorum2', { agent: 'agent', fay: 'approver', gus: 'approver' });
+    const owner = createClient({ url: server.url, key: keys.admin });
+    const fay = createClient({ url: server.url, key: keys.fay });
+    const gus = createClient({ url: server.url, key: keys.gus });
+    const local = await fakeSlackApi();
+    await owner.policy.set.mutate({ policy: { requiredApprovals: 2 } });
+    await owner.slack.set.mutate({ signingSecret: SIGNING_SECRET, botToken: 'xoxb-quorum', channel: 'C0QUORUM', apiBase: local.url });
+    const sender = slackSender(() => server.url, 'slack-quorum2', SIGNING_SECRET);
+    const fayInSlack = { team: TEAM, id: 'U0FAY' };
+    const token = /#\/slack-link\/([A-Za-z0-9_-]+)/.exec(((await (await sender.command(fayInSlack, 'link')).json()) as { text: string }).text)![1]!;
+    await fay.slack.link.mutate({ token });
+    const task = await createClient({ url: server.url, key: keys.agent }).plan({ title: 'q2', steps: [{ key: 'x', kind: 'run_command', title: 'q2', params: { command: 'make q2' } }] });
+    const [approval] = (await fay.approvals.list.query({ taskId: task.id })).items;
+    const posted = await until(() => local.calls.find((c) => c.method === 'chat.postMessage'));
+    await sender.click(fayInSlack, buttonsOf(posted).find((b) => b.action_id === 'gl_approve')!, { channel: 'C0QUORUM', ts: '1700000000.000001' });
+    const half = await owner.approvals.get.query({ approvalId: approval!.approvalId });
+    expect(half.status).toBe('open');
+    expect(half.votes).toMatchObject([{ principal: `slack:${TEAM}:U0FAY`, identitySource: 'slack', authStrength: 'sso', person: 'fay' }]);
+    // The message shows the vote so far, with where it came from.
+    const progress = await until(() => local.calls.find((c) => c.method === 'chat.update' && textOf(c).includes('1 of 2 approvals')));
+    expect(textOf(progress)).toContain(`fay as slack:${TEAM}:U0FAY (via Slack)`);
+    await gus.approvals.decide.mutate({ approvalId: approval!.approvalId, decision: 'approve', paramsHash: approval!.paramsHash });
+    expect((await owner.approvals.get.query({ approvalId: approval!.approvalId })).status).toBe('approved');
+    local.close();
   });
 
   it('a revoked linking key ends the link: the next click is refused as unlinked', async () => {

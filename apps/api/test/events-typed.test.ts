@@ -22,6 +22,8 @@ describe('events.list output', () => {
     await t.admin.workspaces.setLimits.mutate({ limits: { perKey: { ratePerSecond: 50, burst: 100 } } });
     const { webhook } = await t.admin.webhooks.create.mutate({ url: 'http://127.0.0.1:9/hook', events: ['approval.requested', 'approval.decided'] });
     await t.admin.webhooks.delete.mutate({ id: webhook.id });
+    await t.admin.people.link.mutate({ principal: 'alice-laptop', person: 'alice' });
+    await t.admin.people.unlink.mutate({ principal: 'alice-laptop' });
 
     // Decisions, a revision, the executor.
     const task = await t.agent.plan({

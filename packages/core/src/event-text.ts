@@ -105,7 +105,8 @@ export function eventSummary(e: EventContent): string {
       case 'slack.configured':
         parts.push(`channel ${e.data.channel}`);
         break;
-      case 'slack.linked':
+      case 'identity.linked':
+      case 'identity.unlinked':
         parts.push(`${e.data.principal} → ${e.data.person}`);
         break;
       default:

@@ -61,6 +61,10 @@ import type {
   SlackLinkInput,
   SlackSettings,
   SlackSettingsValue,
+  IdentityLink,
+  LinkIdentityInput,
+  ListLinksInput,
+  UnlinkIdentityInput,
 } from '@greenlight/core';
 
 /** How the Worker presents a caller to the object: the workspace named by the key, and its secret. */
@@ -132,6 +136,10 @@ export interface WorkspaceRpc {
   setSlack(cred: Cred, input: SlackSettingsValue): Promise<Result<SlackSettings>>;
   getSlack(cred: Cred): Promise<Result<SlackSettings>>;
   linkSlack(cred: Cred, input: SlackLinkInput): Promise<Result<{ principal: string; person: string }>>;
+  /** People (docs/people.md): admin only. */
+  linkIdentity(cred: Cred, input: LinkIdentityInput): Promise<Result<IdentityLink>>;
+  unlinkIdentity(cred: Cred, input: UnlinkIdentityInput): Promise<Result<IdentityLink>>;
+  listLinks(cred: Cred, input: ListLinksInput): Promise<Result<{ items: IdentityLink[] }>>;
 
   claim(cred: Cred, input: ClaimInput): Promise<Result<{ steps: ClaimedStep[] }>>;
   heartbeat(cred: Cred, input: HeartbeatInput): Promise<Result<Heartbeat>>;

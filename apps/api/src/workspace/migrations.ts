@@ -223,7 +223,18 @@ export const MIGRATIONS: readonly Migration[] = [
     `);
     backfillHistory(sql);
   },
-  /* 11: Slack (issue 15 item 3, docs/slack.md): settings, posted messages, outbox, linked users, link tokens. */
+  /* 11: people (issue 15, people.ts): a principal linked to the person (a root principal)
+     it counts for. One row per linked principal; links point at roots (core planLink). */ `
+  CREATE TABLE IF NOT EXISTS identity_links (
+    principal TEXT PRIMARY KEY,
+    person TEXT NOT NULL,
+    source TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS identity_links_by_person ON identity_links (person, principal);
+  `,
+  /* 12: Slack (issue 15 item 3, docs/slack.md): settings, posted messages, outbox, linked users, link tokens. */
   createSlackTables,
 ];
 

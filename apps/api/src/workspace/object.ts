@@ -29,6 +29,9 @@ import {
   type ListGrantsInput,
   type ListHistoryInput,
   type ListTasksInput,
+  type LinkIdentityInput,
+  type ListLinksInput,
+  type UnlinkIdentityInput,
   type PlanInput,
   type Policy,
   type RateLimits,
@@ -223,6 +226,15 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   }
   slackCommand(req: SlackRequest): Promise<SlackAnswer> {
     return handleSlackCommand(this.pipeline, req);
+  }
+  linkIdentity(cred: Cred, input: LinkIdentityInput) {
+    return this.run(P.linkIdentity, cred, input);
+  }
+  unlinkIdentity(cred: Cred, input: UnlinkIdentityInput) {
+    return this.run(P.unlinkIdentity, cred, input);
+  }
+  listLinks(cred: Cred, input: ListLinksInput) {
+    return this.run(P.listLinks, cred, input);
   }
   claim(cred: Cred, input: ClaimInput) {
     return this.run(P.claim, cred, input);

@@ -21,6 +21,7 @@ import { earliestDelivery } from './webhooks.ts';
 import { earliestSlack } from './slack/outbox.ts';
 import type { Cred } from '../contract/rpc.ts';
 import { keyCaller, type Caller } from './caller.ts';
+import { findPerson } from './people.ts';
 
 /**
  * A mutation as the pipeline sees it: its name and input (for the idempotency key), and,
@@ -117,7 +118,7 @@ export class Pipeline {
   findCaller(sql: SqlStorage, secretHash: string): Caller | undefined {
     const key = findKey(sql, secretHash);
     if (!key) return undefined;
-    return keyCaller(key);
+    return keyCaller(key, findPerson(sql, key.principal));
   }
 
   /**

@@ -28,6 +28,9 @@ import {
   type ListGrantsInput,
   type ListHistoryInput,
   type ListTasksInput,
+  type LinkIdentityInput,
+  type ListLinksInput,
+  type UnlinkIdentityInput,
   type PlanInput,
   type Policy,
   type RateLimits,
@@ -56,6 +59,7 @@ import * as tasks from './ops/tasks.ts';
 import * as webhooks from './ops/webhooks.ts';
 import { SLACK_AAD, setSlackConfig, slackSettings } from './slack/config.ts';
 import { redeemLinkToken } from './slack/users.ts';
+import * as people from './people.ts';
 import type { Cred } from '../contract/rpc.ts';
 
 type Idem = { idempotencyKey?: string | undefined };
@@ -160,6 +164,14 @@ export const PROCEDURES = {
   getSlack: proc({ capability: 'admin', apply: (tx, _: undefined) => ok(slackSettings(tx.sql)) }),
   /** A reviewer redeems the single-use token Slack showed them: that Slack user now decides as them. */
   linkSlack: proc({ capability: 'decide', op: 'slack.link', prepare: (i: SlackLinkInput) => sha256Hex(i.token), apply: (tx, _i, hash) => redeemLinkToken(tx, hash) }),
+  /** People (docs/people.md): an admin links identities to the person they count for. */
+  linkIdentity: proc({
+    capability: 'admin',
+    op: 'people.link',
+    apply: (tx, i: LinkIdentityInput) => people.linkIdentity(tx, { principal: i.principal, person: i.person, source: 'admin' }),
+  }),
+  unlinkIdentity: proc({ capability: 'admin', op: 'people.unlink', apply: (tx, i: UnlinkIdentityInput) => people.unlinkIdentity(tx, i.principal) }),
+  listLinks: proc({ capability: 'admin', apply: (tx, i: ListLinksInput) => ok(people.listLinks(tx, i.person)) }),
 
   claim: proc({ capability: 'execute', apply: (tx, i: ClaimInput) => ok(steps.claim(tx, i)) }),
   heartbeat: proc({ capability: 'execute', apply: (tx, i: HeartbeatInput) => steps.heartbeat(tx, i) }),

@@ -22,6 +22,7 @@ import {
 import { runCommand, type Given } from './aggregate.ts';
 import type { WorkspaceMeta } from './meta.ts';
 import { identityOf, type Caller } from './caller.ts';
+import { findPerson } from './people.ts';
 import { insertHistory } from './history.ts';
 import { appendEvents, loadTask, saveTask } from './store.ts';
 import { syncSessionRows } from './sessions-store.ts';
@@ -73,7 +74,9 @@ export class Tx {
   }
 
   ctx(actor = this.actor): Ctx {
-    return { now: this.now, actor, newId: this.newId, ...(actor === this.actor ? { role: this.key.role, identity: identityOf(this.key) } : {}) };
+    // The workspace's links go with every act: core counts persons (N-of-M, self-approval) through them.
+    const people = (p: string) => findPerson(this.sql, p);
+    return { now: this.now, actor, newId: this.newId, people, ...(actor === this.actor ? { role: this.key.role, identity: identityOf(this.key) } : {}) };
   }
 
   /** A task, brought up to date with its deadlines. Unknown ids are NOT_FOUND. */

@@ -24,7 +24,10 @@ export async function openSigningSecret(env: DataKeySource, row: SlackConfigRow)
 export function slackSettings(sql: SqlStorage): SlackSettings {
   const row = readSlackConfig(sql);
   const links = sql
-    .exec<{ principal: string; person: string; linked_at: number }>(`SELECT principal, person, linked_at FROM slack_users ORDER BY linked_at, principal`)
+    // Linked as the people table says now (people.unlink ends a Slack link too).
+    .exec<{ principal: string; person: string; linked_at: number }>(
+      `SELECT s.principal, l.person, s.linked_at FROM slack_users s JOIN identity_links l ON l.principal = s.principal ORDER BY s.linked_at, s.principal`,
+    )
     .toArray()
     .map((r) => ({ principal: r.principal, person: r.person, linkedAt: r.linked_at }));
   return row ? { configured: true, channel: row.channel, apiBase: row.api_base, updatedAt: row.updated_at, links } : { configured: false, links };

@@ -220,7 +220,9 @@ describe('slack', () => {
   it('slack.set is admin only, checks its input, and slack.get never shows a secret', async () => {
     await expect(alice.slack.set.mutate({ signingSecret: 'x'.repeat(20), botToken: 'xoxb-1', channel: 'C1' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(admin.slack.set.mutate({ signingSecret: 'short', botToken: 'not-a-token', channel: '#general' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(admin.slack.set.mutate({ signingSecret: SIGNING_SECRET, botToken: 'xoxb-1', channel: 'C1', apiBase: 'ftp://slack.example' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     const got = await admin.slack.get.query();
+    expect(got.outbox).toMatchObject({ failed: 0 });
     expect(JSON.stringify(got)).not.toContain(SIGNING_SECRET);
     expect(JSON.stringify(got)).not.toContain('xoxb-test-token');
     const events = (await admin.events.list.query({ limit: 200 })).items.filter((e) => e.type === 'slack.configured');
@@ -256,8 +258,15 @@ describe('slack delivery', () => {
     const keys = await createWorkspace(server, 'slack-retry', { agent: 'agent' });
     await createClient({ url: server.url, key: keys.admin }).slack.set.mutate({ signingSecret: SIGNING_SECRET, botToken: 'xoxb-retry', channel: 'C0RETRY', apiBase: flaky.url });
     await createClient({ url: server.url, key: keys.agent }).plan({ title: 'retry', steps: [{ key: 'x', kind: 'run_command', title: 'retry', params: { command: 'make retry' } }] });
+    const owner = createClient({ url: server.url, key: keys.admin });
     await until(() => (flaky.calls.filter((c) => c.method === 'chat.postMessage').length >= 3 ? true : undefined));
     expect(flaky.calls.slice(0, 3).map((c) => c.method)).toEqual(['chat.postMessage', 'chat.postMessage', 'chat.postMessage']);
+    // slack.get says how the outbox is doing: nothing left pending, nothing given up on.
+    const health = await until(async () => {
+      const { outbox } = await owner.slack.get.query();
+      return outbox.pending === 0 ? outbox : undefined;
+    });
+    expect(health).toEqual({ pending: 0, failed: 0 });
     flaky.close();
   });
 

@@ -40,6 +40,8 @@ export const SlackSettings = z.object({
   apiBase: z.string().optional(),
   updatedAt: EpochMs.optional(),
   links: z.array(SlackLink),
+  /** Slack calls still to make and given up on (kept a week), and the latest error: is Slack reachable? */
+  outbox: z.object({ pending: z.number().int(), failed: z.number().int(), lastError: z.string().optional() }),
 });
 export type SlackSettings = z.infer<typeof SlackSettings>;
 

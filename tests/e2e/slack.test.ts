@@ -348,4 +348,23 @@ describe('slack delivery', () => {
     expect((await owner.approvals.get.query({ approvalId: approval!.approvalId })).status).toBe('open');
     local.close();
   });
+
+  // Last: it restarts the file's server (a new port), which the clients made in beforeAll do not follow.
+  it('an unsent message survives a restart of the server and is posted after it', async () => {
+    const down = await fakeSlackApi();
+    down.down = true;
+    const keys = await createWorkspace(server, 'slack-restart', { agent: 'agent' });
+    await createClient({ url: server.url, key: keys.admin }).slack.set.mutate({ signingSecret: SIGNING_SECRET, botToken: 'xoxb-restart', channel: 'C0RESTART', apiBase: down.url });
+    await createClient({ url: server.url, key: keys.agent }).plan({ title: 'restart', steps: [{ key: 'x', kind: 'run_command', title: 'restart', params: { command: 'make restart' } }] });
+    // The first attempt failed; the row waits in the object's SQLite while the server is down.
+    await until(() => (down.calls.length >= 1 ? true : undefined));
+    await server.restart();
+    const tried = down.calls.length;
+    down.down = false;
+    const posted = await until(() => down.calls.find((c, i) => i >= tried && c.method === 'chat.postMessage'), 30_000);
+    expect(posted.body.channel).toBe('C0RESTART');
+    const { outbox } = await createClient({ url: server.url, key: keys.admin }).slack.get.query();
+    expect(outbox.failed).toBe(0);
+    down.close();
+  });
 });

@@ -11,12 +11,13 @@ import type { AddressInfo } from 'node:net';
 
 export type SlackApiCall = { method: string; auth: string | undefined; body: Record<string, unknown> };
 
-export type FakeSlackApi = { url: string; calls: SlackApiCall[]; close: () => void };
+export type FakeSlackApi = { url: string; calls: SlackApiCall[]; close: () => void /** While true, every call answers HTTP 500 (Slack down). */; down: boolean };
 
 /** A local stand-in for https://slack.com/api: records calls, answers `{ok: true, ...}` with a fresh ts for posts; the first `failFirst` calls answer HTTP 500. */
 export async function fakeSlackApi(failFirst = 0): Promise<FakeSlackApi> {
   const calls: SlackApiCall[] = [];
   let seq = 0;
+  const api = { down: false };
   const server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -24,7 +25,7 @@ export async function fakeSlackApi(failFirst = 0): Promise<FakeSlackApi> {
       const method = (req.url ?? '').replace(/^\/api\//, '');
       const body = JSON.parse(raw || '{}') as Record<string, unknown>;
       calls.push({ method, auth: req.headers.authorization, body });
-      if (calls.length <= failFirst) {
+      if (calls.length <= failFirst || api.down) {
         res.statusCode = 500;
         res.end();
         return;
@@ -35,7 +36,7 @@ export async function fakeSlackApi(failFirst = 0): Promise<FakeSlackApi> {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`, calls, close: () => server.close() };
+  return Object.assign(api, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`, calls, close: () => server.close() });
 }
 
 /** How a test request is signed: Slack's way by default; a wrong secret or a shifted clock to attack. */

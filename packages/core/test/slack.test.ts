@@ -189,8 +189,11 @@ describe('slack messages', () => {
   });
 
   it('a refused click is noted on the message', () => {
-    const m = slackApprovalMessage(record({ status: 'superseded' }), 'ws', { kind: 'refused', who: '<@U1>', reason: 'the step changed since this message was posted' });
-    expect(JSON.stringify(m.blocks)).toContain('A click by <@U1> was refused: the step changed');
+    const m = slackApprovalMessage(record({ status: 'superseded' }), 'ws', { kind: 'refused', user: 'U1', reason: 'the step changed <b>' });
+    expect(m.blocks[1]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: 'A click by <@U1> was refused: the step changed &lt;b&gt;' }] });
+    // An id that is not Slack's shape is never put into a mention.
+    const odd = slackApprovalMessage(record(), 'ws', { kind: 'refused', user: 'U1> <!channel', reason: 'x' });
+    expect(odd.blocks[1]).toMatchObject({ type: 'context', elements: [{ type: 'plain_text' }] });
   });
 
   it('names the channel a decider used: the vote says, else the principal', () => {

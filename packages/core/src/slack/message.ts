@@ -18,7 +18,11 @@ export type SlackBlock = Record<string, unknown>;
 export type SlackMessage = { text: string; blocks: SlackBlock[] };
 
 /** Why a message is (re)sent: a new approval, a reminder, an escalation (with its group). */
-export type SlackNote = { kind: 'requested' } | { kind: 'reminded' } | { kind: 'escalated'; group?: string | undefined } | { kind: 'refused'; who: string; reason: string };
+export type SlackNote =
+  | { kind: 'requested' }
+  | { kind: 'reminded' }
+  | { kind: 'escalated'; group?: string | undefined }
+  | { kind: 'refused' /** The Slack user id who clicked. */; user: string; reason: string };
 
 const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 /** Slack's mrkdwn escapes: only &, < and > (https://api.slack.com/reference/surfaces/formatting#escaping). */
@@ -84,7 +88,7 @@ function noteLine(note: SlackNote): string | undefined {
     case 'escalated':
       return `Escalated${note.group ? ` to group ${note.group}` : ''}: this approval is still waiting.`;
     case 'refused':
-      return `A click by ${note.who} was refused: ${note.reason}`;
+      return `A click by ${note.user} was refused: ${note.reason}`;
     case 'requested':
       return undefined;
   }
@@ -100,7 +104,10 @@ export function slackApprovalMessage(r: ApprovalRecord, workspaceId: string, not
   const title = a ? a.title : `step ${r.stepId}`;
   const blocks: SlackBlock[] = [{ type: 'header', text: plain(`${r.status === 'open' ? 'Approval requested' : OUTCOME[r.status]}: ${title}`, 150) }];
   const line = noteLine(note);
-  if (line) blocks.push({ type: 'context', elements: [plain(line, 2000)] });
+  // A refused click mentions its user (mrkdwn <@U…>, an id Slack signed); the reason is escaped.
+  if (note.kind === 'refused' && /^[A-Z0-9]{1,64}$/i.test(note.user)) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`A click by <@${note.user}> was refused: ${slackEscape(note.reason)}`, 2000) }] });
+  } else if (line) blocks.push({ type: 'context', elements: [plain(line, 2000)] });
   if (a) {
     blocks.push({
       type: 'section',

@@ -97,10 +97,10 @@ function decideAs(p: Pipeline, workspaceId: string, principal: string, input: un
 }
 
 /** Queue an update of the clicked message that shows the approval now and why the click was refused. */
-function refuseOnMessage(p: Pipeline, approvalId: string, where: { channel?: string | undefined; ts?: string | undefined }, who: string, reason: string): void {
+function refuseOnMessage(p: Pipeline, approvalId: string, where: { channel?: string | undefined; ts?: string | undefined }, user: string, reason: string): void {
   if (!where.channel || !where.ts) return;
   const { channel, ts } = where;
-  p.transact(() => queueSlack(p.sql, { kind: 'update', approvalId, channel, ts, note: { kind: 'refused', who, reason } }, p.now(), () => crypto.randomUUID()));
+  p.transact(() => queueSlack(p.sql, { kind: 'update', approvalId, channel, ts, note: { kind: 'refused', user, reason } }, p.now(), () => crypto.randomUUID()));
 }
 
 /** Why a button no longer applies, or undefined when the approval is open on the params it showed. */
@@ -124,7 +124,7 @@ async function onBlockActions(p: Pipeline, req: SlackRequest, v: Verified, paylo
   }
   const stale = staleReason(p, action.approvalId, action.paramsHash);
   if (stale) {
-    refuseOnMessage(p, action.approvalId, where, `<@${payload.user.id}>`, stale);
+    refuseOnMessage(p, action.approvalId, where, payload.user.id, stale);
     await p.aimAlarm();
     await tellUser(p, v, channel, payload.user.id, `Refused: ${stale}.`);
     return { status: 200 };
@@ -139,7 +139,7 @@ async function onBlockActions(p: Pipeline, req: SlackRequest, v: Verified, paylo
   }
   const decided = await decideAs(p, req.workspaceId, principal, { approvalId: action.approvalId, paramsHash: action.paramsHash, decision: action.decision });
   if (!decided.ok) {
-    refuseOnMessage(p, action.approvalId, where, `<@${payload.user.id}>`, decided.error.message);
+    refuseOnMessage(p, action.approvalId, where, payload.user.id, decided.error.message);
     await p.aimAlarm();
     await tellUser(p, v, channel, payload.user.id, `Refused: ${decided.error.message}`);
   }
@@ -158,7 +158,7 @@ async function onViewSubmission(p: Pipeline, req: SlackRequest, payload: SlackVi
   const text = sub.decision === 'answer' ? { answer: sub.text } : { feedback: sub.text };
   const decided = await decideAs(p, req.workspaceId, principal, { approvalId: sub.approvalId, paramsHash: sub.paramsHash, decision: sub.decision, ...text });
   if (decided.ok) return { status: 200 };
-  refuseOnMessage(p, sub.approvalId, sub, `<@${payload.user.id}>`, decided.error.message);
+  refuseOnMessage(p, sub.approvalId, sub, payload.user.id, decided.error.message);
   await p.aimAlarm();
   return errors(`Refused: ${decided.error.message}`);
 }

@@ -4,7 +4,7 @@
  * the Worker first and never touch the asset lookup.
  */
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { LIMITS, TICKET_PATTERN } from '@greenlight/core';
+import { LIMITS, SLACK_HEADERS, TICKET_PATTERN, WorkspaceId } from '@greenlight/core';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -14,6 +14,7 @@ import { CoreErrorCause } from './trpc/init.ts';
 import type { Context } from './contract/rpc.ts';
 import { constantTimeEqual } from './auth.ts';
 import { claudeCodeHttpHook } from './hooks/claude-code.ts';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export { Workspace } from './workspace/object.ts';
 export { Registry } from './registry.ts';
@@ -38,6 +39,7 @@ const hardened = secureHeaders({ referrerPolicy: 'no-referrer', xFrameOptions: '
 app.use('/trpc/*', hardened);
 app.use('/healthz', hardened);
 app.use('/hooks/*', hardened);
+app.use('/slack/*', hardened);
 
 // The API answers CORS only for the origins an operator configured (CORS_ORIGINS, comma-separated);
 // the web page is same-origin and needs none.
@@ -95,6 +97,29 @@ app.post(
     return c.json(result.body, result.status);
   },
 );
+
+// Slack's requests (docs/slack.md): the raw body and signing headers go to the workspace's
+// object, which verifies them with its own signing secret before reading anything else.
+// The workspace is in the path: each workspace's Slack app points at its own URLs.
+for (const [path, method] of [
+  ['/slack/interactions/:workspace', 'slackInteraction'],
+  ['/slack/commands/:workspace', 'slackCommand'],
+] as const) {
+  app.post(path, bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.json({ error: 'request body is over 256 KiB' }, 413) }), async (c) => {
+    const workspaceId = WorkspaceId.safeParse(c.req.param('workspace'));
+    if (!workspaceId.success) return c.json({ error: 'unknown workspace' }, 404);
+    const stub = c.env.WORKSPACE.get(c.env.WORKSPACE.idFromName(workspaceId.data));
+    const answer = await stub[method]({
+      workspaceId: workspaceId.data,
+      timestamp: c.req.header(SLACK_HEADERS.timestamp) ?? null,
+      signature: c.req.header(SLACK_HEADERS.signature) ?? null,
+      body: await c.req.text(),
+      origin: new URL(c.req.url).origin,
+    });
+    if (answer.json === undefined) return c.body(null, answer.status as ContentfulStatusCode);
+    return c.body(answer.json, answer.status as ContentfulStatusCode, { 'content-type': 'application/json; charset=utf-8' });
+  });
+}
 
 app.all('/trpc/*', (c) =>
   fetchRequestHandler({

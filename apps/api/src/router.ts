@@ -5,7 +5,9 @@ import { eventsRouter } from './trpc/routers/events.ts';
 import { grantsRouter } from './trpc/routers/grants.ts';
 import { historyRouter } from './trpc/routers/history.ts';
 import { keysRouter } from './trpc/routers/keys.ts';
+import { peopleRouter } from './trpc/routers/people.ts';
 import { policyRouter } from './trpc/routers/policy.ts';
+import { slackRouter } from './trpc/routers/slack.ts';
 import { stepsRouter } from './trpc/routers/steps.ts';
 import { tasksRouter } from './trpc/routers/tasks.ts';
 import { webhooksRouter } from './trpc/routers/webhooks.ts';
@@ -24,6 +26,8 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   audit: auditRouter,
   grants: grantsRouter,
+  slack: slackRouter,
+  people: peopleRouter,
 });
 
 export type AppRouter = typeof appRouter;

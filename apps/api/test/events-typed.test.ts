@@ -6,7 +6,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
-import { canonicalJson, Event, EventType, strictEventData } from '@greenlight/core';
+import { canonicalJson, Event, EventType, slackSignature, strictEventData } from '@greenlight/core';
 import { describe, expect, it } from 'vitest';
 import { allEvents, BASE, errorOf, openApproval, team, workerFetch } from './harness.ts';
 
@@ -22,6 +22,8 @@ describe('events.list output', () => {
     await t.admin.workspaces.setLimits.mutate({ limits: { perKey: { ratePerSecond: 50, burst: 100 } } });
     const { webhook } = await t.admin.webhooks.create.mutate({ url: 'http://127.0.0.1:9/hook', events: ['approval.requested', 'approval.decided'] });
     await t.admin.webhooks.delete.mutate({ id: webhook.id });
+    await t.admin.people.link.mutate({ principal: 'alice-laptop', person: 'alice' });
+    await t.admin.people.unlink.mutate({ principal: 'alice-laptop' });
 
     // Decisions, a revision, the executor.
     const task = await t.agent.plan({
@@ -75,6 +77,18 @@ describe('events.list output', () => {
     const proposals = await t.admin.grants.proposals.query();
     await t.admin.grants.confirm.mutate({ proposalId: proposals.items[0]!.id });
     await t.agent.tasks.close.mutate({ taskId: session.id });
+
+    // Slack: the settings, and a Slack user linked through a signed /greenlight link.
+    await t.admin.slack.set.mutate({ signingSecret: 'typed-signing-secret', botToken: 'xoxb-typed', channel: 'C0TYPED', apiBase: 'http://127.0.0.1:9/api' });
+    const body = new URLSearchParams({ team_id: 'T1', user_id: 'U1', command: '/greenlight', text: 'link' }).toString();
+    const at = String(Math.floor(Date.now() / 1000));
+    const res = await workerFetch(`${BASE}/slack/commands/${t.id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': at, 'x-slack-signature': await slackSignature('typed-signing-secret', at, body) },
+      body,
+    });
+    const token = /#\/slack-link\/([A-Za-z0-9_-]+)/.exec(((await res.json()) as { text: string }).text)![1]!;
+    await t.approver.slack.link.mutate({ token });
 
     const events = await allEvents(t.viewer);
     const seen = new Set(events.map((e) => e.type));

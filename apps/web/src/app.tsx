@@ -12,6 +12,7 @@ import { History } from './components/History.tsx';
 import { Inbox } from './components/Inbox.tsx';
 import { KeyEntry } from './components/KeyEntry.tsx';
 import { TaskPage } from './components/TaskPage.tsx';
+import { SlackLink } from './components/SlackLink.tsx';
 import { useReload } from './hooks/useReload.ts';
 import { useRoute } from './route.ts';
 import { ViewerContext, viewerOf } from './viewer.ts';
@@ -58,6 +59,8 @@ function SignedIn({ apiKey, onSignOut, onCharacterKeys }: SignedInProps) {
           <KeyNotice onSignOut={onSignOut} />
           {route.page === 'task' ? (
             <TaskPage key={route.taskId} client={client} taskId={route.taskId} />
+          ) : route.page === 'slack-link' ? (
+            <SlackLink client={client} token={route.token} />
           ) : route.page === 'history' ? (
             <History client={client} query={route.query} />
           ) : (

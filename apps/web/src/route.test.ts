@@ -11,4 +11,11 @@ describe('routes', () => {
     expect(parseRoute(historyHref(q))).toEqual({ page: 'history', query: q });
     expect(parseRoute('#/history?agent=&unknown=1')).toEqual({ page: 'history', query: {} });
   });
+
+  it("Slack's link URL: a token of URL-safe characters, nothing else", () => {
+    expect(parseRoute('#/slack-link/abc_DEF-123')).toEqual({ page: 'slack-link', token: 'abc_DEF-123' });
+    expect(parseRoute('#/slack-link/')).toEqual({ page: 'inbox' });
+    expect(parseRoute('#/slack-link/a b')).toEqual({ page: 'inbox' });
+    expect(parseRoute('#/slack-link/abc/../x')).toEqual({ page: 'inbox' });
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Hash routing: `#/` is the inbox, `#/tasks/<id>` a task, `#/history?agent=…` the
- * decision history with its filters (so a filtered view can be linked). No server
+ * decision history with its filters (so a filtered view can be linked), `#/slack-link/<token>`
+ * linking a Slack account (SlackLink.tsx). No server
  * routes needed for the page.
  */
 import { useEffect, useState } from 'preact/hooks';
@@ -10,9 +11,12 @@ export type HistoryQuery = Partial<Record<HistoryFilter, string>>;
 export const HISTORY_FILTERS = ['task', 'agent', 'decider', 'decision', 'status', 'risk', 'since', 'until'] as const;
 export type HistoryFilter = (typeof HISTORY_FILTERS)[number];
 
-export type Route = { page: 'inbox' } | { page: 'task'; taskId: string } | { page: 'history'; query: HistoryQuery };
+export type Route = { page: 'inbox' } | { page: 'task'; taskId: string } | { page: 'history'; query: HistoryQuery } | { page: 'slack-link'; token: string };
 
 export function parseRoute(hash: string): Route {
+  // The single-use token Slack's link URL carries (docs/slack.md); in the fragment, so it never reaches a server log.
+  const s = /^#\/slack-link\/([A-Za-z0-9_-]+)$/.exec(hash);
+  if (s?.[1]) return { page: 'slack-link', token: s[1] };
   const m = /^#\/tasks\/([^/?#]+)/.exec(hash);
   if (m?.[1]) return { page: 'task', taskId: decodeURIComponent(m[1]) };
   const h = /^#\/history(?:\?(.*))?$/.exec(hash);

@@ -113,6 +113,9 @@ export const EventType = z.enum([
   'grant.used',
   'grant.revoked',
   'grant.confirmed',
+  'identity.linked',
+  'identity.unlinked',
+  'slack.configured',
 ]);
 export type EventType = z.infer<typeof EventType>;
 

@@ -102,6 +102,13 @@ export function eventSummary(e: EventContent): string {
       case 'grant.confirmed':
         parts.push(`rule ${e.data.rule} in policy version ${e.data.policyVersion}`);
         break;
+      case 'slack.configured':
+        parts.push(`channel ${e.data.channel}`);
+        break;
+      case 'identity.linked':
+      case 'identity.unlinked':
+        parts.push(`${e.data.principal} → ${e.data.person}`);
+        break;
       default:
         break;
     }

@@ -6,6 +6,7 @@
  */
 import type { ApprovalOption, Role, StepStatus, TaskStatus } from './enums.ts';
 import { decisionRefusal } from './machine/authority.ts';
+import { ownPerson, personKey, type PersonOf } from './people.ts';
 import type { Policy } from './schemas/policy.ts';
 import type { StepDecision, Vote } from './schemas/step.ts';
 
@@ -14,9 +15,11 @@ export const countsAsApproval = (v: Pick<Vote, 'decision'>): boolean => v.decisi
 
 /** N-of-M progress of an open approval. */
 export type ApprovalProgress = {
-  /** Distinct principals whose vote approves the current revision, in voting order. */
+  /** One principal per distinct approving person (the first of their votes), in voting order. */
   approvers: string[];
-  /** `approvers.length`: the votes toward `required`. */
+  /** The distinct persons whose vote approves the current revision, in voting order (docs/people.md). */
+  persons: string[];
+  /** `persons.length`: the votes toward `required`. */
   count: number;
   required: number;
   /** How many more distinct approvals it needs (0 once met). */
@@ -25,30 +28,51 @@ export type ApprovalProgress = {
   met: boolean;
 };
 
+/** A vote as the counting reads it: its principal, decision and recorded person. */
+export type CountedVote = Pick<Vote, 'principal' | 'decision'> & { person?: string | undefined };
+
 /**
- * Votes toward N (SPEC section 3, N-of-M): distinct principals whose vote approves;
- * the same principal twice counts once. `votes` is an approval's `votes` (or a step's
+ * Votes toward N (SPEC section 3, N-of-M; issue 15): distinct PERSONS whose vote
+ * approves. A vote counts for its recorded `person` (else its principal), resolved
+ * through the workspace's current links when `resolve` is given (the server passes it;
+ * pages and terminals count with the persons recorded on the votes). Two keys or two
+ * channels of one person count once. `votes` is an approval's `votes` (or a step's
  * `approvals`), `required` its `requiredApprovals`.
  */
-export function approvalProgress(votes: readonly Pick<Vote, 'principal' | 'decision'>[], required: number): ApprovalProgress {
-  const approvers = [...new Set(votes.filter(countsAsApproval).map((v) => v.principal))];
-  return { approvers, count: approvers.length, required, remaining: Math.max(0, required - approvers.length), met: approvers.length >= required };
+export function approvalProgress(votes: readonly CountedVote[], required: number, resolve: PersonOf = ownPerson): ApprovalProgress {
+  const approvers: string[] = [];
+  const persons: string[] = [];
+  for (const v of votes) {
+    if (!countsAsApproval(v)) continue;
+    const person = personKey(v, resolve);
+    if (persons.includes(person)) continue;
+    persons.push(person);
+    approvers.push(v.principal);
+  }
+  return { approvers, persons, count: persons.length, required, remaining: Math.max(0, required - persons.length), met: persons.length >= required };
+}
+
+/** Whether `someone` (a principal with, maybe, its person) has already approved among `votes`: the same person counts once. */
+export function hasApproved(someone: { principal: string; person?: string | undefined }, votes: readonly CountedVote[], resolve: PersonOf = ownPerson): boolean {
+  const persons = new Set(approvalProgress(votes, 0, resolve).persons);
+  return persons.has(personKey(someone, resolve)) || persons.has(resolve(someone.principal));
 }
 
 /**
  * Whether `viewer` can approve this open approval now: it offers `approve` (a question
- * takes an answer instead), the viewer may decide (role, preventSelfApproval: see
- * decisionRefusal), and has not approved this revision already (a second approve is a
- * CONFLICT). What "approve all" sends, so a batch is never refused for one of these.
+ * takes an answer instead), the viewer may decide (role, preventSelfApproval by person:
+ * see decisionRefusal), and their person has not approved this revision already (a
+ * second approve is a CONFLICT). What "approve all" sends, so a batch is never refused
+ * for one of these.
  */
 export function mayApprove(
-  viewer: { principal: string; role: Role },
-  approval: { options: readonly ApprovalOption[]; votes: readonly Pick<Vote, 'principal' | 'decision'>[]; requiredApprovals: number; createdBy: string; taskId?: string },
+  viewer: { principal: string; role: Role; person?: string | undefined },
+  approval: { options: readonly ApprovalOption[]; votes: readonly CountedVote[]; requiredApprovals: number; createdBy: string; taskId?: string },
   policy: Pick<Policy, 'preventSelfApproval'>,
 ): boolean {
   if (!approval.options.includes('approve')) return false;
   if (decisionRefusal(viewer, { createdBy: approval.createdBy, ...(approval.taskId ? { id: approval.taskId } : {}) }, policy)) return false;
-  return !approvalProgress(approval.votes, approval.requiredApprovals).approvers.includes(viewer.principal);
+  return !hasApproved(viewer, approval.votes);
 }
 
 /**

@@ -11,7 +11,7 @@ describe('approvalProgress', () => {
     const { task } = await makeTask([commandStep('deploy')], TWO, 'agent', { env });
     const after = unwrap(decide(task, await modifyDecision(stepOf(task, 'deploy'), { command: 'npm run deploy -- --dry-run' }), TWO, env.ctx('alice'))).task;
     const a = approvalView(after, stepOf(after, 'deploy'))!;
-    expect(approvalProgress(a.votes, a.requiredApprovals)).toEqual({ approvers: ['alice'], count: 1, required: 2, remaining: 1, met: false });
+    expect(approvalProgress(a.votes, a.requiredApprovals)).toEqual({ approvers: ['alice'], persons: ['alice'], count: 1, required: 2, remaining: 1, met: false });
     // bob's approval makes two: what the core then does agrees with the count.
     const done = unwrap(decide(after, decision(stepOf(after, 'deploy'), 'approve'), TWO, env.ctx('bob'))).task;
     expect(stepOf(done, 'deploy').status).toBe('approved');
@@ -22,6 +22,7 @@ describe('approvalProgress', () => {
     const v = (principal: string, d: 'approve' | 'modify' | 'reject' | 'skip' | 'request_changes') => ({ principal, decision: d });
     expect(approvalProgress([v('a', 'approve'), v('a', 'approve'), v('b', 'reject'), v('c', 'skip'), v('d', 'request_changes')], 3)).toEqual({
       approvers: ['a'],
+      persons: ['a'],
       count: 1,
       required: 3,
       remaining: 2,

@@ -58,6 +58,13 @@ import type {
   ListGrantsInput,
   PlanResult,
   RevokeGrantInput,
+  SlackLinkInput,
+  SlackSettings,
+  SlackSettingsValue,
+  IdentityLink,
+  LinkIdentityInput,
+  ListLinksInput,
+  UnlinkIdentityInput,
 } from '@greenlight/core';
 
 /** How the Worker presents a caller to the object: the workspace named by the key, and its secret. */
@@ -124,6 +131,15 @@ export interface WorkspaceRpc {
   listWebhooks(cred: Cred): Promise<Result<{ items: Webhook[] }>>;
   deleteWebhook(cred: Cred, input: { id: string } & Idem): Promise<Result<{ id: string }>>;
   listDeliveries(cred: Cred, input: { webhookId?: string | undefined; limit: number }): Promise<Result<{ items: Delivery[] }>>;
+
+  /** Slack (docs/slack.md): settings (admin; secrets sealed, never shown), a reviewer's link, and Slack's own signed requests. */
+  setSlack(cred: Cred, input: SlackSettingsValue): Promise<Result<SlackSettings>>;
+  getSlack(cred: Cred): Promise<Result<SlackSettings>>;
+  linkSlack(cred: Cred, input: SlackLinkInput): Promise<Result<{ principal: string; person: string }>>;
+  /** People (docs/people.md): admin only. */
+  linkIdentity(cred: Cred, input: LinkIdentityInput): Promise<Result<IdentityLink>>;
+  unlinkIdentity(cred: Cred, input: UnlinkIdentityInput): Promise<Result<IdentityLink>>;
+  listLinks(cred: Cred, input: ListLinksInput): Promise<Result<{ items: IdentityLink[] }>>;
 
   claim(cred: Cred, input: ClaimInput): Promise<Result<{ steps: ClaimedStep[] }>>;
   heartbeat(cred: Cred, input: HeartbeatInput): Promise<Result<Heartbeat>>;

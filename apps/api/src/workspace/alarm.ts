@@ -10,6 +10,7 @@ import { SYSTEM_KEY, type Pipeline } from './pipeline.ts';
 import { openAtRest } from './seal.ts';
 import { tasksDueBy } from './store.ts';
 import { deliverDue, webhookSecretAad } from './webhooks.ts';
+import { deliverSlackDue } from './slack/deliver.ts';
 
 export async function runAlarm(p: Pipeline): Promise<void> {
   const now = p.now();
@@ -33,5 +34,6 @@ export async function runAlarm(p: Pipeline): Promise<void> {
     meta: () => p.currentMeta(),
     now: p.now,
   });
+  await deliverSlackDue(p);
   await p.aimAlarm();
 }

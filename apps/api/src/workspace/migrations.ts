@@ -6,6 +6,7 @@
  */
 import { chainHash, GENESIS, type ChainHead } from '@greenlight/core';
 import { syncEnumChecks } from './checks.ts';
+import { createSlackTables } from './slack/schema.ts';
 import { upgradeStoredMeta } from './meta.ts';
 import { backfillHistory } from './history.ts';
 
@@ -222,6 +223,19 @@ export const MIGRATIONS: readonly Migration[] = [
     `);
     backfillHistory(sql);
   },
+  /* 11: people (issue 15, people.ts): a principal linked to the person (a root principal)
+     it counts for. One row per linked principal; links point at roots (core planLink). */ `
+  CREATE TABLE IF NOT EXISTS identity_links (
+    principal TEXT PRIMARY KEY,
+    person TEXT NOT NULL,
+    source TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS identity_links_by_person ON identity_links (person, principal);
+  `,
+  /* 12: Slack (issue 15 item 3, docs/slack.md): settings, posted messages, outbox, linked users, link tokens. */
+  createSlackTables,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -29,6 +29,9 @@ import {
   type ListGrantsInput,
   type ListHistoryInput,
   type ListTasksInput,
+  type LinkIdentityInput,
+  type ListLinksInput,
+  type UnlinkIdentityInput,
   type PlanInput,
   type Policy,
   type RateLimits,
@@ -37,6 +40,8 @@ import {
   type RevokeGrantInput,
   type SetModeInput,
   type SimulateInput,
+  type SlackLinkInput,
+  type SlackSettingsValue,
   type Workspace as WorkspaceInfo,
 } from '@greenlight/core';
 import { runAlarm } from './alarm.ts';
@@ -49,6 +54,7 @@ import { keyCaller } from './caller.ts';
 import { PROCEDURES as P, type Procedure } from './procedures.ts';
 import { handleCall } from './socket-calls.ts';
 import { sealLegacyWebhookSecrets } from './webhooks.ts';
+import { handleSlackCommand, handleSlackInteraction, type SlackAnswer, type SlackRequest } from './slack/interactions.ts';
 import type { Cred, WorkspaceRpc } from '../contract/rpc.ts';
 
 export type { Cred } from '../contract/rpc.ts';
@@ -215,6 +221,31 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   }
   listDeliveries(cred: Cred, input: { webhookId?: string | undefined; limit: number }) {
     return this.run(P.listDeliveries, cred, input);
+  }
+  setSlack(cred: Cred, input: SlackSettingsValue) {
+    return this.run(P.setSlack, cred, input);
+  }
+  getSlack(cred: Cred) {
+    return this.run(P.getSlack, cred, undefined);
+  }
+  linkSlack(cred: Cred, input: SlackLinkInput) {
+    return this.run(P.linkSlack, cred, input);
+  }
+  /** A request Slack signed (a button, a modal, a slash command), forwarded raw by the Worker: verified here, with this workspace's signing secret. */
+  slackInteraction(req: SlackRequest): Promise<SlackAnswer> {
+    return handleSlackInteraction(this.pipeline, req);
+  }
+  slackCommand(req: SlackRequest): Promise<SlackAnswer> {
+    return handleSlackCommand(this.pipeline, req);
+  }
+  linkIdentity(cred: Cred, input: LinkIdentityInput) {
+    return this.run(P.linkIdentity, cred, input);
+  }
+  unlinkIdentity(cred: Cred, input: UnlinkIdentityInput) {
+    return this.run(P.unlinkIdentity, cred, input);
+  }
+  listLinks(cred: Cred, input: ListLinksInput) {
+    return this.run(P.listLinks, cred, input);
   }
   claim(cred: Cred, input: ClaimInput) {
     return this.run(P.claim, cred, input);

@@ -18,8 +18,10 @@ import { nextIdleClose } from './ops/sessions.ts';
 import { earliestDeadline } from './store.ts';
 import { SYSTEM_ACTOR, Tx } from './tx.ts';
 import { earliestDelivery } from './webhooks.ts';
+import { earliestSlack } from './slack/outbox.ts';
 import type { Cred } from '../contract/rpc.ts';
 import { keyCaller, type Caller } from './caller.ts';
+import { findPerson } from './people.ts';
 
 /**
  * A mutation as the pipeline sees it: its name and input (for the idempotency key), and,
@@ -136,7 +138,7 @@ export class Pipeline {
   findCaller(sql: SqlStorage, secretHash: string): Caller | undefined {
     const key = findKey(sql, secretHash);
     if (!key) return undefined;
-    return keyCaller(key);
+    return keyCaller(key, findPerson(sql, key.principal));
   }
 
   /**
@@ -233,10 +235,10 @@ export class Pipeline {
     this.alarmAt = undefined;
   }
 
-  /** Keep one alarm at the earliest deadline: a lease, an approval, a webhook delivery due, an idempotency record's expiry, or an idle session's close. */
+  /** Keep one alarm at the earliest deadline: a lease, an approval, a webhook delivery or Slack call due, an idempotency record's expiry, or an idle session's close. */
   async aimAlarm(): Promise<void> {
     const idle = this.meta ? nextIdleClose(this.sql, this.meta.policy) : undefined;
-    const times = [earliestDeadline(this.sql), earliestDelivery(this.sql), earliestIdempotencyExpiry(this.sql), idle].filter((t): t is number => t !== undefined);
+    const times = [earliestDeadline(this.sql), earliestDelivery(this.sql), earliestSlack(this.sql), earliestIdempotencyExpiry(this.sql), idle].filter((t): t is number => t !== undefined);
     const next = times.length > 0 ? Math.min(...times) : null;
     if (next === this.alarmAt) return;
     this.alarmAt = next;

@@ -28,6 +28,9 @@ import {
   type ListGrantsInput,
   type ListHistoryInput,
   type ListTasksInput,
+  type LinkIdentityInput,
+  type ListLinksInput,
+  type UnlinkIdentityInput,
   type PlanInput,
   type Policy,
   type RateLimits,
@@ -36,6 +39,9 @@ import {
   type RevokeGrantInput,
   type SetModeInput,
   type SimulateInput,
+  type SlackLinkInput,
+  type SlackSettingsValue,
+  sha256Hex,
 } from '@greenlight/core';
 import { listHistory } from './history.ts';
 import { mintKey } from './keys.ts';
@@ -51,6 +57,9 @@ import * as sessions from './ops/sessions.ts';
 import * as steps from './ops/steps.ts';
 import * as tasks from './ops/tasks.ts';
 import * as webhooks from './ops/webhooks.ts';
+import { SLACK_AAD, setSlackConfig, slackSettings } from './slack/config.ts';
+import { redeemLinkToken } from './slack/users.ts';
+import * as people from './people.ts';
 import type { Cred } from '../contract/rpc.ts';
 
 type Idem = { idempotencyKey?: string | undefined };
@@ -141,6 +150,28 @@ export const PROCEDURES = {
   listWebhooks: proc({ capability: 'admin', apply: (tx, _: undefined) => ok(webhooks.list(tx)) }),
   deleteWebhook: proc({ capability: 'admin', op: 'webhooks.delete', apply: (tx, i: { id: string } & Idem) => webhooks.remove(tx, i.id) }),
   listDeliveries: proc({ capability: 'admin', apply: (tx, i: { webhookId?: string | undefined; limit: number }) => ok(webhooks.deliveries(tx, i)) }),
+
+  /** Slack (docs/slack.md): the signing secret and bot token are sealed here, before the transaction, and never shown again. */
+  setSlack: proc({
+    capability: 'admin',
+    op: 'slack.set',
+    prepare: async (i: SlackSettingsValue, { env }) => ({
+      signingSecret: await sealAtRest(env, i.signingSecret, SLACK_AAD.signingSecret),
+      botToken: await sealAtRest(env, i.botToken, SLACK_AAD.botToken),
+    }),
+    apply: (tx, i, sealed) => setSlackConfig(tx, i, sealed),
+  }),
+  getSlack: proc({ capability: 'admin', apply: (tx, _: undefined) => ok(slackSettings(tx.sql)) }),
+  /** A reviewer redeems the single-use token Slack showed them: that Slack user now decides as them. */
+  linkSlack: proc({ capability: 'decide', op: 'slack.link', prepare: (i: SlackLinkInput) => sha256Hex(i.token), apply: (tx, _i, hash) => redeemLinkToken(tx, hash) }),
+  /** People (docs/people.md): an admin links identities to the person they count for. */
+  linkIdentity: proc({
+    capability: 'admin',
+    op: 'people.link',
+    apply: (tx, i: LinkIdentityInput) => people.linkIdentity(tx, { principal: i.principal, person: i.person, source: 'admin' }),
+  }),
+  unlinkIdentity: proc({ capability: 'admin', op: 'people.unlink', apply: (tx, i: UnlinkIdentityInput) => people.unlinkIdentity(tx, i.principal) }),
+  listLinks: proc({ capability: 'admin', apply: (tx, i: ListLinksInput) => ok(people.listLinks(tx, i.person)) }),
 
   claim: proc({ capability: 'execute', apply: (tx, i: ClaimInput) => ok(steps.claim(tx, i)) }),
   heartbeat: proc({ capability: 'execute', apply: (tx, i: HeartbeatInput) => steps.heartbeat(tx, i) }),

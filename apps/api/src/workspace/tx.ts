@@ -22,10 +22,12 @@ import {
 import { runCommand, type Given } from './aggregate.ts';
 import type { WorkspaceMeta } from './meta.ts';
 import { identityOf, type Caller } from './caller.ts';
+import { findPerson } from './people.ts';
 import { insertHistory } from './history.ts';
 import { appendEvents, loadTask, saveTask } from './store.ts';
 import { syncSessionRows } from './sessions-store.ts';
 import { sqlTag, type Sql } from './sql.ts';
+import { queueSlackForEvents } from './slack/outbox.ts';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -72,7 +74,9 @@ export class Tx {
   }
 
   ctx(actor = this.actor): Ctx {
-    return { now: this.now, actor, newId: this.newId, ...(actor === this.actor ? { role: this.key.role, identity: identityOf(this.key) } : {}) };
+    // The workspace's links go with every act: core counts persons (N-of-M, self-approval) through them.
+    const people = (p: string) => findPerson(this.sql, p);
+    return { now: this.now, actor, newId: this.newId, people, ...(actor === this.actor ? { role: this.key.role, identity: identityOf(this.key) } : {}) };
   }
 
   /** A task, brought up to date with its deadlines. Unknown ids are NOT_FOUND. */
@@ -113,6 +117,8 @@ export class Tx {
     // chainHead: the newest event this transaction had appended, so receivers can pin the audit chain.
     const queued = runCommand(this.sql, this.meta, { type: 'deliveries.enqueue', events: appended, chainHead: { seq: newest.seq, hash: newest.hash } }, this.env);
     if (queued.ok && Object.keys(queued.value.state.deliveries).length > 0) this.dirty = true;
+    // Slack's messages (post, update) are queued in the same transaction (slack/outbox.ts).
+    if (queueSlackForEvents(this.sql, appended, this.now, this.newId)) this.dirty = true;
     return appended;
   }
 }

@@ -13,16 +13,26 @@ import type { CoreError } from '../result.ts';
 import type { Mode, Role } from '../enums.ts';
 import type { Policy, PolicyVerdict } from '../schemas/policy.ts';
 import type { TaskRecord } from '../schemas/task.ts';
+import { ownPerson, samePerson, type PersonOf, type Someone } from '../people.ts';
 
 /**
- * The self-approval rule, in one place. `principal` is the person behind the act
- * (whatever key or role they use); the task's creator may not approve, vote on or
- * otherwise decide its steps while the workspace's `preventSelfApproval` holds.
- * Returns the FORBIDDEN error to answer with, or undefined when the act is allowed.
+ * The self-approval rule, in one place. `actor` is whoever acts (a principal, or a
+ * principal with the person it counts for); the task's creator may not approve, vote on
+ * or otherwise decide its steps while the workspace's `preventSelfApproval` holds, through
+ * any identity of the same person (a second key, a sign-in, a Slack user linked to them:
+ * people.ts samePerson, with the workspace's links as `resolve`). Returns the FORBIDDEN
+ * error to answer with, or undefined when the act is allowed.
  */
-export function selfApprovalRefusal(task: Pick<TaskRecord, 'id' | 'createdBy'>, principal: string, policy: Pick<Policy, 'preventSelfApproval'>): CoreError | undefined {
-  if (!policy.preventSelfApproval || principal !== task.createdBy) return undefined;
-  return { code: 'FORBIDDEN', message: `${principal} created task ${task.id} and may not approve or decide its steps (preventSelfApproval)` };
+export function selfApprovalRefusal(
+  task: Pick<TaskRecord, 'id' | 'createdBy'>,
+  actor: string | Someone,
+  policy: Pick<Policy, 'preventSelfApproval'>,
+  resolve: PersonOf = ownPerson,
+): CoreError | undefined {
+  const who: Someone = typeof actor === 'string' ? { principal: actor } : actor;
+  if (!policy.preventSelfApproval || !samePerson(who, { principal: task.createdBy }, resolve)) return undefined;
+  const as = who.principal === task.createdBy ? '' : ` (as ${who.principal}, the same person)`;
+  return { code: 'FORBIDDEN', message: `${task.createdBy} created task ${task.id} and may not approve or decide its steps${as} (preventSelfApproval)` };
 }
 
 /** Raising a task's mode approves the rest of it ("approve the rest"); lowering it or keeping it does not. */
@@ -33,9 +43,13 @@ export const raisesMode = (from: Mode, to: Mode): boolean => from !== to && high
  * a sentence for a page or a CLI; undefined when they may. The role check is the
  * object's (SPEC section 2), the self-approval check is `selfApprovalRefusal`.
  */
-export function decisionRefusal(viewer: { principal: string; role: Role }, task: { id?: string; createdBy: string }, policy: Pick<Policy, 'preventSelfApproval'>): string | undefined {
+export function decisionRefusal(
+  viewer: { principal: string; role: Role; person?: string | undefined },
+  task: { id?: string; createdBy: string },
+  policy: Pick<Policy, 'preventSelfApproval'>,
+): string | undefined {
   if (!can(viewer.role, 'decide')) return `${withArticle(viewer.role)} key may not decide approvals`;
-  const refused = selfApprovalRefusal({ id: task.id ?? 'this task', createdBy: task.createdBy }, viewer.principal, policy);
+  const refused = selfApprovalRefusal({ id: task.id ?? 'this task', createdBy: task.createdBy }, { principal: viewer.principal, person: viewer.person }, policy);
   return refused ? `you (${viewer.principal}) created this task; with preventSelfApproval another person must decide` : undefined;
 }
 

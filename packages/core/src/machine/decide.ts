@@ -11,12 +11,12 @@ import type { Step, Vote } from '../schemas/step.ts';
 import type { Task } from '../schemas/task.ts';
 import { checkNewParams } from './plan.ts';
 import { requestApproval } from './approval.ts';
-import { Draft, type Ctx, type Outcome } from './draft.ts';
+import { actorOf, Draft, type Ctx, type Outcome } from './draft.ts';
 import { voidDependents } from './revise.ts';
 import { settle } from './settle.ts';
 import { cancelInDraft } from './cancel.ts';
 import { selfApprovalRefusal } from './authority.ts';
-import { approvalProgress } from '../facts.ts';
+import { approvalProgress, hasApproved } from '../facts.ts';
 import { giveGrant } from './give-grant.ts';
 
 /**
@@ -58,7 +58,7 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
   if (cmd.paramsHash !== step.paramsHash) {
     return fail('CONFLICT', staleHashMessage(step, cmd.paramsHash), { reason: 'stale_params_hash' });
   }
-  const refused = selfApprovalRefusal(task, d.ctx.actor, policy);
+  const refused = selfApprovalRefusal(task, actorOf(d.ctx), policy, d.ctx.people);
   if (refused) return { ok: false, error: refused };
   const clarify = step.kind === 'clarify';
   if (clarify && (cmd.decision === 'approve' || cmd.decision === 'modify' || cmd.decision === 'request_changes')) {
@@ -111,14 +111,19 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
   }
 }
 
-/** N-of-M: distinct principals; the same principal twice counts once (approvalProgress). */
+/**
+ * N-of-M: distinct persons (approvalProgress); a person who approved this revision
+ * through one identity (a key, a sign-in, Slack) may not approve it again through
+ * another: CONFLICT `already_voted`.
+ */
 function approveVote(d: Draft, step: Step, vote: Step['approvals'][number]): Result<void> {
   // A modify is its author's approval of the new revision: it counts once, like any vote.
-  if (approvalProgress(step.approvals, step.approval!.requiredApprovals).approvers.includes(vote.principal)) {
-    return fail('CONFLICT', `${vote.principal} has already approved this revision`, { reason: 'already_voted' });
+  if (hasApproved(vote, step.approvals, d.ctx.people)) {
+    const as = vote.person !== undefined && vote.person !== vote.principal ? ` (as ${vote.person})` : '';
+    return fail('CONFLICT', `${vote.principal}${as} has already approved this revision`, { reason: 'already_voted' });
   }
   step.approvals = [...step.approvals, vote];
-  const progress = approvalProgress(step.approvals, step.approval!.requiredApprovals);
+  const progress = approvalProgress(step.approvals, step.approval!.requiredApprovals, d.ctx.people);
   if (progress.met) {
     step.decision = { decision: 'approve', by: progress.approvers, at: d.ctx.now };
     d.move(step, 'approved', { by: progress.approvers });
@@ -144,7 +149,7 @@ function modify(d: Draft, step: Step, cmd: DecideCommand, vote: Step['approvals'
   step.paramsHash = cmd.newParamsHash;
   step.history = [...step.history, { revision: step.revision, params: cmd.params, paramsHash: cmd.newParamsHash, by: actor, at: now, via: 'modify' }];
   voidDependents(d, step);
-  if (approvalProgress([vote], step.approval!.requiredApprovals).met) {
+  if (approvalProgress([vote], step.approval!.requiredApprovals, d.ctx.people).met) {
     step.approvals = [{ ...vote }];
     step.decision = { decision: 'modify', by: [actor], at: now, ...(cmd.feedback ? { feedback: cmd.feedback } : {}) };
     d.move(step, 'approved', { by: [actor], modified: true, paramsHash: step.paramsHash });

@@ -10,6 +10,7 @@ import { isTerminalStep, type EventType, type Role, type StepStatus, type TaskSt
 import type { EventData, NewEvent } from '../schemas/event.ts';
 import type { Step } from '../schemas/step.ts';
 import type { Identity } from '../identity.ts';
+import type { PersonOf } from '../people.ts';
 import type { Task } from '../schemas/task.ts';
 import { NEW_STATE, assertStepTransition, assertTaskTransition } from './transitions.ts';
 
@@ -22,7 +23,12 @@ export type Ctx = {
   role?: Role | undefined;
   /** How the caller came in and whom it counts for (identity.ts); absent for the server's own acts and in tests, meaning a key. */
   identity?: Identity | undefined;
+  /** The workspace's links, principal → person (people.ts); absent: every principal is its own person. */
+  people?: PersonOf | undefined;
 };
+
+/** The person behind the caller, for the rules that count persons: the principal and, when known, the person it was recorded as. */
+export const actorOf = (ctx: Ctx): { principal: string; person?: string | undefined } => ({ principal: ctx.actor, person: ctx.identity?.person });
 
 export type Outcome = { task: Task; events: NewEvent[]; touched: string[] };
 

@@ -12,9 +12,10 @@ import type { Policy } from '../schemas/policy.ts';
 import type { Step } from '../schemas/step.ts';
 import { deniedBy } from './deny.ts';
 import type { Task } from '../schemas/task.ts';
-import { Draft, type Ctx, type Outcome } from './draft.ts';
+import { actorOf, Draft, type Ctx, type Outcome } from './draft.ts';
 import { deriveGrant, grantFor, grantMatcherProblem, grantMatches } from './grants.ts';
 import { applyVerdict } from './plan.ts';
+import { samePerson } from '../people.ts';
 
 /** What the decision says about the grant. */
 export type GrantRequest = { approvalId: string; scope: Exclude<GrantScope, 'once'>; grant?: GrantMatcher | undefined };
@@ -28,7 +29,7 @@ export type GrantRequest = { approvalId: string; scope: Exclude<GrantScope, 'onc
  */
 export function giveGrant(d: Draft, step: Step, req: GrantRequest, policy: Policy): Result<void> {
   const { task, ctx } = d;
-  if (ctx.actor === task.createdBy) {
+  if (samePerson(actorOf(ctx), { principal: task.createdBy }, ctx.people)) {
     return fail('FORBIDDEN', `${ctx.actor} created task ${task.id} and may not give grants on it: a grant approves later steps of the task`);
   }
   if (step.kind === 'clarify') return fail('BAD_REQUEST', 'a question is answered once: no grant on a clarify step', { issues: [{ path: ['scope'], message: 'no grant on a clarify step' }] });

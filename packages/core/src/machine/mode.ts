@@ -9,7 +9,7 @@ import { fail, ok, type Result } from '../result.ts';
 import type { Policy } from '../schemas/policy.ts';
 import type { Task } from '../schemas/task.ts';
 import { raisesMode, selfApprovalRefusal, verdictForTask } from './authority.ts';
-import { Draft, type Ctx, type Outcome } from './draft.ts';
+import { actorOf, Draft, type Ctx, type Outcome } from './draft.ts';
 import { applyVerdict } from './plan.ts';
 import { settle } from './settle.ts';
 
@@ -22,7 +22,7 @@ import { settle } from './settle.ts';
 export function setMode(task: Task, mode: Mode, policy: Policy, ctx: Ctx): Result<Outcome> {
   if (task.status !== 'active') return fail('CONFLICT', `task ${task.id} is ${task.status}`, { reason: task.status === 'cancelled' ? 'cancelled' : 'finished' });
   if (raisesMode(task.mode, mode)) {
-    const refused = selfApprovalRefusal(task, ctx.actor, policy);
+    const refused = selfApprovalRefusal(task, actorOf(ctx), policy, ctx.people);
     if (refused) return { ok: false, error: { ...refused, message: `${refused.message}: raising the task's mode approves the rest of it` } };
   }
   const d = new Draft(task, ctx);

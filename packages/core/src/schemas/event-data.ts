@@ -165,6 +165,12 @@ export const EVENT_DATA = {
   'grant.used': shape({ grantId: text, stepKey: text, grantedBy: text }),
   'grant.revoked': shape({ grantId: text, by: text }),
   'grant.confirmed': shape({ proposalId: text, grantId: text, rule: text, policyVersion: z.number().int().positive() }),
+
+  // People (issue 15, docs/people.md): `principal` counts for the root `person` from now on.
+  'identity.linked': shape({ principal: text, person: text, source: text.meta({ description: 'how the link was made: admin (people.link), slack, oidc…' }) }),
+  'identity.unlinked': shape({ principal: text, person: text }),
+  // Slack (docs/slack.md): the channel and the API's origin an admin set (never the secrets).
+  'slack.configured': shape({ channel: text, apiBase: text }),
 } satisfies Record<EventType, z.ZodObject>;
 
 /** A type without its index signature: the keys a schema names, not the `[k: string]: unknown` a loose object adds. */

@@ -57,6 +57,9 @@ export const Event = z.discriminatedUnion('type', [
   member('grant.used'),
   member('grant.revoked'),
   member('grant.confirmed'),
+  member('identity.linked'),
+  member('identity.unlinked'),
+  member('slack.configured'),
 ]);
 export type Event = z.infer<typeof Event>;
 

@@ -198,7 +198,8 @@ describe('an approval is bound to the exact call (PermissionRequest: no tool_use
   it('an MCP tool with the same command but another host argument gets its own approval', async () => {
     const [request] = recorded('claude-code', 'permission-request', ws.project);
     const staging = { ...request!, session_id: 'perm-bound-mcp', tool_name: 'mcp__ssh__exec', tool_input: { host: 'staging', command: 'systemctl restart api' } };
-    const isCall = (host: string) => (a: { params: Record<string, unknown> }) => a.params.tool === 'mcp__ssh__exec' && JSON.stringify(a.params.input) === JSON.stringify({ host, command: 'systemctl restart api' });
+    const isCall = (host: string) => (a: { params: Record<string, unknown> }) =>
+      a.params.tool === 'mcp__ssh__exec' && JSON.stringify(a.params.input) === JSON.stringify({ host, command: 'systemctl restart api' });
     const first = await approvedAfterGivingUp(ws, 'claude-code', staging, isCall('staging'), 'the staging call');
     const prod = { ...staging, tool_input: { host: 'prod', command: 'systemctl restart api' } };
     expect(printed(await hook(ws, 'claude-code', prod, quick))).not.toEqual(allowed);

@@ -151,7 +151,8 @@ describe('an approval is bound to the exact call (calls without an id: the key i
   it('Cursor beforeMCPExecution: the same tool and command with another host argument gets its own approval', async () => {
     const [, , , , mcp] = cursor('cursor-bound-mcp');
     const call = (host: string) => ({ ...mcp!, tool_name: 'exec', tool_input: JSON.stringify({ host, command: 'systemctl restart api' }) });
-    const isCall = (host: string) => (a: { params: Record<string, unknown> }) => a.params.tool === 'exec' && JSON.stringify(a.params.input) === JSON.stringify({ host, command: 'systemctl restart api' });
+    const isCall = (host: string) => (a: { params: Record<string, unknown> }) =>
+      a.params.tool === 'exec' && JSON.stringify(a.params.input) === JSON.stringify({ host, command: 'systemctl restart api' });
     const first = await approvedAfterGivingUp(ws, 'cursor', call('staging'), isCall('staging'), 'the staging call');
     expect(allows(printed(await hook(ws, 'cursor', call('prod'), quick)))).toBe(false);
     const own = await waitForApproval(ws.reviewer, isCall('prod'), 'the prod call');

@@ -120,5 +120,4 @@ describe('grants and the session creator', () => {
     const out = printed(await running.result) as { hookSpecificOutput: { decision: { behavior: string; updatedPermissions?: unknown[] } } };
     expect(out.hookSpecificOutput.decision).toEqual({ behavior: 'allow' });
   });
-
 });

@@ -222,6 +222,11 @@ export const MIGRATIONS: readonly Migration[] = [
     `);
     backfillHistory(sql);
   },
+  /* 11: a task's steps by status in plan order (steps.list {status}; tasks.get's window
+     reads the waiting ones through it): a page reads only its rows, however long the
+     session. IF NOT EXISTS: tests rewind schema_version. */ `
+  CREATE INDEX IF NOT EXISTS steps_by_task_status ON steps (task_id, status, idx);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

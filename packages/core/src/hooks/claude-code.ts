@@ -183,7 +183,11 @@ function pureClaudeStep(call: ToolCall): StepDraft | undefined {
 export type { HookEvent };
 
 /** A remembered grant's matcher (SESSIONS-API.md's GrantMatcher), as far as a host can hold it. */
-export type GrantLike = { kind: 'command'; argvPrefix: string[]; cwd?: string | undefined } | { kind: 'command'; exact: string; cwd?: string | undefined } | { kind: 'path'; stepKind: string; glob: string } | { kind: 'tool'; tool: string };
+export type GrantLike =
+  | { kind: 'command'; argvPrefix: string[]; cwd?: string | undefined }
+  | { kind: 'command'; exact: string; cwd?: string | undefined }
+  | { kind: 'path'; stepKind: string; glob: string }
+  | { kind: 'tool'; tool: string };
 
 /** A word Claude Code's `Bash(prefix:*)` rule reads as the same word: no quoting, spaces or shell syntax. */
 const plainWord = (w: string): boolean => /^[A-Za-z0-9_./=@%+,-]+$/.test(w);

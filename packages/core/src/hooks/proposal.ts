@@ -57,10 +57,6 @@ export function verdictForProposal(step: Step, call: ToolCall, hash: string, can
  * outside call (the hooks, the HTTP hook, canUseTool, the MCP proxy, the SDK adapters)
  * checks this before it lets anything run.
  */
-export function claimIsProposal(
-  claimed: Pick<ClaimedStep, 'stepId' | 'revision' | 'paramsHash'>,
-  decided: Pick<Step, 'id' | 'revision' | 'paramsHash' | 'history'>,
-  hash: string,
-): boolean {
+export function claimIsProposal(claimed: Pick<ClaimedStep, 'stepId' | 'revision' | 'paramsHash'>, decided: Pick<Step, 'id' | 'revision' | 'paramsHash' | 'history'>, hash: string): boolean {
   return claimed.stepId === decided.id && claimed.revision === decided.revision && claimed.paramsHash === decided.paramsHash && isStepOfProposal(decided, hash);
 }

@@ -83,6 +83,17 @@ describe('greenlightCanUseTool', () => {
     expect(step.decision?.by[0]).toMatch(/^grant:/);
   });
 
+  it('denies the same toolUseID asked again with other input, even with onError allow: an approval is bound to the input it was given for', async () => {
+    const gl = greenlightCanUseTool(agent, { session: 'run-bound', cwd: '/work/app', onError: 'allow' });
+    const asking = gl.canUseTool('Bash', { command: 'deploy.sh staging' }, opts('toolu_bound'));
+    const approval = await approvalFor('deploy.sh staging');
+    await reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'approve', paramsHash: approval.paramsHash });
+    expect(await asking).toMatchObject({ behavior: 'allow' });
+    const again = await gl.canUseTool('Bash', { command: 'deploy.sh prod' }, opts('toolu_bound'));
+    expect(again).toMatchObject({ behavior: 'deny', toolUseID: 'toolu_bound' });
+    expect((await reviewer.approvals.list.query({ limit: 200 })).items.filter((a) => a.params.command === 'deploy.sh prod')).toEqual([]);
+  });
+
   it('denies when Greenlight cannot be reached (it never fails open unless told to)', async () => {
     const unreachable = createClient({ url: 'http://127.0.0.1:9', key: 'gl_agent-sdk_' + 'x'.repeat(43) });
     const denied = await greenlightCanUseTool(unreachable, { session: 'run-3' }).canUseTool('Bash', { command: 'ls' }, opts('toolu_sdk4'));

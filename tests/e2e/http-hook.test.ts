@@ -126,6 +126,34 @@ describe('POST /hooks/claude-code', () => {
     });
   });
 
+  it('binds an approval to the exact call: a PermissionRequest with the same command in another cwd gets its own step, and its PostToolUse never reports on the approved one', async () => {
+    const request = (cwd: string) => {
+      const body = { ...pre('s-bound', 'unused', 'Bash', { command: 'echo bound-http' }), hook_event_name: 'PermissionRequest', cwd } as Record<string, unknown>;
+      delete body.tool_use_id;
+      return body;
+    };
+    const sub = join(project, 'sub');
+    const allowed = { status: 200, json: { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'allow' } } } };
+    // Asked, given up on (1 s), approved afterwards: the step waits approved and unclaimed.
+    expect(await post(request(project), keys.agent, '?timeout=1')).not.toEqual(allowed);
+    const first = await approvalFor('echo bound-http');
+    await reviewer.approvals.decide.mutate({ approvalId: first.approvalId, decision: 'approve', paramsHash: first.paramsHash });
+    // The same command elsewhere: same key (turn + command), other params: its own step, undecided.
+    expect(await post(request(sub), keys.agent, '?timeout=1')).not.toEqual(allowed);
+    const own = (await reviewer.approvals.list.query({ limit: 200 })).items.find((a) => a.params.command === 'echo bound-http' && a.params.cwd === sub);
+    expect(own?.stepKey).toBe(`${first.stepKey}.2`);
+    expect((await reviewer.steps.get.query({ stepId: first.stepId })).status).toBe('approved');
+    // The approved call itself: allowed and claimed.
+    expect(await post(request(project), keys.agent)).toEqual(allowed);
+    expect((await reviewer.steps.get.query({ stepId: first.stepId })).status).toBe('executing');
+    // The other call's result is not the approved step's.
+    const result = (cwd: string, stdout: string) => ({ ...request(cwd), hook_event_name: 'PostToolUse', tool_use_id: `toolu_${stdout}`, tool_response: { stdout } });
+    expect(await post(result(sub, 'elsewhere'), keys.agent)).toEqual({ status: 200, json: undefined });
+    expect((await reviewer.steps.get.query({ stepId: first.stepId })).status).toBe('executing');
+    await post(result(project, 'here'), keys.agent);
+    expect((await reviewer.steps.get.query({ stepId: first.stepId })).result?.output).toEqual({ result: { stdout: 'here' } });
+  });
+
   it('gives the fallback as a 200 decision (not an error status) for a payload it cannot read or a decision not made in time', async () => {
     expect(await post('not json', keys.agent)).toMatchObject({ status: 200, json: { hookSpecificOutput: { permissionDecision: 'ask' } } });
     const late = await post(pre('s-late', 'toolu_late', 'Bash', { command: 'echo late' }), keys.agent, '?timeout=1&on_error=deny');

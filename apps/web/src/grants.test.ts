@@ -18,6 +18,15 @@ describe('grant matchers', () => {
     expect(matcherOf({ ...d, reach: 'prefix', prefix: '  ' } as typeof d).ok).toBe(false);
   });
 
+  it('a command bound to a directory says where, and keeps its directory whether exact or widened to a prefix', () => {
+    const m = { kind: 'command' as const, exact: 'npm test', cwd: '/repo' };
+    expect(matcherText(m)).toBe('the command npm test in /repo');
+    expect(matcherText({ kind: 'command', argvPrefix: ['npm', 'run'], cwd: '/repo/pkg' })).toBe('commands starting with npm run in /repo/pkg');
+    const d = draftOf(m);
+    expect(matcherOf(d)).toEqual({ ok: true, matcher: m });
+    expect(matcherOf({ ...d, reach: 'prefix' } as typeof d)).toEqual({ ok: true, matcher: { kind: 'command', argvPrefix: ['npm', 'test'], cwd: '/repo' } });
+  });
+
   it('a path’s glob and a tool’s name are edited as they are', () => {
     expect(matcherOf({ kind: 'path', stepKind: 'edit_file', glob: ' src/** ' })).toEqual({ ok: true, matcher: { kind: 'path', stepKind: 'edit_file', glob: 'src/**' } });
     expect(matcherOf({ kind: 'tool', tool: '' }).ok).toBe(false);

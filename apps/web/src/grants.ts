@@ -12,8 +12,10 @@ const KIND_WORDS: Record<string, string> = { read: 'reads', edit_file: 'edits', 
 /** The matcher in words, for the grants list and the approve-for-this-session form. */
 export function matcherText(m: GrantMatcher): string {
   switch (m.kind) {
-    case 'command':
-      return 'exact' in m ? `the command ${m.exact}` : `commands starting with ${m.argvPrefix.join(' ')}`;
+    case 'command': {
+      const where = m.cwd !== undefined ? ` in ${m.cwd}` : '';
+      return 'exact' in m ? `the command ${m.exact}${where}` : `commands starting with ${m.argvPrefix.join(' ')}${where}`;
+    }
     case 'path':
       return `${KIND_WORDS[m.stepKind] ?? m.stepKind} of paths matching ${m.glob}`;
     case 'tool':
@@ -21,9 +23,13 @@ export function matcherText(m: GrantMatcher): string {
   }
 }
 
-/** What the reviewer may change: the command's reach (exact, or a prefix of words), a path's glob, a tool's name. */
+/**
+ * What the reviewer may change: the command's reach (exact, or a prefix of words), a
+ * path's glob, a tool's name. A command's directory (`cwd`) is kept as suggested: the
+ * server binds a command grant to the directory it was approved in.
+ */
 export type GrantDraft =
-  | { kind: 'command'; exact: string; reach: 'exact' | 'prefix'; prefix: string }
+  | { kind: 'command'; exact: string; reach: 'exact' | 'prefix'; prefix: string; cwd?: string | undefined }
   | { kind: 'path'; stepKind: 'read' | 'edit_file' | 'delete_file'; glob: string }
   | { kind: 'tool'; tool: string };
 
@@ -37,7 +43,13 @@ export function draftOf(m: GrantMatcher): GrantDraft {
   switch (m.kind) {
     case 'command': {
       const words = 'exact' in m ? m.exact.trim().split(/\s+/) : m.argvPrefix;
-      return { kind: 'command', exact: 'exact' in m ? m.exact : m.argvPrefix.join(' '), reach: 'exact' in m ? 'exact' : 'prefix', prefix: words.slice(0, 2).join(' ') };
+      return {
+        kind: 'command',
+        exact: 'exact' in m ? m.exact : m.argvPrefix.join(' '),
+        reach: 'exact' in m ? 'exact' : 'prefix',
+        prefix: words.slice(0, 2).join(' '),
+        ...(m.cwd !== undefined ? { cwd: m.cwd } : {}),
+      };
     }
     case 'path':
       return { kind: 'path', stepKind: m.stepKind, glob: m.glob };
@@ -50,9 +62,10 @@ export function draftOf(m: GrantMatcher): GrantDraft {
 export function matcherOf(d: GrantDraft): { ok: true; matcher: GrantMatcher } | { ok: false; error: string } {
   switch (d.kind) {
     case 'command': {
-      if (d.reach === 'exact') return { ok: true, matcher: { kind: 'command', exact: d.exact } };
+      const where = d.cwd !== undefined ? { cwd: d.cwd } : {};
+      if (d.reach === 'exact') return { ok: true, matcher: { kind: 'command', exact: d.exact, ...where } };
       const argvPrefix = d.prefix.trim().split(/\s+/).filter(Boolean);
-      return argvPrefix.length > 0 ? { ok: true, matcher: { kind: 'command', argvPrefix } } : { ok: false, error: 'Type the words the commands must start with.' };
+      return argvPrefix.length > 0 ? { ok: true, matcher: { kind: 'command', argvPrefix, ...where } } : { ok: false, error: 'Type the words the commands must start with.' };
     }
     case 'path':
       return d.glob.trim() ? { ok: true, matcher: { kind: 'path', stepKind: d.stepKind, glob: d.glob.trim() } } : { ok: false, error: 'Type a path or a glob.' };

@@ -90,6 +90,9 @@ describe('Claude Code', () => {
   it('maps grants to permission rules only where Claude Code holds them the same way', () => {
     expect(grantPermissions({ kind: 'command', exact: 'git status' })).toMatchObject([{ rules: [{ toolName: 'Bash', ruleContent: 'git status' }], destination: 'session' }]);
     expect(grantPermissions({ kind: 'command', argvPrefix: ['echo', 'a b'] })).toEqual([]);
+    // A command bound to a directory: Claude Code's Bash rule has none, it would allow the command everywhere.
+    expect(grantPermissions({ kind: 'command', exact: 'git status', cwd: '/repo' })).toEqual([]);
+    expect(grantPermissions({ kind: 'command', argvPrefix: ['npm', 'run'], cwd: '/repo' })).toEqual([]);
     expect(grantPermissions({ kind: 'path', stepKind: 'edit_file', glob: 'src/**' })).toMatchObject([{ rules: [{ toolName: 'Edit', ruleContent: 'src/**' }] }]);
     expect(grantPermissions({ kind: 'path', stepKind: 'delete_file', glob: 'src/**' })).toEqual([]);
     expect(grantPermissions({ kind: 'tool', tool: 'mcp__github__create_issue' })).toMatchObject([{ rules: [{ toolName: 'mcp__github__create_issue' }] }]);

@@ -8,8 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvalForKey, hook, printed, recorded, startHook, type Payload } from './hosts-helpers.ts';
-import { startWorkspace, type Workspace } from './workspace.ts';
+import { approvalForKey, approvedAfterGivingUp, hook, printed, recorded, startHook, type Payload } from './hosts-helpers.ts';
+import { startWorkspace, waitForApproval, type Workspace } from './workspace.ts';
 
 let ws: Workspace;
 
@@ -176,6 +176,48 @@ describe('calls without an id', () => {
       expect((await ws.reviewer.steps.get.query({ stepId: approval.stepId })).result?.output).toEqual({ result: { stdout: `round ${round}\n` } });
     }
     expect(keys[1]).toBe(`${keys[0]}.2`);
+  });
+});
+
+describe('an approval is bound to the exact call (PermissionRequest: no tool_use_id, the key is turn + command)', () => {
+  const allowed = { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'allow' } } };
+  const quick = { flags: ['--timeout', '1'] };
+
+  it('the same command with another cwd gets its own approval, never the approved step; the approved call asked again is still allowed', async () => {
+    const [request] = recorded('claude-code', 'permission-request', ws.project);
+    const here = { ...request!, session_id: 'perm-bound-cwd', tool_input: { command: 'npm run deploy' } };
+    const first = await approvedAfterGivingUp(ws, 'claude-code', here, (a) => a.params.command === 'npm run deploy' && a.params.cwd === ws.project, 'the first call');
+    const elsewhere = { ...here, cwd: join(ws.project, 'src') };
+    expect(printed(await hook(ws, 'claude-code', elsewhere, quick))).not.toEqual(allowed);
+    const own = await waitForApproval(ws.reviewer, (a) => a.params.command === 'npm run deploy' && a.params.cwd === join(ws.project, 'src'), 'the call in src');
+    expect(own.stepKey).toBe(`${first.stepKey}.2`);
+    expect((await ws.reviewer.steps.get.query({ stepId: first.stepId })).status).toBe('approved');
+    expect(printed(await hook(ws, 'claude-code', here))).toEqual(allowed);
+  });
+
+  it('an MCP tool with the same command but another host argument gets its own approval', async () => {
+    const [request] = recorded('claude-code', 'permission-request', ws.project);
+    const staging = { ...request!, session_id: 'perm-bound-mcp', tool_name: 'mcp__ssh__exec', tool_input: { host: 'staging', command: 'systemctl restart api' } };
+    const isCall = (host: string) => (a: { params: Record<string, unknown> }) =>
+      a.params.tool === 'mcp__ssh__exec' && JSON.stringify(a.params.input) === JSON.stringify({ host, command: 'systemctl restart api' });
+    const first = await approvedAfterGivingUp(ws, 'claude-code', staging, isCall('staging'), 'the staging call');
+    const prod = { ...staging, tool_input: { host: 'prod', command: 'systemctl restart api' } };
+    expect(printed(await hook(ws, 'claude-code', prod, quick))).not.toEqual(allowed);
+    const own = await waitForApproval(ws.reviewer, isCall('prod'), 'the prod call');
+    expect(own.stepId).not.toBe(first.stepId);
+    expect((await ws.reviewer.steps.get.query({ stepId: first.stepId })).status).toBe('approved');
+  });
+
+  it('a Write of other content to the same file gets its own approval', async () => {
+    const [request] = recorded('claude-code', 'permission-request', ws.project);
+    const file = join(ws.project, 'src', 'bound.ts');
+    const write = (content: string) => ({ ...request!, session_id: 'perm-bound-write', tool_name: 'Write', tool_input: { file_path: file, content } });
+    // A new file's Write is shown as content or as a diff adding it: either carries the line.
+    const isWrite = (content: string) => (a: { params: Record<string, unknown> }) => a.params.path === 'src/bound.ts' && JSON.stringify(a.params).includes(content.trim());
+    const first = await approvedAfterGivingUp(ws, 'claude-code', write('export const ok = 1;\n'), isWrite('export const ok = 1;\n'), 'the first write');
+    expect(printed(await hook(ws, 'claude-code', write('export const evil = 1;\n'), quick))).not.toEqual(allowed);
+    const own = await waitForApproval(ws.reviewer, isWrite('export const evil = 1;\n'), 'the other write');
+    expect(own.stepId).not.toBe(first.stepId);
   });
 });
 

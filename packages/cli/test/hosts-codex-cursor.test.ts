@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvalForKey, hook, printed, recorded, startHook, type Payload } from './hosts-helpers.ts';
+import { approvalForKey, approvedAfterGivingUp, hook, printed, recorded, startHook, type Payload } from './hosts-helpers.ts';
 import { startWorkspace, waitForApproval, type Workspace } from './workspace.ts';
 
 let ws: Workspace;
@@ -119,5 +119,58 @@ describe('greenlight hook cursor', () => {
     const out = printed(await modifying.result) as Record<string, string>;
     expect(out.permission).toBe('deny');
     expect(out.agent_message).toContain('run this command instead:\nnpm run build');
+  });
+});
+
+describe('an approval is bound to the exact call (calls without an id: the key is turn + command)', () => {
+  const quick = { flags: ['--timeout', '1'] };
+  const allows = (out: Record<string, unknown> | undefined): boolean => JSON.stringify(out ?? {}).includes('"allow"');
+
+  it('Codex PermissionRequest: the same command with another cwd gets its own approval, never the approved step', async () => {
+    const [, , , request] = codex('codex-bound');
+    const here = { ...request!, tool_input: { command: 'make release' } };
+    const first = await approvedAfterGivingUp(ws, 'codex', here, (a) => a.params.command === 'make release' && a.params.cwd === ws.project, 'the first call');
+    const elsewhere = { ...here, cwd: join(ws.project, 'src') };
+    expect(allows(printed(await hook(ws, 'codex', elsewhere, quick)))).toBe(false);
+    const own = await waitForApproval(ws.reviewer, (a) => a.params.command === 'make release' && a.params.cwd === join(ws.project, 'src'), 'the call in src');
+    expect(own.stepKey).toBe(`${first.stepKey}.2`);
+    expect(printed(await hook(ws, 'codex', here))).toEqual({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'allow' } } });
+  });
+
+  it('Cursor beforeShellExecution: the same command with another cwd gets its own approval, never the approved step', async () => {
+    const [shell] = cursor('cursor-bound-shell');
+    const here = { ...shell!, command: 'npm publish' };
+    const first = await approvedAfterGivingUp(ws, 'cursor', here, (a) => a.params.command === 'npm publish' && a.params.cwd === ws.project, 'the first call');
+    const elsewhere = { ...here, cwd: join(ws.project, 'src') };
+    expect(allows(printed(await hook(ws, 'cursor', elsewhere, quick)))).toBe(false);
+    const own = await waitForApproval(ws.reviewer, (a) => a.params.command === 'npm publish' && a.params.cwd === join(ws.project, 'src'), 'the call in src');
+    expect(own.stepKey).toBe(`${first.stepKey}.2`);
+    expect(printed(await hook(ws, 'cursor', here))).toMatchObject({ permission: 'allow' });
+  });
+
+  it('Cursor beforeMCPExecution: the same tool and command with another host argument gets its own approval', async () => {
+    const [, , , , mcp] = cursor('cursor-bound-mcp');
+    const call = (host: string) => ({ ...mcp!, tool_name: 'exec', tool_input: JSON.stringify({ host, command: 'systemctl restart api' }) });
+    const isCall = (host: string) => (a: { params: Record<string, unknown> }) =>
+      a.params.tool === 'exec' && JSON.stringify(a.params.input) === JSON.stringify({ host, command: 'systemctl restart api' });
+    const first = await approvedAfterGivingUp(ws, 'cursor', call('staging'), isCall('staging'), 'the staging call');
+    expect(allows(printed(await hook(ws, 'cursor', call('prod'), quick)))).toBe(false);
+    const own = await waitForApproval(ws.reviewer, isCall('prod'), 'the prod call');
+    expect(own.stepId).not.toBe(first.stepId);
+    expect(printed(await hook(ws, 'cursor', call('staging')))).toMatchObject({ permission: 'allow' });
+  });
+
+  it("Cursor beforeShellExecution: the agent coming back with a reviewer's modified command is that approved step, a plain allow", async () => {
+    const [shell] = cursor('cursor-bound-modify');
+    const asked = { ...shell!, command: 'rm -rf build' };
+    const running = startHook(ws, 'cursor', asked);
+    const a = await waitForApproval(ws.reviewer, (x) => x.params.command === 'rm -rf build', 'the call to modify');
+    // The reviewer keeps the command and moves it into build's parent only: same key (turn + command), other params.
+    await ws.reviewer.approvals.decide.mutate({ approvalId: a.approvalId, decision: 'modify', paramsHash: a.paramsHash, params: { command: 'rm -rf build', cwd: join(ws.project, 'src') } });
+    const out = printed(await running.result) as Record<string, string>;
+    expect(out.permission).toBe('deny');
+    expect(out.agent_message).toContain('run this command instead:\nrm -rf build');
+    expect(printed(await hook(ws, 'cursor', { ...asked, cwd: join(ws.project, 'src') }))).toMatchObject({ permission: 'allow' });
+    expect((await ws.reviewer.steps.get.query({ stepId: a.stepId })).status).toBe('executing');
   });
 });

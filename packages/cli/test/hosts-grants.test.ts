@@ -6,6 +6,7 @@
  * PermissionRequest mode the grant also goes back as updatedPermissions (destination
  * session), so Claude Code stops asking for it.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, GreenlightError } from '@greenlight/sdk';
 import { hook, printed, recorded, startHook, type Payload } from './hosts-helpers.ts';
@@ -68,6 +69,13 @@ describe.each(['claude-code', 'codex', 'cursor'] as const)('%s: approve for this
     await ws.reviewer.approvals.decide.mutate({ approvalId: asked.approvalId, decision: 'reject', paramsHash: asked.paramsHash });
     expect(decisionOf(host, printed(await other.result)).decision).toBe('deny');
 
+    // The same command in another directory still asks: the grant is bound to the cwd it was approved in.
+    expect(approval.suggestedGrant).toEqual({ kind: 'command', exact: cmd, cwd: ws.project });
+    const elsewhere = startHook(ws, host, { ...shellCall(host, session, `${host}_g5`, cmd), cwd: join(ws.project, 'src') });
+    const there = await waitForApproval(ws.reviewer, (a) => a.params.command === cmd && a.params.cwd === join(ws.project, 'src'), 'the command elsewhere');
+    await ws.reviewer.approvals.decide.mutate({ approvalId: there.approvalId, decision: 'reject', paramsHash: there.paramsHash });
+    expect(decisionOf(host, printed(await elsewhere.result)).decision).toBe('deny');
+
     // A deny rule set now beats the grant for the identical command.
     const { policy } = await ws.reviewer.policy.get.query();
     const admin = createClient({ url: ws.server.url, key: ws.keys.admin });
@@ -92,16 +100,24 @@ describe('grants and the session creator', () => {
     expect(decisionOf('claude-code', printed(await running.result)).decision).toBe('deny');
   });
 
-  it('Claude Code PermissionRequest: the session grant goes back as updatedPermissions (destination session)', async () => {
+  it('Claude Code PermissionRequest: a path grant goes back as updatedPermissions (destination session); a command grant, bound to its directory, does not (a Bash rule would allow it in every directory)', async () => {
     const [request] = recorded('claude-code', 'permission-request', ws.project);
+    const write = { ...request!, session_id: 'grants-perm', tool_name: 'Write', tool_input: { file_path: join(ws.project, 'src', 'granted.ts'), content: 'export const granted = 1;\n' } };
+    const writing = startHook(ws, 'claude-code', write);
+    const w = await waitForApproval(ws.reviewer, (a) => a.params.path === 'src/granted.ts', 'permission grant (write)');
+    await ws.reviewer.approvals.decide.mutate({ approvalId: w.approvalId, decision: 'approve', paramsHash: w.paramsHash, scope: 'task' });
+    const wrote = printed(await writing.result) as { hookSpecificOutput: { decision: { behavior: string; updatedPermissions?: unknown[] } } };
+    expect(wrote.hookSpecificOutput.decision).toEqual({
+      behavior: 'allow',
+      updatedPermissions: [{ type: 'addRules', rules: [{ toolName: 'Edit', ruleContent: 'src/granted.ts' }], behavior: 'allow', destination: 'session' }],
+    });
+
     const payload = { ...request!, session_id: 'grants-perm', tool_input: { command: 'npm run lint:grant' } };
     const running = startHook(ws, 'claude-code', payload);
     const approval = await waitForApproval(ws.reviewer, (a) => a.params.command === 'npm run lint:grant', 'permission grant');
+    expect(approval.suggestedGrant).toEqual({ kind: 'command', exact: 'npm run lint:grant', cwd: ws.project });
     await ws.reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'approve', paramsHash: approval.paramsHash, scope: 'task' });
     const out = printed(await running.result) as { hookSpecificOutput: { decision: { behavior: string; updatedPermissions?: unknown[] } } };
-    expect(out.hookSpecificOutput.decision.behavior).toBe('allow');
-    expect(out.hookSpecificOutput.decision.updatedPermissions).toEqual([
-      { type: 'addRules', rules: [{ toolName: 'Bash', ruleContent: expect.stringContaining('npm run lint:grant') }], behavior: 'allow', destination: 'session' },
-    ]);
+    expect(out.hookSpecificOutput.decision).toEqual({ behavior: 'allow' });
   });
 });

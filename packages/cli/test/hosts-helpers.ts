@@ -4,9 +4,9 @@
  * `greenlight hook <host>` process run on one of them.
  */
 import { readFileSync } from 'node:fs';
-import type { GreenlightClient } from '@greenlight/sdk';
+import type { Approval, GreenlightClient } from '@greenlight/sdk';
 import { spawnCli, type Run, type Running } from './process.ts';
-import type { Workspace } from './workspace.ts';
+import { waitForApproval, type Workspace } from './workspace.ts';
 
 export type Payload = Record<string, unknown>;
 
@@ -47,4 +47,17 @@ export async function approvalForKey(reviewer: GreenlightClient, key: string) {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`no approval for step ${key}`);
+}
+
+/**
+ * A call without an id that asked and gave up (`--timeout 1`), approved afterwards by the
+ * reviewer: its step waits approved and unclaimed, the state a later call under the same
+ * key (same turn and command, other input) must never reuse. Returns the approval.
+ */
+export async function approvedAfterGivingUp(ws: Workspace, host: string, payload: Payload, match: (a: Approval) => boolean, what: string): Promise<Approval> {
+  const out = printed(await hook(ws, host, payload, { flags: ['--timeout', '1'] }));
+  if (JSON.stringify(out ?? {}).includes('"allow"')) throw new Error(`${what}: the first call was allowed before anyone decided: ${JSON.stringify(out)}`);
+  const approval = await waitForApproval(ws.reviewer, match, what);
+  await ws.reviewer.approvals.decide.mutate({ approvalId: approval.approvalId, decision: 'approve', paramsHash: approval.paramsHash });
+  return approval;
 }

@@ -37,8 +37,10 @@ export function eventNote(e: EventContent): string | undefined {
 
 /** A grant's matcher in a few words: `command = npm test`, `command starts with git status`, `edit_file src/**`, `tool grep`. */
 export function matcherText(m: Record<string, unknown>): string {
-  if (typeof m.exact === 'string') return `command = ${m.exact}`;
-  if (Array.isArray(m.argvPrefix)) return `command starts with ${m.argvPrefix.join(' ')}`;
+  // A command grant bound to a directory says which: it approves the command there only.
+  const where = typeof m.cwd === 'string' ? ` in ${m.cwd}` : '';
+  if (typeof m.exact === 'string') return `command = ${m.exact}${where}`;
+  if (Array.isArray(m.argvPrefix)) return `command starts with ${m.argvPrefix.join(' ')}${where}`;
   if (typeof m.glob === 'string') return `${String(m.stepKind)} ${m.glob}`;
   if (typeof m.tool === 'string') return `tool ${m.tool}`;
   return String(m.kind);

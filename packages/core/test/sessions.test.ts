@@ -12,6 +12,8 @@ import {
   eventSummary,
   execute,
   grantMatches,
+  grantMatcherProblem,
+  canonicalPath,
   grantRule,
   grantRuleIndex,
   sessionIdleMs,
@@ -138,6 +140,42 @@ describe('grant matchers', () => {
     expect(grantMatches(exact, { kind: 'run_command', params: { command: 'npm test' } })).toBe(true);
   });
 
+  it('a command grant is bound to the canonical cwd it was approved in: never another directory, and a grant without one only for steps without one', () => {
+    const at = (cwd?: string) => ({ kind: 'run_command' as const, params: { command: 'npm test', ...(cwd !== undefined ? { cwd } : {}) } });
+    expect(deriveGrant(at('/repo/./pkg/'))).toEqual({ kind: 'command', exact: 'npm test', cwd: '/repo/pkg' });
+    expect(deriveGrant(at('~/repo'))).toBeUndefined();
+    const here = deriveGrant(at('/repo'))!;
+    expect(grantMatches(here, at('/repo'))).toBe(true);
+    expect(grantMatches(here, at('/repo/'))).toBe(true);
+    expect(grantMatches(here, at('/repo/pkg/..'))).toBe(true);
+    expect(grantMatches(here, at('/repo/pkg'))).toBe(false);
+    expect(grantMatches(here, at('/other'))).toBe(false);
+    expect(grantMatches(here, at('repo'))).toBe(false);
+    expect(grantMatches(here, at())).toBe(false);
+    expect(grantMatches(here, at('/repo\\x'))).toBe(false);
+    const prefix: GrantMatcher = { kind: 'command', argvPrefix: ['npm'], cwd: '/repo' };
+    expect(grantMatches(prefix, { kind: 'run_command', params: { command: 'npm run build', cwd: '/repo' } })).toBe(true);
+    expect(grantMatches(prefix, { kind: 'run_command', params: { command: 'npm run build', cwd: '/elsewhere' } })).toBe(false);
+    const nowhere: GrantMatcher = { kind: 'command', exact: 'npm test' };
+    expect(grantMatches(nowhere, at())).toBe(true);
+    expect(grantMatches(nowhere, at('/repo'))).toBe(false);
+    expect(grantMatcherProblem({ kind: 'command', exact: 'npm test', cwd: '~/x' })).toMatch(/cwd/);
+  });
+
+  it('property: a command grant from a step approves the same command exactly in the directories with the same canonical form', () => {
+    const seg = fc.constantFrom('repo', 'pkg', 'a', '.', '..', '');
+    fc.assert(
+      fc.property(fc.array(seg, { minLength: 1, maxLength: 4 }), fc.array(seg, { minLength: 1, maxLength: 4 }), (x, y) => {
+        const a = `/${x.join('/')}`;
+        const b = `/${y.join('/')}`;
+        const m = deriveGrant({ kind: 'run_command', params: { command: 'make', cwd: a } })!;
+        const ca = canonicalPath(a);
+        const cb = canonicalPath(b);
+        expect(grantMatches(m, { kind: 'run_command', params: { command: 'make', cwd: b } })).toBe(ca.ok && cb.ok && ca.path === cb.path);
+      }),
+    );
+  });
+
   it('a path glob compares canonical paths, absolute apart from relative', () => {
     const m: GrantMatcher = { kind: 'path', stepKind: 'edit_file', glob: 'src/**' };
     const on = (path: string, kind: 'edit_file' | 'delete_file' = 'edit_file') => grantMatches(m, { kind, params: { path } });
@@ -222,6 +260,51 @@ describe('giveGrant through decide', () => {
     const revoked = unwrap(execute(more.task, { type: 'revokeGrant', grantId: grant.id }, { ...env.ctx('bob'), role: 'approver', policy }));
     const after = unwrap(execute(revoked.task, { type: 'append', ...(await steps([commandStep('y', [], { params: { command: 'make y' } })])) }, { ...env.ctx('agent'), role: 'agent', policy }));
     expect(stepOf(after.task, 'y').status).toBe('awaiting_approval');
+  });
+});
+
+describe('a command grant and the directory', () => {
+  it('approved for the session in /repo, the same command appended in another directory (or with none) still asks; in /repo it is approved by the grant', async () => {
+    const policy = Policy.parse({ preventSelfApproval: false });
+    const env = makeEnv();
+    const task = await openTask(env, [commandStep('t', [], { params: { command: 'npm test', cwd: '/repo' } })], policy);
+    const granted = unwrap(execute(task, approveFor(task, 't', 'task'), { ...env.ctx('alice'), role: 'approver', policy }));
+    expect(granted.task.grants![0]!.matcher).toEqual({ kind: 'command', exact: 'npm test', cwd: '/repo' });
+    const more = unwrap(
+      execute(
+        granted.task,
+        {
+          type: 'append',
+          ...(await steps([
+            commandStep('there', [], { params: { command: 'npm test', cwd: '/other' } }),
+            commandStep('below', [], { params: { command: 'npm test', cwd: '/repo/pkg' } }),
+            commandStep('nowhere', [], { params: { command: 'npm test' } }),
+            commandStep('here', [], { params: { command: 'npm test', cwd: '/repo/./' } }),
+          ])),
+        },
+        { ...env.ctx('agent'), role: 'agent', policy },
+      ),
+    );
+    expect(more.task.steps.slice(1).map((s) => [s.key, s.status])).toEqual([
+      ['there', 'awaiting_approval'],
+      ['below', 'awaiting_approval'],
+      ['nowhere', 'awaiting_approval'],
+      ['here', 'approved'],
+    ]);
+  });
+
+  it('a grant given without the directory the step runs in is refused, saying which directory to name', async () => {
+    const policy = Policy.parse({ preventSelfApproval: false });
+    const env = makeEnv();
+    const task = await openTask(env, [commandStep('t', [], { params: { command: 'npm test', cwd: '/repo' } })], policy);
+    const err = expectError(execute(task, approveFor(task, 't', 'task', { kind: 'command', argvPrefix: ['npm'] }), { ...env.ctx('alice'), role: 'approver', policy }), 'BAD_REQUEST');
+    expect(err.message).toContain('"cwd": "/repo"');
+    const elsewhere = expectError(
+      execute(task, approveFor(task, 't', 'task', { kind: 'command', argvPrefix: ['npm'], cwd: '/other' }), { ...env.ctx('alice'), role: 'approver', policy }),
+      'BAD_REQUEST',
+    );
+    expect(elsewhere.message).toContain('the step runs in /repo, the grant names /other');
+    unwrap(execute(task, approveFor(task, 't', 'task', { kind: 'command', argvPrefix: ['npm'], cwd: '/repo' }), { ...env.ctx('alice'), role: 'approver', policy }));
   });
 });
 

@@ -18,7 +18,7 @@
  * held step with the tool's real result. The types below are structural copies of the
  * SDK's, so this module does not depend on the SDK package.
  */
-import { boundedOutput, claudeCodeStep, fallbackVerdict, sessionRef, stepKeyFor, verdictFor, type Verdict } from '@greenlight/core/hooks';
+import { boundedOutput, claimIsProposal, claudeCodeStep, fallbackVerdict, isStepOfProposal, proposedHash, sessionRef, stepKeyFor, verdictForProposal, type Verdict } from '@greenlight/core/hooks';
 import type { Step } from '@greenlight/core';
 import type { GreenlightClient } from './index.ts';
 import { GreenlightError } from './errors.ts';
@@ -64,7 +64,10 @@ export function greenlightCanUseTool(client: GreenlightClient, opts: GreenlightC
     try {
       const draft = claudeCodeStep(call);
       const key = stepKeyFor(toolUseID);
+      // What the reviewer must have seen for this call to run: checked on the step found and at the claim.
+      const hash = await proposedHash(draft.params);
       // The run's one open task (SESSIONS-API.md), this call appended to it as a step keyed by toolUseID.
+      // The same toolUseID with other input is refused by the server (CONFLICT): caught below as a deny.
       const task = await client.plan({
         title: `Claude Agent SDK session ${opts.session}`.slice(0, 200),
         steps: [{ ...draft, key }],
@@ -73,19 +76,19 @@ export function greenlightCanUseTool(client: GreenlightClient, opts: GreenlightC
         metadata: { source: 'claude-agent-sdk', session, ...(opts.cwd ? { cwd: opts.cwd } : {}) },
         idempotencyKey: `${session}:${key}`.slice(0, 200),
       });
-      const planned = task.steps.find((s) => s.key === key)!;
+      const planned = task.steps.find((s) => s.key === key);
+      if (!planned || !isStepOfProposal(planned, hash)) return { behavior: 'deny', message: `Greenlight: the step for ${toolUseID} was proposed with other input; not running this one`, toolUseID };
       let step: Step = planned;
       if (step.status === 'awaiting_approval') {
         const approvalId = step.approval?.id;
         step = (await client.waitForDecision(step.id, { signal, timeoutMs: opts.timeoutMs ?? 600_000, ...(approvalId ? { approvalId } : {}) })).step;
       }
       const cancel = step.status === 'cancelled' ? (await client.tasks.get.query({ taskId: task.id })).cancel : undefined;
-      const verdict = verdictFor(step, call, cancel);
+      const verdict = verdictForProposal(step, call, hash, cancel);
       if (verdict.decision !== 'allow') return result(verdict.decision === 'ask' ? { decision: 'deny', reason: verdict.reason } : verdict, input, toolUseID);
       const { steps } = await client.steps.claim.mutate({ taskId: task.id, stepIds: [step.id], max: 1, leaseSeconds: LEASE_SECONDS });
       const claimed = steps[0];
-      const modified = step.decision?.decision === 'modify';
-      if (!claimed || claimed.revision !== step.revision || claimed.paramsHash !== step.paramsHash || (!modified && claimed.paramsHash !== planned.paramsHash)) {
+      if (!claimed || !claimIsProposal(claimed, step, hash)) {
         const now = await client.steps.get.query({ stepId: step.id });
         return { behavior: 'deny', message: `Greenlight: the approved step could not be claimed (it is ${now.status} now); not running it`, toolUseID };
       }
@@ -93,6 +96,8 @@ export function greenlightCanUseTool(client: GreenlightClient, opts: GreenlightC
       return result(verdict, input, toolUseID);
     } catch (err) {
       const why = err instanceof GreenlightError ? `${err.code}: ${err.message}` : String(err);
+      // The same call id with other input (CONFLICT; BAD_REQUEST once the idempotency record expired) is a refusal, not "could not decide": never onError's allow.
+      if (err instanceof GreenlightError && (err.code === 'CONFLICT' || err.code === 'BAD_REQUEST')) return { behavior: 'deny', message: `Greenlight: ${why}; not running it`, toolUseID };
       return result(fallbackVerdict(onError, why), input, toolUseID);
     }
   };

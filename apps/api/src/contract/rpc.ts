@@ -6,6 +6,8 @@
  * `implements` these, so a signature that drifts fails the Worker's typecheck.
  */
 import type {
+  GetTaskInput,
+  ListStepsInput,
   Approval,
   ApprovalRecord,
   AuditExportInput,
@@ -90,7 +92,10 @@ export interface WorkspaceRpc {
   getPolicy(cred: Cred): Promise<Result<{ policy: Policy; version: number }>>;
   evaluatePolicy(cred: Cred, input: EvaluateInput): Promise<Result<PolicyVerdict>>;
   simulatePolicy(cred: Cred, input: SimulateInput): Promise<Result<SimulationReport>>;
-  getTask(cred: Cred, taskId: string): Promise<Result<TaskView>>;
+  /** tasks.get; with `steps`, a window of the task's steps and `stepsTotal` (GetTaskInput). */
+  getTask(cred: Cred, taskId: string, steps?: GetTaskInput['steps']): Promise<Result<TaskView>>;
+  /** steps.list: a task's steps a page at a time. */
+  listSteps(cred: Cred, input: ListStepsInput): Promise<Result<Page<Step>>>;
   listTasks(cred: Cred, input: ListTasksInput): Promise<Result<Page<TaskSummary>>>;
   listApprovals(cred: Cred, input: ListApprovalsInput): Promise<Result<Page<Approval>>>;
   getApproval(cred: Cred, approvalId: string): Promise<Result<ApprovalRecord>>;

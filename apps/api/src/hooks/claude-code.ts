@@ -16,7 +16,22 @@
  * Edit / MultiEdit is shown as sent (no diff); the step's lease is found again from the
  * step itself by the PostToolUse call (the same agent key holds it).
  */
-import { boundedOutput, callKeyFor, claudeCodeFormat, claudeCodeStep, fallbackVerdict, verdictFor, type HookEvent, type HostAnswer, type Verdict } from '@greenlight/core/hooks';
+import {
+  boundedOutput,
+  claimIsProposal,
+  callKeyFor,
+  claudeCodeFormat,
+  claudeCodeStep,
+  fallbackVerdict,
+  isStepOfProposal,
+  proposedHash,
+  repeatKey,
+  verdictFor,
+  verdictForProposal,
+  type HookEvent,
+  type HostAnswer,
+  type Verdict,
+} from '@greenlight/core/hooks';
 import { TRPCError } from '@trpc/server';
 import type { Step } from '@greenlight/core';
 import type { Context } from '../contract/rpc.ts';
@@ -53,25 +68,42 @@ function sessionPlan(event: { session: string; cwd?: string | undefined }) {
   };
 }
 
+/** How many calls of a session may share one key (a repeated PermissionRequest, the same command with other input) before the endpoint gives up. */
+const REPEATS = 50;
+
+/** Step statuses after which a call without an id, asked again, is a new run of the command (a new step), not a repeat. */
+const OVER = new Set<Step['status']>(['completed', 'failed', 'cancelled', 'blocked', 'skipped', 'rejected', 'changes_requested', 'executing']);
+
 /**
  * The call's step in the session's task: tasks.plan {open, session} finds (or makes) the
- * task and appends the step keyed by tool_use_id, with an idempotency key, so a repeat
- * (PostToolUse looking for it, a duplicated hook) finds the same step.
+ * task and appends the step keyed by tool_use_id (else the call's fingerprint, core's
+ * callKeyFor), with an idempotency key, so a repeat (a duplicated hook) finds the same
+ * step. A step found by key is this call's only if it was proposed with exactly these
+ * params (core's isStepOfProposal): another input under the same key (another cwd, another
+ * argument) is another call, with its own step (`<key>.2`, ...) and its own decision.
+ * `hash` is the proposed params' hash (core's proposedHash).
  */
-async function stepOf(api: Caller, event: CallEvent): Promise<{ taskId: string; step: Step }> {
+async function stepOf(api: Caller, event: CallEvent, hash: string): Promise<{ taskId: string; step: Step }> {
   const draft = claudeCodeStep(event.call);
-  const key = await callKeyFor(event.call);
+  const callKey = await callKeyFor(event.call);
   const base = sessionPlan({ session: event.session, cwd: event.call.cwd });
-  let task;
-  try {
-    task = await api.tasks.plan({ ...base, steps: [{ ...draft, key }], idempotencyKey: `${event.session}:${key}`.slice(0, 200) });
-  } catch (err) {
-    if (!(err instanceof TRPCError && (err.code === 'CONFLICT' || err.code === 'BAD_REQUEST'))) throw err;
-    task = await api.tasks.plan({ ...base, steps: [] });
+  for (let n = 1; n <= REPEATS; n++) {
+    const key = repeatKey(callKey, n);
+    let task;
+    try {
+      task = await api.tasks.plan({ ...base, steps: [{ ...draft, key }], idempotencyKey: `${event.session}:${key}`.slice(0, 200) });
+    } catch (err) {
+      if (!(err instanceof TRPCError && (err.code === 'CONFLICT' || err.code === 'BAD_REQUEST'))) throw err;
+      task = await api.tasks.plan({ ...base, steps: [] });
+    }
+    const step = task.steps.find((s) => s.key === key);
+    if (!step) throw new TRPCError({ code: 'CONFLICT', message: `the session's task has no step ${key}` });
+    if (!isStepOfProposal(step, hash)) continue;
+    // A call without an id asked again after its step ended (or was handed out) is the command run again.
+    if (!event.call.toolUseId && OVER.has(step.status) && n < REPEATS) continue;
+    return { taskId: task.id, step };
   }
-  const step = task.steps.find((s) => s.key === key);
-  if (!step) throw new TRPCError({ code: 'CONFLICT', message: `the session's task has no step ${key}` });
-  return { taskId: task.id, step };
+  throw new TRPCError({ code: 'CONFLICT', message: `${REPEATS} calls of this session share the key ${callKey} with other input; not reusing any of their steps` });
 }
 
 async function waitDecided(api: Caller, step: Step, deadline: number, signal: AbortSignal): Promise<Step> {
@@ -85,18 +117,19 @@ async function waitDecided(api: Caller, step: Step, deadline: number, signal: Ab
 }
 
 async function decide(api: Caller, event: Extract<HookEvent, { type: 'decide' }>, timeoutMs: number, signal: AbortSignal): Promise<HostAnswer> {
-  const { taskId, step: planned } = await stepOf(api, event);
+  // What the reviewer must have seen for this call to run: checked on the step found, and at the claim.
+  const hash = await proposedHash(claudeCodeStep(event.call).params);
+  const { taskId, step: planned } = await stepOf(api, event, hash);
   const task = { id: taskId };
   const step = await waitDecided(api, planned, Date.now() + timeoutMs, signal);
   let cancel: { by: string; reason?: string | undefined } | undefined;
   if (step.status === 'cancelled') cancel = (await api.tasks.get({ taskId: task.id })).cancel;
-  const verdict = verdictFor(step, event.call, cancel);
+  const verdict = verdictForProposal(step, event.call, hash, cancel);
   if (verdict.decision !== 'allow') return claudeCodeFormat.answer(event, verdict);
   // Claim exactly this step before allowing: Claude Code runs the tool the moment it reads allow.
   const { steps } = await api.steps.claim({ taskId: task.id, stepIds: [step.id], max: 1, leaseSeconds: LEASE_SECONDS });
   const claimed = steps[0];
-  const modified = step.decision?.decision === 'modify';
-  if (claimed && claimed.revision === step.revision && claimed.paramsHash === step.paramsHash && (modified || claimed.paramsHash === planned.paramsHash)) {
+  if (claimed && claimIsProposal(claimed, step, hash)) {
     return claudeCodeFormat.answer(event, verdict);
   }
   const now = await api.steps.get({ stepId: step.id });
@@ -109,10 +142,14 @@ async function decide(api: Caller, event: Extract<HookEvent, { type: 'decide' }>
 
 /** PostToolUse / PostToolUseFailure: the step this agent holds for the call, completed or failed with the real result. */
 async function result(api: Caller, event: Extract<HookEvent, { type: 'result' }>): Promise<void> {
-  // Found, never appended: the step of this call by its id, else (a PermissionRequest has none) by its fingerprint.
+  // Found, never appended: the step of this call by its id, else (a PermissionRequest has none) by its
+  // fingerprint or a repeat of it (`<key>.2`, ...), and only one proposed with this call's exact params.
   const task = await api.tasks.plan({ ...sessionPlan({ session: event.session, cwd: event.call.cwd }), steps: [] });
-  const keys = [await callKeyFor(event.call), await callKeyFor({ ...event.call, toolUseId: undefined })];
-  const known = keys.map((k) => task.steps.find((s) => s.key === k)).find((s) => s !== undefined);
+  const hash = await proposedHash(claudeCodeStep(event.call).params);
+  const byId = event.call.toolUseId ? await callKeyFor(event.call) : undefined;
+  const fingerprint = await callKeyFor({ ...event.call, toolUseId: undefined });
+  const keys = new Set([...(byId ? [byId] : []), ...Array.from({ length: REPEATS }, (_, i) => repeatKey(fingerprint, i + 1))]);
+  const known = task.steps.find((s) => keys.has(s.key) && s.status === 'executing' && isStepOfProposal(s, hash));
   if (!known) return;
   const step = await api.steps.get({ stepId: known.id });
   const leaseId = step.status === 'executing' ? step.lease?.leaseId : undefined;

@@ -161,7 +161,7 @@ async function explain(storage: DurableObjectStorage, meta: WorkspaceMeta): Prom
       if (inbox.nextCursor) approvals.list(viewer, { status: 'open', limit: 50, cursor: inbox.nextCursor });
       const first = inbox.items[0];
       if (first) {
-        tasks.get(viewer, first.taskId);
+        tasks.get(viewer, { taskId: first.taskId });
         steps.get(viewer, first.stepId);
         admin.events(viewer, { taskId: first.taskId, limit: 50 });
         approvals.decide(viewer, { approvalId: first.approvalId, decision: 'approve', paramsHash: first.paramsHash }, undefined);

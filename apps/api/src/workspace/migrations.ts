@@ -236,6 +236,11 @@ export const MIGRATIONS: readonly Migration[] = [
   `,
   /* 12: Slack (issue 15 item 3, docs/slack.md): settings, posted messages, outbox, linked users, link tokens. */
   createSlackTables,
+  /* 13: a task's steps by status in plan order (steps.list {status}; tasks.get's window
+     reads the waiting ones through it): a page reads only its rows, however long the
+     session. IF NOT EXISTS: tests rewind schema_version. */ `
+  CREATE INDEX IF NOT EXISTS steps_by_task_status ON steps (task_id, status, idx);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -7,6 +7,8 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import {
+  type GetTaskInput,
+  type ListStepsInput,
   CLOSE_REVOKED,
   fail,
   ok,
@@ -138,8 +140,11 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   listHistory(cred: Cred, input: ListHistoryInput) {
     return this.run(P.listHistory, cred, input);
   }
-  getTask(cred: Cred, taskId: string) {
-    return this.run(P.getTask, cred, taskId);
+  getTask(cred: Cred, taskId: string, steps?: GetTaskInput['steps']) {
+    return this.run(P.getTask, cred, { taskId, ...(steps ? { steps } : {}) });
+  }
+  listSteps(cred: Cred, input: ListStepsInput) {
+    return this.run(P.listSteps, cred, input);
   }
   listTasks(cred: Cred, input: ListTasksInput) {
     return this.run(P.listTasks, cred, input);

@@ -5,6 +5,8 @@
  * methods are one line each over this table (object.ts); the pipeline runs them.
  */
 import {
+  type GetTaskInput,
+  type ListStepsInput,
   ok,
   paramsHash,
   newWebhookSecret,
@@ -87,7 +89,8 @@ export const PROCEDURES = {
   getPolicy: proc({ capability: read, apply: (tx, _: undefined) => ok(admin.policy(tx)) }),
   evaluatePolicy: proc({ capability: read, apply: (tx, i: EvaluateInput) => ok(admin.evaluate(tx, i)) }),
   simulatePolicy: proc({ capability: 'admin', apply: (tx, i: SimulateInput) => ok(admin.simulate(tx, i)) }),
-  getTask: proc({ capability: read, apply: (tx, taskId: string) => tasks.get(tx, taskId) }),
+  getTask: proc({ capability: read, apply: (tx, i: GetTaskInput) => tasks.get(tx, i) }),
+  listSteps: proc({ capability: read, apply: (tx, i: ListStepsInput) => tasks.listSteps(tx, i) }),
   listTasks: proc({ capability: read, apply: (tx, i: ListTasksInput) => ok(tasks.list(tx, i)) }),
   listApprovals: proc({ capability: read, apply: (tx, i: ListApprovalsInput) => ok(approvals.list(tx, i)) }),
   getApproval: proc({ capability: read, apply: (tx, approvalId: string) => approvals.get(tx, approvalId) }),

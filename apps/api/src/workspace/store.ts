@@ -37,6 +37,40 @@ export function loadTask(sql: SqlStorage, taskId: string): Task | undefined {
   return { ...record, steps };
 }
 
+/** The task without its steps (a read that pages them), or undefined. */
+export function loadTaskRecord(sql: SqlStorage, taskId: string): TaskRecord | undefined {
+  const row = sql.exec<TaskRow>(`SELECT data FROM tasks WHERE id = ?`, taskId).toArray()[0];
+  if (!row) return undefined;
+  const { counts: _counts, ...record } = JSON.parse(row.data) as TaskSummary;
+  return record;
+}
+
+/**
+ * One page of a task's steps by index (the steps_by_task index: the cost is the page,
+ * not the task): after `cursor` in `order`, optionally in one status; `limit` rows.
+ */
+export function stepPage(sql: SqlStorage, q: { taskId: string; cursor?: number | undefined; limit: number; status?: string | undefined; order: 'asc' | 'desc' }): Step[] {
+  const after = q.cursor === undefined ? '' : q.order === 'asc' ? 'AND idx > ?' : 'AND idx < ?';
+  const status = q.status === undefined ? '' : 'AND status = ?';
+  const args: (string | number)[] = [q.taskId, ...(q.cursor === undefined ? [] : [q.cursor]), ...(q.status === undefined ? [] : [q.status]), q.limit];
+  return sql
+    .exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? ${after} ${status} ORDER BY idx ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`, ...args)
+    .toArray()
+    .map((r) => parseStep(r.data));
+}
+
+/** A task's newest `newest` steps and every step awaiting approval, in plan order, and how many steps it has. */
+export function stepWindow(sql: SqlStorage, taskId: string, newest: number): { steps: Step[]; total: number } {
+  const total = sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM steps WHERE task_id = ?`, taskId).one().n;
+  const from = Math.max(0, total - newest);
+  // Two index ranges (steps_by_task, steps_by_task_status): the older waiting steps, then the newest.
+  const rows = [
+    ...sql.exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? AND status = 'awaiting_approval' AND idx < ? ORDER BY idx`, taskId, from).toArray(),
+    ...sql.exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? AND idx >= ? ORDER BY idx`, taskId, from).toArray(),
+  ];
+  return { steps: rows.map((r) => parseStep(r.data)), total };
+}
+
 /** Write a transition's result: the task row, the steps it touched, and their approvals. */
 export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touched'>, isNew: boolean): void {
   const { steps, ...record } = outcome.task;

@@ -5,7 +5,8 @@
  * task; older pages come on request (timeline.ts).
  */
 import { useContext, useState } from 'preact/hooks';
-import { can, revealHidden, type Event } from '@greenlight/core';
+import { can, revealHidden, type Event, type Step } from '@greenlight/core';
+import { GreenlightError } from '@greenlight/sdk';
 import type { Client } from '../client.ts';
 import { taskAfter, taskApprovalsAfter } from '../decided.ts';
 import { label, time, usageText } from '../format.ts';
@@ -18,7 +19,7 @@ import { useTitle } from '../hooks/useTitle.ts';
 import { INBOX_HREF } from '../route.ts';
 import { ViewerContext } from '../viewer.ts';
 import { stages } from '../stages.ts';
-import { STEP_PAGE, windowed } from '../windowed.ts';
+import { earlierCursor, hiddenSteps, mergeSteps, STEP_PAGE } from '../step-pages.ts';
 import { addLive, addPage, emptyTimeline, nextAfter, shown, type TimelineState } from '../timeline.ts';
 import { AgentContextLine } from './AgentContext.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
@@ -35,8 +36,10 @@ const PAGE = 200;
 const EVENTS_PAGE = 100;
 
 export function TaskPage({ client, taskId }: { client: Client; taskId: string }) {
-  // One batched request: the task and its open approvals (with their options) together.
-  const { data, error, reload, patch } = useReload(() => Promise.all([client.tasks.get.query({ taskId }), client.approvals.list.query({ taskId, limit: PAGE }), client.grants.list.query({ taskId })]));
+  // One batched request: the task with its newest steps and every waiting one (step-pages.ts), its open approvals (with their options), its grants.
+  const { data, error, reload, patch } = useReload(() =>
+    Promise.all([client.tasks.get.query({ taskId, steps: { newest: STEP_PAGE } }), client.approvals.list.query({ taskId, limit: PAGE }), client.grants.list.query({ taskId })]),
+  );
   // A decision answers with its step: shown at once, no request (the live stream brings the rest).
   useDecided((answers) =>
     patch(([t, open, grants]) => {
@@ -51,7 +54,10 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
   );
   const [events, setEvents] = useState<TimelineState<Event>>(() => emptyTimeline(0));
   const [loadingMore, setLoadingMore] = useState(false);
-  const [shownSteps, setShownSteps] = useState(STEP_PAGE);
+  /** Older steps read with "Show earlier steps" (steps.list, newest first), kept across reloads of the window. */
+  const [earlier, setEarlier] = useState<Step[]>([]);
+  const [loadingSteps, setLoadingSteps] = useState(false);
+  const [stepsError, setStepsError] = useState<GreenlightError | undefined>(undefined);
   /** Reads the next page of the task's past events (up to the head the live stream started at). */
   const readPage = async (state: TimelineState<Event>): Promise<TimelineState<Event>> => {
     const page = await client.events.list.query({ taskId, after: nextAfter(state), limit: EVENTS_PAGE });
@@ -86,7 +92,22 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
   useTitle(task ? task.title : 'Task');
   const approvals = open?.items ?? [];
   const approvalOf = new Map(approvals.map((a) => [a.stepId, a]));
-  const steps = task?.steps ?? [];
+  const steps = mergeSteps(task?.steps ?? [], earlier);
+  /** Reads the page of steps just older than the ones held without a gap. */
+  const showEarlier = async () => {
+    const cursor = earlierCursor(steps);
+    if (cursor === undefined) return;
+    setLoadingSteps(true);
+    try {
+      const page = await client.steps.list.query({ taskId, cursor, order: 'desc', limit: STEP_PAGE });
+      setEarlier((prev) => mergeSteps(page.items, prev));
+      setStepsError(undefined);
+    } catch (err) {
+      setStepsError(GreenlightError.from(err));
+    } finally {
+      setLoadingSteps(false);
+    }
+  };
   // j/k walk the open approvals in plan order.
   // Held decisions leave the keyboard's order, so j/k and the next key act on the next approval.
   const holds = useHolds();
@@ -115,8 +136,9 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
     );
   }
   const stageOf = stages(steps);
-  // A long session draws its newest steps and every open approval (windowed.ts).
-  const drawn = windowed(steps, shownSteps);
+  // A long session holds its newest steps and every waiting one; older pages come on request (step-pages.ts).
+  const total = task.stepsTotal ?? steps.length;
+  const hidden = hiddenSteps(task.stepsTotal, steps.length);
   const statusOf = new Map(steps.map((s) => [s.key, s.status]));
   const keyOf = new Map(steps.map((s) => [s.id, s.key]));
   return (
@@ -152,19 +174,19 @@ export function TaskPage({ client, taskId }: { client: Client; taskId: string })
         )}
         <TaskActions client={client} task={task} approvals={approvals} onChanged={reload} />
       </header>
-      <ErrorBox error={error ?? live.error} onReload={reload} />
+      <ErrorBox error={error ?? live.error ?? stepsError} onReload={reload} />
       <Grants client={client} grants={grants?.items ?? []} mayRevoke={viewer !== undefined && can(viewer.role, 'decide')} onChanged={reload} />
       <div class="task-layout">
         <div class="steps">
           <h2>
-            Plan <span class="muted small">{steps.length === 1 ? '1 step' : `${steps.length} steps`}</span>
+            Plan <span class="muted small">{total === 1 ? '1 step' : `${total} steps`}</span>
           </h2>
-          {drawn.hidden > 0 && (
-            <button type="button" class="more-steps" onClick={() => setShownSteps((n) => n + STEP_PAGE)}>
-              Show {Math.min(STEP_PAGE, drawn.hidden)} earlier steps ({drawn.hidden} not shown)
+          {hidden > 0 && (
+            <button type="button" class="more-steps" disabled={loadingSteps} onClick={() => void showEarlier()}>
+              Show {Math.min(STEP_PAGE, hidden)} earlier steps ({hidden} not shown)
             </button>
           )}
-          {drawn.steps.map((s) => {
+          {steps.map((s) => {
             const a = approvalOf.get(s.id);
             return (
               <StepItem

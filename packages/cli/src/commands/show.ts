@@ -1,7 +1,9 @@
 /** `greenlight show <taskId>`: the task, its steps with status, dependencies and decisions, and a preview of each. */
-import { approvalProgress, decisionPeople, revealHiddenDeep, type Step, type TaskView } from '@greenlight/core';
+import { approvalProgress, decisionPeople, revealHiddenDeep, STEP_PAGE_MAX, taskView, type Step, type TaskView } from '@greenlight/core';
+import type { GreenlightClient } from '@greenlight/sdk';
 import { UsageError } from '../errors.ts';
 import { age, oneLine, paintStatus, type Out } from '../output.ts';
+import { collectPages } from '../pages.ts';
 import { previewLines } from '../preview.ts';
 import type { Command } from './spec.ts';
 
@@ -60,6 +62,19 @@ export function renderTask(shown: TaskView, out: Out, opts: { full: boolean; now
   return lines;
 }
 
+/**
+ * The task with every step, read a page at a time: a window of up to STEP_PAGE_MAX steps
+ * first (the whole of most tasks, one request), then, for a longer session, steps.list
+ * pages (each bounded) up to the total the window gave. The answer has tasks.get's old
+ * shape (no stepsTotal), clarifications from every step.
+ */
+export async function wholeTask(client: GreenlightClient, taskId: string): Promise<TaskView> {
+  const { stepsTotal, ...head } = await client.tasks.get.query({ taskId, steps: { newest: STEP_PAGE_MAX } });
+  if (stepsTotal === undefined || stepsTotal <= head.steps.length) return head;
+  const all = await collectPages(stepsTotal, undefined, (size, cursor) => client.steps.list.query({ taskId, limit: Math.min(size, STEP_PAGE_MAX), ...(cursor ? { cursor } : {}) }));
+  return taskView({ ...head, steps: all.items });
+}
+
 export const show: Command = {
   usage: 'show <taskId> [--full]',
   summary: 'a task: its steps, dependencies, decisions and a diff/command preview',
@@ -67,7 +82,7 @@ export const show: Command = {
   async run(ctx, args, values) {
     const [taskId, ...rest] = args;
     if (!taskId || rest.length > 0) throw new UsageError('show takes one task id');
-    const task = await ctx.client().tasks.get.query({ taskId });
+    const task = await wholeTask(ctx.client(), taskId);
     if (ctx.out.json) ctx.out.line(JSON.stringify(task));
     else for (const line of renderTask(task, ctx.out, { full: values.full === true })) ctx.out.line(line);
     return 0;

@@ -8,7 +8,7 @@
  * allow; anything else is a deny that says why.
  */
 import type { ClaimedStep, Step } from '@greenlight/core';
-import { verdictFor, type ToolCall, type Verdict } from '@greenlight/core/hooks';
+import { claimIsProposal, verdictFor, verdictForProposal, type ToolCall, type Verdict } from '@greenlight/core/hooks';
 import type { GreenlightClient } from '@greenlight/sdk';
 
 /**
@@ -25,14 +25,12 @@ export type ClaimVerdict =
   | { held: false; verdict: Verdict; step: Step; stray?: ClaimedStep };
 
 /**
- * Is the claimed step the approved one? Same step, revision and paramsHash as decided;
- * and, unless a reviewer's modify replaced them, the params the hook sent
- * (`plannedHash`): a revise that policy approved again is not what the host will run.
+ * Is the claimed step the approved one, for the params the hook sent (`plannedHash`)?
+ * core's claimIsProposal: same step, revision and paramsHash as decided, and those params
+ * or a reviewer's modify of them (a revise that policy approved again is not what the
+ * host will run).
  */
-function sameAsApproved(claimed: ClaimedStep, decided: Step, plannedHash: string): boolean {
-  const modified = decided.decision?.decision === 'modify';
-  return claimed.stepId === decided.id && claimed.revision === decided.revision && claimed.paramsHash === decided.paramsHash && (modified || claimed.paramsHash === plannedHash);
-}
+const sameAsApproved = (claimed: ClaimedStep, decided: Step, plannedHash: string): boolean => claimIsProposal(claimed, decided, plannedHash);
 
 const deny = (reason: string): Verdict => ({ decision: 'deny', reason });
 
@@ -63,7 +61,7 @@ async function whyNot(client: GreenlightClient, step: Step, call: ToolCall): Pro
 export async function claimThenVerdict(client: GreenlightClient, decided: Step, plannedHash: string, call: ToolCall): Promise<ClaimVerdict> {
   const { steps } = await client.steps.claim.mutate({ taskId: decided.taskId, stepIds: [decided.id], max: 1, leaseSeconds: HANDOFF_LEASE_SECONDS });
   const claimed = steps[0];
-  if (claimed && sameAsApproved(claimed, decided, plannedHash)) return { held: true, verdict: verdictFor(decided, call), claimed };
+  if (claimed && sameAsApproved(claimed, decided, plannedHash)) return { held: true, verdict: verdictForProposal(decided, call, plannedHash), claimed };
   const now = await client.steps.get.query({ stepId: decided.id });
   if (claimed)
     return {

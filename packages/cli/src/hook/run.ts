@@ -18,7 +18,10 @@ import {
   fallbackVerdict,
   grantPermissions,
   HOSTS,
-  verdictFor,
+  isStepOfProposal,
+  proposedHash,
+  repeatKey,
+  verdictForProposal,
   withoutEditedInput,
   type AnswerExtras,
   type HookEvent,
@@ -28,7 +31,7 @@ import {
   type StepDraft,
   type Verdict,
 } from '@greenlight/core/hooks';
-import { createClient, type GreenlightClient } from '@greenlight/sdk';
+import { createClient, GreenlightError, type GreenlightClient } from '@greenlight/sdk';
 import { budgetedFetch } from '../budget.ts';
 import type { Config } from '../config.ts';
 import { errorJson } from '../errors.ts';
@@ -174,28 +177,36 @@ function sessionCall(event: Extract<HookEvent, { type: 'decide' }>, callKey: str
       };
 }
 
-/** How many identical calls without an id (the same command again in a turn, a PermissionRequest repeated) one session keeps apart. */
+/** How many calls one session keeps apart under one key (the same command again in a turn, a PermissionRequest repeated, the same command with other input). */
 const REPEATS = 50;
 
 /**
- * Propose the call. A call the host gave an id is that id's step, repeats included. A
- * call without one (a PermissionRequest, Cursor's before…Execution) is named by its
- * command: when that step is already finished, or handed to someone else, and this
- * machine holds nothing for it, this is the same command run again, a new step
- * (`<key>.2`, `<key>.3`, ...), not a repeat of the old one.
+ * Propose the call, bound to its params (`hash`, core's proposedHash of the draft's). A
+ * step found under the call's key is this call's only if it was proposed with exactly
+ * these params (core's isStepOfProposal): the key names a call by its turn and command
+ * (or the host's id), so another cwd, another argument, other content under the same key
+ * is another call, and gets its own step (`<key>.2`, `<key>.3`, ...) and its own
+ * decision. A call without the host's id is also a new step when the one it finds is
+ * already finished, or handed to someone else and this machine holds nothing for it:
+ * the same command run again, not a repeat of the old one.
  */
-async function proposeCall(ctx: Ctx, event: Extract<HookEvent, { type: 'decide' }>, callKey: string, draft: StepDraft, held: unknown) {
+async function proposeCall(ctx: Ctx, event: Extract<HookEvent, { type: 'decide' }>, callKey: string, draft: StepDraft, held: unknown, hash: string) {
   const { opts, sessions } = ctx;
-  for (let n = 1; ; n++) {
-    const key = n === 1 ? callKey : `${callKey.slice(0, 95)}.${n}`;
+  for (let n = 1; n <= REPEATS; n++) {
+    const key = repeatKey(callKey, n);
     const proposed = await sessions.propose(sessionCall(event, key, opts), { ...draft, key });
+    if (!isStepOfProposal(proposed.step, hash)) continue;
     if (event.call.toolUseId) return proposed;
     // A repeated request is answered from the first one's record: read the step as it is now.
     const now = await ctx.client.steps.get.query({ stepId: proposed.step.id });
+    // Re-read: a modify or revise since the answer above may have made it another call's.
+    if (!isStepOfProposal(now, hash)) continue;
     const s = now.status;
     const over = s === 'completed' || s === 'failed' || s === 'cancelled' || s === 'blocked' || s === 'skipped' || s === 'rejected' || s === 'changes_requested' || (s === 'executing' && !held);
-    if (!over || n >= REPEATS) return { taskId: proposed.taskId, step: now };
+    if (!over || n === REPEATS) return { taskId: proposed.taskId, step: now };
   }
+  // Never an earlier call's step: fail (the hook's fallback), not reuse.
+  throw new GreenlightError(`${REPEATS} calls of this session share the key ${callKey} with other input; not reusing any of their steps`, { code: 'CONFLICT' });
 }
 
 async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): Promise<HookResult> {
@@ -208,11 +219,13 @@ async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): 
   // Where the call runs, and when this hook stops waiting: the reviewer's card shows both (issue 16).
   const draft = { ...mapped, ...(context ? { context } : {}), waitUntil: Math.round(Date.now() + opts.timeoutMs) };
   const callKey = await callKeyFor(call);
+  // What the reviewer must have seen for this call to run: the params' hash, checked on every step found by key.
+  const hash = await proposedHash(draft.params);
   const edits = (draft.kind === 'edit_file' || draft.kind === 'delete_file') && typeof draft.params.path === 'string' ? [`file:${draft.params.path}`] : [];
   // Marked before anything is sent: a result hook for this call that starts early waits for the lease.
   const mine0 = await leases.find(event.session, names);
   if (!mine0) await leases.put(event.session, names, { pending: true, at: Date.now() });
-  const proposed = await proposeCall(ctx, event, callKey, draft, mine0);
+  const proposed = await proposeCall(ctx, event, callKey, draft, mine0, hash);
   opts.signal.throwIfAborted();
   let step: Step = proposed.step;
 
@@ -234,7 +247,7 @@ async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): 
 
   let cancel: { by: string; reason?: string | undefined } | undefined;
   if (step.status === 'cancelled') cancel = (await client.tasks.get.query({ taskId: proposed.taskId })).cancel;
-  let verdict: Verdict = verdictFor(step, call, cancel);
+  let verdict: Verdict = verdictForProposal(step, call, hash, cancel);
   // A host that cannot run an edited input gets the reviewer's version as a deny, and nothing is claimed for it.
   if (verdict.updatedInput && !format.takesEditedInput(event)) verdict = withoutEditedInput(verdict);
 
@@ -243,7 +256,7 @@ async function decide(event: Extract<HookEvent, { type: 'decide' }>, ctx: Ctx): 
     const mine = await leases.get(event.session, names);
     if (mine?.stepId === step.id) return { output: format.answer(event, verdict) };
     // Claimed before the answer: the host runs the call as soon as it reads allow (claim.ts).
-    const claim = await claimThenVerdict(client, step, proposed.step.paramsHash, call);
+    const claim = await claimThenVerdict(client, step, hash, call);
     if (claim.held) {
       const c = claim.claimed;
       // On disk before the answer, so the result's hook finds it whichever process ends first.

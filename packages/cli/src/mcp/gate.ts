@@ -8,6 +8,7 @@
  */
 import type { ClaimedStep, McpAnnotations, Step } from '@greenlight/core';
 import { mcpToolName } from '@greenlight/core';
+import { claimIsProposal, isStepOfProposal, proposedHash } from '@greenlight/core/hooks';
 import { GreenlightError, type GreenlightClient } from '@greenlight/sdk';
 import type { Ledger } from './ledger.ts';
 import { boundedOutput, refusal, resultText, toolError } from './result.ts';
@@ -74,13 +75,11 @@ const explain = (err: unknown): string => {
 };
 
 /**
- * Is the claimed step the decided one? Same step, revision and paramsHash; and, unless a
- * reviewer's modify replaced them, the arguments the client sent.
+ * Is the claimed step the decided one, for the arguments the client sent? core's
+ * claimIsProposal: same step, revision and paramsHash, and those arguments or a
+ * reviewer's modify of them.
  */
-function sameAsApproved(claimed: ClaimedStep, decided: Step, plannedHash: string): boolean {
-  const modified = decided.decision?.decision === 'modify';
-  return claimed.stepId === decided.id && claimed.revision === decided.revision && claimed.paramsHash === decided.paramsHash && (modified || claimed.paramsHash === plannedHash);
-}
+const sameAsApproved = (claimed: ClaimedStep, decided: Step, plannedHash: string): boolean => claimIsProposal(claimed, decided, plannedHash);
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -93,13 +92,17 @@ export async function gateCall(deps: GateDeps, call: CallRequest, ctx: CallConte
   const signal = AbortSignal.any([ctx.signal, deps.stop]);
   const tool = mcpToolName(deps.server, call.name);
   let planned: Step;
+  let plannedHash: string;
   try {
     const annotations = await deps.upstream.annotationsOf(call.name);
+    const params = { tool, input: call.arguments ?? {}, ...(annotations ? { annotations } : {}) };
+    // The arguments as the client sent them, hashed here: the claim must hand out exactly these (or a reviewer's modify), whatever step the server answered with.
+    plannedHash = await proposedHash(params);
     planned = await deps.ledger.propose({
       key: `call-${++seq}-${Date.now().toString(36)}`,
       kind: 'custom',
       title: `${call.name} (MCP ${deps.server})`,
-      params: { tool, input: call.arguments ?? {}, ...(annotations ? { annotations } : {}) },
+      params,
       dependsOn: [],
       metadata: { source: 'mcp-proxy', server: deps.server, mcpTool: call.name },
     });
@@ -107,6 +110,9 @@ export async function gateCall(deps: GateDeps, call: CallRequest, ctx: CallConte
     // Fail closed: a call Greenlight could not record is not forwarded.
     return toolError(`Greenlight could not record this call (${explain(err)}); it was not run.`);
   }
+
+  // A step answered for this key but proposed with other arguments is another call's: never waited on, never run.
+  if (!isStepOfProposal(planned, plannedHash)) return toolError(`Greenlight: the step recorded for this call (${planned.key}) has other arguments; it was not run.`);
 
   let decided = planned;
   if (planned.status === 'awaiting_approval') {
@@ -143,7 +149,7 @@ export async function gateCall(deps: GateDeps, call: CallRequest, ctx: CallConte
     else deps.ledger.settled(decided);
     return refusal(decided, cancel);
   }
-  return forwardApproved(deps, call, ctx, decided, planned.paramsHash);
+  return forwardApproved(deps, call, ctx, decided, plannedHash);
 }
 
 async function forwardApproved(deps: GateDeps, call: CallRequest, ctx: CallContext, decided: Step, plannedHash: string): Promise<Record<string, unknown>> {

@@ -183,7 +183,11 @@ function pureClaudeStep(call: ToolCall): StepDraft | undefined {
 export type { HookEvent };
 
 /** A remembered grant's matcher (SESSIONS-API.md's GrantMatcher), as far as a host can hold it. */
-export type GrantLike = { kind: 'command'; argvPrefix: string[] } | { kind: 'command'; exact: string } | { kind: 'path'; stepKind: string; glob: string } | { kind: 'tool'; tool: string };
+export type GrantLike =
+  | { kind: 'command'; argvPrefix: string[]; cwd?: string | undefined }
+  | { kind: 'command'; exact: string; cwd?: string | undefined }
+  | { kind: 'path'; stepKind: string; glob: string }
+  | { kind: 'tool'; tool: string };
 
 /** A word Claude Code's `Bash(prefix:*)` rule reads as the same word: no quoting, spaces or shell syntax. */
 const plainWord = (w: string): boolean => /^[A-Za-z0-9_./=@%+,-]+$/.test(w);
@@ -197,8 +201,10 @@ const plainWord = (w: string): boolean => /^[A-Za-z0-9_./=@%+,-]+$/.test(w);
  *                         is a string prefix, Greenlight's matcher is on parsed argv)
  *   path (edit_file)   -> addRules allow Edit(<glob>);  path (read) -> Read(<glob>)
  *   tool               -> addRules allow <tool>
- * Anything Claude Code cannot hold the same way (a delete, argv with quoting) gives [];
- * Greenlight's own grant still approves those calls when they reach it.
+ * Anything Claude Code cannot hold the same way (a delete, argv with quoting, a command
+ * bound to a directory: Claude Code's Bash rule would allow it in every directory the
+ * session's shell moves to) gives []; Greenlight's own grant still approves those calls
+ * when they reach it.
  */
 export function grantPermissions(grant: GrantLike): unknown[] {
   const rule = (toolName: string, ruleContent?: string) => [
@@ -206,6 +212,7 @@ export function grantPermissions(grant: GrantLike): unknown[] {
   ];
   switch (grant.kind) {
     case 'command':
+      if (grant.cwd !== undefined) return [];
       if ('exact' in grant) return grant.exact.includes(')') ? [] : rule('Bash', grant.exact);
       return grant.argvPrefix.length > 0 && grant.argvPrefix.every(plainWord) ? rule('Bash', `${grant.argvPrefix.join(' ')}:*`) : [];
     case 'path':

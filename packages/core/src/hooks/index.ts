@@ -6,6 +6,7 @@
 export * from './verdict.ts';
 export * from './event.ts';
 export * from './steps.ts';
+export * from './proposal.ts';
 export * from './claude-code.ts';
 export * from './codex.ts';
 export * from './cursor.ts';

@@ -40,7 +40,10 @@ export function giveGrant(d: Draft, step: Step, req: GrantRequest, policy: Polic
   const problem = grantMatcherProblem(matcher);
   if (problem !== undefined) return fail('BAD_REQUEST', `grant: ${problem}`, { issues: [{ path: ['grant'], message: problem }] });
   if (!grantMatches(matcher, step)) {
-    return fail('BAD_REQUEST', `the grant does not match step ${step.key}, which it is given on`, { issues: [{ path: ['grant'], message: 'must match the approved step' }] });
+    const where = cwdHint(matcher, step);
+    return fail('BAD_REQUEST', `the grant does not match step ${step.key}, which it is given on${where ? `: ${where}` : ''}`, {
+      issues: [{ path: where ? ['grant', 'cwd'] : ['grant'], message: where ?? 'must match the approved step' }],
+    });
   }
   const grants = task.grants ?? [];
   if (grants.filter((g) => g.revokedAt === undefined).length >= LIMITS.grantsPerTask) {
@@ -74,6 +77,17 @@ export function giveGrant(d: Draft, step: Step, req: GrantRequest, policy: Polic
   );
   answerWaiting(d, grant, policy);
   return ok(undefined);
+}
+
+/** Why a command matcher misses the step by its directory, in words, when that is the reason (grants.ts binds command grants to the step's cwd). */
+function cwdHint(m: GrantMatcher, step: Step): string | undefined {
+  if (m.kind !== 'command') return undefined;
+  const cwd = typeof step.params.cwd === 'string' ? step.params.cwd : undefined;
+  if (m.cwd === undefined && cwd !== undefined) return `the step runs in ${cwd}: a command grant names its directory (add "cwd": ${JSON.stringify(cwd)})`;
+  if (m.cwd !== undefined && cwd === undefined) return 'the step has no cwd: a command grant for it names no directory (drop "cwd")';
+  // Both name one: the directory is the reason only if the matcher with the step's own would match.
+  if (m.cwd !== undefined && cwd !== undefined && grantMatches({ ...m, cwd }, step)) return `the step runs in ${cwd}, the grant names ${m.cwd}`;
+  return undefined;
 }
 
 /** Steps of the task asking for one approval, with no vote yet, that the new grant matches: approved by it now. */

@@ -24,12 +24,33 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 /** Characters a glob gives meaning to: a path holding one cannot be its own glob. */
 const GLOB_SPECIAL = /[*?[\]{}()!+@|\\,]/;
 
+/** The step's `cwd` in canonical form (paths.ts), undefined when it has none. */
+function stepCwd(step: PolicySubject): ReturnType<typeof canonicalPath> | undefined {
+  const cwd = str(step.params.cwd);
+  return cwd === undefined ? undefined : canonicalPath(cwd);
+}
+
+/**
+ * Whether a command grant's directory admits the step: the grant names one (canonical)
+ * and the step's cwd has exactly that canonical form, or neither has one. A cwd changes
+ * what a command does (`npm test` in another package, `rm -rf build` elsewhere), so a
+ * grant approved in one directory never approves the command in another; a cwd with no
+ * single meaning matches nothing (fail closed).
+ */
+function cwdAdmits(grantCwd: string | undefined, step: PolicySubject): boolean {
+  const c = stepCwd(step);
+  if (grantCwd === undefined || c === undefined) return grantCwd === undefined && c === undefined;
+  const g = canonicalPath(grantCwd);
+  return g.ok && c.ok && g.path === c.path;
+}
+
 const samePart = (a: ShellPart, b: ShellPart): boolean => a.text === b.text && a.constructs.join() === b.constructs.join();
 const startsWith = (argv: readonly string[], prefix: readonly string[]): boolean => prefix.length <= argv.length && prefix.every((w, i) => argv[i] === w);
 
 /**
  * The matcher an approval "for this session" gives by default, from the approved step:
- * the exact command line for run_command (a reviewer may widen it to an argv prefix),
+ * the exact command line for run_command, in the step's canonical cwd when it has one (a
+ * reviewer may widen the line to an argv prefix; the directory stays),
  * the exact canonical path for a file step (widen it to a glob), the tool for a read or
  * custom step without a single path. Undefined when none fits (another kind, a command
  * the parser cannot read, a path with no single meaning or with glob characters).
@@ -38,7 +59,10 @@ export function deriveGrant(step: PolicySubject): GrantMatcher | undefined {
   if (step.kind === 'run_command') {
     const command = str(step.params.command);
     if (command === undefined || !analysed(command).ok) return undefined;
-    return { kind: 'command', exact: command };
+    const cwd = stepCwd(step);
+    // A cwd with no single meaning binds to nothing: no grant (the reviewer approves each call).
+    if (cwd !== undefined && !cwd.ok) return undefined;
+    return { kind: 'command', exact: command, ...(cwd ? { cwd: cwd.path } : {}) };
   }
   if (step.kind === 'edit_file' || step.kind === 'delete_file' || step.kind === 'read') {
     const paths = subjectPaths(step);
@@ -67,6 +91,10 @@ export function grantMatcherProblem(m: GrantMatcher): string | undefined {
     const glob = compileGlob(m.glob);
     return pathPatternProblem(m.glob) ?? (glob.ok ? undefined : `path glob ${JSON.stringify(m.glob)} is ${glob.error}`);
   }
+  if (m.kind === 'command' && m.cwd !== undefined) {
+    const c = canonicalPath(m.cwd);
+    if (!c.ok) return `cwd: ${c.reason}`;
+  }
   if (m.kind === 'command' && 'exact' in m) {
     const a = analysed(m.exact);
     return a.ok ? undefined : `the command ${a.reason}`;
@@ -83,7 +111,7 @@ export function grantMatches(m: GrantMatcher, step: PolicySubject): boolean {
       // The parser reads a carriage return as a blank, bash keeps it in the word (`npm test\r`
       // runs `npm 'test\r'`): a line holding one is not the command the grant names. Fail closed.
       const a = command !== undefined && !command.includes('\r') ? analysed(command) : undefined;
-      if (!a?.ok) return false;
+      if (!a?.ok || !cwdAdmits(m.cwd, step)) return false;
       if ('exact' in m) {
         const b = analysed(m.exact);
         return b.ok && a.parts.length === b.parts.length && a.parts.every((p, i) => samePart(p, b.parts[i]!));

@@ -11,6 +11,39 @@ import { Policy } from './policy.ts';
 const Cursor = z.string().min(1).max(200);
 
 export const TaskIdInput = z.strictObject({ taskId: Id });
+
+/** Most steps one page of steps.list (or one window of tasks.get) holds. */
+export const STEP_PAGE_MAX = 200;
+
+/**
+ * tasks.get: the task; with `steps: {newest}`, only a window of its steps (the newest
+ * `newest` and every step awaiting approval, in plan order) and `stepsTotal`, so a long
+ * session opens in time proportional to the window, not to the session. Without it, every
+ * step (the answer older clients know).
+ */
+export const GetTaskInput = z.strictObject({
+  taskId: Id,
+  steps: z.strictObject({ newest: z.number().int().min(1).max(STEP_PAGE_MAX) }).optional(),
+});
+export type GetTaskInput = z.infer<typeof GetTaskInput>;
+
+/**
+ * steps.list: a task's steps a page at a time, in plan order (`asc`, the default) or
+ * newest first (`desc`); `status` keeps only steps in it (`awaiting_approval`: everything
+ * waiting for a decision, however long the session). `cursor` is a page's `nextCursor`
+ * (a step's index, as a string). NOT_FOUND when the task does not exist.
+ */
+export const ListStepsInput = z.strictObject({
+  taskId: Id,
+  cursor: z
+    .string()
+    .regex(/^(0|[1-9]\d{0,8})$/, "a page's nextCursor (a step index)")
+    .optional(),
+  limit: z.number().int().min(1).max(STEP_PAGE_MAX).default(50),
+  status: StepStatus.optional(),
+  order: z.enum(['asc', 'desc']).default('asc'),
+});
+export type ListStepsInput = z.infer<typeof ListStepsInput>;
 export const ListTasksInput = z.strictObject({ status: TaskStatus.optional(), cursor: Cursor.optional(), limit: Limit });
 export const ReviseInput = z.strictObject({ taskId: Id, stepId: Id, params: AnyParams, idempotencyKey: IdempotencyKey.optional() });
 export const SetModeInput = z.strictObject({ taskId: Id, mode: Mode, idempotencyKey: IdempotencyKey.optional() });

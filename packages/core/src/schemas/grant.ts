@@ -9,18 +9,25 @@ import { GrantScope, StepKind } from '../enums.ts';
 import { EpochMs, Id } from './common.ts';
 
 const Word = z.string().min(1).max(1000);
+/**
+ * The directory a command grant is bound to: the canonical form (core's paths.ts) of the
+ * approved step's `cwd`. A grant with it matches only steps whose cwd has that canonical
+ * form; a grant without it only steps without a cwd (docs/sessions.md, "Decisions").
+ */
+const Cwd = z.string().min(1).max(4096);
 
 /**
  * Which steps a grant approves. `command.exact`: a run_command whose parsed simple
  * commands are those of this line (so quoting differences do not matter);
  * `command.argvPrefix`: a run_command each of whose simple commands is plain (literal
  * words, no assignments, no substitutions or other constructs) and starts with these
- * words; `path`: a step of `stepKind` every path of which, in canonical form, the glob
- * (picomatch) matches; `tool`: a read or custom step with this `params.tool`.
+ * words; either only in the directory `cwd` (canonical) when given, else only for steps
+ * without a cwd; `path`: a step of `stepKind` every path of which, in canonical form, the
+ * glob (picomatch) matches; `tool`: a read or custom step with this `params.tool`.
  */
 export const GrantMatcher = z.union([
-  z.strictObject({ kind: z.literal('command'), exact: z.string().min(1).max(10_000) }),
-  z.strictObject({ kind: z.literal('command'), argvPrefix: z.array(Word).min(1).max(50) }),
+  z.strictObject({ kind: z.literal('command'), exact: z.string().min(1).max(10_000), cwd: Cwd.optional() }),
+  z.strictObject({ kind: z.literal('command'), argvPrefix: z.array(Word).min(1).max(50), cwd: Cwd.optional() }),
   z.strictObject({ kind: z.literal('path'), stepKind: StepKind.extract(['read', 'edit_file', 'delete_file']), glob: z.string().min(1).max(1000) }),
   z.strictObject({ kind: z.literal('tool'), tool: z.string().min(1).max(100) }),
 ]);

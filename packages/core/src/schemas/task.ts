@@ -76,6 +76,8 @@ export type Task = z.infer<typeof Task>;
 /** tasks.get: the task plus what is derived from it for the reader. */
 export const TaskView = Task.extend({
   context: z.object({ clarifications: z.array(Clarification) }),
+  /** How many steps the task has, when `steps` is a window of them (tasks.get `steps: {newest}`); the rest come from steps.list. */
+  stepsTotal: z.number().int().nonnegative().optional(),
 });
 export type TaskView = z.infer<typeof TaskView>;
 

@@ -7,6 +7,7 @@
  * The result is reported with the lease (complete / fail), so the audit log has it.
  */
 import { LIMITS, canonicalJson, type ClaimedStep, type Step } from '@greenlight/core';
+import { claimIsProposal } from '@greenlight/core/hooks';
 import type { Api } from '../client.ts';
 import { GreenlightError } from '../errors.ts';
 
@@ -27,14 +28,11 @@ export async function claimSteps(api: Api, taskId: string, stepIds: string[], le
 }
 
 /**
- * Is the claimed step the one that was decided? Same step, revision and paramsHash; and,
- * unless a reviewer's modify replaced them, the params the adapter proposed (`plannedHash`):
- * an approval is bound to the exact call shown.
+ * Is the claimed step the one that was decided, for the params the adapter proposed
+ * (`plannedHash`)? core's claimIsProposal: same step, revision and paramsHash, and those
+ * params or a reviewer's modify of them: an approval is bound to the exact call shown.
  */
-export function isBound(claimed: ClaimedStep, decided: Step, plannedHash: string): boolean {
-  const modified = decided.decision?.decision === 'modify';
-  return claimed.stepId === decided.id && claimed.revision === decided.revision && claimed.paramsHash === decided.paramsHash && (modified || claimed.paramsHash === plannedHash);
-}
+export const isBound = (claimed: ClaimedStep, decided: Step, plannedHash: string): boolean => claimIsProposal(claimed, decided, plannedHash);
 
 /** The input a claimed `custom` step runs with: the approved params' `input`. */
 export const claimedInput = (claimed: ClaimedStep): unknown => (claimed.kind === 'custom' ? claimed.params.input : claimed.params);

@@ -1,5 +1,5 @@
 /** steps.*: the executor protocol. */
-import { ClaimedStep, ClaimInput, CompleteInput, FailInput, HeartbeatInput, HeartbeatResult, Id, Step, StepKey, StepReport } from '@greenlight/core';
+import { ClaimedStep, ClaimInput, CompleteInput, FailInput, HeartbeatInput, HeartbeatResult, Id, ListStepsInput, page, Step, StepKey, StepReport } from '@greenlight/core';
 import { z } from 'zod';
 import { router, unwrap, workspaceProcedure } from '../init.ts';
 
@@ -9,6 +9,11 @@ export const stepsRouter = router({
     .input(z.union([z.strictObject({ stepId: Id }), z.strictObject({ taskId: Id, key: StepKey })]))
     .output(Step)
     .query(({ ctx, input }) => unwrap('stepId' in input ? ctx.ws.getStep(ctx.cred, input.stepId) : ctx.ws.getStepByKey(ctx.cred, input.taskId, input.key))),
+  // A task's steps a page at a time (newest first with order desc; only the waiting ones with status).
+  list: workspaceProcedure
+    .input(ListStepsInput)
+    .output(page(Step))
+    .query(({ ctx, input }) => unwrap(ctx.ws.listSteps(ctx.cred, input))),
   claim: workspaceProcedure
     .input(ClaimInput.default({ max: 1 }))
     .output(z.object({ steps: z.array(ClaimedStep) }))

@@ -1,5 +1,5 @@
 /** tasks.*: plan, read, revise, set mode, cancel; append to and close an open task (docs/sessions.md). */
-import { AppendInput, AppendResult, CancelInput, CloseInput, ListTasksInput, PlanInput, PlanResult, ReviseInput, SetModeInput, TaskIdInput, TaskSummary, TaskView, page } from '@greenlight/core';
+import { AppendInput, AppendResult, CancelInput, CloseInput, ListTasksInput, PlanInput, PlanResult, ReviseInput, SetModeInput, GetTaskInput, TaskSummary, TaskView, page } from '@greenlight/core';
 import { router, unwrap, workspaceProcedure } from '../init.ts';
 
 export const tasksRouter = router({
@@ -16,9 +16,9 @@ export const tasksRouter = router({
     .output(TaskView)
     .mutation(({ ctx, input }) => unwrap(ctx.ws.close(ctx.cred, input))),
   get: workspaceProcedure
-    .input(TaskIdInput)
+    .input(GetTaskInput)
     .output(TaskView)
-    .query(({ ctx, input }) => unwrap(ctx.ws.getTask(ctx.cred, input.taskId))),
+    .query(({ ctx, input }) => unwrap(ctx.ws.getTask(ctx.cred, input.taskId, input.steps))),
   list: workspaceProcedure
     .input(ListTasksInput.default({ limit: 50 }))
     .output(page(TaskSummary))

@@ -36,6 +36,7 @@ import {
   type ReviseInput,
   type RevokeGrantInput,
   type SetModeInput,
+  type SetOidcInput,
   type SimulateInput,
   type Workspace as WorkspaceInfo,
 } from '@greenlight/core';
@@ -46,7 +47,9 @@ import { readMeta, writeMeta } from './meta.ts';
 import { migrate } from './migrations.ts';
 import { Pipeline } from './pipeline.ts';
 import { keyCaller } from './caller.ts';
+import { SignInFlows } from './oidc.ts';
 import { PROCEDURES as P, type Procedure } from './procedures.ts';
+import { liveSignInById } from './signins.ts';
 import { sealLegacyWebhookSecrets } from './webhooks.ts';
 import type { Cred, WorkspaceRpc } from '../contract/rpc.ts';
 
@@ -61,10 +64,13 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
    */
   clock: () => number = () => Date.now();
   protected readonly pipeline: Pipeline;
+  /** Sign-in through OIDC: the steps the Worker's /auth routes forward (oidc.ts). */
+  private readonly signIns: SignInFlows;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.pipeline = new Pipeline(ctx, env, () => this.clock());
+    this.signIns = new SignInFlows(this.pipeline);
     void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
       try {
@@ -205,6 +211,35 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   listDeliveries(cred: Cred, input: { webhookId?: string | undefined; limit: number }) {
     return this.run(P.listDeliveries, cred, input);
   }
+  setOidc(cred: Cred, input: SetOidcInput) {
+    return this.run(P.setOidc, cred, input);
+  }
+  getOidc(cred: Cred) {
+    return this.run(P.getOidc, cred, undefined);
+  }
+
+  /** GET /auth/provider: whether sign-in is on here, and the button's name. */
+  signInProvider(workspaceId: string) {
+    return this.signIns.provider(workspaceId);
+  }
+  /** GET /auth/login: an authorization URL and the state the browser keeps for the callback. */
+  signInBegin(workspaceId: string, origin: string) {
+    return this.signIns.begin(workspaceId, origin);
+  }
+  /** GET /auth/callback: verify and start a session (its cookie value). */
+  signInFinish(workspaceId: string, callbackUrl: string, browserState: string | undefined) {
+    return this.signIns.finish(workspaceId, callbackUrl, browserState);
+  }
+  /** GET /auth/session: who is signed in, the CSRF token, and a new cookie value when the secret rotated. */
+  signInView(workspaceId: string, secret: string) {
+    return this.signIns.view(workspaceId, secret);
+  }
+  /** POST /auth/logout: the session ends on the server, and its live sockets close. */
+  async signOut(workspaceId: string, secret: string): Promise<void> {
+    const id = await this.signIns.end(workspaceId, secret);
+    if (id) for (const ws of this.ctx.getWebSockets(id)) ws.close(CLOSE_REVOKED, 'signed out');
+  }
+
   claim(cred: Cred, input: ClaimInput) {
     return this.run(P.claim, cred, input);
   }
@@ -232,7 +267,8 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
       p.transact(() => {
         if (p.currentMeta()?.id !== workspaceId) return undefined;
         const keyId = redeemTicket(p.sql, ticketHash, this.clock());
-        const key = keyId ? liveKeyById(p.sql, keyId) : undefined;
+        // A ticket names a key, or a sign-in session (events.ticket called with the session's cookie).
+        const key = keyId ? (liveKeyById(p.sql, keyId) ?? liveSignInById(p.sql, keyId, this.clock())) : undefined;
         return key ? { keyId: key.id, principal: key.principal } : undefined;
       }),
     );

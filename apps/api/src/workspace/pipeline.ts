@@ -20,6 +20,7 @@ import { SYSTEM_ACTOR, Tx } from './tx.ts';
 import { earliestDelivery } from './webhooks.ts';
 import type { Cred } from '../contract/rpc.ts';
 import { keyCaller, type Caller } from './caller.ts';
+import { findSignIn, signInCaller } from './signins.ts';
 
 /**
  * A mutation as the pipeline sees it: its name and input (for the idempotency key), and,
@@ -101,19 +102,25 @@ export class Pipeline {
 
   /**
    * Authenticate the credential, then run as its caller (callAs). A credential is a
-   * workspace key (`gl_<workspace>_<secret>`, looked up by the SHA-256 of its secret).
+   * workspace key (`gl_<workspace>_<secret>`) or a sign-in session's secret, each looked
+   * up by the SHA-256 of its secret.
    * An unknown, revoked or other workspace's credential is UNAUTHORIZED.
    */
   async call<T>(cred: Cred, capability: Capability, mutation: Mutation | undefined, apply: (tx: Tx) => Result<T>): Promise<Result<T>> {
     const secretHash = await this.secretHashes.of(cred.secret);
-    return this.run(cred.workspaceId, cred.secret, (sql) => this.findCaller(sql, secretHash), capability, mutation, apply);
+    return this.run(cred.workspaceId, cred.secret, (sql) => this.findCaller(sql, cred.kind, secretHash), capability, mutation, apply);
   }
 
   /**
    * The caller a credential's secret hash stands for: a live key, with the person it is
-   * linked to. Sign-in sessions extend this lookup (their own table, the same Caller).
+   * linked to; or a live sign-in session (signins.ts: identity source `oidc`, its
+   * strength and groups), marked used now.
    */
-  findCaller(sql: SqlStorage, secretHash: string): Caller | undefined {
+  findCaller(sql: SqlStorage, kind: Cred['kind'], secretHash: string): Caller | undefined {
+    if (kind === 'session') {
+      const s = findSignIn(sql, secretHash, this.now());
+      return s ? signInCaller(s) : undefined;
+    }
     const key = findKey(sql, secretHash);
     if (!key) return undefined;
     return keyCaller(key);

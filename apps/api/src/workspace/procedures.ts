@@ -35,11 +35,13 @@ import {
   type ReviseInput,
   type RevokeGrantInput,
   type SetModeInput,
+  type SetOidcInput,
   type SimulateInput,
 } from '@greenlight/core';
 import { listHistory } from './history.ts';
 import { mintKey } from './keys.ts';
 import { issueTicket, mintTicket } from './live.ts';
+import { getOidc, prepareOidc, setOidc } from './oidc.ts';
 import { sealAtRest } from './seal.ts';
 import type { Tx } from './tx.ts';
 import { webhookSecretAad } from './webhooks.ts';
@@ -141,6 +143,15 @@ export const PROCEDURES = {
   listWebhooks: proc({ capability: 'admin', apply: (tx, _: undefined) => ok(webhooks.list(tx)) }),
   deleteWebhook: proc({ capability: 'admin', op: 'webhooks.delete', apply: (tx, i: { id: string } & Idem) => webhooks.remove(tx, i.id) }),
   listDeliveries: proc({ capability: 'admin', apply: (tx, i: { webhookId?: string | undefined; limit: number }) => ok(webhooks.deliveries(tx, i)) }),
+
+  /** Sign-in through OIDC (docs/sign-in.md): the client secret is sealed under the data key before the transaction, never shown again. */
+  setOidc: proc({
+    capability: 'admin',
+    op: 'oidc.set',
+    prepare: (i: SetOidcInput, { cred, env }) => prepareOidc(i, cred.workspaceId, env),
+    apply: (tx, i, prepared) => setOidc(tx, i, prepared),
+  }),
+  getOidc: proc({ capability: 'admin', apply: (tx, _: undefined) => getOidc(tx) }),
 
   claim: proc({ capability: 'execute', apply: (tx, i: ClaimInput) => ok(steps.claim(tx, i)) }),
   heartbeat: proc({ capability: 'execute', apply: (tx, i: HeartbeatInput) => steps.heartbeat(tx, i) }),

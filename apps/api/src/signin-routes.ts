@@ -85,7 +85,8 @@ signInRoutes.get('/callback', async (c) => {
   const r = await workspaceOf(c, id).signInFinish(id, c.req.url, browserState);
   if (!r.ok) return refusedPage(c, r.error.message, r.error.code === 'FORBIDDEN' ? 403 : 401);
   setSession(c, r.value.session, r.value.expiresAt);
-  return c.redirect('/', 303);
+  // The page, with its workspace named: after a sign-out its sign-in button is one click away.
+  return c.redirect(`/?workspace=${id}`, 303);
 });
 
 /** Who is signed in, and the CSRF token for X-Greenlight-CSRF; a rotated secret comes back as a new cookie. */

@@ -43,7 +43,7 @@ const clearSession = (c: Ctx) => deleteCookie(c, SESSION_COOKIE, { prefix: 'host
 const escape = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /** A refused sign-in, as a small page a person can read (the callback is a navigation, not a fetch). */
-const refusedPage = (c: Ctx, message: string, status: 400 | 401 | 403 | 404) =>
+const refusedPage = (c: Ctx, message: string, status: 400 | 401 | 403 | 404 | 429) =>
   c.html(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in refused · Greenlight</title></head><body><main><h1>Sign-in refused</h1><p id="reason">${escape(message)}</p><p><a href="/">Back to Greenlight</a></p></main></body></html>`,
     status,
@@ -70,7 +70,7 @@ signInRoutes.get('/login', async (c) => {
   const id = c.req.query('workspace') ?? '';
   if (!WORKSPACE_ID.test(id)) return refusedPage(c, 'name a workspace: /auth/login?workspace=<id>', 400);
   const r = await workspaceOf(c, id).signInBegin(id, new URL(c.req.url).origin);
-  if (!r.ok) return refusedPage(c, r.error.message, r.error.code === 'NOT_FOUND' ? 404 : 401);
+  if (!r.ok) return refusedPage(c, r.error.message, r.error.code === 'NOT_FOUND' ? 404 : r.error.code === 'TOO_MANY_REQUESTS' ? 429 : 401);
   setCookie(c, STATE_COOKIE, r.value.state, { prefix: 'host', path: '/', secure: true, httpOnly: true, sameSite: 'Lax', maxAge: SIGNIN_PENDING_TTL_MS / 1000 });
   return c.redirect(r.value.url, 302);
 });

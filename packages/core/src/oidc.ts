@@ -95,6 +95,8 @@ export const SIGNIN_ROTATE_MS = 15 * 60 * 1000;
 export const SIGNIN_ROTATE_GRACE_MS = 30 * 1000;
 /** An authorization request must come back within this long (ms). */
 export const SIGNIN_PENDING_TTL_MS = 10 * 60 * 1000;
+/** The most sign-ins a workspace keeps waiting for their callback: more are refused until some come back or expire (a flood of /auth/login cannot grow the table). */
+export const SIGNIN_PENDING_MAX = 1000;
 /** The most approver groups one sign-in carries, and each group's length. */
 export const SIGNIN_GROUPS_MAX = 50;
 const GROUP_MAX_CHARS = 100;

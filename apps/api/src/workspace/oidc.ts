@@ -14,6 +14,7 @@ import {
   ok,
   sha256Hex,
   signInFromClaims,
+  SIGNIN_PENDING_MAX,
   SIGNIN_PENDING_TTL_MS,
   SIGNIN_ROTATE_MS,
   type OidcProviderInfo,
@@ -116,8 +117,9 @@ export class SignInFlows {
     if (!r.ok) return r;
     const { pending } = r.value;
     const stateHash = await sha256Hex(pending.state);
-    this.p.transact(() => {
+    const full = this.p.transact(() => {
       this.p.sql.exec(`DELETE FROM signin_pending WHERE expires_at < ?`, now);
+      if (this.p.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM signin_pending`).one().n >= SIGNIN_PENDING_MAX) return true;
       this.p.sql.exec(
         `INSERT INTO signin_pending (state_hash, verifier, nonce, redirect_uri, expires_at) VALUES (?, ?, ?, ?, ?)`,
         stateHash,
@@ -126,7 +128,9 @@ export class SignInFlows {
         pending.redirectUri,
         now + SIGNIN_PENDING_TTL_MS,
       );
+      return false;
     });
+    if (full) return fail('TOO_MANY_REQUESTS', `too many sign-ins under way in this workspace: try again in a few minutes`, { retryAfterMs: 60_000 });
     return ok({ url: r.value.url, state: pending.state });
   }
 

@@ -108,6 +108,20 @@ describe('sign-in through the provider', () => {
     await page.waitForSelector('.task .live.on');
   });
 
+  it('an ID token whose amr shows a second factor (RFC 8176) signs in with strength mfa', async () => {
+    const ws = await workspace();
+    const ctx = await live.context();
+    // The provider's own token, re-signed with its own key, saying a password and a one-time code were used.
+    idp.tamper = (c, k) => k.sign({ ...c, amr: ['pwd', 'otp'] });
+    try {
+      const page = await signIn(ctx, ws, 'ana');
+      expect((await sessionOf(page)).body).toMatchObject({ principal: `oidc:${idp.issuer}#ana`, authStrength: 'mfa' });
+      await expect.poll(() => page.locator('header .you').innerText()).toContain('(approver, MFA)');
+    } finally {
+      idp.tamper = undefined;
+    }
+  });
+
   it('sign-out ends the session on the server: the old cookie is refused afterwards', async () => {
     const ws = await workspace();
     const ctx = await live.context();

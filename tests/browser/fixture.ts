@@ -67,9 +67,10 @@ const DESKTOP = { width: 1280, height: 900 };
 /**
  * Registers this file's hooks: beforeAll builds the page and starts the server and
  * Chromium together; afterEach closes the contexts the test opened; afterAll stops both.
- * `name` prefixes workspace ids and temp dirs (a-z, 0-9, -; up to 20 characters).
+ * `name` prefixes workspace ids and temp dirs (a-z, 0-9, -; up to 20 characters); `env`
+ * adds Worker variables (e.g. WEBHOOK_ALLOW_PRIVATE for a provider on 127.0.0.1).
  */
-export function liveFile(name: string): LiveFile {
+export function liveFile(name: string, env: Record<string, string> = {}): LiveFile {
   const root = `${name}-root-token`;
   let dir: string | undefined;
   let server: Server | undefined;
@@ -79,7 +80,12 @@ export function liveFile(name: string): LiveFile {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `greenlight-${name}-`));
-    writeFileSync(join(dir, 'env'), `GREENLIGHT_ROOT_TOKEN=${root}\n`);
+    writeFileSync(
+      join(dir, 'env'),
+      Object.entries({ GREENLIGHT_ROOT_TOKEN: root, ...env })
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+    );
     mkdirSync(RESULTS_DIR, { recursive: true });
     const [, port] = await Promise.all([buildPage(), freePort()]);
     [server, browser] = await Promise.all([startServer({ port, persistTo: join(dir, 'state'), envFile: join(dir, 'env') }), launchChromium()]);

@@ -20,7 +20,8 @@ type Target = { stub: DurableObjectStub<BenchWorkspace>; cred: Cred };
 /** The workspace the bearer key names; the bare floor does not check the secret. */
 function target(c: Ctx): Target | undefined {
   const key = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-  const cred = key ? parseKey(key) : undefined;
+  const parsed = key ? parseKey(key) : undefined;
+  const cred: Cred | undefined = parsed ? { ...parsed, kind: 'key' } : undefined;
   // The bench entry binds WORKSPACE to BenchWorkspace (bench-worker.ts); the generated Env names the production class.
   return cred ? { stub: c.env.WORKSPACE.get(c.env.WORKSPACE.idFromName(cred.workspaceId)) as unknown as DurableObjectStub<BenchWorkspace>, cred } : undefined;
 }

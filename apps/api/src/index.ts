@@ -15,6 +15,8 @@ import type { Context } from './contract/rpc.ts';
 import { constantTimeEqual } from './auth.ts';
 import { claudeCodeHttpHook } from './hooks/claude-code.ts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isCrossSite, sessionCookie, signInRoutes } from './signin-routes.ts';
+import { csrfTokenOf } from './workspace/oidc.ts';
 
 export { Workspace } from './workspace/object.ts';
 export { Registry } from './registry.ts';
@@ -22,10 +24,15 @@ export type { AppRouter } from './contract/index.ts';
 
 const app = new Hono<{ Bindings: Env }>();
 
+/** What a request says about a sign-in session: its cookie's credential, its CSRF header, whether it came from another site. */
+type SessionHints = Pick<Context, 'session' | 'csrf' | 'crossSite'>;
+
 /** The routers' view of this Worker: its objects as the contract's interfaces, the root token behind a comparison. */
-function trpcContext(env: Env, authorization: string | null): Context {
+function trpcContext(env: Env, authorization: string | null, hints: SessionHints = {}): Context {
   return {
     authorization,
+    ...hints,
+    csrfTokenOf,
     // No root token configured: nothing is the root token.
     isRootToken: (token) => Boolean(env.GREENLIGHT_ROOT_TOKEN) && constantTimeEqual(token, env.GREENLIGHT_ROOT_TOKEN),
     workspace: (id) => env.WORKSPACE.get(env.WORKSPACE.idFromName(id)),
@@ -40,6 +47,10 @@ app.use('/trpc/*', hardened);
 app.use('/healthz', hardened);
 app.use('/hooks/*', hardened);
 app.use('/slack/*', hardened);
+app.use('/auth/*', hardened);
+
+// Sign-in through OIDC (docs/sign-in.md): login, callback, session, logout.
+app.route('/auth', signInRoutes);
 
 // The API answers CORS only for the origins an operator configured (CORS_ORIGINS, comma-separated);
 // the web page is same-origin and needs none.
@@ -126,7 +137,7 @@ app.all('/trpc/*', (c) =>
     endpoint: '/trpc',
     req: c.req.raw,
     router: appRouter,
-    createContext: () => trpcContext(c.env, c.req.header('authorization') ?? null),
+    createContext: () => trpcContext(c.env, c.req.header('authorization') ?? null, { session: sessionCookie(c), csrf: c.req.header('x-greenlight-csrf') ?? null, crossSite: isCrossSite(c.req.raw) }),
     // A batch is bounded so one request cannot carry unbounded work.
     maxBatchSize: LIMITS.batchProcedures,
     // A client told to slow down is told for how long.

@@ -6,6 +6,7 @@ import { grantsRouter } from './trpc/routers/grants.ts';
 import { historyRouter } from './trpc/routers/history.ts';
 import { keysRouter } from './trpc/routers/keys.ts';
 import { peopleRouter } from './trpc/routers/people.ts';
+import { oidcRouter } from './trpc/routers/oidc.ts';
 import { policyRouter } from './trpc/routers/policy.ts';
 import { slackRouter } from './trpc/routers/slack.ts';
 import { stepsRouter } from './trpc/routers/steps.ts';
@@ -28,6 +29,7 @@ export const appRouter = router({
   grants: grantsRouter,
   slack: slackRouter,
   people: peopleRouter,
+  oidc: oidcRouter,
 });
 
 export type AppRouter = typeof appRouter;

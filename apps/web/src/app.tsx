@@ -1,7 +1,7 @@
 /** The page: the key gate, then the inbox or a task by the URL's hash. */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { parseKey } from '@greenlight/core';
-import { makeClient } from './client.ts';
+import { makeClient, makeSessionClient } from './client.ts';
 import { ErrorBox } from './components/ErrorBox.tsx';
 import { Header } from './components/Header.tsx';
 import { HelpDialog } from './components/HelpDialog.tsx';
@@ -18,18 +18,19 @@ import { useRoute } from './route.ts';
 import { ViewerContext, viewerOf } from './viewer.ts';
 import { CharacterKeys, useShortcuts } from './hooks/useShortcuts.ts';
 import { clearKey, loadCharacterKeys, loadKey, loadUndoSeconds, saveCharacterKeys, saveKey, saveUndoSeconds } from './session.ts';
+import { currentSignIn, signOut, type Credential } from './signin.ts';
 
-type SignedInProps = { apiKey: string; onSignOut: () => void; onCharacterKeys: (on: boolean) => void };
+type SignedInProps = { cred: Credential; onSignOut: () => void; onCharacterKeys: (on: boolean) => void };
 
-function SignedIn({ apiKey, onSignOut, onCharacterKeys }: SignedInProps) {
-  const client = useMemo(() => makeClient(apiKey), [apiKey]);
+function SignedIn({ cred, onSignOut, onCharacterKeys }: SignedInProps) {
+  const client = useMemo(() => (cred.kind === 'key' ? makeClient(cred.key) : makeSessionClient(cred.view.csrf)), [cred]);
   const route = useRoute();
   const [help, setHelp] = useState(false);
   const [undoSeconds, setUndoSeconds] = useState(loadUndoSeconds);
   const workspace = useReload(() => client.workspaces.get.query());
   // One store of held decisions per signed-in page, above the router: a window keeps
   // running while the reviewer moves between views, and ends with the page (holds.ts).
-  const holds = useMemo(makeHoldStore, [apiKey]);
+  const holds = useMemo(makeHoldStore, [cred]);
   holds.setWindow(undoSeconds * 1000);
   useEffect(() => {
     // Closing or reloading the tab drops what is held (nothing is sent): the browser asks first.
@@ -52,7 +53,13 @@ function SignedIn({ apiKey, onSignOut, onCharacterKeys }: SignedInProps) {
   });
   return (
     <HoldsContext.Provider value={holds}>
-      <Header workspaceId={parseKey(apiKey)?.workspaceId ?? ''} workspace={workspace.data} onHelp={() => setHelp(true)} onSignOut={onSignOut} />
+      <Header
+        workspaceId={cred.kind === 'key' ? (parseKey(cred.key)?.workspaceId ?? '') : cred.view.workspaceId}
+        workspace={workspace.data}
+        signIn={cred.kind === 'session' ? cred.view : undefined}
+        onHelp={() => setHelp(true)}
+        onSignOut={onSignOut}
+      />
       <ViewerContext.Provider value={viewerOf(workspace.data)}>
         <main>
           {workspace.error?.code === 'UNAUTHORIZED' && <ErrorBox error={workspace.error} />}
@@ -87,7 +94,19 @@ function SignedIn({ apiKey, onSignOut, onCharacterKeys }: SignedInProps) {
 export function App() {
   const [key, setKey] = useState(loadKey);
   const [characterKeys, setCharacterKeys] = useState(loadCharacterKeys);
-  if (!key) {
+  // A pasted key wins; without one, the page asks the server whether this browser is signed in.
+  const [session, setSession] = useState<Credential | undefined>(undefined);
+  const [checked, setChecked] = useState(Boolean(key));
+  useEffect(() => {
+    if (key) return;
+    void currentSignIn().then((view) => {
+      if (view) setSession({ kind: 'session', view });
+      setChecked(true);
+    });
+  }, [key]);
+  const cred: Credential | undefined = useMemo(() => (key ? { kind: 'key', key } : session), [key, session]);
+  if (!checked) return <main class="signin" aria-busy="true" />;
+  if (!cred) {
     return (
       <KeyEntry
         onKey={(k) => {
@@ -100,11 +119,13 @@ export function App() {
   return (
     <CharacterKeys.Provider value={characterKeys}>
       <SignedIn
-        key={key}
-        apiKey={key}
+        key={cred.kind === 'key' ? cred.key : cred.view.principal}
+        cred={cred}
         onSignOut={() => {
-          clearKey();
-          setKey(undefined);
+          if (cred.kind === 'key') {
+            clearKey();
+            setKey(undefined);
+          } else void signOut(cred.view.csrf).then(() => setSession(undefined));
         }}
         onCharacterKeys={(on) => {
           saveCharacterKeys(on);

@@ -7,6 +7,9 @@ export type Client = GreenlightClient;
 // The page fires several reads at once (workspace, inbox, timeline): one batched request serves them.
 export const makeClient = (key: string): Client => createClient({ url: window.location.origin, key, batch: true });
 
+/** A client for a signed-in session: the cookie is the credential, the CSRF token goes with every call (signin.ts). */
+export const makeSessionClient = (csrf: string): Client => createClient({ url: window.location.origin, key: '', csrf, batch: true });
+
 /** Anything thrown, as the SDK's one error type, so every error is shown the same way. */
 export const asError = (err: unknown): GreenlightError => GreenlightError.from(err);
 

@@ -15,6 +15,12 @@ export type ClientOptions = {
   /** Bring your own fetch (tests, proxies). Defaults to the global fetch. */
   fetch?: typeof fetch;
   /**
+   * A browser signed in through OIDC (docs/sign-in.md): the session cookie is the
+   * credential, so no Authorization header is sent (`key` is ignored), and this CSRF token
+   * (from GET /auth/session) goes in X-Greenlight-CSRF on every call.
+   */
+  csrf?: string;
+  /**
    * Batch calls made in the same tick into one request (default false). Batching waits
    * a tick before each request (about 1.3 ms in Node, measured by the bench), which an
    * agent's one-call-at-a-time loop only pays for; a page firing several reads at once gains.
@@ -90,7 +96,7 @@ export function createApi(opts: ClientOptions): Api {
   const base = opts.url.replace(/\/+$/, '');
   const linkOpts = {
     url: `${base}/trpc`,
-    headers: () => ({ authorization: `Bearer ${opts.key}` }),
+    headers: (): Record<string, string> => (opts.csrf !== undefined ? { 'x-greenlight-csrf': opts.csrf } : { authorization: `Bearer ${opts.key}` }),
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   };
   const client = createTRPCClient<AppRouter>({

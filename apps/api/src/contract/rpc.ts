@@ -67,10 +67,17 @@ import type {
   LinkIdentityInput,
   ListLinksInput,
   UnlinkIdentityInput,
+  OidcView,
+  SetOidcInput,
 } from '@greenlight/core';
 
-/** How the Worker presents a caller to the object: the workspace named by the key, and its secret. */
-export type Cred = { workspaceId: string; secret: string };
+/**
+ * How the Worker presents a caller to the object: the workspace named by the credential,
+ * its secret, and which kind it is: a workspace key (`Authorization: Bearer gl_…`), or a
+ * sign-in session (the `__Host-gl_session` cookie, docs/sign-in.md; the Worker checked
+ * its CSRF token on state-changing calls).
+ */
+export type Cred = { workspaceId: string; secret: string; kind: 'key' | 'session' };
 
 /** A page of a list: the items, and the cursor of the next page when there is one. */
 export type Page<T> = { items: T[]; nextCursor?: string };
@@ -145,6 +152,9 @@ export interface WorkspaceRpc {
   linkIdentity(cred: Cred, input: LinkIdentityInput): Promise<Result<IdentityLink>>;
   unlinkIdentity(cred: Cred, input: UnlinkIdentityInput): Promise<Result<IdentityLink>>;
   listLinks(cred: Cred, input: ListLinksInput): Promise<Result<{ items: IdentityLink[] }>>;
+  /** Sign-in through OIDC (docs/sign-in.md), admin: the settings; the client secret is never answered. */
+  setOidc(cred: Cred, input: SetOidcInput): Promise<Result<OidcView>>;
+  getOidc(cred: Cred): Promise<Result<OidcView>>;
 
   claim(cred: Cred, input: ClaimInput): Promise<Result<{ steps: ClaimedStep[] }>>;
   heartbeat(cred: Cred, input: HeartbeatInput): Promise<Result<Heartbeat>>;
@@ -173,6 +183,17 @@ export interface RegistryRpc {
 export type Context = {
   /** The request's Authorization header, as sent. */
   authorization: string | null;
+  /**
+   * The sign-in session's credential (`gls_<workspace>_<secret>`) from the request's
+   * `__Host-gl_session` cookie, when it has one; used only when there is no Authorization.
+   */
+  session?: string | null;
+  /** The request's X-Greenlight-CSRF header: a session's state-changing calls must carry its token. */
+  csrf?: string | null;
+  /** Whether the request came from another site (its Origin or Sec-Fetch-Site say so): a session's state-changing calls from there are refused. */
+  crossSite?: boolean;
+  /** The CSRF token of a session secret (the host hashes it: oidc.ts csrfTokenOf). */
+  csrfTokenOf?: (secret: string) => Promise<string>;
   /** Whether `token` is the operator's root token: a constant-time comparison, done by the host. */
   isRootToken(token: string): boolean;
   /** The object of workspace `id` (one per tenant). */

@@ -84,11 +84,49 @@ export const rootProcedure = publicProcedure.meta({ credential: 'root' }).use(({
   return next();
 });
 
-/** A workspace key: routes to the workspace's object by the key's prefix; the object checks the secret. */
-export const workspaceProcedure = publicProcedure.meta({ credential: 'workspace' }).use(({ ctx, next }) => {
+/** `gls_<workspace>_<secret>`: a sign-in session's credential, as its cookie carries it (docs/sign-in.md). */
+const SESSION_CRED = /^gls_([a-z0-9-]{3,40})_([A-Za-z0-9_-]{20,200})$/;
+
+/** Equal strings, compared without an early exit (CSRF tokens are fixed-length hex). */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/**
+ * A sign-in session's credential from its cookie, for a call without Authorization. A
+ * state-changing call (every mutation) must come from this site and carry the session's
+ * CSRF token in X-Greenlight-CSRF (derived from the session's secret, which a page on
+ * another site cannot read): SameSite=Strict already keeps the cookie off cross-site
+ * requests, and this holds where it would not (an old browser, a sibling subdomain).
+ */
+async function sessionCred(ctx: Context, type: 'query' | 'mutation' | 'subscription'): Promise<Cred | undefined> {
+  const m = SESSION_CRED.exec(ctx.session ?? '');
+  if (!m) return undefined;
+  const secret = m[2]!;
+  if (type !== 'query') {
+    if (ctx.crossSite) throw new TRPCError({ code: 'FORBIDDEN', message: 'a signed-in change must come from this site: the request came from another origin' });
+    const expected = ctx.csrfTokenOf ? await ctx.csrfTokenOf(secret) : undefined;
+    if (!ctx.csrf) throw new TRPCError({ code: 'FORBIDDEN', message: 'missing X-Greenlight-CSRF header: a signed-in change must carry the token from GET /auth/session' });
+    if (!expected || !sameText(ctx.csrf, expected)) throw new TRPCError({ code: 'FORBIDDEN', message: 'wrong X-Greenlight-CSRF token: reload the page (GET /auth/session gives the current one)' });
+  }
+  return { workspaceId: m[1]!, secret, kind: 'session' };
+}
+
+/**
+ * A workspace key (Authorization: Bearer), else a sign-in session's cookie: routes to the
+ * workspace's object by the credential's prefix; the object checks the secret.
+ */
+export const workspaceProcedure = publicProcedure.meta({ credential: 'workspace' }).use(async ({ ctx, next, type }) => {
+  if (!ctx.authorization) {
+    const cred = await sessionCred(ctx, type);
+    if (cred) return next({ ctx: { ws: ctx.workspace(cred.workspaceId), cred } });
+  }
   const parsed = parseKey(bearer(ctx));
   if (!parsed) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'malformed key: expected gl_<workspace>_<secret>' });
-  const cred: Cred = parsed;
+  const cred: Cred = { ...parsed, kind: 'key' };
   return next({ ctx: { ws: ctx.workspace(parsed.workspaceId), cred } });
 });
 

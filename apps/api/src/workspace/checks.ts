@@ -6,7 +6,7 @@
  * columns, rows and indexes). Runs after the numbered migrations at every start; it is a
  * no-op unless an enum changed since the last start (then it rebuilds that table once).
  */
-import { DeliveryStatus, Role, StepStatus, TaskStatus, WebhookEvent, WebhookFormat } from '@greenlight/core';
+import { AuthStrength, DeliveryStatus, Role, StepStatus, TaskStatus, WebhookEvent, WebhookFormat } from '@greenlight/core';
 
 /** Which column takes which enum. Only columns written from an enum belong here. */
 export const ENUM_COLUMNS: readonly { table: string; column: string; values: readonly string[] }[] = [
@@ -16,6 +16,8 @@ export const ENUM_COLUMNS: readonly { table: string; column: string; values: rea
   { table: 'webhooks', column: 'format', values: WebhookFormat.options },
   { table: 'deliveries', column: 'status', values: DeliveryStatus.options },
   { table: 'deliveries', column: 'event', values: WebhookEvent.options },
+  { table: 'signins', column: 'role', values: Role.options },
+  { table: 'signins', column: 'auth_strength', values: AuthStrength.options },
 ];
 
 /** Marks the generated clauses in the stored CREATE TABLE text (SQLite keeps it verbatim), so they can be found and replaced. */

@@ -241,6 +241,41 @@ export const MIGRATIONS: readonly Migration[] = [
      session. IF NOT EXISTS: tests rewind schema_version. */ `
   CREATE INDEX IF NOT EXISTS steps_by_task_status ON steps (task_id, status, idx);
   `,
+  /* 14: sign-in per workspace through OIDC (issue 15, docs/sign-in.md): the provider's
+     settings (one row; the client secret sealed under the data key), authorization
+     requests awaiting their callback (by the SHA-256 of their state; single-use), and
+     sign-in sessions (by the SHA-256 of their secret, as keys are; the previous secret
+     for a short grace after a rotation). */ `
+  CREATE TABLE IF NOT EXISTS oidc_settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    settings TEXT NOT NULL,
+    sealed_secret TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS signin_pending (
+    state_hash TEXT PRIMARY KEY,
+    verifier TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS signins (
+    id TEXT PRIMARY KEY,
+    secret_hash TEXT NOT NULL UNIQUE,
+    prev_secret_hash TEXT,
+    rotated_at INTEGER NOT NULL,
+    principal TEXT NOT NULL,
+    email TEXT NOT NULL,
+    role TEXT NOT NULL,
+    auth_strength TEXT NOT NULL,
+    groups TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS signins_by_prev ON signins (prev_secret_hash);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

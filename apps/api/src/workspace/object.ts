@@ -41,6 +41,7 @@ import {
   type ReviseInput,
   type RevokeGrantInput,
   type SetModeInput,
+  type SetOidcInput,
   type SimulateInput,
   type SlackLinkInput,
   type SlackSettingsValue,
@@ -53,8 +54,10 @@ import { readMeta, writeMeta } from './meta.ts';
 import { migrate } from './migrations.ts';
 import { Pipeline, type BoundCred } from './pipeline.ts';
 import { keyCaller } from './caller.ts';
+import { SignInFlows } from './oidc.ts';
 import { PROCEDURES as P, type Procedure } from './procedures.ts';
 import { handleCall } from './socket-calls.ts';
+import { liveSignInById } from './signins.ts';
 import { sealLegacyWebhookSecrets } from './webhooks.ts';
 import { handleSlackCommand, handleSlackInteraction, type SlackAnswer, type SlackRequest } from './slack/interactions.ts';
 import type { Cred, WorkspaceRpc } from '../contract/rpc.ts';
@@ -72,10 +75,13 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   protected readonly pipeline: Pipeline;
   /** Socket calls still running, per socket (socket-calls.ts): memory only, as a running call keeps the object awake. */
   private readonly inFlight = new Map<WebSocket, number>();
+  /** Sign-in through OIDC: the steps the Worker's /auth routes forward (oidc.ts). */
+  private readonly signIns: SignInFlows;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.pipeline = new Pipeline(ctx, env, () => this.clock());
+    this.signIns = new SignInFlows(this.pipeline);
     void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
       try {
@@ -252,6 +258,35 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   listLinks(cred: Cred, input: ListLinksInput) {
     return this.run(P.listLinks, cred, input);
   }
+  setOidc(cred: Cred, input: SetOidcInput) {
+    return this.run(P.setOidc, cred, input);
+  }
+  getOidc(cred: Cred) {
+    return this.run(P.getOidc, cred, undefined);
+  }
+
+  /** GET /auth/provider: whether sign-in is on here, and the button's name. */
+  signInProvider(workspaceId: string) {
+    return this.signIns.provider(workspaceId);
+  }
+  /** GET /auth/login: an authorization URL and the state the browser keeps for the callback. */
+  signInBegin(workspaceId: string, origin: string) {
+    return this.signIns.begin(workspaceId, origin);
+  }
+  /** GET /auth/callback: verify and start a session (its cookie value). */
+  signInFinish(workspaceId: string, callbackUrl: string, browserState: string | undefined) {
+    return this.signIns.finish(workspaceId, callbackUrl, browserState);
+  }
+  /** GET /auth/session: who is signed in, the CSRF token, and a new cookie value when the secret rotated. */
+  signInView(workspaceId: string, secret: string) {
+    return this.signIns.view(workspaceId, secret);
+  }
+  /** POST /auth/logout: the session ends on the server, and its live sockets close. */
+  async signOut(workspaceId: string, secret: string): Promise<void> {
+    const id = await this.signIns.end(workspaceId, secret);
+    if (id) for (const ws of this.ctx.getWebSockets(id)) ws.close(CLOSE_REVOKED, 'signed out');
+  }
+
   claim(cred: Cred, input: ClaimInput) {
     return this.run(P.claim, cred, input);
   }
@@ -279,7 +314,8 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
       p.transact(() => {
         if (p.currentMeta()?.id !== workspaceId) return undefined;
         const keyId = redeemTicket(p.sql, ticketHash, this.clock());
-        const key = keyId ? liveKeyById(p.sql, keyId) : undefined;
+        // A ticket names a key, or a sign-in session (events.ticket called with the session's cookie).
+        const key = keyId ? (liveKeyById(p.sql, keyId) ?? liveSignInById(p.sql, keyId, this.clock())) : undefined;
         return key ? { keyId: key.id, principal: key.principal } : undefined;
       }),
     );

@@ -22,6 +22,7 @@ import { earliestSlack } from './slack/outbox.ts';
 import type { Cred } from '../contract/rpc.ts';
 import { keyCaller, type Caller } from './caller.ts';
 import { findPerson } from './people.ts';
+import { findSignIn, signInCaller } from './signins.ts';
 
 /**
  * A mutation as the pipeline sees it: its name and input (for the idempotency key), and,
@@ -110,12 +111,13 @@ export class Pipeline {
 
   /**
    * Authenticate the credential, then run as its caller (callAs). A credential is a
-   * workspace key (`gl_<workspace>_<secret>`, looked up by the SHA-256 of its secret).
+   * workspace key (`gl_<workspace>_<secret>`) or a sign-in session's secret, each looked
+   * up by the SHA-256 of its secret.
    * An unknown, revoked or other workspace's credential is UNAUTHORIZED.
    */
   async call<T>(cred: Cred, capability: Capability, mutation: Mutation | undefined, apply: (tx: Tx) => Result<T>): Promise<Result<T>> {
     const secretHash = await this.secretHashes.of(cred.secret);
-    return this.run(cred.workspaceId, cred.secret, (sql) => this.findCaller(sql, secretHash), capability, mutation, apply);
+    return this.run(cred.workspaceId, cred.secret, (sql) => this.findCaller(sql, cred.kind, secretHash), capability, mutation, apply);
   }
 
   /**
@@ -127,15 +129,20 @@ export class Pipeline {
     if (mutation?.secret) return fail('BAD_REQUEST', `${mutation.op} answers with a secret, shown once: call it over HTTP`, { reason: 'http_only' });
     return this.run(undefined, undefined, (sql) => {
       const key = liveKeyRecordById(sql, bound.keyId);
-      return key ? keyCaller(key) : undefined;
+      return key ? keyCaller(key, findPerson(sql, key.principal)) : undefined;
     }, capability, mutation, apply);
   }
 
   /**
    * The caller a credential's secret hash stands for: a live key, with the person it is
-   * linked to. Sign-in sessions extend this lookup (their own table, the same Caller).
+   * linked to; or a live sign-in session (signins.ts: identity source `oidc`, its
+   * strength and groups), marked used now.
    */
-  findCaller(sql: SqlStorage, secretHash: string): Caller | undefined {
+  findCaller(sql: SqlStorage, kind: Cred['kind'], secretHash: string): Caller | undefined {
+    if (kind === 'session') {
+      const s = findSignIn(sql, secretHash, this.now());
+      return s ? signInCaller(s, findPerson(sql, s.principal)) : undefined;
+    }
     const key = findKey(sql, secretHash);
     if (!key) return undefined;
     return keyCaller(key, findPerson(sql, key.principal));

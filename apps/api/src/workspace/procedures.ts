@@ -40,6 +40,7 @@ import {
   type ReviseInput,
   type RevokeGrantInput,
   type SetModeInput,
+  type SetOidcInput,
   type SimulateInput,
   type SlackLinkInput,
   type SlackSettingsValue,
@@ -48,6 +49,7 @@ import {
 import { listHistory } from './history.ts';
 import { mintKey } from './keys.ts';
 import { issueTicket, mintTicket } from './live.ts';
+import { getOidc, prepareOidc, setOidc } from './oidc.ts';
 import { sealAtRest } from './seal.ts';
 import type { Tx } from './tx.ts';
 import { webhookSecretAad } from './webhooks.ts';
@@ -175,6 +177,14 @@ export const PROCEDURES = {
   }),
   unlinkIdentity: proc({ capability: 'admin', op: 'people.unlink', apply: (tx, i: UnlinkIdentityInput) => people.unlinkIdentity(tx, i.principal) }),
   listLinks: proc({ capability: 'admin', apply: (tx, i: ListLinksInput) => ok(people.listLinks(tx, i.person)) }),
+  /** Sign-in through OIDC (docs/sign-in.md): the client secret is sealed under the data key before the transaction, never shown again. */
+  setOidc: proc({
+    capability: 'admin',
+    op: 'oidc.set',
+    prepare: (i: SetOidcInput, { cred, env }) => prepareOidc(i, cred.workspaceId, env),
+    apply: (tx, i, prepared) => setOidc(tx, i, prepared),
+  }),
+  getOidc: proc({ capability: 'admin', apply: (tx, _: undefined) => getOidc(tx) }),
 
   claim: proc({ capability: 'execute', apply: (tx, i: ClaimInput) => ok(steps.claim(tx, i)) }),
   heartbeat: proc({ capability: 'execute', apply: (tx, i: HeartbeatInput) => steps.heartbeat(tx, i) }),

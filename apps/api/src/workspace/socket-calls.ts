@@ -31,11 +31,12 @@ const DISPATCH: { [K in SocketOp]: Dispatch } = {
   'tasks.plan': to(P.plan),
   'tasks.append': to(P.append),
   'tasks.close': to(P.close),
-  'tasks.get': (run, i) => run(P.getTask, (i as { taskId: string }).taskId),
+  'tasks.get': to(P.getTask),
   'tasks.list': to(P.listTasks),
   'tasks.revise': to(P.revise),
   'tasks.setMode': to(P.setMode),
   'tasks.cancel': to(P.cancel),
+  'steps.list': to(P.listSteps),
   'steps.get': (run, i) => {
     const input = i as { stepId: string } | { taskId: string; key: string };
     return 'stepId' in input ? run(P.getStep, input.stepId) : run(P.getStepByKey, input);

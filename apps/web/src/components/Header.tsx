@@ -1,12 +1,12 @@
 /** The bar on every signed-in page: where you are and as whom, help, and sign out. */
-import type { WorkspaceDetail } from '@greenlight/core';
+import type { SignInView, WorkspaceDetail } from '@greenlight/core';
 import { useContext } from 'preact/hooks';
 import { CharacterKeys } from '../hooks/useShortcuts.ts';
 import { historyHref, INBOX_HREF } from '../route.ts';
 
-type Props = { workspaceId: string; workspace: WorkspaceDetail | undefined; onHelp: () => void; onSignOut: () => void };
+type Props = { workspaceId: string; workspace: WorkspaceDetail | undefined; signIn?: SignInView | undefined; onHelp: () => void; onSignOut: () => void };
 
-export function Header({ workspaceId, workspace, onHelp, onSignOut }: Props) {
+export function Header({ workspaceId, workspace, signIn, onHelp, onSignOut }: Props) {
   const characterKeys = useContext(CharacterKeys);
   return (
     <header class="bar">
@@ -15,11 +15,19 @@ export function Header({ workspaceId, workspace, onHelp, onSignOut }: Props) {
       </a>
       <span class="workspace" title={workspaceId}>
         {workspace?.name ?? workspaceId}
-        {workspace && (
-          <span class="you">
+        {signIn ? (
+          // Signed in through the provider: the email a person knows, the principal on hover (what the audit records).
+          <span class="you" title={signIn.principal}>
             {' '}
-            · {workspace.you.principal} ({workspace.you.role})
+            · signed in as {signIn.email} ({signIn.role}, {signIn.authStrength === 'mfa' ? 'MFA' : 'SSO'})
           </span>
+        ) : (
+          workspace && (
+            <span class="you">
+              {' '}
+              · {workspace.you.principal} ({workspace.you.role})
+            </span>
+          )
         )}
       </span>
       <nav>

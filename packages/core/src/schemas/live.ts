@@ -61,6 +61,7 @@ export const SOCKET_OPS = {
   'tasks.setMode': 'keyed',
   'tasks.cancel': 'keyed',
   'steps.get': 'read',
+  'steps.list': 'read',
   'steps.claim': 'once',
   'steps.heartbeat': 'once',
   'steps.complete': 'keyed',

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Policy, approvalView, decide, paramsHash, planTask, type Ctx, type Task } from '@greenlight/core';
 import { approvableBy, peopleText, refusalText, votesText } from './facts.ts';
+import { decidersText } from '@greenlight/core';
 import type { Viewer } from './viewer.ts';
 
 const TWO = Policy.parse({ requiredApprovals: 2 });
@@ -47,5 +48,30 @@ describe('votesText', () => {
     expect(votesText(approvalView(task, task.steps[0]!)!)).toBe('0 of 2 approvals.');
     expect(peopleText({ by: ['policy:mode:copilot'] })).toBe('');
     expect(peopleText({ by: ['alice'] })).toBe(' by alice');
+  });
+});
+
+describe('who decided and how (issue 15 item 2)', () => {
+  it('votesText names each counted person with how they proved it; a second identity of one person is not counted', () => {
+    const votes = [
+      { principal: 'slack:T1:UA', decision: 'approve' as const, at: 1, identitySource: 'slack' as const, authStrength: 'sso' as const, person: 'alice' },
+      { principal: 'alice', decision: 'approve' as const, at: 2, identitySource: 'key' as const, authStrength: 'key' as const, person: 'alice' },
+    ];
+    expect(votesText({ votes, requiredApprovals: 2 })).toBe('1 of 2 approvals (alice (slack:T1:UA) · SSO via Slack).');
+  });
+
+  it('decidersText: "alice · SSO+MFA via sign-in, bob · key"; older decisions show their principals', () => {
+    const d = {
+      by: ['oidc:https://idp#a', 'bob'],
+      deciders: [
+        { principal: 'oidc:https://idp#a', identitySource: 'oidc' as const, authStrength: 'mfa' as const, person: 'alice' },
+        { principal: 'bob', identitySource: 'key' as const, authStrength: 'key' as const, person: 'bob' },
+      ],
+    };
+    expect(decidersText(d)).toBe('alice (oidc:https://idp#a) · SSO+MFA via sign-in, bob · key');
+    expect(decidersText({ by: ['alice'] })).toBe('alice');
+    expect(decidersText({ by: ['slack:T1:UA'], deciders: [{ principal: 'slack:T1:UA', identitySource: 'slack', authStrength: 'sso', person: 'slack:T1:UA', onBehalfOf: 'bob' }] })).toBe(
+      'slack:T1:UA for bob · SSO via Slack',
+    );
   });
 });

@@ -7,6 +7,7 @@
 import type { ApprovalOption, Role, StepStatus, TaskStatus } from './enums.ts';
 import { decisionRefusal } from './machine/authority.ts';
 import { ownPerson, personKey, type PersonOf } from './people.ts';
+import { deciderOf, identityText } from './identity.ts';
 import type { Policy } from './schemas/policy.ts';
 import type { StepDecision, Vote } from './schemas/step.ts';
 
@@ -56,6 +57,18 @@ export function approvalProgress(votes: readonly CountedVote[], required: number
 export function hasApproved(someone: { principal: string; person?: string | undefined }, votes: readonly CountedVote[], resolve: PersonOf = ownPerson): boolean {
   const persons = new Set(approvalProgress(votes, 0, resolve).persons);
   return persons.has(personKey(someone, resolve)) || persons.has(resolve(someone.principal));
+}
+
+/**
+ * The counted approvers of `votes` as people read them: each person's first approving
+ * vote with how it proved who they are (`alice · SSO via Slack`, identity.ts), or the
+ * bare principal for votes recorded before identities were. In voting order.
+ */
+export function approverNames(votes: readonly Vote[]): string[] {
+  return approvalProgress(votes, 0).approvers.map((principal) => {
+    const v = votes.find((x) => x.principal === principal && countsAsApproval(x));
+    return v ? identityText(deciderOf(v)) : principal;
+  });
 }
 
 /**

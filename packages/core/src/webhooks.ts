@@ -6,6 +6,7 @@ import { isStepMove, type Event, type EventContent } from './schemas/event.ts';
 import type { ChainHead } from './audit/chain.ts';
 import type { StepStatus, WebhookEvent, WebhookFormat } from './enums.ts';
 import type { WebhookJsonBody, WebhookSlackBody } from './schemas/webhook.ts';
+import { Decider, identityText } from './identity.ts';
 
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 
@@ -25,6 +26,19 @@ function decidedOn(e: EventContent): Decided | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * Who decided, with how each proved it (`alice · SSO via Slack`, identity.ts): the
+ * event's `deciders` (an approval by N), else its acting reviewer's identity fields,
+ * else the bare principals (events written before identities were recorded).
+ */
+function whoDecided(e: EventContent, d: Decided): string[] {
+  const data = e.data as Record<string, unknown>;
+  const listed = Decider.array().safeParse(data.deciders);
+  if (listed.success && listed.data.length > 0) return listed.data.map(identityText);
+  const one = d.by.length === 1 ? Decider.safeParse({ ...data, principal: d.by[0] }) : undefined;
+  return one?.success && one.data.identitySource !== undefined ? [identityText(one.data)] : d.by;
 }
 
 /** People decided (not a rule): someone is named, and nobody as `policy:<rule>`. */
@@ -49,7 +63,7 @@ export function webhookText(workspaceId: string, kind: WebhookEvent, e: EventCon
     case 'approval.decided': {
       const d = decidedOn(e);
       if (!d) return `${where}: approval decided`;
-      return `${where}: ${d.to} by ${d.by.join(', ')}${d.feedback ? ` — ${d.feedback}` : ''}`;
+      return `${where}: ${d.to} by ${whoDecided(e, d).join(', ')}${d.feedback ? ` — ${d.feedback}` : ''}`;
     }
     case 'approval.expired':
       return `${where}: approval expired${e.type === 'approval.expired' ? `, ${e.data.defaultOnTimeout} applied` : ''}`;

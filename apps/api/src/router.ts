@@ -6,6 +6,7 @@ import { grantsRouter } from './trpc/routers/grants.ts';
 import { historyRouter } from './trpc/routers/history.ts';
 import { keysRouter } from './trpc/routers/keys.ts';
 import { peopleRouter } from './trpc/routers/people.ts';
+import { delegationsRouter, groupsRouter } from './trpc/routers/groups.ts';
 import { policyRouter } from './trpc/routers/policy.ts';
 import { stepsRouter } from './trpc/routers/steps.ts';
 import { tasksRouter } from './trpc/routers/tasks.ts';
@@ -26,6 +27,8 @@ export const appRouter = router({
   audit: auditRouter,
   grants: grantsRouter,
   people: peopleRouter,
+  groups: groupsRouter,
+  delegations: delegationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -46,7 +46,7 @@ const byPeople = (d: Decided): boolean => d.by.length > 0 && d.by.every((b) => !
 
 /** The notification an event stands for, if any. Policy decisions are not news; people's are. */
 export function webhookEventOf(e: EventContent): WebhookEvent | undefined {
-  if (e.type === 'approval.requested' || e.type === 'approval.expired' || e.type === 'task.finished') return e.type;
+  if (e.type === 'approval.requested' || e.type === 'approval.expired' || e.type === 'task.finished' || e.type === 'approval.reminded' || e.type === 'approval.escalated') return e.type;
   if (e.type === 'step.revised') return e.data.to === 'awaiting_approval' ? 'approval.requested' : undefined;
   const d = decidedOn(e);
   return d && byPeople(d) ? 'approval.decided' : undefined;
@@ -69,6 +69,10 @@ export function webhookText(workspaceId: string, kind: WebhookEvent, e: EventCon
       return `${where}: approval expired${e.type === 'approval.expired' ? `, ${e.data.defaultOnTimeout} applied` : ''}`;
     case 'task.finished':
       return `${where}: task finished${e.type === 'task.finished' ? `, ${e.data.status}` : ''}`;
+    case 'approval.reminded':
+      return `${where}: still waiting for a decision${e.type === 'approval.reminded' ? ` (approval ${e.data.approvalId})` : ''}`;
+    case 'approval.escalated':
+      return `${where}: escalated${e.type === 'approval.escalated' ? ` to group ${e.data.group} (approval ${e.data.approvalId})` : ''}`;
   }
 }
 

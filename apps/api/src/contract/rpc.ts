@@ -62,6 +62,13 @@ import type {
   LinkIdentityInput,
   ListLinksInput,
   UnlinkIdentityInput,
+  ApproverGroup,
+  Delegation,
+  DeleteGroupInput,
+  ListDelegationsInput,
+  RevokeDelegationInput,
+  SetDelegationInput,
+  SetGroupInput,
 } from '@greenlight/core';
 
 /** How the Worker presents a caller to the object: the workspace named by the key, and its secret. */
@@ -133,6 +140,13 @@ export interface WorkspaceRpc {
   linkIdentity(cred: Cred, input: LinkIdentityInput): Promise<Result<IdentityLink>>;
   unlinkIdentity(cred: Cred, input: UnlinkIdentityInput): Promise<Result<IdentityLink>>;
   listLinks(cred: Cred, input: ListLinksInput): Promise<Result<{ items: IdentityLink[] }>>;
+  /** Approver groups (admin) and delegations (a reviewer for themselves, an admin for anyone). */
+  setGroup(cred: Cred, input: SetGroupInput): Promise<Result<ApproverGroup>>;
+  listGroups(cred: Cred): Promise<Result<{ items: ApproverGroup[] }>>;
+  deleteGroup(cred: Cred, input: DeleteGroupInput): Promise<Result<{ name: string }>>;
+  setDelegation(cred: Cred, input: SetDelegationInput): Promise<Result<Delegation>>;
+  listDelegations(cred: Cred, input: ListDelegationsInput): Promise<Result<{ items: Delegation[] }>>;
+  revokeDelegation(cred: Cred, input: RevokeDelegationInput): Promise<Result<Delegation>>;
 
   claim(cred: Cred, input: ClaimInput): Promise<Result<{ steps: ClaimedStep[] }>>;
   heartbeat(cred: Cred, input: HeartbeatInput): Promise<Result<Heartbeat>>;

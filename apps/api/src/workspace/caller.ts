@@ -10,7 +10,12 @@ import { keyIdentity, type Identity, type Key } from '@greenlight/core';
  * `id` names the credential (a key id, a session id, a link id); `principal` is whom
  * events and votes name; the identity says how they came in and whom they count for.
  */
-export type Caller = Key & Identity & { /** A key's stored secret hash, for the key.use command; other credentials have none. */ secretHash?: string };
+export type Caller = Key &
+  Identity & {
+    /** A key's stored secret hash, for the key.use command; other credentials have none. */ secretHash?: string;
+    /** Approver groups a sign-in's claims put the caller in (oidc fills it); stored groups are looked up besides (groups.ts). */
+    groups?: string[];
+  };
 
 /** A key as a caller: a bearer secret, counting for `person` (its principal unless linked). */
 export const keyCaller = (key: Key, person = key.principal): Caller => ({ ...key, ...keyIdentity(key.principal, person) });

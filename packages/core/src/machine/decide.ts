@@ -18,6 +18,7 @@ import { cancelInDraft } from './cancel.ts';
 import { selfApprovalRefusal } from './authority.ts';
 import { approvalProgress, hasApproved } from '../facts.ts';
 import { giveGrant } from './give-grant.ts';
+import { groupStanding } from './nudges.ts';
 import { deciderOf, type Decider } from '../identity.ts';
 
 /**
@@ -25,10 +26,10 @@ import { deciderOf, type Decider } from '../identity.ts';
  * `{identitySource, authStrength, person}` flat on the event, and the decider list.
  * Empty for a caller without one (the server's own acts; core tests without an identity).
  */
-function actedAs(d: Draft): { flat: Partial<Pick<Vote, 'identitySource' | 'authStrength' | 'person' | 'onBehalfOf'>>; deciders: { deciders?: Decider[] } } {
+function actedAs(d: Draft, onBehalfOf?: string): { flat: Partial<Pick<Vote, 'identitySource' | 'authStrength' | 'person' | 'onBehalfOf'>>; deciders: { deciders?: Decider[] } } {
   const id = d.ctx.identity;
   if (!id) return { flat: {}, deciders: {} };
-  const flat = { identitySource: id.identitySource, authStrength: id.authStrength, person: id.person };
+  const flat = { identitySource: id.identitySource, authStrength: id.authStrength, person: id.person, ...(onBehalfOf !== undefined ? { onBehalfOf } : {}) };
   return { flat, deciders: { deciders: [deciderOf({ principal: d.ctx.actor, ...flat })] } };
 }
 
@@ -85,9 +86,21 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
       issues: [{ path: ['scope'], message: 'only approve and modify take a scope or a grant' }],
     });
   }
+  // A step whose rule asks a group: its members (or their live delegates) approve; anyone who may decide can still say no.
+  let onBehalfOf: string | undefined;
+  if (cmd.decision === 'approve' || cmd.decision === 'modify') {
+    const standing = groupStanding(step.approval!, d.ctx);
+    if (!standing.ok) return standing;
+    onBehalfOf = standing.value.onBehalfOf;
+    if (onBehalfOf !== undefined) {
+      // A delegate never approves for the task's creator: the delegator may not approve it either.
+      const forCreator = selfApprovalRefusal(task, onBehalfOf, policy, d.ctx.people);
+      if (forCreator) return { ok: false, error: forCreator };
+    }
+  }
   const { now, actor, identity } = d.ctx;
-  const vote: Vote = { principal: actor, decision: cmd.decision, at: now, ...identity };
-  const as = actedAs(d);
+  const vote: Vote = { principal: actor, decision: cmd.decision, at: now, ...identity, ...(onBehalfOf !== undefined ? { onBehalfOf } : {}) };
+  const as = actedAs(d, onBehalfOf);
   switch (cmd.decision) {
     case 'approve': {
       const r = approveVote(d, step, vote);
@@ -138,7 +151,7 @@ function approveVote(d: Draft, step: Step, vote: Step['approvals'][number]): Res
   }
   step.approvals = [...step.approvals, vote];
   const progress = approvalProgress(step.approvals, step.approval!.requiredApprovals, d.ctx.people);
-  const as = actedAs(d);
+  const as = actedAs(d, vote.onBehalfOf);
   if (progress.met) {
     // Every approver with the identity their vote recorded: the audit says who and how, for each of the N.
     const deciders = as.deciders.deciders ? { deciders: approverVotes(step.approvals, progress.approvers).map(deciderOf) } : {};
@@ -174,7 +187,7 @@ function modify(d: Draft, step: Step, cmd: DecideCommand, vote: Step['approvals'
   step.history = [...step.history, { revision: step.revision, params: cmd.params, paramsHash: cmd.newParamsHash, by: actor, at: now, via: 'modify' }];
   voidDependents(d, step);
   if (approvalProgress([vote], step.approval!.requiredApprovals, d.ctx.people).met) {
-    const as = actedAs(d);
+    const as = actedAs(d, vote.onBehalfOf);
     step.approvals = [{ ...vote }];
     step.decision = { decision: 'modify', by: [actor], at: now, ...(cmd.feedback ? { feedback: cmd.feedback } : {}), ...as.deciders };
     d.move(step, 'approved', { by: [actor], modified: true, paramsHash: step.paramsHash, ...as.flat, ...as.deciders });

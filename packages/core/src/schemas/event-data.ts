@@ -186,6 +186,13 @@ export const EVENT_DATA = {
   // People (issue 15, docs/people.md): `principal` counts for the root `person` from now on.
   'identity.linked': shape({ principal: text, person: text, source: text.meta({ description: 'how the link was made: admin (people.link), slack, oidc…' }) }),
   'identity.unlinked': shape({ principal: text, person: text }),
+  // Reminders and escalations (issue 15 item 6): once per approval, from the alarm.
+  'approval.reminded': shape({ approvalId: text, taskId: text, stepId: text }),
+  'approval.escalated': shape({ approvalId: text, group: text }),
+  'group.set': shape({ name: text, members: z.array(text) }),
+  'group.deleted': shape({ name: text }),
+  'delegation.set': shape({ id: text, from: text, to: text, until: z.number().int().nonnegative() }),
+  'delegation.revoked': shape({ id: text, from: text, to: text }),
 } satisfies Record<EventType, z.ZodObject>;
 
 /** A type without its index signature: the keys a schema names, not the `[k: string]: unknown` a loose object adds. */

@@ -59,6 +59,12 @@ export const Event = z.discriminatedUnion('type', [
   member('grant.confirmed'),
   member('identity.linked'),
   member('identity.unlinked'),
+  member('approval.reminded'),
+  member('approval.escalated'),
+  member('group.set'),
+  member('group.deleted'),
+  member('delegation.set'),
+  member('delegation.revoked'),
 ]);
 export type Event = z.infer<typeof Event>;
 

@@ -80,6 +80,15 @@ export const OpenApproval = z.object({
   requiredApprovals: z.number().int().min(1),
   expiresAt: EpochMs.optional(),
   defaultOnTimeout: DefaultOnTimeout,
+  /** A group quorum (issue 15 item 6): only members of this group may approve, `requiredApprovals` distinct persons of them. */
+  group: z.string().optional(),
+  /** When a reminder is due, and when it was sent (once: the alarm may fire twice). */
+  remindAt: EpochMs.optional(),
+  remindedAt: EpochMs.optional(),
+  /** When the approval escalates to `escalateTo`, and when it did (once). */
+  escalateAt: EpochMs.optional(),
+  escalateTo: z.string().optional(),
+  escalatedAt: EpochMs.optional(),
 });
 export type OpenApproval = z.infer<typeof OpenApproval>;
 

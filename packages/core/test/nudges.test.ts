@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Policy, applyDeadlines, decide, nextDeadline, type Ctx, type NewEvent, type Task } from '../src/index.ts';
+import { Policy, applyDeadlines, decide, evaluatePolicy, nextDeadline, type Ctx, type NewEvent, type Task } from '../src/index.ts';
 import { T0, commandStep, decision, expectError, makeEnv, makeTask, stepOf, unwrap } from './fixtures.ts';
 
 const ruled = (rule: Record<string, unknown>) => Policy.parse({ rules: [{ name: 'r', match: { kind: 'run_command' }, action: 'ask', ...rule }] });
@@ -103,6 +103,17 @@ describe('group quorums', () => {
     expectError(decide(task, decision(stepOf(task, 'deploy'), 'approve'), policy, asDelegate('agent')), 'FORBIDDEN');
     // no lookup: nobody is a member (fail closed)
     expectError(decide(task, decision(stepOf(task, 'deploy'), 'approve'), policy, env.ctx('sam')), 'FORBIDDEN', 'not_in_group');
+  });
+
+  it('a compound command keeps the group of whichever part asks one (fail closed), and the nudges a part sets', () => {
+    const policy = Policy.parse({
+      rules: [
+        { name: 'build', match: { kind: 'run_command', command: '^make build' }, action: 'ask', remindAfterSeconds: 30 },
+        { name: 'deploy', match: { kind: 'run_command', command: '^make deploy' }, action: 'ask', requiredApprovals: { group: 'security', count: 1 }, escalateAfterSeconds: 60, escalateTo: 'sre' },
+      ],
+    });
+    const v = evaluatePolicy(policy, { kind: 'run_command', params: { command: 'make build && make deploy' } });
+    expect(v).toMatchObject({ action: 'ask', group: 'security', requiredApprovals: 1, remindAfterSeconds: 30, escalateAfterSeconds: 60, escalateTo: 'sre' });
   });
 
   it('policy: escalateAfterSeconds needs escalateTo, a group name is checked, a quorum is kept as given', () => {

@@ -9,11 +9,11 @@ const TWO = Policy.parse({ requiredApprovals: 2 });
 let n = 0;
 const ctx = (actor: string): Ctx => ({ now: 1_700_000_000_000, actor, newId: () => `id-${++n}` });
 
-async function deployTask(): Promise<Task> {
+async function deployTask(policy: Policy = TWO): Promise<Task> {
   const params = { command: 'make deploy' };
   const planned = planTask(
     { input: { title: 'deploy', steps: [{ key: 'deploy', kind: 'run_command', title: 'Deploy', params, dependsOn: [] }] }, paramsHashes: [await paramsHash(params)] },
-    TWO,
+    policy,
     ctx('agent'),
   );
   if (!planned.ok) throw new Error(planned.error.message);
@@ -58,6 +58,16 @@ describe('who decided and how (issue 15 item 2)', () => {
       { principal: 'alice', decision: 'approve' as const, at: 2, identitySource: 'key' as const, authStrength: 'key' as const, person: 'alice' },
     ];
     expect(votesText({ votes, requiredApprovals: 2 })).toBe('1 of 2 approvals (alice (slack:T1:UA) · SSO via Slack).');
+  });
+
+  it('a group quorum says which group; approve-all leaves it to members the page knows', async () => {
+    const SEC = Policy.parse({ rules: [{ match: { kind: 'run_command' }, action: 'ask', requiredApprovals: { group: 'security', count: 1 } }] });
+    const task = await deployTask(SEC);
+    const a = approvalView(task, task.steps[0]!)!;
+    expect(votesText(a)).toBe('0 of 1 approvals from group security.');
+    const viewer = (groups?: string[]): Viewer => ({ principal: 'bob', role: 'approver', policy: SEC, ...(groups ? { groups } : {}) });
+    expect(approvableBy(viewer(), [a])).toEqual([]);
+    expect(approvableBy(viewer(['security']), [a])).toEqual([a]);
   });
 
   it('decidersText: "alice · SSO+MFA via sign-in, bob · key"; older decisions show their principals', () => {

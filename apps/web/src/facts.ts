@@ -10,11 +10,12 @@ import type { Viewer } from './viewer.ts';
  * undefined otherwise. Persons are counted by the core; each is shown with how their vote
  * proved who they are (identityText), or by principal for votes recorded before that.
  */
-export function votesText(a: Pick<Approval, 'votes' | 'requiredApprovals'>): string | undefined {
-  if (a.requiredApprovals <= 1) return undefined;
+export function votesText(a: Pick<Approval, 'votes' | 'requiredApprovals'> & { group?: string | undefined }): string | undefined {
+  if (a.requiredApprovals <= 1 && a.group === undefined) return undefined;
   const p = approvalProgress(a.votes, a.requiredApprovals);
   const who = approverNames(a.votes);
-  return `${p.count} of ${p.required} approvals${p.count > 0 ? ` (${who.join(', ')})` : ''}.`;
+  const from = a.group !== undefined ? ` from group ${a.group}` : '';
+  return `${p.count} of ${p.required} approvals${from}${p.count > 0 ? ` (${who.join(', ')})` : ''}.`;
 }
 
 /** Why the viewer cannot decide this approval, or undefined (also while the viewer is unknown). */

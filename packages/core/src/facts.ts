@@ -79,11 +79,13 @@ export function approverNames(votes: readonly Vote[]): string[] {
  * for one of these.
  */
 export function mayApprove(
-  viewer: { principal: string; role: Role; person?: string | undefined },
-  approval: { options: readonly ApprovalOption[]; votes: readonly CountedVote[]; requiredApprovals: number; createdBy: string; taskId?: string },
+  viewer: { principal: string; role: Role; person?: string | undefined; groups?: readonly string[] | undefined },
+  approval: { options: readonly ApprovalOption[]; votes: readonly CountedVote[]; requiredApprovals: number; createdBy: string; taskId?: string; group?: string | undefined },
   policy: Pick<Policy, 'preventSelfApproval'>,
 ): boolean {
   if (!approval.options.includes('approve')) return false;
+  // A group quorum: only when the viewer is known to be in the group (the server checks stored groups and delegations too).
+  if (approval.group !== undefined && !(viewer.groups ?? []).includes(approval.group)) return false;
   if (decisionRefusal(viewer, { createdBy: approval.createdBy, ...(approval.taskId ? { id: approval.taskId } : {}) }, policy)) return false;
   return !hasApproved(viewer, approval.votes);
 }

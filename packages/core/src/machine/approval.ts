@@ -65,6 +65,7 @@ export function viewOf(task: TaskRecord, step: Step, a: OpenApproval, about: { r
     requiresTextInput: clarify,
     ...(placeholder !== undefined ? { inputPlaceholder: placeholder } : {}),
     requiredApprovals: a.requiredApprovals,
+    ...(a.group !== undefined ? { group: a.group } : {}),
     votes: about.votes,
     requestedAt: a.requestedAt,
     ...(a.expiresAt !== undefined ? { expiresAt: a.expiresAt } : {}),

@@ -7,6 +7,7 @@ import { historyRouter } from './trpc/routers/history.ts';
 import { keysRouter } from './trpc/routers/keys.ts';
 import { peopleRouter } from './trpc/routers/people.ts';
 import { oidcRouter } from './trpc/routers/oidc.ts';
+import { delegationsRouter, groupsRouter } from './trpc/routers/groups.ts';
 import { policyRouter } from './trpc/routers/policy.ts';
 import { slackRouter } from './trpc/routers/slack.ts';
 import { stepsRouter } from './trpc/routers/steps.ts';
@@ -30,6 +31,8 @@ export const appRouter = router({
   slack: slackRouter,
   people: peopleRouter,
   oidc: oidcRouter,
+  groups: groupsRouter,
+  delegations: delegationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -24,6 +24,10 @@ describe('events.list output', () => {
     await t.admin.webhooks.delete.mutate({ id: webhook.id });
     await t.admin.people.link.mutate({ principal: 'alice-laptop', person: 'alice' });
     await t.admin.people.unlink.mutate({ principal: 'alice-laptop' });
+    await t.admin.groups.set.mutate({ name: 'security', members: ['alice'] });
+    await t.admin.groups.delete.mutate({ name: 'security' });
+    const delegation = await t.approver.delegations.set.mutate({ to: 'bob', until: Date.now() + 3_600_000 });
+    await t.approver.delegations.revoke.mutate({ id: delegation.id });
 
     // Decisions, a revision, the executor.
     const task = await t.agent.plan({
@@ -105,7 +109,8 @@ describe('events.list output', () => {
       .map((l) => JSON.parse(l) as { type: string })
       .filter((r) => !r.type.startsWith('audit.'));
     expect(stored.map((r) => canonicalJson(r))).toEqual(events.map((e) => canonicalJson(e)));
-    expect(EventType.options.filter((type) => !seen.has(type))).toEqual(['approval.voted', 'approval.expired']);
+    // Reminders and escalations come from the alarm under a rule that sets them: nudges.test.ts.
+    expect(EventType.options.filter((type) => !seen.has(type))).toEqual(['approval.voted', 'approval.expired', 'approval.reminded', 'approval.escalated']);
   });
 
   it("an event that does not match its type's schema never leaves the server: events.list answers INTERNAL_SERVER_ERROR", async () => {

@@ -44,6 +44,9 @@ const NATURAL: Record<string, keyof Team['keys'] | 'root'> = {
   'tasks.close': 'agent',
   grants: 'approver',
   'grants.confirm': 'admin',
+  people: 'admin',
+  groups: 'admin',
+  delegations: 'approver',
 };
 const FAULTS = ['none', 'none', 'none', 'input', 'input', 'input', 'wire', 'wire', 'credential', 'all'] as const;
 

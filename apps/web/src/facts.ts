@@ -2,14 +2,20 @@
  * The page's words for facts the core derives (approvalProgress, decisionRefusal,
  * mayApprove, decisionPeople): the page never counts votes or judges authority itself.
  */
-import { approvalProgress, decisionPeople, decisionRefusal, mayApprove, type Approval, type StepDecision } from '@greenlight/core';
+import { approvalProgress, approverNames, decisionPeople, decisionRefusal, mayApprove, type Approval, type StepDecision } from '@greenlight/core';
 import type { Viewer } from './viewer.ts';
 
-/** "1 of 2 approvals (alice)." for an approval that needs more than one; undefined otherwise. */
-export function votesText(a: Pick<Approval, 'votes' | 'requiredApprovals'>): string | undefined {
-  if (a.requiredApprovals <= 1) return undefined;
+/**
+ * "1 of 2 approvals (alice · SSO via Slack)." for an approval that needs more than one;
+ * undefined otherwise. Persons are counted by the core; each is shown with how their vote
+ * proved who they are (identityText), or by principal for votes recorded before that.
+ */
+export function votesText(a: Pick<Approval, 'votes' | 'requiredApprovals'> & { group?: string | undefined }): string | undefined {
+  if (a.requiredApprovals <= 1 && a.group === undefined) return undefined;
   const p = approvalProgress(a.votes, a.requiredApprovals);
-  return `${p.count} of ${p.required} approvals${p.count > 0 ? ` (${p.approvers.join(', ')})` : ''}.`;
+  const who = approverNames(a.votes);
+  const from = a.group !== undefined ? ` from group ${a.group}` : '';
+  return `${p.count} of ${p.required} approvals${from}${p.count > 0 ? ` (${who.join(', ')})` : ''}.`;
 }
 
 /** Why the viewer cannot decide this approval, or undefined (also while the viewer is unknown). */

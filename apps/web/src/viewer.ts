@@ -6,7 +6,8 @@
 import { createContext } from 'preact';
 import type { Policy, Role, WorkspaceDetail } from '@greenlight/core';
 
-export type Viewer = { principal: string; role: Role; policy: Pick<Policy, 'preventSelfApproval'> };
+/** `groups`: approver groups the viewer is known to be in (a sign-in's claims), for group quorums in approve-all. */
+export type Viewer = { principal: string; role: Role; policy: Pick<Policy, 'preventSelfApproval'>; groups?: string[] };
 
 export const ViewerContext = createContext<Viewer | undefined>(undefined);
 

@@ -19,6 +19,21 @@ const base: ApprovalRecord = {
 };
 
 describe('closedMessage', () => {
+  it('says how each decider proved who they are, when the record has it (issue 15)', () => {
+    const decision = {
+      decision: 'approve' as const,
+      by: ['slack:T1:U1', 'bob'],
+      at: AT,
+      deciders: [
+        { principal: 'slack:T1:U1', identitySource: 'slack' as const, authStrength: 'sso' as const, person: 'alice' },
+        { principal: 'bob', identitySource: 'oidc' as const, authStrength: 'mfa' as const, person: 'bob' },
+      ],
+    };
+    expect(closedMessage({ ...base, status: 'approved', closedAt: AT, decision, decidedBy: ['slack:T1:U1', 'bob'] })).toContain(
+      'already decided by alice (slack:T1:U1) · SSO via Slack, bob · SSO+MFA via sign-in (approve)',
+    );
+  });
+
   it('names the people, the decision and the time; a rule by its name; the clock as an expiry', () => {
     expect(closedMessage({ ...base, status: 'rejected', closedAt: AT, decision: { decision: 'reject', by: ['bob'], at: AT, feedback: 'no' }, decidedBy: ['bob'], stepStatus: 'rejected' })).toBe(
       'approval A1 was already decided by bob (reject) at 2026-11-30T12:00:00.000Z: no; the step is rejected now',

@@ -128,12 +128,17 @@ describe('greenlight log', () => {
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^WHEN\s+DECISION\s+STATUS\s+RISK\s+BY\s+AGENT\s+TASK\s+STEP$/);
-    expect(lines[1]).toMatch(/ago\s+reject\s+rejected\s+high\s+ana\s+claude\s+Run git push origin main/);
+    // BY says who and how they proved it (issue 15): a key is both the channel and the proof.
+    expect(lines[1]).toMatch(/ago\s+reject\s+rejected\s+high\s+ana · key\s+claude\s+Run git push origin main/);
     expect(lines[1]).toContain('not to main');
     expect(lines.at(-1)).toMatch(/^… more: greenlight log --cursor \d+/);
 
-    const json = JSON.parse((await piped(['log', '--json', '--by', 'ana', '--decision', 'reject'])).stdout) as { items: { approvalId: string; by: string[] }[] };
+    const json = JSON.parse((await piped(['log', '--json', '--by', 'ana', '--decision', 'reject'])).stdout) as { items: { approvalId: string; by: string[]; deciders?: unknown[] }[] };
     expect(json.items.map((e) => e.approvalId)).toEqual([a.approvalId]);
+    expect(json.items[0]!.deciders).toEqual([{ principal: 'ana', identitySource: 'key', authStrength: 'key', person: 'ana' }]);
+    // The task view says it too.
+    const shown = await piped(['show', a.taskId]);
+    expect(shown.stdout).toContain('decision: reject by ana · key');
     expect((await piped(['log', '--since', '1m', '--risk', 'low'])).stdout.trim()).toBe('No decisions match.');
 
     const bad = await piped(['log', '--decision', 'maybe']);

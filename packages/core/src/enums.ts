@@ -116,11 +116,17 @@ export const EventType = z.enum([
   'identity.linked',
   'identity.unlinked',
   'slack.configured',
+  'approval.reminded',
+  'approval.escalated',
+  'group.set',
+  'group.deleted',
+  'delegation.set',
+  'delegation.revoked',
 ]);
 export type EventType = z.infer<typeof EventType>;
 
 /** What a webhook notifies about (webhooks.ts maps events to these). Here, not in schemas/webhook.ts, so event data can name it without an import cycle. */
-export const WebhookEvent = z.enum(['approval.requested', 'approval.decided', 'approval.expired', 'task.finished']);
+export const WebhookEvent = z.enum(['approval.requested', 'approval.decided', 'approval.expired', 'task.finished', 'approval.reminded', 'approval.escalated']);
 export type WebhookEvent = z.infer<typeof WebhookEvent>;
 
 /** `json`: the event and a `text` line; `slack`: only `{ text }`, for Slack-compatible incoming webhooks. */

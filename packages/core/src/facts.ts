@@ -7,6 +7,7 @@
 import type { ApprovalOption, Role, StepStatus, TaskStatus } from './enums.ts';
 import { decisionRefusal } from './machine/authority.ts';
 import { ownPerson, personKey, type PersonOf } from './people.ts';
+import { deciderOf, identityText } from './identity.ts';
 import type { Policy } from './schemas/policy.ts';
 import type { StepDecision, Vote } from './schemas/step.ts';
 
@@ -59,6 +60,18 @@ export function hasApproved(someone: { principal: string; person?: string | unde
 }
 
 /**
+ * The counted approvers of `votes` as people read them: each person's first approving
+ * vote with how it proved who they are (`alice · SSO via Slack`, identity.ts), or the
+ * bare principal for votes recorded before identities were. In voting order.
+ */
+export function approverNames(votes: readonly Vote[]): string[] {
+  return approvalProgress(votes, 0).approvers.map((principal) => {
+    const v = votes.find((x) => x.principal === principal && countsAsApproval(x));
+    return v ? identityText(deciderOf(v)) : principal;
+  });
+}
+
+/**
  * Whether `viewer` can approve this open approval now: it offers `approve` (a question
  * takes an answer instead), the viewer may decide (role, preventSelfApproval by person:
  * see decisionRefusal), and their person has not approved this revision already (a
@@ -66,11 +79,13 @@ export function hasApproved(someone: { principal: string; person?: string | unde
  * for one of these.
  */
 export function mayApprove(
-  viewer: { principal: string; role: Role; person?: string | undefined },
-  approval: { options: readonly ApprovalOption[]; votes: readonly CountedVote[]; requiredApprovals: number; createdBy: string; taskId?: string },
+  viewer: { principal: string; role: Role; person?: string | undefined; groups?: readonly string[] | undefined },
+  approval: { options: readonly ApprovalOption[]; votes: readonly CountedVote[]; requiredApprovals: number; createdBy: string; taskId?: string; group?: string | undefined },
   policy: Pick<Policy, 'preventSelfApproval'>,
 ): boolean {
   if (!approval.options.includes('approve')) return false;
+  // A group quorum: only when the viewer is known to be in the group (the server checks stored groups and delegations too).
+  if (approval.group !== undefined && !(viewer.groups ?? []).includes(approval.group)) return false;
   if (decisionRefusal(viewer, { createdBy: approval.createdBy, ...(approval.taskId ? { id: approval.taskId } : {}) }, policy)) return false;
   return !hasApproved(viewer, approval.votes);
 }

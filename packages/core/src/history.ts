@@ -13,6 +13,7 @@ import type { Event } from './schemas/event.ts';
 import type { HistoryDecision, HistoryEntry } from './schemas/history.ts';
 import type { Step } from './schemas/step.ts';
 import type { TaskRecord } from './schemas/task.ts';
+import { decidersFromEvent } from './identity.ts';
 
 const asList = (by: unknown): string[] => (Array.isArray(by) ? by.filter((b): b is string => typeof b === 'string') : typeof by === 'string' ? [by] : []);
 const byPolicy = (by: string[]): boolean => by.length > 0 && by.every((b) => b.startsWith('policy:'));
@@ -62,6 +63,7 @@ export function historyEntries(task: TaskRecord & { steps: Step[] }, events: rea
     if (!step) continue;
     const found = decisionOf(e, step);
     if (!found) continue;
+    const deciders = decidersFromEvent(e.data, found.by);
     const revision = 'revision' in e.data && typeof e.data.revision === 'number' ? e.data.revision : step.revision;
     out.push({
       seq: e.seq,
@@ -77,6 +79,7 @@ export function historyEntries(task: TaskRecord & { steps: Step[] }, events: rea
       decision: found.decision,
       status: 'to' in e.data && typeof e.data.to === 'string' ? (e.data.to as Step['status']) : step.status,
       by: found.by,
+      ...(deciders !== undefined ? { deciders } : {}),
       ...(found.rule !== undefined ? { rule: found.rule } : {}),
       ...(found.reason !== undefined ? { reason: found.reason } : {}),
       ...(found.feedback !== undefined ? { feedback: found.feedback } : {}),

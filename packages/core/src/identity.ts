@@ -41,3 +41,77 @@ export const keyIdentity = (principal: string, person = principal): Identity => 
 
 /** The person behind a vote or an actor: its `person` when recorded, else its principal (votes from before identities were recorded). */
 export const personOf = (v: { principal: string; person?: string | undefined }): string => v.person ?? v.principal;
+
+/**
+ * Who decided, and how: a principal with the identity its act carried (absent on acts
+ * recorded before identities were, and on the server's own acts). What decision events,
+ * a step's decision, history entries and webhook payloads list.
+ */
+export const Decider = z.object({
+  principal: z.string(),
+  identitySource: IdentitySource.optional(),
+  authStrength: AuthStrength.optional(),
+  person: z.string().optional(),
+  onBehalfOf: z.string().optional().meta({ description: 'the reviewer a delegate acted for (docs/people.md, delegation)' }),
+});
+export type Decider = z.infer<typeof Decider>;
+
+/** A vote's decider: its principal and whichever identity fields it recorded. */
+export const deciderOf = (v: Decider): Decider => ({
+  principal: v.principal,
+  ...(v.identitySource !== undefined ? { identitySource: v.identitySource } : {}),
+  ...(v.authStrength !== undefined ? { authStrength: v.authStrength } : {}),
+  ...(v.person !== undefined ? { person: v.person } : {}),
+  ...(v.onBehalfOf !== undefined ? { onBehalfOf: v.onBehalfOf } : {}),
+});
+
+const STRENGTH_WORDS: Record<AuthStrength, string> = { key: 'key', sso: 'SSO', mfa: 'SSO+MFA', passkey: 'passkey' };
+const SOURCE_WORDS: Record<IdentitySource, string> = { key: 'an API key', oidc: 'sign-in', slack: 'Slack', link: 'a one-click link' };
+
+/**
+ * How a decider is shown on the page, in the CLI and in webhook texts:
+ * `alice · SSO+MFA via Slack`, `alice · key` (a key is both the channel and the proof),
+ * `alice (slack:T1:U1) · SSO via Slack` when the principal is not the person's own name,
+ * `… for bob` when a delegate acted. Without recorded identity: the principal alone.
+ */
+export function identityText(d: Decider): string {
+  const person = d.person ?? d.principal;
+  const name = person === d.principal ? person : `${person} (${d.principal})`;
+  const forWhom = d.onBehalfOf !== undefined ? ` for ${d.onBehalfOf}` : '';
+  const how = identityHow(d);
+  return how === undefined ? `${name}${forWhom}` : `${name}${forWhom} · ${how}`;
+}
+
+/** How a decider proved who they are, in words (`SSO+MFA via Slack`, `key`); undefined when not recorded. */
+export function identityHow(d: Pick<Decider, 'identitySource' | 'authStrength'>): string | undefined {
+  if (d.identitySource === undefined || d.authStrength === undefined) return undefined;
+  return d.identitySource === 'key' && d.authStrength === 'key' ? 'key' : `${STRENGTH_WORDS[d.authStrength]} via ${SOURCE_WORDS[d.identitySource]}`;
+}
+
+/**
+ * The deciders of a decision as one line: each decider's identityText when recorded,
+ * else the principals of `by` (decisions from before identities were recorded).
+ */
+export const decidersText = (d: { by: readonly string[]; deciders?: readonly Decider[] | undefined }): string =>
+  d.deciders && d.deciders.length > 0 ? d.deciders.map(identityText).join(', ') : d.by.join(', ');
+
+/**
+ * The deciders a person's decision event records (issue 15): its `deciders` list (an
+ * approval by N), else its acting reviewer's flat identity fields with its single `by`.
+ * Undefined for events written before identities were recorded, and for rules' acts.
+ */
+export function decidersFromEvent(data: Record<string, unknown>, by: readonly string[]): Decider[] | undefined {
+  const listed = Decider.array().safeParse(data.deciders);
+  if (listed.success && listed.data.length > 0) return listed.data.map(deciderOf);
+  if (data.identitySource === undefined || by.length !== 1) return undefined;
+  const one = Decider.safeParse({ ...data, principal: by[0] });
+  return one.success ? [deciderOf(one.data)] : undefined;
+}
+
+/** A vote with the identity fields an event's data recorded (approval.voted, a decision event), for records rebuilt from the log. */
+export function identityFields(data: Record<string, unknown>): Partial<Pick<Decider, 'identitySource' | 'authStrength' | 'person' | 'onBehalfOf'>> {
+  const d = Decider.omit({ principal: true }).safeParse(data);
+  if (!d.success) return {};
+  const { principal: _principal, ...fields } = deciderOf({ principal: '', ...d.data });
+  return fields;
+}

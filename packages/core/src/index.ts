@@ -68,3 +68,7 @@ export * from './machine/aggregate.ts';
 export * from './risk-stored.ts';
 export * from './schemas/history.ts';
 export * from './history.ts';
+export * from './machine/nudges.ts';
+export * from './schemas/groups.ts';
+export { GroupName, GroupQuorum } from './schemas/policy-shape.ts';
+export * from './delegation.ts';

@@ -23,9 +23,16 @@ function combineAsks(asks: Judgement[]): Judgement {
   const first = asks[0]!;
   const timeouts = asks.map((v) => v.timeoutSeconds).filter((t): t is number => t !== undefined);
   const agreed = asks.every((v) => v.defaultOnTimeout === first.defaultOnTimeout);
-  const { timeoutSeconds: _t, ...rest } = first;
+  const { timeoutSeconds: _t, group: _g, remindAfterSeconds: _r, escalateAfterSeconds: _e, escalateTo: _to, ...rest } = first;
+  // A part that asks a group keeps its group (fail closed); the first part that sets a reminder or an escalation gives it.
+  const grouped = asks.find((v) => v.group !== undefined);
+  const reminded = asks.find((v) => v.remindAfterSeconds !== undefined);
+  const escalated = asks.find((v) => v.escalateAfterSeconds !== undefined && v.escalateTo !== undefined);
   return {
     ...rest,
+    ...(grouped ? { group: grouped.group } : {}),
+    ...(reminded ? { remindAfterSeconds: reminded.remindAfterSeconds } : {}),
+    ...(escalated ? { escalateAfterSeconds: escalated.escalateAfterSeconds, escalateTo: escalated.escalateTo } : {}),
     requiredApprovals: Math.max(...asks.map((v) => v.requiredApprovals)),
     defaultOnTimeout: agreed ? first.defaultOnTimeout : 'reject',
     ...(timeouts.length > 0 ? { timeoutSeconds: Math.min(...timeouts) } : {}),

@@ -131,6 +131,12 @@ function modeAction(mode: Mode, policy: Policy, s: PolicySubject): 'allow' | 'as
   return s.kind === 'read' || (s.kind === 'custom' && tool !== undefined && policy.autoApprove.includes(tool)) ? 'allow' : 'ask';
 }
 
+/** A rule's reminder and escalation (issue 15 item 6), as its verdict carries them. */
+const nudgesOf = (rule: Pick<PolicyRule, 'remindAfterSeconds' | 'escalateAfterSeconds' | 'escalateTo'>) => ({
+  ...(rule.remindAfterSeconds !== undefined ? { remindAfterSeconds: rule.remindAfterSeconds } : {}),
+  ...(rule.escalateAfterSeconds !== undefined && rule.escalateTo !== undefined ? { escalateAfterSeconds: rule.escalateAfterSeconds, escalateTo: rule.escalateTo } : {}),
+});
+
 /**
  * The verdict for one subject under the rules, first match wins. `needs` are the
  * constructs around a simple command: an allow rule that does not list each of them in
@@ -146,11 +152,14 @@ export function judge(policy: Policy, s: PolicySubject, taskMode: Mode | undefin
     if (!hit.matched) continue;
     const name = ruleName(rule, index);
     const reason = hit.failClosed !== undefined ? `${hit.failClosed}; rule ${name} fails closed` : rule.reason;
+    const quorum = typeof rule.requiredApprovals === 'object' ? rule.requiredApprovals : undefined;
     verdict = {
       action: rule.action,
       rule: name,
       ...(reason !== undefined ? { reason } : {}),
-      requiredApprovals: rule.requiredApprovals ?? base.requiredApprovals,
+      requiredApprovals: quorum?.count ?? (typeof rule.requiredApprovals === 'number' ? rule.requiredApprovals : base.requiredApprovals),
+      ...(quorum ? { group: quorum.group } : {}),
+      ...nudgesOf(rule),
       defaultOnTimeout: rule.defaultOnTimeout ?? base.defaultOnTimeout,
       ...withTimeout(rule.timeoutSeconds ?? policy.timeoutSeconds),
     };

@@ -6,6 +6,7 @@ import { isStepMove, type Event, type EventContent } from './schemas/event.ts';
 import type { ChainHead } from './audit/chain.ts';
 import type { StepStatus, WebhookEvent, WebhookFormat } from './enums.ts';
 import type { WebhookJsonBody, WebhookSlackBody } from './schemas/webhook.ts';
+import { Decider, identityText } from './identity.ts';
 
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 
@@ -27,12 +28,25 @@ function decidedOn(e: EventContent): Decided | undefined {
   }
 }
 
+/**
+ * Who decided, with how each proved it (`alice · SSO via Slack`, identity.ts): the
+ * event's `deciders` (an approval by N), else its acting reviewer's identity fields,
+ * else the bare principals (events written before identities were recorded).
+ */
+function whoDecided(e: EventContent, d: Decided): string[] {
+  const data = e.data as Record<string, unknown>;
+  const listed = Decider.array().safeParse(data.deciders);
+  if (listed.success && listed.data.length > 0) return listed.data.map(identityText);
+  const one = d.by.length === 1 ? Decider.safeParse({ ...data, principal: d.by[0] }) : undefined;
+  return one?.success && one.data.identitySource !== undefined ? [identityText(one.data)] : d.by;
+}
+
 /** People decided (not a rule): someone is named, and nobody as `policy:<rule>`. */
 const byPeople = (d: Decided): boolean => d.by.length > 0 && d.by.every((b) => !b.startsWith('policy:'));
 
 /** The notification an event stands for, if any. Policy decisions are not news; people's are. */
 export function webhookEventOf(e: EventContent): WebhookEvent | undefined {
-  if (e.type === 'approval.requested' || e.type === 'approval.expired' || e.type === 'task.finished') return e.type;
+  if (e.type === 'approval.requested' || e.type === 'approval.expired' || e.type === 'task.finished' || e.type === 'approval.reminded' || e.type === 'approval.escalated') return e.type;
   if (e.type === 'step.revised') return e.data.to === 'awaiting_approval' ? 'approval.requested' : undefined;
   const d = decidedOn(e);
   return d && byPeople(d) ? 'approval.decided' : undefined;
@@ -49,12 +63,16 @@ export function webhookText(workspaceId: string, kind: WebhookEvent, e: EventCon
     case 'approval.decided': {
       const d = decidedOn(e);
       if (!d) return `${where}: approval decided`;
-      return `${where}: ${d.to} by ${d.by.join(', ')}${d.feedback ? ` — ${d.feedback}` : ''}`;
+      return `${where}: ${d.to} by ${whoDecided(e, d).join(', ')}${d.feedback ? ` — ${d.feedback}` : ''}`;
     }
     case 'approval.expired':
       return `${where}: approval expired${e.type === 'approval.expired' ? `, ${e.data.defaultOnTimeout} applied` : ''}`;
     case 'task.finished':
       return `${where}: task finished${e.type === 'task.finished' ? `, ${e.data.status}` : ''}`;
+    case 'approval.reminded':
+      return `${where}: still waiting for a decision${e.type === 'approval.reminded' ? ` (approval ${e.data.approvalId})` : ''}`;
+    case 'approval.escalated':
+      return `${where}: escalated${e.type === 'approval.escalated' ? ` to group ${e.data.group} (approval ${e.data.approvalId})` : ''}`;
   }
 }
 

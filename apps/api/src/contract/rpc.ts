@@ -69,6 +69,13 @@ import type {
   UnlinkIdentityInput,
   OidcView,
   SetOidcInput,
+  ApproverGroup,
+  Delegation,
+  DeleteGroupInput,
+  ListDelegationsInput,
+  RevokeDelegationInput,
+  SetDelegationInput,
+  SetGroupInput,
 } from '@greenlight/core';
 
 /**
@@ -155,6 +162,13 @@ export interface WorkspaceRpc {
   /** Sign-in through OIDC (docs/sign-in.md), admin: the settings; the client secret is never answered. */
   setOidc(cred: Cred, input: SetOidcInput): Promise<Result<OidcView>>;
   getOidc(cred: Cred): Promise<Result<OidcView>>;
+  /** Approver groups (admin) and delegations (a reviewer for themselves, an admin for anyone). */
+  setGroup(cred: Cred, input: SetGroupInput): Promise<Result<ApproverGroup>>;
+  listGroups(cred: Cred): Promise<Result<{ items: ApproverGroup[] }>>;
+  deleteGroup(cred: Cred, input: DeleteGroupInput): Promise<Result<{ name: string }>>;
+  setDelegation(cred: Cred, input: SetDelegationInput): Promise<Result<Delegation>>;
+  listDelegations(cred: Cred, input: ListDelegationsInput): Promise<Result<{ items: Delegation[] }>>;
+  revokeDelegation(cred: Cred, input: RevokeDelegationInput): Promise<Result<Delegation>>;
 
   claim(cred: Cred, input: ClaimInput): Promise<Result<{ steps: ClaimedStep[] }>>;
   heartbeat(cred: Cred, input: HeartbeatInput): Promise<Result<Heartbeat>>;

@@ -276,6 +276,25 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX IF NOT EXISTS signins_by_prev ON signins (prev_secret_hash);
   `,
+  /* 15: approver groups and delegations (issue 15 item 6, groups.ts). Members as JSON
+     (a group is read whole, at most 200); delegations by delegate for the vote's lookup. */ `
+  CREATE TABLE IF NOT EXISTS approver_groups (
+    name TEXT PRIMARY KEY,
+    members TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS delegations (
+    id TEXT PRIMARY KEY,
+    from_person TEXT NOT NULL,
+    to_person TEXT NOT NULL,
+    until INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS delegations_by_to ON delegations (to_person, until);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -32,6 +32,11 @@ import {
   type ListHistoryInput,
   type ListTasksInput,
   type LinkIdentityInput,
+  type DeleteGroupInput,
+  type ListDelegationsInput,
+  type RevokeDelegationInput,
+  type SetDelegationInput,
+  type SetGroupInput,
   type ListLinksInput,
   type UnlinkIdentityInput,
   type PlanInput,
@@ -287,6 +292,24 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
     if (id) for (const ws of this.ctx.getWebSockets(id)) ws.close(CLOSE_REVOKED, 'signed out');
   }
 
+  setGroup(cred: Cred, input: SetGroupInput) {
+    return this.run(P.setGroup, cred, input);
+  }
+  listGroups(cred: Cred) {
+    return this.run(P.listGroups, cred, undefined);
+  }
+  deleteGroup(cred: Cred, input: DeleteGroupInput) {
+    return this.run(P.deleteGroup, cred, input);
+  }
+  setDelegation(cred: Cred, input: SetDelegationInput) {
+    return this.run(P.setDelegation, cred, input);
+  }
+  listDelegations(cred: Cred, input: ListDelegationsInput) {
+    return this.run(P.listDelegations, cred, input);
+  }
+  revokeDelegation(cred: Cred, input: RevokeDelegationInput) {
+    return this.run(P.revokeDelegation, cred, input);
+  }
   claim(cred: Cred, input: ClaimInput) {
     return this.run(P.claim, cred, input);
   }

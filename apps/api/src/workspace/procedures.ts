@@ -31,6 +31,11 @@ import {
   type ListHistoryInput,
   type ListTasksInput,
   type LinkIdentityInput,
+  type DeleteGroupInput,
+  type ListDelegationsInput,
+  type RevokeDelegationInput,
+  type SetDelegationInput,
+  type SetGroupInput,
   type ListLinksInput,
   type UnlinkIdentityInput,
   type PlanInput,
@@ -64,6 +69,7 @@ import * as webhooks from './ops/webhooks.ts';
 import { SLACK_AAD, setSlackConfig, slackSettings } from './slack/config.ts';
 import { redeemLinkToken } from './slack/users.ts';
 import * as people from './people.ts';
+import * as groups from './groups.ts';
 import type { Cred } from '../contract/rpc.ts';
 
 type Idem = { idempotencyKey?: string | undefined };
@@ -185,6 +191,20 @@ export const PROCEDURES = {
     apply: (tx, i, prepared) => setOidc(tx, i, prepared),
   }),
   getOidc: proc({ capability: 'admin', apply: (tx, _: undefined) => getOidc(tx) }),
+
+  /** Approver groups (docs/people.md): admin only. */
+  setGroup: proc({ capability: 'admin', op: 'groups.set', apply: (tx, i: SetGroupInput) => ok(groups.setGroup(tx, i.name, i.members)) }),
+  listGroups: proc({ capability: 'admin', apply: (tx, _: undefined) => ok(groups.listGroups(tx)) }),
+  deleteGroup: proc({ capability: 'admin', op: 'groups.delete', apply: (tx, i: DeleteGroupInput) => groups.deleteGroup(tx, i.name) }),
+  /** Delegations: a reviewer for themselves, an admin for anyone (groups.ts). */
+  setDelegation: proc({
+    capability: 'decide',
+    op: 'delegations.set',
+    prepare: async () => crypto.randomUUID(),
+    apply: (tx, i: SetDelegationInput, id) => groups.setDelegation(tx, i, id),
+  }),
+  listDelegations: proc({ capability: read, apply: (tx, i: ListDelegationsInput) => ok(groups.listDelegations(tx, i.all)) }),
+  revokeDelegation: proc({ capability: 'decide', op: 'delegations.revoke', apply: (tx, i: RevokeDelegationInput) => groups.revokeDelegation(tx, i.id) }),
 
   claim: proc({ capability: 'execute', apply: (tx, i: ClaimInput) => ok(steps.claim(tx, i)) }),
   heartbeat: proc({ capability: 'execute', apply: (tx, i: HeartbeatInput) => steps.heartbeat(tx, i) }),

@@ -23,6 +23,7 @@ import { runCommand, type Given } from './aggregate.ts';
 import type { WorkspaceMeta } from './meta.ts';
 import { identityOf, type Caller } from './caller.ts';
 import { findPerson } from './people.ts';
+import { memberOf } from './groups.ts';
 import { insertHistory } from './history.ts';
 import { appendEvents, loadTask, saveTask } from './store.ts';
 import { syncSessionRows } from './sessions-store.ts';
@@ -76,7 +77,16 @@ export class Tx {
   ctx(actor = this.actor): Ctx {
     // The workspace's links go with every act: core counts persons (N-of-M, self-approval) through them.
     const people = (p: string) => findPerson(this.sql, p);
-    return { now: this.now, actor, newId: this.newId, people, ...(actor === this.actor ? { role: this.key.role, identity: identityOf(this.key) } : {}) };
+    // Group quorums ask how the caller stands toward a group: claims, stored groups, delegations (groups.ts).
+    const caller = this.key;
+    const memberOfGroup = (g: string) => memberOf(this.sql, caller, g, this.now);
+    return {
+      now: this.now,
+      actor,
+      newId: this.newId,
+      people,
+      ...(actor === this.actor ? { role: this.key.role, identity: identityOf(this.key), memberOf: memberOfGroup } : {}),
+    };
   }
 
   /** A task, brought up to date with its deadlines. Unknown ids are NOT_FOUND. */

@@ -185,6 +185,23 @@ export function validInput(g: G, path: string, own: Pool, foreign: Pool): unknow
       return { principal: `fz-${g(fc.nat, 20)}`, role: g(fc.constantFrom, 'viewer', 'agent', 'approver', 'admin'), ...idem() };
     case 'keys.revoke':
       return { id: idOf(g, own.keys, foreign.keys), ...idem() };
+    // People, groups, delegations (docs/people.md): a few names, so links, chains and repeats all happen.
+    case 'people.link':
+      return { principal: `fz-${g(fc.nat, 6)}`, person: `fz-${g(fc.nat, 6)}`, ...idem() };
+    case 'people.unlink':
+      return { principal: `fz-${g(fc.nat, 6)}`, ...idem() };
+    case 'people.list':
+      return g(fc.boolean) ? { person: `fz-${g(fc.nat, 6)}` } : {};
+    case 'groups.set':
+      return { name: `g${g(fc.nat, 3)}`, members: [`fz-${g(fc.nat, 6)}`, 'alice'], ...idem() };
+    case 'groups.delete':
+      return { name: `g${g(fc.nat, 3)}`, ...idem() };
+    case 'delegations.set':
+      return { to: `fz-${g(fc.nat, 6)}`, until: Date.now() + g(fc.integer, { min: -1000, max: 100 * 86_400_000 }), ...idem() };
+    case 'delegations.list':
+      return { all: g(fc.boolean) };
+    case 'delegations.revoke':
+      return { id: g(fc.uuid), ...idem() };
     case 'policy.set':
       return { policy: policyInput(g), ...idem() };
     case 'policy.simulate':

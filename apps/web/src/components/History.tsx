@@ -6,7 +6,7 @@
  * ("Show older"), each O(page) on the server.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { Decision, revealHidden, StepStatus, type HistoryEntry } from '@greenlight/core';
+import { Decision, identityHow, revealHidden, StepStatus, type HistoryEntry } from '@greenlight/core';
 import type { GreenlightError } from '@greenlight/sdk';
 import { asError, type Client } from '../client.ts';
 import { label, time } from '../format.ts';
@@ -17,6 +17,15 @@ import { ErrorBox } from './ErrorBox.tsx';
 
 const PAGE = 50;
 const DECISIONS = [...Decision.options, 'policy', 'timeout'];
+
+/** " · SSO+MFA via Slack" after a decider's name, from the entry's recorded identities (issue 15); "" for older entries. */
+function howText(e: HistoryEntry, principal: string): string {
+  const d = e.deciders?.find((x) => x.principal === principal);
+  if (!d) return '';
+  const person = d.person !== undefined && d.person !== principal ? ` (${d.person})` : '';
+  const how = identityHow(d);
+  return `${person}${d.onBehalfOf !== undefined ? ` for ${d.onBehalfOf}` : ''}${how !== undefined ? ` · ${how}` : ''}`;
+}
 
 /** "approved by alice", "allowed by policy (rule reads)", "expired". */
 function Decided({ e }: { e: HistoryEntry }) {
@@ -33,6 +42,7 @@ function Decided({ e }: { e: HistoryEntry }) {
             <span key={p}>
               {i > 0 && ', '}
               <a href={historyHref({ decider: p })}>{p}</a>
+              {howText(e, p)}
             </span>
           ))}
         </>

@@ -2,7 +2,7 @@
  * One step of a plan: its state, what it waits for, what it would do, how it was
  * decided and what came of it; the decision controls while its approval is open.
  */
-import { isTerminalStep, revealHidden, type Approval, type Step, type StepStatus } from '@greenlight/core';
+import { decidersText, isTerminalStep, revealHidden, type Approval, type Step, type StepStatus } from '@greenlight/core';
 import type { Client } from '../client.ts';
 import { peopleText } from '../facts.ts';
 import { label, time, usageText } from '../format.ts';
@@ -46,7 +46,7 @@ function Outcome({ step }: { step: Step }) {
             </>
           ) : (
             <>
-              <strong>{label(d.decision)}</strong> by {d.by.join(', ')}
+              <strong>{label(d.decision)}</strong> by {decidersText(d)}
               {d.rule && (
                 <>
                   {' '}

@@ -7,7 +7,19 @@
  * not the approval's is refused before anything is sent, showing both. An approval that is no longer open is a CONFLICT (exit 4) that says
  * who closed it and when; an unknown id is the API's NOT_FOUND (exit 3).
  */
-import { approvalProgress, GrantMatcher, GrantScope, matcherText, revealHiddenDeep, type Approval, type ApprovalRecord, type Decision, type DecideResult } from '@greenlight/core';
+import {
+  approvalProgress,
+  approverNames,
+  decidersText,
+  GrantMatcher,
+  GrantScope,
+  matcherText,
+  revealHiddenDeep,
+  type Approval,
+  type ApprovalRecord,
+  type Decision,
+  type DecideResult,
+} from '@greenlight/core';
 import { GreenlightError, type GreenlightClient } from '@greenlight/sdk';
 import { isYes } from '../confirm.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -19,8 +31,10 @@ const when = (at: number | undefined): string => (at === undefined ? '' : ` at $
 
 /** Who decided, in words: the people (core's decisionPeople), else the rule or the clock. */
 function decidedBy(r: ApprovalRecord): string {
-  if (r.decidedBy.length > 0) return r.decidedBy.join(', ');
   const d = r.decision;
+  // How each person proved who they are, when recorded (issue 15): "alice · SSO via Slack".
+  if (d?.deciders && d.deciders.length > 0) return decidersText(d);
+  if (r.decidedBy.length > 0) return r.decidedBy.join(', ');
   if (d?.decision === 'policy') return `the policy${d.rule ? ` (rule ${d.rule})` : ''}`;
   return r.closedBy ?? 'someone';
 }
@@ -34,7 +48,7 @@ export function decidedLine(r: DecideResult, status: (s: string) => string = (s)
   const open = r.step.approval;
   const waiting = r.stepStatus === 'awaiting_approval' && open !== undefined && open.id === r.approvalId;
   const p = waiting ? approvalProgress(r.step.approvals, open.requiredApprovals) : undefined;
-  return `step ${status(r.stepStatus)}${p ? ` (${p.count} of ${p.required} approvals: ${p.approvers.join(', ')})` : ''}; task ${status(r.taskStatus)}`;
+  return `step ${status(r.stepStatus)}${p ? ` (${p.count} of ${p.required} approvals: ${approverNames(r.step.approvals).join(', ')})` : ''}; task ${status(r.taskStatus)}`;
 }
 
 /** Why an approval is not open, in one sentence, from approvals.get. */
@@ -141,7 +155,7 @@ export function approvalLines(approval: Approval, out: Out, opts: { full?: boole
   if (shown.explanation) lines.push(`  why: ${oneLine(shown.explanation, 100)}`);
   if (shown.requiredApprovals > 1) {
     const p = approvalProgress(shown.votes, shown.requiredApprovals);
-    lines.push(`  approvals: ${p.count} of ${p.required}${p.approvers.length > 0 ? ` (${p.approvers.join(', ')})` : ''}`);
+    lines.push(`  approvals: ${p.count} of ${p.required}${p.approvers.length > 0 ? ` (${approverNames(shown.votes).join(', ')})` : ''}`);
   }
   if (shown.expiresAt !== undefined) lines.push(`  expires: in ${age(now, shown.expiresAt)} (then ${shown.defaultOnTimeout})`);
   for (const l of previewLines(shown.kind, shown.params, out, opts.full ? Infinity : 40)) lines.push(`  │ ${l}`);

@@ -3,7 +3,7 @@
  * table or --json: who decided what, when, and why, across tasks. Filters map one to one
  * onto history.list's; --since/--until take an ISO time or an age (`30m`, `2h`, `7d`).
  */
-import { HistoryDecision, Risk, revealHiddenDeep, StepStatus, type HistoryEntry } from '@greenlight/core';
+import { decidersText, HistoryDecision, Risk, revealHiddenDeep, StepStatus, type HistoryEntry } from '@greenlight/core';
 import { UsageError } from '../errors.ts';
 import { collectPages } from '../pages.ts';
 import { age, oneLine, paintStatus, table } from '../output.ts';
@@ -84,7 +84,8 @@ export const log: Command = {
         e.decision,
         paintStatus(out, e.status),
         out.paint(e.risk.level === 'high' ? 'red' : e.risk.level === 'medium' ? 'yellow' : 'green', e.risk.level),
-        oneLine(e.by.join(', '), 30),
+        // Who, and how they proved it when recorded (issue 15): "alice · SSO+MFA via sign-in".
+        oneLine(decidersText(e), 60),
         oneLine(e.agent, 20),
         `${oneLine(e.taskTitle, 28)} ${out.paint('gray', e.taskId)}`,
         `${e.stepKey}: ${oneLine(e.title, 40)}${e.feedback ? ` — ${oneLine(e.feedback, 40)}` : e.reason ? ` — ${oneLine(e.reason, 40)}` : ''}`,

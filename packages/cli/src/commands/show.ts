@@ -1,5 +1,5 @@
 /** `greenlight show <taskId>`: the task, its steps with status, dependencies and decisions, and a preview of each. */
-import { approvalProgress, decisionPeople, revealHiddenDeep, STEP_PAGE_MAX, taskView, type Step, type TaskView } from '@greenlight/core';
+import { approvalProgress, decidersText, decisionPeople, revealHiddenDeep, STEP_PAGE_MAX, taskView, type Step, type TaskView } from '@greenlight/core';
 import type { GreenlightClient } from '@greenlight/sdk';
 import { UsageError } from '../errors.ts';
 import { age, oneLine, paintStatus, type Out } from '../output.ts';
@@ -12,7 +12,8 @@ function decisionLine(step: Step, out: Out, now: number): string | undefined {
   if (!d) return undefined;
   // The people behind it (core's decisionPeople): a rule's own decision names nobody, a raised mode its raiser.
   const people = decisionPeople(d);
-  const who = people.length > 0 ? ` by ${people.join(', ')}` : '';
+  // With how each proved who they are, when recorded (issue 15): "by alice · SSO via Slack".
+  const who = d.deciders && d.deciders.length > 0 ? ` by ${decidersText(d)}` : people.length > 0 ? ` by ${people.join(', ')}` : '';
   const why = [d.rule && `rule ${d.rule}`, d.reason, d.feedback && `“${d.feedback}”`, d.answer !== undefined && `answer: ${oneLine(d.answer, 60)}`]
     .filter((x): x is string => typeof x === 'string' && x !== '')
     .join(' · ');

@@ -6,6 +6,7 @@
  * in between are its votes. Pure: the task and the step's events in, the record out.
  */
 import { decisionPeople } from '../facts.ts';
+import { decidersFromEvent, identityFields } from '../identity.ts';
 import type { ApprovalOutcome, ApprovalRecord } from '../schemas/api.ts';
 import { approvalOpened, isStepMove, type StepMoveEvent, type UnhashedEvent } from '../schemas/event.ts';
 import type { StepDecision, Vote } from '../schemas/step.ts';
@@ -113,7 +114,7 @@ export function approvalRecord(task: Task, stepId: string, approvalId: string, e
   for (const e of events.slice(start + 1)) {
     if (e.stepId !== stepId) continue;
     if (e.type === 'approval.voted' && e.data.approvalId === approvalId) {
-      votes.push({ principal: e.data.principal, decision: 'approve', at: e.at });
+      votes.push({ principal: e.data.principal, decision: 'approve', at: e.at, ...identityFields(e.data) });
       continue;
     }
     if (isStepMove(e)) {
@@ -128,14 +129,16 @@ export function approvalRecord(task: Task, stepId: string, approvalId: string, e
   }
   const { event, how } = closed;
   // The decision that closed it was a vote too (the last approve, a reject, a modify...): cast by the caller.
-  if (how.vote !== undefined) votes.push({ principal: event.actor, decision: how.vote, at: event.at });
+  if (how.vote !== undefined) votes.push({ principal: event.actor, decision: how.vote, at: event.at, ...identityFields(event.data) });
+  // Who decided and how they proved it, as the closing event recorded (issue 15).
+  const deciders = how.decision && how.vote !== undefined ? decidersFromEvent(event.data, how.decision.by) : undefined;
   const view = step.approval?.id === approvalId ? viewOf(task, step, step.approval, { revision, params: asked?.params ?? step.params, paramsHash, votes }) : undefined;
   return {
     ...base,
     status: how.status,
     closedAt: event.at,
     closedBy: how.closedBy,
-    ...(how.decision ? { decision: how.decision } : {}),
+    ...(how.decision ? { decision: { ...how.decision, ...(deciders ? { deciders } : {}) } } : {}),
     decidedBy: how.people ?? (how.decision ? decisionPeople(how.decision) : []),
     votes,
     ...(how.replacedBy !== undefined ? { replacedBy: how.replacedBy } : {}),

@@ -5,6 +5,7 @@ import type { OpenApproval, Step, Vote } from '../schemas/step.ts';
 import type { Task, TaskRecord } from '../schemas/task.ts';
 import type { EventData } from '../schemas/event.ts';
 import type { Draft } from './draft.ts';
+import { nudgesFor } from './nudges.ts';
 
 /** Why an approval is asked for, added to its event: the rule, a modify short of N, a changed dependency. */
 export type ApprovalCause = Partial<Pick<EventData<'approval.requested'>, 'rule' | 'reason' | 'modifiedBy' | 'paramsHash'>>;
@@ -22,6 +23,7 @@ export function requestApproval(d: Draft, step: Step, data: ApprovalCause = {}, 
     // Nobody can approve an answer into existence: an unanswered question is skipped instead.
     defaultOnTimeout: step.kind === 'clarify' && v.defaultOnTimeout === 'approve' ? 'skip' : v.defaultOnTimeout,
     ...(v.timeoutSeconds !== undefined ? { expiresAt: now + v.timeoutSeconds * 1000 } : {}),
+    ...nudgesFor(v, now),
   };
   // The risk goes into the event too: the audit log and webhooks carry the value the reviewer saw.
   d.move(step, 'awaiting_approval', { approvalId: step.approval.id, ...data, risk: step.policy.risk }, type);
@@ -63,6 +65,7 @@ export function viewOf(task: TaskRecord, step: Step, a: OpenApproval, about: { r
     requiresTextInput: clarify,
     ...(placeholder !== undefined ? { inputPlaceholder: placeholder } : {}),
     requiredApprovals: a.requiredApprovals,
+    ...(a.group !== undefined ? { group: a.group } : {}),
     votes: about.votes,
     requestedAt: a.requestedAt,
     ...(a.expiresAt !== undefined ? { expiresAt: a.expiresAt } : {}),

@@ -10,12 +10,19 @@ import { expireApproval } from './decide.ts';
 import { Draft, type Ctx, type Outcome } from './draft.ts';
 import { expireLease } from './execute.ts';
 import { settle } from './settle.ts';
+import { applyNudge, pendingNudge } from './nudges.ts';
 
-/** The deadline a step is waiting on: its lease while executing, its approval's expiry while asking. */
+/**
+ * The deadline a step is waiting on: its lease while executing; while asking, the
+ * earlier of its approval's expiry and the reminder or escalation it still owes
+ * (nudges.ts), so the alarm wakes for each.
+ */
 export function stepDeadline(s: Step): number | undefined {
   if (s.status === 'executing') return s.lease?.expiresAt;
-  if (s.status === 'awaiting_approval') return s.approval?.expiresAt;
-  return undefined;
+  if (s.status !== 'awaiting_approval' || !s.approval) return undefined;
+  const nudge = pendingNudge(s.approval)?.at;
+  const expires = s.approval.expiresAt;
+  return nudge === undefined ? expires : expires === undefined ? nudge : Math.min(nudge, expires);
 }
 
 /** The earliest lease or approval deadline of a task, for the object's alarm. */
@@ -37,7 +44,10 @@ export function applyDeadlines(task: Task, maxAttempts: number, ctx: Ctx): Outco
     if (current.status !== 'active' || at === undefined || at > ctx.now) break;
     const d = new Draft(current, { ...ctx, now: at });
     const step = d.task.steps.find((s) => stepDeadline(s) === at)!;
+    const nudge = step.status === 'awaiting_approval' ? pendingNudge(step.approval!) : undefined;
     if (step.status === 'executing') expireLease(d, step, maxAttempts);
+    // A reminder or escalation due no later than the expiry goes first; the approval stays open.
+    else if (nudge !== undefined && nudge.at === at) applyNudge(d, step, nudge);
     else expireApproval(d, step, step.approval!.defaultOnTimeout);
     settle(d);
     const o = d.done();

@@ -18,6 +18,20 @@ import { cancelInDraft } from './cancel.ts';
 import { selfApprovalRefusal } from './authority.ts';
 import { approvalProgress, hasApproved } from '../facts.ts';
 import { giveGrant } from './give-grant.ts';
+import { groupStanding } from './nudges.ts';
+import { deciderOf, type Decider } from '../identity.ts';
+
+/**
+ * The acting caller's identity, for its decision's event and record (issue 15 item 2):
+ * `{identitySource, authStrength, person}` flat on the event, and the decider list.
+ * Empty for a caller without one (the server's own acts; core tests without an identity).
+ */
+function actedAs(d: Draft, onBehalfOf?: string): { flat: Partial<Pick<Vote, 'identitySource' | 'authStrength' | 'person' | 'onBehalfOf'>>; deciders: { deciders?: Decider[] } } {
+  const id = d.ctx.identity;
+  if (!id) return { flat: {}, deciders: {} };
+  const flat = { identitySource: id.identitySource, authStrength: id.authStrength, person: id.person, ...(onBehalfOf !== undefined ? { onBehalfOf } : {}) };
+  return { flat, deciders: { deciders: [deciderOf({ principal: d.ctx.actor, ...flat })] } };
+}
 
 /**
  * A decision as the core takes it. The shell has looked the approval id up (every
@@ -72,8 +86,21 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
       issues: [{ path: ['scope'], message: 'only approve and modify take a scope or a grant' }],
     });
   }
+  // A step whose rule asks a group: its members (or their live delegates) approve; anyone who may decide can still say no.
+  let onBehalfOf: string | undefined;
+  if (cmd.decision === 'approve' || cmd.decision === 'modify') {
+    const standing = groupStanding(step.approval!, d.ctx);
+    if (!standing.ok) return standing;
+    onBehalfOf = standing.value.onBehalfOf;
+    if (onBehalfOf !== undefined) {
+      // A delegate never approves for the task's creator: the delegator may not approve it either.
+      const forCreator = selfApprovalRefusal(task, onBehalfOf, policy, d.ctx.people);
+      if (forCreator) return { ok: false, error: forCreator };
+    }
+  }
   const { now, actor, identity } = d.ctx;
-  const vote: Vote = { principal: actor, decision: cmd.decision, at: now, ...identity };
+  const vote: Vote = { principal: actor, decision: cmd.decision, at: now, ...identity, ...(onBehalfOf !== undefined ? { onBehalfOf } : {}) };
+  const as = actedAs(d, onBehalfOf);
   switch (cmd.decision) {
     case 'approve': {
       const r = approveVote(d, step, vote);
@@ -81,27 +108,27 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
     }
     case 'reject':
       step.approvals = [...step.approvals, vote];
-      step.decision = { decision: 'reject', by: [actor], at: now, ...(cmd.feedback ? { feedback: cmd.feedback } : {}) };
-      d.move(step, 'rejected', { by: actor, feedback: cmd.feedback });
+      step.decision = { decision: 'reject', by: [actor], at: now, ...(cmd.feedback ? { feedback: cmd.feedback } : {}), ...as.deciders };
+      d.move(step, 'rejected', { by: actor, feedback: cmd.feedback, ...as.flat });
       return ok(undefined);
     case 'skip':
-      step.decision = { decision: 'skip', by: [actor], at: now, ...(cmd.feedback ? { feedback: cmd.feedback } : {}) };
-      d.move(step, 'skipped', { by: actor, feedback: cmd.feedback });
+      step.decision = { decision: 'skip', by: [actor], at: now, ...(cmd.feedback ? { feedback: cmd.feedback } : {}), ...as.deciders };
+      d.move(step, 'skipped', { by: actor, feedback: cmd.feedback, ...as.flat });
       return ok(undefined);
     case 'request_changes': {
       const feedback = cmd.feedback?.trim();
       if (!feedback) return fail('BAD_REQUEST', 'request_changes needs feedback: tell the agent what to change');
       step.approvals = [];
-      step.decision = { decision: 'request_changes', by: [actor], at: now, feedback };
-      d.move(step, 'changes_requested', { by: actor, feedback });
+      step.decision = { decision: 'request_changes', by: [actor], at: now, feedback, ...as.deciders };
+      d.move(step, 'changes_requested', { by: actor, feedback, ...as.flat });
       return ok(undefined);
     }
     case 'answer': {
       const answer = cmd.answer?.trim();
       if (!answer) return fail('BAD_REQUEST', 'answer needs the text of the answer');
-      step.decision = { decision: 'answer', by: [actor], at: now, answer };
+      step.decision = { decision: 'answer', by: [actor], at: now, answer, ...as.deciders };
       step.result = { output: { answer } };
-      d.move(step, 'completed', { by: actor, answer });
+      d.move(step, 'completed', { by: actor, answer, ...as.flat });
       return ok(undefined);
     }
     case 'modify': {
@@ -124,15 +151,25 @@ function approveVote(d: Draft, step: Step, vote: Step['approvals'][number]): Res
   }
   step.approvals = [...step.approvals, vote];
   const progress = approvalProgress(step.approvals, step.approval!.requiredApprovals, d.ctx.people);
+  const as = actedAs(d, vote.onBehalfOf);
   if (progress.met) {
-    step.decision = { decision: 'approve', by: progress.approvers, at: d.ctx.now };
-    d.move(step, 'approved', { by: progress.approvers });
+    // Every approver with the identity their vote recorded: the audit says who and how, for each of the N.
+    const deciders = as.deciders.deciders ? { deciders: approverVotes(step.approvals, progress.approvers).map(deciderOf) } : {};
+    step.decision = { decision: 'approve', by: progress.approvers, at: d.ctx.now, ...deciders };
+    d.move(step, 'approved', { by: progress.approvers, ...as.flat, ...deciders });
   } else {
     d.touch(step);
-    d.emit('approval.voted', { approvalId: step.approval!.id, principal: vote.principal, votes: progress.count, required: progress.required }, step.id);
+    d.emit('approval.voted', { approvalId: step.approval!.id, principal: vote.principal, votes: progress.count, required: progress.required, ...as.flat }, step.id);
   }
   return ok(undefined);
 }
+
+/** The first approving vote of each approver, in their order (approvalProgress names them by principal). */
+const approverVotes = (votes: readonly Vote[], approvers: readonly string[]): Vote[] =>
+  approvers.flatMap((p) => {
+    const v = votes.find((x) => x.principal === p && (x.decision === 'approve' || x.decision === 'modify'));
+    return v ? [v] : [];
+  });
 
 /**
  * Modify replaces the params and approves them in one act, keeping both versions.
@@ -150,9 +187,10 @@ function modify(d: Draft, step: Step, cmd: DecideCommand, vote: Step['approvals'
   step.history = [...step.history, { revision: step.revision, params: cmd.params, paramsHash: cmd.newParamsHash, by: actor, at: now, via: 'modify' }];
   voidDependents(d, step);
   if (approvalProgress([vote], step.approval!.requiredApprovals, d.ctx.people).met) {
+    const as = actedAs(d, vote.onBehalfOf);
     step.approvals = [{ ...vote }];
-    step.decision = { decision: 'modify', by: [actor], at: now, ...(cmd.feedback ? { feedback: cmd.feedback } : {}) };
-    d.move(step, 'approved', { by: [actor], modified: true, paramsHash: step.paramsHash });
+    step.decision = { decision: 'modify', by: [actor], at: now, ...(cmd.feedback ? { feedback: cmd.feedback } : {}), ...as.deciders };
+    d.move(step, 'approved', { by: [actor], modified: true, paramsHash: step.paramsHash, ...as.flat, ...as.deciders });
   } else {
     requestApproval(d, step, { modifiedBy: actor, paramsHash: step.paramsHash });
     step.approvals = [{ ...vote }];

@@ -11,6 +11,7 @@ import type { EventData, NewEvent } from '../schemas/event.ts';
 import type { Step } from '../schemas/step.ts';
 import type { Identity } from '../identity.ts';
 import type { PersonOf } from '../people.ts';
+import type { MemberOf } from './nudges.ts';
 import type { Task } from '../schemas/task.ts';
 import { NEW_STATE, assertStepTransition, assertTaskTransition } from './transitions.ts';
 
@@ -25,6 +26,8 @@ export type Ctx = {
   identity?: Identity | undefined;
   /** The workspace's links, principal → person (people.ts); absent: every principal is its own person. */
   people?: PersonOf | undefined;
+  /** How the caller stands toward an approver group (machine/nudges.ts): member, delegate of one, or neither. */
+  memberOf?: MemberOf | undefined;
 };
 
 /** The person behind the caller, for the rules that count persons: the principal and, when known, the person it was recorded as. */

@@ -188,7 +188,7 @@ export function grantRule(m: GrantMatcher, name: string): PolicyRule {
 export function grantRuleIndex(policy: Pick<Policy, 'rules'>): number {
   let at = 0;
   policy.rules.forEach((r, i) => {
-    if (r.action === 'deny' || (r.requiredApprovals ?? 1) > 1) at = i + 1;
+    if (r.action === 'deny' || typeof r.requiredApprovals === 'object' || (r.requiredApprovals ?? 1) > 1) at = i + 1;
   });
   return at;
 }

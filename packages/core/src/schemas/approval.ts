@@ -28,6 +28,8 @@ export const Approval = z.object({
   requiresTextInput: z.boolean(),
   inputPlaceholder: z.string().optional(),
   requiredApprovals: z.number().int(),
+  /** The group whose members alone approve (a rule's `{group, count}`; docs/people.md). */
+  group: z.string().optional(),
   votes: z.array(Vote),
   requestedAt: EpochMs,
   expiresAt: EpochMs.optional(),

@@ -18,6 +18,7 @@ import { CloseReason, DefaultOnTimeout, GrantScope, Mode, Role, StepStatus, Task
 import { BucketLimit } from '../ratelimit.ts';
 import { RiskAssessment } from './policy-shape.ts';
 import { StepError as StepErrorInput } from './step.ts';
+import { AuthStrength, Decider, IdentitySource } from '../identity.ts';
 
 const text = z.string();
 const count = z.number().int().nonnegative();
@@ -38,6 +39,18 @@ const move = <To extends z.ZodType>(to: To) => ({ from: StepStatus, to, revision
 
 /** Who decided, as Draft wrote it: a person, `policy:<rule>`, or the principal behind a raised mode; approvals by people list every approver. */
 const by = z.union([text, z.array(text)]).meta({ description: 'who decided: a principal or `policy:<rule>`; the approvers, when people approved' });
+
+/**
+ * How the person who acted came in (issue 15 item 2, identity.ts): written on votes and
+ * people's decisions since issue 15; older rows have none (a key).
+ */
+const acted = {
+  identitySource: IdentitySource.optional().meta({ description: 'the channel the acting reviewer came through (since issue 15)' }),
+  authStrength: AuthStrength.optional().meta({ description: 'how strongly they proved who they are (since issue 15)' }),
+  person: text.optional().meta({ description: 'the person their principal counts for (since issue 15)' }),
+  onBehalfOf: text.optional().meta({ description: 'the reviewer a delegate acted for (since issue 15)' }),
+};
+const deciders = z.array(Decider.loose()).optional().meta({ description: 'every approver and how each proved who they are (since issue 15)' });
 
 /**
  * The raw shape of each event type's data, by type. `satisfies` makes a missing or
@@ -77,7 +90,7 @@ export const EVENT_DATA = {
     paramsHash: text.optional(),
     risk: RiskAssessment.loose().optional().meta({ description: "the step's risk as the policy assessed it (written since issue 16)" }),
   }),
-  'approval.voted': shape({ approvalId: text, principal: text, votes: count, required: count }),
+  'approval.voted': shape({ approvalId: text, principal: text, votes: count, required: count, ...acted }),
   'approval.expired': shape({
     ...move(StepStatus.extract(['approved', 'skipped', 'cancelled', 'rejected'])),
     approvalId: text.optional(),
@@ -99,8 +112,10 @@ export const EVENT_DATA = {
     reason: cause('why it is approved again: lease_expired'),
     grant: cause('the grant that approved it (by is `grant:<id>`)'),
     grantedBy: cause('the reviewer who gave that grant'),
+    ...acted,
+    deciders,
   }),
-  'step.changes_requested': shape({ ...move(z.literal('changes_requested')), by: text, feedback: text }),
+  'step.changes_requested': shape({ ...move(z.literal('changes_requested')), by: text, feedback: text, ...acted }),
   'step.revised': shape({
     ...move(StepStatus.extract(['approved', 'rejected', 'awaiting_approval'])),
     paramsHash: text,
@@ -123,8 +138,9 @@ export const EVENT_DATA = {
     // A deny rule's sweep (machine/deny.ts) says what re-checked the step.
     recheck: z.enum(['policy.set', 'steps.claim']).optional(),
     policyVersion: z.number().int().positive().optional(),
+    ...acted,
   }),
-  'step.skipped': shape({ ...move(z.literal('skipped')), by: text, feedback: text.optional() }),
+  'step.skipped': shape({ ...move(z.literal('skipped')), by: text, feedback: text.optional(), ...acted }),
   'step.claimed': shape({
     ...move(z.literal('executing')),
     attempt: count,
@@ -138,6 +154,7 @@ export const EVENT_DATA = {
     // A clarify step answered by a person...
     by: text.optional(),
     answer: text.optional(),
+    ...acted,
     // ...or an executor's report.
     attempt: count.optional(),
     durationMs: count.optional(),
@@ -171,6 +188,13 @@ export const EVENT_DATA = {
   'identity.unlinked': shape({ principal: text, person: text }),
   // Slack (docs/slack.md): the channel and the API's origin an admin set (never the secrets).
   'slack.configured': shape({ channel: text, apiBase: text }),
+  // Reminders and escalations (issue 15 item 6): once per approval, from the alarm.
+  'approval.reminded': shape({ approvalId: text, taskId: text, stepId: text }),
+  'approval.escalated': shape({ approvalId: text, group: text }),
+  'group.set': shape({ name: text, members: z.array(text) }),
+  'group.deleted': shape({ name: text }),
+  'delegation.set': shape({ id: text, from: text, to: text, until: z.number().int().nonnegative() }),
+  'delegation.revoked': shape({ id: text, from: text, to: text }),
 } satisfies Record<EventType, z.ZodObject>;
 
 /** A type without its index signature: the keys a schema names, not the `[k: string]: unknown` a loose object adds. */

@@ -60,6 +60,12 @@ export const Event = z.discriminatedUnion('type', [
   member('identity.linked'),
   member('identity.unlinked'),
   member('slack.configured'),
+  member('approval.reminded'),
+  member('approval.escalated'),
+  member('group.set'),
+  member('group.deleted'),
+  member('delegation.set'),
+  member('delegation.revoked'),
 ]);
 export type Event = z.infer<typeof Event>;
 

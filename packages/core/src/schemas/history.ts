@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { Decision, Risk, StepKind, StepStatus } from '../enums.ts';
 import { EpochMs, Id, Limit, Principal, Sha256Hex } from './common.ts';
 import { RiskAssessment } from './policy-shape.ts';
+import { Decider } from '../identity.ts';
 
 /** How a step was decided: a person's decision, the policy's (`policy`), or a deadline's (`timeout`). */
 export const HistoryDecision = z.enum([...Decision.options, 'policy', 'timeout']);
@@ -31,6 +32,8 @@ export const HistoryEntry = z.object({
   status: StepStatus,
   /** Who decided: the approvers, `policy:<rule>`, the principal behind a raised mode, or `system` for a deadline. */
   by: z.array(z.string()),
+  /** The people in `by` and how each proved who they are (since issue 15; absent for older decisions and rules). */
+  deciders: z.array(Decider).optional(),
   rule: z.string().optional(),
   reason: z.string().optional(),
   feedback: z.string().optional(),

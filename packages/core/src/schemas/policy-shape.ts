@@ -28,31 +28,59 @@ export const PolicyMatch = z.strictObject({
 });
 export type PolicyMatch = z.infer<typeof PolicyMatch>;
 
-export const PolicyRule = z.strictObject({
-  name: z.string().min(1).max(100).optional(),
-  match: PolicyMatch,
-  action: PolicyAction,
-  requiredApprovals: z.number().int().min(1).max(20).optional(),
-  timeoutSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(30 * 24 * 3600)
-    .optional(),
-  defaultOnTimeout: DefaultOnTimeout.optional(),
-  reason: z.string().max(1000).optional(),
-  /**
-   * The risk this rule gives the steps it matches (issue 16, item 2), instead of the
-   * server's default for them; an agent's declared risk can still raise it. The first
-   * rule with a `risk` that matches decides it, whichever rule decides the action.
-   */
-  risk: Risk.optional(),
-  /**
-   * This rule believes the MCP server's annotations: only then may an allow rule match on
-   * them. It must name the server (`match.server`) or the tool, so trust is never global.
-   */
-  trustAnnotations: z.boolean().optional(),
-});
+/** An approver group's name (groups.set; or a sign-in's group claim): `security`, `release-managers`. */
+export const GroupName = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'group: 1-100 of A-Z a-z 0-9 _ . : -');
+
+/** Seconds for a reminder or an escalation: 1 s to 30 days. */
+const NudgeSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(30 * 24 * 3600);
+
+/**
+ * A quorum within a group (issue 15 item 6, docs/people.md): `count` distinct persons
+ * who are members of `group` must approve; members only may approve such a step.
+ */
+export const GroupQuorum = z.strictObject({ group: GroupName, count: z.number().int().min(1).max(20) });
+export type GroupQuorum = z.infer<typeof GroupQuorum>;
+
+export const PolicyRule = z
+  .strictObject({
+    name: z.string().min(1).max(100).optional(),
+    match: PolicyMatch,
+    action: PolicyAction,
+    /** N distinct persons, or N distinct members of a group (`{group: 'security', count: 2}`). */
+    requiredApprovals: z.union([z.number().int().min(1).max(20), GroupQuorum]).optional(),
+    /** Remind the workspace's channels (an `approval.reminded` event, sent to webhooks) once, this long after the approval opened. */
+    remindAfterSeconds: NudgeSeconds.optional(),
+    /** Escalate to `escalateTo` (an `approval.escalated` event) once, this long after the approval opened. */
+    escalateAfterSeconds: NudgeSeconds.optional(),
+    escalateTo: GroupName.optional(),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 3600)
+      .optional(),
+    defaultOnTimeout: DefaultOnTimeout.optional(),
+    reason: z.string().max(1000).optional(),
+    /**
+     * The risk this rule gives the steps it matches (issue 16, item 2), instead of the
+     * server's default for them; an agent's declared risk can still raise it. The first
+     * rule with a `risk` that matches decides it, whichever rule decides the action.
+     */
+    risk: Risk.optional(),
+    /**
+     * This rule believes the MCP server's annotations: only then may an allow rule match on
+     * them. It must name the server (`match.server`) or the tool, so trust is never global.
+     */
+    trustAnnotations: z.boolean().optional(),
+  })
+  .refine((r) => (r.escalateAfterSeconds === undefined) === (r.escalateTo === undefined), {
+    message: 'escalateAfterSeconds and escalateTo go together: when, and to which group',
+    path: ['escalateTo'],
+  });
 export type PolicyRule = z.infer<typeof PolicyRule>;
 
 export const PolicyShape = z.strictObject({
@@ -107,6 +135,11 @@ export const PolicyVerdict = z.object({
   rule: z.string().optional(),
   reason: z.string().optional(),
   requiredApprovals: z.number().int(),
+  /** The group whose members alone may approve, `requiredApprovals` of them (a rule's `{group, count}`). */
+  group: GroupName.optional(),
+  remindAfterSeconds: z.number().int().optional(),
+  escalateAfterSeconds: z.number().int().optional(),
+  escalateTo: GroupName.optional(),
   timeoutSeconds: z.number().int().optional(),
   defaultOnTimeout: DefaultOnTimeout,
   /** The step's risk (risk.ts): rules matching `risk` saw this level. */

@@ -4,7 +4,7 @@ import { Decision, DefaultOnTimeout, Risk, Role, StepKind, StepStatus } from '..
 import { LIMITS } from '../limits.ts';
 import { EpochMs, Id, Metadata, Principal, Sha256Hex, Text, Title, Usage } from './common.ts';
 import { AnyParams } from './params.ts';
-import { AuthStrength, Identity, IdentitySource } from '../identity.ts';
+import { AuthStrength, Decider, Identity, IdentitySource } from '../identity.ts';
 import { PolicyVerdict } from './policy-shape.ts';
 
 export const StepKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'step key: 1-100 of A-Z a-z 0-9 _ . : -');
@@ -55,6 +55,7 @@ export const Vote = z.object({
   identitySource: IdentitySource.optional(),
   authStrength: AuthStrength.optional(),
   person: z.string().optional(),
+  onBehalfOf: z.string().optional().meta({ description: 'the reviewer a delegate voted for (docs/people.md, delegation)' }),
 });
 export type Vote = z.infer<typeof Vote>;
 
@@ -67,6 +68,8 @@ export const StepDecision = z.object({
   reason: z.string().optional(),
   feedback: z.string().optional(),
   answer: z.string().optional(),
+  /** The people behind `by` and how each proved who they are (identity.ts), when recorded. */
+  deciders: z.array(Decider).optional(),
 });
 export type StepDecision = z.infer<typeof StepDecision>;
 
@@ -77,6 +80,15 @@ export const OpenApproval = z.object({
   requiredApprovals: z.number().int().min(1),
   expiresAt: EpochMs.optional(),
   defaultOnTimeout: DefaultOnTimeout,
+  /** A group quorum (issue 15 item 6): only members of this group may approve, `requiredApprovals` distinct persons of them. */
+  group: z.string().optional(),
+  /** When a reminder is due, and when it was sent (once: the alarm may fire twice). */
+  remindAt: EpochMs.optional(),
+  remindedAt: EpochMs.optional(),
+  /** When the approval escalates to `escalateTo`, and when it did (once). */
+  escalateAt: EpochMs.optional(),
+  escalateTo: z.string().optional(),
+  escalatedAt: EpochMs.optional(),
 });
 export type OpenApproval = z.infer<typeof OpenApproval>;
 

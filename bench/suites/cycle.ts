@@ -8,6 +8,8 @@
  *
  * - sequential: one agent, cycle after cycle; p50 / p99.
  * - 32 agents on one workspace, each with its own client, cycling at once: cycles/s.
+ * The agent holds its call socket (connect(): plan, claim and complete travel as socket
+ * messages, docs/socket-rpc.md); its wait still opens a socket of its own per step.
  * Every HTTP request and socket of a cycle is counted, so the machine floor is the same
  * number of bare-workerd calls (lib/machine.ts).
  */
@@ -54,6 +56,7 @@ export async function agentCycle(s: BenchServer, maxMs: number): Promise<Row[]> 
   };
   const reviewer = createClient({ url: s.url, key: ws.approver, fetch: counted });
   const agent = createClient({ url: s.url, key: ws.agent, fetch: counted, WebSocket: CountedWS });
+  if (!(await agent.connect())) throw new Error('agent cycle: the call socket did not open');
   for (let i = 0; i < 5; i++) await cycle(agent, reviewer);
 
   // Sequential.
@@ -73,9 +76,12 @@ export async function agentCycle(s: BenchServer, maxMs: number): Promise<Row[]> 
 
   // 32 agents at once, one workspace; each agent its own client (and sockets).
   const agents = Array.from({ length: AGENTS }, () => createClient({ url: s.url, key: ws.agent, fetch: httpFetch }));
+  await Promise.all(agents.map((a) => a.connect()));
   const reviewers = Array.from({ length: AGENTS }, () => createClient({ url: s.url, key: ws.approver, fetch: httpFetch }));
   const r = await throughput(AGENTS, maxMs * 0.4, async (c) => (await cycle(agents[c]!, reviewers[c]!), true));
   const calls = shape.reads + shape.writes;
+  agent.disconnect();
+  for (const a of agents) a.disconnect();
   return [
     {
       mode: s.mode,

@@ -7,6 +7,7 @@ export * from './policy.ts';
 export * from './paths.ts';
 export * from './mcp.ts';
 export * from './identity.ts';
+export * from './stepup.ts';
 export { compileGlob, compileRegex } from './patterns.ts';
 export { analyseCommand, type ShellAnalysis, type ShellPart } from './shell/parse.ts';
 export * from './permissions.ts';

@@ -18,6 +18,7 @@ import { cancelInDraft } from './cancel.ts';
 import { selfApprovalRefusal } from './authority.ts';
 import { approvalProgress } from '../facts.ts';
 import { giveGrant } from './give-grant.ts';
+import { stepUpRefusal } from '../stepup.ts';
 
 /**
  * A decision as the core takes it. The shell has looked the approval id up (every
@@ -60,6 +61,9 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
   }
   const refused = selfApprovalRefusal(task, d.ctx.actor, policy);
   if (refused) return { ok: false, error: refused };
+  // Step-up (stepup.ts): the strength the step's verdict asked for when it was requested.
+  const weak = stepUpRefusal(step, task.id, cmd.decision, d.ctx.identity);
+  if (weak) return { ok: false, error: weak };
   const clarify = step.kind === 'clarify';
   if (clarify && (cmd.decision === 'approve' || cmd.decision === 'modify' || cmd.decision === 'request_changes')) {
     return fail('BAD_REQUEST', `clarify step ${step.key} takes an answer (or skip, or reject), not ${cmd.decision}`);

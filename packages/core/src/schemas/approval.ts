@@ -5,6 +5,7 @@ import { EpochMs, Id, IdempotencyKey, Sha256Hex, Text } from './common.ts';
 import { GrantMatcher } from './grant.ts';
 import { AnyParams } from './params.ts';
 import { RiskAssessment } from './policy-shape.ts';
+import { AuthStrength } from '../identity.ts';
 import { StepContext, Vote } from './step.ts';
 
 export const Approval = z.object({
@@ -22,6 +23,10 @@ export const Approval = z.object({
   risk: RiskAssessment,
   /** The risk the agent declared, when it did (it can only raise `risk`). */
   declaredRisk: Risk.optional(),
+  /** Step-up: the strength approving this step needs (its rule's `minAuth`, stepup.ts); absent: any reviewer's key. */
+  minAuth: AuthStrength.optional(),
+  /** One-click links may decide it (its rule's `oneClick`). */
+  oneClick: z.boolean().optional(),
   params: z.record(z.string(), z.unknown()),
   paramsHash: Sha256Hex,
   options: z.array(ApprovalOption),

@@ -21,10 +21,20 @@ export type { AppRouter } from './contract/index.ts';
 
 const app = new Hono<{ Bindings: Env }>();
 
+/**
+ * The deployment's public address (docs/step-up.md): PUBLIC_URL when set (behind a proxy or
+ * a custom domain the request's own URL may not be what a browser sees), else the request's origin.
+ */
+export function publicOrigin(env: Pick<Env, 'PUBLIC_URL'>, requestUrl: string): string {
+  const configured = String(env.PUBLIC_URL ?? '').trim();
+  return new URL(configured !== '' ? configured : requestUrl).origin;
+}
+
 /** The routers' view of this Worker: its objects as the contract's interfaces, the root token behind a comparison. */
-function trpcContext(env: Env, authorization: string | null): Context {
+function trpcContext(env: Env, authorization: string | null, requestUrl: string): Context {
   return {
     authorization,
+    publicOrigin: publicOrigin(env, requestUrl),
     // No root token configured: nothing is the root token.
     isRootToken: (token) => Boolean(env.GREENLIGHT_ROOT_TOKEN) && constantTimeEqual(token, env.GREENLIGHT_ROOT_TOKEN),
     workspace: (id) => env.WORKSPACE.get(env.WORKSPACE.idFromName(id)),
@@ -90,7 +100,12 @@ app.post(
     } catch {
       body = undefined;
     }
-    const result = await claudeCodeHttpHook(trpcContext(c.env, c.req.header('authorization') ?? null), body, { timeout: c.req.query('timeout'), on_error: c.req.query('on_error') }, c.req.raw.signal);
+    const result = await claudeCodeHttpHook(
+      trpcContext(c.env, c.req.header('authorization') ?? null, c.req.url),
+      body,
+      { timeout: c.req.query('timeout'), on_error: c.req.query('on_error') },
+      c.req.raw.signal,
+    );
     if (result.body === undefined) return c.body(null, 200);
     return c.json(result.body, result.status);
   },
@@ -101,7 +116,7 @@ app.all('/trpc/*', (c) =>
     endpoint: '/trpc',
     req: c.req.raw,
     router: appRouter,
-    createContext: () => trpcContext(c.env, c.req.header('authorization') ?? null),
+    createContext: () => trpcContext(c.env, c.req.header('authorization') ?? null, c.req.url),
     // A batch is bounded so one request cannot carry unbounded work.
     maxBatchSize: LIMITS.batchProcedures,
     // A client told to slow down is told for how long.

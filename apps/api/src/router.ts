@@ -5,6 +5,7 @@ import { eventsRouter } from './trpc/routers/events.ts';
 import { grantsRouter } from './trpc/routers/grants.ts';
 import { historyRouter } from './trpc/routers/history.ts';
 import { keysRouter } from './trpc/routers/keys.ts';
+import { passkeysRouter } from './trpc/routers/passkeys.ts';
 import { policyRouter } from './trpc/routers/policy.ts';
 import { stepsRouter } from './trpc/routers/steps.ts';
 import { tasksRouter } from './trpc/routers/tasks.ts';
@@ -24,6 +25,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   audit: auditRouter,
   grants: grantsRouter,
+  passkeys: passkeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -22,6 +22,7 @@ export { PolicyShape } from './schemas/policy-shape.ts';
 export * from './schemas/step.ts';
 export * from './schemas/task.ts';
 export * from './schemas/approval.ts';
+export * from './schemas/passkey.ts';
 export * from './schemas/grant.ts';
 export * from './schemas/grant-proposal.ts';
 export * from './schemas/event.ts';

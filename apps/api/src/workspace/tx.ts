@@ -8,6 +8,7 @@ import {
   fail,
   historyEntries,
   ok,
+  type AuthStrength,
   type Ctx,
   type Event,
   type WorkspaceExecuted,
@@ -44,6 +45,12 @@ export class Tx {
   private readonly usageBefore = new Map<string, Usage>();
 
   private readonly allowPrivateTargets: boolean;
+  /**
+   * Set when this call proved more than its credential does (a passkey assertion checked
+   * for this decision: passkeys.ts): the caller's identity carries this strength instead,
+   * for this call only.
+   */
+  stepUp: AuthStrength | undefined;
 
   constructor(sql: SqlStorage, meta: WorkspaceMeta, key: Caller, now: number, newId: () => string, allowPrivateTargets = false) {
     this.sql = sql;
@@ -72,7 +79,8 @@ export class Tx {
   }
 
   ctx(actor = this.actor): Ctx {
-    return { now: this.now, actor, newId: this.newId, ...(actor === this.actor ? { role: this.key.role, identity: identityOf(this.key) } : {}) };
+    const identity = () => ({ ...identityOf(this.key), ...(this.stepUp ? { authStrength: this.stepUp } : {}) });
+    return { now: this.now, actor, newId: this.newId, ...(actor === this.actor ? { role: this.key.role, identity: identity() } : {}) };
   }
 
   /** A task, brought up to date with its deadlines. Unknown ids are NOT_FOUND. */

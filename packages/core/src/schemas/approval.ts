@@ -6,6 +6,7 @@ import { GrantMatcher } from './grant.ts';
 import { AnyParams } from './params.ts';
 import { RiskAssessment } from './policy-shape.ts';
 import { AuthStrength } from '../identity.ts';
+import { PasskeyAssertion } from './passkey.ts';
 import { StepContext, Vote } from './step.ts';
 
 export const Approval = z.object({
@@ -58,6 +59,12 @@ export const DecideInput = z.strictObject({
   scope: GrantScope.optional(),
   /** The grant's matcher, instead of the one derived from the step; it must match the approved step. */
   grant: GrantMatcher.optional(),
+  /**
+   * Step-up (issue 15, item 5): a WebAuthn assertion over a challenge from approvals.challenge
+   * for this approvalId and paramsHash, made with a passkey of the caller's principal. The
+   * decision then counts as authStrength `passkey`.
+   */
+  passkey: PasskeyAssertion.optional(),
   idempotencyKey: IdempotencyKey.optional(),
 });
 export type DecideInput = z.infer<typeof DecideInput>;

@@ -59,11 +59,12 @@ async function addPasskey(page: Page): Promise<void> {
 async function assertionFor(page: Page, key: string, approvalId: string, paramsHash: string): Promise<unknown> {
   const options = await rpc(page, key, 'approvals.challenge', { approvalId, paramsHash });
   if (options.error) throw new Error(`approvals.challenge: ${options.error.message}`);
-  return page.evaluate(async (o) => {
-    const { expiresAt: _e, ...json } = o as { expiresAt: number; challenge: string };
-    const c = (await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(json as PublicKeyCredentialRequestOptionsJSON) })) as PublicKeyCredential;
+  // A string: the page's WebAuthn globals are not in the tests' Node types.
+  return page.evaluate(`(async (json) => {
+    const { expiresAt, ...options } = json;
+    const c = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
     return c.toJSON();
-  }, options.data);
+  })(${JSON.stringify(options.data)})`);
 }
 
 const decisionEvents = async (ws: Workspace, taskId: string): Promise<Event[]> =>

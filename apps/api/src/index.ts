@@ -14,6 +14,7 @@ import { CoreErrorCause } from './trpc/init.ts';
 import type { Context } from './contract/rpc.ts';
 import { constantTimeEqual } from './auth.ts';
 import { claudeCodeHttpHook } from './hooks/claude-code.ts';
+import { linkRoutes } from './link-page.ts';
 
 export { Workspace } from './workspace/object.ts';
 export { Registry } from './registry.ts';
@@ -61,6 +62,13 @@ app.use('/trpc/*', async (c, next) => {
 });
 
 app.get('/healthz', (c) => c.json({ ok: true }));
+
+// One-click links (docs/step-up.md): GET shows, POST decides; the token names the workspace.
+app.use('/l/*', hardened);
+app.route(
+  '/',
+  linkRoutes((env, id) => env.WORKSPACE.get(env.WORKSPACE.idFromName(id))),
+);
 
 // Live events: the ticket names the workspace; its object checks the ticket and keeps the socket.
 app.get('/ws', (c) => {

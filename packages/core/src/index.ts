@@ -8,6 +8,7 @@ export * from './paths.ts';
 export * from './mcp.ts';
 export * from './identity.ts';
 export * from './stepup.ts';
+export * from './links.ts';
 export { compileGlob, compileRegex } from './patterns.ts';
 export { analyseCommand, type ShellAnalysis, type ShellPart } from './shell/parse.ts';
 export * from './permissions.ts';

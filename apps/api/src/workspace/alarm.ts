@@ -10,6 +10,13 @@ import { SYSTEM_KEY, type Pipeline } from './pipeline.ts';
 import { openAtRest } from './seal.ts';
 import { tasksDueBy } from './store.ts';
 import { deliverDue, webhookSecretAad } from './webhooks.ts';
+import { withLinks } from './links.ts';
+
+/** PUBLIC_URL's origin, the address links in webhooks point to; undefined when not configured (docs/step-up.md). */
+function publicBase(env: Pick<Env, 'PUBLIC_URL'>): string | undefined {
+  const url = String(env.PUBLIC_URL ?? '').trim();
+  return url === '' ? undefined : new URL(url).origin;
+}
 
 export async function runAlarm(p: Pipeline): Promise<void> {
   const now = p.now();
@@ -32,6 +39,7 @@ export async function runAlarm(p: Pipeline): Promise<void> {
     openSecret: (sealed, webhookId) => openAtRest(p.env, sealed, webhookSecretAad(webhookId)),
     meta: () => p.currentMeta(),
     now: p.now,
+    bodyFor: (d) => withLinks(p.sql, p.currentMeta()?.id ?? '', d.body, publicBase(p.env), p.now()),
   });
   await p.aimAlarm();
 }

@@ -51,6 +51,7 @@ import { keyCaller } from './caller.ts';
 import { PROCEDURES as P, type Procedure } from './procedures.ts';
 import { sealLegacyWebhookSecrets } from './webhooks.ts';
 import * as stepup from './stepup.ts';
+import * as links from './links.ts';
 import { relyingParty } from './stepup.ts';
 import type { Cred, WorkspaceRpc } from '../contract/rpc.ts';
 
@@ -205,6 +206,14 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   }
   passkeyRegister(cred: Cred, input: RegisterPasskeyInput, origin: string) {
     return stepup.register(this.pipeline, cred, input, relyingParty(origin));
+  }
+  /** A one-click link looked at (GET /l/<token>): what it would decide, changing nothing. */
+  previewLink(workspaceId: string, token: string) {
+    return links.previewLink(this.pipeline, workspaceId, token);
+  }
+  /** A one-click link used (POST /l/<token>): decides once, as `link:<id>`. */
+  useLink(workspaceId: string, token: string) {
+    return links.useLink(this.pipeline, workspaceId, token);
   }
   listPasskeys(cred: Cred) {
     return stepup.list(this.pipeline, cred);

@@ -8,19 +8,18 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Event } from '@greenlight/core';
+import type { Event, PolicyRule } from '@greenlight/core';
 import { createClient, type GreenlightClient } from '@greenlight/sdk';
 import { createWorkspace, startTestServer, type TestServer } from '../support/live-server.ts';
 
 /** Links in webhooks point at the configured public address; the test reaches the same server locally. */
 const PUBLIC_URL = 'https://greenlight.example';
 
-const POLICY = {
-  rules: [
-    { name: 'tests', match: { kind: 'run_command', command: '^npm test' }, action: 'ask', oneClick: true },
-    { name: 'short', match: { kind: 'run_command', command: '^npm run lint' }, action: 'ask', oneClick: true, timeoutSeconds: 2 },
-  ],
-};
+const RULES: PolicyRule[] = [
+  { name: 'tests', match: { kind: 'run_command', command: '^npm test' }, action: 'ask', oneClick: true },
+  { name: 'short', match: { kind: 'run_command', command: '^npm run lint' }, action: 'ask', oneClick: true, timeoutSeconds: 2 },
+];
+const POLICY = { rules: RULES };
 
 type Payload = { event: string; data: { taskId: string; stepId: string; data: { approvalId?: string } }; links?: { review?: string; approve?: string; reject?: string } };
 
@@ -147,7 +146,7 @@ describe('one-click links', () => {
 
     const task = await plan('npm test -- --watch=false');
     const links = await linksFor(task.steps[0]!.approval!.id);
-    await admin.policy.set.mutate({ policy: { rules: [{ ...POLICY.rules[0]!, oneClick: false }, POLICY.rules[1]!] } });
+    await admin.policy.set.mutate({ policy: { rules: [{ ...RULES[0]!, oneClick: false }, RULES[1]!] } });
     try {
       const before = await eventsOf(task.id);
       const refused = await open(links.approve!, 'POST');

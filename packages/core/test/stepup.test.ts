@@ -5,7 +5,25 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AuthStrength, approvalView, Decision, Policy, batchConfirmationReason, decide, decideMany, evaluatePolicy, needsStepUp, setMode, strengthAtLeast, type Identity } from '../src/index.ts';
+import {
+  AuthStrength,
+  approvalView,
+  Decision,
+  Policy,
+  batchConfirmationReason,
+  decide,
+  decideMany,
+  evaluatePolicy,
+  formatLink,
+  LINK_TTL_MS,
+  linkExpiresAt,
+  linkRefusal,
+  needsStepUp,
+  parseLink,
+  setMode,
+  strengthAtLeast,
+  type Identity,
+} from '../src/index.ts';
 import { commandStep, decision, editStep, expectError, makeEnv, makeTask, stepOf, unwrap } from './fixtures.ts';
 
 const who = (authStrength: AuthStrength, identitySource: Identity['identitySource'] = 'oidc'): Identity => ({ identitySource, authStrength, person: 'alice' });
@@ -146,5 +164,43 @@ describe('no way around step-up', () => {
     const after = unwrap(setMode(task, 'autopilot', Policy.parse({ rules: [POLICY.rules[0]!] }), env.ctx('alice'))).task;
     expect(stepOf(after, 'plain').status).toBe('approved');
     expect(stepOf(after, 'push').status).toBe('awaiting_approval');
+  });
+});
+
+describe('one-click links (links.ts)', () => {
+  const LINKS = Policy.parse({ rules: [{ name: 'tests', match: { kind: 'run_command', command: '^npm test' }, action: 'ask', oneClick: true }] });
+  const tests = commandStep('t', [], { params: { command: 'npm test' } });
+
+  it('expire 15 minutes after they are sent, never past the approval’s deadline', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 1e12 }), fc.option(fc.nat({ max: 1e12 }), { nil: undefined }), (now, deadline) => {
+        const at = linkExpiresAt(now, deadline);
+        expect(at).toBeLessThanOrEqual(now + LINK_TTL_MS);
+        if (deadline !== undefined) expect(at).toBeLessThanOrEqual(deadline);
+        expect(at).toBe(Math.min(now + LINK_TTL_MS, deadline ?? Infinity));
+      }),
+    );
+  });
+
+  it('decide only the open approval and bytes they were sent for, in time, while the rule says oneClick', async () => {
+    const env = makeEnv();
+    const { task } = await makeTask([tests, commandStep('other', [], { params: { command: 'make deploy' } })], LINKS, 'agent', { env });
+    const step = stepOf(task, 't');
+    const link = { id: 'l1', approvalId: step.approval!.id, paramsHash: step.paramsHash, decision: 'approve' as const, expiresAt: env.now + 1000 };
+    expect(linkRefusal(link, step, LINKS, env.now)).toBeUndefined();
+    expect(linkRefusal(link, step, LINKS, env.now + 1000)?.reason).toBe('link_expired');
+    expect(linkRefusal({ ...link, paramsHash: '0'.repeat(64) }, step, LINKS, env.now)?.reason).toBe('stale_params_hash');
+    expect(linkRefusal({ ...link, approvalId: 'other' }, step, LINKS, env.now)?.reason).toBe('not_open');
+    expect(linkRefusal(link, undefined, LINKS, env.now)?.reason).toBe('not_open');
+    // The rule dropped oneClick since the link was sent; and a step whose rule never said it.
+    expect(linkRefusal(link, step, Policy.parse({ rules: [{ ...LINKS.rules[0]!, oneClick: false }] }), env.now)?.reason).toBe('one_click_not_allowed');
+    const other = stepOf(task, 'other');
+    expect(linkRefusal({ ...link, approvalId: other.approval!.id, paramsHash: other.paramsHash }, other, LINKS, env.now)?.reason).toBe('one_click_not_allowed');
+  });
+
+  it('a link’s token names its workspace, and nothing else parses as one', () => {
+    const token = formatLink('acme', 'A'.repeat(43));
+    expect(parseLink(token)).toEqual({ workspaceId: 'acme', token });
+    for (const bad of ['gl_acme_' + 'A'.repeat(43), 'gll_acme_' + 'A'.repeat(42), 'gll_ACME_' + 'A'.repeat(43), `${token}/x`]) expect(parseLink(bad)).toBeUndefined();
   });
 });

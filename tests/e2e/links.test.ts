@@ -158,6 +158,15 @@ describe('one-click links', () => {
     }
   });
 
+  it('approve and reject links used at the same moment: exactly one decides, the other is refused', async () => {
+    const task = await plan('npm test -- --race');
+    const links = await linksFor(task.steps[0]!.approval!.id);
+    const answers = await Promise.all([open(links.approve!, 'POST'), open(links.reject!, 'POST'), open(links.approve!, 'POST')]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 404, 404]);
+    const decided = (await eventsOf(task.id)).filter((e) => e.type === 'step.approved' || e.type === 'step.rejected');
+    expect(decided).toHaveLength(1);
+  });
+
   it('a token that is not a link, or one never issued, is refused', async () => {
     expect((await open(`${server.url}/l/not-a-link`, 'POST')).status).toBe(404);
     expect((await open(`${server.url}/l/gll_links_${'A'.repeat(43)}`, 'POST')).status).toBe(404);

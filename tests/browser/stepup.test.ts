@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { Event } from '@greenlight/core';
+import { strictEventData, type Event } from '@greenlight/core';
 import { GreenlightError } from '@greenlight/sdk';
 import { liveFile, type Workspace } from './fixture.ts';
 import { sendHeld } from './held.ts';
@@ -95,8 +95,18 @@ describe('a minAuth: passkey step', () => {
     await expect.poll(async () => (await ws.reviewer.tasks.get.query({ taskId: task.id })).steps[0]!.status, { timeout: 15_000 }).toBe('approved');
     const after = await ws.reviewer.tasks.get.query({ taskId: task.id });
     expect(after.steps[0]!.approvals).toEqual([expect.objectContaining({ principal: 'reviewer', decision: 'approve', authStrength: 'passkey', identitySource: 'key' })]);
-    const registered = (await ws.reviewer.events.list.query({ limit: 200 })).items.filter((e) => e.type === 'passkey.registered');
-    expect(registered).toHaveLength(1);
+    // The passkey is listed (never its public key), and deleted: both in the audit log, each parsing with its strict schema.
+    const { items } = await ws.reviewer.passkeys.list.query();
+    expect(items).toEqual([expect.objectContaining({ principal: 'reviewer', name: 'passkey' })]);
+    expect(JSON.stringify(items)).not.toMatch(/publicKey|counter/);
+    await ws.reviewer.passkeys.delete.mutate({ id: items[0]!.id });
+    expect((await ws.reviewer.passkeys.list.query()).items).toEqual([]);
+    const audit = (await ws.reviewer.events.list.query({ limit: 200 })).items.filter((e) => e.type.startsWith('passkey.'));
+    expect(audit.map((e) => [e.type, e.actor])).toEqual([
+      ['passkey.registered', 'reviewer'],
+      ['passkey.deleted', 'reviewer'],
+    ]);
+    for (const e of audit) expect(strictEventData(e.type).safeParse(e.data).success).toBe(true);
   });
 
   it('refuses an assertion made for another approval, for an old paramsHash, or used twice; nothing changes', async () => {

@@ -52,7 +52,7 @@ describe('event schemas', () => {
     );
     // The model reaches every type a transition writes (the workspace's own are the API tests').
     // grant.confirmed is the workspace's too: an admin's policy change (apps/api ops/grants.ts).
-    const transitionTypes = EventType.options.filter((t) => !/^(workspace|key|policy|limits|webhook)\./.test(t) && t !== 'grant.confirmed');
+    const transitionTypes = EventType.options.filter((t) => !/^(workspace|key|policy|limits|webhook|passkey)\./.test(t) && t !== 'grant.confirmed');
     expect(transitionTypes.filter((t) => !seen.has(t))).toEqual([]);
   });
 

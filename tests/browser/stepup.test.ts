@@ -142,5 +142,14 @@ describe('a minAuth: passkey step', () => {
     const again = await decide(one!.approval!.id, one!.paramsHash, forOne);
     expect(again.error?.code).toMatch(/^(CONFLICT|FORBIDDEN)$/);
     expect(await decisionEvents(ws, task.id)).toEqual(events);
+
+    // A retry of a passkey decision with its idempotency key answers as the first, though its challenge is used up.
+    const forRevised = await assertionFor(page, key, revised.approval!.id, revised.paramsHash);
+    const input = { approvalId: revised.approval!.id, decision: 'approve', paramsHash: revised.paramsHash, passkey: forRevised, idempotencyKey: 'stepup-retry-1' };
+    const sent = await rpc(page, key, 'approvals.decide', input);
+    const retried = await rpc(page, key, 'approvals.decide', input);
+    expect(sent.error).toBeUndefined();
+    expect(retried).toEqual(sent);
+    expect((await decisionEvents(ws, task.id)).map((e) => e.type)).toEqual(['step.approved', 'step.approved']);
   });
 });

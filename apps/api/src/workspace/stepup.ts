@@ -18,6 +18,7 @@ import {
   type DecideInput,
   type DecideResult,
   type Passkey,
+  type PasskeyAssertion,
   type PasskeyOptions,
   type RegisterPasskeyInput,
   type Result,
@@ -170,28 +171,14 @@ export async function decideWithPasskey(p: Pipeline, cred: Cred, input: DecideIn
   if (!assertion) return fail('BAD_REQUEST', 'no passkey assertion');
   const value = challengeOf(assertion.response.clientDataJSON);
   if (!value) return fail('BAD_REQUEST', 'passkey.response.clientDataJSON holds no challenge', { issues: [{ path: ['passkey', 'response', 'clientDataJSON'], message: 'no challenge' }] });
-  const stored = findChallenge(p.sql, value, p.now());
-  if (!stored || stored.purpose !== 'decide') return refused('this passkey challenge is unknown, used or expired: ask approvals.challenge again', 'challenge_invalid');
-  const key = findPasskey(p.sql, assertion.id);
-  if (!key) return refused('this passkey is not registered in this workspace', 'passkey_unknown');
-  let verified;
-  try {
-    verified = await verifyAuthenticationResponse({
-      response: assertion,
-      expectedChallenge: value,
-      expectedOrigin: rp.origin,
-      expectedRPID: rp.rpID,
-      credential: { id: key.id, publicKey: isoBase64URL.toBuffer(key.publicKey), counter: key.counter },
-      requireUserVerification: true,
-    });
-  } catch (e) {
-    return refused(`the passkey assertion did not verify: ${e instanceof Error ? e.message : 'invalid assertion'}`, 'passkey_invalid');
-  }
-  if (!verified.verified) return refused('the passkey assertion did not verify', 'passkey_invalid');
+  const verdict = await verifyAssertion(p, assertion, value, rp);
   const newHash = decision.params ? await paramsHash(decision.params) : undefined;
-  const { newCounter } = verified.authenticationInfo;
+  // A refusal goes through the pipeline too, after its idempotency check: a retried request
+  // (same idempotency key) whose first try decided gets that answer, not "challenge used".
   return p.call(cred, 'decide', { op: 'approvals.decide', input }, (tx) => {
-    const now = findPasskey(tx.sql, key.id);
+    if (!verdict.ok) return verdict;
+    const { keyId, newCounter } = verdict.value;
+    const now = findPasskey(tx.sql, keyId);
     if (!now || now.principal !== who(tx)) return refused(`this passkey is not one of ${who(tx)}'s`, 'passkey_not_yours');
     // Checked again here: another call may have used the credential meanwhile (a cloned authenticator's counter lags).
     if ((newCounter > 0 || now.counter > 0) && newCounter <= now.counter) return refused('the passkey’s signature counter went back: a replayed or cloned assertion', 'passkey_invalid');
@@ -202,8 +189,30 @@ export async function decideWithPasskey(p: Pipeline, cred: Cred, input: DecideIn
         'challenge_invalid',
       );
     }
-    touchPasskey(tx.sql, key.id, newCounter, tx.now);
+    touchPasskey(tx.sql, keyId, newCounter, tx.now);
     tx.stepUp = 'passkey';
     return approvals.decide(tx, decision, newHash);
   });
+}
+
+/** The assertion checked against its live challenge and stored credential (async: before the transaction). */
+async function verifyAssertion(p: Pipeline, assertion: PasskeyAssertion, challengeValue: string, rp: RelyingParty): Promise<Result<{ keyId: string; newCounter: number }>> {
+  const stored = findChallenge(p.sql, challengeValue, p.now());
+  if (!stored || stored.purpose !== 'decide') return refused('this passkey challenge is unknown, used or expired: ask approvals.challenge again', 'challenge_invalid');
+  const key = findPasskey(p.sql, assertion.id);
+  if (!key) return refused('this passkey is not registered in this workspace', 'passkey_unknown');
+  try {
+    const verified = await verifyAuthenticationResponse({
+      response: assertion,
+      expectedChallenge: challengeValue,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.rpID,
+      credential: { id: key.id, publicKey: isoBase64URL.toBuffer(key.publicKey), counter: key.counter },
+      requireUserVerification: true,
+    });
+    if (!verified.verified) return refused('the passkey assertion did not verify', 'passkey_invalid');
+    return ok({ keyId: key.id, newCounter: verified.authenticationInfo.newCounter });
+  } catch (e) {
+    return refused(`the passkey assertion did not verify: ${e instanceof Error ? e.message : 'invalid assertion'}`, 'passkey_invalid');
+  }
 }

@@ -51,6 +51,9 @@ function challengeOf(clientDataJSON: string): string | undefined {
 
 const who = (tx: Tx) => tx.key.principal;
 
+/** WebAuthn's transport hints, as @simplewebauthn/server types them (stored as plain strings). */
+type AuthenticatorTransportFuture = 'ble' | 'cable' | 'hybrid' | 'internal' | 'nfc' | 'smart-card' | 'usb';
+
 /** passkeys.registerOptions: creation options for a new passkey of the caller's principal, with a single-use challenge. */
 export async function registerOptions(p: Pipeline, cred: Cred, rp: RelyingParty): Promise<Result<PasskeyOptions>> {
   const caller = await p.call(cred, 'decide', undefined, (tx) => ok({ principal: who(tx), existing: passkeysOf(tx.sql, who(tx)) }));
@@ -75,8 +78,6 @@ export async function registerOptions(p: Pipeline, cred: Cred, rp: RelyingParty)
     return ok({ ...options, expiresAt });
   });
 }
-
-type AuthenticatorTransportFuture = 'ble' | 'cable' | 'hybrid' | 'internal' | 'nfc' | 'smart-card' | 'usb';
 
 /**
  * passkeys.register: verify the new credential against a live registration challenge of the

@@ -17,6 +17,7 @@ import { claudeCodeHttpHook } from './hooks/claude-code.ts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isCrossSite, sessionCookie, signInRoutes } from './signin-routes.ts';
 import { csrfTokenOf } from './workspace/oidc.ts';
+import { linkRoutes } from './link-page.ts';
 
 export { Workspace } from './workspace/object.ts';
 export { Registry } from './registry.ts';
@@ -27,10 +28,20 @@ const app = new Hono<{ Bindings: Env }>();
 /** What a request says about a sign-in session: its cookie's credential, its CSRF header, whether it came from another site. */
 type SessionHints = Pick<Context, 'session' | 'csrf' | 'crossSite'>;
 
+/**
+ * The deployment's public address (docs/step-up.md): PUBLIC_URL when set (behind a proxy or
+ * a custom domain the request's own URL may not be what a browser sees), else the request's origin.
+ */
+export function publicOrigin(env: Pick<Env, 'PUBLIC_URL'>, requestUrl: string): string {
+  const configured = String(env.PUBLIC_URL ?? '').trim();
+  return new URL(configured !== '' ? configured : requestUrl).origin;
+}
+
 /** The routers' view of this Worker: its objects as the contract's interfaces, the root token behind a comparison. */
-function trpcContext(env: Env, authorization: string | null, hints: SessionHints = {}): Context {
+function trpcContext(env: Env, authorization: string | null, requestUrl: string, hints: SessionHints = {}): Context {
   return {
     authorization,
+    publicOrigin: publicOrigin(env, requestUrl),
     ...hints,
     csrfTokenOf,
     // No root token configured: nothing is the root token.
@@ -64,6 +75,13 @@ app.use('/trpc/*', async (c, next) => {
 });
 
 app.get('/healthz', (c) => c.json({ ok: true }));
+
+// One-click links (docs/step-up.md): GET shows, POST decides; the token names the workspace.
+app.use('/l/*', hardened);
+app.route(
+  '/',
+  linkRoutes((env, id) => env.WORKSPACE.get(env.WORKSPACE.idFromName(id))),
+);
 
 // Live events: the ticket names the workspace; its object checks the ticket and keeps the socket.
 app.get('/ws', (c) => {
@@ -103,7 +121,12 @@ app.post(
     } catch {
       body = undefined;
     }
-    const result = await claudeCodeHttpHook(trpcContext(c.env, c.req.header('authorization') ?? null), body, { timeout: c.req.query('timeout'), on_error: c.req.query('on_error') }, c.req.raw.signal);
+    const result = await claudeCodeHttpHook(
+      trpcContext(c.env, c.req.header('authorization') ?? null, c.req.url),
+      body,
+      { timeout: c.req.query('timeout'), on_error: c.req.query('on_error') },
+      c.req.raw.signal,
+    );
     if (result.body === undefined) return c.body(null, 200);
     return c.json(result.body, result.status);
   },
@@ -137,7 +160,7 @@ app.all('/trpc/*', (c) =>
     endpoint: '/trpc',
     req: c.req.raw,
     router: appRouter,
-    createContext: () => trpcContext(c.env, c.req.header('authorization') ?? null, { session: sessionCookie(c), csrf: c.req.header('x-greenlight-csrf') ?? null, crossSite: isCrossSite(c.req.raw) }),
+    createContext: () => trpcContext(c.env, c.req.header('authorization') ?? null, c.req.url, { session: sessionCookie(c), csrf: c.req.header('x-greenlight-csrf') ?? null, crossSite: isCrossSite(c.req.raw) }),
     // A batch is bounded so one request cannot carry unbounded work.
     maxBatchSize: LIMITS.batchProcedures,
     // A client told to slow down is told for how long.

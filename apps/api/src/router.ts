@@ -8,6 +8,7 @@ import { keysRouter } from './trpc/routers/keys.ts';
 import { peopleRouter } from './trpc/routers/people.ts';
 import { oidcRouter } from './trpc/routers/oidc.ts';
 import { delegationsRouter, groupsRouter } from './trpc/routers/groups.ts';
+import { passkeysRouter } from './trpc/routers/passkeys.ts';
 import { policyRouter } from './trpc/routers/policy.ts';
 import { slackRouter } from './trpc/routers/slack.ts';
 import { stepsRouter } from './trpc/routers/steps.ts';
@@ -33,6 +34,7 @@ export const appRouter = router({
   oidc: oidcRouter,
   groups: groupsRouter,
   delegations: delegationsRouter,
+  passkeys: passkeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -110,7 +110,8 @@ describe('events.list output', () => {
       .filter((r) => !r.type.startsWith('audit.'));
     expect(stored.map((r) => canonicalJson(r))).toEqual(events.map((e) => canonicalJson(e)));
     // Reminders and escalations come from the alarm under a rule that sets them: nudges.test.ts.
-    expect(EventType.options.filter((type) => !seen.has(type))).toEqual(['approval.voted', 'approval.expired', 'approval.reminded', 'approval.escalated']);
+    // Passkey events need a WebAuthn ceremony, which only a browser makes: tests/browser/stepup.test.ts checks them.
+    expect(EventType.options.filter((type) => !seen.has(type))).toEqual(['passkey.registered', 'passkey.deleted', 'approval.voted', 'approval.expired', 'approval.reminded', 'approval.escalated']);
   });
 
   it("an event that does not match its type's schema never leaves the server: events.list answers INTERNAL_SERVER_ERROR", async () => {

@@ -90,6 +90,8 @@ export const EventType = z.enum([
   'limits.set',
   'webhook.created',
   'webhook.deleted',
+  'passkey.registered',
+  'passkey.deleted',
   'task.planned',
   'task.appended',
   'task.closed',

@@ -80,6 +80,12 @@ export function eventSummary(e: EventContent): string {
       case 'key.revoked':
         parts.push(e.data.principal);
         break;
+      case 'passkey.registered':
+        parts.push(`${e.data.principal}: ${e.data.name}`);
+        break;
+      case 'passkey.deleted':
+        parts.push(e.data.principal);
+        break;
       case 'policy.set':
         parts.push(`version ${e.data.version}`);
         break;

@@ -13,29 +13,41 @@ import type { Mode } from './enums.ts';
 import { judge, type Judgement, type PolicySubject } from './policy-rules.ts';
 import type { Policy } from './schemas/policy.ts';
 import { analysed } from './shell/analysed.ts';
+import { strongerOf, type AuthStrength } from './identity.ts';
+import { oneClickProblem } from './stepup.ts';
 /** Re-exported for grants (machine/grants.ts), which read the same cached analysis. */
 export { analysed } from './shell/analysed.ts';
 
 const clip = (s: string): string => (s.length > 120 ? `${s.slice(0, 119)}…` : s);
 
-/** Several asking parts ask once: the most approvals, the shortest deadline, and reject on timeout unless they agree. */
+/**
+ * Several asking parts ask once: the most approvals, the shortest deadline, reject on
+ * timeout unless they agree, the strongest `minAuth`, and one-click links only when every
+ * part allows them and the combination still can (stepup.ts oneClickProblem).
+ */
 function combineAsks(asks: Judgement[]): Judgement {
   const first = asks[0]!;
   const timeouts = asks.map((v) => v.timeoutSeconds).filter((t): t is number => t !== undefined);
   const agreed = asks.every((v) => v.defaultOnTimeout === first.defaultOnTimeout);
-  const { timeoutSeconds: _t, group: _g, remindAfterSeconds: _r, escalateAfterSeconds: _e, escalateTo: _to, ...rest } = first;
+  const { timeoutSeconds: _t, group: _g, remindAfterSeconds: _r, escalateAfterSeconds: _e, escalateTo: _to, minAuth: _m, oneClick: _o, ...rest } = first;
   // A part that asks a group keeps its group (fail closed); the first part that sets a reminder or an escalation gives it.
   const grouped = asks.find((v) => v.group !== undefined);
   const reminded = asks.find((v) => v.remindAfterSeconds !== undefined);
   const escalated = asks.find((v) => v.escalateAfterSeconds !== undefined && v.escalateTo !== undefined);
+  const requiredApprovals = Math.max(...asks.map((v) => v.requiredApprovals));
+  // The strongest step-up any part asks for holds for the whole line; one click only when every part allows it.
+  const minAuth = asks.map((v) => v.minAuth).reduce<AuthStrength | undefined>((a, b) => (a === undefined ? b : b === undefined ? a : strongerOf(a, b)), undefined);
+  const oneClick = grouped === undefined && asks.every((v) => v.oneClick === true) && oneClickProblem({ oneClick: true, minAuth, action: 'ask' }, requiredApprovals) === undefined;
   return {
     ...rest,
     ...(grouped ? { group: grouped.group } : {}),
     ...(reminded ? { remindAfterSeconds: reminded.remindAfterSeconds } : {}),
     ...(escalated ? { escalateAfterSeconds: escalated.escalateAfterSeconds, escalateTo: escalated.escalateTo } : {}),
-    requiredApprovals: Math.max(...asks.map((v) => v.requiredApprovals)),
+    requiredApprovals,
     defaultOnTimeout: agreed ? first.defaultOnTimeout : 'reject',
     ...(timeouts.length > 0 ? { timeoutSeconds: Math.min(...timeouts) } : {}),
+    ...(minAuth !== undefined ? { minAuth } : {}),
+    ...(oneClick ? { oneClick: true } : {}),
   };
 }
 

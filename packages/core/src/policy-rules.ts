@@ -162,6 +162,8 @@ export function judge(policy: Policy, s: PolicySubject, taskMode: Mode | undefin
       ...nudgesOf(rule),
       defaultOnTimeout: rule.defaultOnTimeout ?? base.defaultOnTimeout,
       ...withTimeout(rule.timeoutSeconds ?? policy.timeoutSeconds),
+      ...(rule.minAuth !== undefined ? { minAuth: rule.minAuth } : {}),
+      ...(rule.oneClick === true ? { oneClick: true } : {}),
     };
     const missing = verdict.action === 'allow' ? needs.filter((c) => !(rule.match.constructs ?? []).includes(c)) : [];
     if (missing.length > 0) verdict = { ...verdict, action: 'ask', reason: `needs a person: ${missing.join(', ')} (not listed in the match.constructs of rule ${name})` };

@@ -13,6 +13,10 @@ import type {
   AuditExportInput,
   AuditExportPage,
   CancelInput,
+  ChallengeInput,
+  Passkey,
+  PasskeyOptions,
+  RegisterPasskeyInput,
   ClaimedStep,
   ClaimInput,
   CompleteInput,
@@ -143,7 +147,14 @@ export interface WorkspaceRpc {
   cancel(cred: Cred, input: CancelInput): Promise<Result<TaskView>>;
 
   /** One decision; the answer carries the step as it is after it (steps.get's view). */
-  decide(cred: Cred, input: DecideInput): Promise<Result<DecideResult>>;
+  /** `origin`: the page's origin (Context.publicOrigin), which a passkey assertion must have been made on. */
+  decide(cred: Cred, input: DecideInput, origin?: string): Promise<Result<DecideResult>>;
+  /** Step-up (docs/step-up.md): request options whose challenge is bound to the approval and paramsHash, single-use. */
+  approvalChallenge(cred: Cred, input: ChallengeInput, origin: string): Promise<Result<PasskeyOptions>>;
+  passkeyRegisterOptions(cred: Cred, origin: string): Promise<Result<PasskeyOptions>>;
+  passkeyRegister(cred: Cred, input: RegisterPasskeyInput, origin: string): Promise<Result<Passkey>>;
+  listPasskeys(cred: Cred): Promise<Result<{ items: Passkey[] }>>;
+  deletePasskey(cred: Cred, input: { id: string } & Idem): Promise<Result<Passkey>>;
   decideMany(cred: Cred, input: DecideManyInput): Promise<Result<{ items: DecideResult[] }>>;
 
   createWebhook(cred: Cred, input: CreateWebhookInput): Promise<Result<{ webhook: Webhook; secret: string }>>;
@@ -214,4 +225,9 @@ export type Context = {
   workspace(id: string): WorkspaceRpc;
   /** The one global list of workspace ids. */
   registry(): RegistryRpc;
+  /**
+   * The origin the page is served from, as a browser sees it: PUBLIC_URL's origin when the
+   * deployment sets it, else the request's. Passkeys are bound to it (WebAuthn origin and RP ID).
+   */
+  publicOrigin: string;
 };

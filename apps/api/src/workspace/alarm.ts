@@ -11,6 +11,13 @@ import { openAtRest } from './seal.ts';
 import { tasksDueBy } from './store.ts';
 import { deliverDue, webhookSecretAad } from './webhooks.ts';
 import { deliverSlackDue } from './slack/deliver.ts';
+import { withLinks } from './links.ts';
+
+/** PUBLIC_URL's origin, the address links in webhooks point to; undefined when not configured (docs/step-up.md). */
+function publicBase(env: Pick<Env, 'PUBLIC_URL'>): string | undefined {
+  const url = String(env.PUBLIC_URL ?? '').trim();
+  return url === '' ? undefined : new URL(url).origin;
+}
 
 export async function runAlarm(p: Pipeline): Promise<void> {
   const now = p.now();
@@ -33,6 +40,7 @@ export async function runAlarm(p: Pipeline): Promise<void> {
     openSecret: (sealed, webhookId) => openAtRest(p.env, sealed, webhookSecretAad(webhookId)),
     meta: () => p.currentMeta(),
     now: p.now,
+    bodyFor: (d) => withLinks(p.sql, p.currentMeta()?.id ?? '', d.body, publicBase(p.env), p.now()),
   });
   await deliverSlackDue(p);
   await p.aimAlarm();

@@ -295,6 +295,42 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX IF NOT EXISTS delegations_by_to ON delegations (to_person, until);
   `,
+  /* 16: step-up and one-click links (docs/step-up.md). passkeys: WebAuthn credentials
+     by principal (public key as base64url COSE, the signature counter). webauthn_challenges:
+     single-use, short-lived challenges, for a registration or bound to one approval and
+     paramsHash. links: one-click links, stored only as the SHA-256 of their token. */ `
+  CREATE TABLE IF NOT EXISTS passkeys (
+    id TEXT PRIMARY KEY,
+    principal TEXT NOT NULL,
+    name TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    counter INTEGER NOT NULL,
+    transports TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS passkeys_by_principal ON passkeys (principal, created_at);
+  CREATE TABLE IF NOT EXISTS webauthn_challenges (
+    challenge TEXT PRIMARY KEY,
+    purpose TEXT NOT NULL,
+    principal TEXT NOT NULL,
+    approval_id TEXT,
+    params_hash TEXT,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS webauthn_challenges_by_expiry ON webauthn_challenges (expires_at);
+  CREATE TABLE IF NOT EXISTS links (
+    token_hash TEXT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    approval_id TEXT NOT NULL,
+    params_hash TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS links_by_approval ON links (approval_id);
+  CREATE INDEX IF NOT EXISTS links_by_expiry ON links (expires_at);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -15,6 +15,8 @@ import {
   type AppendInput,
   type AuditExportInput,
   type CancelInput,
+  type ChallengeInput,
+  type RegisterPasskeyInput,
   type ClaimInput,
   type CloseInput,
   type CompleteInput,
@@ -65,6 +67,9 @@ import { handleCall } from './socket-calls.ts';
 import { liveSignInById } from './signins.ts';
 import { sealLegacyWebhookSecrets } from './webhooks.ts';
 import { handleSlackCommand, handleSlackInteraction, type SlackAnswer, type SlackRequest } from './slack/interactions.ts';
+import * as stepup from './stepup.ts';
+import * as links from './links.ts';
+import { relyingParty } from './stepup.ts';
 import type { Cred, WorkspaceRpc } from '../contract/rpc.ts';
 
 export type { Cred } from '../contract/rpc.ts';
@@ -220,8 +225,34 @@ export class Workspace extends DurableObject<Env> implements WorkspaceRpc {
   confirmProposal(cred: Cred, input: ConfirmProposalInput) {
     return this.run(P.confirmProposal, cred, input);
   }
-  decide(cred: Cred, input: DecideInput) {
-    return this.run(P.decide, cred, input);
+  /** With a passkey assertion, the step-up path (stepup.ts): verified, then decided with authStrength passkey. */
+  decide(cred: Cred, input: DecideInput, origin?: string) {
+    if (!input.passkey) return this.run(P.decide, cred, input);
+    if (origin === undefined) return Promise.resolve(fail('BAD_REQUEST', 'a passkey decision needs the page’s origin'));
+    return stepup.decideWithPasskey(this.pipeline, cred, input, relyingParty(origin));
+  }
+  approvalChallenge(cred: Cred, input: ChallengeInput, origin: string) {
+    return stepup.challenge(this.pipeline, cred, input, relyingParty(origin));
+  }
+  passkeyRegisterOptions(cred: Cred, origin: string) {
+    return stepup.registerOptions(this.pipeline, cred, relyingParty(origin));
+  }
+  passkeyRegister(cred: Cred, input: RegisterPasskeyInput, origin: string) {
+    return stepup.register(this.pipeline, cred, input, relyingParty(origin));
+  }
+  /** A one-click link looked at (GET /l/<token>): what it would decide, changing nothing. */
+  previewLink(workspaceId: string, token: string) {
+    return links.previewLink(this.pipeline, workspaceId, token);
+  }
+  /** A one-click link used (POST /l/<token>): decides once, as `link:<id>`. */
+  useLink(workspaceId: string, token: string) {
+    return links.useLink(this.pipeline, workspaceId, token);
+  }
+  listPasskeys(cred: Cred) {
+    return stepup.list(this.pipeline, cred);
+  }
+  deletePasskey(cred: Cred, input: { id: string } & Idem) {
+    return stepup.remove(this.pipeline, cred, input);
   }
   decideMany(cred: Cred, input: DecideManyInput) {
     return this.run(P.decideMany, cred, input);

@@ -8,6 +8,7 @@ import {
   fail,
   historyEntries,
   ok,
+  type AuthStrength,
   type Ctx,
   type Event,
   type WorkspaceExecuted,
@@ -47,6 +48,12 @@ export class Tx {
   private readonly usageBefore = new Map<string, Usage>();
 
   private readonly allowPrivateTargets: boolean;
+  /**
+   * Set when this call proved more than its credential does (a passkey assertion checked
+   * for this decision: passkeys.ts): the caller's identity carries this strength instead,
+   * for this call only.
+   */
+  stepUp: AuthStrength | undefined;
 
   constructor(sql: SqlStorage, meta: WorkspaceMeta, key: Caller, now: number, newId: () => string, allowPrivateTargets = false) {
     this.sql = sql;
@@ -80,12 +87,13 @@ export class Tx {
     // Group quorums ask how the caller stands toward a group: claims, stored groups, delegations (groups.ts).
     const caller = this.key;
     const memberOfGroup = (g: string) => memberOf(this.sql, caller, g, this.now);
+    const identity = () => ({ ...identityOf(this.key), ...(this.stepUp ? { authStrength: this.stepUp } : {}) });
     return {
       now: this.now,
       actor,
       newId: this.newId,
       people,
-      ...(actor === this.actor ? { role: this.key.role, identity: identityOf(this.key), memberOf: memberOfGroup } : {}),
+      ...(actor === this.actor ? { role: this.key.role, identity: identity(), memberOf: memberOfGroup } : {}),
     };
   }
 

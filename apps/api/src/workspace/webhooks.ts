@@ -73,6 +73,8 @@ export type DeliveryOptions = {
   meta: () => WorkspaceMeta | undefined;
   /** The clock (epoch ms): Date.now in production, a test's own in tests. */
   now: () => number;
+  /** The body this attempt sends, from the stored one (one-click links are added per send and never stored: links.ts). */
+  bodyFor?: (d: DeliveryRow) => Promise<string>;
 };
 
 /** One attempt: the HTTP status, or why it failed. A target refused now is never contacted. */
@@ -81,7 +83,8 @@ async function attempt(d: DeliveryRow & { url: string; secret: string }, opts: D
   if (!target.ok) return { error: `refused target: ${target.reason}`, refused: true };
   const secret = await opts.openSecret(d.secret, d.webhook_id);
   if (secret === undefined) return { error: 'the signing secret cannot be opened: the data key it was sealed under (GREENLIGHT_DATA_KEY or GREENLIGHT_ROOT_TOKEN) is missing or changed' };
-  const signatures = await webhookSignatureHeaders(secret, { id: d.id, timestampMs: opts.now(), body: d.body });
+  const body = opts.bodyFor ? await opts.bodyFor(d) : d.body;
+  const signatures = await webhookSignatureHeaders(secret, { id: d.id, timestampMs: opts.now(), body });
   try {
     const res = await fetch(target.url, {
       method: 'POST',
@@ -92,7 +95,7 @@ async function attempt(d: DeliveryRow & { url: string; secret: string }, opts: D
         [WEBHOOK_HEADERS.delivery]: d.id,
         ...signatures,
       },
-      body: d.body,
+      body,
       // A redirect could point anywhere, a private address included: never followed.
       redirect: 'manual',
       signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),

@@ -8,7 +8,8 @@
 import { useContext, useRef, useState } from 'preact/hooks';
 import { revealHidden, type Approval, type ApprovalOption, type GrantMatcher } from '@greenlight/core';
 import type { GreenlightError } from '@greenlight/sdk';
-import { localError, type Client } from '../client.ts';
+import { asError, localError, type Client } from '../client.ts';
+import { needsPasskey, passkeyAssertion, registerPasskey } from '../passkey.ts';
 import { quoted } from '../decision-words.ts';
 import { OPTION_UI } from '../decisions.ts';
 import { refusalText, votesText } from '../facts.ts';
@@ -37,6 +38,7 @@ export function ApprovalPanel({ client, approval, selected, onReload }: Props) {
   const [editing, setEditing] = useState<string | undefined>(undefined);
   const [error, setError] = useState<GreenlightError | undefined>(undefined);
   const [granting, setGranting] = useState(false);
+  const [passkeyNote, setPasskeyNote] = useState<string | undefined>(undefined);
   const store = useHoldStore();
   const hold = useHolds().find((h) => h.approvalIds.includes(approval.approvalId));
   // Held or on its way: the buttons wait (a failed send leaves them free again).
@@ -81,12 +83,28 @@ export function ApprovalPanel({ client, approval, selected, onReload }: Props) {
     }
     setError(undefined);
     const input = { approvalId: approval.approvalId, decision, paramsHash: approval.paramsHash, ...extra };
+    // Step-up: a decision that lets the step go on carries a passkey assertion over this approval's paramsHash.
+    const stepUp = needsPasskey(approval) && decision !== 'reject' && decision !== 'request_changes';
     store.hold({
       decision,
       subject: quoted(revealHidden(approval.title)),
       approvalIds: [approval.approvalId],
-      send: async (idempotencyKey) => [await client.approvals.decide.mutate({ ...input, idempotencyKey })],
+      send: async (idempotencyKey) => {
+        const passkey = stepUp ? { passkey: await passkeyAssertion(client, approval.approvalId, approval.paramsHash) } : {};
+        return [await client.approvals.decide.mutate({ ...input, ...passkey, idempotencyKey })];
+      },
     });
+  }
+
+  async function addPasskey() {
+    setError(undefined);
+    setPasskeyNote(undefined);
+    try {
+      await registerPasskey(client, 'passkey');
+      setPasskeyNote('Passkey added.');
+    } catch (err) {
+      setError(asError(err));
+    }
   }
 
   /** Approve, and give a `task` grant with this matcher (held like any decision). */
@@ -116,6 +134,15 @@ export function ApprovalPanel({ client, approval, selected, onReload }: Props) {
   return (
     <div class="decide" aria-busy={hold?.state === 'sending'}>
       {refused && <div class="small refused">{refused}.</div>}
+      {needsPasskey(approval) && (
+        <div class="small stepup" data-min-auth={approval.minAuth}>
+          <strong>Needs a passkey</strong> (this rule asks for {approval.minAuth}): approving asks your passkey to sign this approval and these exact params.{' '}
+          <button type="button" class="add-passkey" onClick={() => void addPasskey()}>
+            Add a passkey
+          </button>
+          {passkeyNote && <span role="status"> {passkeyNote}</span>}
+        </div>
+      )}
       {(votes !== undefined || approval.expiresAt !== undefined) && (
         <div class="muted small">
           {votes !== undefined && <span>{votes} </span>}

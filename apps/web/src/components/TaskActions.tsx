@@ -4,6 +4,7 @@
  * never includes a high-risk or N-of-M step unless the reviewer confirms those steps,
  * listed by name, in a second, separate step (issue 16 item 1).
  */
+import { needsPasskey } from '../passkey.ts';
 import { useContext, useState } from 'preact/hooks';
 import { revealHidden, type Approval, type TaskView } from '@greenlight/core';
 import type { GreenlightError } from '@greenlight/sdk';
@@ -30,7 +31,10 @@ export function TaskActions({ client, task, approvals, onChanged }: Props) {
   // not theirs to approve: "approve all" sends only what the core says they may approve,
   // and nothing that is already held.
   const held = (id: string) => holds.some((h) => h.state !== 'failed' && h.approvalIds.includes(id));
-  const approvable = approvableBy(useContext(ViewerContext), approvals).filter((a) => !held(a.approvalId));
+  // A step that needs a passkey is decided on its own (its assertion is bound to it): left out, and named.
+  const mayApprove = approvableBy(useContext(ViewerContext), approvals).filter((a) => !held(a.approvalId));
+  const stepUp = mayApprove.filter(needsPasskey);
+  const approvable = mayApprove.filter((a) => !needsPasskey(a));
   const flagged = approvable.filter((a) => confirmReasons(a).length > 0);
   const routine = approvable.filter((a) => confirmReasons(a).length === 0);
 
@@ -94,6 +98,7 @@ export function TaskActions({ client, task, approvals, onChanged }: Props) {
           </button>
         )}
       </div>
+      {stepUp.length > 0 && <p class="small muted stepup-left-out">Left out of “approve all”, each needs your passkey on its own: {stepUp.map((a) => a.stepKey).join(', ')}.</p>}
       {confirming && flagged.length > 0 && (
         <div class="confirm-all" role="group" aria-labelledby="confirm-all-title">
           <p id="confirm-all-title">

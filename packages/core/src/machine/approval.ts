@@ -59,6 +59,8 @@ export function viewOf(task: TaskRecord, step: Step, a: OpenApproval, about: { r
     ...(step.explanation !== undefined ? { explanation: step.explanation } : {}),
     risk: step.policy.risk,
     ...(step.risk !== undefined ? { declaredRisk: step.risk } : {}),
+    ...(step.policy.minAuth !== undefined ? { minAuth: step.policy.minAuth } : {}),
+    ...(step.policy.oneClick === true ? { oneClick: true } : {}),
     params: about.params,
     paramsHash: about.paramsHash,
     options: clarify ? CLARIFY_OPTIONS : CHANGE_OPTIONS,

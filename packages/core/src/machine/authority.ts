@@ -6,6 +6,7 @@
  * (revise). So no side door skips the rule, and the audit names a person, not only
  * `policy:mode:…`.
  */
+import { needsStepUp } from '../stepup.ts';
 import { withArticle } from '../article.ts';
 import { can } from '../permissions.ts';
 import { higherMode, evaluatePolicy, type PolicySubject } from '../policy.ts';
@@ -73,6 +74,8 @@ export function verdictForTask(task: Pick<TaskRecord, 'id' | 'createdBy' | 'mode
   // One person raising the mode is one approval: a step the policy asks N > 1 distinct
   // people to approve (N-of-M, a rule's or the workspace's requiredApprovals) still asks.
   if (own.requiredApprovals > 1) return { verdict: own };
+  // Nor does it stand for a stronger proof than the raiser gave then: a step-up rule still asks.
+  if (needsStepUp(own)) return { verdict: own };
   const backer = task.modeSetBy;
   // Nobody known raised it (the workspace's mode was lowered since the plan), or the
   // creator did: the looser mode is not an approval anyone may give. Fail closed.

@@ -10,13 +10,17 @@ import type { Task } from '../schemas/task.ts';
 import { decideInDraft, type DecideCommand } from './decide.ts';
 import { Draft, type Ctx, type Outcome } from './draft.ts';
 import { settle } from './settle.ts';
+import { needsStepUp } from '../stepup.ts';
 
 /**
- * Why approving `step` in a batch needs its own confirmation, if it does: its risk is
- * high, or it needs more than one person (N-of-M). Undefined for any other step.
+ * Why approving `step` in a batch needs its own confirmation, if it does: its rule needs
+ * step-up (a passkey assertion is bound to one approval, so such a step is decided on its
+ * own: decideInDraft refuses a weaker caller whatever `confirm` says), its risk is high,
+ * or it needs more than one person (N-of-M). Undefined for any other step.
  */
 export function batchConfirmationReason(step: Pick<Step, 'policy' | 'approval'>): string | undefined {
   const why: string[] = [];
+  if (needsStepUp(step.policy)) why.push(`needs a ${step.policy.minAuth} (step-up): decide it on its own`);
   if (step.policy.risk.level === 'high') why.push(`high risk: ${step.policy.risk.reason}`);
   const n = step.approval?.requiredApprovals ?? step.policy.requiredApprovals;
   if (n > 1) why.push(`needs ${n} approvals`);

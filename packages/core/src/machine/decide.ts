@@ -32,6 +32,7 @@ function actedAs(d: Draft, onBehalfOf?: string): { flat: Partial<Pick<Vote, 'ide
   const flat = { identitySource: id.identitySource, authStrength: id.authStrength, person: id.person, ...(onBehalfOf !== undefined ? { onBehalfOf } : {}) };
   return { flat, deciders: { deciders: [deciderOf({ principal: d.ctx.actor, ...flat })] } };
 }
+import { stepUpRefusal } from '../stepup.ts';
 
 /**
  * A decision as the core takes it. The shell has looked the approval id up (every
@@ -74,6 +75,9 @@ export function decideInDraft(d: Draft, cmd: DecideCommand, policy: Policy): Res
   }
   const refused = selfApprovalRefusal(task, actorOf(d.ctx), policy, d.ctx.people);
   if (refused) return { ok: false, error: refused };
+  // Step-up (stepup.ts): the strength the step's verdict asked for when it was requested.
+  const weak = stepUpRefusal(step, task.id, cmd.decision, d.ctx.identity);
+  if (weak) return { ok: false, error: weak };
   const clarify = step.kind === 'clarify';
   if (clarify && (cmd.decision === 'approve' || cmd.decision === 'modify' || cmd.decision === 'request_changes')) {
     return fail('BAD_REQUEST', `clarify step ${step.key} takes an answer (or skip, or reject), not ${cmd.decision}`);

@@ -4,6 +4,7 @@
  * on the task, and answers at once the steps of the task already waiting that it
  * matches; later ones it answers as they arrive (appendSteps, revise).
  */
+import { needsStepUp } from '../stepup.ts';
 import type { GrantScope } from '../enums.ts';
 import { LIMITS } from '../limits.ts';
 import { fail, ok, type Result } from '../result.ts';
@@ -31,6 +32,10 @@ export function giveGrant(d: Draft, step: Step, req: GrantRequest, policy: Polic
   const { task, ctx } = d;
   if (samePerson(actorOf(ctx), { principal: task.createdBy }, ctx.people)) {
     return fail('FORBIDDEN', `${ctx.actor} created task ${task.id} and may not give grants on it: a grant approves later steps of the task`);
+  }
+  if (needsStepUp(step.policy)) {
+    const issue = { path: ['scope'], message: `step ${step.key} needs step-up (minAuth ${step.policy.minAuth}): each of its kind is decided on its own` };
+    return fail('BAD_REQUEST', `no grant from ${step.key}: its rule needs a ${step.policy.minAuth} for every decision, which a grant would skip`, { issues: [issue] });
   }
   if (step.kind === 'clarify') return fail('BAD_REQUEST', 'a question is answered once: no grant on a clarify step', { issues: [{ path: ['scope'], message: 'no grant on a clarify step' }] });
   const matcher = req.grant ?? deriveGrant(step);

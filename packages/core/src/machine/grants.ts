@@ -9,6 +9,7 @@
  * question (clarify), and never counts when its author created the task while
  * preventSelfApproval holds.
  */
+import { needsStepUp } from '../stepup.ts';
 import { canonicalPath, pathPatternProblem } from '../paths.ts';
 import { compileGlob } from '../patterns.ts';
 import { analysed } from '../policy-command.ts';
@@ -135,8 +136,12 @@ export function grantMatches(m: GrantMatcher, step: PolicySubject): boolean {
   }
 }
 
-/** Whether a verdict is one a grant may answer: it asks, for one approval, about a step that is not a question. */
-export const grantable = (step: PolicySubject, verdict: PolicyVerdict): boolean => verdict.action === 'ask' && verdict.requiredApprovals <= 1 && step.kind !== 'clarify';
+/**
+ * Whether a verdict is one a grant may answer: it asks, for one approval, about a step
+ * that is not a question, under a rule that needs no step-up (a grant was given once; a
+ * `minAuth` rule wants that proof for every decision).
+ */
+export const grantable = (step: PolicySubject, verdict: PolicyVerdict): boolean => verdict.action === 'ask' && verdict.requiredApprovals <= 1 && step.kind !== 'clarify' && !needsStepUp(verdict);
 
 /**
  * The live grant of `task` that approves `step` under `verdict`, if any: not revoked,

@@ -58,9 +58,10 @@ export const ListApprovalsInput = z.strictObject({
 export const GetApprovalInput = z.strictObject({ approvalId: Id });
 export type GetApprovalInput = z.infer<typeof GetApprovalInput>;
 
+/** A batch takes no passkey assertion: each assertion is bound to one approval (approvals.challenge). */
 export const DecideManyInput = z.strictObject({
   items: z
-    .array(DecideInput.omit({ idempotencyKey: true }))
+    .array(DecideInput.omit({ idempotencyKey: true, passkey: true }))
     .min(1)
     .max(LIMITS.batchItems),
   /**

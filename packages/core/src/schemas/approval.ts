@@ -5,6 +5,8 @@ import { EpochMs, Id, IdempotencyKey, Sha256Hex, Text } from './common.ts';
 import { GrantMatcher } from './grant.ts';
 import { AnyParams } from './params.ts';
 import { RiskAssessment } from './policy-shape.ts';
+import { AuthStrength } from '../identity.ts';
+import { PasskeyAssertion } from './passkey.ts';
 import { StepContext, Vote } from './step.ts';
 
 export const Approval = z.object({
@@ -22,6 +24,10 @@ export const Approval = z.object({
   risk: RiskAssessment,
   /** The risk the agent declared, when it did (it can only raise `risk`). */
   declaredRisk: Risk.optional(),
+  /** Step-up: the strength approving this step needs (its rule's `minAuth`, stepup.ts); absent: any reviewer's key. */
+  minAuth: AuthStrength.optional(),
+  /** One-click links may decide it (its rule's `oneClick`). */
+  oneClick: z.boolean().optional(),
   params: z.record(z.string(), z.unknown()),
   paramsHash: Sha256Hex,
   options: z.array(ApprovalOption),
@@ -55,6 +61,12 @@ export const DecideInput = z.strictObject({
   scope: GrantScope.optional(),
   /** The grant's matcher, instead of the one derived from the step; it must match the approved step. */
   grant: GrantMatcher.optional(),
+  /**
+   * Step-up (issue 15, item 5): a WebAuthn assertion over a challenge from approvals.challenge
+   * for this approvalId and paramsHash, made with a passkey of the caller's principal. The
+   * decision then counts as authStrength `passkey`.
+   */
+  passkey: PasskeyAssertion.optional(),
   idempotencyKey: IdempotencyKey.optional(),
 });
 export type DecideInput = z.infer<typeof DecideInput>;

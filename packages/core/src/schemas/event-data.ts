@@ -73,6 +73,9 @@ export const EVENT_DATA = {
   // url: the target's origin only (the path may hold a token); versions before a41ec23 stored the whole URL.
   'webhook.created': shape({ id: text, url: text, events: z.array(WebhookEvent), format: WebhookFormat }),
   'webhook.deleted': shape({ id: text }),
+  // Step-up (issue 15, item 5): a WebAuthn credential a principal registered for passkey decisions, and its removal.
+  'passkey.registered': shape({ id: text.meta({ description: 'the credential id (base64url)' }), principal: text, name: text }),
+  'passkey.deleted': shape({ id: text, principal: text }),
 
   'task.planned': shape({ title: text, steps: count.meta({ description: 'how many steps the plan has' }), mode: Mode }),
   'task.appended': shape({ stepKeys: z.array(text).meta({ description: 'the keys of the appended steps, in order' }) }),

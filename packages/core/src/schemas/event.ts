@@ -34,6 +34,8 @@ export const Event = z.discriminatedUnion('type', [
   member('limits.set'),
   member('webhook.created'),
   member('webhook.deleted'),
+  member('passkey.registered'),
+  member('passkey.deleted'),
   member('task.planned'),
   member('task.appended'),
   member('task.closed'),

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CommandConstruct, DefaultOnTimeout, Mode, PolicyAction, Risk, StepKind } from '../enums.ts';
 import { McpAnnotations, McpServerName } from '../mcp.ts';
+import { AuthStrength } from '../identity.ts';
 
 export const PolicyMatch = z.strictObject({
   kind: StepKind.optional(),
@@ -76,6 +77,18 @@ export const PolicyRule = z
      * them. It must name the server (`match.server`) or the tool, so trust is never global.
      */
     trustAnnotations: z.boolean().optional(),
+    /**
+     * Step-up (issue 15, item 5): approving, modifying, skipping or answering a step this
+     * rule asks about needs a caller who proved at least this much (identity.ts ladder:
+     * key < sso < mfa < passkey). Above `key`, no grant, raised task mode or batch approves it.
+     */
+    minAuth: AuthStrength.optional(),
+    /**
+     * One-click links (issue 15, item 4): `approval.requested` webhooks carry single-use
+     * approve/reject links for these steps. Only with one required approval, no group and no
+     * `minAuth` above key (stepup.ts oneClickProblem): a link is one bearer secret.
+     */
+    oneClick: z.boolean().optional(),
   })
   .refine((r) => (r.escalateAfterSeconds === undefined) === (r.escalateTo === undefined), {
     message: 'escalateAfterSeconds and escalateTo go together: when, and to which group',
@@ -144,5 +157,9 @@ export const PolicyVerdict = z.object({
   defaultOnTimeout: DefaultOnTimeout,
   /** The step's risk (risk.ts): rules matching `risk` saw this level. */
   risk: RiskAssessment,
+  /** The strength a decision letting the step go on needs (the deciding rule's `minAuth`); absent: a key. */
+  minAuth: AuthStrength.optional(),
+  /** One-click links may decide this step (the rule's `oneClick`, only when it can hold: stepup.ts). */
+  oneClick: z.boolean().optional(),
 });
 export type PolicyVerdict = z.infer<typeof PolicyVerdict>;

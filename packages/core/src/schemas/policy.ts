@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { pathPatternProblem } from '../paths.ts';
 import { compileGlob, compileRegex } from '../patterns.ts';
 import { PolicyShape, type PolicyRule } from './policy-shape.ts';
+import { oneClickProblem } from '../stepup.ts';
 
 export { PolicyMatch, PolicyRule, PolicyVerdict } from './policy-shape.ts';
 
@@ -14,7 +15,7 @@ export { PolicyMatch, PolicyRule, PolicyVerdict } from './policy-shape.ts';
  * `command` RE2 accepts, a `path` that can match some canonical path and runs in linear
  * time. Each problem is an issue at the field, naming the rule.
  */
-function checkPatterns(rules: PolicyRule[], ctx: z.RefinementCtx): void {
+function checkPatterns(rules: PolicyRule[], ctx: z.RefinementCtx, requiredApprovals: number): void {
   for (const [i, rule] of rules.entries()) {
     const who = `rule ${rule.name ?? `rules[${i}]`}`;
     const at = (field: string) => ['rules', i, 'match', field];
@@ -32,6 +33,7 @@ function checkPatterns(rules: PolicyRule[], ctx: z.RefinementCtx): void {
       ctx.addIssue({ code: 'custom', path: at('constructs'), message: `${who}: constructs apply to run_command steps only` });
     }
     checkMcpFields(rule, who, ctx, i);
+    checkStepUpFields(rule, who, ctx, i, requiredApprovals);
   }
 }
 
@@ -55,7 +57,29 @@ function checkMcpFields(rule: PolicyRule, who: string, ctx: z.RefinementCtx, i: 
   }
 }
 
-export const Policy = PolicyShape.superRefine((p, ctx) => checkPatterns(p.rules, ctx));
+/**
+ * Step-up fields (issue 15, items 4 and 5): they say how a person must decide, so they
+ * belong on rules that ask one; a link (`oneClick`) is a bearer secret of one person, so
+ * it cannot go with `minAuth` above key nor with N-of-M (the rule's or the workspace's).
+ */
+function checkStepUpFields(rule: PolicyRule, who: string, ctx: z.RefinementCtx, i: number, workspaceApprovals: number): void {
+  const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['rules', i, field], message: `${who}: ${message}` });
+  if (rule.action !== 'ask') {
+    if (rule.minAuth !== undefined) issue('minAuth', `minAuth applies to ask rules (this one is ${rule.action}): it says how a person must decide`);
+    if (rule.oneClick !== undefined) issue('oneClick', `oneClick applies to ask rules (this one is ${rule.action}): it says how a person may decide`);
+    return;
+  }
+  const required = rule.requiredApprovals ?? workspaceApprovals;
+  // A group quorum names the people who may approve; a link names nobody.
+  if (rule.oneClick === true && typeof required === 'object') {
+    issue('oneClick', `oneClick cannot go with a group quorum (${required.group}): a link is a bearer secret, not a member of a group`);
+    return;
+  }
+  const problem = oneClickProblem(rule, typeof required === 'number' ? required : required.count);
+  if (problem !== undefined) issue('oneClick', problem);
+}
+
+export const Policy = PolicyShape.superRefine((p, ctx) => checkPatterns(p.rules, ctx, p.requiredApprovals));
 export type Policy = z.infer<typeof Policy>;
 export type PolicyInput = z.input<typeof Policy>;
 

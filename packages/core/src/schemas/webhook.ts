@@ -66,6 +66,12 @@ export const WebhookJsonBody = z.object({
   deliveryId: Id.meta({ description: 'the same as the x-greenlight-delivery header: deduplicate retries by it' }),
   data: Event,
   chainHead: ChainHeadSchema.optional().meta({ description: 'the newest event of the audit chain when this delivery was queued: keep it to pin the chain (audit.export)' }),
+  /**
+   * approval.requested only, when the deployment sets PUBLIC_URL (docs/step-up.md): `review`
+   * opens the task's page; `approve` / `reject`, for rules with `oneClick`, are single-use
+   * links valid 15 minutes (never past the approval's deadline), made for this send only.
+   */
+  links: z.object({ review: z.string(), approve: z.string().optional(), reject: z.string().optional() }).optional(),
 });
 export type WebhookJsonBody = z.infer<typeof WebhookJsonBody>;
 

@@ -8,16 +8,13 @@
  */
 import { canonicalJson, can, fail, forbiddenMessage, ok, replayedAnswer, sha256Hex, type AnswerSecret, type Capability, type CoreError, type Key, type Result } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
-import { earliestIdempotencyExpiry } from './idempotency.ts';
 import { findKey, SecretHashes } from './keys.ts';
 import { Limiter } from './limiter.ts';
 import { broadcast } from './live.ts';
 import { readMeta, type WorkspaceMeta } from './meta.ts';
 import { openForCaller, sealForCaller } from './seal.ts';
-import { nextIdleClose } from './ops/sessions.ts';
-import { earliestDeadline } from './store.ts';
 import { SYSTEM_ACTOR, Tx } from './tx.ts';
-import { earliestDelivery } from './webhooks.ts';
+import { nextWake } from './wake.ts';
 import type { Cred } from '../contract/rpc.ts';
 
 /**
@@ -165,9 +162,7 @@ export class Pipeline {
 
   /** Keep one alarm at the earliest deadline: a lease, an approval, a webhook delivery due, an idempotency record's expiry, or an idle session's close. */
   async aimAlarm(): Promise<void> {
-    const idle = this.meta ? nextIdleClose(this.sql, this.meta.policy) : undefined;
-    const times = [earliestDeadline(this.sql), earliestDelivery(this.sql), earliestIdempotencyExpiry(this.sql), idle].filter((t): t is number => t !== undefined);
-    const next = times.length > 0 ? Math.min(...times) : null;
+    const next = nextWake(this.sql, this.meta?.policy) ?? null;
     if (next === this.alarmAt) return;
     this.alarmAt = next;
     if (next === null) await this.ctx.storage.deleteAlarm();

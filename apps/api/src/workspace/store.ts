@@ -209,11 +209,6 @@ export function tasksWithDeniableSteps(sql: SqlStorage, matches: (step: Step) =>
   return [...ids].sort();
 }
 
-export function earliestDeadline(sql: SqlStorage): number | undefined {
-  const row = sql.exec<{ t: number | null }>(`SELECT MIN(deadline) AS t FROM steps WHERE deadline IS NOT NULL`).one();
-  return row.t ?? undefined;
-}
-
 export function tasksDueBy(sql: SqlStorage, now: number): string[] {
   return sql
     .exec<{ task_id: string }>(`SELECT DISTINCT task_id FROM steps WHERE deadline IS NOT NULL AND deadline <= ?`, now)

@@ -20,13 +20,15 @@ export type Row = {
   target: string;
   /** undefined: shown for information, no target. */
   pass?: boolean;
+  /** On a miss, by how much (printed in the result column): "0.13x", "4.2 ms", "12 workspaces". */
+  missedBy?: string;
   note?: string;
 };
 
 const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '' : v < 10 ? v.toFixed(2) : v.toFixed(1));
 const rps = (v: number | undefined) => (v === undefined ? '' : v.toFixed(0));
 const ratio = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '' : `${v.toFixed(2)}x`);
-const result = (r: Row) => (r.pass === undefined ? 'info' : r.pass ? 'pass' : '**miss**');
+const result = (r: Row) => (r.pass === undefined ? 'info' : r.pass ? 'pass' : r.missedBy ? `**miss** by ${r.missedBy}` : '**miss**');
 
 function floorText(f: Row['floor']): string {
   const v = f.rps !== undefined ? `${rps(f.rps)}/s` : f.p50 !== undefined ? `${ms(f.p50)} / ${ms(f.p99)}` : '';

@@ -21,18 +21,26 @@ import {
 } from '@greenlight/core';
 
 type TaskRow = { data: string };
-type StepRow = { data: string };
 
 /** A stored step as readers get it: rows from before risks existed get theirs filled in (core withStoredRisk). */
 const parseStep = (data: string): Step => withStoredRisk(JSON.parse(data) as Step);
 
+/**
+ * A task with its steps in order, or undefined. One statement (the task's row first, then
+ * its steps by steps_by_task), since every call on a task starts here.
+ */
 export function loadTask(sql: SqlStorage, taskId: string): Task | undefined {
-  const row = sql.exec<TaskRow>(`SELECT data FROM tasks WHERE id = ?`, taskId).toArray()[0];
-  if (!row) return undefined;
-  const steps = sql
-    .exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? ORDER BY idx`, taskId)
-    .toArray()
-    .map((r) => parseStep(r.data));
+  const rows = sql
+    .exec<{ part: number; data: string }>(
+      `SELECT 0 AS part, -1 AS idx, data FROM tasks WHERE id = ?1
+       UNION ALL SELECT 1 AS part, idx, data FROM steps WHERE task_id = ?1
+       ORDER BY part, idx`,
+      taskId,
+    )
+    .toArray();
+  const row = rows[0];
+  if (row?.part !== 0) return undefined;
+  const steps = rows.slice(1).map((r) => parseStep(r.data));
   const { counts: _counts, ...record } = JSON.parse(row.data) as TaskSummary;
   return { ...record, steps };
 }

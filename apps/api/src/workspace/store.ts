@@ -45,8 +45,13 @@ export function loadTask(sql: SqlStorage, taskId: string): Task | undefined {
   return { ...record, steps };
 }
 
-/** Write a transition's result: the task row, the steps it touched, and their approvals. */
-export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touched'>, isNew: boolean): void {
+/**
+ * Write a transition's result: the task row, the steps it touched, and their approvals.
+ * `indexed` holds the approval ids already in `approvals` (those on the steps as loaded,
+ * and those written since in this call): an approval row is written once, when the
+ * approval opens, not again with every later save of its step. Ids written here are added.
+ */
+export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touched'>, isNew: boolean, indexed: Set<string> = new Set()): void {
   const { steps, ...record } = outcome.task;
   const summary: TaskSummary = { ...record, counts: countByStatus(steps) };
   sql.exec(
@@ -74,7 +79,10 @@ export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touch
       JSON.stringify(s),
     );
     // Every approval ever opened stays findable, so a late decision is a CONFLICT, not a NOT_FOUND.
-    if (s.approval) sql.exec(`INSERT OR IGNORE INTO approvals (approval_id, task_id, step_id) VALUES (?, ?, ?)`, s.approval.id, s.taskId, s.id);
+    if (s.approval && !indexed.has(s.approval.id)) {
+      sql.exec(`INSERT OR IGNORE INTO approvals (approval_id, task_id, step_id) VALUES (?, ?, ?)`, s.approval.id, s.taskId, s.id);
+      indexed.add(s.approval.id);
+    }
   }
 }
 

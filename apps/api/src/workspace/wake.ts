@@ -22,11 +22,8 @@ export function nextWake(sql: SqlStorage, policy: Pick<Policy, 'limits'> | undef
               (SELECT MIN(active_at) FROM open_tasks) AS active`,
     )
     .one();
-  const times = [
-    e.deadline,
-    e.delivery,
-    e.idem === null ? null : idempotencyExpiry(e.idem),
-    e.active === null || !policy ? null : e.active + sessionIdleMs(policy),
-  ].filter((t): t is number => t !== null);
+  const times = [e.deadline, e.delivery, e.idem === null ? null : idempotencyExpiry(e.idem), e.active === null || !policy ? null : e.active + sessionIdleMs(policy)].filter(
+    (t): t is number => t !== null,
+  );
   return times.length > 0 ? Math.min(...times) : undefined;
 }

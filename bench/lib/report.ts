@@ -21,6 +21,8 @@ export type Row = {
   target: string;
   /** undefined: shown for information, no target. */
   pass?: boolean;
+  /** On a miss, by how much (printed in the result column): "0.13x", "4.2 ms", "12 workspaces". */
+  missedBy?: string;
   note?: string;
   /** What this figure costs at least on bare workerd (the machine's floor, lib/machine.ts); priced by the runner unless the suite sampled it itself. */
   machine?: MachineShape;
@@ -32,7 +34,7 @@ export type Row = {
 const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '' : v < 10 ? v.toFixed(2) : v.toFixed(1));
 const rps = (v: number | undefined) => (v === undefined ? '' : v.toFixed(0));
 const ratio = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '' : `${v.toFixed(2)}x`);
-const result = (r: Row) => (r.pass === undefined ? 'info' : r.pass ? 'pass' : '**miss**');
+const result = (r: Row) => (r.pass === undefined ? 'info' : r.pass ? 'pass' : r.missedBy ? `**miss** by ${r.missedBy}` : '**miss**');
 
 function floorText(f: Row['floor']): string {
   const v = f.rps !== undefined ? `${rps(f.rps)}/s` : f.p50 !== undefined ? `${ms(f.p50)} / ${ms(f.p99)}` : '';

@@ -60,6 +60,18 @@ function routes(): App {
       return c.json(await stub.bench({ op: 'seed', tasks, shape: shape ?? 'lifecycle' }));
     }),
   );
+  // Drop the object's instance: the next call wakes a fresh one, as after an eviction (the scale bench times that wake).
+  bench.post(
+    '/evict',
+    withTarget(async (c, { stub }) => {
+      try {
+        await stub.evict();
+      } catch {
+        // ctx.abort() fails the call that made it: that failure is the eviction.
+      }
+      return c.json({ op: 'evicted' });
+    }),
+  );
   for (const op of ['explain', 'stats'] as const satisfies BenchOp['op'][]) {
     bench.get(
       `/${op}`,

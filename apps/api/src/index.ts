@@ -160,7 +160,8 @@ app.all('/trpc/*', (c) =>
     endpoint: '/trpc',
     req: c.req.raw,
     router: appRouter,
-    createContext: () => trpcContext(c.env, c.req.header('authorization') ?? null, c.req.url, { session: sessionCookie(c), csrf: c.req.header('x-greenlight-csrf') ?? null, crossSite: isCrossSite(c.req.raw) }),
+    createContext: () =>
+      trpcContext(c.env, c.req.header('authorization') ?? null, c.req.url, { session: sessionCookie(c), csrf: c.req.header('x-greenlight-csrf') ?? null, crossSite: isCrossSite(c.req.raw) }),
     // A batch is bounded so one request cannot carry unbounded work.
     maxBatchSize: LIMITS.batchProcedures,
     // A client told to slow down is told for how long.

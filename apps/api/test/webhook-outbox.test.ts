@@ -92,4 +92,24 @@ describe('webhook outbox', () => {
     expect(await deliveries(t, webhook.id)).toEqual(after);
     expect((await errorOf(t.admin.webhooks.delete.mutate({ id: webhook.id }))).code).toBe('NOT_FOUND');
   });
+
+  it('the object keeps its in-memory list of webhooks in step: one added, or deleted, after a call read the list decides the next event', async () => {
+    const t = await team();
+    // Every call so far (workspace.created, a plan) read the list, empty.
+    await t.agent.tasks.plan.mutate(asking(1));
+    const first = await t.admin.webhooks.create.mutate({ url: DEAD, events: ['approval.requested'] });
+    const second = await t.admin.webhooks.create.mutate({ url: DEAD, events: ['approval.requested'] });
+    await t.agent.tasks.plan.mutate(asking(1));
+    expect((await deliveries(t, first.webhook.id)).length).toBe(1);
+    expect((await deliveries(t, second.webhook.id)).length).toBe(1);
+    await t.admin.webhooks.delete.mutate({ id: first.webhook.id });
+    await t.agent.tasks.plan.mutate(asking(1));
+    expect((await deliveries(t, first.webhook.id)).length).toBe(1);
+    expect((await deliveries(t, second.webhook.id)).length).toBe(2);
+    // A call that rolls back after reading the list leaves nothing behind, in storage or in memory.
+    const inbox = (await t.approver.approvals.list.query({ limit: 10 })).items;
+    expect((await errorOf(t.approver.approvals.decide.mutate({ approvalId: inbox[0]!.approvalId, decision: 'approve', paramsHash: 'f'.repeat(64) }))).code).toBe('CONFLICT');
+    await t.agent.tasks.plan.mutate(asking(1));
+    expect((await deliveries(t, second.webhook.id)).length).toBe(3);
+  });
 });

@@ -82,7 +82,7 @@ export const deliveryRecord = (r: DeliveryRow): DeliveryRecord => ({
 /** Slices the caller already holds (the limiter's buckets, the key it just authenticated): not read again. */
 export type Given = Partial<Pick<WorkspaceState, WorkspaceSlice>>;
 
-/** The state a command reads: settings from the cached meta, the named slices from SQLite, buckets from memory. */
+/** The state a command reads: settings (and, once read, all the webhooks) from the cached meta, the named slices from SQLite, buckets from memory. */
 export function loadState(sql: SqlStorage, meta: WorkspaceMeta, command: WorkspaceCommand, given: Given = {}): WorkspaceState {
   const { id, policy, policyVersion, limits, usage } = meta;
   const state = { ...emptyWorkspaceState({ id, policy, policyVersion, limits, usage }), ...given };
@@ -94,8 +94,11 @@ export function loadState(sql: SqlStorage, meta: WorkspaceMeta, command: Workspa
       state.keys = byId(rows.map(keyRecord));
     }
     if (slice === 'webhooks') {
-      const rows = command.type === 'webhook.delete' || command.type === 'webhook.create' ? q<WebhookRow>`SELECT * FROM webhooks WHERE id = ${command.id}` : q<WebhookRow>`SELECT * FROM webhooks`;
-      state.webhooks = byId(rows.map(webhookRecord));
+      // One webhook by id for its own create/delete; all of them (read once, then the meta's copy) for deliveries.enqueue.
+      state.webhooks =
+        command.type === 'webhook.delete' || command.type === 'webhook.create'
+          ? byId(q<WebhookRow>`SELECT * FROM webhooks WHERE id = ${command.id}`.map(webhookRecord))
+          : (meta.webhooks ??= byId(q<WebhookRow>`SELECT * FROM webhooks`.map(webhookRecord)));
     }
     if (slice === 'deliveries') {
       const rows =
@@ -121,7 +124,7 @@ const idemRecord = (r: IdemRow): IdempotencyRecord => ({
   ...(r.sealed_field !== null && r.sealed !== null ? { sealed: { field: r.sealed_field, box: r.sealed } } : {}),
 });
 
-/** Write what execute changed; settings also go into the object's cached meta, so the copy never differs from storage. */
+/** Write what execute changed; settings and webhooks also go into the object's cached meta, so the copy never differs from storage. */
 export function saveState(sql: SqlStorage, meta: WorkspaceMeta, before: WorkspaceState, after: WorkspaceState): void {
   const q = sqlTag(sql);
   const s = after.settings;
@@ -142,6 +145,7 @@ export function saveState(sql: SqlStorage, meta: WorkspaceMeta, before: Workspac
       VALUES (${w.id}, ${w.url}, ${JSON.stringify(w.events)}, ${w.format}, ${w.sealedSecret}, ${w.createdAt})`;
   }
   for (const id of removed(before.webhooks, after.webhooks)) q`DELETE FROM webhooks WHERE id = ${id}`;
+  if (meta.webhooks && after.webhooks !== before.webhooks) meta.webhooks = patched(meta.webhooks, before.webhooks, after.webhooks);
   for (const d of changed(before.deliveries, after.deliveries)) {
     q`INSERT INTO deliveries (id, webhook_id, event_seq, event, body, status, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at)
       VALUES (${d.id}, ${d.webhookId}, ${d.eventSeq}, ${d.event}, ${d.body}, ${d.status}, ${d.attempts}, ${d.nextAttemptAt ?? null},
@@ -166,6 +170,13 @@ const changed = <T>(before: Readonly<Record<string, T>>, after: Readonly<Record<
     .filter(([id, v]) => before[id] !== v)
     .map(([, v]) => v);
 const removed = <T>(before: Readonly<Record<string, T>>, after: Readonly<Record<string, T>>): string[] => Object.keys(before).filter((id) => !(id in after));
+/** `all` with what changed between `before` and `after` (which may hold only some of its records) applied: a new object, `all` untouched. */
+const patched = <T extends { id: string }>(all: Readonly<Record<string, T>>, before: Readonly<Record<string, T>>, after: Readonly<Record<string, T>>): Record<string, T> => {
+  const next = { ...all };
+  for (const v of changed(before, after)) next[v.id] = v;
+  for (const id of removed(before, after)) delete next[id];
+  return next;
+};
 
 /**
  * Load, executeWorkspace, save: one workspace command against storage. The caller appends the

@@ -196,6 +196,15 @@ export class BenchWorkspace extends Workspace {
     return 'pong';
   }
 
+  /**
+   * Reset this instance (ctx.abort, which fails this call): the object's memory (cached
+   * settings, secret hashes, buckets) goes, and the next call constructs it again from
+   * its SQLite, as after an eviction. Refused (a no-op) unless GREENLIGHT_BENCH=1.
+   */
+  evict(): void {
+    if (benchEnabled(this.env)) this.ctx.abort('bench: evict');
+  }
+
   /** Seeding, bare writes and query plans; refused unless GREENLIGHT_BENCH=1. */
   bench(op: BenchOp): Promise<BenchReply> {
     return runBench(this.ctx.storage, this.env, op);

@@ -7,15 +7,9 @@
  * stored without it: the secret is kept only sealed under the caller's own credential
  * (seal.ts), so the SQLite files never hold it readable.
  */
-import { IDEMPOTENCY_WINDOW_MS, idempotencyExpiry } from '@greenlight/core';
+import { IDEMPOTENCY_WINDOW_MS } from '@greenlight/core';
 
 /** Drop every record older than the window (by the created_at index). */
 export function pruneIdempotency(sql: SqlStorage, now: number): void {
   sql.exec(`DELETE FROM idempotency WHERE created_at <= ?`, now - IDEMPOTENCY_WINDOW_MS);
-}
-
-/** When the oldest record expires (epoch ms), for the alarm; undefined when there is none. */
-export function earliestIdempotencyExpiry(sql: SqlStorage): number | undefined {
-  const t = sql.exec<{ t: number | null }>(`SELECT MIN(created_at) AS t FROM idempotency`).one().t;
-  return t === null ? undefined : idempotencyExpiry(t);
 }

@@ -6,9 +6,23 @@
  * never a half-typed object.
  */
 import { z } from 'zod';
-import { DEFAULT_POLICY, DEFAULT_RATE_LIMITS, Policy, RateLimits, Usage, ZERO_USAGE } from '@greenlight/core';
+import { DEFAULT_POLICY, DEFAULT_RATE_LIMITS, Policy, RateLimits, Usage, ZERO_USAGE, type WebhookRecord } from '@greenlight/core';
 
-export type WorkspaceMeta = { id: string; name: string; createdAt: number; policy: Policy; policyVersion: number; usage: Usage; limits: RateLimits };
+export type WorkspaceMeta = {
+  id: string;
+  name: string;
+  createdAt: number;
+  policy: Policy;
+  policyVersion: number;
+  usage: Usage;
+  limits: RateLimits;
+  /**
+   * Every webhook, by id, once a call has read them all (deliveries.enqueue, after each
+   * append) and kept in step by saveState, as the settings are; undefined until then.
+   * Not stored under meta: the rows stay in `webhooks`, this only spares re-reading them.
+   */
+  webhooks?: Record<string, WebhookRecord>;
+};
 
 /** Each meta key's stored shape: core's schemas, so the stored JSON and the API agree on one definition. */
 export const STORED_META = {

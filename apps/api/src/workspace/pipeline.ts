@@ -8,17 +8,13 @@
  */
 import { canonicalJson, can, fail, forbiddenMessage, ok, replayedAnswer, sha256Hex, type AnswerSecret, type Capability, type CoreError, type Result } from '@greenlight/core';
 import { monotonicFactory } from 'ulid';
-import { earliestIdempotencyExpiry } from './idempotency.ts';
 import { findKey, liveKeyRecordById, SecretHashes } from './keys.ts';
 import { Limiter } from './limiter.ts';
 import { broadcast } from './live.ts';
 import { readMeta, type WorkspaceMeta } from './meta.ts';
 import { openForCaller, sealForCaller } from './seal.ts';
-import { nextIdleClose } from './ops/sessions.ts';
-import { earliestDeadline } from './store.ts';
 import { SYSTEM_ACTOR, Tx } from './tx.ts';
-import { earliestDelivery } from './webhooks.ts';
-import { earliestSlack } from './slack/outbox.ts';
+import { nextWake } from './wake.ts';
 import type { Cred } from '../contract/rpc.ts';
 import { keyCaller, type Caller } from './caller.ts';
 import { findPerson } from './people.ts';
@@ -127,10 +123,17 @@ export class Pipeline {
    */
   async callBound<T>(bound: BoundCred, capability: Capability, mutation: Mutation | undefined, apply: (tx: Tx) => Result<T>): Promise<Result<T>> {
     if (mutation?.secret) return fail('BAD_REQUEST', `${mutation.op} answers with a secret, shown once: call it over HTTP`, { reason: 'http_only' });
-    return this.run(undefined, undefined, (sql) => {
-      const key = liveKeyRecordById(sql, bound.keyId);
-      return key ? keyCaller(key, findPerson(sql, key.principal)) : undefined;
-    }, capability, mutation, apply);
+    return this.run(
+      undefined,
+      undefined,
+      (sql) => {
+        const key = liveKeyRecordById(sql, bound.keyId);
+        return key ? keyCaller(key, findPerson(sql, key.principal)) : undefined;
+      },
+      capability,
+      mutation,
+      apply,
+    );
   }
 
   /**
@@ -244,9 +247,7 @@ export class Pipeline {
 
   /** Keep one alarm at the earliest deadline: a lease, an approval, a webhook delivery or Slack call due, an idempotency record's expiry, or an idle session's close. */
   async aimAlarm(): Promise<void> {
-    const idle = this.meta ? nextIdleClose(this.sql, this.meta.policy) : undefined;
-    const times = [earliestDeadline(this.sql), earliestDelivery(this.sql), earliestSlack(this.sql), earliestIdempotencyExpiry(this.sql), idle].filter((t): t is number => t !== undefined);
-    const next = times.length > 0 ? Math.min(...times) : null;
+    const next = nextWake(this.sql, this.meta?.policy) ?? null;
     if (next === this.alarmAt) return;
     this.alarmAt = next;
     if (next === null) await this.ctx.storage.deleteAlarm();

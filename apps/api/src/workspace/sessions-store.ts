@@ -52,11 +52,6 @@ export function idleOpenTasks(sql: SqlStorage, before: number, limit = 100): str
     .map((r) => r.task_id);
 }
 
-/** The oldest last change of an open task (epoch ms), for aiming the alarm; undefined when none is open. */
-export function oldestOpenActivity(sql: SqlStorage): number | undefined {
-  return sql.exec<{ t: number | null }>(`SELECT MIN(active_at) AS t FROM open_tasks`).one().t ?? undefined;
-}
-
 export function grantTaskId(sql: SqlStorage, grantId: string): string | undefined {
   return sql.exec<{ task_id: string }>(`SELECT task_id FROM grants WHERE id = ?`, grantId).toArray()[0]?.task_id;
 }

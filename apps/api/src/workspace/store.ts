@@ -20,19 +20,28 @@ import {
   withStoredRisk,
 } from '@greenlight/core';
 
+/** A task or step row as read: its JSON. */
 type TaskRow = { data: string };
-type StepRow = { data: string };
 
 /** A stored step as readers get it: rows from before risks existed get theirs filled in (core withStoredRisk). */
 const parseStep = (data: string): Step => withStoredRisk(JSON.parse(data) as Step);
 
+/**
+ * A task with its steps in order, or undefined. One statement (the task's row first, then
+ * its steps by steps_by_task), since every call on a task starts here.
+ */
 export function loadTask(sql: SqlStorage, taskId: string): Task | undefined {
-  const row = sql.exec<TaskRow>(`SELECT data FROM tasks WHERE id = ?`, taskId).toArray()[0];
-  if (!row) return undefined;
-  const steps = sql
-    .exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? ORDER BY idx`, taskId)
-    .toArray()
-    .map((r) => parseStep(r.data));
+  const rows = sql
+    .exec<{ part: number; data: string }>(
+      `SELECT 0 AS part, -1 AS idx, data FROM tasks WHERE id = ?1
+       UNION ALL SELECT 1 AS part, idx, data FROM steps WHERE task_id = ?1
+       ORDER BY part, idx`,
+      taskId,
+    )
+    .toArray();
+  const row = rows[0];
+  if (row?.part !== 0) return undefined;
+  const steps = rows.slice(1).map((r) => parseStep(r.data));
   const { counts: _counts, ...record } = JSON.parse(row.data) as TaskSummary;
   return { ...record, steps };
 }
@@ -54,7 +63,7 @@ export function stepPage(sql: SqlStorage, q: { taskId: string; cursor?: number |
   const status = q.status === undefined ? '' : 'AND status = ?';
   const args: (string | number)[] = [q.taskId, ...(q.cursor === undefined ? [] : [q.cursor]), ...(q.status === undefined ? [] : [q.status]), q.limit];
   return sql
-    .exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? ${after} ${status} ORDER BY idx ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`, ...args)
+    .exec<TaskRow>(`SELECT data FROM steps WHERE task_id = ? ${after} ${status} ORDER BY idx ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`, ...args)
     .toArray()
     .map((r) => parseStep(r.data));
 }
@@ -65,14 +74,19 @@ export function stepWindow(sql: SqlStorage, taskId: string, newest: number): { s
   const from = Math.max(0, total - newest);
   // Two index ranges (steps_by_task, steps_by_task_status): the older waiting steps, then the newest.
   const rows = [
-    ...sql.exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? AND status = 'awaiting_approval' AND idx < ? ORDER BY idx`, taskId, from).toArray(),
-    ...sql.exec<StepRow>(`SELECT data FROM steps WHERE task_id = ? AND idx >= ? ORDER BY idx`, taskId, from).toArray(),
+    ...sql.exec<TaskRow>(`SELECT data FROM steps WHERE task_id = ? AND status = 'awaiting_approval' AND idx < ? ORDER BY idx`, taskId, from).toArray(),
+    ...sql.exec<TaskRow>(`SELECT data FROM steps WHERE task_id = ? AND idx >= ? ORDER BY idx`, taskId, from).toArray(),
   ];
   return { steps: rows.map((r) => parseStep(r.data)), total };
 }
 
-/** Write a transition's result: the task row, the steps it touched, and their approvals. */
-export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touched'>, isNew: boolean): void {
+/**
+ * Write a transition's result: the task row, the steps it touched, and their approvals.
+ * `indexed` holds the approval ids already in `approvals` (those on the steps as loaded,
+ * and those written since in this call): an approval row is written once, when the
+ * approval opens, not again with every later save of its step. Ids written here are added.
+ */
+export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touched'>, isNew: boolean, indexed: Set<string> = new Set()): void {
   const { steps, ...record } = outcome.task;
   const summary: TaskSummary = { ...record, counts: countByStatus(steps) };
   sql.exec(
@@ -100,7 +114,10 @@ export function saveTask(sql: SqlStorage, outcome: Pick<Outcome, 'task' | 'touch
       JSON.stringify(s),
     );
     // Every approval ever opened stays findable, so a late decision is a CONFLICT, not a NOT_FOUND.
-    if (s.approval) sql.exec(`INSERT OR IGNORE INTO approvals (approval_id, task_id, step_id) VALUES (?, ?, ?)`, s.approval.id, s.taskId, s.id);
+    if (s.approval && !indexed.has(s.approval.id)) {
+      sql.exec(`INSERT OR IGNORE INTO approvals (approval_id, task_id, step_id) VALUES (?, ?, ?)`, s.approval.id, s.taskId, s.id);
+      indexed.add(s.approval.id);
+    }
   }
 }
 
@@ -241,11 +258,6 @@ export function tasksWithDeniableSteps(sql: SqlStorage, matches: (step: Step) =>
   const ids = new Set<string>();
   for (const r of rows) if (!ids.has(r.task_id) && matches(JSON.parse(r.data) as Step)) ids.add(r.task_id);
   return [...ids].sort();
-}
-
-export function earliestDeadline(sql: SqlStorage): number | undefined {
-  const row = sql.exec<{ t: number | null }>(`SELECT MIN(deadline) AS t FROM steps WHERE deadline IS NOT NULL`).one();
-  return row.t ?? undefined;
 }
 
 export function tasksDueBy(sql: SqlStorage, now: number): string[] {

@@ -46,6 +46,8 @@ export class Tx {
   readonly now: number;
   private readonly newId: () => string;
   private readonly usageBefore = new Map<string, Usage>();
+  /** Approval ids known to have their `approvals` row: on the steps this call loaded, or written by it (saveTask). */
+  private readonly indexedApprovals = new Set<string>();
 
   private readonly allowPrivateTargets: boolean;
   /**
@@ -102,6 +104,7 @@ export class Tx {
     const stored = loadTask(this.sql, taskId);
     if (!stored) return fail('NOT_FOUND', `task ${taskId} not found`);
     if (!this.usageBefore.has(taskId)) this.usageBefore.set(taskId, stored.usage);
+    for (const s of stored.steps) if (s.approval) this.indexedApprovals.add(s.approval.id);
     const due = applyDeadlines(stored, this.meta.policy.maxAttempts, this.ctx(SYSTEM_ACTOR));
     if (!due) return ok(stored);
     this.commit(due, { actor: SYSTEM_ACTOR });
@@ -111,7 +114,7 @@ export class Tx {
   /** Save a transition's outcome and append its events; usage flows into the workspace total. */
   commit(outcome: Outcome, opts: { isNew?: boolean; actor?: string } = {}): void {
     if (!opts.isNew && outcome.touched.length === 0 && outcome.events.length === 0) return;
-    saveTask(this.sql, outcome, opts.isNew ?? false);
+    saveTask(this.sql, outcome, opts.isNew ?? false, this.indexedApprovals);
     syncSessionRows(this.sql, outcome);
     this.dirty = true;
     const appended = this.emit(outcome.events, opts.actor);

@@ -53,10 +53,6 @@ export function listDeliveries(sql: SqlStorage, q: { webhookId?: string | undefi
   return rows.toArray().map(toDelivery);
 }
 
-export function earliestDelivery(sql: SqlStorage): number | undefined {
-  return sql.exec<{ t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'`).one().t ?? undefined;
-}
-
 /** How long a receiver has to answer one delivery attempt. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
 export const WEBHOOK_USER_AGENT = 'Greenlight-Webhooks/1';

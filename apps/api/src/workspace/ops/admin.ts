@@ -26,7 +26,8 @@ import { listEvents, tasksWithDeniableSteps } from '../store.ts';
 import type { Tx } from '../tx.ts';
 
 export function workspaceDetail(tx: Tx): WorkspaceDetail {
-  const { usage, ...meta } = tx.meta;
+  // webhooks: the object's in-memory copy (meta.ts), not part of the answer.
+  const { usage, webhooks: _webhooks, ...meta } = tx.meta;
   const tasks = Object.fromEntries(tx.q<{ status: string; n: number }>`SELECT status, COUNT(*) AS n FROM tasks GROUP BY status`.map((r) => [r.status, r.n]));
   const openApprovals = tx.q<{ n: number }>`SELECT COUNT(*) AS n FROM steps WHERE awaiting_since IS NOT NULL`[0]!.n;
   const events = tx.q<{ n: number }>`SELECT COALESCE(MAX(seq), 0) AS n FROM events`[0]!.n;

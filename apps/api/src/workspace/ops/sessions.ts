@@ -19,7 +19,7 @@ import {
   type Result,
   type TaskView,
 } from '@greenlight/core';
-import { idleOpenTasks, oldestOpenActivity, openTaskOfSession } from '../sessions-store.ts';
+import { idleOpenTasks, openTaskOfSession } from '../sessions-store.ts';
 import { run } from '../run.ts';
 import { SYSTEM_ACTOR, type Tx } from '../tx.ts';
 import * as tasks from './tasks.ts';
@@ -80,10 +80,4 @@ export function closeIdle(tx: Tx): void {
     if (due === undefined || due > tx.now) continue;
     run(tx, t.value, { type: 'close', reason: 'idle' }, SYSTEM_ACTOR);
   }
-}
-
-/** When the alarm must next close an idle open task (epoch ms), if any is open. */
-export function nextIdleClose(sql: SqlStorage, policy: Parameters<typeof sessionIdleMs>[0]): number | undefined {
-  const oldest = oldestOpenActivity(sql);
-  return oldest === undefined ? undefined : oldest + sessionIdleMs(policy);
 }

@@ -218,7 +218,7 @@ describe('greenlight commands', () => {
     const late = await cli(['reject', edit.approvalId]);
     expect(late.code).toBe(4);
     // Read with approvals.get: who decided, how and when (not a probe decision).
-    expect(late.stderr).toMatch(new RegExp(`Approval ${edit.approvalId} was already decided by ana \\(approve\\) at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z; the step is approved now`));
+    expect(late.stderr).toMatch(new RegExp(`Approval ${edit.approvalId} was already decided by ana · key \\(approve\\) at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z; the step is approved now`));
     expect((await reviewer.steps.get.query({ stepId: edit.stepId })).status).toBe('approved'); // the look-up changed nothing
 
     const test = items.find((a) => a.stepKey === 'test')!;

@@ -8,8 +8,8 @@
  *
  * - sequential: one agent, cycle after cycle; p50 / p99.
  * - 32 agents on one workspace, each with its own client, cycling at once: cycles/s.
- * The agent holds its call socket (connect(): plan, claim and complete travel as socket
- * messages, docs/socket-rpc.md); its wait still opens a socket of its own per step.
+ * The agent holds its call socket (connect(): plan, its wait, claim and complete travel as
+ * socket messages, docs/socket-rpc.md); only the reviewer's decide is HTTP.
  * Every HTTP request and socket of a cycle is counted, so the machine floor is the same
  * number of bare-workerd calls (lib/machine.ts).
  */

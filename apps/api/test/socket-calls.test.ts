@@ -151,6 +151,19 @@ describe('socket calls', () => {
     quiet.ws.close();
     loud.ws.close();
   });
+
+  it('a call socket with events=live catches up on nothing, then is pushed each new event with its results', async () => {
+    const t = await team();
+    const before = await t.agent.plan(threeStepPlan());
+    const live = await openCallSocket(t.agent, { events: 'live', after: '0' });
+    await live.next((m) => m.type === 'ready');
+    const after = await t.agent.plan(threeStepPlan());
+    await live.next((m) => m.type === 'event' && m.event.type === 'task.planned');
+    expect(valueOf(await live.call('tasks.get', { taskId: before.id }))).toMatchObject({ id: before.id });
+    const events = live.received.flatMap((m) => (m.type === 'event' ? [m.event] : []));
+    expect(events.every((e) => e.taskId === after.id)).toBe(true);
+    live.ws.close();
+  });
 });
 
 describe('socket calls: the op table', () => {

@@ -1,7 +1,8 @@
 /**
  * The agent's calls over one WebSocket instead of one HTTP request each
- * (docs/socket-rpc.md). `CallSocket` holds a call-only socket to the workspace's object
- * (`/ws?ticket=…&events=none`), sends `{type:'call', id, op, input}` and matches each
+ * (docs/socket-rpc.md). `CallSocket` holds a call socket to the workspace's object
+ * (`/ws?ticket=…&events=live`: no catch-up, but the new events, which a wait listens to),
+ * sends `{type:'call', id, op, input}` and matches each
  * `{type:'result', id, …}` to its call. The server runs a socket call through the same
  * pipeline as HTTP, so an answer or an error reads the same either way.
  *
@@ -11,7 +12,7 @@
  * server replays its first answer if it had applied it; any other mutation (claim,
  * heartbeat) fails NETWORK_ERROR, reason `socket_closed`, and is not sent again.
  */
-import { LiveMessage, LiveResult, SOCKET_CALL_BYTES, SOCKET_IN_FLIGHT, SOCKET_OPS, type CallError, type SocketOp } from '@greenlight/core';
+import { LiveMessage, LiveResult, SOCKET_CALL_BYTES, SOCKET_IN_FLIGHT, SOCKET_OPS, type CallError, type Event, type SocketOp } from '@greenlight/core';
 import { GreenlightError } from './errors.ts';
 import { CONNECT_TIMEOUT_MS, socketUrl } from './live.ts';
 
@@ -60,6 +61,9 @@ const errorOf = (op: string, e: CallError): GreenlightError =>
     ...(e.issues !== undefined ? { issues: e.issues } : {}),
   });
 
+/** What a listener on the call socket hears: each event pushed (from the socket's opening on), then `closed` once when it drops. */
+export type SocketNews = { type: 'event'; event: Event } | { type: 'closed' };
+
 type Pending = { op: SocketOp; input: unknown; signal: AbortSignal | undefined; resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: ReturnType<typeof setTimeout> };
 
 /** A timer that never keeps a Node process alive by itself. */
@@ -85,6 +89,7 @@ export class CallSocket {
   private idle: ReturnType<typeof setTimeout> | undefined;
   private ping: ReturnType<typeof setInterval> | undefined;
   private failedAt = -Infinity;
+  private readonly listeners = new Set<(news: SocketNews) => void>();
 
   constructor(opts: CallSocketOptions) {
     this.opts = opts;
@@ -107,6 +112,21 @@ export class CallSocket {
     if (!WS) return Promise.resolve(false);
     this.opening = this.dial(WS).finally(() => (this.opening = undefined));
     return this.opening;
+  }
+
+  /**
+   * Hear the events the open socket is pushed (it is opened with `events=live`: what
+   * commits after it opened, no catch-up), and `closed` once when it drops. Returns the
+   * function that stops listening, or undefined when the socket is not open now.
+   * While anyone listens the idle timer does not close the socket.
+   */
+  listen(fn: (news: SocketNews) => void): (() => void) | undefined {
+    if (!this.open || this.ws?.readyState !== 1) return undefined;
+    this.listeners.add(fn);
+    this.stopIdle();
+    return () => {
+      if (this.listeners.delete(fn)) this.armIdle();
+    };
   }
 
   /** Keep the socket open until the returned function is called (run(), connect()). */
@@ -188,7 +208,8 @@ export class CallSocket {
     try {
       const { path } = await this.opts.ticket();
       const url = new URL(socketUrl(this.opts.url, path, 0, undefined));
-      url.searchParams.set('events', 'none');
+      // `live`: no catch-up, but the events that commit from now on, for a wait on this socket (wait.ts).
+      url.searchParams.set('events', 'live');
       ws = new WS(url.toString());
     } catch {
       this.failedAt = performance.now();
@@ -215,6 +236,10 @@ export class CallSocket {
         const result = LiveResult.safeParse(json);
         if (result.success) return this.answer(result.data);
         const msg = LiveMessage.safeParse(json);
+        if (msg.success && msg.data.type === 'event' && this.ws === ws) {
+          for (const fn of this.listeners) fn({ type: 'event', event: msg.data.event });
+          return;
+        }
         if (msg.success && msg.data.type === 'ready') {
           this.ws = ws;
           this.open = true;
@@ -255,6 +280,10 @@ export class CallSocket {
     if (this.ping !== undefined) clearInterval(this.ping);
     this.ping = undefined;
     this.stopIdle();
+    // Listeners first: a wait falls back to its own stream, resuming from what it has read.
+    const heard = [...this.listeners];
+    this.listeners.clear();
+    for (const fn of heard) fn({ type: 'closed' });
     const inFlight = [...this.pending.values()];
     this.pending.clear();
     for (const p of inFlight) {
@@ -276,7 +305,7 @@ export class CallSocket {
 
   private armIdle(): void {
     this.stopIdle();
-    if (!this.open || this.holds > 0 || this.pending.size > 0) return;
+    if (!this.open || this.holds > 0 || this.pending.size > 0 || this.listeners.size > 0) return;
     this.idle = unref(setTimeout(() => this.ws?.close(1000, 'idle'), IDLE_MS));
   }
 

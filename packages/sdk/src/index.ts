@@ -72,7 +72,8 @@ export function createClient(opts: ClientOptions): GreenlightClient {
   const helpers: Record<string, unknown> = {
     plan: (input: PlanRequest) => api.tasks.plan.mutate(input),
     watch: (o?: WatchOptions) => watch(live, o),
-    waitForDecision: (stepId: string, o?: WaitOptions) => waitForDecision(live, stepId, o),
+    // Over the held call socket when there is one (connect(), run()); else its own socket, as always.
+    waitForDecision: (stepId: string, o?: WaitOptions) => waitForDecision(transport === 'http' ? live : { ...live, calls }, stepId, o),
     run: async (taskId: string, handlers: Handlers, o?: RunOptions) => {
       // An executor loop is where per-call HTTP costs most: it holds the socket while it runs.
       const release = transport === 'http' ? undefined : calls.hold();

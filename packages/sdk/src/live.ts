@@ -8,6 +8,7 @@
  */
 import { LiveMessage, type Event } from '@greenlight/core';
 import { sleep } from './abort.ts';
+import type { CallSocket } from './calls.ts';
 import type { Api } from './client.ts';
 import { GreenlightError } from './errors.ts';
 
@@ -22,7 +23,8 @@ export type WatchOptions = {
   onReady?: (lastSeq: number) => void;
 };
 
-export type LiveOptions = { url: string; api: Api; WebSocket?: typeof WebSocket };
+/** `calls`: the client's call socket; a wait is answered over it while it is open (wait.ts). */
+export type LiveOptions = { url: string; api: Api; WebSocket?: typeof WebSocket; calls?: CallSocket };
 
 const PING_MS = 25_000;
 const MAX_BACKOFF_MS = 5_000;

@@ -4,8 +4,9 @@
  * id), so an earlier round's decision never answers it. Aborting rejects with
  * CLIENT_CLOSED_REQUEST (reason `aborted`) and leaves no socket or timer behind.
  */
-import { approvalOpened, isStepMove, type Step, type StepStatus } from '@greenlight/core';
+import { approvalOpened, isStepMove, type Event, type Step, type StepStatus } from '@greenlight/core';
 import { deadline, follow } from './abort.ts';
+import type { CallSocket, SocketNews } from './calls.ts';
 import { GreenlightError } from './errors.ts';
 import { stream, type LiveOptions } from './live.ts';
 
@@ -80,48 +81,154 @@ export async function waitForDecision(live: LiveOptions, stepId: string, opts: W
   }
 }
 
-/** The wait itself, under one signal; see waitForDecision. */
-async function decisionOn(live: LiveOptions, stepId: string, approvalId: string | undefined, signal: AbortSignal): Promise<DecisionOutcome> {
-  const first = await live.api.steps.get.query({ stepId }, { signal });
-  let bound = approvalId;
-  if (bound === undefined) {
-    if (first.status !== 'awaiting_approval') {
-      return { status: first.status, step: first, revision: first.revision, ...(first.approval ? { approvalId: first.approval.id } : {}) };
-    }
-    if (!first.approval) throw new GreenlightError(`step ${stepId} awaits approval but names no approval`, { code: 'INTERNAL_SERVER_ERROR' });
-    bound = first.approval.id;
-  }
+/** A decision read from the log: where it took the step, the approval (as last opened) and its revision. */
+type Decided = { to: StepStatus; approvalId: string; revision: number };
+
+/**
+ * The wait's reading of one task's events, in log order (from the start, or resumed):
+ * skips earlier rounds until the bound approval's own opening, then answers the first
+ * move that decides it. `caughtUp()` is called when the log so far has been read.
+ */
+class Judge {
   /** The revision the bound approval asks about, once its opening event has been read. */
-  let revision: number | undefined;
-  for await (const mark of stream(live, { taskId: first.taskId, signal })) {
-    if (mark.type === 'ready') {
-      // Caught up: an approval of this step has opened by now, or it is none of this step's.
-      if (revision === undefined) throw new GreenlightError(`approval ${bound} is not an approval of step ${stepId}`, { code: 'NOT_FOUND' });
-      continue;
-    }
-    const { event } = mark;
+  private revision: number | undefined;
+  private readonly stepId: string;
+  private bound: string;
+  constructor(stepId: string, bound: string) {
+    this.stepId = stepId;
+    this.bound = bound;
+  }
+
+  /** @throws GreenlightError NOT_FOUND when the log so far never opened the bound approval on this step. */
+  caughtUp(): void {
+    if (this.revision === undefined) throw new GreenlightError(`approval ${this.bound} is not an approval of step ${this.stepId}`, { code: 'NOT_FOUND' });
+  }
+
+  /** The decision, when `event` is it. @throws GreenlightError CONFLICT `superseded` on a revise before the decision. */
+  feed(event: Event): Decided | undefined {
     // Only this step's status changes count (core's isStepMove: data has from, to, revision).
-    if (event.stepId !== stepId || !isStepMove(event)) continue;
+    if (event.stepId !== this.stepId || !isStepMove(event)) return undefined;
     const { to, revision: eventRevision } = event.data;
-    if (revision === undefined) {
+    if (this.revision === undefined) {
       // Earlier rounds are history: wait for this approval's own opening.
-      if (approvalOpened(event) === bound) revision = eventRevision;
-      continue;
+      if (approvalOpened(event) === this.bound) this.revision = eventRevision;
+      return undefined;
     }
     if (event.type === 'step.revised') {
-      throw new GreenlightError(`step ${stepId} was revised (now revision ${eventRevision}) before revision ${revision} was decided; wait for the new revision's decision`, {
+      throw new GreenlightError(`step ${this.stepId} was revised (now revision ${eventRevision}) before revision ${this.revision} was decided; wait for the new revision's decision`, {
         code: 'CONFLICT',
         reason: 'superseded',
       });
     }
     if (to === 'awaiting_approval') {
       // Asked again on the same revision (its votes were voided): the decision is still to come.
-      bound = approvalOpened(event) ?? bound;
-      continue;
+      this.bound = approvalOpened(event) ?? this.bound;
+      return undefined;
     }
-    const step = await live.api.steps.get.query({ stepId }, { signal });
-    return { status: to, step, approvalId: bound, revision };
+    return { to, approvalId: this.bound, revision: this.revision };
   }
-  // The stream ends only when the signal aborts; waitForDecision says why.
-  throw GreenlightError.aborted('waitForDecision', signal);
+}
+
+/** Events pushed to the held call socket while a wait listens, until it drops. */
+class Heard {
+  private readonly queue: SocketNews[] = [];
+  private wake: (() => void) | undefined;
+  readonly stop: () => void;
+  private constructor(calls: CallSocket) {
+    const stop = calls.listen((n) => {
+      this.queue.push(n);
+      this.notify();
+    });
+    this.stop = stop ?? (() => {});
+  }
+
+  /** Listen on `calls` when it is open now; undefined otherwise (the wait takes its own socket). */
+  static on(calls: CallSocket | undefined): Heard | undefined {
+    if (!calls?.isOpen()) return undefined;
+    const h = new Heard(calls);
+    return calls.isOpen() ? h : (h.stop(), undefined);
+  }
+
+  notify(): void {
+    this.wake?.();
+    this.wake = undefined;
+  }
+
+  /** The next news, waiting for it; undefined when the signal aborts. */
+  async next(signal: AbortSignal): Promise<SocketNews | undefined> {
+    while (this.queue.length === 0) {
+      if (signal.aborted) return undefined;
+      const woke = new Promise<void>((r) => (this.wake = r));
+      const onAbort = () => this.notify();
+      signal.addEventListener('abort', onAbort, { once: true });
+      await woke;
+      signal.removeEventListener('abort', onAbort);
+    }
+    return this.queue.shift();
+  }
+}
+
+const PAGE = 200;
+
+/**
+ * The wait itself, under one signal; see waitForDecision. With the client's call socket
+ * held (connect(), run()), it is answered over that socket: listen first, then read the
+ * step and the task's log as socket calls, then the pushed events; no ticket, no new
+ * socket, no HTTP. When that socket drops, the wait resumes on its own event stream
+ * after the last event it read, so nothing is lost or read twice.
+ */
+async function decisionOn(live: LiveOptions, stepId: string, approvalId: string | undefined, signal: AbortSignal): Promise<DecisionOutcome> {
+  const heard = Heard.on(live.calls);
+  try {
+    const getStep = (): Promise<Step> => (heard && live.calls ? (live.calls.call('steps.get', { stepId }, signal) as Promise<Step>) : live.api.steps.get.query({ stepId }, { signal }));
+    const first = await getStep();
+    let bound = approvalId;
+    if (bound === undefined) {
+      if (first.status !== 'awaiting_approval') {
+        return { status: first.status, step: first, revision: first.revision, ...(first.approval ? { approvalId: first.approval.id } : {}) };
+      }
+      if (!first.approval) throw new GreenlightError(`step ${stepId} awaits approval but names no approval`, { code: 'INTERNAL_SERVER_ERROR' });
+      bound = first.approval.id;
+    }
+    const judge = new Judge(stepId, bound);
+    const done = async (d: Decided): Promise<DecisionOutcome> => ({ status: d.to, step: await getStep(), approvalId: d.approvalId, revision: d.revision });
+    /** The last event read, by seq: a fall-back stream resumes after it. */
+    let after = 0;
+    if (heard && live.calls) {
+      // The log so far, over the socket; what commits after each page is already being heard.
+      for (;;) {
+        const page = (await live.calls.call('events.list', { taskId: first.taskId, after, limit: PAGE }, signal)) as { items: Event[] };
+        for (const event of page.items) {
+          after = event.seq;
+          const d = judge.feed(event);
+          if (d) return await done(d);
+        }
+        if (page.items.length < PAGE) break;
+      }
+      judge.caughtUp();
+      for (;;) {
+        const news = await heard.next(signal);
+        if (!news) throw GreenlightError.aborted('waitForDecision', signal);
+        if (news.type === 'closed') break; // dropped: the stream below resumes after `after`
+        const { event } = news;
+        if (event.taskId !== first.taskId || event.seq <= after) continue;
+        after = event.seq;
+        const d = judge.feed(event);
+        if (d) return await done(d);
+      }
+    }
+    for await (const mark of stream(live, { taskId: first.taskId, after, signal })) {
+      if (mark.type === 'ready') {
+        // Caught up: an approval of this step has opened by now, or it is none of this step's.
+        judge.caughtUp();
+        continue;
+      }
+      const d = judge.feed(mark.event);
+      if (d) return await done(d);
+    }
+    // The stream ends only when the signal aborts; waitForDecision says why.
+    throw GreenlightError.aborted('waitForDecision', signal);
+  } finally {
+    heard?.stop();
+  }
 }

@@ -8,8 +8,11 @@ import { CLOSE_BEHIND, LIVE_CATCH_UP_LIMIT, LiveQuery, sha256Hex, TICKET_PATTERN
 import { newSecret } from './keys.ts';
 import { listEvents } from './store.ts';
 
-/** A socket's attachment: its key, its filter, and `events: 'none'` for a socket that only carries calls. */
-export type SocketState = { keyId: string; principal: string; taskId?: string | undefined; events?: 'none' | undefined };
+/**
+ * A socket's attachment: its key, its filter, and for a call socket `events`: `none` (calls only)
+ * or `live` (calls, and the events committed after it opened, without catch-up).
+ */
+export type SocketState = { keyId: string; principal: string; taskId?: string | undefined; events?: 'none' | 'live' | undefined };
 
 /** A new ticket's secret part and its SHA-256, made before the transaction (hashing awaits). */
 export async function mintTicket(): Promise<{ secret: string; hash: string }> {
@@ -42,7 +45,8 @@ const visible = (state: SocketState, e: Event): boolean => state.events !== 'non
  * after the socket is accepted, so no commit can fall between catch-up and live.
  */
 export function catchUp(sql: SqlStorage, ws: WebSocket, state: SocketState, q: LiveQuery): boolean {
-  const backlog = state.events === 'none' ? [] : listEvents(sql, { after: q.after, taskId: q.taskId, limit: LIVE_CATCH_UP_LIMIT + 1 });
+  // A call socket catches up on nothing: `live` is pushed only what commits from now on.
+  const backlog = state.events !== undefined ? [] : listEvents(sql, { after: q.after, taskId: q.taskId, limit: LIVE_CATCH_UP_LIMIT + 1 });
   const lastSeq = sql.exec<{ n: number }>(`SELECT COALESCE(MAX(seq), 0) AS n FROM events`).one().n;
   if (backlog.length > LIVE_CATCH_UP_LIMIT) {
     send(ws, { type: 'behind', after: q.after, lastSeq });
@@ -84,7 +88,7 @@ export async function acceptLive(ctx: DurableObjectState, request: Request, rede
   const [, workspaceId, ticketSecret] = TICKET_PATTERN.exec(q.data.ticket)!;
   const redeemed = redeem(workspaceId!, await sha256Hex(ticketSecret!));
   if (!redeemed) return new Response('unknown, used or expired ticket', { status: 401 });
-  const state: SocketState = { ...redeemed, taskId: q.data.taskId, ...(q.data.events === 'none' ? { events: 'none' as const } : {}) };
+  const state: SocketState = { ...redeemed, taskId: q.data.taskId, ...(q.data.events !== 'all' ? { events: q.data.events } : {}) };
   const pair = new WebSocketPair();
   const [client, server] = [pair[0], pair[1]];
   ctx.acceptWebSocket(server, [state.keyId]);

@@ -34,8 +34,12 @@ export const LiveQuery = z.object({
   ticket: z.string().regex(TICKET_PATTERN, 'a ticket from events.ticket'),
   after: z.coerce.number().int().nonnegative().default(0),
   taskId: z.string().min(1).max(64).optional(),
-  /** `none`: a socket for calls only (docs/socket-rpc.md), sent no events, only its `ready` and call results. */
-  events: z.enum(['all', 'none']).default('all'),
+  /**
+   * `none`: a socket for calls only (docs/socket-rpc.md), sent no events, only its `ready` and call results.
+   * `live`: a call socket that is also pushed each event committed after it opened (no catch-up from `after`),
+   * so the SDK's waitForDecision can listen on it.
+   */
+  events: z.enum(['all', 'none', 'live']).default('all'),
 });
 export type LiveQuery = z.infer<typeof LiveQuery>;
 

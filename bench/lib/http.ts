@@ -27,7 +27,8 @@ export async function bare<T = unknown>(url: string, key: string, route: string,
 export type Keys = { id: string; admin: string; agent: string; approver: string };
 
 /** Rate limits out of the way: the bench measures capacity, not the limiter (whose check still runs on every call). */
-const UNLIMITED = { perKey: { ratePerSecond: 100_000, burst: 100_000 }, perWorkspace: { ratePerSecond: 100_000, burst: 100_000 } };
+/** Rate limits no bench run reaches: the bench measures work, not the limiter. */
+export const UNLIMITED = { perKey: { ratePerSecond: 100_000, burst: 100_000 }, perWorkspace: { ratePerSecond: 100_000, burst: 100_000 } };
 
 /** A fresh workspace with an agent key and an approver key (a different principal, so it may approve). */
 export async function workspace(url: string, rootToken: string, id: string): Promise<Keys> {

@@ -48,10 +48,16 @@ export async function agentCycle(s: BenchServer, maxMs: number): Promise<Row[]> 
     else counts.writes++;
     return httpFetch(input, init);
   };
+  // A socket opened is a write (its ticket); each call sent over the held socket is counted as one call (a read: most of
+  // a cycle's socket messages are, and a bare-workerd call is the lower floor, so the ratio is not flattered).
   const CountedWS = class extends WebSocket {
     constructor(url: string, protocols?: string | string[]) {
       super(url, protocols);
       counts.writes++;
+    }
+    override send(...message: Parameters<WebSocket['send']>): void {
+      counts.reads++;
+      super.send(...message);
     }
   };
   const reviewer = createClient({ url: s.url, key: ws.approver, fetch: counted });

@@ -29,12 +29,20 @@ function readiness(): Ready {
   };
 }
 
-async function trip(agent: GreenlightClient, reviewer: GreenlightClient, ready: Ready): Promise<void> {
+/**
+ * One trip. `ready`: wait until the agent's own event socket is live before deciding (the
+ * HTTP client's wait opens one); without it (the held call socket carries the wait, and
+ * the wait is bound to the approval, so a decision before it listens still counts) the
+ * reviewer decides at once.
+ */
+async function trip(agent: GreenlightClient, reviewer: GreenlightClient, ready?: Ready): Promise<void> {
   const task = await agent.plan({ title: 'bench: socket round trip', steps: [{ key: 'run', kind: 'run_command', title: 'Run the tests', params: { command: 'npm test' } }] });
   const step = task.steps[0]!;
-  const listening = ready.next();
+  const listening = ready?.next();
   const waiting = agent.waitForDecision(step.id, { timeoutMs: 10_000 });
-  await listening;
+  // A wait that fails first must not leave its rejection unhandled while the trip awaits the socket.
+  waiting.catch(() => undefined);
+  if (listening) await listening;
   await reviewer.approvals.decide.mutate({ approvalId: step.approval!.id, decision: 'approve', paramsHash: step.paramsHash });
   const outcome = await waiting;
   if (outcome.status !== 'approved') throw new Error(`socket round trip: step is ${outcome.status}, not approved`);
@@ -58,7 +66,7 @@ export async function socketPath(s: BenchServer, maxMs: number): Promise<Row[]> 
   if (!(await overSocket.agent.connect()) || !(await overSocket.reviewer.connect())) throw new Error('socket path: the call socket did not open');
   try {
     const half = maxMs / 2;
-    const [sockTrips, httpTrips] = await sampleInTurns([() => trip(overSocket.agent, overSocket.reviewer, overSocket.ready), () => trip(overHttp.agent, overHttp.reviewer, overHttp.ready)], {
+    const [sockTrips, httpTrips] = await sampleInTurns([() => trip(overSocket.agent, overSocket.reviewer), () => trip(overHttp.agent, overHttp.reviewer, overHttp.ready)], {
       count: 40,
       maxMs: half,
       warmup: 3,
@@ -77,7 +85,7 @@ export async function socketPath(s: BenchServer, maxMs: number): Promise<Row[]> 
     return [
       {
         mode: s.mode,
-        name: 'round trip over the call socket (same trip as above; waitForDecision still opens its own socket)',
+        name: 'round trip over the call socket (same trip as above; the wait rides the held socket too)',
         figure: st,
         floor: { label: 'the same trip over HTTP, in turns', ...ht },
         ratio: st.p50 / ht.p50,

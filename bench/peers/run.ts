@@ -16,8 +16,9 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exitOf, freePort, OFFLINE_ENV, ROOT_DIR, spawnGroup, WRANGLER_JS } from '../../scripts/local.ts';
+import { exitOf, freePort, ROOT_DIR } from '../../scripts/local.ts';
 import { startWorkerd } from '../../scripts/workerd.ts';
+import { wranglerBundle } from '../../scripts/bundle.ts';
 import type { Row } from '../lib/report.ts';
 import { summarize } from '../lib/stats.ts';
 import { installPeers, PEER_PACKAGES } from './install.ts';
@@ -75,16 +76,7 @@ async function buildAgent(dir: string): Promise<string[]> {
   writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', strict: true } }, null, 2)}\n`);
   const outDir = join(dir, 'build');
   rmSync(outDir, { recursive: true, force: true });
-  const child = spawnGroup([WRANGLER_JS, 'deploy', '-c', join(dir, 'wrangler.toml'), '--dry-run', '--outdir', outDir], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...OFFLINE_ENV, WRANGLER_LOG: 'warn' },
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  await exitOf(child);
-  if (child.exitCode !== 0) throw new Error(`wrangler could not bundle the Agent (${child.exitCode}):\n${output.slice(-4_000)}`);
+  await wranglerBundle(join(dir, 'wrangler.toml'), dir, outDir);
   const files = readdirSync(outDir).filter((f) => /\.m?js$/.test(f));
   const entry = files.find((f) => f === 'agents-worker.js');
   if (!entry) throw new Error(`wrangler wrote no agents-worker.js: ${files.join(', ')}`);

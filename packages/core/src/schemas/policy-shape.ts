@@ -32,8 +32,8 @@ export type PolicyMatch = z.infer<typeof PolicyMatch>;
 /** An approver group's name (groups.set; or a sign-in's group claim): `security`, `release-managers`. */
 export const GroupName = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'group: 1-100 of A-Z a-z 0-9 _ . : -');
 
-/** Seconds for a reminder or an escalation: 1 s to 30 days. */
-const NudgeSeconds = z
+/** A time in seconds a rule or the workspace sets (a timeout, a reminder, an escalation): 1 s to 30 days. */
+const Seconds = z
   .number()
   .int()
   .min(1)
@@ -54,16 +54,11 @@ export const PolicyRule = z
     /** N distinct persons, or N distinct members of a group (`{group: 'security', count: 2}`). */
     requiredApprovals: z.union([z.number().int().min(1).max(20), GroupQuorum]).optional(),
     /** Remind the workspace's channels (an `approval.reminded` event, sent to webhooks) once, this long after the approval opened. */
-    remindAfterSeconds: NudgeSeconds.optional(),
+    remindAfterSeconds: Seconds.optional(),
     /** Escalate to `escalateTo` (an `approval.escalated` event) once, this long after the approval opened. */
-    escalateAfterSeconds: NudgeSeconds.optional(),
+    escalateAfterSeconds: Seconds.optional(),
     escalateTo: GroupName.optional(),
-    timeoutSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(30 * 24 * 3600)
-      .optional(),
+    timeoutSeconds: Seconds.optional(),
     defaultOnTimeout: DefaultOnTimeout.optional(),
     reason: z.string().max(1000).optional(),
     /**
@@ -102,12 +97,7 @@ export const PolicyShape = z.strictObject({
   autoApprove: z.array(z.string().min(1).max(200)).max(100).default(['read_file', 'search', 'list_files']),
   requiredApprovals: z.number().int().min(1).max(20).default(1),
   preventSelfApproval: z.boolean().default(true),
-  timeoutSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(30 * 24 * 3600)
-    .optional(),
+  timeoutSeconds: Seconds.optional(),
   defaultOnTimeout: DefaultOnTimeout.default('reject'),
   maxAttempts: z.number().int().min(1).max(20).default(3),
   leaseSeconds: z.number().int().min(5).max(3600).default(60),
@@ -115,12 +105,7 @@ export const PolicyShape = z.strictObject({
   limits: z
     .strictObject({
       /** An open task (tasks.plan `open: true`) that sees no change for this long is closed by the alarm. */
-      sessionIdleSeconds: z
-        .number()
-        .int()
-        .min(1)
-        .max(30 * 24 * 3600)
-        .optional(),
+      sessionIdleSeconds: Seconds.optional(),
     })
     .optional(),
 });

@@ -84,6 +84,8 @@ describe('events.list output', () => {
 
     // Slack: the settings, and a Slack user linked through a signed /greenlight link.
     await t.admin.slack.set.mutate({ signingSecret: 'typed-signing-secret', botToken: 'xoxb-typed', channel: 'C0TYPED', apiBase: 'http://127.0.0.1:9/api' });
+    // Sign-in's settings (oidc.configured); a loopback issuer is allowed in local development.
+    await t.admin.oidc.set.mutate({ issuer: 'http://127.0.0.1:9', clientId: 'typed', clientSecret: 'typed-client-secret', roleClaim: 'roles', roleMap: { reviewers: 'approver' } });
     const body = new URLSearchParams({ team_id: 'T1', user_id: 'U1', command: '/greenlight', text: 'link' }).toString();
     const at = String(Math.floor(Date.now() / 1000));
     const res = await workerFetch(`${BASE}/slack/commands/${t.id}`, {

@@ -154,6 +154,16 @@ describe('oidc.set / oidc.get', () => {
     expect(await (await workerFetch(`${BASE}/auth/provider?workspace=${t.id}`)).json()).toEqual({ enabled: true, name: 'idp.example.com' });
   });
 
+  it('records every change in the audit (oidc.configured: who may sign in and as what), never the secret; a refused change records nothing', async () => {
+    const t = await team();
+    await errorOf(t.admin.oidc.set.mutate({ ...settings, issuer: 'http://idp.example.com' }));
+    await t.admin.oidc.set.mutate({ ...settings, allowedDomains: ['example.com'] });
+    const events = (await t.admin.events.list.query({ limit: 100 })).items.filter((e) => e.type === 'oidc.configured');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actor: 'admin', data: { issuer: ISSUER, clientId: 'greenlight', roleClaim: 'roles', roleMap: { reviewers: 'approver' }, allowedDomains: ['example.com'] } });
+    expect(JSON.stringify(events)).not.toContain(settings.clientSecret);
+  });
+
   it('refuses a plain-http issuer that is not this machine', async () => {
     const t = await team();
     const e = await errorOf(t.admin.oidc.set.mutate({ ...settings, issuer: 'http://idp.example.com' }));

@@ -118,6 +118,7 @@ export const EventType = z.enum([
   'identity.linked',
   'identity.unlinked',
   'slack.configured',
+  'oidc.configured',
   'approval.reminded',
   'approval.escalated',
   'group.set',

@@ -113,6 +113,9 @@ export function eventSummary(e: EventContent): string {
       case 'slack.configured':
         parts.push(`channel ${e.data.channel}`);
         break;
+      case 'oidc.configured':
+        parts.push(`issuer ${e.data.issuer}, client ${e.data.clientId}`);
+        break;
       case 'identity.linked':
       case 'identity.unlinked':
         parts.push(`${e.data.principal} → ${e.data.person}`);

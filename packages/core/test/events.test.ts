@@ -55,7 +55,7 @@ describe('event schemas', () => {
     // identity.*, group.* and delegation.* are the workspace's too (apps/api people.ts, groups.ts). Reminders and
     // escalations need a rule that sets them, which the model's policies do not: nudges.test.ts checks their events.
     const transitionTypes = EventType.options.filter(
-      (t) => !/^(workspace|key|policy|limits|webhook|identity|group|delegation|slack|passkey)\./.test(t) && !['grant.confirmed', 'approval.reminded', 'approval.escalated'].includes(t),
+      (t) => !/^(workspace|key|policy|limits|webhook|identity|group|delegation|slack|passkey|oidc)\./.test(t) && !['grant.confirmed', 'approval.reminded', 'approval.escalated'].includes(t),
     );
     expect(transitionTypes.filter((t) => !seen.has(t))).toEqual([]);
   });

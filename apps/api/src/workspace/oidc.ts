@@ -69,6 +69,20 @@ export function setOidc(tx: Tx, input: SetOidcInput, prepared: PreparedOidc): Re
     prepared.sealedSecret,
     tx.now,
   );
+  // Who may sign in, and as what, is the workspace's security: the audit records every change (never the secret).
+  tx.emit([
+    {
+      type: 'oidc.configured',
+      data: {
+        issuer: settings.issuer,
+        clientId: settings.clientId,
+        roleClaim: settings.roleClaim,
+        roleMap: settings.roleMap,
+        ...(settings.allowedDomains ? { allowedDomains: settings.allowedDomains } : {}),
+        ...(settings.groupsClaim ? { groupsClaim: settings.groupsClaim } : {}),
+      },
+    },
+  ]);
   return ok(view({ settings, sealedSecret: prepared.sealedSecret, updatedAt: tx.now }));
 }
 

@@ -191,6 +191,8 @@ export const EVENT_DATA = {
   'identity.unlinked': shape({ principal: text, person: text }),
   // Slack (docs/slack.md): the channel and the API's origin an admin set (never the secrets).
   'slack.configured': shape({ channel: text, apiBase: text }),
+  // Sign-in (docs/sign-in.md): who may now sign in and as what; never the client secret.
+  'oidc.configured': shape({ issuer: text, clientId: text, roleClaim: text, roleMap: z.record(z.string(), text), allowedDomains: z.array(text).optional(), groupsClaim: text.optional() }),
   // Reminders and escalations (issue 15 item 6): once per approval, from the alarm.
   'approval.reminded': shape({ approvalId: text, taskId: text, stepId: text }),
   'approval.escalated': shape({ approvalId: text, group: text }),

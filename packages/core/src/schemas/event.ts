@@ -62,6 +62,7 @@ export const Event = z.discriminatedUnion('type', [
   member('identity.linked'),
   member('identity.unlinked'),
   member('slack.configured'),
+  member('oidc.configured'),
   member('approval.reminded'),
   member('approval.escalated'),
   member('group.set'),

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Step } from '@greenlight/core';
-import { errorOf, team, type Team } from './harness.ts';
+import { BASE, errorOf, team, workerFetch, type Team } from './harness.ts';
 
 const ask = (key: string) => ({ key, kind: 'run_command' as const, title: key, params: { command: `make ${key}` } });
 const read = (key: string) => ({ key, kind: 'read' as const, title: key, params: { tool: 'Read', paths: [`src/${key}.ts`] } });
@@ -78,9 +78,12 @@ describe('a long session read a page at a time', { timeout: 30_000 }, () => {
       { taskId, status: 'waiting' },
       { taskId, order: 'sideways' },
     ]) {
-      // @ts-expect-error each input breaks the schema on purpose
-      const e = await errorOf(t.viewer.steps.list.query(input));
-      expect(e.code, JSON.stringify(input)).toBe('BAD_REQUEST');
+      // Sent as a client of any language would (plain GET ?input=), since the typed client refuses to build these.
+      const res = await workerFetch(`${BASE}/trpc/steps.list?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: { authorization: `Bearer ${t.keys.viewer}` } });
+      const body = (await res.json()) as { error?: { data?: { code?: string; issues?: unknown[] } } };
+      expect(res.status, JSON.stringify(input)).toBe(400);
+      expect(body.error?.data?.code, JSON.stringify(input)).toBe('BAD_REQUEST');
+      expect(body.error?.data?.issues?.length, JSON.stringify(input)).toBeGreaterThan(0);
     }
     expect((await errorOf(t.viewer.tasks.get.query({ taskId, steps: { newest: 0 } }))).code).toBe('BAD_REQUEST');
     expect((await errorOf(t.viewer.steps.list.query({ taskId: 'tsk_nope' }))).code).toBe('NOT_FOUND');

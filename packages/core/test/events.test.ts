@@ -144,7 +144,8 @@ describe('events as text', () => {
 });
 
 describe('writers are typed by event type', () => {
-  // These lines are the test: `npm run typecheck` fails if one of the @ts-expect-error lines stops being an error.
+  // A type-level test: each @ts-expect-error below names the mistake its line makes, and `npm run typecheck` fails
+  // when any of those lines compiles (a payload schema that stopped catching that mistake).
   it('a wrong, missing or unknown field in an emitted payload does not build', async () => {
     const { task } = await makeTask([readStep('r')]);
     const d = new Draft(task, makeCtx());

@@ -24,7 +24,7 @@ export const Approval = z.object({
   risk: RiskAssessment,
   /** The risk the agent declared, when it did (it can only raise `risk`). */
   declaredRisk: Risk.optional(),
-  /** Step-up: the strength approving this step needs (its rule's `minAuth`, stepup.ts); absent: any reviewer's key. */
+  /** Step-up: the least strength (identity.ts ladder) a reviewer must have proved to approve this step: its rule's `minAuth` (stepup.ts). Absent: no step-up, a key will do. */
   minAuth: AuthStrength.optional(),
   /** One-click links may decide it (its rule's `oneClick`). */
   oneClick: z.boolean().optional(),
